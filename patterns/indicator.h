@@ -1,0 +1,54 @@
+/* indicator.h -- one normalized indicator of compromise and its types. */
+#ifndef IOCSIFT_PATTERNS_INDICATOR_H
+#define IOCSIFT_PATTERNS_INDICATOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum pat_type {
+	PAT_TYPE_DOMAIN,
+	PAT_TYPE_IPV4,     /* address or CIDR */
+	PAT_TYPE_IPV6,     /* address or CIDR */
+	PAT_TYPE_MD5,
+	PAT_TYPE_SHA1,
+	PAT_TYPE_SHA256,
+	PAT_TYPE_FILENAME,
+	PAT_TYPE_URL,
+	PAT_TYPE_REGEX,
+	PAT_TYPE_COUNT,
+};
+
+/* An error that names where the input went wrong. line is 0 when the
+ * error is not about one line (e.g. a file that cannot be opened). */
+struct pat_error {
+	char file[256];
+	unsigned int line;
+	char message[256];
+};
+
+/* One indicator after normalization. Strings are owned by the container
+ * that produced the indicator (a feed or a pattern set). */
+struct pat_indicator {
+	enum pat_type type;
+	uint8_t prefix_len;    /* ipv4/ipv6: CIDR prefix length, 32/128 for a host */
+	uint8_t addr[16];      /* ipv4/ipv6: network address, ipv4 in addr[0..3] */
+	const char *value;     /* normalized text form (see docs/feeds.md) */
+	const char *tags;      /* comma-separated, "" when none */
+	const char *source;    /* where the feed says it came from, "" when none */
+	const char *feed;      /* feed name */
+	unsigned int line;     /* line in the feed file */
+};
+
+/* "domain", "ipv4", ... -- the names used in feeds and events. */
+const char *pat_type_name(enum pat_type type);
+
+/* Accepts the names above and common aliases (case-insensitive):
+ * domain-name, hostname, ip, ip-src, ip-dst, ipv4-addr, ipv6-addr, hash
+ * types in upper case, file, file-name, uri. "ip" is resolved from the
+ * value by the caller. Returns 0 or -EINVAL. */
+int pat_type_from_name(const char *name, size_t len, enum pat_type *type);
+
+void pat_error_set(struct pat_error *err, const char *file, unsigned int line,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#endif

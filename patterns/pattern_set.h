@@ -1,0 +1,61 @@
+/* pattern_set.h -- the immutable matching database built from feeds, and
+ * the match API the workers and `iocsift scan` call. */
+#ifndef IOCSIFT_PATTERNS_PATTERN_SET_H
+#define IOCSIFT_PATTERNS_PATTERN_SET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "feed.h"
+#include "indicator.h"
+
+/* Hits of one message: one entry per indicator, however often it occurs. */
+#define PAT_HITS_MAX 32
+
+struct pat_hits {
+	uint32_t ids[PAT_HITS_MAX];
+	uint16_t count;
+	uint16_t overflow;     /* distinct indicators past PAT_HITS_MAX */
+};
+
+static inline void
+pat_hits_reset(struct pat_hits *hits)
+{
+	hits->count = 0;
+	hits->overflow = 0;
+}
+
+struct pat_set;
+struct pat_scratch;
+
+/* Builds a set from feeds (copied: the feeds may be freed afterwards) with
+ * n_scratch match scratches, one for each thread that will match. Returns
+ * NULL with errno set and err filled on failure. */
+struct pat_set *pat_set_build(const struct pat_feed *const *feeds,
+			      size_t n_feeds, unsigned int n_scratch,
+			      uint64_t version, struct pat_error *err);
+void pat_set_free(struct pat_set *set);
+
+uint64_t pat_set_version(const struct pat_set *set);
+size_t pat_set_count(const struct pat_set *set);
+const struct pat_indicator *pat_set_indicator(const struct pat_set *set,
+					      uint32_t id);
+/* The scratch reserved for thread index i (< n_scratch of the build). */
+struct pat_scratch *pat_set_scratch(const struct pat_set *set, unsigned int i);
+
+/* Text: a syslog message as received, or a log line. Finds domains, IPs,
+ * digests, file names and URLs as tokens, and regexes over the whole text.
+ * Adds to hits (caller resets per message). 0 or -errno. */
+int pat_match_text(const struct pat_set *set, struct pat_scratch *scratch,
+		   const uint8_t *text, size_t len, struct pat_hits *hits);
+
+/* A DNS name in dotted form: domain indicators (the name or a parent) and
+ * regexes. */
+int pat_match_dns_name(const struct pat_set *set, struct pat_scratch *scratch,
+		       const char *name, size_t len, struct pat_hits *hits);
+
+/* An address from a DNS answer: family 4 (4 bytes) or 6 (16 bytes). */
+void pat_match_address(const struct pat_set *set, int family,
+		       const uint8_t *addr, struct pat_hits *hits);
+
+#endif

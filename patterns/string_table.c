@@ -1,0 +1,192 @@
+/* string_table.c -- open-addressing (linear probing) hash map from byte
+ * strings to ids. Keys live in one growing byte buffer so the table is two
+ * allocations however many keys it holds. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "string_table.h"
+
+struct slot {
+	uint64_t hash;         /* 0 = empty slot */
+	uint32_t key_offset;
+	uint32_t key_len;
+	uint32_t value;
+};
+
+struct pat_string_table {
+	struct slot *slots;
+	size_t mask;           /* capacity - 1, capacity a power of two */
+	size_t count;
+	char *keys;
+	size_t keys_len;
+	size_t keys_capacity;
+};
+
+/* FNV-1a, then a final mix so that linear probing sees well spread low
+ * bits; never 0, which marks an empty slot. */
+static uint64_t
+key_hash(const void *key, size_t len)
+{
+	const unsigned char *p = key;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h != 0 ? h : 1;
+}
+
+static size_t
+capacity_for(size_t expected)
+{
+	size_t capacity = 16;
+
+	/* Keep the load factor at or below one half. */
+	while (capacity < expected * 2)
+		capacity <<= 1;
+	return capacity;
+}
+
+struct pat_string_table *
+pat_string_table_new(size_t expected)
+{
+	struct pat_string_table *table = calloc(1, sizeof(*table));
+	if (table == NULL)
+		return NULL;
+	size_t capacity = capacity_for(expected);
+	table->slots = calloc(capacity, sizeof(*table->slots));
+	if (table->slots == NULL) {
+		free(table);
+		errno = ENOMEM;
+		return NULL;
+	}
+	table->mask = capacity - 1;
+	return table;
+}
+
+void
+pat_string_table_free(struct pat_string_table *table)
+{
+	if (table == NULL)
+		return;
+	free(table->slots);
+	free(table->keys);
+	free(table);
+}
+
+size_t
+pat_string_table_count(const struct pat_string_table *table)
+{
+	return table->count;
+}
+
+static bool
+slot_holds(const struct pat_string_table *table, const struct slot *slot,
+	   uint64_t hash, const void *key, size_t len)
+{
+	return slot->hash == hash && slot->key_len == len &&
+		memcmp(table->keys + slot->key_offset, key, len) == 0;
+}
+
+static struct slot *
+slot_lookup(const struct pat_string_table *table, uint64_t hash,
+	    const void *key, size_t len)
+{
+	for (size_t i = hash & table->mask;; i = (i + 1) & table->mask) {
+		struct slot *slot = &table->slots[i];
+		if (slot->hash == 0 || slot_holds(table, slot, hash, key, len))
+			return slot;
+	}
+}
+
+static int
+table_grow(struct pat_string_table *table)
+{
+	size_t capacity = (table->mask + 1) * 2;
+	struct slot *slots = calloc(capacity, sizeof(*slots));
+	if (slots == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i <= table->mask; i++) {
+		struct slot *old = &table->slots[i];
+		if (old->hash == 0)
+			continue;
+		size_t j = old->hash & (capacity - 1);
+		while (slots[j].hash != 0)
+			j = (j + 1) & (capacity - 1);
+		slots[j] = *old;
+	}
+	free(table->slots);
+	table->slots = slots;
+	table->mask = capacity - 1;
+	return 0;
+}
+
+static int
+keys_append(struct pat_string_table *table, const void *key, size_t len,
+	    uint32_t *offset)
+{
+	if (table->keys_len + len > UINT32_MAX)
+		return -ENOMEM;
+	if (table->keys_len + len > table->keys_capacity) {
+		size_t capacity = table->keys_capacity ? table->keys_capacity : 4096;
+		while (capacity < table->keys_len + len)
+			capacity *= 2;
+		char *keys = realloc(table->keys, capacity);
+		if (keys == NULL)
+			return -ENOMEM;
+		table->keys = keys;
+		table->keys_capacity = capacity;
+	}
+	memcpy(table->keys + table->keys_len, key, len);
+	*offset = (uint32_t)table->keys_len;
+	table->keys_len += len;
+	return 0;
+}
+
+int
+pat_string_table_insert(struct pat_string_table *table, const void *key,
+			size_t len, uint32_t value, uint32_t *existing)
+{
+	uint64_t hash = key_hash(key, len);
+	struct slot *slot = slot_lookup(table, hash, key, len);
+
+	if (slot->hash != 0) {
+		if (existing != NULL)
+			*existing = slot->value;
+		return -EEXIST;
+	}
+	if ((table->count + 1) * 2 > table->mask + 1) {
+		if (table_grow(table) != 0)
+			return -ENOMEM;
+		slot = slot_lookup(table, hash, key, len);
+	}
+	uint32_t offset;
+	if (keys_append(table, key, len, &offset) != 0)
+		return -ENOMEM;
+	*slot = (struct slot){
+		.hash = hash,
+		.key_offset = offset,
+		.key_len = (uint32_t)len,
+		.value = value,
+	};
+	table->count++;
+	return 0;
+}
+
+int
+pat_string_table_find(const struct pat_string_table *table, const void *key,
+		      size_t len, uint32_t *value)
+{
+	const struct slot *slot = slot_lookup(table, key_hash(key, len), key, len);
+
+	if (slot->hash == 0)
+		return -ENOENT;
+	*value = slot->value;
+	return 0;
+}

@@ -1,0 +1,26 @@
+/* string_table.h -- open-addressing hash map from byte strings to ids,
+ * the exact-match structure behind domains, digests and addresses. */
+#ifndef IOCSIFT_PATTERNS_STRING_TABLE_H
+#define IOCSIFT_PATTERNS_STRING_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pat_string_table;
+
+/* A table sized for `expected` keys (it grows past that). NULL + errno. */
+struct pat_string_table *pat_string_table_new(size_t expected);
+void pat_string_table_free(struct pat_string_table *table);
+
+size_t pat_string_table_count(const struct pat_string_table *table);
+
+/* Inserts a copy of key. -EEXIST (and *existing set) when the key is
+ * present, -ENOMEM when growing failed, 0 otherwise. */
+int pat_string_table_insert(struct pat_string_table *table, const void *key,
+			    size_t len, uint32_t value, uint32_t *existing);
+
+/* 0 and *value, or -ENOENT. */
+int pat_string_table_find(const struct pat_string_table *table,
+			  const void *key, size_t len, uint32_t *value);
+
+#endif
