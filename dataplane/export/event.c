@@ -1,0 +1,381 @@
+/* event.c -- formats one hit as an ECS JSON line with jansson, so every
+ * escape is the library's, never ours. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "dns.h"
+#include "event.h"
+#include "syslog.h"
+
+const char *
+exp_ecs_indicator_type(enum pat_type type)
+{
+	switch (type) {
+	case PAT_TYPE_DOMAIN:
+		return "domain-name";
+	case PAT_TYPE_IPV4:
+		return "ipv4-addr";
+	case PAT_TYPE_IPV6:
+		return "ipv6-addr";
+	case PAT_TYPE_MD5:
+	case PAT_TYPE_SHA1:
+	case PAT_TYPE_SHA256:
+	case PAT_TYPE_FILENAME:
+		return "file";
+	case PAT_TYPE_URL:
+		return "url";
+	default:
+		return NULL;
+	}
+}
+
+/* Length of the valid UTF-8 sequence at s, 0 when it is not one. */
+static size_t
+utf8_sequence_len(const uint8_t *s, size_t len)
+{
+	uint8_t c = s[0];
+	size_t n;
+	uint8_t lo = 0x80, hi = 0xbf;     /* bounds of the second byte */
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;      /* overlong */
+	else if (c == 0xed)
+		hi = 0x9f;      /* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90;      /* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f;      /* past U+10FFFF */
+	if (len < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+size_t
+exp_utf8_sanitize(const uint8_t *src, size_t len, char *dst)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_sequence_len(src + i, len - i);
+		if (n == 0) {
+			memcpy(dst + out, "\xef\xbf\xbd", 3);
+			out += 3;
+			i++;
+			continue;
+		}
+		memcpy(dst + out, src + i, n);
+		out += n;
+		i += n;
+	}
+	dst[out] = '\0';
+	return out;
+}
+
+/* A JSON string from any bytes: invalid UTF-8 becomes U+FFFD. */
+static json_t *
+json_bytes(const uint8_t *bytes, size_t len)
+{
+	char *clean = malloc(3 * len + 1);
+	if (clean == NULL)
+		return NULL;
+	size_t n = exp_utf8_sanitize(bytes, len, clean);
+	json_t *s = json_stringn(clean, n);
+	free(clean);
+	return s;
+}
+
+static json_t *
+json_span(const uint8_t *base, struct dp_span span)
+{
+	return json_bytes(base + span.off, span.len);
+}
+
+static void
+set_span(json_t *obj, const char *key, const uint8_t *base,
+	 struct dp_span span)
+{
+	if (span.len > 0)
+		json_object_set_new(obj, key, json_span(base, span));
+}
+
+static json_t *
+json_timestamp(uint64_t time_ns)
+{
+	time_t secs = (time_t)(time_ns / 1000000000ULL);
+	struct tm tm;
+	char buf[64];
+
+	gmtime_r(&secs, &tm);
+	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, sizeof(buf) - n, ".%06uZ",
+		 (unsigned int)(time_ns % 1000000000ULL / 1000));
+	return json_string(buf);
+}
+
+static json_t *
+json_endpoint(uint8_t ip_version, const uint8_t *addr, uint16_t port)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	inet_ntop(ip_version == 4 ? AF_INET : AF_INET6, addr, text, sizeof(text));
+	return json_pack("{s:s, s:i}", "ip", text, "port", port);
+}
+
+static void
+add_network(json_t *event, const struct exp_message *msg)
+{
+	static const char *const protocol_names[] = {
+		[EXP_PROTOCOL_SYSLOG] = "syslog",
+		[EXP_PROTOCOL_DNS] = "dns",
+		[EXP_PROTOCOL_LOG_LINE] = "syslog",
+	};
+
+	json_object_set_new(event, "source",
+		json_endpoint(msg->ip_version, msg->src_addr, msg->src_port));
+	json_object_set_new(event, "destination",
+		json_endpoint(msg->ip_version, msg->dst_addr, msg->dst_port));
+	json_object_set_new(event, "network", json_pack("{s:s, s:s, s:s}",
+		"transport", msg->l4_proto == IPPROTO_TCP ? "tcp" : "udp",
+		"type", msg->ip_version == 4 ? "ipv4" : "ipv6",
+		"protocol", protocol_names[msg->protocol]));
+}
+
+/* Syslog fields; message is the MSG part, event.original all of it. */
+static void
+add_syslog(json_t *event, const struct exp_message *msg)
+{
+	struct dp_syslog parsed;
+	const uint8_t *p = msg->payload;
+
+	json_object_set_new(json_object_get(event, "event"), "original",
+			    json_bytes(p, msg->payload_len));
+	if (dp_syslog_parse(p, msg->payload_len, &parsed) != 0) {
+		json_object_set_new(event, "message",
+				    json_bytes(p, msg->payload_len));
+		return;
+	}
+	json_t *syslog = json_object();
+	if (parsed.priority >= 0) {
+		json_object_set_new(syslog, "priority",
+				    json_integer(parsed.priority));
+		json_object_set_new(syslog, "facility",
+			json_pack("{s:i}", "code", parsed.priority / 8));
+		json_object_set_new(syslog, "severity",
+			json_pack("{s:i}", "code", parsed.priority % 8));
+	}
+	set_span(syslog, "hostname", p, parsed.hostname);
+	set_span(syslog, "appname", p, parsed.appname);
+	set_span(syslog, "procid", p, parsed.procid);
+	set_span(syslog, "msgid", p, parsed.msgid);
+	set_span(syslog, "structured_data", p, parsed.structured_data);
+	if (json_object_size(syslog) > 0)
+		json_object_set_new(event, "log",
+				    json_pack("{s:o}", "syslog", syslog));
+	else
+		json_decref(syslog);
+	json_object_set_new(event, "message", json_span(p, parsed.message));
+}
+
+static const char *
+dns_type_name(uint16_t qtype)
+{
+	static const struct { uint16_t type; const char *name; } names[] = {
+		{ 1, "A" }, { 2, "NS" }, { 5, "CNAME" }, { 6, "SOA" },
+		{ 12, "PTR" }, { 15, "MX" }, { 16, "TXT" }, { 28, "AAAA" },
+		{ 33, "SRV" }, { 35, "NAPTR" }, { 64, "SVCB" }, { 65, "HTTPS" },
+		{ 255, "ANY" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].type == qtype)
+			return names[i].name;
+	return NULL;
+}
+
+static void
+add_dns(json_t *event, const struct exp_message *msg)
+{
+	/* The exporter re-parses the message it copied; big struct, so heap. */
+	struct dp_dns_message *dns = malloc(sizeof(*dns));
+	if (dns == NULL)
+		return;
+	if (dp_dns_parse(msg->payload, msg->payload_len, dns) == 0) {
+		json_t *question = json_pack("{s:s#}", "name", dns->qname,
+					     (int)dns->qname_len);
+		const char *type = dns_type_name(dns->qtype);
+		if (type != NULL)
+			json_object_set_new(question, "type", json_string(type));
+		else
+			json_object_set_new(question, "type",
+					    json_sprintf("TYPE%u", dns->qtype));
+		json_object_set_new(event, "dns", json_pack("{s:i, s:s, s:o}",
+			"id", dns->id,
+			"type", (dns->flags >> 15) ? "answer" : "query",
+			"question", question));
+	}
+	free(dns);
+}
+
+static void
+add_indicator_fields(json_t *indicator, const struct pat_indicator *ind)
+{
+	const char *value = ind->value;
+
+	switch (ind->type) {
+	case PAT_TYPE_DOMAIN:
+		json_object_set_new(indicator, "url",
+				    json_pack("{s:s}", "domain", value));
+		break;
+	case PAT_TYPE_IPV4:
+	case PAT_TYPE_IPV6:
+		json_object_set_new(indicator, "ip", json_string(value));
+		break;
+	case PAT_TYPE_MD5:
+	case PAT_TYPE_SHA1:
+	case PAT_TYPE_SHA256:
+		json_object_set_new(indicator, "file", json_pack("{s:{s:s}}",
+			"hash", pat_type_name(ind->type), value));
+		break;
+	case PAT_TYPE_FILENAME:
+		json_object_set_new(indicator, "file",
+				    json_pack("{s:s}", "name", value));
+		break;
+	case PAT_TYPE_URL:
+		json_object_set_new(indicator, "url",
+				    json_pack("{s:s}", "original", value));
+		break;
+	default:
+		json_object_set_new(indicator, "description", json_string(value));
+		break;
+	}
+	if (ind->source[0] != '\0')
+		json_object_set_new(indicator, "reference",
+				    json_string(ind->source));
+}
+
+/* Where the atom was found: the DNS field that holds it, else the text. */
+static const char *
+matched_field(const struct exp_message *msg, const struct pat_indicator *ind)
+{
+	if (msg->protocol != EXP_PROTOCOL_DNS)
+		return "message";
+	if (ind->type == PAT_TYPE_IPV4 || ind->type == PAT_TYPE_IPV6)
+		return "dns.answers.data";
+	return "dns.question.name";
+}
+
+static json_t *
+json_tags(const char *tags)
+{
+	json_t *array = json_array();
+
+	while (*tags != '\0') {
+		size_t n = strcspn(tags, ",");
+		if (n > 0)
+			json_array_append_new(array, json_stringn(tags, n));
+		tags += n + (tags[n] == ',');
+	}
+	return array;
+}
+
+static json_t *
+json_threat(const struct exp_message *msg, const struct pat_indicator *ind)
+{
+	json_t *indicator = json_object();
+	const char *ecs_type = exp_ecs_indicator_type(ind->type);
+
+	if (ecs_type != NULL)
+		json_object_set_new(indicator, "type", json_string(ecs_type));
+	add_indicator_fields(indicator, ind);
+	return json_pack("{s:o, s:{s:s}, s:[{s:{s:s, s:s, s:s}}]}",
+		"indicator", indicator,
+		"feed", "name", ind->feed,
+		"enrichments", "matched", "atomic", ind->value,
+		"field", matched_field(msg, ind),
+		"type", "indicator_match_rule");
+}
+
+static json_t *
+json_iocsift(const struct exp_message *msg, const struct pat_indicator *ind,
+	     uint64_t db_version)
+{
+	json_t *obj = json_pack("{s:I, s:s, s:i}",
+		"db_version", (json_int_t)db_version,
+		"indicator_type", pat_type_name(ind->type),
+		"feed_line", ind->line);
+
+	if (msg->ip_version != 0) {
+		json_object_set_new(obj, "worker", json_integer(msg->worker));
+		if (msg->frame != 0)
+			json_object_set_new(obj, "frame",
+					    json_integer((json_int_t)msg->frame));
+	}
+	if (msg->truncated)
+		json_object_set_new(obj, "truncated", json_true());
+	return obj;
+}
+
+static json_t *
+event_build(const struct exp_message *msg, const struct pat_indicator *ind,
+	    uint64_t db_version)
+{
+	json_t *event = json_pack("{s:o, s:{s:s, s:[s], s:[s], s:s}}",
+		"@timestamp", json_timestamp(msg->time_ns),
+		"event", "kind", "alert", "category", "threat",
+		"type", "indicator", "dataset", "iocsift.hit");
+	if (event == NULL)
+		return NULL;
+
+	if (msg->ip_version != 0)
+		add_network(event, msg);
+	if (msg->protocol == EXP_PROTOCOL_DNS)
+		add_dns(event, msg);
+	else
+		add_syslog(event, msg);
+	if (msg->protocol == EXP_PROTOCOL_LOG_LINE) {
+		json_t *log = json_object_get(event, "log");
+		if (log == NULL) {
+			log = json_object();
+			json_object_set_new(event, "log", log);
+		}
+		json_object_set_new(log, "file", json_pack("{s:s, s:I}",
+			"path", msg->file, "line", (json_int_t)msg->line));
+	}
+	json_object_set_new(event, "threat", json_threat(msg, ind));
+	json_object_set_new(event, "tags", json_tags(ind->tags));
+	json_object_set_new(event, "iocsift", json_iocsift(msg, ind, db_version));
+	return event;
+}
+
+int
+exp_event_write(FILE *out, const struct exp_message *msg,
+		const struct pat_indicator *ind, uint64_t db_version)
+{
+	json_t *event = event_build(msg, ind, db_version);
+	if (event == NULL)
+		return -ENOMEM;
+	int rc = json_dumpf(event, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(event);
+	if (rc != 0 || fputc('\n', out) == EOF)
+		return -EIO;
+	return 0;
+}

@@ -1,0 +1,52 @@
+/* event.h -- one hit as an Elastic Common Schema JSON line. */
+#ifndef IOCSIFT_EXPORT_EVENT_H
+#define IOCSIFT_EXPORT_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "indicator.h"
+
+enum exp_protocol {
+	EXP_PROTOCOL_SYSLOG,    /* payload: a syslog message as received */
+	EXP_PROTOCOL_DNS,       /* payload: a DNS message */
+	EXP_PROTOCOL_LOG_LINE,  /* payload: one line of a log file (scan) */
+};
+
+/* The message an indicator hit in, with where it came from. */
+struct exp_message {
+	enum exp_protocol protocol;
+	uint64_t time_ns;          /* UNIX time in nanoseconds */
+	/* Network messages. ip_version 0 = no network fields. */
+	uint8_t ip_version;
+	uint8_t l4_proto;
+	uint8_t src_addr[16];
+	uint8_t dst_addr[16];
+	uint16_t src_port;
+	uint16_t dst_port;
+	uint64_t frame;            /* replay: 1-based frame in the capture */
+	uint16_t worker;
+	/* Log lines. */
+	const char *file;
+	uint64_t line;
+	const uint8_t *payload;
+	size_t payload_len;
+	bool truncated;            /* payload was cut to fit a hit record */
+};
+
+/* Writes one JSON line for (msg, ind). 0 or -errno (-EIO on write). */
+int exp_event_write(FILE *out, const struct exp_message *msg,
+		    const struct pat_indicator *ind, uint64_t db_version);
+
+/* ECS threat.indicator.type for our type: "domain-name", "ipv4-addr",
+ * "ipv6-addr", "file", "url"; NULL for regex (ECS has none). */
+const char *exp_ecs_indicator_type(enum pat_type type);
+
+/* Copies src to dst replacing each invalid UTF-8 sequence with U+FFFD, so
+ * the JSON library accepts any bytes. dst needs 3 * len + 1 bytes.
+ * Returns the length written (no NUL counted; one is appended). */
+size_t exp_utf8_sanitize(const uint8_t *src, size_t len, char *dst);
+
+#endif

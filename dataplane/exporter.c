@@ -1,0 +1,89 @@
+/* exporter.c -- drains hit rings and writes one event per (message,
+ * indicator) pair. */
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_log.h>
+
+#include "event.h"
+#include "exporter.h"
+#include "hit.h"
+
+RTE_LOG_REGISTER(dp_logtype_exporter, iocsift.exporter, INFO);
+#define LOG(level, ...) \
+	rte_log(RTE_LOG_##level, dp_logtype_exporter, "exporter: " __VA_ARGS__)
+
+#define EXPORT_BURST 32
+
+void
+dp_exporter_init(struct dp_exporter *exp, FILE *out)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	*exp = (struct dp_exporter){
+		.out = out,
+		.base_tsc = rte_rdtsc(),
+		.base_time_ns = (uint64_t)now.tv_sec * 1000000000ULL +
+			(uint64_t)now.tv_nsec,
+		.tsc_hz = rte_get_tsc_hz(),
+	};
+}
+
+static uint64_t
+hit_time_ns(const struct dp_exporter *exp, const struct dp_hit *hit)
+{
+	if (hit->time_ns != 0)
+		return hit->time_ns;
+	uint64_t cycles = hit->tsc - exp->base_tsc;
+	return exp->base_time_ns + cycles / exp->tsc_hz * 1000000000ULL +
+		cycles % exp->tsc_hz * 1000000000ULL / exp->tsc_hz;
+}
+
+static void
+hit_export(struct dp_exporter *exp, const struct dp_hit *hit)
+{
+	struct exp_message msg = {
+		.protocol = hit->kind == DP_MESSAGE_DNS ?
+			EXP_PROTOCOL_DNS : EXP_PROTOCOL_SYSLOG,
+		.time_ns = hit_time_ns(exp, hit),
+		.ip_version = hit->ip_version,
+		.l4_proto = hit->l4_proto,
+		.src_port = hit->src_port,
+		.dst_port = hit->dst_port,
+		.frame = hit->frame,
+		.worker = hit->worker,
+		.payload = hit->payload,
+		.payload_len = hit->payload_len,
+		.truncated = hit->truncated,
+	};
+	memcpy(msg.src_addr, hit->src_addr, sizeof(msg.src_addr));
+	memcpy(msg.dst_addr, hit->dst_addr, sizeof(msg.dst_addr));
+
+	for (uint16_t i = 0; i < hit->hits.count; i++) {
+		const struct pat_indicator *ind =
+			pat_set_indicator(hit->set, hit->hits.ids[i]);
+		if (exp_event_write(exp->out, &msg, ind,
+				    pat_set_version(hit->set)) == 0) {
+			exp->events++;
+		} else if (exp->write_errors++ == 0) {
+			LOG(ERR, "writing an event failed\n");
+		}
+	}
+}
+
+unsigned int
+dp_exporter_drain(struct dp_exporter *exp, struct rte_ring *ring,
+		  struct rte_mempool *pool)
+{
+	void *records[EXPORT_BURST];
+	unsigned int n = rte_ring_sc_dequeue_burst(ring, records, EXPORT_BURST,
+						   NULL);
+
+	for (unsigned int i = 0; i < n; i++)
+		hit_export(exp, records[i]);
+	if (n > 0)
+		rte_mempool_put_bulk(pool, records, n);
+	return n;
+}

@@ -1,0 +1,16 @@
+/* publish.h -- the active pattern set, read by workers under QSBR RCU and
+ * replaced by the control path. The only liburcu writer in iocsift. */
+#ifndef IOCSIFT_DATAPLANE_PUBLISH_H
+#define IOCSIFT_DATAPLANE_PUBLISH_H
+
+#include "pattern_set.h"
+
+/* Workers read it with rcu_dereference() between quiescent states. */
+extern struct pat_set *dp_active_set;
+
+/* Makes next the active set, waits until no worker can still see the
+ * previous one and frees it. Called from a registered-offline or
+ * unregistered thread (never a worker). */
+void dp_publish(struct pat_set *next);
+
+#endif

@@ -1,0 +1,353 @@
+/* replay.c -- `iocsift replay`. net_pcap in DPDK 22.11 has no end-of-file
+ * signal, so the frames are counted with libpcap first and the replay ends
+ * when the worker has handled that many (see docs/architecture.md). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+
+#include "exporter.h"
+#include "hit.h"
+#include "port.h"
+#include "publish.h"
+#include "replay.h"
+#include "worker.h"
+
+RTE_LOG_REGISTER(dp_logtype_replay, iocsift.replay, INFO);
+#define LOG(level, ...) \
+	rte_log(RTE_LOG_##level, dp_logtype_replay, "replay: " __VA_ARGS__)
+
+#define MBUF_COUNT 8191
+#define HIT_RECORDS 4095
+#define HIT_RING_SIZE 4096
+#define STALL_SECONDS 10
+#define EAL_ARGS_MAX 64
+
+/* What a replay owns, released in reverse order by replay_release(). */
+struct replay {
+	const struct dp_replay_options *opt;
+	uint64_t frames;
+	uint16_t port;
+	bool port_started;
+	struct rte_mempool *mbuf_pool;
+	struct rte_mempool *hit_pool;
+	struct rte_ring *hit_ring;
+	struct dp_worker *worker;
+	unsigned int worker_lcore;
+	struct dp_exporter exporter;
+};
+
+static int
+capture_count_frames(const char *path, uint64_t *frames)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *pcap = pcap_open_offline(path, errbuf);
+	struct pcap_pkthdr *header;
+	const u_char *data;
+	int rc;
+
+	if (pcap == NULL) {
+		fprintf(stderr, "iocsift: %s\n", errbuf);
+		return -EINVAL;
+	}
+	*frames = 0;
+	while ((rc = pcap_next_ex(pcap, &header, &data)) == 1)
+		(*frames)++;
+	if (rc == PCAP_ERROR)
+		fprintf(stderr, "iocsift: %s: %s\n", path, pcap_geterr(pcap));
+	pcap_close(pcap);
+	return rc == PCAP_ERROR ? -EINVAL : 0;
+}
+
+static bool
+hugepages_available(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[256];
+	long free_pages = 0;
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "HugePages_Free: %ld", &free_pages) == 1)
+			break;
+	fclose(f);
+	return free_pages > 0;
+}
+
+/* EAL's arguments: ours unless the user gave some, plus the vdev. */
+static int
+eal_args_build(const struct dp_replay_options *opt, char *vdev, size_t size,
+	       char **argv)
+{
+	int argc = 0;
+
+	argv[argc++] = "iocsift";
+	if (opt->eal_argc > 0) {
+		if (opt->eal_argc > EAL_ARGS_MAX - 2)
+			return -E2BIG;
+		for (int i = 0; i < opt->eal_argc; i++)
+			argv[argc++] = opt->eal_argv[i];
+	} else {
+		argv[argc++] = "--no-pci";
+		argv[argc++] = "--no-telemetry";
+		argv[argc++] = sysconf(_SC_NPROCESSORS_ONLN) >= 2 ?
+			"-l0,1" : "--lcores=(0,1)@0";
+		/* Both keep no files behind, so replays can run side by side;
+		 * EAL 22.11 refuses --in-memory together with --no-huge. */
+		if (hugepages_available()) {
+			argv[argc++] = "--in-memory";
+		} else {
+			argv[argc++] = "--no-huge";
+			argv[argc++] = "-m512";
+			argv[argc++] = "--no-shconf";
+		}
+		argv[argc++] = opt->verbose ?
+			"--log-level=info" : "--log-level=warning";
+		if (!opt->verbose)
+			argv[argc++] = "--log-level=lib.eal:error";
+	}
+	snprintf(vdev, size, "--vdev=net_pcap0,rx_pcap=%s", opt->capture);
+	argv[argc++] = vdev;
+	argv[argc] = NULL;
+	return argc;
+}
+
+static int
+replay_eal_init(const struct dp_replay_options *opt)
+{
+	char *argv[EAL_ARGS_MAX + 1];
+	char vdev[4200];
+
+	if (strchr(opt->capture, ',') != NULL || strlen(opt->capture) > 4096) {
+		fprintf(stderr, "iocsift: %s: capture paths may not contain ','\n",
+			opt->capture);
+		return -EINVAL;
+	}
+	int argc = eal_args_build(opt, vdev, sizeof(vdev), argv);
+	if (argc < 0)
+		return argc;
+	if (rte_eal_init(argc, argv) < 0) {
+		fprintf(stderr, "iocsift: EAL init failed: %s\n",
+			rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	return 0;
+}
+
+static int
+replay_find_port(struct replay *r)
+{
+	uint16_t port;
+
+	RTE_ETH_FOREACH_DEV(port) {
+		struct rte_eth_dev_info info;
+		if (rte_eth_dev_info_get(port, &info) == 0 &&
+		    strcmp(info.driver_name, "net_pcap") == 0) {
+			r->port = port;
+			return 0;
+		}
+	}
+	LOG(ERR, "no net_pcap port was probed\n");
+	return -ENODEV;
+}
+
+static int
+replay_alloc(struct replay *r)
+{
+	r->mbuf_pool = rte_pktmbuf_pool_create("replay_mbufs", MBUF_COUNT, 256,
+					       0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					       rte_socket_id());
+	r->hit_pool = rte_mempool_create("replay_hits", HIT_RECORDS,
+					 sizeof(struct dp_hit), 64, 0, NULL,
+					 NULL, NULL, NULL, rte_socket_id(), 0);
+	r->hit_ring = rte_ring_create("replay_hits", HIT_RING_SIZE,
+				      rte_socket_id(),
+				      RING_F_SP_ENQ | RING_F_SC_DEQ);
+	r->worker = rte_zmalloc("replay_worker", sizeof(*r->worker),
+				RTE_CACHE_LINE_SIZE);
+	if (r->mbuf_pool == NULL || r->hit_pool == NULL ||
+	    r->hit_ring == NULL || r->worker == NULL) {
+		LOG(ERR, "allocating pools and rings: %s\n",
+		    rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int
+replay_worker_prepare(struct replay *r)
+{
+	struct dp_worker *w = r->worker;
+
+	r->worker_lcore = rte_get_next_lcore(-1, 1, 0);
+	if (r->worker_lcore >= RTE_MAX_LCORE) {
+		LOG(ERR, "no worker lcore: EAL needs at least two lcores\n");
+		return -EINVAL;
+	}
+	w->index = 0;
+	w->port = r->port;
+	w->queue = 0;
+	w->backpressure = true;
+	atomic_init(&w->stop, false);
+	w->syslog_port = r->opt->syslog_port;
+	w->dns_port = r->opt->dns_port;
+	w->hit_ring = r->hit_ring;
+	w->hit_pool = r->hit_pool;
+	w->timestamp_offset = rte_mbuf_dynfield_lookup(
+		RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+	int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME,
+					  NULL);
+	w->timestamp_flag = bit < 0 ? 0 : 1ULL << bit;
+	if (bit < 0)
+		w->timestamp_offset = -1;
+	/* The unit is the driver's: net_pcap in 22.11 stores microseconds. */
+	w->timestamp_ns_per_unit = 1000;
+	return 0;
+}
+
+/* Exports hits until the worker has handled every frame of the capture. */
+static int
+replay_wait_for_end(struct replay *r)
+{
+	struct dp_worker_stats stats;
+	struct rte_eth_stats port_stats;
+	uint64_t last_packets = 0;
+	uint64_t last_progress = rte_get_timer_cycles();
+
+	for (;;) {
+		if (dp_exporter_drain(&r->exporter, r->hit_ring, r->hit_pool) > 0)
+			continue;
+		dp_worker_stats_read(r->worker, &stats);
+		if (rte_eth_stats_get(r->port, &port_stats) != 0)
+			port_stats.rx_nombuf = 0;
+		if (stats.packets + port_stats.rx_nombuf >= r->frames)
+			return 0;
+		if (stats.packets != last_packets) {
+			last_packets = stats.packets;
+			last_progress = rte_get_timer_cycles();
+		} else if (rte_get_timer_cycles() - last_progress >
+			   STALL_SECONDS * rte_get_timer_hz()) {
+			LOG(ERR, "no progress for %d s: %" PRIu64 " of %" PRIu64
+			    " frames handled\n", STALL_SECONDS, stats.packets,
+			    r->frames);
+			return -ETIMEDOUT;
+		}
+		usleep(100);
+	}
+}
+
+static void
+replay_print_summary(const struct replay *r, const struct dp_worker_stats *s,
+		     uint64_t rx_nombuf)
+{
+	uint64_t malformed = s->malformed_frame + s->malformed_syslog +
+		s->malformed_dns;
+
+	fprintf(stderr,
+		"iocsift replay: %s\n"
+		"  packets:         %" PRIu64 " (%" PRIu64 " bytes)\n"
+		"  syslog messages: %" PRIu64 "\n"
+		"  dns messages:    %" PRIu64 "\n"
+		"  hits:            %" PRIu64 " in %" PRIu64 " messages\n"
+		"  malformed:       %" PRIu64 " (frame %" PRIu64 ", syslog %"
+		PRIu64 ", dns %" PRIu64 ")\n"
+		"  fragments:       %" PRIu64 "\n"
+		"  tcp skipped:     %" PRIu64 "\n"
+		"  other:           %" PRIu64 "\n"
+		"  events written:  %" PRIu64 "\n",
+		r->opt->capture, s->packets, s->bytes, s->syslog_messages,
+		s->dns_messages, s->hits, s->hit_messages, malformed,
+		s->malformed_frame, s->malformed_syslog, s->malformed_dns,
+		s->fragments, s->tcp_skipped, s->other, r->exporter.events);
+	uint64_t lost = rx_nombuf + s->drop_hit_pool + s->drop_ring_full +
+		s->hits_overflow + s->match_errors + r->exporter.write_errors;
+	if (lost > 0)
+		fprintf(stderr, "  LOST: rx_nombuf %" PRIu64 ", hit pool %" PRIu64
+			", ring full %" PRIu64 ", hits overflow %" PRIu64
+			", match errors %" PRIu64 ", write errors %" PRIu64 "\n",
+			rx_nombuf, s->drop_hit_pool, s->drop_ring_full,
+			s->hits_overflow, s->match_errors,
+			r->exporter.write_errors);
+}
+
+/* Stops the worker, exports what is left and reports. */
+static int
+replay_finish(struct replay *r, int rc)
+{
+	struct dp_worker_stats stats;
+	struct rte_eth_stats port_stats = { 0 };
+
+	atomic_store_explicit(&r->worker->stop, true, memory_order_relaxed);
+	rte_eal_wait_lcore(r->worker_lcore);
+	while (dp_exporter_drain(&r->exporter, r->hit_ring, r->hit_pool) > 0)
+		;
+	fflush(r->exporter.out);
+	dp_worker_stats_read(r->worker, &stats);
+	rte_eth_stats_get(r->port, &port_stats);
+	replay_print_summary(r, &stats, port_stats.rx_nombuf);
+	if (rc == 0 && (port_stats.rx_nombuf > 0 || r->exporter.write_errors > 0 ||
+			stats.drop_hit_pool > 0 || stats.drop_ring_full > 0))
+		rc = -EIO;
+	return rc;
+}
+
+static void
+replay_release(struct replay *r)
+{
+	if (r->port_started)
+		dp_port_stop(r->port);
+	rte_free(r->worker);
+	rte_ring_free(r->hit_ring);
+	rte_mempool_free(r->hit_pool);
+	rte_mempool_free(r->mbuf_pool);
+	rte_eal_cleanup();
+}
+
+int
+dp_replay_run(const struct dp_replay_options *opt)
+{
+	struct replay r = { .opt = opt };
+	int rc;
+
+	rc = capture_count_frames(opt->capture, &r.frames);
+	if (rc != 0)
+		return rc;
+	rc = replay_eal_init(opt);
+	if (rc != 0)
+		return rc;
+	rc = replay_find_port(&r);
+	if (rc == 0)
+		rc = replay_alloc(&r);
+	if (rc == 0)
+		rc = dp_port_start(r.port, 1, r.mbuf_pool);
+	r.port_started = rc == 0;
+	if (rc == 0)
+		rc = replay_worker_prepare(&r);
+	if (rc != 0)
+		goto release;
+
+	dp_active_set = opt->set;   /* no reader yet: a plain store will do */
+	dp_exporter_init(&r.exporter, opt->out);
+	rc = rte_eal_remote_launch(dp_worker_main, r.worker, r.worker_lcore);
+	if (rc != 0) {
+		LOG(ERR, "launching the worker: %s\n", rte_strerror(-rc));
+		goto release;
+	}
+	rc = replay_finish(&r, replay_wait_for_end(&r));
+release:
+	dp_active_set = NULL;
+	replay_release(&r);
+	return rc;
+}

@@ -1,0 +1,27 @@
+/* replay.h -- `iocsift replay`: the dataplane over DPDK's net_pcap, one
+ * worker lcore, until the capture's last frame has been handled. */
+#ifndef IOCSIFT_DATAPLANE_REPLAY_H
+#define IOCSIFT_DATAPLANE_REPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pattern_set.h"
+
+struct dp_replay_options {
+	const char *capture;
+	FILE *out;                 /* events, one JSON object per line */
+	struct pat_set *set;       /* built with one scratch; stays the caller's */
+	int eal_argc;              /* EAL arguments after "--": replace the */
+	char **eal_argv;           /* defaults, the net_pcap vdev is added */
+	uint16_t syslog_port;
+	uint16_t dns_port;
+	bool verbose;              /* keep EAL's and our INFO logs */
+};
+
+/* Runs the replay and prints the summary on stderr. 0, -ENOENT/-EINVAL
+ * for an unreadable capture (bad input), other -errno for failures. */
+int dp_replay_run(const struct dp_replay_options *opt);
+
+#endif

@@ -1,0 +1,71 @@
+/* worker.h -- one worker lcore: receive a burst, decode, parse, match,
+ * hand hits to the exporter. The loop is in worker.c. */
+#ifndef IOCSIFT_DATAPLANE_WORKER_H
+#define IOCSIFT_DATAPLANE_WORKER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "dns.h"
+#include "pattern_set.h"
+
+#define DP_BURST 32
+#define DP_LINEAR_MAX 65536   /* largest frame a worker copies together */
+
+/* Named counters of one worker; written by the worker only, read by
+ * others with relaxed loads (monotonic, 64-bit). */
+struct dp_worker_stats {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t syslog_messages;
+	uint64_t dns_messages;
+	uint64_t hits;              /* (message, indicator) pairs */
+	uint64_t hit_messages;
+	uint64_t malformed_frame;   /* decode: truncated/lying headers */
+	uint64_t malformed_syslog;
+	uint64_t malformed_dns;
+	uint64_t fragments;         /* IP fragments, not reassembled yet */
+	uint64_t tcp_skipped;       /* TCP syslog/DNS, not reassembled yet */
+	uint64_t other;             /* not syslog or DNS */
+	uint64_t match_errors;
+	uint64_t hits_overflow;     /* indicators past PAT_HITS_MAX */
+	uint64_t drop_hit_pool;     /* no hit record free */
+	uint64_t drop_ring_full;    /* exporter ring full */
+};
+
+struct dp_worker {
+	uint16_t index;
+	uint16_t port;
+	uint16_t queue;
+	/* Replay: wait for room in the ring instead of dropping, since the
+	 * source is a file and the hits must be exact. */
+	bool backpressure;
+	atomic_bool stop;
+	uint16_t syslog_port;
+	uint16_t dns_port;
+	int timestamp_offset;       /* mbuf rx timestamp dynfield, -1 none */
+	uint64_t timestamp_flag;
+	uint64_t timestamp_ns_per_unit;
+	struct rte_ring *hit_ring;  /* SPSC, to the exporter */
+	struct rte_mempool *hit_pool;
+	struct dp_worker_stats stats;
+	struct dp_worker_stats published;  /* copy others may read */
+	uint64_t iterations;
+	struct pat_hits hits;
+	struct dp_dns_message dns;
+	uint8_t linear[DP_LINEAR_MAX];
+};
+
+/* The lcore entry point: arg is a struct dp_worker. Registers with QSBR
+ * RCU, loops until stop, unregisters. */
+int dp_worker_main(void *arg);
+
+/* The worker's counters as last published (about every 64 bursts, and
+ * always when the loop ends). */
+void dp_worker_stats_read(const struct dp_worker *w, struct dp_worker_stats *out);
+
+#endif

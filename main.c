@@ -1,0 +1,283 @@
+/* main.c -- iocsift's command line: the only file that sees every module. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feed.h"
+#include "pattern_set.h"
+#include "replay.h"
+#include "scan.h"
+
+#define FEEDS_MAX 64
+#define EXIT_BAD_INPUT 2
+
+struct feeds {
+	const char *paths[FEEDS_MAX];
+	unsigned int count;
+	enum pat_feed_format format;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: iocsift replay -f FEED [-f FEED]... [-o OUT.jsonl] [options]"
+		" CAPTURE.pcap [-- EAL-ARGS...]\n"
+		"       iocsift scan -f FEED [-f FEED]... [-o OUT.jsonl] [options]"
+		" FILE...\n"
+		"       iocsift version\n"
+		"\n"
+		"  -f, --feed FILE        indicators (CSV or plain); repeatable\n"
+		"      --feed-format F    auto (default), csv or plain\n"
+		"  -o, --output FILE      events as JSON lines (default: stdout)\n"
+		"      --syslog-port N    replay: UDP port of syslog (default 514)\n"
+		"      --dns-port N       replay: UDP port of DNS (default 53)\n"
+		"  -v, --verbose          replay: keep EAL's informational logs\n"
+		"\n"
+		"Exit status: 0 done, 1 failure, 2 bad input (feed, capture,"
+		" arguments).\n");
+}
+
+static int
+parse_port(const char *text, uint16_t *port)
+{
+	char *end;
+	unsigned long value = strtoul(text, &end, 10);
+
+	if (*text == '\0' || *end != '\0' || value == 0 || value > 65535) {
+		fprintf(stderr, "iocsift: invalid port '%s'\n", text);
+		return -EINVAL;
+	}
+	*port = (uint16_t)value;
+	return 0;
+}
+
+static int
+parse_feed_format(const char *text, enum pat_feed_format *format)
+{
+	if (strcmp(text, "auto") == 0)
+		*format = PAT_FEED_AUTO;
+	else if (strcmp(text, "csv") == 0)
+		*format = PAT_FEED_CSV;
+	else if (strcmp(text, "plain") == 0)
+		*format = PAT_FEED_PLAIN;
+	else {
+		fprintf(stderr, "iocsift: unknown feed format '%s'\n", text);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+error_print(const struct pat_error *err)
+{
+	if (err->line > 0)
+		fprintf(stderr, "%s:%u: %s\n", err->file, err->line, err->message);
+	else if (err->file[0] != '\0')
+		fprintf(stderr, "%s: %s\n", err->file, err->message);
+	else
+		fprintf(stderr, "iocsift: %s\n", err->message);
+}
+
+/* Loads every feed and builds one set; NULL after reporting the error. */
+static struct pat_set *
+feeds_build(const struct feeds *feeds)
+{
+	struct pat_feed loaded[FEEDS_MAX];
+	const struct pat_feed *pointers[FEEDS_MAX];
+	struct pat_error err = { 0 };
+	struct pat_set *set = NULL;
+	unsigned int n = 0;
+
+	for (; n < feeds->count; n++) {
+		pat_feed_init(&loaded[n]);
+		pointers[n] = &loaded[n];
+		if (pat_feed_load_file(&loaded[n], feeds->paths[n], feeds->format,
+				       &err) != 0) {
+			error_print(&err);
+			n++;
+			goto free_feeds;
+		}
+	}
+	set = pat_set_build(pointers, n, 1, 1, &err);
+	if (set == NULL)
+		error_print(&err);
+free_feeds:
+	for (unsigned int i = 0; i < n; i++)
+		pat_feed_free(&loaded[i]);
+	return set;
+}
+
+enum {
+	OPT_FEED_FORMAT = 256,
+	OPT_SYSLOG_PORT,
+	OPT_DNS_PORT,
+};
+
+static const struct option long_options[] = {
+	{ "feed", required_argument, NULL, 'f' },
+	{ "feed-format", required_argument, NULL, OPT_FEED_FORMAT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "syslog-port", required_argument, NULL, OPT_SYSLOG_PORT },
+	{ "dns-port", required_argument, NULL, OPT_DNS_PORT },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct command_line {
+	struct feeds feeds;
+	const char *output;
+	struct dp_replay_options replay;
+	char **operands;
+	int n_operands;
+};
+
+static int
+command_line_parse(int argc, char **argv, struct command_line *cl)
+{
+	int opt;
+
+	/* Everything after "--" belongs to EAL. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			cl->replay.eal_argv = argv + i + 1;
+			cl->replay.eal_argc = argc - i - 1;
+			argc = i;
+			break;
+		}
+	}
+	while ((opt = getopt_long(argc, argv, "f:o:vh", long_options,
+				  NULL)) != -1) {
+		int rc = 0;
+		switch (opt) {
+		case 'f':
+			if (cl->feeds.count == FEEDS_MAX) {
+				fprintf(stderr, "iocsift: at most %d feeds\n",
+					FEEDS_MAX);
+				return -E2BIG;
+			}
+			cl->feeds.paths[cl->feeds.count++] = optarg;
+			break;
+		case OPT_FEED_FORMAT:
+			rc = parse_feed_format(optarg, &cl->feeds.format);
+			break;
+		case 'o':
+			cl->output = optarg;
+			break;
+		case OPT_SYSLOG_PORT:
+			rc = parse_port(optarg, &cl->replay.syslog_port);
+			break;
+		case OPT_DNS_PORT:
+			rc = parse_port(optarg, &cl->replay.dns_port);
+			break;
+		case 'v':
+			cl->replay.verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_SUCCESS);
+		default:
+			return -EINVAL;
+		}
+		if (rc != 0)
+			return rc;
+	}
+	cl->operands = argv + optind;
+	cl->n_operands = argc - optind;
+	if (cl->feeds.count == 0) {
+		fprintf(stderr, "iocsift: at least one -f FEED is needed\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+command_scan(struct command_line *cl, struct pat_set *set, FILE *out)
+{
+	struct scan_totals totals = { 0 };
+	int status = EXIT_SUCCESS;
+
+	if (cl->n_operands == 0) {
+		fprintf(stderr, "iocsift scan: no FILE given (use - for stdin)\n");
+		return EXIT_BAD_INPUT;
+	}
+	for (int i = 0; i < cl->n_operands; i++)
+		if (scan_file(set, cl->operands[i], out, &totals) != 0)
+			status = EXIT_BAD_INPUT;
+	if (fflush(out) != 0 || totals.errors > 0)
+		status = EXIT_FAILURE;
+	fprintf(stderr,
+		"iocsift scan: %" PRIu64 " files, %" PRIu64 " lines, %" PRIu64
+		" hits in %" PRIu64 " lines\n",
+		totals.files, totals.lines, totals.hits, totals.hit_lines);
+	return status;
+}
+
+static int
+command_replay(struct command_line *cl, struct pat_set *set, FILE *out)
+{
+	if (cl->n_operands != 1) {
+		fprintf(stderr, "iocsift replay: exactly one CAPTURE is needed\n");
+		return EXIT_BAD_INPUT;
+	}
+	cl->replay.capture = cl->operands[0];
+	cl->replay.out = out;
+	cl->replay.set = set;
+	int rc = dp_replay_run(&cl->replay);
+	if (rc == -EINVAL || rc == -ENOENT)
+		return EXIT_BAD_INPUT;
+	return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct command_line cl = {
+		.replay = { .syslog_port = 514, .dns_port = 53 },
+	};
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_BAD_INPUT;
+	}
+	const char *command = argv[1];
+	if (strcmp(command, "version") == 0 || strcmp(command, "--version") == 0) {
+		printf("iocsift %s\n", IOCSIFT_VERSION);
+		return EXIT_SUCCESS;
+	}
+	if (strcmp(command, "-h") == 0 || strcmp(command, "--help") == 0) {
+		usage(stdout);
+		return EXIT_SUCCESS;
+	}
+	bool replay = strcmp(command, "replay") == 0;
+	if (!replay && strcmp(command, "scan") != 0) {
+		fprintf(stderr, "iocsift: unknown command '%s'\n", command);
+		usage(stderr);
+		return EXIT_BAD_INPUT;
+	}
+	if (command_line_parse(argc - 1, argv + 1, &cl) != 0) {
+		usage(stderr);
+		return EXIT_BAD_INPUT;
+	}
+
+	struct pat_set *set = feeds_build(&cl.feeds);
+	if (set == NULL)
+		return EXIT_BAD_INPUT;
+	FILE *out = stdout;
+	if (cl.output != NULL && (out = fopen(cl.output, "w")) == NULL) {
+		fprintf(stderr, "iocsift: %s: %s\n", cl.output, strerror(errno));
+		pat_set_free(set);
+		return EXIT_FAILURE;
+	}
+	int status = replay ? command_replay(&cl, set, out) :
+		command_scan(&cl, set, out);
+	if (out != stdout && fclose(out) != 0)
+		status = EXIT_FAILURE;
+	pat_set_free(set);
+	return status;
+}
