@@ -1,0 +1,403 @@
+/* test_pattern_set.c -- the matching semantics of DESIGN.md, row by row,
+ * in both directions: what must hit and what must not. */
+#include <setjmp.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "feed.h"
+#include "pattern_set.h"
+
+static const char feed_csv[] =
+	"type,value,tags,source\n"
+	"domain,evil.com,\"c2,test\",unit\n"
+	"ipv4,10.1.2.3,,\n"
+	"ipv4,192.168.0.0/16,,\n"
+	"ipv6,2001:db8::1,,\n"
+	"ipv6,2001:db8:ff00::/40,,\n"
+	"md5,0123456789abcdef0123456789ABCDEF,,\n"
+	"sha1,a94a8fe5ccb19ba61c4c0873d391e987982fbbd3,,\n"
+	"sha256,aa124a4b4df12b34e74ee7f6c683b2ebec4ce9a8edcf9be345823b4fdcf5d868,,\n"
+	"filename,3CXDesktopApp.exe,,\n"
+	"url,raw.githubusercontent.com/IconStorages/images/,,\n"
+	"url,https://example.org/dl/payload,,\n"
+	"regex,user=ad(min|ministrator) failed,,\n";
+
+struct fixture {
+	struct pat_set *set;
+};
+
+static struct pat_set *
+set_from_csv(const char *const *texts, size_t n)
+{
+	struct pat_feed feeds[4];
+	const struct pat_feed *pointers[4];
+	struct pat_error err = { 0 };
+
+	assert_true(n <= 4);
+	for (size_t i = 0; i < n; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "feed%zu", i);
+		pat_feed_init(&feeds[i]);
+		pointers[i] = &feeds[i];
+		int rc = pat_feed_parse(&feeds[i], name, name, texts[i],
+					strlen(texts[i]), PAT_FEED_CSV, &err);
+		if (rc != 0)
+			fail_msg("%s:%u: %s", err.file, err.line, err.message);
+	}
+	struct pat_set *set = pat_set_build(pointers, n, 1, 7, &err);
+	if (set == NULL)
+		fail_msg("build: %s:%u: %s", err.file, err.line, err.message);
+	for (size_t i = 0; i < n; i++)
+		pat_feed_free(&feeds[i]);
+	return set;
+}
+
+static int
+setup(void **state)
+{
+	static struct fixture fx;
+	const char *texts[] = { feed_csv };
+
+	fx.set = set_from_csv(texts, 1);
+	*state = &fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	pat_set_free(fx->set);
+	return 0;
+}
+
+static struct pat_hits
+text_hits(const struct pat_set *set, const char *text)
+{
+	struct pat_hits hits;
+
+	pat_hits_reset(&hits);
+	assert_int_equal(pat_match_text(set, pat_set_scratch(set, 0),
+					(const uint8_t *)text, strlen(text),
+					&hits), 0);
+	return hits;
+}
+
+static struct pat_hits
+dns_hits(const struct pat_set *set, const char *name)
+{
+	struct pat_hits hits;
+
+	pat_hits_reset(&hits);
+	assert_int_equal(pat_match_dns_name(set, pat_set_scratch(set, 0), name,
+					    strlen(name), &hits), 0);
+	return hits;
+}
+
+static bool
+has_value(const struct pat_set *set, const struct pat_hits *hits,
+	  const char *value)
+{
+	for (uint16_t i = 0; i < hits->count; i++)
+		if (strcmp(pat_set_indicator(set, hits->ids[i])->value, value) == 0)
+			return true;
+	return false;
+}
+
+/* The text hits exactly the one indicator named. */
+#define assert_text_hits(set, text, value) do { \
+	struct pat_hits h_ = text_hits((set), (text)); \
+	if (h_.count != 1 || !has_value((set), &h_, (value))) \
+		fail_msg("'%s' should hit only '%s' (%u hits)", (text), \
+			 (value), h_.count); \
+} while (0)
+
+#define assert_text_misses(set, text) do { \
+	struct pat_hits h_ = text_hits((set), (text)); \
+	if (h_.count != 0) \
+		fail_msg("'%s' should hit nothing, hit '%s'", (text), \
+			 pat_set_indicator((set), h_.ids[0])->value); \
+} while (0)
+
+static void
+test_domain(void **state)
+{
+	const struct pat_set *set = ((struct fixture *)*state)->set;
+
+	assert_text_hits(set, "connect evil.com:443", "evil.com");
+	assert_text_hits(set, "query cdn.EVIL.com from 10.9.9.9", "evil.com");
+	assert_text_hits(set, "resolved evil.com. to nothing", "evil.com");
+	assert_text_hits(set, "evil.com", "evil.com");
+	assert_text_hits(set, "https://a.b.evil.com/x?y=1", "evil.com");
+	assert_text_hits(set, "mail from bob@EVIL.COM", "evil.com");
+	assert_text_misses(set, "connect notevil.com:443");
+	assert_text_misses(set, "connect evil.com.au:443");
+	assert_text_misses(set, "connect evil.community now");
+	assert_text_misses(set, "connect evil-com.net");
+	assert_text_misses(set, "token evil.com-backup");
+	assert_text_misses(set, "name x_evil.com");
+}
+
+static void
+test_domain_in_dns(void **state)
+{
+	const struct pat_set *set = ((struct fixture *)*state)->set;
+	struct pat_hits h;
+
+	h = dns_hits(set, "evil.com");
+	assert_int_equal(h.count, 1);
+	h = dns_hits(set, "cdn.EVIL.com");
+	assert_int_equal(h.count, 1);
+	h = dns_hits(set, "evil.com.");
+	assert_int_equal(h.count, 1);
+	h = dns_hits(set, "notevil.com");
+	assert_int_equal(h.count, 0);
+	h = dns_hits(set, "evil.com.au");
+	assert_int_equal(h.count, 0);
+	h = dns_hits(set, "evil.community");
+	assert_int_equal(h.count, 0);
+}
+
+static void
+test_ipv4(void **state)
+{
+	const struct pat_set *set = ((struct fixture *)*state)->set;
+
+	assert_text_hits(set, "src=10.1.2.3 dst=8.8.8.8", "10.1.2.3");
+	assert_text_hits(set, "from 10.1.2.3:5353", "10.1.2.3");
+	assert_text_hits(set, "peer 10.1.2.3.", "10.1.2.3");
+	assert_text_hits(set, "(10.1.2.3)", "10.1.2.3");
+	assert_text_misses(set, "src=110.1.2.30");
+	assert_text_misses(set, "src=10.1.2.34");
+	assert_text_misses(set, "src=10.1.2.31");
+	assert_text_misses(set, "version 10.1.2.3.4");
+	assert_text_misses(set, "id a10.1.2.3");
+}
+
+static void
+test_ipv4_cidr(void **state)
+{
+	const struct pat_set *set = ((struct fixture *)*state)->set;
+
+	assert_text_hits(set, "dst=192.168.44.7", "192.168.0.0/16");
+	assert_text_misses(set, "dst=192.169.0.1");
+}
+
+static void
+test_ipv6(void **state)
+{
+	const struct pat_set *set = ((struct fixture *)*state)->set;
+
+	assert_text_hits(set, "src=2001:db8::1 ok", "2001:db8::1");
+	assert_text_hits(set, "src=2001:DB8:0:0:0:0:0:1", "2001:db8::1");
+	assert_text_hits(set, "src=2001:0db8:0000::0001 ok", "2001:db8::1");
+	assert_text_hits(set, "peer [2001:db8::1]:53", "2001:db8::1");
+	assert_text_hits(set, "src 2001:db8::1: refused", "2001:db8::1");
+	assert_text_hits(set, "src=2001:db8:ff12::7", "2001:db8:ff00::/40");
+	assert_text_misses(set, "src=2001:db8::10");
+	assert_text_misses(set, "src=2001:db9::1");
+	assert_text_misses(set, "at 10:00:05 mac 00:11:22:33:44:55");
+}
+
+static void
+test_address_from_dns_answer(void **state)
+{
+	const struct pat_set *set = ((struct fixture *)*state)->set;
+	const uint8_t a_hit[4] = { 10, 1, 2, 3 };
+	const uint8_t a_miss[4] = { 110, 1, 2, 30 };
+	const uint8_t a_cidr[4] = { 192, 168, 1, 1 };
+	const uint8_t aaaa_hit[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	struct pat_hits h;
+
+	pat_hits_reset(&h);
+	pat_match_address(set, 4, a_hit, &h);
+	assert_int_equal(h.count, 1);
+	pat_hits_reset(&h);
+	pat_match_address(set, 4, a_miss, &h);
+	assert_int_equal(h.count, 0);
+	pat_hits_reset(&h);
+	pat_match_address(set, 4, a_cidr, &h);
+	assert_true(has_value(set, &h, "192.168.0.0/16"));
+	pat_hits_reset(&h);
+	pat_match_address(set, 6, aaaa_hit, &h);
+	assert_true(has_value(set, &h, "2001:db8::1"));
+}
+
+static void
+test_digests(void **state)
+{
+	const struct pat_set *set = ((struct fixture *)*state)->set;
+	const char *md5 = "0123456789abcdef0123456789abcdef";
+	const char *sha256 =
+		"aa124a4b4df12b34e74ee7f6c683b2ebec4ce9a8edcf9be345823b4fdcf5d868";
+
+	assert_text_hits(set, "md5=0123456789ABCDEF0123456789abcdef", md5);
+	assert_text_hits(set, "hash:0123456789abcdef0123456789abcdef,", md5);
+	assert_text_hits(set, "sha1 A94A8FE5CCB19BA61C4C0873D391E987982FBBD3",
+			 "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3");
+	assert_text_hits(set, "SHA256=AA124A4B4DF12B34E74EE7F6C683B2EBEC4CE9A8"
+			 "EDCF9BE345823B4FDCF5D868", sha256);
+	/* A longer hex run containing it, or one char more. */
+	assert_text_misses(set, "x=ff0123456789abcdef0123456789abcdef");
+	assert_text_misses(set, "x=0123456789abcdef0123456789abcdef0");
+	assert_text_misses(set, "x=aa124a4b4df12b34e74ee7f6c683b2ebec4ce9a8"
+			   "edcf9be345823b4fdcf5d86800");
+	assert_text_misses(set, "x=g0123456789abcdef0123456789abcdef");
+	assert_text_misses(set, "x=0123456789abcdef0123456789abcdee");
+}
+
+static void
+test_filename(void **state)
+{
+	const struct pat_set *set = ((struct fixture *)*state)->set;
+	const char *name = "3CXDesktopApp.exe";
+
+	assert_text_hits(set, "3cxdesktopapp.exe started", name);
+	assert_text_hits(set, "C:\\Users\\bob\\AppData\\3CXDesktopApp.exe", name);
+	assert_text_hits(set, "/opt/3cx/3CXDESKTOPAPP.EXE", name);
+	assert_text_hits(set, "process 3CXDesktopApp.exe exited", name);
+	assert_text_hits(set, "Image=\"3CXDesktopApp.exe\"", name);
+	assert_text_hits(set, "image='3CXDesktopApp.exe'", name);
+	assert_text_hits(set, "Image=3CXDesktopApp.exe", name);
+	assert_text_hits(set, "ran 3CXDesktopApp.exe.", name);
+	assert_text_misses(set, "not3CXDesktopApp.exe");
+	assert_text_misses(set, "C:\\tmp\\my3CXDesktopApp.exe");
+	assert_text_misses(set, "file 3CXDesktopApp.exe.bak");
+	assert_text_misses(set, "file 3CXDesktopApp.exe_old");
+}
+
+static void
+test_url(void **state)
+{
+	const struct pat_set *set = ((struct fixture *)*state)->set;
+	const char *url = "raw.githubusercontent.com/IconStorages/images/";
+
+	assert_text_hits(set, "GET https://raw.githubusercontent.com/"
+			 "IconStorages/images/main/icon12.ico 200", url);
+	assert_text_hits(set, "GET http://RAW.GitHubUserContent.com/"
+			 "IconStorages/images/", url);
+	assert_text_hits(set, "url=raw.githubusercontent.com/IconStorages/"
+			 "images/x", url);
+	assert_text_hits(set, "GET example.org/dl/payload",
+			 "example.org/dl/payload");
+	assert_text_hits(set, "GET https://example.org/dl/payload?x=1",
+			 "example.org/dl/payload");
+	assert_text_hits(set, "GET https://example.org/dl/payload/more",
+			 "example.org/dl/payload");
+	/* The host alone or another path on it must not flood. */
+	assert_text_misses(set, "GET https://raw.githubusercontent.com/");
+	assert_text_misses(set, "host raw.githubusercontent.com");
+	assert_text_misses(set, "GET https://raw.githubusercontent.com/"
+			   "someone/else/main/x.ico");
+	/* The path is compared as written. */
+	assert_text_misses(set, "GET https://raw.githubusercontent.com/"
+			   "iconstorages/images/main/x.ico");
+	assert_text_misses(set, "GET https://notraw.githubusercontent.com/"
+			   "IconStorages/images/x");
+	assert_text_misses(set, "GET https://example.org/dl/payloads");
+}
+
+static void
+test_regex(void **state)
+{
+	const struct pat_set *set = ((struct fixture *)*state)->set;
+	const char *regex = "user=ad(min|ministrator) failed";
+
+	assert_text_hits(set, "<13>Mar  1 10:00:00 h sshd: user=admin failed",
+			 regex);
+	assert_text_hits(set, "user=administrator failed", regex);
+	assert_text_misses(set, "user=adm failed");
+}
+
+static void
+test_one_hit_per_indicator(void **state)
+{
+	const struct pat_set *set = ((struct fixture *)*state)->set;
+	struct pat_hits h = text_hits(set, "evil.com a.evil.com EVIL.COM. "
+				      "10.1.2.3 10.1.2.3");
+
+	assert_int_equal(h.count, 2);
+	assert_true(has_value(set, &h, "evil.com"));
+	assert_true(has_value(set, &h, "10.1.2.3"));
+}
+
+static void
+test_same_value_in_two_feeds(void **state)
+{
+	(void)state;
+	const char *texts[] = {
+		"domain,evil.com\n",
+		"domain,evil.com\ndomain,other.net\n",
+	};
+	struct pat_set *set = set_from_csv(texts, 2);
+	struct pat_hits h = text_hits(set, "to www.evil.com");
+
+	assert_int_equal(h.count, 2);
+	assert_string_equal(pat_set_indicator(set, h.ids[0])->feed, "feed0");
+	assert_string_equal(pat_set_indicator(set, h.ids[1])->feed, "feed1");
+	assert_int_equal(pat_set_version(set), 7);
+	assert_int_equal(pat_set_count(set), 3);
+	pat_set_free(set);
+}
+
+static void
+test_empty_set(void **state)
+{
+	(void)state;
+	const char *texts[] = { "# nothing\n" };
+	struct pat_set *set = set_from_csv(texts, 1);
+
+	assert_text_misses(set, "evil.com 10.1.2.3");
+	assert_int_equal(dns_hits(set, "evil.com").count, 0);
+	pat_set_free(set);
+}
+
+static void
+test_bad_regex_names_line(void **state)
+{
+	(void)state;
+	struct pat_feed feed;
+	struct pat_error err = { 0 };
+	const char *text = "domain,ok.com\nregex,(unclosed\n";
+
+	pat_feed_init(&feed);
+	assert_int_equal(pat_feed_parse(&feed, "f", "f.csv", text, strlen(text),
+					PAT_FEED_CSV, &err), -EINVAL);
+	assert_int_equal(err.line, 2);
+	assert_string_equal(err.file, "f.csv");
+	pat_feed_free(&feed);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_domain),
+		cmocka_unit_test(test_domain_in_dns),
+		cmocka_unit_test(test_ipv4),
+		cmocka_unit_test(test_ipv4_cidr),
+		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_address_from_dns_answer),
+		cmocka_unit_test(test_digests),
+		cmocka_unit_test(test_filename),
+		cmocka_unit_test(test_url),
+		cmocka_unit_test(test_regex),
+		cmocka_unit_test(test_one_hit_per_indicator),
+	};
+	const struct CMUnitTest standalone[] = {
+		cmocka_unit_test(test_same_value_in_two_feeds),
+		cmocka_unit_test(test_empty_set),
+		cmocka_unit_test(test_bad_regex_names_line),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown) |
+		cmocka_run_group_tests(standalone, NULL, NULL);
+}
