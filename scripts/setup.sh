@@ -1,0 +1,38 @@
+#!/bin/sh
+# Installs every Debian 12 package iocsift needs to build, run and test.
+# Idempotent: packages already present are left as they are.
+set -eu
+
+PACKAGES="
+build-essential
+clang
+dpdk
+jq
+libclang-rt-14-dev
+libcmocka-dev
+libdpdk-dev
+libhyperscan-dev
+libjansson-dev
+libpcap-dev
+liburcu-dev
+meson
+ninja-build
+pkg-config
+python3-scapy
+"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup: need root to install:$missing" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends $missing
+fi
