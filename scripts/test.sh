@@ -7,6 +7,27 @@ set -eu
 cd "$(dirname "$0")/.."
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+passed=0
+failed=0
+skipped=0
+
+# run_meson_tests BUILD_DIR [ARGS...]: runs meson test and adds its counts.
+run_meson_tests() {
+	dir=$1
+	shift
+	status=0
+	meson test -C "$dir" --print-errorlogs "$@" >"$dir/test-summary.log" 2>&1 ||
+		status=$?
+	cat "$dir/test-summary.log"
+	count() { sed -n "s/^$1: *\([0-9]*\).*/\1/p" "$dir/test-summary.log"; }
+	passed=$((passed + $(count Ok)))
+	failed=$((failed + $(count Fail) + $(count Timeout)))
+	skipped=$((skipped + $(count Skipped)))
+	if [ "$status" -ne 0 ]; then
+		echo "$passed passed, $failed failed, $skipped skipped"
+		exit "$status"
+	fi
+}
 
 sh scripts/setup.sh
 sh scripts/hugepages.sh
@@ -14,12 +35,12 @@ sh scripts/hugepages.sh
 echo "== build and test (build/)"
 [ -f build/build.ninja ] || meson setup build
 meson compile -C build
-meson test -C build --print-errorlogs
+run_meson_tests build
 
 echo "== unit tests and fuzz corpora under ASan + UBSan (build-sanitize/)"
 [ -f build-sanitize/build.ninja ] || meson setup build-sanitize -Dsanitize=true
 meson compile -C build-sanitize
-meson test -C build-sanitize --print-errorlogs --suite unit --suite fuzz
+run_meson_tests build-sanitize --suite unit --suite fuzz
 
 echo "== libFuzzer targets, ${FUZZ_SECONDS} s each (build-fuzz/)"
 [ -f build-fuzz/build.ninja ] ||
@@ -30,8 +51,10 @@ for target in decode dns syslog feed; do
 	cp tests/fuzz/corpus/$target/* "$work"/
 	./build-fuzz/tests/fuzz/fuzz_$target -max_total_time="$FUZZ_SECONDS" \
 		-max_len=4096 -print_final_stats=0 "$work" 2>build-fuzz/fuzz_$target.log ||
-		{ tail -40 build-fuzz/fuzz_$target.log; exit 1; }
-	echo "fuzz_$target: $(grep -c . build-fuzz/fuzz_$target.log) log lines, no crash"
+		{ tail -40 build-fuzz/fuzz_$target.log;
+		  echo "$passed passed, $((failed + 1)) failed, $skipped skipped"; exit 1; }
+	passed=$((passed + 1))
+	echo "fuzz_$target: $(grep -Eo 'stat::number_of_executed_units: *[0-9]+|Done [0-9]+ runs' build-fuzz/fuzz_$target.log | tail -1), no crash"
 	rm -rf "$work"
 done
-echo "all tests passed"
+echo "$passed passed, $failed failed, $skipped skipped"
