@@ -46,6 +46,7 @@ struct replay {
 	struct dp_worker *worker;
 	unsigned int worker_lcore;
 	struct dp_exporter exporter;
+	uint64_t start_cycles;
 };
 
 static int
@@ -254,6 +255,8 @@ replay_print_summary(const struct replay *r, const struct dp_worker_stats *s,
 {
 	uint64_t malformed = s->malformed_frame + s->malformed_syslog +
 		s->malformed_dns;
+	double seconds = (double)(rte_get_timer_cycles() - r->start_cycles) /
+		(double)rte_get_timer_hz();
 
 	fprintf(stderr,
 		"iocsift replay: %s\n"
@@ -266,11 +269,13 @@ replay_print_summary(const struct replay *r, const struct dp_worker_stats *s,
 		"  fragments:       %" PRIu64 "\n"
 		"  tcp skipped:     %" PRIu64 "\n"
 		"  other:           %" PRIu64 "\n"
-		"  events written:  %" PRIu64 "\n",
+		"  events written:  %" PRIu64 "\n"
+		"  time:            %.3f s (%.0f packets/s)\n",
 		r->opt->capture, s->packets, s->bytes, s->syslog_messages,
 		s->dns_messages, s->hits, s->hit_messages, malformed,
 		s->malformed_frame, s->malformed_syslog, s->malformed_dns,
-		s->fragments, s->tcp_skipped, s->other, r->exporter.events);
+		s->fragments, s->tcp_skipped, s->other, r->exporter.events,
+		seconds, seconds > 0 ? (double)s->packets / seconds : 0.0);
 	uint64_t lost = rx_nombuf + s->drop_hit_pool + s->drop_ring_full +
 		s->hits_overflow + s->match_errors + r->exporter.write_errors;
 	if (lost > 0)
@@ -340,6 +345,7 @@ dp_replay_run(const struct dp_replay_options *opt)
 
 	dp_active_set = opt->set;   /* no reader yet: a plain store will do */
 	dp_exporter_init(&r.exporter, opt->out);
+	r.start_cycles = rte_get_timer_cycles();
 	rc = rte_eal_remote_launch(dp_worker_main, r.worker, r.worker_lcore);
 	if (rc != 0) {
 		LOG(ERR, "launching the worker: %s\n", rte_strerror(-rc));

@@ -37,7 +37,15 @@ frame_time_ns(const struct dp_worker *w, const struct rte_mbuf *m)
 				  rte_mbuf_timestamp_t *) * w->timestamp_ns_per_unit;
 }
 
-/* Hands the message's hits to the exporter. */
+static inline bool
+worker_stopping(struct dp_worker *w)
+{
+	return atomic_load_explicit(&w->stop, memory_order_relaxed);
+}
+
+/* Hands the message's hits to the exporter. In replay (backpressure) it
+ * waits for a free record and for room in the ring, since the source is a
+ * file; live it drops and counts. */
 static void
 hits_emit(struct dp_worker *w, const struct pat_set *set,
 	  const struct rte_mbuf *m, const struct dp_packet *pkt,
@@ -48,9 +56,12 @@ hits_emit(struct dp_worker *w, const struct pat_set *set,
 	w->stats.hits += w->hits.count;
 	w->stats.hit_messages++;
 	w->stats.hits_overflow += w->hits.overflow;
-	if (unlikely(rte_mempool_get(w->hit_pool, (void **)&hit) != 0)) {
-		w->stats.drop_hit_pool++;
-		return;
+	while (unlikely(rte_mempool_get(w->hit_pool, (void **)&hit) != 0)) {
+		if (!w->backpressure || worker_stopping(w)) {
+			w->stats.drop_hit_pool++;
+			return;
+		}
+		rte_pause();
 	}
 	hit->set = set;
 	hit->frame = w->stats.packets;
@@ -71,8 +82,7 @@ hits_emit(struct dp_worker *w, const struct pat_set *set,
 	memcpy(hit->payload, pkt->payload, hit->payload_len);
 
 	while (rte_ring_sp_enqueue(w->hit_ring, hit) != 0) {
-		if (!w->backpressure ||
-		    atomic_load_explicit(&w->stop, memory_order_relaxed)) {
+		if (!w->backpressure || worker_stopping(w)) {
 			w->stats.drop_ring_full++;
 			rte_mempool_put(w->hit_pool, hit);
 			return;
@@ -208,7 +218,7 @@ dp_worker_main(void *arg)
 	struct rte_mbuf *pkts[DP_BURST];
 
 	urcu_qsbr_register_thread();
-	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
+	while (!worker_stopping(w)) {
 		uint16_t n = rte_eth_rx_burst(w->port, w->queue, pkts, DP_BURST);
 		const struct pat_set *set = rcu_dereference(dp_active_set);
 		for (uint16_t i = 0; i < n; i++)

@@ -41,8 +41,8 @@ struct dp_worker {
 	uint16_t index;
 	uint16_t port;
 	uint16_t queue;
-	/* Replay: wait for room in the ring instead of dropping, since the
-	 * source is a file and the hits must be exact. */
+	/* Replay: wait for a hit record and for room in the ring instead of
+	 * dropping, since the source is a file and the hits must be exact. */
 	bool backpressure;
 	atomic_bool stop;
 	uint16_t syslog_port;

@@ -21,4 +21,4 @@ jq -r '[.["@timestamp"][11:19], .source.ip, .network.protocol,
 	.iocsift.indicator_type, .threat.enrichments[0].matched.atomic,
 	((.message // .dns.question.name) | .[0:70])] | @tsv' \
 	"$out/hits.jsonl" |
-	awk -F '\t' '{ printf "%-9s %-15s %-6s %-9s %-30.30s %s\n", $1, $2, $3, $4, $5, $6 }'
+	awk -F '\t' '{ printf "%-9s %-18s %-6s %-9s %-30.30s %s\n", $1, $2, $3, $4, $5, $6 }'

@@ -13,7 +13,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 feed="$src/data/3cx.csv"
 
-$PYTHON "$src/perf/synth_capture.py" --feed "$feed" --out "$work" >/dev/null
+# SYNTH_MESSAGES: a larger capture, so that the exporter falls behind and
+# the worker must wait for hit records rather than drop them.
+$PYTHON "$src/perf/synth_capture.py" --feed "$feed" --out "$work" \
+	--messages "${SYNTH_MESSAGES:-2000}" >/dev/null
 if [ $# -gt 0 ]; then
 	set -- -- "$@"
 fi
