@@ -59,7 +59,11 @@ capture_count_frames(const char *path, uint64_t *frames)
 	int rc;
 
 	if (pcap == NULL) {
-		fprintf(stderr, "iocsift: %s\n", errbuf);
+		/* libpcap names the file in some messages and not in others. */
+		if (strstr(errbuf, path) != NULL)
+			fprintf(stderr, "iocsift: %s\n", errbuf);
+		else
+			fprintf(stderr, "iocsift: %s: %s\n", path, errbuf);
 		return -EINVAL;
 	}
 	*frames = 0;
