@@ -1,10 +1,11 @@
-/* feed.h -- reads indicator feeds (CSV, plain) into normalized indicators. */
+/* feed.h -- reads CSV and plain indicator feeds, merging duplicates. */
 #ifndef IOCSIFT_PATTERNS_FEED_H
 #define IOCSIFT_PATTERNS_FEED_H
 
 #include <stddef.h>
 
 #include "indicator.h"
+#include "normalize.h" /* pat_normalize() and pat_detect_type() moved there */
 
 enum pat_feed_format {
 	PAT_FEED_AUTO,   /* CSV when the first data line has a comma, else plain */
@@ -37,14 +38,5 @@ int pat_feed_parse(struct pat_feed *feed, const char *feed_name,
  * its extension ("feeds/3cx.csv" -> "3cx"). -errno on I/O errors. */
 int pat_feed_load_file(struct pat_feed *feed, const char *path,
 		       enum pat_feed_format format, struct pat_error *err);
-
-/* Normalizes one value of a known type into ind (value stored in arena).
- * On failure returns -EINVAL and sets *reason to a static message. */
-int pat_normalize(struct pat_arena *arena, enum pat_type type,
-		  const char *value, size_t len, struct pat_indicator *ind,
-		  const char **reason);
-
-/* Guesses the type of a bare value for plain feeds. -EINVAL if none fits. */
-int pat_detect_type(const char *value, size_t len, enum pat_type *type);
 
 #endif

@@ -1,0 +1,846 @@
+/* normalize.c -- refangs, checks and canonicalizes single indicator values. */
+
+/*
+ * Normalization rules (pat_normalize), applied in this order. Each exists
+ * so that two spellings of one indicator become one string, and so that a
+ * value the matcher could never match is refused at load time instead.
+ *
+ * refang     Published IOCs are "defanged" so nobody clicks them. Every
+ *            "[.]", "(.)", "[dot]" (any case) and "{.}" becomes ".", "[:]"
+ *            becomes ":", "[://]" becomes "://", nested ones too ("[[.]]");
+ *            then a leading "hxxp://" or "hxxps://" (any case) becomes
+ *            "http://" or "https://". hxxp is only rewritten in front of
+ *            "://" so that a name such as "hxxpool.com" stays as written.
+ *            Regexes are not refanged: "[.]" and "(.)" are regex syntax.
+ * trim       Surrounding whitespace (space, tab, CR, LF, VT, FF) goes.
+ * domain     Lowercase ASCII; one trailing '.' dropped (the root label);
+ *            characters [a-z0-9-_] and '.'; labels of 1..63 bytes, at most
+ *            253 bytes in all. '*' (wildcards) and non-ASCII (write IDNs in
+ *            punycode) are refused; a '/' means a URL was typed as domain.
+ * ipv4       inet_pton() text (no leading zeros), optional "/N" with N in
+ *            0..32 written without leading zeros. Bits set below the prefix
+ *            are refused: "10.1.2.3/8" is more likely a typo than a wish for
+ *            10.0.0.0/8. value is the canonical text, without "/32".
+ * ipv6       The same, optionally in brackets ("[::1]", "[::1]/128"), N in
+ *            0..128; value is inet_ntop()'s canonical text ("2001:DB8:0:0::1"
+ *            -> "2001:db8::1"), without "/128".
+ * md5 sha1 sha256
+ *            Exactly 32, 40 or 64 hex digits, lowercased.
+ * filename   1..255 bytes, no '/', '\' or control character. Kept as given:
+ *            matching ignores case, so duplicates are found ignoring case.
+ * url        A scheme ("http://", any [A-Za-z][A-Za-z0-9+.-]*://) is stripped
+ *            because the matcher accepts any scheme or none. The host (up to
+ *            the first '/', '?' or '#') is lowercased and must be a domain
+ *            (rules above, dot optional), an IPv4 address or a bracketed
+ *            IPv6 address, with an optional ":port" of 1..65535. Path and
+ *            query keep their case. No whitespace or control characters.
+ * regex      Hyperscan syntax, checked with hs_expression_info() so a feed
+ *            fails at load time, naming its line, rather than when the
+ *            database is compiled. A regex that can match the empty string
+ *            is refused: it would hit every message.
+ *
+ * *reason points either to a string literal or to reason_buf, a
+ * thread-local buffer (messages that quote the value, a character or
+ * Hyperscan's message); normalize.h says how long it stays valid.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <hs/hs.h>
+
+#include "arena.h"
+#include "normalize.h"
+
+/* How much of an offending value an error message quotes. */
+#define QUOTE_MAX 64
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define DOMAIN_MAX 253
+#define DOMAIN_LABEL_MAX 63
+#define FILENAME_MAX_LEN 255
+
+static _Thread_local char reason_buf[sizeof(((struct pat_error *)0)->message)];
+
+static const char *
+reason_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static const char *
+reason_fmt(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason_buf, sizeof(reason_buf), fmt, ap);
+	va_end(ap);
+	return reason_buf;
+}
+
+/* Locale-independent character classes: a feed means the same thing
+ * whatever LANG the daemon runs under. */
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+	       c == '\f';
+}
+
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool
+is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool
+is_hex(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool
+is_control(char c)
+{
+	return (unsigned char)c < 0x20 || c == 0x7f;
+}
+
+static char
+ascii_lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+static void
+lower_in_place(char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		s[i] = ascii_lower(s[i]);
+}
+
+void
+pat_trim(const char **s, size_t *len)
+{
+	while (*len > 0 && is_space(**s)) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len > 0 && is_space((*s)[*len - 1]))
+		(*len)--;
+}
+
+static bool
+has_prefix_ci(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && strncasecmp(s, prefix, n) == 0;
+}
+
+static bool
+equals_ci(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && strncasecmp(s, word, len) == 0;
+}
+
+/* memrchr() and memmem() are GNU extensions; patterns/ builds without. */
+static const char *
+last_char(const char *s, size_t len, char c)
+{
+	while (len > 0) {
+		if (s[--len] == c)
+			return s + len;
+	}
+	return NULL;
+}
+
+static bool
+contains(const char *s, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = 0; i + n <= len; i++) {
+		if (memcmp(s + i, needle, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A character for an error message: printable as is, else escaped. */
+static const char *
+char_repr(char c, char buf[8])
+{
+	if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f)
+		snprintf(buf, 8, "%c", c);
+	else
+		snprintf(buf, 8, "\\x%02x", (unsigned char)c);
+	return buf;
+}
+
+/* ---- refang ---------------------------------------------------------- */
+
+static const struct {
+	const char *fanged;
+	const char *plain;
+} refang_tokens[] = {
+	{ "[.]", "." },
+	{ "(.)", "." },
+	{ "[dot]", "." },
+	{ "{.}", "." },
+	{ "[://]", "://" },
+	{ "[:]", ":" },
+};
+
+/* Replaces a token that the last byte written completed. No plain text
+ * ends with a token's last character, so one check per byte suffices. */
+static size_t
+refang_tail(char *s, size_t w)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(refang_tokens); i++) {
+		size_t flen = strlen(refang_tokens[i].fanged);
+		size_t plen = strlen(refang_tokens[i].plain);
+
+		if (w >= flen &&
+		    strncasecmp(s + w - flen, refang_tokens[i].fanged, flen) == 0) {
+			memcpy(s + w - flen, refang_tokens[i].plain, plen);
+			return w - flen + plen;
+		}
+	}
+	return w;
+}
+
+/* In place, matching tokens against what was already written rather
+ * than against the input, so that nested defanging ("[[.]]") is fully
+ * undone and normalizing a normalized value changes nothing. Every
+ * replacement is shorter than its token: writing never overtakes
+ * reading. Returns the new length. */
+static size_t
+refang(char *s, size_t len)
+{
+	size_t w = 0, skip;
+
+	for (size_t r = 0; r < len; r++) {
+		s[w++] = s[r];
+		w = refang_tail(s, w);
+	}
+	for (skip = 0; skip < w && is_space(s[skip]); skip++)
+		;
+	if (has_prefix_ci(s + skip, w - skip, "hxxp://") ||
+	    has_prefix_ci(s + skip, w - skip, "hxxps://"))
+		memcpy(s + skip, "http", 4);
+	return w;
+}
+
+/* ---- addresses ------------------------------------------------------- */
+
+/* "0".."max", no sign, no leading zero: one spelling per prefix. */
+static int
+parse_prefix(const char *s, size_t len, unsigned int max, unsigned int *prefix)
+{
+	unsigned int v = 0;
+
+	if (len == 0 || len > 3 || (len > 1 && s[0] == '0'))
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (!is_digit(s[i]))
+			return -EINVAL;
+		v = v * 10 + (unsigned int)(s[i] - '0');
+	}
+	if (v > max)
+		return -EINVAL;
+	*prefix = v;
+	return 0;
+}
+
+static int
+parse_addr(int family, const char *s, size_t len, uint8_t *addr)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (family == AF_INET6 && len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		s++;
+		len -= 2;
+	}
+	if (len >= sizeof(text))
+		return -EINVAL;
+	memcpy(text, s, len);
+	text[len] = '\0';
+	return inet_pton(family, text, addr) == 1 ? 0 : -EINVAL;
+}
+
+static unsigned int
+family_bits(int family)
+{
+	return family == AF_INET ? 32 : 128;
+}
+
+/* "addr" or "addr/N". Host bits are the caller's business. */
+static int
+parse_cidr(int family, const char *s, size_t len, uint8_t *addr,
+	   unsigned int *prefix, const char **reason)
+{
+	const char *slash = memchr(s, '/', len);
+	size_t alen = slash != NULL ? (size_t)(slash - s) : len;
+
+	if (parse_addr(family, s, alen, addr) != 0) {
+		*reason = family == AF_INET ? "invalid IPv4 address" :
+					      "invalid IPv6 address";
+		return -EINVAL;
+	}
+	*prefix = family_bits(family);
+	if (slash != NULL &&
+	    parse_prefix(slash + 1, len - alen - 1, *prefix, prefix) != 0) {
+		*reason = "invalid prefix length";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool
+host_bits_set(const uint8_t *addr, unsigned int bits, unsigned int prefix)
+{
+	for (unsigned int i = prefix; i < bits; i++) {
+		if (addr[i / 8] & (0x80 >> (i % 8)))
+			return true;
+	}
+	return false;
+}
+
+/* ---- domains and URL hosts ------------------------------------------- */
+
+static bool
+is_domain_char(char c)
+{
+	c = ascii_lower(c);
+	return (c >= 'a' && c <= 'z') || is_digit(c) || c == '-' || c == '_';
+}
+
+/* NULL when s (no trailing dot, any case) is a valid name, else why not.
+ * what names the thing in the message: "domain" or "url host". */
+static const char *
+domain_check(const char *s, size_t len, const char *what)
+{
+	size_t label = 0;
+	char c[8];
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			if (label == 0)
+				return reason_fmt("empty label in %s", what);
+			label = 0;
+			continue;
+		}
+		if (!is_domain_char(s[i]))
+			return reason_fmt("invalid character '%s' in %s",
+					  char_repr(s[i], c), what);
+		if (++label > DOMAIN_LABEL_MAX)
+			return reason_fmt("label longer than %d bytes in %s",
+					  DOMAIN_LABEL_MAX, what);
+	}
+	if (label == 0)
+		return reason_fmt("empty label in %s", what);
+	if (len > DOMAIN_MAX)
+		return reason_fmt("%s longer than %d bytes", what, DOMAIN_MAX);
+	return NULL;
+}
+
+static const char *
+port_check(const char *s, size_t len)
+{
+	unsigned long v = 0;
+
+	if (len == 0 || len > 5)
+		return "invalid port in url";
+	for (size_t i = 0; i < len; i++) {
+		if (!is_digit(s[i]))
+			return "invalid port in url";
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return v == 0 || v > 65535 ? "invalid port in url" : NULL;
+}
+
+/* host[:port] or [ipv6][:port]. NULL when valid, else why not. */
+static const char *
+url_host_check(const char *h, size_t len)
+{
+	uint8_t addr[16];
+	const char *colon, *close;
+	size_t hlen = len;
+
+	if (len > 0 && h[0] == '[') {
+		close = memchr(h, ']', len);
+		if (close == NULL ||
+		    parse_addr(AF_INET6, h, (size_t)(close - h) + 1, addr) != 0)
+			return "invalid IPv6 address in url host";
+		hlen = (size_t)(close - h) + 1;
+		if (hlen == len)
+			return NULL;
+		if (h[hlen] != ':')
+			return "invalid url host";
+		return port_check(h + hlen + 1, len - hlen - 1);
+	}
+	colon = memchr(h, ':', len);
+	if (colon != NULL) {
+		hlen = (size_t)(colon - h);
+		if (port_check(colon + 1, len - hlen - 1) != NULL)
+			return "invalid port in url";
+	}
+	if (hlen == 0)
+		return "url has no host";
+	if (parse_addr(AF_INET, h, hlen, addr) == 0)
+		return NULL;
+	if (h[hlen - 1] == '.')
+		hlen--;
+	return domain_check(h, hlen, "url host");
+}
+
+/* Length of a leading "scheme://", 0 when there is none. */
+static size_t
+url_scheme_len(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	if (len == 0 || !is_alpha(s[0]))
+		return 0;
+	while (i < len && (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '+' ||
+			   s[i] == '-' || s[i] == '.'))
+		i++;
+	return has_prefix_ci(s + i, len - i, "://") ? i + 3 : 0;
+}
+
+static size_t
+url_host_len(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && s[i] != '/' && s[i] != '?' && s[i] != '#')
+		i++;
+	return i;
+}
+
+/* ---- normalizers ----------------------------------------------------- */
+
+/* One value being normalized. s is writable arena memory, NUL-terminated
+ * at len; a normalizer may narrow s within it, or point it at text[] when
+ * the canonical form is not a substring of the input (addresses). */
+struct norm {
+	char *s;
+	size_t len;
+	struct pat_indicator *ind;
+	const char *reason;
+	char text[INET6_ADDRSTRLEN + 4];
+};
+
+static int
+norm_fail(struct norm *n, const char *reason)
+{
+	n->reason = reason;
+	return -EINVAL;
+}
+
+static int
+norm_domain(struct norm *n)
+{
+	const char *reason;
+
+	if (memchr(n->s, '/', n->len) != NULL)
+		return norm_fail(n, "domain must not contain '/' (use type url)");
+	if (n->len > 0 && n->s[n->len - 1] == '.')
+		n->len--;
+	reason = domain_check(n->s, n->len, "domain");
+	if (reason != NULL)
+		return norm_fail(n, reason);
+	lower_in_place(n->s, n->len);
+	return 0;
+}
+
+static int
+norm_ip(struct norm *n, int family)
+{
+	unsigned int bits = family_bits(family), prefix;
+	const char *reason;
+	uint8_t addr[16] = { 0 };
+	size_t tlen;
+
+	if (parse_cidr(family, n->s, n->len, addr, &prefix, &reason) != 0)
+		return norm_fail(n, reason);
+	if (host_bits_set(addr, bits, prefix))
+		return norm_fail(n, "host bits set in CIDR");
+	inet_ntop(family, addr, n->text, sizeof(n->text));
+	tlen = strlen(n->text);
+	if (prefix < bits)
+		snprintf(n->text + tlen, sizeof(n->text) - tlen, "/%u", prefix);
+	n->s = n->text;
+	n->len = strlen(n->text);
+	n->ind->prefix_len = (uint8_t)prefix;
+	memcpy(n->ind->addr, addr, bits / 8);
+	return 0;
+}
+
+static int
+norm_ipv4(struct norm *n)
+{
+	return norm_ip(n, AF_INET);
+}
+
+static int
+norm_ipv6(struct norm *n)
+{
+	return norm_ip(n, AF_INET6);
+}
+
+static int
+norm_hash(struct norm *n, size_t digits, const char *name)
+{
+	bool ok = n->len == digits;
+
+	for (size_t i = 0; ok && i < n->len; i++)
+		ok = is_hex(n->s[i]);
+	if (!ok)
+		return norm_fail(n, reason_fmt("%s must be %zu hex digits", name,
+					       digits));
+	lower_in_place(n->s, n->len);
+	return 0;
+}
+
+static int
+norm_md5(struct norm *n)
+{
+	return norm_hash(n, 32, "md5");
+}
+
+static int
+norm_sha1(struct norm *n)
+{
+	return norm_hash(n, 40, "sha1");
+}
+
+static int
+norm_sha256(struct norm *n)
+{
+	return norm_hash(n, 64, "sha256");
+}
+
+static const char *
+filename_check(const char *s, size_t len)
+{
+	if (len > FILENAME_MAX_LEN)
+		return "filename longer than 255 bytes";
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '/' || s[i] == '\\')
+			return "filename must not contain '/' or '\\'";
+		if (is_control(s[i]))
+			return "control character in filename";
+	}
+	return NULL;
+}
+
+static int
+norm_filename(struct norm *n)
+{
+	const char *reason = filename_check(n->s, n->len);
+
+	return reason != NULL ? norm_fail(n, reason) : 0;
+}
+
+static int
+norm_url(struct norm *n)
+{
+	size_t skip, host_len;
+	const char *reason;
+
+	for (size_t i = 0; i < n->len; i++) {
+		if (is_space(n->s[i]) || is_control(n->s[i]))
+			return norm_fail(n, "whitespace or control character in url");
+	}
+	skip = url_scheme_len(n->s, n->len);
+	n->s += skip;
+	n->len -= skip;
+	host_len = url_host_len(n->s, n->len);
+	if (host_len == 0)
+		return norm_fail(n, "url has no host");
+	lower_in_place(n->s, host_len);
+	reason = url_host_check(n->s, host_len);
+	return reason != NULL ? norm_fail(n, reason) : 0;
+}
+
+static int
+norm_regex(struct norm *n)
+{
+	hs_expr_info_t *info = NULL;
+	hs_compile_error_t *compile_err = NULL;
+	int rc = 0;
+
+	if (hs_expression_info(n->s, HS_FLAG_SINGLEMATCH, &info,
+			       &compile_err) != HS_SUCCESS) {
+		rc = norm_fail(n, reason_fmt("invalid regex: %s",
+					     compile_err != NULL ?
+					     compile_err->message : "unknown error"));
+		hs_free_compile_error(compile_err);
+		return rc;
+	}
+	if (info->min_width == 0)
+		rc = norm_fail(n, "regex can match the empty string");
+	free(info);
+	return rc;
+}
+
+static int (*const normalizers[PAT_TYPE_COUNT])(struct norm *) = {
+	[PAT_TYPE_DOMAIN] = norm_domain,
+	[PAT_TYPE_IPV4] = norm_ipv4,
+	[PAT_TYPE_IPV6] = norm_ipv6,
+	[PAT_TYPE_MD5] = norm_md5,
+	[PAT_TYPE_SHA1] = norm_sha1,
+	[PAT_TYPE_SHA256] = norm_sha256,
+	[PAT_TYPE_FILENAME] = norm_filename,
+	[PAT_TYPE_URL] = norm_url,
+	[PAT_TYPE_REGEX] = norm_regex,
+};
+
+/* An arena copy of value, refanged (except regexes) and trimmed. */
+static int
+value_prepare(struct pat_arena *arena, bool is_regex, const char *value,
+	      size_t len, char **s, size_t *slen, const char **reason)
+{
+	char *copy;
+	const char *t;
+
+	if (value == NULL || memchr(value, '\0', len) != NULL) {
+		*reason = "NUL byte in value";
+		return -EINVAL;
+	}
+	copy = pat_arena_strndup(arena, value, len);
+	if (copy == NULL) {
+		*reason = "out of memory";
+		return -ENOMEM;
+	}
+	t = copy;
+	if (!is_regex)
+		len = refang(copy, len);
+	pat_trim(&t, &len);
+	*s = copy + (t - copy);
+	*slen = len;
+	return 0;
+}
+
+/* s, len from value_prepare(); fills ind and sets ind->value. */
+static int
+normalize_prepared(struct pat_arena *arena, enum pat_type type, char *s,
+		   size_t len, struct pat_indicator *ind, const char **reason)
+{
+	struct norm n = { .s = s, .len = len, .ind = ind };
+
+	memset(ind, 0, sizeof(*ind));
+	ind->type = type;
+	ind->tags = "";
+	ind->source = "";
+	ind->feed = "";
+	if ((unsigned int)type >= PAT_TYPE_COUNT) {
+		*reason = "unknown type";
+		return -EINVAL;
+	}
+	if (len == 0) {
+		*reason = "empty value";
+		return -EINVAL;
+	}
+	s[len] = '\0';
+	if (normalizers[type](&n) != 0) {
+		*reason = n.reason;
+		return -EINVAL;
+	}
+	if (n.s == n.text) {
+		n.s = pat_arena_strndup(arena, n.text, n.len);
+		if (n.s == NULL) {
+			*reason = "out of memory";
+			return -ENOMEM;
+		}
+	}
+	n.s[n.len] = '\0';
+	ind->value = n.s;
+	return 0;
+}
+
+/* Also: the other fields of ind are reset ("" strings, line 0), so the
+ * caller sets them after. The value may not contain a NUL byte. */
+int
+pat_normalize(struct pat_arena *arena, enum pat_type type,
+	      const char *value, size_t len, struct pat_indicator *ind,
+	      const char **reason)
+{
+	char *s;
+	size_t slen;
+	int rc;
+
+	rc = value_prepare(arena, type == PAT_TYPE_REGEX, value, len, &s, &slen,
+			   reason);
+	if (rc != 0)
+		return rc;
+	return normalize_prepared(arena, type, s, slen, ind, reason);
+}
+
+/* ---- type detection -------------------------------------------------- */
+
+/* File extensions that make a bare value a file name in a plain feed:
+ * executables, scripts, installers, archives, disk images and macro-
+ * capable documents, on Windows, macOS and Linux, and "ico" (the 3CX
+ * attack hid its C2 addresses in icon files). "zip", "app" and "so"
+ * are also top-level domains: a plain feed cannot tell, so a domain such
+ * as "update.zip" must be given in a CSV feed with its type. */
+static const char *const file_extensions[] = {
+	"7z", "app", "bat", "cmd", "dll", "dmg", "doc", "docm", "docx",
+	"dylib", "exe", "hta", "ico", "img", "iso", "jar", "js", "lnk", "msi",
+	"pdf", "pkg", "ps1", "rar", "scr", "so", "sys", "vbs", "xls", "xlsm",
+	"xlsx", "zip",
+};
+
+static bool
+has_file_extension(const char *s, size_t len)
+{
+	const char *dot = last_char(s, len, '.');
+	size_t elen;
+
+	if (dot == NULL || dot == s)
+		return false;
+	elen = len - (size_t)(dot + 1 - s);
+	for (size_t i = 0; i < ARRAY_SIZE(file_extensions); i++) {
+		if (equals_ci(dot + 1, elen, file_extensions[i]))
+			return true;
+	}
+	return false;
+}
+
+static int
+hash_type(const char *s, size_t len, enum pat_type *type)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (!is_hex(s[i]))
+			return -EINVAL;
+	}
+	switch (len) {
+	case 32:
+		*type = PAT_TYPE_MD5;
+		return 0;
+	case 40:
+		*type = PAT_TYPE_SHA1;
+		return 0;
+	case 64:
+		*type = PAT_TYPE_SHA256;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* "host/..." where host is an address or a name with a dot. */
+static bool
+looks_like_url(const char *s, size_t len)
+{
+	size_t host_len;
+
+	if (contains(s, len, "://"))
+		return true;
+	if (memchr(s, '/', len) == NULL)
+		return false;
+	host_len = url_host_len(s, len);
+	return host_len > 0 && host_len < len && s[host_len] == '/' &&
+	       url_host_check(s, host_len) == NULL &&
+	       (s[0] == '[' || memchr(s, '.', host_len) != NULL);
+}
+
+/* A name with a dot whose last label is not a number (no TLD is), so
+ * that a mistyped address is not taken for a domain. */
+static bool
+looks_like_domain(const char *s, size_t len)
+{
+	const char *dot;
+	size_t i;
+
+	if (len > 0 && s[len - 1] == '.')
+		len--;
+	dot = last_char(s, len, '.');
+	if (dot == NULL || domain_check(s, len, "domain") != NULL)
+		return false;
+	for (i = (size_t)(dot + 1 - s); i < len && is_digit(s[i]); i++)
+		;
+	return i < len;
+}
+
+/* s, len refanged and trimmed. */
+static int
+detect_prepared(const char *s, size_t len, enum pat_type *type)
+{
+	uint8_t addr[16];
+	unsigned int prefix;
+	const char *reason;
+
+	if (parse_cidr(AF_INET, s, len, addr, &prefix, &reason) == 0)
+		*type = PAT_TYPE_IPV4;
+	else if (memchr(s, ':', len) != NULL &&
+		 parse_cidr(AF_INET6, s, len, addr, &prefix, &reason) == 0)
+		*type = PAT_TYPE_IPV6;
+	else if (hash_type(s, len, type) == 0)
+		return 0;
+	else if (looks_like_url(s, len))
+		*type = PAT_TYPE_URL;
+	else if (has_file_extension(s, len) && filename_check(s, len) == NULL)
+		*type = PAT_TYPE_FILENAME;
+	else if (looks_like_domain(s, len))
+		*type = PAT_TYPE_DOMAIN;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int
+pat_detect_type(const char *value, size_t len, enum pat_type *type)
+{
+	const char *t;
+	char *copy;
+	int rc;
+
+	if (value == NULL || memchr(value, '\0', len) != NULL)
+		return -EINVAL;
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return -ENOMEM;
+	memcpy(copy, value, len);
+	len = refang(copy, len);
+	t = copy;
+	pat_trim(&t, &len);
+	rc = detect_prepared(t, len, type);
+	free(copy);
+	return rc;
+}
+
+int
+pat_normalize_untyped(struct pat_arena *arena, const char *value, size_t len,
+		      struct pat_indicator *ind, const char **reason)
+{
+	enum pat_type type;
+	char *s;
+	size_t slen;
+	int rc;
+
+	/* One refanged copy serves both detection and normalization. */
+	rc = value_prepare(arena, false, value, len, &s, &slen, reason);
+	if (rc != 0)
+		return rc;
+	if (detect_prepared(s, slen, &type) != 0) {
+		*reason = reason_fmt("cannot detect the type of '%.*s'",
+				     slen > QUOTE_MAX ? QUOTE_MAX : (int)slen, s);
+		return -EINVAL;
+	}
+	return normalize_prepared(arena, type, s, slen, ind, reason);
+}

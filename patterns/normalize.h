@@ -1,0 +1,53 @@
+/* normalize.h -- refangs and normalizes single indicator values. */
+#ifndef IOCSIFT_PATTERNS_NORMALIZE_H
+#define IOCSIFT_PATTERNS_NORMALIZE_H
+
+#include <stddef.h>
+
+#include "indicator.h"
+
+struct pat_arena;
+
+/*
+ * The rules are listed at the top of normalize.c and, for operators, in
+ * docs/feeds.md. The value may not contain a NUL byte.
+ *
+ * On failure *reason is set, never to NULL. It points either to a string
+ * literal or to a thread-local buffer owned by this module; the buffer
+ * stays valid until the same thread next calls pat_normalize(),
+ * pat_normalize_untyped() or pat_detect_type(), any of which may
+ * overwrite it, and dies with the thread. Copy the message before then
+ * if it must live longer or travel to another thread.
+ */
+
+/* Normalizes one value of a known type into ind; ind->value lives in
+ * arena, the other fields of ind are reset ("" strings, line 0) for the
+ * caller to set. 0 on success. -EINVAL for a value that breaks a rule
+ * (or an unknown type), *reason saying which. -ENOMEM when the arena
+ * cannot grow, *reason then being "out of memory" (a literal). After a
+ * failure ind holds nothing usable; the arena stays usable and keeps
+ * what was copied into it until it is freed. */
+int pat_normalize(struct pat_arena *arena, enum pat_type type,
+		  const char *value, size_t len, struct pat_indicator *ind,
+		  const char **reason);
+
+/* pat_detect_type(), then pat_normalize() with that type, refanging the
+ * value once: what a plain feed does with each line. Returns as
+ * pat_normalize(); a value of no type is -EINVAL with *reason "cannot
+ * detect the type of '<value>'" (refanged, trimmed, first 64 bytes). */
+int pat_normalize_untyped(struct pat_arena *arena, const char *value,
+			  size_t len, struct pat_indicator *ind,
+			  const char **reason);
+
+/* Guesses the type of a bare value (refanged and trimmed first) for plain
+ * feeds: IPv4 [CIDR], IPv6 [CIDR], md5/sha1/sha256 by hex length, URL,
+ * file name by extension, domain. 0 and *type; -EINVAL if none fits or
+ * the value holds a NUL byte; -ENOMEM if the working copy cannot be
+ * allocated. Sets no reason. */
+int pat_detect_type(const char *value, size_t len, enum pat_type *type);
+
+/* Narrows s, len past leading and trailing space, tab, CR, LF, VT and FF:
+ * the whitespace normalization drops, whatever the locale. */
+void pat_trim(const char **s, size_t *len);
+
+#endif
