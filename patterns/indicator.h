@@ -37,6 +37,17 @@ struct pat_indicator {
 	const char *source;    /* where the feed says it came from, "" when none */
 	const char *feed;      /* feed name */
 	unsigned int line;     /* line in the feed file */
+	uint8_t severity;      /* PAT_SEVERITY_*, PAT_SEVERITY_UNSET when not given */
+	int64_t first_seen;    /* UNIX seconds, 0 = not given */
+	int64_t expires;       /* UNIX seconds; stops matching then; 0 = never */
+};
+
+enum pat_severity {
+	PAT_SEVERITY_UNSET,
+	PAT_SEVERITY_LOW,
+	PAT_SEVERITY_MEDIUM,
+	PAT_SEVERITY_HIGH,
+	PAT_SEVERITY_CRITICAL,
 };
 
 /* "domain", "ipv4", ... -- the names used in feeds and events. */

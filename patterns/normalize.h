@@ -50,4 +50,14 @@ int pat_detect_type(const char *value, size_t len, enum pat_type *type);
  * the whitespace normalization drops, whatever the locale. */
 void pat_trim(const char **s, size_t *len);
 
+/* Metadata values of feeds (implemented in normalize.c):
+ * a time as RFC 3339 / ISO 8601 ("2023-03-29", "2023-03-29T10:00:00Z",
+ * fractions and +hh:mm offsets) or UNIX seconds, into UNIX seconds;
+ * a severity as low|medium|high|critical (any case) or 1..4.
+ * Both return 0 or -EINVAL with *reason set as for pat_normalize(). */
+int pat_parse_time(const char *text, size_t len, int64_t *seconds,
+		   const char **reason);
+int pat_parse_severity(const char *text, size_t len, uint8_t *severity,
+		       const char **reason);
+
 #endif

@@ -12,6 +12,7 @@ libclang-rt-14-dev
 libcmocka-dev
 libdpdk-dev
 libhyperscan-dev
+libidn2-dev
 libjansson-dev
 libpcap-dev
 liburcu-dev
@@ -19,6 +20,7 @@ meson
 ninja-build
 pkg-config
 python3-scapy
+ripgrep
 "
 
 missing=""
