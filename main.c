@@ -88,7 +88,7 @@ static struct pat_set *
 feeds_build(const struct feeds *feeds)
 {
 	struct pat_feed loaded[FEEDS_MAX];
-	const struct pat_feed *pointers[FEEDS_MAX];
+	const struct pat_feed *pointers[FEEDS_MAX] = { NULL };
 	struct pat_error err = { 0 };
 	struct pat_set *set = NULL;
 	unsigned int n = 0;

@@ -23,7 +23,7 @@ scan_line(const struct pat_set *set, const char *path, uint64_t number,
 {
 	struct pat_hits hits;
 
-	pat_hits_reset(&hits);
+	pat_hits_reset(&hits, (int64_t)(now_ns() / 1000000000ULL));
 	if (pat_match_text(set, pat_set_scratch(set, 0), (const uint8_t *)line,
 			   len, &hits) != 0) {
 		totals->errors++;

@@ -219,6 +219,7 @@ replay_worker_prepare(struct replay *r)
 		w->timestamp_offset = -1;
 	/* The unit is the driver's: net_pcap in 22.11 stores microseconds. */
 	w->timestamp_ns_per_unit = 1000;
+	dp_worker_clock_init(w);
 	return 0;
 }
 

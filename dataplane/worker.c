@@ -2,6 +2,7 @@
  * syscalls, allocation or logging here: every failure is a counter. */
 #include <netinet/in.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
@@ -28,13 +29,30 @@ frame_bytes(struct dp_worker *w, const struct rte_mbuf *m, uint32_t *len)
 	return rte_pktmbuf_read(m, 0, *len, w->linear);
 }
 
+void
+dp_worker_clock_init(struct dp_worker *w)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	w->clock_tsc = rte_rdtsc();
+	w->clock_ns = (uint64_t)now.tv_sec * 1000000000ULL +
+		(uint64_t)now.tv_nsec;
+	w->tsc_hz = rte_get_tsc_hz();
+}
+
+/* The frame's capture time if the port gives one, else the wall clock
+ * from the TSC (no syscall). Expiry of indicators is judged by it. */
 static uint64_t
 frame_time_ns(const struct dp_worker *w, const struct rte_mbuf *m)
 {
-	if (w->timestamp_offset < 0 || (m->ol_flags & w->timestamp_flag) == 0)
-		return 0;
-	return *RTE_MBUF_DYNFIELD(m, w->timestamp_offset,
-				  rte_mbuf_timestamp_t *) * w->timestamp_ns_per_unit;
+	if (w->timestamp_offset >= 0 && (m->ol_flags & w->timestamp_flag) != 0)
+		return *RTE_MBUF_DYNFIELD(m, w->timestamp_offset,
+					  rte_mbuf_timestamp_t *) *
+			w->timestamp_ns_per_unit;
+	uint64_t cycles = rte_rdtsc() - w->clock_tsc;
+	return w->clock_ns + cycles / w->tsc_hz * 1000000000ULL +
+		cycles % w->tsc_hz * 1000000000ULL / w->tsc_hz;
 }
 
 static inline bool
@@ -47,9 +65,8 @@ worker_stopping(struct dp_worker *w)
  * waits for a free record and for room in the ring, since the source is a
  * file; live it drops and counts. */
 static void
-hits_emit(struct dp_worker *w, const struct pat_set *set,
-	  const struct rte_mbuf *m, const struct dp_packet *pkt,
-	  enum dp_message_kind kind)
+hits_emit(struct dp_worker *w, const struct pat_set *set, uint64_t time_ns,
+	  const struct dp_packet *pkt, enum dp_message_kind kind)
 {
 	struct dp_hit *hit;
 
@@ -65,7 +82,7 @@ hits_emit(struct dp_worker *w, const struct pat_set *set,
 	}
 	hit->set = set;
 	hit->frame = w->stats.packets;
-	hit->time_ns = frame_time_ns(w, m);
+	hit->time_ns = time_ns;
 	hit->tsc = rte_rdtsc();
 	hit->kind = (uint8_t)kind;
 	hit->ip_version = pkt->ip_version;
@@ -182,13 +199,14 @@ worker_handle(struct dp_worker *w, const struct pat_set *set,
 		return;
 	}
 
-	pat_hits_reset(&w->hits);
+	uint64_t time_ns = frame_time_ns(w, m);
+	pat_hits_reset(&w->hits, (int64_t)(time_ns / 1000000000ULL));
 	if (kind == DP_MESSAGE_DNS)
 		dns_handle(w, set, &pkt);
 	else
 		syslog_handle(w, set, &pkt);
 	if (w->hits.count > 0)
-		hits_emit(w, set, m, &pkt, kind);
+		hits_emit(w, set, time_ns, &pkt, kind);
 }
 
 static void

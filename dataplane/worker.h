@@ -50,6 +50,10 @@ struct dp_worker {
 	int timestamp_offset;       /* mbuf rx timestamp dynfield, -1 none */
 	uint64_t timestamp_flag;
 	uint64_t timestamp_ns_per_unit;
+	/* Wall clock at a known TSC, for "now" when a frame has no time. */
+	uint64_t clock_tsc;
+	uint64_t clock_ns;
+	uint64_t tsc_hz;
 	struct rte_ring *hit_ring;  /* SPSC, to the exporter */
 	struct rte_mempool *hit_pool;
 	struct dp_worker_stats stats;
@@ -59,6 +63,9 @@ struct dp_worker {
 	struct dp_dns_message dns;
 	uint8_t linear[DP_LINEAR_MAX];
 };
+
+/* Sets the worker's wall clock reference (call before launching it). */
+void dp_worker_clock_init(struct dp_worker *w);
 
 /* The lcore entry point: arg is a struct dp_worker. Registers with QSBR
  * RCU, loops until stop, unregisters. */

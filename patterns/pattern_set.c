@@ -28,23 +28,49 @@ struct pat_scratch {
 	hs_scratch_t *hs;
 };
 
-struct pat_set {
-	uint64_t version;
+enum table_kind {
+	TABLE_DOMAINS,
+	TABLE_DIGESTS,
+	TABLE_ADDRESSES,
+	TABLE_OTHERS,      /* file names, URLs, regexes: for delete only */
+	TABLE_COUNT,
+};
+
+/* One immutable collection of indicators with its indexes. A set is a
+ * large base layer shared between versions plus a small delta layer of
+ * indicators added since, so that adding one indicator rebuilds only the
+ * delta (docs/architecture.md). */
+struct pat_layer {
+	unsigned int refcount;   /* sets using it; changed by the control path only */
 	struct pat_arena *arena;
 	struct pat_indicator *indicators;
 	uint32_t count;
 	/* Indicators sharing a key (same value from two feeds) are chained:
 	 * the table holds the first id, next_same[] the rest. */
 	uint32_t *next_same;
-	struct pat_string_table *domains;
-	struct pat_string_table *digests;
-	struct pat_string_table *addresses;
+	struct pat_string_table *tables[TABLE_COUNT];
 	bool has_single_label_domain;
 	/* Bit n set: some IPv4 (IPv6) indicator has prefix length n. */
 	uint64_t ipv4_prefixes;
 	uint64_t ipv6_prefixes[3];
 	hs_database_t *literal_db;
 	hs_database_t *regex_db;
+};
+
+#define LAYERS_MAX 2     /* base, delta */
+
+struct pat_set {
+	uint64_t version;
+	struct pat_layer *layers[LAYERS_MAX];  /* [1] may be NULL */
+	uint32_t id_base[LAYERS_MAX];          /* set id = id_base + layer id */
+	uint32_t count;                        /* ids in use, deleted included */
+	uint32_t deleted_count;
+	uint8_t *deleted;                      /* bitmap over base ids, or NULL */
+	/* Unions over the layers, so scanners skip what no layer has. */
+	bool has_single_label_domain;
+	bool has_table[TABLE_COUNT];
+	uint64_t ipv4_prefixes;
+	uint64_t ipv6_prefixes[3];
 	unsigned int n_scratch;
 	struct pat_scratch *scratch;
 };
@@ -89,21 +115,40 @@ hits_add_one(struct pat_hits *hits, uint32_t id)
 		hits->overflow++;
 }
 
-static void
-hits_add_chain(const struct pat_set *set, struct pat_hits *hits, uint32_t id)
+static bool
+is_deleted(const struct pat_set *set, unsigned int layer, uint32_t id)
 {
-	for (; id != NO_NEXT; id = set->next_same[id])
-		hits_add_one(hits, id);
+	return layer == 0 && set->deleted != NULL &&
+		(set->deleted[id / 8] >> (id % 8)) & 1;
+}
+
+/* An indicator of a layer hit: unless deleted or expired. */
+static void
+hits_add(const struct pat_set *set, unsigned int layer, uint32_t id,
+	 struct pat_hits *hits)
+{
+	const struct pat_indicator *ind = &set->layers[layer]->indicators[id];
+
+	if (is_deleted(set, layer, id))
+		return;
+	if (ind->expires != 0 && hits->now >= ind->expires)
+		return;
+	hits_add_one(hits, set->id_base[layer] + id);
 }
 
 static void
-table_match(const struct pat_set *set, const struct pat_string_table *table,
-	    const void *key, size_t len, struct pat_hits *hits)
+table_match(const struct pat_set *set, enum table_kind kind, const void *key,
+	    size_t len, struct pat_hits *hits)
 {
 	uint32_t id;
 
-	if (pat_string_table_find(table, key, len, &id) == 0)
-		hits_add_chain(set, hits, id);
+	for (unsigned int l = 0; l < LAYERS_MAX && set->layers[l] != NULL; l++) {
+		const struct pat_layer *layer = set->layers[l];
+		if (pat_string_table_find(layer->tables[kind], key, len, &id) != 0)
+			continue;
+		for (; id != NO_NEXT; id = layer->next_same[id])
+			hits_add(set, l, id, hits);
+	}
 }
 
 /* ---- addresses ---- */
@@ -144,7 +189,7 @@ pat_match_address(const struct pat_set *set, int family, const uint8_t *addr,
 		if (!prefix_present(set, family, len))
 			continue;
 		size_t n = address_key(family, (uint8_t)len, addr, key);
-		table_match(set, set->addresses, key, n, hits);
+		table_match(set, TABLE_ADDRESSES, key, n, hits);
 	}
 }
 
@@ -167,7 +212,7 @@ domain_match_suffixes(const struct pat_set *set, const char *name, size_t len,
 	while (start < len) {
 		const char *dot = memchr(name + start, '.', len - start);
 		if (dot != NULL || set->has_single_label_domain)
-			table_match(set, set->domains, name + start,
+			table_match(set, TABLE_DOMAINS, name + start,
 				    len - start, hits);
 		if (dot == NULL)
 			break;
@@ -239,7 +284,7 @@ text_match_digests(const struct pat_set *set, const uint8_t *text, size_t len,
 			continue;
 		for (size_t k = 0; k < n; k++)
 			digest[k] = (char)to_lower(text[start + k]);
-		table_match(set, set->digests, digest, n, hits);
+		table_match(set, TABLE_DIGESTS, digest, n, hits);
 	}
 }
 
@@ -346,6 +391,7 @@ text_match_ipv6(const struct pat_set *set, const uint8_t *text, size_t len,
 
 struct literal_context {
 	const struct pat_set *set;
+	unsigned int layer;
 	const uint8_t *text;
 	size_t len;
 	struct pat_hits *hits;
@@ -396,7 +442,8 @@ literal_on_match(unsigned int id, unsigned long long from,
 		 unsigned long long to, unsigned int flags, void *ctx)
 {
 	struct literal_context *lc = ctx;
-	const struct pat_indicator *ind = &lc->set->indicators[id];
+	const struct pat_indicator *ind =
+		&lc->set->layers[lc->layer]->indicators[id];
 	size_t end = (size_t)to;
 	size_t start = end - strlen(ind->value);
 	bool ok;
@@ -409,7 +456,7 @@ literal_on_match(unsigned int id, unsigned long long from,
 	else
 		ok = url_verify(ind, lc->text, lc->len, start, end);
 	if (ok)
-		hits_add_one(lc->hits, id);
+		hits_add(lc->set, lc->layer, id, lc->hits);
 	return 0;
 }
 
@@ -417,10 +464,12 @@ static int
 regex_on_match(unsigned int id, unsigned long long from,
 	       unsigned long long to, unsigned int flags, void *ctx)
 {
+	struct literal_context *lc = ctx;
+
 	(void)from;
 	(void)to;
 	(void)flags;
-	hits_add_one(ctx, id);
+	hits_add(lc->set, lc->layer, id, lc->hits);
 	return 0;
 }
 
@@ -438,14 +487,29 @@ hs_result(hs_error_t rc)
 	}
 }
 
+/* Runs the literal (or regex) database of every layer over data. */
 static int
-regex_scan(const struct pat_set *set, struct pat_scratch *scratch,
-	   const void *data, size_t len, struct pat_hits *hits)
+hyperscan_scan(const struct pat_set *set, struct pat_scratch *scratch,
+	       bool literal, const void *data, size_t len,
+	       struct pat_hits *hits)
 {
-	if (set->regex_db == NULL)
-		return 0;
-	return hs_result(hs_scan(set->regex_db, data, (unsigned int)len, 0,
-				 scratch->hs, regex_on_match, hits));
+	for (unsigned int l = 0; l < LAYERS_MAX && set->layers[l] != NULL; l++) {
+		const struct pat_layer *layer = set->layers[l];
+		hs_database_t *db = literal ? layer->literal_db : layer->regex_db;
+		if (db == NULL)
+			continue;
+		struct literal_context lc = {
+			.set = set, .layer = l, .text = data, .len = len,
+			.hits = hits,
+		};
+		int rc = hs_result(hs_scan(db, data, (unsigned int)len, 0,
+					   scratch->hs, literal ?
+					   literal_on_match : regex_on_match,
+					   &lc));
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* ---- match entry points ---- */
@@ -456,26 +520,19 @@ pat_match_text(const struct pat_set *set, struct pat_scratch *scratch,
 {
 	if (len > UINT32_MAX)
 		return -EINVAL;
-	if (pat_string_table_count(set->domains) > 0)
+	if (set->has_table[TABLE_DOMAINS])
 		text_match_domains(set, text, len, hits);
-	if (pat_string_table_count(set->digests) > 0)
+	if (set->has_table[TABLE_DIGESTS])
 		text_match_digests(set, text, len, hits);
 	if (set->ipv4_prefixes != 0)
 		text_match_ipv4(set, text, len, hits);
 	if ((set->ipv6_prefixes[0] | set->ipv6_prefixes[1] |
 	     set->ipv6_prefixes[2]) != 0)
 		text_match_ipv6(set, text, len, hits);
-	if (set->literal_db != NULL) {
-		struct literal_context lc = {
-			.set = set, .text = text, .len = len, .hits = hits,
-		};
-		int rc = hs_result(hs_scan(set->literal_db, (const char *)text,
-					   (unsigned int)len, 0, scratch->hs,
-					   literal_on_match, &lc));
-		if (rc != 0)
-			return rc;
-	}
-	return regex_scan(set, scratch, text, len, hits);
+	int rc = hyperscan_scan(set, scratch, true, text, len, hits);
+	if (rc != 0)
+		return rc;
+	return hyperscan_scan(set, scratch, false, text, len, hits);
 }
 
 int
@@ -487,9 +544,9 @@ pat_match_dns_name(const struct pat_set *set, struct pat_scratch *scratch,
 				    len < sizeof(lowered) ? len : sizeof(lowered),
 				    lowered);
 
-	if (n > 0 && pat_string_table_count(set->domains) > 0)
+	if (n > 0 && set->has_table[TABLE_DOMAINS])
 		domain_match_suffixes(set, lowered, n, hits);
-	return regex_scan(set, scratch, name, len, hits);
+	return hyperscan_scan(set, scratch, false, name, len, hits);
 }
 
 /* ---- accessors ---- */
@@ -503,13 +560,24 @@ pat_set_version(const struct pat_set *set)
 size_t
 pat_set_count(const struct pat_set *set)
 {
-	return set->count;
+	return set->count - set->deleted_count;
+}
+
+size_t
+pat_set_delta_count(const struct pat_set *set)
+{
+	return set->layers[1] != NULL ? set->layers[1]->count : 0;
 }
 
 const struct pat_indicator *
 pat_set_indicator(const struct pat_set *set, uint32_t id)
 {
-	return id < set->count ? &set->indicators[id] : NULL;
+	for (unsigned int l = LAYERS_MAX; l-- > 0;) {
+		if (set->layers[l] != NULL && id >= set->id_base[l] &&
+		    id - set->id_base[l] < set->layers[l]->count)
+			return &set->layers[l]->indicators[id - set->id_base[l]];
+	}
+	return NULL;
 }
 
 struct pat_scratch *
@@ -518,102 +586,134 @@ pat_set_scratch(const struct pat_set *set, unsigned int i)
 	return i < set->n_scratch ? &set->scratch[i] : NULL;
 }
 
-/* ---- build ---- */
+/* ---- layers ---- */
 
-void
-pat_set_free(struct pat_set *set)
+static void
+layer_unref(struct pat_layer *layer)
 {
-	if (set == NULL)
+	if (layer == NULL || --layer->refcount > 0)
 		return;
-	for (unsigned int i = 0; set->scratch != NULL && i < set->n_scratch; i++)
-		hs_free_scratch(set->scratch[i].hs);
-	free(set->scratch);
-	hs_free_database(set->literal_db);
-	hs_free_database(set->regex_db);
-	pat_string_table_free(set->domains);
-	pat_string_table_free(set->digests);
-	pat_string_table_free(set->addresses);
-	free(set->next_same);
-	free(set->indicators);
-	pat_arena_free(set->arena);
-	free(set);
+	hs_free_database(layer->literal_db);
+	hs_free_database(layer->regex_db);
+	for (unsigned int t = 0; t < TABLE_COUNT; t++)
+		pat_string_table_free(layer->tables[t]);
+	free(layer->next_same);
+	free(layer->indicators);
+	pat_arena_free(layer->arena);
+	free(layer);
 }
 
-static int
-set_copy_indicator(struct pat_set *set, const struct pat_indicator *src)
-{
-	struct pat_indicator *dst = &set->indicators[set->count];
-
-	*dst = *src;
-	dst->value = pat_arena_strndup(set->arena, src->value, strlen(src->value));
-	dst->tags = pat_arena_strndup(set->arena, src->tags, strlen(src->tags));
-	dst->source = pat_arena_strndup(set->arena, src->source,
-					strlen(src->source));
-	dst->feed = pat_arena_strndup(set->arena, src->feed, strlen(src->feed));
-	if (dst->value == NULL || dst->tags == NULL || dst->source == NULL ||
-	    dst->feed == NULL)
-		return -ENOMEM;
-	set->next_same[set->count] = NO_NEXT;
-	set->count++;
-	return 0;
-}
-
-/* Inserts id under key; a key already present gets id chained behind it. */
-static int
-set_index(struct pat_set *set, struct pat_string_table *table,
-	  const void *key, size_t len, uint32_t id)
-{
-	uint32_t first;
-	int rc = pat_string_table_insert(table, key, len, id, &first);
-
-	if (rc != -EEXIST)
-		return rc;
-	while (set->next_same[first] != NO_NEXT)
-		first = set->next_same[first];
-	set->next_same[first] = id;
-	return 0;
-}
+/* The exact-table key of an indicator: what a lookup of its value finds.
+ * File names, URLs and regexes are keyed by type and value (file names
+ * lowercased, as they match) so that they can be deleted too. */
+struct indicator_key {
+	enum table_kind kind;
+	const void *data;
+	size_t len;
+	uint8_t address[18];
+	char *owned;
+};
 
 static int
-set_index_indicator(struct pat_set *set, uint32_t id)
+indicator_key(const struct pat_indicator *ind, struct indicator_key *key)
 {
-	const struct pat_indicator *ind = &set->indicators[id];
-	uint8_t key[18];
-	size_t n;
+	size_t n = strlen(ind->value);
 
+	key->owned = NULL;
 	switch (ind->type) {
 	case PAT_TYPE_DOMAIN:
-		if (strchr(ind->value, '.') == NULL)
-			set->has_single_label_domain = true;
-		return set_index(set, set->domains, ind->value,
-				 strlen(ind->value), id);
+		key->kind = TABLE_DOMAINS;
+		break;
 	case PAT_TYPE_MD5:
 	case PAT_TYPE_SHA1:
 	case PAT_TYPE_SHA256:
-		return set_index(set, set->digests, ind->value,
-				 strlen(ind->value), id);
+		key->kind = TABLE_DIGESTS;
+		break;
 	case PAT_TYPE_IPV4:
-		set->ipv4_prefixes |= 1ULL << ind->prefix_len;
-		n = address_key(4, ind->prefix_len, ind->addr, key);
-		return set_index(set, set->addresses, key, n, id);
 	case PAT_TYPE_IPV6:
-		set->ipv6_prefixes[ind->prefix_len / 64] |=
-			1ULL << (ind->prefix_len % 64);
-		n = address_key(6, ind->prefix_len, ind->addr, key);
-		return set_index(set, set->addresses, key, n, id);
+		key->kind = TABLE_ADDRESSES;
+		key->len = address_key(ind->type == PAT_TYPE_IPV4 ? 4 : 6,
+				       ind->prefix_len, ind->addr, key->address);
+		key->data = key->address;
+		return 0;
 	default:
-		return 0;   /* compiled into a Hyperscan database */
+		key->kind = TABLE_OTHERS;
+		key->owned = malloc(n + 1);
+		if (key->owned == NULL)
+			return -ENOMEM;
+		key->owned[0] = (char)ind->type;
+		for (size_t i = 0; i < n; i++)
+			key->owned[i + 1] = ind->type == PAT_TYPE_FILENAME ?
+				(char)to_lower((uint8_t)ind->value[i]) :
+				ind->value[i];
+		key->data = key->owned;
+		key->len = n + 1;
+		return 0;
 	}
+	key->data = ind->value;
+	key->len = n;
+	return 0;
+}
+
+static int
+layer_copy_indicator(struct pat_layer *layer, const struct pat_indicator *src)
+{
+	struct pat_indicator *dst = &layer->indicators[layer->count];
+
+	*dst = *src;
+	dst->value = pat_arena_strndup(layer->arena, src->value,
+				       strlen(src->value));
+	dst->tags = pat_arena_strndup(layer->arena, src->tags,
+				      strlen(src->tags));
+	dst->source = pat_arena_strndup(layer->arena, src->source,
+					strlen(src->source));
+	dst->feed = pat_arena_strndup(layer->arena, src->feed,
+				      strlen(src->feed));
+	if (dst->value == NULL || dst->tags == NULL || dst->source == NULL ||
+	    dst->feed == NULL)
+		return -ENOMEM;
+	layer->next_same[layer->count] = NO_NEXT;
+	layer->count++;
+	return 0;
+}
+
+/* Indexes indicator id; a key already present gets id chained behind. */
+static int
+layer_index(struct pat_layer *layer, uint32_t id)
+{
+	const struct pat_indicator *ind = &layer->indicators[id];
+	struct indicator_key key;
+	uint32_t first;
+	int rc = indicator_key(ind, &key);
+
+	if (rc != 0)
+		return rc;
+	if (ind->type == PAT_TYPE_DOMAIN && strchr(ind->value, '.') == NULL)
+		layer->has_single_label_domain = true;
+	if (ind->type == PAT_TYPE_IPV4)
+		layer->ipv4_prefixes |= 1ULL << ind->prefix_len;
+	if (ind->type == PAT_TYPE_IPV6)
+		layer->ipv6_prefixes[ind->prefix_len / 64] |=
+			1ULL << (ind->prefix_len % 64);
+	rc = pat_string_table_insert(layer->tables[key.kind], key.data, key.len,
+				     id, &first);
+	free(key.owned);
+	if (rc != -EEXIST)
+		return rc;
+	while (layer->next_same[first] != NO_NEXT)
+		first = layer->next_same[first];
+	layer->next_same[first] = id;
+	return 0;
 }
 
 static void
-set_error_from_hs(struct pat_set *set, hs_compile_error_t *compile_error,
-		  struct pat_error *err)
+error_from_hs(const struct pat_layer *layer, hs_compile_error_t *compile_error,
+	      struct pat_error *err)
 {
 	if (compile_error->expression >= 0 &&
-	    (uint32_t)compile_error->expression < set->count) {
+	    (uint32_t)compile_error->expression < layer->count) {
 		const struct pat_indicator *ind =
-			&set->indicators[compile_error->expression];
+			&layer->indicators[compile_error->expression];
 		pat_error_set(err, ind->feed, ind->line, "%s '%s': %s",
 			      pat_type_name(ind->type), ind->value,
 			      compile_error->message);
@@ -625,28 +725,28 @@ set_error_from_hs(struct pat_set *set, hs_compile_error_t *compile_error,
 }
 
 /* Compiles the indicators of the given kind (literal: file names and URLs;
- * else regexes) into one database; Hyperscan ids are indicator ids. */
+ * else regexes) into one database; Hyperscan ids are layer ids. */
 static int
-set_compile(struct pat_set *set, bool literal, hs_database_t **db,
-	    struct pat_error *err)
+layer_compile(struct pat_layer *layer, bool literal, hs_database_t **db,
+	      struct pat_error *err)
 {
-	const char **expressions = calloc(set->count, sizeof(*expressions));
-	unsigned int *flags = calloc(set->count, sizeof(*flags));
-	unsigned int *ids = calloc(set->count, sizeof(*ids));
-	size_t *lens = calloc(set->count, sizeof(*lens));
+	const char **expressions = calloc(layer->count + 1, sizeof(*expressions));
+	unsigned int *flags = calloc(layer->count + 1, sizeof(*flags));
+	unsigned int *ids = calloc(layer->count + 1, sizeof(*ids));
+	size_t *lens = calloc(layer->count + 1, sizeof(*lens));
 	unsigned int n = 0;
 	int rc = -ENOMEM;
 
 	if (expressions == NULL || flags == NULL || ids == NULL || lens == NULL)
 		goto free_arrays;
-	for (uint32_t id = 0; id < set->count; id++) {
-		enum pat_type type = set->indicators[id].type;
+	for (uint32_t id = 0; id < layer->count; id++) {
+		enum pat_type type = layer->indicators[id].type;
 		bool wanted = literal ?
 			(type == PAT_TYPE_FILENAME || type == PAT_TYPE_URL) :
 			type == PAT_TYPE_REGEX;
 		if (!wanted)
 			continue;
-		expressions[n] = set->indicators[id].value;
+		expressions[n] = layer->indicators[id].value;
 		lens[n] = strlen(expressions[n]);
 		flags[n] = literal ? HS_FLAG_CASELESS : HS_FLAG_SINGLEMATCH;
 		ids[n++] = id;
@@ -666,7 +766,7 @@ set_compile(struct pat_set *set, bool literal, hs_database_t **db,
 		if (compile_error->expression >= 0)
 			compile_error->expression =
 				(int)ids[compile_error->expression];
-		set_error_from_hs(set, compile_error, err);
+		error_from_hs(layer, compile_error, err);
 		rc = -EINVAL;
 	}
 free_arrays:
@@ -677,21 +777,99 @@ free_arrays:
 	return rc;
 }
 
+static struct pat_layer *
+layer_alloc(size_t count)
+{
+	struct pat_layer *layer = calloc(1, sizeof(*layer));
+
+	if (layer == NULL)
+		return NULL;
+	layer->refcount = 1;
+	layer->arena = pat_arena_new();
+	layer->indicators = calloc(count ? count : 1, sizeof(*layer->indicators));
+	layer->next_same = calloc(count ? count : 1, sizeof(*layer->next_same));
+	bool ok = layer->arena != NULL && layer->indicators != NULL &&
+		layer->next_same != NULL;
+	for (unsigned int t = 0; t < TABLE_COUNT; t++) {
+		layer->tables[t] = pat_string_table_new(t == TABLE_DOMAINS ?
+							count : 16);
+		ok = ok && layer->tables[t] != NULL;
+	}
+	if (!ok) {
+		layer_unref(layer);
+		return NULL;
+	}
+	return layer;
+}
+
+/* A layer of copies of inds[0..n). NULL with errno and err on failure. */
+static struct pat_layer *
+layer_build(const struct pat_indicator *const *inds, size_t n,
+	    struct pat_error *err)
+{
+	struct pat_layer *layer = layer_alloc(n);
+	int rc = -ENOMEM;
+
+	if (layer == NULL)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		rc = layer_copy_indicator(layer, inds[i]);
+		if (rc == 0)
+			rc = layer_index(layer, layer->count - 1);
+		if (rc != 0)
+			goto fail;
+	}
+	rc = layer_compile(layer, true, &layer->literal_db, err);
+	if (rc == 0)
+		rc = layer_compile(layer, false, &layer->regex_db, err);
+	if (rc == 0)
+		return layer;
+	layer_unref(layer);
+	errno = -rc;
+	return NULL;
+fail:
+	pat_error_set(err, "", 0, "building the pattern set: %s", strerror(-rc));
+	layer_unref(layer);
+	errno = -rc;
+	return NULL;
+}
+
+/* ---- sets ---- */
+
+void
+pat_set_free(struct pat_set *set)
+{
+	if (set == NULL)
+		return;
+	for (unsigned int i = 0; set->scratch != NULL && i < set->n_scratch; i++)
+		hs_free_scratch(set->scratch[i].hs);
+	free(set->scratch);
+	for (unsigned int l = 0; l < LAYERS_MAX; l++)
+		layer_unref(set->layers[l]);
+	free(set->deleted);
+	free(set);
+}
+
 static int
 set_alloc_scratch(struct pat_set *set, unsigned int n_scratch)
 {
+	hs_scratch_t *proto = NULL;
+
 	set->scratch = calloc(n_scratch ? n_scratch : 1, sizeof(*set->scratch));
 	if (set->scratch == NULL)
 		return -ENOMEM;
 	set->n_scratch = n_scratch;
-	hs_scratch_t *proto = NULL;
-	if (set->literal_db != NULL &&
-	    hs_alloc_scratch(set->literal_db, &proto) != HS_SUCCESS)
-		return -ENOMEM;
-	if (set->regex_db != NULL &&
-	    hs_alloc_scratch(set->regex_db, &proto) != HS_SUCCESS) {
-		hs_free_scratch(proto);
-		return -ENOMEM;
+	/* One scratch big enough for every database of every layer. */
+	for (unsigned int l = 0; l < LAYERS_MAX && set->layers[l] != NULL; l++) {
+		hs_database_t *dbs[2] = { set->layers[l]->literal_db,
+					  set->layers[l]->regex_db };
+		for (unsigned int d = 0; d < 2; d++) {
+			if (dbs[d] != NULL &&
+			    hs_alloc_scratch(dbs[d], &proto) != HS_SUCCESS) {
+				hs_free_scratch(proto);
+				return -ENOMEM;
+			}
+		}
 	}
 	for (unsigned int i = 0; proto != NULL && i < n_scratch; i++) {
 		if (hs_clone_scratch(proto, &set->scratch[i].hs) != HS_SUCCESS) {
@@ -703,68 +881,302 @@ set_alloc_scratch(struct pat_set *set, unsigned int n_scratch)
 	return 0;
 }
 
-static int
-set_add_feeds(struct pat_set *set, const struct pat_feed *const *feeds,
-	      size_t n_feeds)
+/* A set of base (a reference is taken) and delta (owned), with deleted
+ * (owned) marking base ids. NULL + errno; base is not released then, delta
+ * and deleted are. */
+static struct pat_set *
+set_assemble(uint64_t version, struct pat_layer *base, struct pat_layer *delta,
+	     uint8_t *deleted, uint32_t deleted_count, unsigned int n_scratch)
 {
-	for (size_t f = 0; f < n_feeds; f++) {
-		for (size_t i = 0; i < feeds[f]->count; i++) {
-			int rc = set_copy_indicator(set, &feeds[f]->items[i]);
-			if (rc == 0)
-				rc = set_index_indicator(set, set->count - 1);
-			if (rc != 0)
-				return rc;
-		}
+	struct pat_set *set = calloc(1, sizeof(*set));
+
+	if (set == NULL) {
+		layer_unref(delta);
+		free(deleted);
+		errno = ENOMEM;
+		return NULL;
 	}
-	return 0;
+	base->refcount++;
+	set->version = version;
+	set->layers[0] = base;
+	set->layers[1] = delta;
+	set->id_base[1] = base->count;
+	set->count = base->count + (delta != NULL ? delta->count : 0);
+	set->deleted = deleted;
+	set->deleted_count = deleted_count;
+	for (unsigned int l = 0; l < LAYERS_MAX && set->layers[l] != NULL; l++) {
+		const struct pat_layer *layer = set->layers[l];
+		set->has_single_label_domain |= layer->has_single_label_domain;
+		for (unsigned int t = 0; t < TABLE_COUNT; t++)
+			set->has_table[t] |=
+				pat_string_table_count(layer->tables[t]) > 0;
+		set->ipv4_prefixes |= layer->ipv4_prefixes;
+		for (unsigned int i = 0; i < 3; i++)
+			set->ipv6_prefixes[i] |= layer->ipv6_prefixes[i];
+	}
+	if (set_alloc_scratch(set, n_scratch) != 0) {
+		pat_set_free(set);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return set;
+}
+
+/* A set over a freshly built base layer and no delta. */
+static struct pat_set *
+set_from_indicators(const struct pat_indicator *const *inds, size_t n,
+		    unsigned int n_scratch, uint64_t version,
+		    struct pat_error *err)
+{
+	if (n >= NO_NEXT) {
+		pat_error_set(err, "", 0, "too many indicators: %zu", n);
+		errno = E2BIG;
+		return NULL;
+	}
+	struct pat_layer *base = layer_build(inds, n, err);
+	if (base == NULL)
+		return NULL;
+	struct pat_set *set = set_assemble(version, base, NULL, NULL, 0,
+					   n_scratch);
+	layer_unref(base);
+	if (set == NULL)
+		pat_error_set(err, "", 0, "building the pattern set: %s",
+			      strerror(errno));
+	return set;
 }
 
 struct pat_set *
 pat_set_build(const struct pat_feed *const *feeds, size_t n_feeds,
 	      unsigned int n_scratch, uint64_t version, struct pat_error *err)
 {
-	size_t total = 0;
-	int rc = -ENOMEM;
+	size_t total = 0, n = 0;
 
 	for (size_t f = 0; f < n_feeds; f++)
 		total += feeds[f]->count;
-	if (total >= NO_NEXT) {
-		pat_error_set(err, "", 0, "too many indicators: %zu", total);
-		errno = E2BIG;
+	const struct pat_indicator **inds = malloc((total + 1) * sizeof(*inds));
+	if (inds == NULL) {
+		pat_error_set(err, "", 0, "building the pattern set: %s",
+			      strerror(ENOMEM));
+		errno = ENOMEM;
 		return NULL;
 	}
-
-	struct pat_set *set = calloc(1, sizeof(*set));
-	if (set == NULL)
-		goto fail;
-	set->version = version;
-	set->arena = pat_arena_new();
-	set->indicators = calloc(total ? total : 1, sizeof(*set->indicators));
-	set->next_same = calloc(total ? total : 1, sizeof(*set->next_same));
-	set->domains = pat_string_table_new(total);
-	set->digests = pat_string_table_new(16);
-	set->addresses = pat_string_table_new(16);
-	if (set->arena == NULL || set->indicators == NULL ||
-	    set->next_same == NULL || set->domains == NULL ||
-	    set->digests == NULL || set->addresses == NULL)
-		goto fail;
-	rc = set_add_feeds(set, feeds, n_feeds);
-	if (rc != 0)
-		goto fail;
-	rc = set_compile(set, true, &set->literal_db, err);
-	if (rc == 0)
-		rc = set_compile(set, false, &set->regex_db, err);
-	if (rc != 0)
-		goto fail_reported;
-	rc = set_alloc_scratch(set, n_scratch);
-	if (rc != 0)
-		goto fail;
+	for (size_t f = 0; f < n_feeds; f++)
+		for (size_t i = 0; i < feeds[f]->count; i++)
+			inds[n++] = &feeds[f]->items[i];
+	struct pat_set *set = set_from_indicators(inds, n, n_scratch, version,
+						  err);
+	free(inds);
 	return set;
+}
 
-fail:
-	pat_error_set(err, "", 0, "building the pattern set: %s", strerror(-rc));
-fail_reported:
-	pat_set_free(set);
-	errno = -rc;
-	return NULL;
+/* ---- updates: a new version shares the base and rebuilds the delta ---- */
+
+/* Calls fn for every live indicator id of set whose key equals ind's
+ * (any feed), layer by layer. Returns how many it found. */
+static uint32_t
+set_find(const struct pat_set *set, const struct indicator_key *key,
+	 void (*fn)(unsigned int layer, uint32_t id, void *ctx), void *ctx)
+{
+	uint32_t found = 0, id;
+
+	for (unsigned int l = 0; l < LAYERS_MAX && set->layers[l] != NULL; l++) {
+		const struct pat_layer *layer = set->layers[l];
+		if (pat_string_table_find(layer->tables[key->kind], key->data,
+					  key->len, &id) != 0)
+			continue;
+		for (; id != NO_NEXT; id = layer->next_same[id]) {
+			if (is_deleted(set, l, id))
+				continue;
+			found++;
+			if (fn != NULL)
+				fn(l, id, ctx);
+		}
+	}
+	return found;
+}
+
+/* Pointers to the delta's indicators, but for those marked in skip. */
+static const struct pat_indicator **
+delta_indicators(const struct pat_set *set, const uint8_t *skip, size_t extra,
+		 size_t *n)
+{
+	const struct pat_layer *delta = set->layers[1];
+	size_t count = delta != NULL ? delta->count : 0;
+	const struct pat_indicator **inds = malloc((count + extra + 1) *
+						   sizeof(*inds));
+
+	*n = 0;
+	for (size_t i = 0; inds != NULL && i < count; i++)
+		if (skip == NULL || !skip[i])
+			inds[(*n)++] = &delta->indicators[i];
+	return inds;
+}
+
+static uint8_t *
+deleted_copy(const struct pat_set *set)
+{
+	size_t bytes = set->layers[0]->count / 8 + 1;
+	uint8_t *copy = calloc(1, bytes);
+
+	if (copy != NULL && set->deleted != NULL)
+		memcpy(copy, set->deleted, bytes);
+	return copy;
+}
+
+/* The new set: prev's base, delta rebuilt from inds[0..n), deleted. */
+static struct pat_set *
+set_with_delta(const struct pat_set *prev, const struct pat_indicator **inds,
+	       size_t n, uint8_t *deleted, uint32_t deleted_count,
+	       uint64_t version, struct pat_error *err)
+{
+	struct pat_layer *delta = NULL;
+
+	if (n > 0) {
+		delta = layer_build(inds, n, err);
+		if (delta == NULL) {
+			free(deleted);
+			return NULL;
+		}
+	}
+	struct pat_set *set = set_assemble(version, prev->layers[0], delta,
+					   deleted, deleted_count,
+					   prev->n_scratch);
+	if (set == NULL)
+		pat_error_set(err, "", 0, "new pattern set: %s",
+			      strerror(errno));
+	return set;
+}
+
+struct same_feed {
+	const struct pat_set *set;
+	const char *feed;
+	bool found;
+};
+
+static void
+same_feed_check(unsigned int layer, uint32_t id, void *ctx)
+{
+	struct same_feed *sf = ctx;
+
+	if (strcmp(sf->set->layers[layer]->indicators[id].feed, sf->feed) == 0)
+		sf->found = true;
+}
+
+struct pat_set *
+pat_set_add(const struct pat_set *prev, const struct pat_indicator *ind,
+	    uint64_t version, struct pat_error *err)
+{
+	struct indicator_key key;
+	struct same_feed sf = { .set = prev, .feed = ind->feed };
+	size_t n;
+
+	if (indicator_key(ind, &key) != 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	set_find(prev, &key, same_feed_check, &sf);
+	free(key.owned);
+	if (sf.found) {
+		pat_error_set(err, ind->feed, 0, "%s '%s' is already in feed '%s'",
+			      pat_type_name(ind->type), ind->value, ind->feed);
+		errno = EEXIST;
+		return NULL;
+	}
+	const struct pat_indicator **inds = delta_indicators(prev, NULL, 1, &n);
+	uint8_t *deleted = prev->deleted != NULL ? deleted_copy(prev) : NULL;
+	if (inds == NULL || (prev->deleted != NULL && deleted == NULL)) {
+		free(inds);
+		free(deleted);
+		errno = ENOMEM;
+		return NULL;
+	}
+	inds[n++] = ind;
+	struct pat_set *set = set_with_delta(prev, inds, n, deleted,
+					     prev->deleted_count, version, err);
+	free(inds);
+	return set;
+}
+
+struct deletion {
+	const struct pat_set *set;
+	uint8_t *deleted;       /* base bitmap being built */
+	uint32_t deleted_count;
+	uint8_t *delta_skip;    /* one flag per delta indicator */
+};
+
+static void
+deletion_mark(unsigned int layer, uint32_t id, void *ctx)
+{
+	struct deletion *d = ctx;
+
+	if (layer == 0) {
+		d->deleted[id / 8] |= (uint8_t)(1u << (id % 8));
+		d->deleted_count++;
+	} else {
+		d->delta_skip[id] = 1;
+	}
+}
+
+struct pat_set *
+pat_set_delete(const struct pat_set *prev, const struct pat_indicator *ind,
+	       uint64_t version, struct pat_error *err)
+{
+	struct indicator_key key;
+	struct deletion d = { .set = prev };
+	size_t n = 0;
+	struct pat_set *set = NULL;
+
+	if (indicator_key(ind, &key) != 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (set_find(prev, &key, NULL, NULL) == 0) {
+		pat_error_set(err, "", 0, "%s '%s' is not in the database",
+			      pat_type_name(ind->type), ind->value);
+		free(key.owned);
+		errno = ENOENT;
+		return NULL;
+	}
+	errno = ENOMEM;
+	d.deleted = deleted_copy(prev);
+	d.deleted_count = prev->deleted_count;
+	d.delta_skip = calloc(pat_set_delta_count(prev) + 1, 1);
+	if (d.deleted == NULL || d.delta_skip == NULL)
+		goto out;
+	set_find(prev, &key, deletion_mark, &d);
+	const struct pat_indicator **inds =
+		delta_indicators(prev, d.delta_skip, 0, &n);
+	if (inds == NULL)
+		goto out;
+	set = set_with_delta(prev, inds, n, d.deleted, d.deleted_count,
+			     version, err);
+	d.deleted = NULL;       /* owned by the set or freed with it */
+	free(inds);
+out:
+	free(key.owned);
+	free(d.deleted);
+	free(d.delta_skip);
+	return set;
+}
+
+struct pat_set *
+pat_set_compact(const struct pat_set *prev, uint64_t version,
+		struct pat_error *err)
+{
+	const struct pat_indicator **inds = malloc((prev->count + 1) *
+						   sizeof(*inds));
+	size_t n = 0;
+
+	if (inds == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (unsigned int l = 0; l < LAYERS_MAX && prev->layers[l] != NULL; l++)
+		for (uint32_t id = 0; id < prev->layers[l]->count; id++)
+			if (!is_deleted(prev, l, id))
+				inds[n++] = &prev->layers[l]->indicators[id];
+	struct pat_set *set = set_from_indicators(inds, n, prev->n_scratch,
+						  version, err);
+	free(inds);
+	return set;
 }

@@ -13,14 +13,17 @@
 #define PAT_HITS_MAX 32
 
 struct pat_hits {
+	int64_t now;           /* UNIX seconds: indicators expired by then miss */
 	uint32_t ids[PAT_HITS_MAX];
 	uint16_t count;
 	uint16_t overflow;     /* distinct indicators past PAT_HITS_MAX */
 };
 
+/* Starts the hits of one message seen at now (UNIX seconds). */
 static inline void
-pat_hits_reset(struct pat_hits *hits)
+pat_hits_reset(struct pat_hits *hits, int64_t now)
 {
+	hits->now = now;
 	hits->count = 0;
 	hits->overflow = 0;
 }
@@ -37,7 +40,10 @@ struct pat_set *pat_set_build(const struct pat_feed *const *feeds,
 void pat_set_free(struct pat_set *set);
 
 uint64_t pat_set_version(const struct pat_set *set);
+/* Live indicators (deleted ones not counted). */
 size_t pat_set_count(const struct pat_set *set);
+/* Indicators in the delta layer: added since the last build or compact. */
+size_t pat_set_delta_count(const struct pat_set *set);
 const struct pat_indicator *pat_set_indicator(const struct pat_set *set,
 					      uint32_t id);
 /* The scratch reserved for thread index i (< n_scratch of the build). */
@@ -57,5 +63,28 @@ int pat_match_dns_name(const struct pat_set *set, struct pat_scratch *scratch,
 /* An address from a DNS answer: family 4 (4 bytes) or 6 (16 bytes). */
 void pat_match_address(const struct pat_set *set, int family,
 		       const uint8_t *addr, struct pat_hits *hits);
+
+/* Updates. Each returns a new set (the version given, the same number of
+ * scratches) and leaves prev untouched, so prev can keep serving until the
+ * new one is published. The new set shares prev's base layer: only the
+ * small delta layer of added indicators is rebuilt, and deletions of base
+ * indicators are a bitmap. NULL with errno and err on failure. */
+
+/* ind must be normalized (pat_normalize) and carry its feed name. EEXIST
+ * when the same type and value is already in that feed. */
+struct pat_set *pat_set_add(const struct pat_set *prev,
+			    const struct pat_indicator *ind, uint64_t version,
+			    struct pat_error *err);
+
+/* Removes every indicator with ind's type and normalized value, whatever
+ * its feed. ENOENT when there is none. */
+struct pat_set *pat_set_delete(const struct pat_set *prev,
+			       const struct pat_indicator *ind,
+			       uint64_t version, struct pat_error *err);
+
+/* A set of prev's live indicators in one new base layer: what a caller
+ * does off the data path when the delta or the deletions grow large. */
+struct pat_set *pat_set_compact(const struct pat_set *prev, uint64_t version,
+				struct pat_error *err);
 
 #endif

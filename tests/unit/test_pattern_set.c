@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "arena.h"
 #include "feed.h"
 #include "pattern_set.h"
 
@@ -28,6 +29,9 @@ static const char feed_csv[] =
 	"url,raw.githubusercontent.com/IconStorages/images/,,\n"
 	"url,https://example.org/dl/payload,,\n"
 	"regex,user=ad(min|ministrator) failed,,\n";
+
+/* A fixed "now" for expiry: 2026-11-26T00:00:00Z. */
+#define NOW 1795651200
 
 struct fixture {
 	struct pat_set *set;
@@ -84,7 +88,7 @@ text_hits(const struct pat_set *set, const char *text)
 {
 	struct pat_hits hits;
 
-	pat_hits_reset(&hits);
+	pat_hits_reset(&hits, NOW);
 	assert_int_equal(pat_match_text(set, pat_set_scratch(set, 0),
 					(const uint8_t *)text, strlen(text),
 					&hits), 0);
@@ -96,7 +100,7 @@ dns_hits(const struct pat_set *set, const char *name)
 {
 	struct pat_hits hits;
 
-	pat_hits_reset(&hits);
+	pat_hits_reset(&hits, NOW);
 	assert_int_equal(pat_match_dns_name(set, pat_set_scratch(set, 0), name,
 					    strlen(name), &hits), 0);
 	return hits;
@@ -217,16 +221,16 @@ test_address_from_dns_answer(void **state)
 	const uint8_t aaaa_hit[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 	struct pat_hits h;
 
-	pat_hits_reset(&h);
+	pat_hits_reset(&h, NOW);
 	pat_match_address(set, 4, a_hit, &h);
 	assert_int_equal(h.count, 1);
-	pat_hits_reset(&h);
+	pat_hits_reset(&h, NOW);
 	pat_match_address(set, 4, a_miss, &h);
 	assert_int_equal(h.count, 0);
-	pat_hits_reset(&h);
+	pat_hits_reset(&h, NOW);
 	pat_match_address(set, 4, a_cidr, &h);
 	assert_true(has_value(set, &h, "192.168.0.0/16"));
-	pat_hits_reset(&h);
+	pat_hits_reset(&h, NOW);
 	pat_match_address(set, 6, aaaa_hit, &h);
 	assert_true(has_value(set, &h, "2001:db8::1"));
 }
@@ -376,6 +380,134 @@ test_bad_regex_names_line(void **state)
 	pat_feed_free(&feed);
 }
 
+/* A normalized indicator of the given feed, as the control path makes it. */
+static struct pat_indicator
+indicator_of(struct pat_arena *arena, enum pat_type type, const char *value,
+	     const char *feed)
+{
+	struct pat_indicator ind;
+	const char *reason = NULL;
+
+	if (pat_normalize(arena, type, value, strlen(value), &ind, &reason) != 0)
+		fail_msg("normalize '%s': %s", value, reason);
+	ind.feed = feed;
+	return ind;
+}
+
+static void
+test_add_and_delete(void **state)
+{
+	const struct pat_set *base = ((struct fixture *)*state)->set;
+	struct pat_arena *arena = pat_arena_new();
+	struct pat_error err = { 0 };
+	struct pat_indicator added =
+		indicator_of(arena, PAT_TYPE_DOMAIN, "new-c2.example", "live");
+	struct pat_indicator name =
+		indicator_of(arena, PAT_TYPE_FILENAME, "Evil.DLL", "live");
+
+	/* Added: hits in the new version, not in the old one. */
+	struct pat_set *v1 = pat_set_add(base, &added, 8, &err);
+	assert_non_null(v1);
+	struct pat_set *v2 = pat_set_add(v1, &name, 9, &err);
+	assert_non_null(v2);
+	assert_int_equal(pat_set_version(v2), 9);
+	assert_int_equal(pat_set_count(v2), pat_set_count(base) + 2);
+	assert_int_equal(pat_set_delta_count(v2), 2);
+	assert_text_hits(v2, "to a.new-c2.example", "new-c2.example");
+	assert_text_hits(v2, "load C:\\x\\evil.dll now", "Evil.DLL");
+	assert_text_misses(base, "to a.new-c2.example");
+	assert_text_hits(v2, "connect evil.com:443", "evil.com");
+	assert_null(pat_set_add(v2, &added, 10, &err));
+	assert_int_equal(errno, EEXIST);
+
+	/* Deleted from the base and from the delta. */
+	struct pat_indicator base_domain =
+		indicator_of(arena, PAT_TYPE_DOMAIN, "EVIL.com", "any");
+	struct pat_set *v3 = pat_set_delete(v2, &base_domain, 10, &err);
+	assert_non_null(v3);
+	assert_text_misses(v3, "connect evil.com:443");
+	assert_text_hits(v2, "connect evil.com:443", "evil.com");
+	assert_int_equal(dns_hits(v3, "evil.com").count, 0);
+	struct pat_indicator name_lower =
+		indicator_of(arena, PAT_TYPE_FILENAME, "evil.dll", "any");
+	struct pat_set *v4 = pat_set_delete(v3, &name_lower, 11, &err);
+	assert_non_null(v4);
+	assert_text_misses(v4, "load C:\\x\\evil.dll now");
+	assert_text_hits(v4, "to a.new-c2.example", "new-c2.example");
+	assert_int_equal(pat_set_count(v4), pat_set_count(base));
+	assert_null(pat_set_delete(v4, &base_domain, 12, &err));
+	assert_int_equal(errno, ENOENT);
+
+	/* Compacted: the same matches from one base layer. */
+	struct pat_set *v5 = pat_set_compact(v4, 12, &err);
+	assert_non_null(v5);
+	assert_int_equal(pat_set_delta_count(v5), 0);
+	assert_int_equal(pat_set_count(v5), pat_set_count(v4));
+	assert_text_misses(v5, "connect evil.com:443");
+	assert_text_hits(v5, "to a.new-c2.example", "new-c2.example");
+	assert_text_hits(v5, "src=10.1.2.3 dst=8.8.8.8", "10.1.2.3");
+
+	pat_set_free(v5);
+	pat_set_free(v4);
+	pat_set_free(v3);
+	pat_set_free(v2);
+	pat_set_free(v1);
+	pat_arena_free(arena);
+}
+
+static void
+test_delete_address_and_regex(void **state)
+{
+	const struct pat_set *base = ((struct fixture *)*state)->set;
+	struct pat_arena *arena = pat_arena_new();
+	struct pat_error err = { 0 };
+	struct pat_indicator cidr =
+		indicator_of(arena, PAT_TYPE_IPV4, "192.168.0.0/16", "x");
+	struct pat_indicator regex = indicator_of(arena, PAT_TYPE_REGEX,
+		"user=ad(min|ministrator) failed", "x");
+
+	struct pat_set *v1 = pat_set_delete(base, &cidr, 8, &err);
+	assert_non_null(v1);
+	assert_text_misses(v1, "dst=192.168.44.7");
+	assert_text_hits(v1, "src=10.1.2.3", "10.1.2.3");
+	struct pat_set *v2 = pat_set_delete(v1, &regex, 9, &err);
+	assert_non_null(v2);
+	assert_text_misses(v2, "user=admin failed");
+	pat_set_free(v2);
+	pat_set_free(v1);
+	pat_arena_free(arena);
+}
+
+static void
+test_expiry(void **state)
+{
+	(void)state;
+	const char *texts[] = { "domain,old.example\ndomain,new.example\n" };
+	struct pat_set *base = set_from_csv(texts, 1);
+	struct pat_arena *arena = pat_arena_new();
+	struct pat_error err = { 0 };
+	struct pat_indicator expiring =
+		indicator_of(arena, PAT_TYPE_DOMAIN, "soon.example", "live");
+	struct pat_hits h;
+
+	expiring.expires = NOW + 60;
+	struct pat_set *set = pat_set_add(base, &expiring, 2, &err);
+	assert_non_null(set);
+	const char *text = "to soon.example";
+	pat_hits_reset(&h, NOW + 59);
+	assert_int_equal(pat_match_text(set, pat_set_scratch(set, 0),
+					(const uint8_t *)text, strlen(text), &h), 0);
+	assert_int_equal(h.count, 1);
+	/* At its expiry time it stops matching, without a new version. */
+	pat_hits_reset(&h, NOW + 60);
+	assert_int_equal(pat_match_text(set, pat_set_scratch(set, 0),
+					(const uint8_t *)text, strlen(text), &h), 0);
+	assert_int_equal(h.count, 0);
+	pat_set_free(set);
+	pat_set_free(base);
+	pat_arena_free(arena);
+}
+
 int
 main(void)
 {
@@ -391,11 +523,14 @@ main(void)
 		cmocka_unit_test(test_url),
 		cmocka_unit_test(test_regex),
 		cmocka_unit_test(test_one_hit_per_indicator),
+		cmocka_unit_test(test_add_and_delete),
+		cmocka_unit_test(test_delete_address_and_regex),
 	};
 	const struct CMUnitTest standalone[] = {
 		cmocka_unit_test(test_same_value_in_two_feeds),
 		cmocka_unit_test(test_empty_set),
 		cmocka_unit_test(test_bad_regex_names_line),
+		cmocka_unit_test(test_expiry),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown) |
