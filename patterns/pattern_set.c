@@ -19,63 +19,12 @@
 
 #include "arena.h"
 #include "pattern_set.h"
+#include "pattern_set_internal.h"
 #include "string_table.h"
 
 #define DOMAIN_MAX 253
 #define IPV6_TEXT_MAX 45
 
-struct pat_scratch {
-	hs_scratch_t *hs;
-};
-
-enum table_kind {
-	TABLE_DOMAINS,
-	TABLE_DIGESTS,
-	TABLE_ADDRESSES,
-	TABLE_OTHERS,      /* file names, URLs, regexes: for delete only */
-	TABLE_COUNT,
-};
-
-/* One immutable collection of indicators with its indexes. A set is a
- * large base layer shared between versions plus a small delta layer of
- * indicators added since, so that adding one indicator rebuilds only the
- * delta (docs/architecture.md). */
-struct pat_layer {
-	unsigned int refcount;   /* sets using it; changed by the control path only */
-	struct pat_arena *arena;
-	struct pat_indicator *indicators;
-	uint32_t count;
-	/* Indicators sharing a key (same value from two feeds) are chained:
-	 * the table holds the first id, next_same[] the rest. */
-	uint32_t *next_same;
-	struct pat_string_table *tables[TABLE_COUNT];
-	bool has_single_label_domain;
-	/* Bit n set: some IPv4 (IPv6) indicator has prefix length n. */
-	uint64_t ipv4_prefixes;
-	uint64_t ipv6_prefixes[3];
-	hs_database_t *literal_db;
-	hs_database_t *regex_db;
-};
-
-#define LAYERS_MAX 2     /* base, delta */
-
-struct pat_set {
-	uint64_t version;
-	struct pat_layer *layers[LAYERS_MAX];  /* [1] may be NULL */
-	uint32_t id_base[LAYERS_MAX];          /* set id = id_base + layer id */
-	uint32_t count;                        /* ids in use, deleted included */
-	uint32_t deleted_count;
-	uint8_t *deleted;                      /* bitmap over base ids, or NULL */
-	/* Unions over the layers, so scanners skip what no layer has. */
-	bool has_single_label_domain;
-	bool has_table[TABLE_COUNT];
-	uint64_t ipv4_prefixes;
-	uint64_t ipv6_prefixes[3];
-	unsigned int n_scratch;
-	struct pat_scratch *scratch;
-};
-
-#define NO_NEXT UINT32_MAX
 
 static inline bool
 is_alnum(uint8_t c)
@@ -588,8 +537,8 @@ pat_set_scratch(const struct pat_set *set, unsigned int i)
 
 /* ---- layers ---- */
 
-static void
-layer_unref(struct pat_layer *layer)
+void
+pat_layer_unref(struct pat_layer *layer)
 {
 	if (layer == NULL || --layer->refcount > 0)
 		return;
@@ -777,8 +726,8 @@ free_arrays:
 	return rc;
 }
 
-static struct pat_layer *
-layer_alloc(size_t count)
+struct pat_layer *
+pat_layer_alloc(size_t count)
 {
 	struct pat_layer *layer = calloc(1, sizeof(*layer));
 
@@ -796,7 +745,7 @@ layer_alloc(size_t count)
 		ok = ok && layer->tables[t] != NULL;
 	}
 	if (!ok) {
-		layer_unref(layer);
+		pat_layer_unref(layer);
 		return NULL;
 	}
 	return layer;
@@ -807,7 +756,7 @@ static struct pat_layer *
 layer_build(const struct pat_indicator *const *inds, size_t n,
 	    struct pat_error *err)
 {
-	struct pat_layer *layer = layer_alloc(n);
+	struct pat_layer *layer = pat_layer_alloc(n);
 	int rc = -ENOMEM;
 
 	if (layer == NULL)
@@ -824,12 +773,12 @@ layer_build(const struct pat_indicator *const *inds, size_t n,
 		rc = layer_compile(layer, false, &layer->regex_db, err);
 	if (rc == 0)
 		return layer;
-	layer_unref(layer);
+	pat_layer_unref(layer);
 	errno = -rc;
 	return NULL;
 fail:
 	pat_error_set(err, "", 0, "building the pattern set: %s", strerror(-rc));
-	layer_unref(layer);
+	pat_layer_unref(layer);
 	errno = -rc;
 	return NULL;
 }
@@ -845,7 +794,7 @@ pat_set_free(struct pat_set *set)
 		hs_free_scratch(set->scratch[i].hs);
 	free(set->scratch);
 	for (unsigned int l = 0; l < LAYERS_MAX; l++)
-		layer_unref(set->layers[l]);
+		pat_layer_unref(set->layers[l]);
 	free(set->deleted);
 	free(set);
 }
@@ -881,17 +830,14 @@ set_alloc_scratch(struct pat_set *set, unsigned int n_scratch)
 	return 0;
 }
 
-/* A set of base (a reference is taken) and delta (owned), with deleted
- * (owned) marking base ids. NULL + errno; base is not released then, delta
- * and deleted are. */
-static struct pat_set *
-set_assemble(uint64_t version, struct pat_layer *base, struct pat_layer *delta,
+struct pat_set *
+pat_set_assemble(uint64_t version, struct pat_layer *base, struct pat_layer *delta,
 	     uint8_t *deleted, uint32_t deleted_count, unsigned int n_scratch)
 {
 	struct pat_set *set = calloc(1, sizeof(*set));
 
 	if (set == NULL) {
-		layer_unref(delta);
+		pat_layer_unref(delta);
 		free(deleted);
 		errno = ENOMEM;
 		return NULL;
@@ -936,9 +882,9 @@ set_from_indicators(const struct pat_indicator *const *inds, size_t n,
 	struct pat_layer *base = layer_build(inds, n, err);
 	if (base == NULL)
 		return NULL;
-	struct pat_set *set = set_assemble(version, base, NULL, NULL, 0,
+	struct pat_set *set = pat_set_assemble(version, base, NULL, NULL, 0,
 					   n_scratch);
-	layer_unref(base);
+	pat_layer_unref(base);
 	if (set == NULL)
 		pat_error_set(err, "", 0, "building the pattern set: %s",
 			      strerror(errno));
@@ -1038,7 +984,7 @@ set_with_delta(const struct pat_set *prev, const struct pat_indicator **inds,
 			return NULL;
 		}
 	}
-	struct pat_set *set = set_assemble(version, prev->layers[0], delta,
+	struct pat_set *set = pat_set_assemble(version, prev->layers[0], delta,
 					   deleted, deleted_count,
 					   prev->n_scratch);
 	if (set == NULL)

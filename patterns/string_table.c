@@ -190,3 +190,72 @@ pat_string_table_find(const struct pat_string_table *table, const void *key,
 	*value = slot->value;
 	return 0;
 }
+
+void
+pat_string_table_image(const struct pat_string_table *table,
+		       struct pat_string_table_image *image)
+{
+	*image = (struct pat_string_table_image){
+		.slots = table->slots,
+		.capacity = table->mask + 1,
+		.count = table->count,
+		.keys = table->keys,
+		.keys_len = table->keys_len,
+	};
+}
+
+size_t
+pat_string_table_slot_size(void)
+{
+	return sizeof(struct slot);
+}
+
+/* Checks a table copied from an image: the slots may come from a file. */
+static bool
+table_valid(const struct pat_string_table *table)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i <= table->mask; i++) {
+		const struct slot *slot = &table->slots[i];
+		if (slot->hash == 0)
+			continue;
+		used++;
+		if ((size_t)slot->key_offset + slot->key_len > table->keys_len)
+			return false;
+	}
+	/* At least half the slots empty, or a lookup might never end. */
+	return used == table->count && used * 2 <= table->mask + 1;
+}
+
+struct pat_string_table *
+pat_string_table_from_image(const struct pat_string_table_image *image)
+{
+	if (image->capacity < 16 || (image->capacity & (image->capacity - 1))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	struct pat_string_table *table = calloc(1, sizeof(*table));
+	if (table == NULL)
+		return NULL;
+	/* Copied first: the image need not be aligned for struct slot. */
+	table->slots = malloc(image->capacity * sizeof(struct slot));
+	table->keys = malloc(image->keys_len ? image->keys_len : 1);
+	if (table->slots == NULL || table->keys == NULL) {
+		pat_string_table_free(table);
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(table->slots, image->slots, image->capacity * sizeof(struct slot));
+	memcpy(table->keys, image->keys, image->keys_len);
+	table->mask = image->capacity - 1;
+	table->count = image->count;
+	table->keys_len = image->keys_len;
+	table->keys_capacity = image->keys_len ? image->keys_len : 1;
+	if (!table_valid(table)) {
+		pat_string_table_free(table);
+		errno = EINVAL;
+		return NULL;
+	}
+	return table;
+}

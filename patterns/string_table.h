@@ -23,4 +23,23 @@ int pat_string_table_insert(struct pat_string_table *table, const void *key,
 int pat_string_table_find(const struct pat_string_table *table,
 			  const void *key, size_t len, uint32_t *value);
 
+/* The table as bytes, for saving and loading it (store.c): the slot array
+ * and the key bytes, both position independent. */
+struct pat_string_table_image {
+	const void *slots;
+	size_t capacity;       /* slots, a power of two */
+	size_t count;
+	const char *keys;
+	size_t keys_len;
+};
+
+void pat_string_table_image(const struct pat_string_table *table,
+			    struct pat_string_table_image *image);
+size_t pat_string_table_slot_size(void);
+
+/* A table copied from an image, every slot checked against the key bytes.
+ * NULL with errno EINVAL (inconsistent image) or ENOMEM. */
+struct pat_string_table *
+pat_string_table_from_image(const struct pat_string_table_image *image);
+
 #endif

@@ -1,0 +1,79 @@
+/* pattern_set_internal.h -- internal to patterns/: the layers a pattern set
+ * is made of, shared by pattern_set.c (build, match, update) and store.c
+ * (save, load). */
+#ifndef IOCSIFT_PATTERNS_PATTERN_SET_INTERNAL_H
+#define IOCSIFT_PATTERNS_PATTERN_SET_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <hs/hs.h>
+
+#include "indicator.h"
+#include "string_table.h"
+
+#define NO_NEXT UINT32_MAX
+
+struct pat_scratch {
+	hs_scratch_t *hs;
+};
+
+enum table_kind {
+	TABLE_DOMAINS,
+	TABLE_DIGESTS,
+	TABLE_ADDRESSES,
+	TABLE_OTHERS,      /* file names, URLs, regexes: for delete only */
+	TABLE_COUNT,
+};
+
+/* One immutable collection of indicators with its indexes. A set is a
+ * large base layer shared between versions plus a small delta layer of
+ * indicators added since, so that adding one indicator rebuilds only the
+ * delta (docs/architecture.md). */
+struct pat_layer {
+	unsigned int refcount;   /* sets using it; changed by the control path only */
+	struct pat_arena *arena;
+	struct pat_indicator *indicators;
+	uint32_t count;
+	/* Indicators sharing a key (same value from two feeds) are chained:
+	 * the table holds the first id, next_same[] the rest. */
+	uint32_t *next_same;
+	struct pat_string_table *tables[TABLE_COUNT];
+	bool has_single_label_domain;
+	/* Bit n set: some IPv4 (IPv6) indicator has prefix length n. */
+	uint64_t ipv4_prefixes;
+	uint64_t ipv6_prefixes[3];
+	hs_database_t *literal_db;
+	hs_database_t *regex_db;
+};
+
+#define LAYERS_MAX 2     /* base, delta */
+
+struct pat_set {
+	uint64_t version;
+	struct pat_layer *layers[LAYERS_MAX];  /* [1] may be NULL */
+	uint32_t id_base[LAYERS_MAX];          /* set id = id_base + layer id */
+	uint32_t count;                        /* ids in use, deleted included */
+	uint32_t deleted_count;
+	uint8_t *deleted;                      /* bitmap over base ids, or NULL */
+	/* Unions over the layers, so scanners skip what no layer has. */
+	bool has_single_label_domain;
+	bool has_table[TABLE_COUNT];
+	uint64_t ipv4_prefixes;
+	uint64_t ipv6_prefixes[3];
+	unsigned int n_scratch;
+	struct pat_scratch *scratch;
+};
+
+/* An empty layer for count indicators, refcount 1; NULL on ENOMEM. */
+struct pat_layer *pat_layer_alloc(size_t count);
+void pat_layer_unref(struct pat_layer *layer);
+
+/* A set of base (a reference is taken) and delta (owned), with deleted
+ * (owned) marking base ids, and n_scratch scratches. NULL + errno; base is
+ * not released then, delta and deleted are. */
+struct pat_set *pat_set_assemble(uint64_t version, struct pat_layer *base,
+				 struct pat_layer *delta, uint8_t *deleted,
+				 uint32_t deleted_count, unsigned int n_scratch);
+
+#endif
