@@ -504,8 +504,8 @@ set_from_payload(const struct store_header *header, struct in *in,
 struct pat_set *
 pat_set_load(const char *path, unsigned int n_scratch, struct pat_error *err)
 {
-	uint8_t *data;
-	size_t len;
+	uint8_t *data = NULL;
+	size_t len = 0;
 	int rc = read_file(path, &data, &len);
 
 	if (rc != 0) {
