@@ -31,8 +31,16 @@ usage(FILE *f)
 		" FILE...\n"
 		"       iocsift version\n"
 		"\n"
-		"  -f, --feed FILE        indicators (CSV or plain); repeatable\n"
-		"      --feed-format F    auto (default), csv or plain\n"
+		"  -f, --feed FILE        indicators (CSV, plain, STIX 2.1, MISP,"
+		" Zeek Intel,\n"
+		"                         Suricata dataset); repeatable\n"
+		"      --feed-format F    auto (default), csv, plain, stix,"
+		" misp-csv, misp-json,\n"
+		"                         zeek, suricata-string, suricata-md5,"
+		" suricata-sha256,\n"
+		"                         suricata-ipv4, suricata-ipv6 (Suricata"
+		" datasets are\n"
+		"                         never detected)\n"
 		"  -o, --output FILE      events as JSON lines (default: stdout)\n"
 		"      --syslog-port N    replay: UDP port of syslog (default 514)\n"
 		"      --dns-port N       replay: UDP port of DNS (default 53)\n"
@@ -56,20 +64,36 @@ parse_port(const char *text, uint16_t *port)
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	enum pat_feed_format format;
+} feed_formats[] = {
+	{ "auto", PAT_FEED_AUTO },
+	{ "csv", PAT_FEED_CSV },
+	{ "plain", PAT_FEED_PLAIN },
+	{ "stix", PAT_FEED_STIX },
+	{ "misp-csv", PAT_FEED_MISP_CSV },
+	{ "misp-json", PAT_FEED_MISP_JSON },
+	{ "zeek", PAT_FEED_ZEEK },
+	{ "suricata-string", PAT_FEED_SURICATA_STRING },
+	{ "suricata-md5", PAT_FEED_SURICATA_MD5 },
+	{ "suricata-sha256", PAT_FEED_SURICATA_SHA256 },
+	{ "suricata-ipv4", PAT_FEED_SURICATA_IPV4 },
+	{ "suricata-ipv6", PAT_FEED_SURICATA_IPV6 },
+};
+
 static int
 parse_feed_format(const char *text, enum pat_feed_format *format)
 {
-	if (strcmp(text, "auto") == 0)
-		*format = PAT_FEED_AUTO;
-	else if (strcmp(text, "csv") == 0)
-		*format = PAT_FEED_CSV;
-	else if (strcmp(text, "plain") == 0)
-		*format = PAT_FEED_PLAIN;
-	else {
-		fprintf(stderr, "iocsift: unknown feed format '%s'\n", text);
-		return -EINVAL;
+	for (size_t i = 0; i < sizeof(feed_formats) / sizeof(feed_formats[0]);
+	     i++) {
+		if (strcmp(text, feed_formats[i].name) == 0) {
+			*format = feed_formats[i].format;
+			return 0;
+		}
 	}
-	return 0;
+	fprintf(stderr, "iocsift: unknown feed format '%s'\n", text);
+	return -EINVAL;
 }
 
 static void
@@ -102,6 +126,14 @@ feeds_build(const struct feeds *feeds)
 			n++;
 			goto free_feeds;
 		}
+		/* Quiet unless records were left out on purpose. */
+		if (loaded[n].skipped > 0)
+			fprintf(stderr,
+				"%s: %zu indicators, %zu duplicates merged, "
+				"%zu skipped (first: %s)\n",
+				feeds->paths[n], loaded[n].count,
+				loaded[n].duplicates, loaded[n].skipped,
+				loaded[n].first_skip);
 	}
 	set = pat_set_build(pointers, n, 1, 1, &err);
 	if (set == NULL)

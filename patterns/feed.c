@@ -3,8 +3,10 @@
 /*
  * Each value goes through normalize.c (refang, type rules, canonical
  * form); this file splits lines into values, tags and sources, keeps the
- * first of two equal indicators and gives it the tags of both. The
- * formats, for operators, are in docs/feeds.md.
+ * first of two equal indicators and gives it the tags of both. It also
+ * detects the format and hands the others to feed_stix.c, feed_misp.c,
+ * feed_zeek.c and feed_suricata.c (through feed_reader.h). The formats,
+ * for operators, are in docs/feeds.md.
  */
 
 #include <errno.h>
@@ -16,18 +18,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "arena.h"
 #include "feed.h"
+#include "feed_reader.h"
 #include "string_table.h"
 
 /* Longer lines are garbage (or a binary file) rather than a feed. */
 #define FEED_LINE_MAX (64 * 1024)
-/* Bounds the work of merging tags of duplicates, which rescans them. */
-#define FEED_TAGS_MAX 1024
-/* Enough for the widest export headers (MISP has about 15 columns). */
-#define CSV_FIELDS_MAX 64
-/* How much of an offending value an error message quotes. */
-#define QUOTE_MAX 64
 /* A duplicate key: type byte, prefix length byte, then the value, which
  * is never longer than its line. */
 #define DEDUP_KEY_MAX (2 + FEED_LINE_MAX)
@@ -38,6 +37,12 @@ static bool
 equals_ci(const char *s, size_t len, const char *word)
 {
 	return strlen(word) == len && strncasecmp(s, word, len) == 0;
+}
+
+bool
+feed_equals_ci(const char *s, size_t len, const char *word)
+{
+	return equals_ci(s, len, word);
 }
 
 /* ---- tags ------------------------------------------------------------ */
@@ -89,6 +94,21 @@ tags_add(char *buf, size_t *len, const char *list, size_t list_len)
 	return 0;
 }
 
+/* Tags of JSON and export records: whole tags that would not fit are
+ * dropped, as exports carry long tag lists the operator did not write. */
+void
+feed_tags_add(struct feed_tags *t, const char *tag, size_t len)
+{
+	pat_trim(&tag, &len);
+	if (len == 0 || t->len + (t->len > 0) + len > FEED_TAGS_MAX)
+		return;
+	if (t->len > 0)
+		t->buf[t->len++] = ',';
+	memcpy(t->buf + t->len, tag, len);
+	t->len += len;
+	t->buf[t->len] = '\0';
+}
+
 /* ---- the reader ------------------------------------------------------ */
 
 enum csv_column {
@@ -96,13 +116,14 @@ enum csv_column {
 	COL_VALUE,
 	COL_TAGS,
 	COL_SOURCE,
+	COL_SEVERITY,   /* this one and the ones below: only with a header */
+	COL_FIRST_SEEN,
+	COL_EXPIRES,
 	COL_COUNT,
 };
 
-struct csv_field {
-	const char *p;
-	size_t len;
-};
+/* Without a header: type,value[,tags][,source]. */
+#define COL_POSITIONAL (COL_SOURCE + 1)
 
 struct feed_reader {
 	struct pat_feed *feed;
@@ -121,7 +142,27 @@ struct feed_reader {
 	 * string instead of copying it a million times. */
 	const char *last_tags;
 	const char *last_source;
+	const char *where;             /* JSON pointer of the record, or NULL */
+	bool skip_unsupported;         /* feed->first_skip is about one */
 };
+
+static int
+reader_vfail(struct feed_reader *r, int rc, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static int
+reader_vfail(struct feed_reader *r, int rc, const char *fmt, va_list ap)
+{
+	char message[sizeof(r->err->message)];
+
+	vsnprintf(message, sizeof(message), fmt, ap);
+	if (r->where != NULL && r->where[0] != '\0')
+		pat_error_set(r->err, r->label, r->line, "%s: %s", r->where,
+			      message);
+	else
+		pat_error_set(r->err, r->label, r->line, "%s", message);
+	return rc;
+}
 
 static int
 reader_fail(struct feed_reader *r, int rc, const char *fmt, ...)
@@ -130,14 +171,54 @@ reader_fail(struct feed_reader *r, int rc, const char *fmt, ...)
 static int
 reader_fail(struct feed_reader *r, int rc, const char *fmt, ...)
 {
-	char message[sizeof(r->err->message)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
+	rc = reader_vfail(r, rc, fmt, ap);
 	va_end(ap);
-	pat_error_set(r->err, r->label, r->line, "%s", message);
 	return rc;
+}
+
+int
+feed_reader_fail(struct feed_reader *r, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rc = reader_vfail(r, rc, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+void
+feed_reader_where(struct feed_reader *r, const char *where)
+{
+	r->where = where;
+}
+
+void
+feed_reader_skip(struct feed_reader *r, bool unsupported, const char *fmt,
+		 ...)
+{
+	struct pat_feed *feed = r->feed;
+	char reason[PAT_FEED_SKIP_REASON_MAX];
+	va_list ap;
+
+	feed->skipped++;
+	if (feed->first_skip[0] != '\0' &&
+	    (r->skip_unsupported || !unsupported))
+		return;
+	r->skip_unsupported = unsupported;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	/* A JSON pointer is at most 128 bytes (MISP_WHERE_MAX). */
+	if (r->where != NULL)
+		snprintf(feed->first_skip, sizeof(feed->first_skip),
+			 "%.127s: %.125s", r->where, reason);
+	else
+		snprintf(feed->first_skip, sizeof(feed->first_skip),
+			 "line %u: %.200s", r->line, reason);
 }
 
 static int
@@ -208,7 +289,9 @@ reader_source(struct feed_reader *r, const char *s, size_t len,
 	return 0;
 }
 
-/* The first of two equal indicators stays; it gains the other's tags. */
+/* The first of two equal indicators stays; it gains the other's tags,
+ * the higher severity, the earlier first seen and the later expiry
+ * (none, i.e. never, being the latest). */
 static int
 reader_merge(struct feed_reader *r, struct pat_indicator *first,
 	     const struct pat_indicator *dup)
@@ -217,6 +300,14 @@ reader_merge(struct feed_reader *r, struct pat_indicator *first,
 	char *merged;
 
 	r->feed->duplicates++;
+	if (dup->severity > first->severity)
+		first->severity = dup->severity;
+	if (dup->first_seen != 0 &&
+	    (first->first_seen == 0 || dup->first_seen < first->first_seen))
+		first->first_seen = dup->first_seen;
+	if (first->expires != 0 &&
+	    (dup->expires == 0 || dup->expires > first->expires))
+		first->expires = dup->expires;
 	memcpy(r->tags, first->tags, n + 1);
 	if (tags_add(r->tags, &n, dup->tags, strlen(dup->tags)) != 0)
 		return reader_fail(r, -EINVAL,
@@ -283,35 +374,64 @@ struct feed_entry {
 	enum pat_type type;
 	const char *value, *tags, *source;
 	size_t value_len, tags_len, source_len;
+	uint8_t severity;   /* CSV with a header only, as the two below */
+	int64_t first_seen;
+	int64_t expires;
 };
 
-static int
-reader_add(struct feed_reader *r, struct feed_entry *e)
+int
+feed_reader_add(struct feed_reader *r, const struct feed_value *v)
 {
 	struct pat_arena *arena = r->feed->arena;
+	enum pat_type type = v->type;
 	struct pat_indicator ind;
 	const char *reason;
 	int rc;
 
 	/* Refanging neither adds nor removes a ':': the raw value tells. */
-	if (e->generic_ip && memchr(e->value, ':', e->value_len) != NULL)
-		e->type = PAT_TYPE_IPV6;
-	if (e->detect)
-		rc = pat_normalize_untyped(arena, e->value, e->value_len, &ind,
+	if (v->generic_ip)
+		type = memchr(v->value, ':', v->value_len) != NULL ?
+			       PAT_TYPE_IPV6 : PAT_TYPE_IPV4;
+	if (v->detect)
+		rc = pat_normalize_untyped(arena, v->value, v->value_len, &ind,
 					   &reason);
 	else
-		rc = pat_normalize(arena, e->type, e->value, e->value_len, &ind,
+		rc = pat_normalize(arena, type, v->value, v->value_len, &ind,
 				   &reason);
 	if (rc != 0)
 		return reader_fail(r, rc, "%s", reason);
-	rc = reader_tags(r, e->tags, e->tags_len, &ind.tags);
+	rc = reader_tags(r, v->tags, v->tags_len, &ind.tags);
 	if (rc == 0)
-		rc = reader_source(r, e->source, e->source_len, &ind.source);
+		rc = reader_source(r, v->source, v->source_len, &ind.source);
 	if (rc != 0)
 		return rc;
 	ind.feed = r->feed->name;
-	ind.line = r->line;
+	ind.line = v->line != 0 ? v->line : r->line;
+	ind.severity = v->severity;
+	ind.first_seen = v->first_seen;
+	ind.expires = v->expires;
 	return reader_store(r, &ind);
+}
+
+static int
+reader_add(struct feed_reader *r, struct feed_entry *e)
+{
+	struct feed_value v = {
+		.type = e->type,
+		.detect = e->detect,
+		.generic_ip = e->generic_ip,
+		.value = e->value,
+		.value_len = e->value_len,
+		.tags = e->tags,
+		.tags_len = e->tags_len,
+		.source = e->source,
+		.source_len = e->source_len,
+		.severity = e->severity,
+		.first_seen = e->first_seen,
+		.expires = e->expires,
+	};
+
+	return feed_reader_add(r, &v);
 }
 
 /* One field at line[*pos]: RFC 4180 quoting with "" for a quote inside.
@@ -355,9 +475,9 @@ csv_field(struct feed_reader *r, const char *line, size_t len, size_t *pos,
 	return 0;
 }
 
-static int
-csv_split(struct feed_reader *r, const char *line, size_t len,
-	  struct csv_field *fields, unsigned int *n)
+int
+feed_csv_split(struct feed_reader *r, const char *line, size_t len,
+	       struct csv_field *fields, unsigned int *n)
 {
 	char *out = r->fields;
 	size_t pos = 0;
@@ -389,6 +509,14 @@ static const struct {
 	{ "tag", COL_TAGS },
 	{ "source", COL_SOURCE },
 	{ "source_url", COL_SOURCE },
+	{ "severity", COL_SEVERITY },
+	{ "first_seen", COL_FIRST_SEEN },
+	{ "firstseen", COL_FIRST_SEEN },
+	{ "first-seen", COL_FIRST_SEEN },
+	{ "expires", COL_EXPIRES },
+	{ "expiry", COL_EXPIRES },
+	{ "expiration", COL_EXPIRES },
+	{ "valid_until", COL_EXPIRES },
 };
 
 /* A header maps columns by name, so "type,value,source_url" works. Other
@@ -436,11 +564,33 @@ csv_optional(const struct csv_field *fields, unsigned int n, int col,
 	}
 }
 
+/* Severity, first seen and expiry, when the header names them; an empty
+ * field is as good as none. */
+static int
+csv_metadata(struct feed_reader *r, const struct csv_field *fields,
+	     unsigned int n, struct feed_entry *e)
+{
+	const char *p, *reason;
+	size_t len;
+
+	csv_optional(fields, n, r->cols[COL_SEVERITY], &p, &len);
+	if (len > 0 && pat_parse_severity(p, len, &e->severity, &reason) != 0)
+		return reader_fail(r, -EINVAL, "%s", reason);
+	csv_optional(fields, n, r->cols[COL_FIRST_SEEN], &p, &len);
+	if (len > 0 && pat_parse_time(p, len, &e->first_seen, &reason) != 0)
+		return reader_fail(r, -EINVAL, "first_seen: %s", reason);
+	csv_optional(fields, n, r->cols[COL_EXPIRES], &p, &len);
+	if (len > 0 && pat_parse_time(p, len, &e->expires, &reason) != 0)
+		return reader_fail(r, -EINVAL, "expires: %s", reason);
+	return 0;
+}
+
 static int
 csv_row(struct feed_reader *r, const struct csv_field *fields, unsigned int n)
 {
 	const struct csv_field *type = &fields[r->cols[COL_TYPE]];
 	struct feed_entry e = { 0 };
+	int rc;
 
 	if (n > r->ncols)
 		return reader_fail(r, -EINVAL, "too many fields (at most %u)",
@@ -458,6 +608,9 @@ csv_row(struct feed_reader *r, const struct csv_field *fields, unsigned int n)
 	e.value_len = fields[r->cols[COL_VALUE]].len;
 	csv_optional(fields, n, r->cols[COL_TAGS], &e.tags, &e.tags_len);
 	csv_optional(fields, n, r->cols[COL_SOURCE], &e.source, &e.source_len);
+	rc = csv_metadata(r, fields, n, &e);
+	if (rc != 0)
+		return rc;
 	return reader_add(r, &e);
 }
 
@@ -469,7 +622,7 @@ csv_line(struct feed_reader *r, const char *line, size_t len)
 	bool first = !r->seen_data;
 	int rc;
 
-	rc = csv_split(r, line, len, fields, &n);
+	rc = feed_csv_split(r, line, len, fields, &n);
 	if (rc != 0)
 		return rc;
 	r->seen_data = true;
@@ -477,9 +630,9 @@ csv_line(struct feed_reader *r, const char *line, size_t len)
 		return csv_header(r, fields, n);
 	if (first) {
 		/* No header: type,value[,tags][,source]. */
-		for (int i = 0; i < COL_COUNT; i++)
+		for (int i = 0; i < COL_POSITIONAL; i++)
 			r->cols[i] = i;
-		r->ncols = COL_COUNT;
+		r->ncols = COL_POSITIONAL;
 	}
 	return csv_row(r, fields, n);
 }
@@ -498,17 +651,12 @@ plain_line(struct feed_reader *r, const char *line, size_t len)
 	return reader_add(r, &e);
 }
 
+/* A line of a CSV or plain feed. */
 static int
-reader_line(struct feed_reader *r, const char *line, size_t len)
+reader_line(struct feed_reader *r, const char *line, size_t len, void *ctx)
 {
-	/* A CRLF file allows the same line length as an LF one. */
-	if (len - (len > 0 && line[len - 1] == '\r') > FEED_LINE_MAX)
-		return reader_fail(r, -EINVAL, "line longer than %d bytes",
-				   FEED_LINE_MAX);
-	if (memchr(line, '\0', len) != NULL)
-		return reader_fail(r, -EINVAL, "NUL byte in line");
-	pat_trim(&line, &len);
-	if (len == 0 || line[0] == '#')
+	(void)ctx;
+	if (line[0] == '#')
 		return 0;
 	if (r->format == PAT_FEED_AUTO)
 		r->format = memchr(line, ',', len) != NULL ? PAT_FEED_CSV :
@@ -519,25 +667,164 @@ reader_line(struct feed_reader *r, const char *line, size_t len)
 }
 
 static int
-reader_run(struct feed_reader *r, const char *text, size_t len)
+lines_one(struct feed_reader *r, const char *line, size_t len,
+	  feed_line_fn fn, void *ctx)
+{
+	/* A CRLF file allows the same line length as an LF one. */
+	if (len - (len > 0 && line[len - 1] == '\r') > FEED_LINE_MAX)
+		return reader_fail(r, -EINVAL, "line longer than %d bytes",
+				   FEED_LINE_MAX);
+	if (memchr(line, '\0', len) != NULL)
+		return reader_fail(r, -EINVAL, "NUL byte in line");
+	pat_trim(&line, &len);
+	if (len == 0)
+		return 0;
+	return fn(r, line, len, ctx);
+}
+
+int
+feed_reader_lines(struct feed_reader *r, const char *text, size_t len,
+		  feed_line_fn fn, void *ctx)
 {
 	const char *p = text, *end = text + len, *nl;
 	size_t line_len;
 	int rc;
 
-	/* Spreadsheets save CSV with a UTF-8 byte order mark. */
-	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-		p += 3;
+	r->where = NULL;
+	r->line = 0;
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		line_len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
 		r->line++;
-		rc = reader_line(r, p, line_len);
+		rc = lines_one(r, p, line_len, fn, ctx);
 		if (rc != 0)
 			return rc;
 		p += line_len + (nl != NULL);
 	}
+	r->line = 0; /* what fails after the last line is about the file */
 	return 0;
+}
+
+/* ---- format detection and dispatch ----------------------------------- */
+
+/* '{', or '[' opening an array of objects (or an empty one): "[::1]" is
+ * a plain IPv6 line. */
+static size_t
+skip_json_space(const char *text, size_t len, size_t i)
+{
+	while (i < len && (text[i] == ' ' || text[i] == '\t' ||
+			   text[i] == '\r' || text[i] == '\n'))
+		i++;
+	return i;
+}
+
+static bool
+looks_like_json(const char *text, size_t len)
+{
+	size_t i = skip_json_space(text, len, 0);
+
+	if (i < len && text[i] == '{')
+		return true;
+	if (i == len || text[i] != '[')
+		return false;
+	i = skip_json_space(text, len, i + 1);
+	return i < len && (text[i] == '{' || text[i] == ']');
+}
+
+/* Zeek by a "#fields" or "#separator" line among the leading comments
+ * (Zeek writes both first), MISP CSV by its header line; else AUTO (CSV
+ * or plain, decided by reader_line()). */
+static enum pat_feed_format
+detect_text(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *nl, *line;
+	size_t n;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		line = p;
+		n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		p += n + (nl != NULL);
+		pat_trim(&line, &n);
+		if (n == 0)
+			continue;
+		if (line[0] != '#')
+			return feed_misp_csv_is_header(line, n) ?
+				       PAT_FEED_MISP_CSV : PAT_FEED_AUTO;
+		if ((n > 7 && memcmp(line, "#fields", 7) == 0 &&
+		     (line[7] == '\t' || line[7] == ' ')) ||
+		    (n > 11 && memcmp(line, "#separator ", 11) == 0))
+			return PAT_FEED_ZEEK;
+	}
+	return PAT_FEED_AUTO;
+}
+
+static int
+reader_json(struct feed_reader *r, const char *text, size_t len)
+{
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	root = json_loadb(text != NULL ? text : "", len, 0, &jerr);
+	if (root == NULL) {
+		r->line = jerr.line > 0 ? (unsigned int)jerr.line : 0;
+		if (jerr.column > 0)
+			return reader_fail(r, -EINVAL,
+					   "invalid JSON at column %d: %s",
+					   jerr.column, jerr.text);
+		return reader_fail(r, -EINVAL, "invalid JSON: %s", jerr.text);
+	}
+	if (r->format == PAT_FEED_AUTO) {
+		if (feed_stix_detect(root))
+			r->format = PAT_FEED_STIX;
+		else if (feed_misp_json_detect(root))
+			r->format = PAT_FEED_MISP_JSON;
+	}
+	if (r->format == PAT_FEED_STIX)
+		rc = feed_stix_read(r, root);
+	else if (r->format == PAT_FEED_MISP_JSON)
+		rc = feed_misp_json_read(r, root);
+	else
+		rc = reader_fail(r, -EINVAL,
+				 "JSON feed of unknown kind: expected a STIX 2.1 "
+				 "bundle or a MISP event export");
+	json_decref(root);
+	return rc;
+}
+
+static int
+reader_run(struct feed_reader *r, const char *text, size_t len)
+{
+	/* Spreadsheets save CSV with a UTF-8 byte order mark. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+		text += 3;
+		len -= 3;
+	}
+	if (r->format == PAT_FEED_AUTO && looks_like_json(text, len))
+		return reader_json(r, text, len);
+	if (r->format == PAT_FEED_AUTO)
+		r->format = detect_text(text, len);
+	switch (r->format) {
+	case PAT_FEED_STIX:
+	case PAT_FEED_MISP_JSON:
+		return reader_json(r, text, len);
+	case PAT_FEED_MISP_CSV:
+		return feed_misp_csv_read(r, text, len);
+	case PAT_FEED_ZEEK:
+		return feed_zeek_read(r, text, len);
+	case PAT_FEED_SURICATA_STRING:
+	case PAT_FEED_SURICATA_MD5:
+	case PAT_FEED_SURICATA_SHA256:
+	case PAT_FEED_SURICATA_IPV4:
+	case PAT_FEED_SURICATA_IPV6:
+		return feed_suricata_read(r, text, len, r->format);
+	case PAT_FEED_AUTO:
+	case PAT_FEED_CSV:
+	case PAT_FEED_PLAIN:
+		break;
+	}
+	return feed_reader_lines(r, text, len, reader_line, NULL);
 }
 
 void
@@ -606,8 +893,9 @@ pat_feed_parse(struct pat_feed *feed, const char *feed_name,
 		file_label = feed_name;
 	pat_feed_free(feed);
 	rc = reader_init(&r, feed, feed_name, file_label, format, err);
-	if (rc == 0 && len > 0)
-		rc = reader_run(&r, text, len);
+	/* Empty text is an empty CSV or plain feed, but no JSON document. */
+	if (rc == 0)
+		rc = reader_run(&r, text != NULL ? text : "", len);
 	reader_release(&r);
 	if (rc != 0)
 		pat_feed_free(feed);

@@ -1,4 +1,4 @@
-/* feed.h -- reads CSV and plain indicator feeds, merging duplicates. */
+/* feed.h -- reads indicator feeds (CSV, plain, STIX, MISP, Zeek, Suricata). */
 #ifndef IOCSIFT_PATTERNS_FEED_H
 #define IOCSIFT_PATTERNS_FEED_H
 
@@ -8,10 +8,24 @@
 #include "normalize.h" /* pat_normalize() and pat_detect_type() moved there */
 
 enum pat_feed_format {
-	PAT_FEED_AUTO,   /* CSV when the first data line has a comma, else plain */
-	PAT_FEED_CSV,    /* type,value[,tags][,source]; header optional */
-	PAT_FEED_PLAIN,  /* one value per line, type detected */
+	PAT_FEED_AUTO,      /* any of the below but Suricata; else CSV when
+			     * the first data line has a comma, else plain */
+	PAT_FEED_CSV,       /* type,value[,tags][,source]; header optional */
+	PAT_FEED_PLAIN,     /* one value per line, type detected */
+	PAT_FEED_STIX,      /* STIX 2.1 bundle, indicator patterns */
+	PAT_FEED_MISP_CSV,  /* MISP attribute CSV export */
+	PAT_FEED_MISP_JSON, /* MISP event export (JSON) */
+	PAT_FEED_ZEEK,      /* Zeek Intel framework file */
+	/* Suricata dataset files: the type is not in the file, so these are
+	 * never detected and must be given. */
+	PAT_FEED_SURICATA_STRING,  /* base64 strings, type detected */
+	PAT_FEED_SURICATA_MD5,
+	PAT_FEED_SURICATA_SHA256,
+	PAT_FEED_SURICATA_IPV4,
+	PAT_FEED_SURICATA_IPV6,
 };
+
+#define PAT_FEED_SKIP_REASON_MAX 256
 
 /* The indicators of one feed. All strings live in the feed's own arena
  * and are freed by pat_feed_free(). */
@@ -21,6 +35,11 @@ struct pat_feed {
 	size_t count;
 	size_t capacity;
 	size_t duplicates;     /* lines that repeated an earlier (type, value) */
+	/* Records left out on purpose (unsupported STIX constructs, MISP
+	 * to_ids=0, ...); see docs/feeds.md. first_skip says where and why
+	 * for the first of them ("" when none). */
+	size_t skipped;
+	char first_skip[PAT_FEED_SKIP_REASON_MAX];
 	struct pat_arena *arena;
 };
 
@@ -28,8 +47,10 @@ void pat_feed_init(struct pat_feed *feed);
 void pat_feed_free(struct pat_feed *feed);
 
 /* Parses a whole feed text. All or nothing: on error the feed is left
- * empty, err names file_label:line and the reason, and -EINVAL is
- * returned. Blank lines and lines starting with '#' are skipped. */
+ * empty, err names file_label:line (line 0 and a JSON pointer in the
+ * message for JSON feeds) and the reason, and -EINVAL is returned. In
+ * text formats blank lines and lines starting with '#' are skipped.
+ * PAT_FEED_AUTO recognizes every format but the Suricata datasets. */
 int pat_feed_parse(struct pat_feed *feed, const char *feed_name,
 		   const char *file_label, const char *text, size_t len,
 		   enum pat_feed_format format, struct pat_error *err);

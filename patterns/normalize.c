@@ -13,10 +13,15 @@
  *            "://" so that a name such as "hxxpool.com" stays as written.
  *            Regexes are not refanged: "[.]" and "(.)" are regex syntax.
  * trim       Surrounding whitespace (space, tab, CR, LF, VT, FF) goes.
- * domain     Lowercase ASCII; one trailing '.' dropped (the root label);
- *            characters [a-z0-9-_] and '.'; labels of 1..63 bytes, at most
- *            253 bytes in all. '*' (wildcards) and non-ASCII (write IDNs in
- *            punycode) are refused; a '/' means a URL was typed as domain.
+ * domain     One trailing '.' dropped (the root label). A name with
+ *            non-ASCII bytes is an IDN: libidn2 turns it into A-labels
+ *            ("bücher.example" -> "xn--bcher-kva.example"), by UTS #46
+ *            nontransitional processing (IDNA 2008), else transitional
+ *            (IDNA 2003 compatible, which still takes e.g. emoji), since
+ *            DNS and logs carry only the ASCII form. Then lowercase ASCII;
+ *            characters [a-z0-9-_] and '.'; labels of 1..63 bytes, at
+ *            most 253 bytes in all. '*' (wildcards) is refused; a '/'
+ *            means a URL was typed as domain.
  * ipv4       inet_pton() text (no leading zeros), optional "/N" with N in
  *            0..32 written without leading zeros. Bits set below the prefix
  *            are refused: "10.1.2.3/8" is more likely a typo than a wish for
@@ -31,13 +36,20 @@
  * url        A scheme ("http://", any [A-Za-z][A-Za-z0-9+.-]*://) is stripped
  *            because the matcher accepts any scheme or none. The host (up to
  *            the first '/', '?' or '#') is lowercased and must be a domain
- *            (rules above, dot optional), an IPv4 address or a bracketed
- *            IPv6 address, with an optional ":port" of 1..65535. Path and
- *            query keep their case. No whitespace or control characters.
+ *            (rules above, IDNs included, dot optional), an IPv4 address
+ *            or a bracketed IPv6 address, with an optional ":port" of
+ *            1..65535. Path and query keep their case. No whitespace or
+ *            control characters.
  * regex      Hyperscan syntax, checked with hs_expression_info() so a feed
  *            fails at load time, naming its line, rather than when the
  *            database is compiled. A regex that can match the empty string
  *            is refused: it would hit every message.
+ *
+ * time       (pat_parse_time) RFC 3339 / ISO 8601 in UTC unless an offset
+ *            says otherwise, or UNIX seconds; converted with our own
+ *            days-from-civil, as mktime() depends on TZ and timegm() is
+ *            not C11. 1970-01-01 to 9999-12-31.
+ * severity   (pat_parse_severity) low, medium, high, critical or 1..4.
  *
  * *reason points either to a string literal or to reason_buf, a
  * thread-local buffer (messages that quote the value, a character or
@@ -55,6 +67,7 @@
 #include <strings.h>
 
 #include <hs/hs.h>
+#include <idn2.h>
 
 #include "arena.h"
 #include "normalize.h"
@@ -327,10 +340,22 @@ is_domain_char(char c)
 	return (c >= 'a' && c <= 'z') || is_digit(c) || c == '-' || c == '_';
 }
 
+static bool
+has_non_ascii(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)s[i] >= 0x80)
+			return true;
+	}
+	return false;
+}
+
 /* NULL when s (no trailing dot, any case) is a valid name, else why not.
- * what names the thing in the message: "domain" or "url host". */
+ * what names the thing in the message: "domain" or "url host". idn lets
+ * non-ASCII bytes pass as label characters: type detection runs before
+ * the IDN conversion, which then judges them. */
 static const char *
-domain_check(const char *s, size_t len, const char *what)
+domain_check(const char *s, size_t len, const char *what, bool idn)
 {
 	size_t label = 0;
 	char c[8];
@@ -342,7 +367,8 @@ domain_check(const char *s, size_t len, const char *what)
 			label = 0;
 			continue;
 		}
-		if (!is_domain_char(s[i]))
+		if (!is_domain_char(s[i]) &&
+		    !(idn && (unsigned char)s[i] >= 0x80))
 			return reason_fmt("invalid character '%s' in %s",
 					  char_repr(s[i], c), what);
 		if (++label > DOMAIN_LABEL_MAX)
@@ -371,9 +397,10 @@ port_check(const char *s, size_t len)
 	return v == 0 || v > 65535 ? "invalid port in url" : NULL;
 }
 
-/* host[:port] or [ipv6][:port]. NULL when valid, else why not. */
+/* host[:port] or [ipv6][:port]. NULL when valid, else why not. idn as
+ * for domain_check(). */
 static const char *
-url_host_check(const char *h, size_t len)
+url_host_check(const char *h, size_t len, bool idn)
 {
 	uint8_t addr[16];
 	const char *colon, *close;
@@ -403,7 +430,7 @@ url_host_check(const char *h, size_t len)
 		return NULL;
 	if (h[hlen - 1] == '.')
 		hlen--;
-	return domain_check(h, hlen, "url host");
+	return domain_check(h, hlen, "url host", idn);
 }
 
 /* Length of a leading "scheme://", 0 when there is none. */
@@ -438,6 +465,7 @@ url_host_len(const char *s, size_t len)
 struct norm {
 	char *s;
 	size_t len;
+	struct pat_arena *arena;
 	struct pat_indicator *ind;
 	const char *reason;
 	char text[INET6_ADDRSTRLEN + 4];
@@ -451,15 +479,76 @@ norm_fail(struct norm *n, const char *reason)
 }
 
 static int
+norm_nomem(struct norm *n)
+{
+	n->reason = "out of memory";
+	return -ENOMEM;
+}
+
+/* s[0..len), a name holding non-ASCII bytes, as A-labels ("bücher" ->
+ * "xn--bcher-kva"), lowercased, into *out: arena memory with room for
+ * tail_len more bytes, where tail is copied. Nontransitional (IDNA 2008,
+ * "faß" stays "faß") first; transitional (IDNA 2003 compatible) then
+ * takes names, e.g. with emoji, that browsers still resolve. Both
+ * failing, the reason is libidn2's message for the first. */
+static int
+idn_to_ascii(struct norm *n, const char *s, size_t len, const char *tail,
+	     size_t tail_len, const char *what, char **out, size_t *out_len)
+{
+	char *name, *ascii = NULL;
+	size_t alen;
+	int rc, first;
+
+	name = malloc(len + 1);
+	if (name == NULL)
+		return norm_nomem(n);
+	memcpy(name, s, len);
+	name[len] = '\0';
+	rc = idn2_to_ascii_8z(name, &ascii, IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK && rc != IDN2_MALLOC) {
+		first = rc;
+		rc = idn2_to_ascii_8z(name, &ascii, IDN2_TRANSITIONAL);
+		if (rc != IDN2_OK && rc != IDN2_MALLOC)
+			rc = first;
+	}
+	free(name);
+	if (rc == IDN2_MALLOC)
+		return norm_nomem(n);
+	if (rc != IDN2_OK)
+		return norm_fail(n, reason_fmt("invalid internationalized %s: %s",
+					       what, idn2_strerror(rc)));
+	alen = strlen(ascii);
+	*out = pat_arena_alloc(n->arena, alen + tail_len + 1);
+	if (*out == NULL) {
+		idn2_free(ascii);
+		return norm_nomem(n);
+	}
+	memcpy(*out, ascii, alen);
+	idn2_free(ascii);
+	lower_in_place(*out, alen);
+	memcpy(*out + alen, tail, tail_len);
+	*out_len = alen + tail_len;
+	(*out)[*out_len] = '\0';
+	return 0;
+}
+
+static int
 norm_domain(struct norm *n)
 {
 	const char *reason;
+	int rc;
 
 	if (memchr(n->s, '/', n->len) != NULL)
 		return norm_fail(n, "domain must not contain '/' (use type url)");
 	if (n->len > 0 && n->s[n->len - 1] == '.')
 		n->len--;
-	reason = domain_check(n->s, n->len, "domain");
+	if (has_non_ascii(n->s, n->len)) {
+		rc = idn_to_ascii(n, n->s, n->len, "", 0, "domain", &n->s,
+				  &n->len);
+		if (rc != 0)
+			return rc;
+	}
+	reason = domain_check(n->s, n->len, "domain", false);
 	if (reason != NULL)
 		return norm_fail(n, reason);
 	lower_in_place(n->s, n->len);
@@ -555,11 +644,37 @@ norm_filename(struct norm *n)
 	return reason != NULL ? norm_fail(n, reason) : 0;
 }
 
+/* The name in the url host s[0..*host_len) (before a ":port") as
+ * A-labels; the rest of the url follows it unchanged. A bracketed host is
+ * left to url_host_check(). */
+static int
+url_host_idn(struct norm *n, size_t *host_len)
+{
+	const char *colon = memchr(n->s, ':', *host_len);
+	size_t name_len = colon != NULL ? (size_t)(colon - n->s) : *host_len;
+	size_t tail_len = n->len - name_len, len;
+	char *out;
+	int rc;
+
+	if (n->s[0] == '[' || !has_non_ascii(n->s, name_len))
+		return 0;
+	rc = idn_to_ascii(n, n->s, name_len, n->s + name_len, tail_len,
+			  "url host", &out, &len);
+	if (rc != 0)
+		return rc;
+	/* The port stays in the host: new name, then what followed it. */
+	*host_len = (len - tail_len) + (*host_len - name_len);
+	n->s = out;
+	n->len = len;
+	return 0;
+}
+
 static int
 norm_url(struct norm *n)
 {
 	size_t skip, host_len;
 	const char *reason;
+	int rc;
 
 	for (size_t i = 0; i < n->len; i++) {
 		if (is_space(n->s[i]) || is_control(n->s[i]))
@@ -571,8 +686,11 @@ norm_url(struct norm *n)
 	host_len = url_host_len(n->s, n->len);
 	if (host_len == 0)
 		return norm_fail(n, "url has no host");
+	rc = url_host_idn(n, &host_len);
+	if (rc != 0)
+		return rc;
 	lower_in_place(n->s, host_len);
-	reason = url_host_check(n->s, host_len);
+	reason = url_host_check(n->s, host_len, false);
 	return reason != NULL ? norm_fail(n, reason) : 0;
 }
 
@@ -640,7 +758,8 @@ static int
 normalize_prepared(struct pat_arena *arena, enum pat_type type, char *s,
 		   size_t len, struct pat_indicator *ind, const char **reason)
 {
-	struct norm n = { .s = s, .len = len, .ind = ind };
+	struct norm n = { .s = s, .len = len, .arena = arena, .ind = ind };
+	int rc;
 
 	memset(ind, 0, sizeof(*ind));
 	ind->type = type;
@@ -656,9 +775,10 @@ normalize_prepared(struct pat_arena *arena, enum pat_type type, char *s,
 		return -EINVAL;
 	}
 	s[len] = '\0';
-	if (normalizers[type](&n) != 0) {
+	rc = normalizers[type](&n);
+	if (rc != 0) {
 		*reason = n.reason;
-		return -EINVAL;
+		return rc;
 	}
 	if (n.s == n.text) {
 		n.s = pat_arena_strndup(arena, n.text, n.len);
@@ -755,7 +875,7 @@ looks_like_url(const char *s, size_t len)
 		return false;
 	host_len = url_host_len(s, len);
 	return host_len > 0 && host_len < len && s[host_len] == '/' &&
-	       url_host_check(s, host_len) == NULL &&
+	       url_host_check(s, host_len, true) == NULL &&
 	       (s[0] == '[' || memchr(s, '.', host_len) != NULL);
 }
 
@@ -770,7 +890,7 @@ looks_like_domain(const char *s, size_t len)
 	if (len > 0 && s[len - 1] == '.')
 		len--;
 	dot = last_char(s, len, '.');
-	if (dot == NULL || domain_check(s, len, "domain") != NULL)
+	if (dot == NULL || domain_check(s, len, "domain", true) != NULL)
 		return false;
 	for (i = (size_t)(dot + 1 - s); i < len && is_digit(s[i]); i++)
 		;
@@ -843,4 +963,228 @@ pat_normalize_untyped(struct pat_arena *arena, const char *value, size_t len,
 		return -EINVAL;
 	}
 	return normalize_prepared(arena, type, s, slen, ind, reason);
+}
+
+/* ---- metadata: times and severities ---------------------------------- */
+
+/* 9999-12-31T23:59:59Z, the last second a four-digit year can name. */
+#define TIME_SECONDS_MAX INT64_C(253402300799)
+#define TIME_SYNTAX \
+	"expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS[.frac][Z|+hh:mm] or UNIX seconds"
+
+/* The broken-down time of an RFC 3339 / ISO 8601 text. */
+struct civil_time {
+	unsigned int year, month, day, hour, minute, second;
+	int offset;   /* seconds east of UTC */
+};
+
+/* Days from 1970-01-01 to y-m-d, proleptic Gregorian (Howard Hinnant's
+ * days_from_civil): exact for any year, no TZ, no locale. */
+static int64_t
+days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;                                  /* 0..399 */
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0..365 */
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          /* 0..146096 */
+	return era * 146097 + doe - 719468;
+}
+
+static unsigned int
+days_in_month(unsigned int year, unsigned int month)
+{
+	static const unsigned char days[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
+	};
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	return month == 2 && leap ? 29 : days[month - 1];
+}
+
+/* n digits at s[*pos] into *v, *pos past them; false if there are not n. */
+static bool
+take_digits(const char *s, size_t len, size_t *pos, size_t n, unsigned int *v)
+{
+	if (len - *pos < n)
+		return false;
+	*v = 0;
+	for (size_t i = *pos; i < *pos + n; i++) {
+		if (!is_digit(s[i]))
+			return false;
+		*v = *v * 10 + (unsigned int)(s[i] - '0');
+	}
+	*pos += n;
+	return true;
+}
+
+static bool
+take_char(const char *s, size_t len, size_t *pos, char c)
+{
+	if (*pos == len || s[*pos] != c)
+		return false;
+	(*pos)++;
+	return true;
+}
+
+/* "YYYY-MM-DD" (width 4, '-') or "hh:mm:ss" (width 2, ':') at s[*pos]. */
+static bool
+take_triple(const char *s, size_t len, size_t *pos, size_t width, char sep,
+	    unsigned int *a, unsigned int *b, unsigned int *c)
+{
+	return take_digits(s, len, pos, width, a) &&
+	       take_char(s, len, pos, sep) &&
+	       take_digits(s, len, pos, 2, b) &&
+	       take_char(s, len, pos, sep) &&
+	       take_digits(s, len, pos, 2, c);
+}
+
+/* [+-]hh:mm or [+-]hhmm at s[*pos], to the end. */
+static const char *
+time_offset(const char *s, size_t len, size_t pos, int *offset)
+{
+	int sign = s[pos++] == '-' ? -1 : 1;
+	unsigned int h, m;
+
+	if (!take_digits(s, len, &pos, 2, &h))
+		return TIME_SYNTAX;
+	take_char(s, len, &pos, ':');
+	if (!take_digits(s, len, &pos, 2, &m) || pos != len)
+		return TIME_SYNTAX;
+	if (h > 23 || m > 59)
+		return "offset out of range";
+	*offset = sign * (int)(h * 3600 + m * 60);
+	return NULL;
+}
+
+/* The fields of s, checked for syntax only; NULL or why not. */
+static const char *
+time_fields(const char *s, size_t len, struct civil_time *t)
+{
+	size_t pos = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (!take_triple(s, len, &pos, 4, '-', &t->year, &t->month, &t->day))
+		return TIME_SYNTAX;
+	if (pos == len)
+		return NULL;
+	if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ')
+		return TIME_SYNTAX;
+	pos++;
+	if (!take_triple(s, len, &pos, 2, ':', &t->hour, &t->minute, &t->second))
+		return TIME_SYNTAX;
+	if (take_char(s, len, &pos, '.') || take_char(s, len, &pos, ',')) {
+		/* Fractions of a second: indicators live for days. */
+		if (pos == len || !is_digit(s[pos]))
+			return TIME_SYNTAX;
+		while (pos < len && is_digit(s[pos]))
+			pos++;
+	}
+	if (pos == len)
+		return NULL;
+	if (s[pos] == 'Z' || s[pos] == 'z')
+		return pos + 1 == len ? NULL : TIME_SYNTAX;
+	if (s[pos] == '+' || s[pos] == '-')
+		return time_offset(s, len, pos, &t->offset);
+	return TIME_SYNTAX;
+}
+
+/* NULL when the fields name a real time, else why not. A leap second
+ * (:60) is allowed, as in RFC 3339, and counts as the next second. */
+static const char *
+time_range(const struct civil_time *t)
+{
+	if (t->month < 1 || t->month > 12)
+		return "month out of range";
+	if (t->day < 1 || t->day > days_in_month(t->year, t->month))
+		return "day out of range";
+	if (t->hour > 23)
+		return "hour out of range";
+	if (t->minute > 59)
+		return "minute out of range";
+	if (t->second > 60)
+		return "second out of range";
+	return NULL;
+}
+
+static const char *
+time_unix(const char *s, size_t len, int64_t *seconds)
+{
+	int64_t v = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		v = v * 10 + (s[i] - '0');
+		if (v > TIME_SECONDS_MAX)
+			return "after 9999-12-31T23:59:59Z";
+	}
+	*seconds = v;
+	return NULL;
+}
+
+int
+pat_parse_time(const char *text, size_t len, int64_t *seconds,
+	       const char **reason)
+{
+	struct civil_time t;
+	const char *why;
+	int64_t v;
+	size_t i;
+
+	pat_trim(&text, &len);
+	if (len == 0) {
+		*reason = "empty time";
+		return -EINVAL;
+	}
+	for (i = 0; i < len && is_digit(text[i]); i++)
+		;
+	if (i == len) {
+		why = time_unix(text, len, &v);
+	} else {
+		why = time_fields(text, len, &t);
+		if (why == NULL)
+			why = time_range(&t);
+		if (why == NULL) {
+			v = days_from_civil(t.year, t.month, t.day) * 86400 +
+			    t.hour * 3600 + t.minute * 60 + t.second - t.offset;
+			if (v < 0)
+				why = "before 1970-01-01T00:00:00Z";
+			else if (v > TIME_SECONDS_MAX)
+				why = "after 9999-12-31T23:59:59Z";
+		}
+	}
+	if (why != NULL) {
+		*reason = reason_fmt("invalid time '%.*s': %s",
+				     len > QUOTE_MAX ? QUOTE_MAX : (int)len, text,
+				     why);
+		return -EINVAL;
+	}
+	*seconds = v;
+	return 0;
+}
+
+static const char *const severity_names[] = {
+	[PAT_SEVERITY_LOW] = "low",
+	[PAT_SEVERITY_MEDIUM] = "medium",
+	[PAT_SEVERITY_HIGH] = "high",
+	[PAT_SEVERITY_CRITICAL] = "critical",
+};
+
+int
+pat_parse_severity(const char *text, size_t len, uint8_t *severity,
+		   const char **reason)
+{
+	pat_trim(&text, &len);
+	for (unsigned int i = PAT_SEVERITY_LOW; i <= PAT_SEVERITY_CRITICAL; i++) {
+		if (equals_ci(text, len, severity_names[i]) ||
+		    (len == 1 && text[0] == (char)('0' + i))) {
+			*severity = (uint8_t)i;
+			return 0;
+		}
+	}
+	*reason = reason_fmt("invalid severity '%.*s': expected low, medium, "
+			     "high, critical or 1-4",
+			     len > QUOTE_MAX ? QUOTE_MAX : (int)len, text);
+	return -EINVAL;
 }

@@ -15,8 +15,9 @@ struct pat_arena;
  * On failure *reason is set, never to NULL. It points either to a string
  * literal or to a thread-local buffer owned by this module; the buffer
  * stays valid until the same thread next calls pat_normalize(),
- * pat_normalize_untyped() or pat_detect_type(), any of which may
- * overwrite it, and dies with the thread. Copy the message before then
+ * pat_normalize_untyped(), pat_detect_type(), pat_parse_time() or
+ * pat_parse_severity(), any of which may overwrite it, and dies with
+ * the thread. Copy the message before then
  * if it must live longer or travel to another thread.
  */
 
@@ -54,7 +55,8 @@ void pat_trim(const char **s, size_t *len);
  * a time as RFC 3339 / ISO 8601 ("2023-03-29", "2023-03-29T10:00:00Z",
  * fractions and +hh:mm offsets) or UNIX seconds, into UNIX seconds;
  * a severity as low|medium|high|critical (any case) or 1..4.
- * Both return 0 or -EINVAL with *reason set as for pat_normalize(). */
+ * Both return 0 or -EINVAL with *reason set as for pat_normalize().
+ * Details (offsets, leap seconds, range 1970..9999) are in docs/feeds.md. */
 int pat_parse_time(const char *text, size_t len, int64_t *seconds,
 		   const char **reason);
 int pat_parse_severity(const char *text, size_t len, uint8_t *severity,

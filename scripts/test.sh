@@ -46,7 +46,8 @@ echo "== libFuzzer targets, ${FUZZ_SECONDS} s each (build-fuzz/)"
 [ -f build-fuzz/build.ninja ] ||
 	CC=clang meson setup build-fuzz -Dfuzz=true -Dsanitize=true
 meson compile -C build-fuzz
-for target in decode dns syslog feed; do
+for target in decode dns syslog feed feed_stix feed_misp feed_zeek \
+	feed_suricata; do
 	work=$(mktemp -d)
 	cp tests/fuzz/corpus/$target/* "$work"/
 	./build-fuzz/tests/fuzz/fuzz_$target -max_total_time="$FUZZ_SECONDS" \

@@ -6,29 +6,9 @@
 
 #include "arena.h"
 #include "feed.h"
+#include "feed_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* The parse contract: all or nothing, and nothing half-filled. */
-static void
-check_feed(const struct pat_feed *feed, int rc, const struct pat_error *err)
-{
-	if (rc != 0) {
-		if (feed->count != 0 || feed->items != NULL ||
-		    feed->arena != NULL || err->message[0] == '\0')
-			abort();
-		return;
-	}
-	for (size_t i = 0; i < feed->count; i++) {
-		const struct pat_indicator *ind = &feed->items[i];
-
-		if (ind->value == NULL || ind->value[0] == '\0' ||
-		    ind->tags == NULL || ind->source == NULL ||
-		    ind->feed != feed->name || ind->line == 0 ||
-		    (unsigned int)ind->type >= PAT_TYPE_COUNT)
-			abort();
-	}
-}
 
 /* A normalized value is its own normal form: the control path may
  * normalize a value taken from a loaded feed again. */
@@ -82,21 +62,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const enum pat_feed_format formats[] = {
 		PAT_FEED_AUTO, PAT_FEED_CSV, PAT_FEED_PLAIN,
 	};
-	struct pat_feed feed;
-	struct pat_error err;
 
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-		int rc;
-
-		pat_feed_init(&feed);
-		memset(&err, 0, sizeof(err));
-		rc = pat_feed_parse(&feed, "fuzz", "fuzz.csv",
-				    (const char *)data, size, formats[i], &err);
-		if (rc != 0 && rc != -EINVAL && rc != -ENOMEM)
-			abort();
-		check_feed(&feed, rc, &err);
-		pat_feed_free(&feed);
-	}
+	check_formats(data, size, formats, sizeof(formats) / sizeof(formats[0]));
 	/* One value is at most a line; longer inputs only slow the run. */
 	if (size <= 1024)
 		check_values((const char *)data, size);

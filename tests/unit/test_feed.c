@@ -591,8 +591,8 @@ test_domain_rules(void **state)
 			  "invalid character '*' in domain");
 	assert_norm_error(PAT_TYPE_DOMAIN, "ev il.test",
 			  "invalid character ' ' in domain");
-	assert_norm_error(PAT_TYPE_DOMAIN, "\xc3\xa9vil.test",
-			  "invalid character '\\xc3' in domain");
+	assert_norm_error(PAT_TYPE_DOMAIN, "evil.te\x7fst",
+			  "invalid character '\\x7f' in domain");
 	assert_norm_error(PAT_TYPE_DOMAIN, "evil..test", "empty label in domain");
 	assert_norm_error(PAT_TYPE_DOMAIN, ".evil.test", "empty label in domain");
 	assert_norm_error(PAT_TYPE_DOMAIN, "evil.test..", "empty label in domain");
@@ -972,6 +972,344 @@ test_load_file_plain_name(void **state)
 	assert_int_equal(rmdir(tmp_dir), 0);
 }
 
+/* ---- metadata values and IDNs ---------------------------------------- */
+
+static void
+assert_time(const char *text, int64_t expected)
+{
+	const char *reason = NULL;
+	int64_t seconds = -1;
+	int rc = pat_parse_time(text, strlen(text), &seconds, &reason);
+
+	if (rc != 0)
+		print_error("%s: %s\n", text, reason);
+	assert_int_equal(rc, 0);
+	assert_int_equal(seconds, expected);
+}
+
+static void
+assert_time_error(const char *text, const char *expected)
+{
+	const char *reason = NULL;
+	int64_t seconds = 42;
+
+	assert_int_equal(pat_parse_time(text, strlen(text), &seconds, &reason),
+			 -EINVAL);
+	assert_int_equal(seconds, 42);
+	assert_non_null(reason);
+	assert_string_equal(reason, expected);
+}
+
+static void
+test_time_formats(void **state)
+{
+	(void)state;
+	assert_time("2023-03-29T10:00:00Z", 1680084000);
+	assert_time("2023-03-29", 1680048000);
+	assert_time("2023-03-29 10:00:00", 1680084000);
+	assert_time("2023-03-29t10:00:00z", 1680084000);
+	assert_time("2023-03-29T10:00:00.123456Z", 1680084000);
+	assert_time("2023-03-29T10:00:00,5", 1680084000);
+	assert_time("2023-03-29T12:00:00+02:00", 1680084000);
+	assert_time("2023-03-29T05:30:00-04:30", 1680084000);
+	assert_time("2023-03-29T12:00:00+0200", 1680084000);
+	assert_time("2023-03-29T10:00:00+00:00", 1680084000);
+	assert_time("2023-03-29T10:00:00-00:00", 1680084000);
+	assert_time(" 2023-03-29T10:00:00Z\t", 1680084000);
+	assert_time("2023-03-01", 1677628800);
+	assert_time("2024-02-29", 1709164800);
+	assert_time("2000-02-29", 951782400);
+	assert_time("1972-02-29", 68169600);
+	assert_time("2016-12-31T23:59:60Z", 1483228800);
+	assert_time("1970-01-01T00:00:00Z", 0);
+	assert_time("1969-12-31T23:00:00-01:00", 0);
+	assert_time("9999-12-31T23:59:59Z", INT64_C(253402300799));
+	assert_time("1680084000", 1680084000);
+	assert_time("0001680084000", 1680084000);
+	assert_time("0", 0);
+	assert_time("253402300799", INT64_C(253402300799));
+}
+
+static void
+test_time_errors(void **state)
+{
+	static const char *const garbage[] = {
+		"yesterday", "2023-3-29", "2023/03/29", "23-03-29",
+		"2023-03-29T10:00Z", "2023-03-29T10:00:00.Z",
+		"2023-03-29T10:00:00 Z", "2023-03-29T10:00:00Zulu",
+		"2023-03-29T10:00:00+2", "2023-03-29T10:00:00+02:0",
+		"2023-03-29X10:00:00", "2023-03-29T", "-1680084000",
+		"1680084000.5", "0x10", "2023-03-29T10:00:00+02:00:00",
+	};
+	char expected[256];
+
+	(void)state;
+	assert_time_error("2023-02-29",
+			  "invalid time '2023-02-29': day out of range");
+	assert_time_error("1900-02-29",
+			  "invalid time '1900-02-29': day out of range");
+	assert_time_error("2023-04-31",
+			  "invalid time '2023-04-31': day out of range");
+	assert_time_error("2023-03-00",
+			  "invalid time '2023-03-00': day out of range");
+	assert_time_error("2023-13-01",
+			  "invalid time '2023-13-01': month out of range");
+	assert_time_error("2023-00-10",
+			  "invalid time '2023-00-10': month out of range");
+	assert_time_error("2023-03-29T25:00:00Z",
+			  "invalid time '2023-03-29T25:00:00Z': hour out of range");
+	assert_time_error("2023-03-29T24:00:00Z",
+			  "invalid time '2023-03-29T24:00:00Z': hour out of range");
+	assert_time_error("2023-03-29T10:60:00Z",
+			  "invalid time '2023-03-29T10:60:00Z': minute out of range");
+	assert_time_error("2023-03-29T10:00:61Z",
+			  "invalid time '2023-03-29T10:00:61Z': second out of range");
+	assert_time_error("2023-03-29T10:00:00+24:00",
+			  "invalid time '2023-03-29T10:00:00+24:00': "
+			  "offset out of range");
+	assert_time_error("1969-12-31",
+			  "invalid time '1969-12-31': before 1970-01-01T00:00:00Z");
+	assert_time_error("9999-12-31T23:59:59-00:01",
+			  "invalid time '9999-12-31T23:59:59-00:01': "
+			  "after 9999-12-31T23:59:59Z");
+	assert_time_error("253402300800",
+			  "invalid time '253402300800': after 9999-12-31T23:59:59Z");
+	assert_time_error("99999999999999999999999999",
+			  "invalid time '99999999999999999999999999': "
+			  "after 9999-12-31T23:59:59Z");
+	assert_time_error("", "empty time");
+	assert_time_error(" \t", "empty time");
+	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
+		snprintf(expected, sizeof(expected),
+			 "invalid time '%s': expected YYYY-MM-DD, "
+			 "YYYY-MM-DDTHH:MM:SS[.frac][Z|+hh:mm] or UNIX seconds",
+			 garbage[i]);
+		assert_time_error(garbage[i], expected);
+	}
+}
+
+static void
+assert_severity(const char *text, uint8_t expected)
+{
+	const char *reason = NULL;
+	uint8_t severity = 0xff;
+
+	assert_int_equal(pat_parse_severity(text, strlen(text), &severity,
+					    &reason), 0);
+	assert_int_equal(severity, expected);
+}
+
+static void
+assert_severity_error(const char *text, const char *expected)
+{
+	const char *reason = NULL;
+	uint8_t severity = 0xff;
+
+	assert_int_equal(pat_parse_severity(text, strlen(text), &severity,
+					    &reason), -EINVAL);
+	assert_int_equal(severity, 0xff);
+	assert_string_equal(reason, expected);
+}
+
+static void
+test_severity(void **state)
+{
+	(void)state;
+	assert_severity("low", PAT_SEVERITY_LOW);
+	assert_severity("Medium", PAT_SEVERITY_MEDIUM);
+	assert_severity("HIGH", PAT_SEVERITY_HIGH);
+	assert_severity(" critical ", PAT_SEVERITY_CRITICAL);
+	assert_severity("1", PAT_SEVERITY_LOW);
+	assert_severity("2", PAT_SEVERITY_MEDIUM);
+	assert_severity("3", PAT_SEVERITY_HIGH);
+	assert_severity("4", PAT_SEVERITY_CRITICAL);
+	assert_severity_error("0", "invalid severity '0': expected low, medium, "
+			      "high, critical or 1-4");
+	assert_severity_error("5", "invalid severity '5': expected low, medium, "
+			      "high, critical or 1-4");
+	assert_severity_error("04", "invalid severity '04': expected low, "
+			      "medium, high, critical or 1-4");
+	assert_severity_error("urgent", "invalid severity 'urgent': expected "
+			      "low, medium, high, critical or 1-4");
+	assert_severity_error("", "invalid severity '': expected low, medium, "
+			      "high, critical or 1-4");
+}
+
+static void
+test_idn(void **state)
+{
+	(void)state;
+	assert_norm(PAT_TYPE_DOMAIN, "bücher.example", "xn--bcher-kva.example");
+	assert_norm(PAT_TYPE_DOMAIN, "BÜCHER.example", "xn--bcher-kva.example");
+	assert_norm(PAT_TYPE_DOMAIN, "Bücher.EXAMPLE.", "xn--bcher-kva.example");
+	assert_norm(PAT_TYPE_DOMAIN, "bücher[.]example", "xn--bcher-kva.example");
+	assert_norm(PAT_TYPE_DOMAIN, "\xc3\xa9vil.test", "xn--vil-9la.test");
+	/* Nontransitional keeps the sharp s; the snowman needs transitional. */
+	assert_norm(PAT_TYPE_DOMAIN, "faß.de", "xn--fa-hia.de");
+	assert_norm(PAT_TYPE_DOMAIN, "\xe2\x98\x83.net", "xn--n3h.net");
+	assert_norm(PAT_TYPE_DOMAIN, "xn--bcher-kva.example",
+		    "xn--bcher-kva.example");
+	assert_norm(PAT_TYPE_URL, "https://bücher.example/Pfad",
+		    "xn--bcher-kva.example/Pfad");
+	assert_norm(PAT_TYPE_URL, "hxxps://BÜCHER[.]example:8443/Pfad?Q=Ä",
+		    "xn--bcher-kva.example:8443/Pfad?Q=Ä");
+	assert_norm(PAT_TYPE_URL, "bücher.example./x", "xn--bcher-kva.example./x");
+	assert_norm(PAT_TYPE_URL, "evil.test/bücher", "evil.test/bücher");
+	assert_norm_error(PAT_TYPE_DOMAIN, "\xff.test",
+			  "invalid internationalized domain: string encoding error");
+	assert_norm_error(PAT_TYPE_DOMAIN, "b\xc3.test",
+			  "invalid internationalized domain: string encoding error");
+	assert_norm_error(PAT_TYPE_DOMAIN, "bü--cher.example",
+			  "invalid internationalized domain: string contains "
+			  "forbidden two hyphens pattern");
+	assert_norm_error(PAT_TYPE_DOMAIN, "-bücher.example",
+			  "invalid internationalized domain: string start/ends "
+			  "with forbidden hyphen");
+	assert_norm_error(PAT_TYPE_DOMAIN, "*.bücher.example",
+			  "invalid character '*' in domain");
+	assert_norm_error(PAT_TYPE_URL, "https://bü--cher.example/x",
+			  "invalid internationalized url host: string contains "
+			  "forbidden two hyphens pattern");
+	assert_norm_error(PAT_TYPE_URL, "http://\xff.test/",
+			  "invalid internationalized url host: string encoding error");
+	/* Plain feeds detect IDNs by their shape like any name. */
+	assert_detect("bücher.example", PAT_TYPE_DOMAIN);
+	assert_detect("bücher.example/x", PAT_TYPE_URL);
+	assert_int_equal(parse("bücher.example\nhttps://bücher.example/Pfad\n",
+			       PAT_FEED_PLAIN), 0);
+	assert_int_equal(feed.count, 2);
+	assert_item(0, PAT_TYPE_DOMAIN, "xn--bcher-kva.example");
+	assert_item(1, PAT_TYPE_URL, "xn--bcher-kva.example/Pfad");
+	assert_parse_error("domain,a.test\ndomain,\xff.test\n", PAT_FEED_CSV, 2,
+			   "invalid internationalized domain: string encoding error");
+}
+
+static void
+test_csv_metadata(void **state)
+{
+	static const char *const first_names[] = {
+		"first_seen", "FirstSeen", "first-seen",
+	};
+	static const char *const expiry_names[] = {
+		"expires", "Expiry", "valid_until", "EXPIRATION",
+	};
+	const struct pat_indicator *ind;
+	char text[256];
+
+	(void)state;
+	assert_int_equal(parse("type,value,Severity,first_seen,expires\n"
+			       "domain,a.test,high,2023-03-29,"
+			       "2023-04-29T00:00:00Z\n"
+			       "domain,b.test,,,\n"
+			       "domain,c.test,4\n"
+			       "domain,d.test\n", PAT_FEED_CSV), 0);
+	assert_int_equal(feed.count, 4);
+	assert_item(0, PAT_TYPE_DOMAIN, "a.test");
+	assert_int_equal(feed.items[0].severity, PAT_SEVERITY_HIGH);
+	assert_int_equal(feed.items[0].first_seen, 1680048000);
+	assert_int_equal(feed.items[0].expires, 1682726400);
+	for (size_t i = 1; i < 4; i++) {
+		assert_int_equal(feed.items[i].first_seen, 0);
+		assert_int_equal(feed.items[i].expires, 0);
+	}
+	assert_int_equal(feed.items[1].severity, PAT_SEVERITY_UNSET);
+	assert_int_equal(feed.items[2].severity, PAT_SEVERITY_CRITICAL);
+	assert_int_equal(feed.items[3].severity, PAT_SEVERITY_UNSET);
+
+	/* Aliases, any order and case, among ignored columns. */
+	for (size_t i = 0; i < 3; i++) {
+		for (size_t j = 0; j < 4; j++) {
+			snprintf(text, sizeof(text),
+				 "type,%s,comment,value,%s,severity\n"
+				 "domain,1680084000,x,evil.test,"
+				 "2023-03-29T12:00:00+02:00,Low\n",
+				 expiry_names[j], first_names[i]);
+			ind = parse_one(text, PAT_FEED_AUTO);
+			assert_string_equal(ind->value, "evil.test");
+			assert_int_equal(ind->severity, PAT_SEVERITY_LOW);
+			assert_int_equal(ind->first_seen, 1680084000);
+			assert_int_equal(ind->expires, 1680084000);
+		}
+	}
+
+	/* Without a header the columns stay type,value,tags,source. */
+	assert_parse_error("domain,a.test,c2,src,high\n", PAT_FEED_CSV, 1,
+			   "too many fields (at most 4)");
+	ind = parse_one("domain,a.test,high,2023-03-29\n", PAT_FEED_CSV);
+	assert_string_equal(ind->tags, "high");
+	assert_string_equal(ind->source, "2023-03-29");
+	assert_int_equal(ind->severity, PAT_SEVERITY_UNSET);
+	assert_int_equal(ind->first_seen, 0);
+	assert_int_equal(ind->expires, 0);
+}
+
+static void
+test_csv_metadata_errors(void **state)
+{
+	(void)state;
+	assert_parse_error("type,value,severity\n"
+			   "domain,a.test,low\n"
+			   "domain,b.test,urgent\n", PAT_FEED_CSV, 3,
+			   "invalid severity 'urgent': expected low, medium, "
+			   "high, critical or 1-4");
+	assert_parse_error("type,value,first_seen\n"
+			   "domain,a.test,2023-03-29\n"
+			   "\n"
+			   "domain,b.test,2023-02-29\n", PAT_FEED_CSV, 4,
+			   "first_seen: invalid time '2023-02-29': "
+			   "day out of range");
+	assert_parse_error("type,value,valid_until\n"
+			   "domain,a.test,2023-13-01\n", PAT_FEED_CSV, 2,
+			   "expires: invalid time '2023-13-01': "
+			   "month out of range");
+	assert_parse_error("type,value,expires\n"
+			   "domain,a.test,\"2023-03-29T25:00:00Z\"\n", PAT_FEED_CSV,
+			   2, "expires: invalid time '2023-03-29T25:00:00Z': "
+			   "hour out of range");
+	assert_parse_error("type,value,expiry,expires\n", PAT_FEED_CSV, 1,
+			   "duplicate column 'expires' in header");
+	assert_parse_error("type,value,firstseen,first-seen\n", PAT_FEED_CSV, 1,
+			   "duplicate column 'first-seen' in header");
+}
+
+static void
+test_duplicates_merge_metadata(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("type,value,severity,first_seen,expires\n"
+			       "domain,a.test,medium,2023-03-29,2023-05-01\n"
+			       "domain,A.test,high,2023-03-01,2023-06-01\n"
+			       "domain,a.test.,low,2023-04-01,2023-04-01\n"
+			       "domain,b.test,,2023-03-29,2023-05-01\n"
+			       "domain,b.test,low,,\n"
+			       "domain,c.test,critical,,2023-05-01\n"
+			       "domain,c.test,,2023-03-29,\n"
+			       "domain,c.test,low,2023-03-01,2023-06-01\n"
+			       "domain,d.test,,,\n"
+			       "domain,d.test,,,\n", PAT_FEED_CSV), 0);
+	assert_int_equal(feed.count, 4);
+	assert_int_equal(feed.duplicates, 6);
+	/* Highest severity, earliest first seen, latest expiry. */
+	assert_item(0, PAT_TYPE_DOMAIN, "a.test");
+	assert_int_equal(feed.items[0].line, 2);
+	assert_int_equal(feed.items[0].severity, PAT_SEVERITY_HIGH);
+	assert_int_equal(feed.items[0].first_seen, 1677628800);
+	assert_int_equal(feed.items[0].expires, 1685577600);
+	/* An absent first seen does not win; an absent expiry (never) does. */
+	assert_item(1, PAT_TYPE_DOMAIN, "b.test");
+	assert_int_equal(feed.items[1].severity, PAT_SEVERITY_LOW);
+	assert_int_equal(feed.items[1].first_seen, 1680048000);
+	assert_int_equal(feed.items[1].expires, 0);
+	assert_item(2, PAT_TYPE_DOMAIN, "c.test");
+	assert_int_equal(feed.items[2].severity, PAT_SEVERITY_CRITICAL);
+	assert_int_equal(feed.items[2].first_seen, 1677628800);
+	assert_int_equal(feed.items[2].expires, 0);
+	assert_item(3, PAT_TYPE_DOMAIN, "d.test");
+	assert_int_equal(feed.items[3].severity, PAT_SEVERITY_UNSET);
+	assert_int_equal(feed.items[3].first_seen, 0);
+	assert_int_equal(feed.items[3].expires, 0);
+}
+
 #define FEED_TEST(fn) cmocka_unit_test_teardown(fn, test_teardown)
 
 int
@@ -1022,6 +1360,13 @@ main(void)
 		FEED_TEST(test_load_file),
 		FEED_TEST(test_load_file_missing),
 		FEED_TEST(test_load_file_plain_name),
+		FEED_TEST(test_time_formats),
+		FEED_TEST(test_time_errors),
+		FEED_TEST(test_severity),
+		FEED_TEST(test_idn),
+		FEED_TEST(test_csv_metadata),
+		FEED_TEST(test_csv_metadata_errors),
+		FEED_TEST(test_duplicates_merge_metadata),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,0 +1,129 @@
+/* feed_suricata.c -- Suricata dataset files (one value per line). */
+
+/*
+ * A dataset file does not say its type, so the format names it:
+ * suricata-string (base64, decoded and typed like a plain feed line),
+ * -md5, -sha256, -ipv4, -ipv6. datarep and datajson files carry
+ * ",<data>" after the value: it is ignored.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feed_reader.h"
+
+struct suricata {
+	enum pat_feed_format format;
+	unsigned char *decoded;   /* a decoded string value */
+};
+
+static int
+base64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* RFC 4648 base64, padding optional; -1 if invalid, else the length. */
+static long
+base64_decode(const char *in, size_t len, unsigned char *out)
+{
+	size_t n = 0, pad = 0;
+	uint32_t acc = 0;
+	unsigned int bits = 0;
+
+	while (pad < 2 && len > 0 && in[len - 1] == '=') {
+		len--;
+		pad++;
+	}
+	if (len % 4 == 1 || (pad > 0 && (len + pad) % 4 != 0))
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		int v = base64_value(in[i]);
+
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	/* Leftover bits of a last partial group must be zero. */
+	if (acc != 0)
+		return -1;
+	return (long)n;
+}
+
+static int
+suricata_line(struct feed_reader *r, const char *line, size_t len, void *ctx)
+{
+	struct suricata *s = ctx;
+	const char *comma = memchr(line, ',', len);
+	struct feed_value v = { .tags = "", .source = "" };
+	long n;
+
+	if (line[0] == '#')
+		return 0;
+	if (comma != NULL)
+		len = (size_t)(comma - line);
+	pat_trim(&line, &len);
+	switch (s->format) {
+	case PAT_FEED_SURICATA_STRING:
+		n = base64_decode(line, len, s->decoded);
+		if (n < 0)
+			return feed_reader_fail(r, -EINVAL, "invalid base64 '%.*s'",
+						len > QUOTE_MAX ? QUOTE_MAX : (int)len,
+						line);
+		if (memchr(s->decoded, '\0', (size_t)n) != NULL)
+			return feed_reader_fail(r, -EINVAL,
+						"base64 value decodes to a NUL byte");
+		v.detect = true;
+		v.value = (const char *)s->decoded;
+		v.value_len = (size_t)n;
+		return feed_reader_add(r, &v);
+	case PAT_FEED_SURICATA_MD5:
+		v.type = PAT_TYPE_MD5;
+		break;
+	case PAT_FEED_SURICATA_SHA256:
+		v.type = PAT_TYPE_SHA256;
+		break;
+	case PAT_FEED_SURICATA_IPV4:
+		v.type = PAT_TYPE_IPV4;
+		break;
+	default:
+		v.type = PAT_TYPE_IPV6;
+		break;
+	}
+	v.value = line;
+	v.value_len = len;
+	return feed_reader_add(r, &v);
+}
+
+int
+feed_suricata_read(struct feed_reader *r, const char *text, size_t len,
+		   enum pat_feed_format format)
+{
+	/* A line is at most 64 KiB (feed_reader_lines()). */
+	struct suricata s = { .format = format, .decoded = malloc(64 * 1024) };
+	int rc;
+
+	if (s.decoded == NULL)
+		return feed_reader_fail(r, -ENOMEM, "out of memory");
+	rc = feed_reader_lines(r, text, len, suricata_line, &s);
+	free(s.decoded);
+	return rc;
+}
