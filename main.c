@@ -11,6 +11,7 @@
 #include "pattern_set.h"
 #include "replay.h"
 #include "scan.h"
+#include "store.h"
 
 #define FEEDS_MAX 64
 #define EXIT_BAD_INPUT 2
@@ -29,6 +30,7 @@ usage(FILE *f)
 		" CAPTURE.pcap [-- EAL-ARGS...]\n"
 		"       iocsift scan -f FEED [-f FEED]... [-o OUT.jsonl] [options]"
 		" FILE...\n"
+		"       iocsift compile -f FEED [-f FEED]... -o FILE.db\n"
 		"       iocsift version\n"
 		"\n"
 		"  -f, --feed FILE        indicators (CSV, plain, STIX 2.1, MISP,"
@@ -41,13 +43,18 @@ usage(FILE *f)
 		"                         suricata-ipv4, suricata-ipv6 (Suricata"
 		" datasets are\n"
 		"                         never detected)\n"
+		"  -d, --db FILE          a pattern set saved by compile, instead of -f\n"
 		"  -o, --output FILE      events as JSON lines (default: stdout)\n"
+		"  -c, --count            scan: count lines with a hit, per file\n"
+		"  -l, --files-with-matches  scan: names of files with a hit\n"
+		"      --only-matching    scan: [FILE:]LINE:TYPE:INDICATOR per hit\n"
 		"      --syslog-port N    replay: UDP port of syslog (default 514)\n"
 		"      --dns-port N       replay: UDP port of DNS (default 53)\n"
 		"  -v, --verbose          replay: keep EAL's informational logs\n"
 		"\n"
 		"Exit status: 0 done, 1 failure, 2 bad input (feed, capture,"
-		" arguments).\n");
+		" arguments);\n"
+		"scan as grep: 0 some line hit, 1 none, 2 trouble.\n");
 }
 
 static int
@@ -144,10 +151,23 @@ free_feeds:
 	return set;
 }
 
+/* A set saved by `iocsift compile`; NULL after reporting the error. */
+static struct pat_set *
+db_load(const char *path)
+{
+	struct pat_error err = { 0 };
+	struct pat_set *set = pat_set_load(path, 1, &err);
+
+	if (set == NULL)
+		error_print(&err);
+	return set;
+}
+
 enum {
 	OPT_FEED_FORMAT = 256,
 	OPT_SYSLOG_PORT,
 	OPT_DNS_PORT,
+	OPT_ONLY_MATCHING,
 };
 
 static const struct option long_options[] = {
@@ -157,12 +177,18 @@ static const struct option long_options[] = {
 	{ "syslog-port", required_argument, NULL, OPT_SYSLOG_PORT },
 	{ "dns-port", required_argument, NULL, OPT_DNS_PORT },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "db", required_argument, NULL, 'd' },
+	{ "count", no_argument, NULL, 'c' },
+	{ "files-with-matches", no_argument, NULL, 'l' },
+	{ "only-matching", no_argument, NULL, OPT_ONLY_MATCHING },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct command_line {
 	struct feeds feeds;
+	const char *db;             /* a saved pattern set instead of feeds */
+	struct scan_options scan;
 	const char *output;
 	struct dp_replay_options replay;
 	char **operands;
@@ -183,7 +209,7 @@ command_line_parse(int argc, char **argv, struct command_line *cl)
 			break;
 		}
 	}
-	while ((opt = getopt_long(argc, argv, "f:o:vh", long_options,
+	while ((opt = getopt_long(argc, argv, "f:o:d:clvh", long_options,
 				  NULL)) != -1) {
 		int rc = 0;
 		switch (opt) {
@@ -210,6 +236,18 @@ command_line_parse(int argc, char **argv, struct command_line *cl)
 		case 'v':
 			cl->replay.verbose = true;
 			break;
+		case 'd':
+			cl->db = optarg;
+			break;
+		case 'c':
+			cl->scan.output = SCAN_OUTPUT_COUNT;
+			break;
+		case 'l':
+			cl->scan.output = SCAN_OUTPUT_FILES;
+			break;
+		case OPT_ONLY_MATCHING:
+			cl->scan.output = SCAN_OUTPUT_ONLY_MATCHING;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(EXIT_SUCCESS);
@@ -221,33 +259,55 @@ command_line_parse(int argc, char **argv, struct command_line *cl)
 	}
 	cl->operands = argv + optind;
 	cl->n_operands = argc - optind;
-	if (cl->feeds.count == 0) {
-		fprintf(stderr, "iocsift: at least one -f FEED is needed\n");
+	if ((cl->feeds.count == 0) == (cl->db == NULL)) {
+		fprintf(stderr, "iocsift: give -f FEED (repeatable) or --db FILE\n");
 		return -EINVAL;
 	}
 	return 0;
 }
 
+/* grep's exit status: 0 some line hit, 1 none, 2 trouble. */
 static int
 command_scan(struct command_line *cl, struct pat_set *set, FILE *out)
 {
 	struct scan_totals totals = { 0 };
-	int status = EXIT_SUCCESS;
+	bool unreadable = false;
 
 	if (cl->n_operands == 0) {
 		fprintf(stderr, "iocsift scan: no FILE given (use - for stdin)\n");
 		return EXIT_BAD_INPUT;
 	}
+	cl->scan.with_filename = cl->n_operands > 1;
 	for (int i = 0; i < cl->n_operands; i++)
-		if (scan_file(set, cl->operands[i], out, &totals) != 0)
-			status = EXIT_BAD_INPUT;
-	if (fflush(out) != 0 || totals.errors > 0)
-		status = EXIT_FAILURE;
-	fprintf(stderr,
-		"iocsift scan: %" PRIu64 " files, %" PRIu64 " lines, %" PRIu64
-		" hits in %" PRIu64 " lines\n",
-		totals.files, totals.lines, totals.hits, totals.hit_lines);
-	return status;
+		if (scan_file(set, cl->operands[i], &cl->scan, out, &totals) != 0)
+			unreadable = true;
+	if (cl->scan.output == SCAN_OUTPUT_EVENTS)
+		fprintf(stderr, "iocsift scan: %" PRIu64 " files, %" PRIu64
+			" lines, %" PRIu64 " hits in %" PRIu64 " lines\n",
+			totals.files, totals.lines, totals.hits,
+			totals.hit_lines);
+	if (fflush(out) != 0 || totals.errors > 0 || unreadable)
+		return EXIT_BAD_INPUT;
+	return totals.hit_lines > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* `iocsift compile`: the feeds' pattern set, saved for --db. */
+static int
+command_compile(struct command_line *cl, struct pat_set *set)
+{
+	struct pat_error err = { 0 };
+
+	if (cl->output == NULL || cl->n_operands != 0) {
+		fprintf(stderr, "iocsift compile: needs -o FILE and no operand\n");
+		return EXIT_BAD_INPUT;
+	}
+	if (pat_set_save(set, cl->output, &err) != 0) {
+		error_print(&err);
+		return EXIT_FAILURE;
+	}
+	fprintf(stderr, "iocsift compile: %zu indicators saved to %s\n",
+		pat_set_count(set), cl->output);
+	return EXIT_SUCCESS;
 }
 
 static int
@@ -287,7 +347,8 @@ main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 	bool replay = strcmp(command, "replay") == 0;
-	if (!replay && strcmp(command, "scan") != 0) {
+	bool compile = strcmp(command, "compile") == 0;
+	if (!replay && !compile && strcmp(command, "scan") != 0) {
 		fprintf(stderr, "iocsift: unknown command '%s'\n", command);
 		usage(stderr);
 		return EXIT_BAD_INPUT;
@@ -297,9 +358,15 @@ main(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 
-	struct pat_set *set = feeds_build(&cl.feeds);
+	struct pat_set *set = cl.db != NULL ? db_load(cl.db) :
+		feeds_build(&cl.feeds);
 	if (set == NULL)
 		return EXIT_BAD_INPUT;
+	if (compile) {
+		int status = command_compile(&cl, set);
+		pat_set_free(set);
+		return status;
+	}
 	FILE *out = stdout;
 	if (cl.output != NULL && (out = fopen(cl.output, "w")) == NULL) {
 		fprintf(stderr, "iocsift: %s: %s\n", cl.output, strerror(errno));

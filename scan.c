@@ -1,6 +1,7 @@
 /* scan.c -- `iocsift scan`: the matching of the dataplane over the lines
  * of log files, with the same events plus file and line number. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,41 +19,57 @@ now_ns(void)
 }
 
 static void
-scan_line(const struct pat_set *set, const char *path, uint64_t number,
-	  const char *line, size_t len, FILE *out, struct scan_totals *totals)
+write_event(const struct pat_set *set, const struct exp_message *msg,
+	    uint32_t id, FILE *out, struct scan_totals *totals)
+{
+	const struct pat_indicator *ind = pat_set_indicator(set, id);
+
+	if (exp_event_write(out, msg, ind, pat_set_version(set)) != 0)
+		totals->errors++;
+}
+
+static void
+write_match(const struct pat_set *set, const struct exp_message *msg,
+	    const struct scan_options *options, uint32_t id, FILE *out)
+{
+	const struct pat_indicator *ind = pat_set_indicator(set, id);
+
+	if (options->with_filename)
+		fprintf(out, "%s:", msg->file);
+	fprintf(out, "%" PRIu64 ":%s:%s\n", msg->line,
+		pat_type_name(ind->type), ind->value);
+}
+
+/* Returns whether the line hit anything. */
+static bool
+scan_line(const struct pat_set *set, const struct exp_message *msg,
+	  const struct scan_options *options, FILE *out,
+	  struct scan_totals *totals)
 {
 	struct pat_hits hits;
 
-	pat_hits_reset(&hits, (int64_t)(now_ns() / 1000000000ULL));
-	if (pat_match_text(set, pat_set_scratch(set, 0), (const uint8_t *)line,
-			   len, &hits) != 0) {
+	pat_hits_reset(&hits, (int64_t)(msg->time_ns / 1000000000ULL));
+	if (pat_match_text(set, pat_set_scratch(set, 0), msg->payload,
+			   msg->payload_len, &hits) != 0) {
 		totals->errors++;
-		return;
+		return false;
 	}
 	if (hits.count == 0)
-		return;
-
-	struct exp_message msg = {
-		.protocol = EXP_PROTOCOL_LOG_LINE,
-		.time_ns = now_ns(),
-		.file = path,
-		.line = number,
-		.payload = (const uint8_t *)line,
-		.payload_len = len,
-	};
+		return false;
 	totals->hit_lines++;
+	totals->hits += hits.count;
 	for (uint16_t i = 0; i < hits.count; i++) {
-		const struct pat_indicator *ind =
-			pat_set_indicator(set, hits.ids[i]);
-		if (exp_event_write(out, &msg, ind, pat_set_version(set)) == 0)
-			totals->hits++;
-		else
-			totals->errors++;
+		if (options->output == SCAN_OUTPUT_EVENTS)
+			write_event(set, msg, hits.ids[i], out, totals);
+		else if (options->output == SCAN_OUTPUT_ONLY_MATCHING)
+			write_match(set, msg, options, hits.ids[i], out);
 	}
+	return true;
 }
 
 int
-scan_file(const struct pat_set *set, const char *path, FILE *out,
+scan_file(const struct pat_set *set, const char *path,
+	  const struct scan_options *options, FILE *out,
 	  struct scan_totals *totals)
 {
 	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
@@ -67,13 +84,29 @@ scan_file(const struct pat_set *set, const char *path, FILE *out,
 		fprintf(stderr, "iocsift: %s: %s\n", path, strerror(errno));
 		return rc;
 	}
+	struct exp_message msg = {
+		.protocol = EXP_PROTOCOL_LOG_LINE,
+		.time_ns = now_ns(),   /* expiry is judged at the scan's time */
+		.file = path,
+	};
+	uint64_t hit_lines = 0;
 	totals->files++;
 	while ((n = getline(&line, &capacity, in)) >= 0) {
 		size_t len = (size_t)n;
 		/* Line endings are framing, not part of the message. */
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			len--;
-		scan_line(set, path, ++number, line, len, out, totals);
+		msg.line = ++number;
+		msg.payload = (const uint8_t *)line;
+		msg.payload_len = len;
+		hit_lines += scan_line(set, &msg, options, out, totals);
+	}
+	if (options->output == SCAN_OUTPUT_COUNT) {
+		if (options->with_filename)
+			fprintf(out, "%s:", path);
+		fprintf(out, "%" PRIu64 "\n", hit_lines);
+	} else if (options->output == SCAN_OUTPUT_FILES && hit_lines > 0) {
+		fprintf(out, "%s\n", path);
 	}
 	if (ferror(in)) {
 		rc = -EIO;
