@@ -391,19 +391,24 @@ literal_on_match(unsigned int id, unsigned long long from,
 		 unsigned long long to, unsigned int flags, void *ctx)
 {
 	struct literal_context *lc = ctx;
-	const struct pat_indicator *ind =
-		&lc->set->layers[lc->layer]->indicators[id];
+	const struct pat_layer *layer = lc->set->layers[lc->layer];
 	size_t end = (size_t)to;
-	size_t start = end - strlen(ind->value);
 	bool ok;
 
 	(void)from;
 	(void)flags;
+	/* A database loaded from a file is checked, but cheaply distrusted
+	 * here too: an id or a length that cannot be is ignored. */
+	if (id >= layer->count || strlen(layer->indicators[id].value) > end)
+		return 0;
+	const struct pat_indicator *ind = &layer->indicators[id];
+	size_t start = end - strlen(ind->value);
 	if (ind->type == PAT_TYPE_FILENAME)
 		ok = (start == 0 || filename_starts_token(lc->text[start - 1])) &&
 			filename_ends_token(lc->text, lc->len, end);
 	else
-		ok = url_verify(ind, lc->text, lc->len, start, end);
+		ok = ind->type == PAT_TYPE_URL &&
+			url_verify(ind, lc->text, lc->len, start, end);
 	if (ok)
 		hits_add(lc->set, lc->layer, id, lc->hits);
 	return 0;
@@ -418,7 +423,8 @@ regex_on_match(unsigned int id, unsigned long long from,
 	(void)from;
 	(void)to;
 	(void)flags;
-	hits_add(lc->set, lc->layer, id, lc->hits);
+	if (id < lc->set->layers[lc->layer]->count)
+		hits_add(lc->set, lc->layer, id, lc->hits);
 	return 0;
 }
 

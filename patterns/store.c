@@ -15,20 +15,9 @@
 #include "pattern_set_internal.h"
 #include "store.h"
 
-static const char store_magic[8] = "IOCSIFT";
-#define HS_VERSION_MAX 64
+static const char store_magic[8] = PAT_STORE_MAGIC;
 
-struct store_header {
-	char magic[8];
-	uint32_t format_version;
-	uint32_t header_size;
-	char hs_version[HS_VERSION_MAX];
-	uint64_t set_version;
-	uint64_t payload_len;
-	uint64_t checksum;
-	uint32_t layers;
-	uint32_t byte_order;     /* 0x01020304 as written */
-};
+
 
 struct stored_indicator {
 	uint8_t type;
@@ -43,9 +32,10 @@ struct stored_indicator {
 };
 
 /* FNV-1a over 8-byte words, then the tail: fast enough for 100 MB. */
-static uint64_t
-checksum(const uint8_t *data, size_t len)
+uint64_t
+pat_store_checksum(const void *bytes, size_t len)
 {
+	const uint8_t *data = bytes;
 	uint64_t h = 0xcbf29ce484222325ULL, word;
 	size_t i = 0;
 
@@ -187,7 +177,7 @@ out_layer(struct out *o, const struct pat_layer *layer)
 }
 
 static int
-write_file(const char *path, const struct store_header *header,
+write_file(const char *path, const struct pat_store_header *header,
 	   const struct out *payload)
 {
 	char tmp[4096];
@@ -234,12 +224,12 @@ pat_set_save(const struct pat_set *set, const char *path,
 	if (rc == 0)
 		rc = payload.error;
 	if (rc == 0) {
-		struct store_header header = {
+		struct pat_store_header header = {
 			.format_version = PAT_STORE_FORMAT_VERSION,
 			.header_size = sizeof(header),
 			.set_version = set->version,
 			.payload_len = payload.len,
-			.checksum = checksum(payload.data, payload.len),
+			.checksum = pat_store_checksum(payload.data, payload.len),
 			.layers = layers,
 			.byte_order = 0x01020304,
 		};
@@ -368,7 +358,8 @@ in_tables(struct in *in, struct pat_layer *layer)
 		if (in->short_read)
 			return -EINVAL;
 		pat_string_table_free(layer->tables[t]);
-		layer->tables[t] = pat_string_table_from_image(&image);
+		layer->tables[t] = pat_string_table_from_image(&image,
+							       layer->count);
 		if (layer->tables[t] == NULL)
 			return -errno;
 	}
@@ -445,7 +436,7 @@ read_file(const char *path, uint8_t **data, size_t *len)
 
 /* The reason the header refuses the file, or NULL when it is usable. */
 static const char *
-header_check(const struct store_header *h, size_t file_len)
+header_check(const struct pat_store_header *h, size_t file_len)
 {
 	if (file_len < sizeof(*h) || memcmp(h->magic, store_magic, 8) != 0)
 		return "not an iocsift pattern set";
@@ -454,7 +445,7 @@ header_check(const struct store_header *h, size_t file_len)
 	if (h->format_version != PAT_STORE_FORMAT_VERSION ||
 	    h->header_size != sizeof(*h))
 		return "pattern set file of another format version; rebuild it";
-	if (strncmp(h->hs_version, hs_version(), HS_VERSION_MAX) != 0)
+	if (strncmp(h->hs_version, hs_version(), PAT_STORE_HS_VERSION_MAX) != 0)
 		return "written with another Hyperscan version; rebuild it";
 	if (h->payload_len != file_len - sizeof(*h) || h->layers < 1 ||
 	    h->layers > LAYERS_MAX)
@@ -463,7 +454,7 @@ header_check(const struct store_header *h, size_t file_len)
 }
 
 static struct pat_set *
-set_from_payload(const struct store_header *header, struct in *in,
+set_from_payload(const struct pat_store_header *header, struct in *in,
 		 unsigned int n_scratch, int *rc)
 {
 	struct pat_layer *layers[LAYERS_MAX] = { NULL };
@@ -513,12 +504,12 @@ pat_set_load(const char *path, unsigned int n_scratch, struct pat_error *err)
 		errno = -rc;
 		return NULL;
 	}
-	struct store_header header = { 0 };
+	struct pat_store_header header = { 0 };
 	memcpy(&header, data, len < sizeof(header) ? len : sizeof(header));
 	const char *refused = header_check(&header, len);
 	struct pat_set *set = NULL;
 	if (refused == NULL &&
-	    checksum(data + sizeof(header), header.payload_len) != header.checksum)
+	    pat_store_checksum(data + sizeof(header), header.payload_len) != header.checksum)
 		refused = "checksum mismatch (corrupted file)";
 	if (refused == NULL) {
 		struct in in = { .data = data + sizeof(header),

@@ -212,7 +212,7 @@ pat_string_table_slot_size(void)
 
 /* Checks a table copied from an image: the slots may come from a file. */
 static bool
-table_valid(const struct pat_string_table *table)
+table_valid(const struct pat_string_table *table, uint32_t value_limit)
 {
 	size_t used = 0;
 
@@ -221,7 +221,8 @@ table_valid(const struct pat_string_table *table)
 		if (slot->hash == 0)
 			continue;
 		used++;
-		if ((size_t)slot->key_offset + slot->key_len > table->keys_len)
+		if ((size_t)slot->key_offset + slot->key_len > table->keys_len ||
+		    slot->value >= value_limit)
 			return false;
 	}
 	/* At least half the slots empty, or a lookup might never end. */
@@ -229,7 +230,8 @@ table_valid(const struct pat_string_table *table)
 }
 
 struct pat_string_table *
-pat_string_table_from_image(const struct pat_string_table_image *image)
+pat_string_table_from_image(const struct pat_string_table_image *image,
+			    uint32_t value_limit)
 {
 	if (image->capacity < 16 || (image->capacity & (image->capacity - 1))) {
 		errno = EINVAL;
@@ -252,7 +254,7 @@ pat_string_table_from_image(const struct pat_string_table_image *image)
 	table->count = image->count;
 	table->keys_len = image->keys_len;
 	table->keys_capacity = image->keys_len ? image->keys_len : 1;
-	if (!table_valid(table)) {
+	if (!table_valid(table, value_limit)) {
 		pat_string_table_free(table);
 		errno = EINVAL;
 		return NULL;

@@ -37,9 +37,11 @@ void pat_string_table_image(const struct pat_string_table *table,
 			    struct pat_string_table_image *image);
 size_t pat_string_table_slot_size(void);
 
-/* A table copied from an image, every slot checked against the key bytes.
- * NULL with errno EINVAL (inconsistent image) or ENOMEM. */
+/* A table copied from an image, every slot checked against the key bytes
+ * and its value against value_limit. NULL with errno EINVAL (inconsistent
+ * image) or ENOMEM. */
 struct pat_string_table *
-pat_string_table_from_image(const struct pat_string_table_image *image);
+pat_string_table_from_image(const struct pat_string_table_image *image,
+			    uint32_t value_limit);
 
 #endif

@@ -46,7 +46,7 @@ echo "== libFuzzer targets, ${FUZZ_SECONDS} s each (build-fuzz/)"
 [ -f build-fuzz/build.ninja ] ||
 	CC=clang meson setup build-fuzz -Dfuzz=true -Dsanitize=true
 meson compile -C build-fuzz
-for target in decode dns syslog feed feed_stix feed_misp feed_zeek \
+for target in decode dns syslog feed store feed_stix feed_misp feed_zeek \
 	feed_suricata; do
 	work=$(mktemp -d)
 	cp tests/fuzz/corpus/$target/* "$work"/
