@@ -297,6 +297,30 @@ json_tags(const char *tags)
 	return array;
 }
 
+/* Severity (ECS has no indicator severity: its confidence is the nearest
+ * field, with the same words but for critical), first seen and expiry. */
+static void
+add_indicator_metadata(json_t *indicator, const struct pat_indicator *ind)
+{
+	static const char *const confidence[] = {
+		[PAT_SEVERITY_LOW] = "Low",
+		[PAT_SEVERITY_MEDIUM] = "Medium",
+		[PAT_SEVERITY_HIGH] = "High",
+		[PAT_SEVERITY_CRITICAL] = "High",
+	};
+
+	if (ind->severity > PAT_SEVERITY_UNSET &&
+	    ind->severity <= PAT_SEVERITY_CRITICAL)
+		json_object_set_new(indicator, "confidence",
+				    json_string(confidence[ind->severity]));
+	if (ind->first_seen > 0)
+		json_object_set_new(indicator, "first_seen",
+			json_timestamp((uint64_t)ind->first_seen * 1000000000ULL));
+	if (ind->expires > 0)
+		json_object_set_new(indicator, "valid_until",
+			json_timestamp((uint64_t)ind->expires * 1000000000ULL));
+}
+
 static json_t *
 json_threat(const struct exp_message *msg, const struct pat_indicator *ind)
 {
@@ -306,6 +330,7 @@ json_threat(const struct exp_message *msg, const struct pat_indicator *ind)
 	if (ecs_type != NULL)
 		json_object_set_new(indicator, "type", json_string(ecs_type));
 	add_indicator_fields(indicator, ind);
+	add_indicator_metadata(indicator, ind);
 	return json_pack("{s:o, s:{s:s}, s:[{s:{s:s, s:s, s:s}}]}",
 		"indicator", indicator,
 		"feed", "name", ind->feed,
@@ -322,6 +347,16 @@ json_iocsift(const struct exp_message *msg, const struct pat_indicator *ind,
 		"db_version", (json_int_t)db_version,
 		"indicator_type", pat_type_name(ind->type),
 		"feed_line", ind->line);
+	static const char *const severity[] = {
+		[PAT_SEVERITY_LOW] = "low",
+		[PAT_SEVERITY_MEDIUM] = "medium",
+		[PAT_SEVERITY_HIGH] = "high",
+		[PAT_SEVERITY_CRITICAL] = "critical",
+	};
+	if (ind->severity > PAT_SEVERITY_UNSET &&
+	    ind->severity <= PAT_SEVERITY_CRITICAL)
+		json_object_set_new(obj, "severity",
+				    json_string(severity[ind->severity]));
 
 	if (msg->ip_version != 0) {
 		json_object_set_new(obj, "worker", json_integer(msg->worker));

@@ -168,10 +168,19 @@ test_indicator_fields_per_type(void **state)
 	json_decref(e);
 
 	ind.type = PAT_TYPE_FILENAME;
+	ind.severity = PAT_SEVERITY_CRITICAL;
+	ind.first_seen = 1680048000;      /* 2023-03-29T00:00:00Z */
+	ind.expires = 1795651200;         /* 2026-11-26T00:00:00Z */
 	ind.value = "3CXDesktopApp.exe";
 	e = event_of(&msg, &ind);
 	assert_string_equal(string_at(e, "threat/indicator/file/name"),
 			    "3CXDesktopApp.exe");
+	assert_string_equal(string_at(e, "threat/indicator/confidence"), "High");
+	assert_string_equal(string_at(e, "iocsift/severity"), "critical");
+	assert_string_equal(string_at(e, "threat/indicator/first_seen"),
+			    "2023-03-29T00:00:00.000000Z");
+	assert_string_equal(string_at(e, "threat/indicator/valid_until"),
+			    "2026-11-26T00:00:00.000000Z");
 	json_decref(e);
 }
 
