@@ -399,7 +399,8 @@ literal_on_match(unsigned int id, unsigned long long from,
 	(void)flags;
 	/* A database loaded from a file is checked, but cheaply distrusted
 	 * here too: an id or a length that cannot be is ignored. */
-	if (id >= layer->count || strlen(layer->indicators[id].value) > end)
+	if (id >= layer->count || layer->indicators[id].value[0] == '\0' ||
+	    strlen(layer->indicators[id].value) > end)
 		return 0;
 	const struct pat_indicator *ind = &layer->indicators[id];
 	size_t start = end - strlen(ind->value);
@@ -632,6 +633,18 @@ layer_copy_indicator(struct pat_layer *layer, const struct pat_indicator *src)
 	return 0;
 }
 
+void
+pat_layer_note(struct pat_layer *layer, const struct pat_indicator *ind)
+{
+	if (ind->type == PAT_TYPE_DOMAIN && strchr(ind->value, '.') == NULL)
+		layer->has_single_label_domain = true;
+	if (ind->type == PAT_TYPE_IPV4 && ind->prefix_len <= 32)
+		layer->ipv4_prefixes |= 1ULL << ind->prefix_len;
+	if (ind->type == PAT_TYPE_IPV6 && ind->prefix_len <= 128)
+		layer->ipv6_prefixes[ind->prefix_len / 64] |=
+			1ULL << (ind->prefix_len % 64);
+}
+
 /* Indexes indicator id; a key already present gets id chained behind. */
 static int
 layer_index(struct pat_layer *layer, uint32_t id)
@@ -643,13 +656,7 @@ layer_index(struct pat_layer *layer, uint32_t id)
 
 	if (rc != 0)
 		return rc;
-	if (ind->type == PAT_TYPE_DOMAIN && strchr(ind->value, '.') == NULL)
-		layer->has_single_label_domain = true;
-	if (ind->type == PAT_TYPE_IPV4)
-		layer->ipv4_prefixes |= 1ULL << ind->prefix_len;
-	if (ind->type == PAT_TYPE_IPV6)
-		layer->ipv6_prefixes[ind->prefix_len / 64] |=
-			1ULL << (ind->prefix_len % 64);
+	pat_layer_note(layer, ind);
 	rc = pat_string_table_insert(layer->tables[key.kind], key.data, key.len,
 				     id, &first);
 	free(key.owned);
@@ -779,6 +786,8 @@ layer_build(const struct pat_indicator *const *inds, size_t n,
 		rc = layer_compile(layer, false, &layer->regex_db, err);
 	if (rc == 0)
 		return layer;
+	if (rc == -ENOMEM)
+		goto fail;     /* a compile error has filled err already */
 	pat_layer_unref(layer);
 	errno = -rc;
 	return NULL;
@@ -923,6 +932,15 @@ pat_set_build(const struct pat_feed *const *feeds, size_t n_feeds,
 
 /* ---- updates: a new version shares the base and rebuilds the delta ---- */
 
+/* Fails an update for want of memory: errno and err both say so. */
+static struct pat_set *
+update_nomem(struct pat_error *err)
+{
+	pat_error_set(err, "", 0, "new pattern set: %s", strerror(ENOMEM));
+	errno = ENOMEM;
+	return NULL;
+}
+
 /* Calls fn for every live indicator id of set whose key equals ind's
  * (any feed), layer by layer. Returns how many it found. */
 static uint32_t
@@ -1022,10 +1040,8 @@ pat_set_add(const struct pat_set *prev, const struct pat_indicator *ind,
 	struct same_feed sf = { .set = prev, .feed = ind->feed };
 	size_t n;
 
-	if (indicator_key(ind, &key) != 0) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	if (indicator_key(ind, &key) != 0)
+		return update_nomem(err);
 	set_find(prev, &key, same_feed_check, &sf);
 	free(key.owned);
 	if (sf.found) {
@@ -1039,8 +1055,7 @@ pat_set_add(const struct pat_set *prev, const struct pat_indicator *ind,
 	if (inds == NULL || (prev->deleted != NULL && deleted == NULL)) {
 		free(inds);
 		free(deleted);
-		errno = ENOMEM;
-		return NULL;
+		return update_nomem(err);
 	}
 	inds[n++] = ind;
 	struct pat_set *set = set_with_delta(prev, inds, n, deleted,
@@ -1078,10 +1093,8 @@ pat_set_delete(const struct pat_set *prev, const struct pat_indicator *ind,
 	size_t n = 0;
 	struct pat_set *set = NULL;
 
-	if (indicator_key(ind, &key) != 0) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	if (indicator_key(ind, &key) != 0)
+		return update_nomem(err);
 	if (set_find(prev, &key, NULL, NULL) == 0) {
 		pat_error_set(err, "", 0, "%s '%s' is not in the database",
 			      pat_type_name(ind->type), ind->value);
@@ -1108,6 +1121,8 @@ out:
 	free(key.owned);
 	free(d.deleted);
 	free(d.delta_skip);
+	if (set == NULL && errno == ENOMEM)
+		pat_error_set(err, "", 0, "new pattern set: %s", strerror(ENOMEM));
 	return set;
 }
 
@@ -1119,10 +1134,8 @@ pat_set_compact(const struct pat_set *prev, uint64_t version,
 						   sizeof(*inds));
 	size_t n = 0;
 
-	if (inds == NULL) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	if (inds == NULL)
+		return update_nomem(err);
 	for (unsigned int l = 0; l < LAYERS_MAX && prev->layers[l] != NULL; l++)
 		for (uint32_t id = 0; id < prev->layers[l]->count; id++)
 			if (!is_deleted(prev, l, id))

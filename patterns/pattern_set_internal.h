@@ -68,6 +68,9 @@ struct pat_set {
 /* An empty layer for count indicators, refcount 1; NULL on ENOMEM. */
 struct pat_layer *pat_layer_alloc(size_t count);
 void pat_layer_unref(struct pat_layer *layer);
+/* Records what ind adds to the layer's summary (single-label domains,
+ * prefix lengths), so scanners know what to look for. */
+void pat_layer_note(struct pat_layer *layer, const struct pat_indicator *ind);
 
 /* A set of base (a reference is taken) and delta (owned), with deleted
  * (owned) marking base ids, and n_scratch scratches. NULL + errno; base is

@@ -154,9 +154,6 @@ out_layer(struct out *o, const struct pat_layer *layer)
 		records[i].expires = ind->expires;
 	}
 	out_u64(o, layer->count);
-	out_u64(o, layer->has_single_label_domain);
-	out_u64(o, layer->ipv4_prefixes);
-	out_put(o, layer->ipv6_prefixes, sizeof(layer->ipv6_prefixes));
 	out_blob(o, strings.data, strings.len);
 	out_put(o, records, layer->count * sizeof(*records));
 	out_put(o, layer->next_same, layer->count * sizeof(uint32_t));
@@ -190,8 +187,10 @@ write_file(const char *path, const struct pat_store_header *header,
 		return -errno;
 	FILE *f = fdopen(fd, "wb");
 	if (f == NULL) {
+		int rc = -errno;
 		close(fd);
-		return -errno;
+		unlink(tmp);
+		return rc;
 	}
 	int rc = 0;
 	if (fwrite(header, sizeof(*header), 1, f) != 1 ||
@@ -284,11 +283,16 @@ in_blob(struct in *in, size_t *len)
 }
 
 static bool
-record_valid(const struct stored_indicator *r, size_t strings_len)
+record_valid(const struct stored_indicator *r, const char *strings,
+	     size_t strings_len)
 {
-	return r->type < PAT_TYPE_COUNT && r->prefix_len <= 128 &&
-		r->value < strings_len && r->tags < strings_len &&
-		r->source < strings_len && r->feed < strings_len;
+	unsigned int prefix_max = r->type == PAT_TYPE_IPV4 ? 32 :
+		r->type == PAT_TYPE_IPV6 ? 128 : 0;
+
+	return r->type < PAT_TYPE_COUNT && r->prefix_len <= prefix_max &&
+		r->value < strings_len && strings[r->value] != '\0' &&
+		r->tags < strings_len && r->source < strings_len &&
+		r->feed < strings_len;
 }
 
 static int
@@ -309,7 +313,7 @@ in_indicators(struct in *in, struct pat_layer *layer, uint64_t count)
 	for (uint64_t i = 0; i < count; i++) {
 		struct stored_indicator r;
 		memcpy(&r, &records[i], sizeof(r));
-		if (!record_valid(&r, strings_len))
+		if (!record_valid(&r, strings, strings_len))
 			return -EINVAL;
 		layer->indicators[i] = (struct pat_indicator){
 			.type = (enum pat_type)r.type,
@@ -324,6 +328,8 @@ in_indicators(struct in *in, struct pat_layer *layer, uint64_t count)
 			.feed = strings + r.feed,
 		};
 		memcpy(layer->indicators[i].addr, r.addr, sizeof(r.addr));
+		/* Derived, never read from the file: it cannot disagree. */
+		pat_layer_note(layer, &layer->indicators[i]);
 	}
 	layer->count = (uint32_t)count;
 	return 0;
@@ -339,8 +345,14 @@ in_database(struct in *in, hs_database_t **db)
 		return -EINVAL;
 	if (len == 0)
 		return 0;
-	return hs_deserialize_database(bytes, len, db) == HS_SUCCESS ?
-		0 : -EINVAL;
+	if (hs_deserialize_database(bytes, len, db) != HS_SUCCESS)
+		return -EINVAL;
+	/* Hyperscan checks version, platform and CRC; the mode is ours to. */
+	char *info = NULL;
+	bool block = hs_database_info(*db, &info) == HS_SUCCESS &&
+		strstr(info, "Mode: BLOCK") != NULL;
+	free(info);
+	return block ? 0 : -EINVAL;
 }
 
 static int
@@ -377,14 +389,7 @@ in_layer(struct in *in, struct pat_layer **out)
 	struct pat_layer *layer = pat_layer_alloc(count);
 	if (layer == NULL)
 		return -ENOMEM;
-	layer->has_single_label_domain = in_u64(in) != 0;
-	layer->ipv4_prefixes = in_u64(in);
-	const void *ipv6 = in_get(in, sizeof(layer->ipv6_prefixes));
-	int rc = ipv6 == NULL ? -EINVAL : 0;
-	if (rc == 0) {
-		memcpy(layer->ipv6_prefixes, ipv6, sizeof(layer->ipv6_prefixes));
-		rc = in_indicators(in, layer, count);
-	}
+	int rc = in_indicators(in, layer, count);
 	const uint32_t *next_same = rc == 0 ?
 		in_get(in, count * sizeof(uint32_t)) : NULL;
 	if (rc == 0 && next_same == NULL)
@@ -453,6 +458,23 @@ header_check(const struct pat_store_header *h, size_t file_len)
 	return NULL;
 }
 
+/* The bitmap marks exactly deleted_count base ids and nothing past them. */
+static bool
+deleted_consistent(const uint8_t *bitmap, size_t len, uint32_t base_count,
+		   uint64_t deleted_count)
+{
+	uint64_t marked = 0;
+
+	if (len == 0)
+		return deleted_count == 0;
+	for (size_t i = 0; i < len; i++)
+		marked += (uint64_t)__builtin_popcount(bitmap[i]);
+	for (uint32_t id = base_count; id < len * 8; id++)
+		if ((bitmap[id / 8] >> (id % 8)) & 1)
+			return false;
+	return marked == deleted_count;
+}
+
 static struct pat_set *
 set_from_payload(const struct pat_store_header *header, struct in *in,
 		 unsigned int n_scratch, int *rc)
@@ -469,6 +491,9 @@ set_from_payload(const struct pat_store_header *header, struct in *in,
 	if (*rc == 0 && (in->pos != in->len ||
 			 (deleted_len != 0 &&
 			  deleted_len != layers[0]->count / 8 + 1)))
+		*rc = -EINVAL;
+	if (*rc == 0 && !deleted_consistent(deleted_in, deleted_len,
+					    layers[0]->count, deleted_count))
 		*rc = -EINVAL;
 	if (*rc == 0 && deleted_len > 0) {
 		deleted = malloc(deleted_len);
