@@ -299,20 +299,34 @@ json_tags(const char *tags)
 
 /* Severity (ECS has no indicator severity: its confidence is the nearest
  * field, with the same words but for critical), first seen and expiry. */
+struct severity_names {
+	const char *name;          /* iocsift.severity */
+	const char *confidence;    /* threat.indicator.confidence */
+};
+
+static const struct severity_names *
+severity_names(uint8_t severity)
+{
+	static const struct severity_names names[] = {
+		[PAT_SEVERITY_LOW] = { "low", "Low" },
+		[PAT_SEVERITY_MEDIUM] = { "medium", "Medium" },
+		[PAT_SEVERITY_HIGH] = { "high", "High" },
+		[PAT_SEVERITY_CRITICAL] = { "critical", "High" },
+	};
+
+	if (severity == PAT_SEVERITY_UNSET || severity > PAT_SEVERITY_CRITICAL)
+		return NULL;
+	return &names[severity];
+}
+
 static void
 add_indicator_metadata(json_t *indicator, const struct pat_indicator *ind)
 {
-	static const char *const confidence[] = {
-		[PAT_SEVERITY_LOW] = "Low",
-		[PAT_SEVERITY_MEDIUM] = "Medium",
-		[PAT_SEVERITY_HIGH] = "High",
-		[PAT_SEVERITY_CRITICAL] = "High",
-	};
+	const struct severity_names *severity = severity_names(ind->severity);
 
-	if (ind->severity > PAT_SEVERITY_UNSET &&
-	    ind->severity <= PAT_SEVERITY_CRITICAL)
+	if (severity != NULL)
 		json_object_set_new(indicator, "confidence",
-				    json_string(confidence[ind->severity]));
+				    json_string(severity->confidence));
 	if (ind->first_seen > 0)
 		json_object_set_new(indicator, "first_seen",
 			json_timestamp((uint64_t)ind->first_seen * 1000000000ULL));
@@ -347,16 +361,9 @@ json_iocsift(const struct exp_message *msg, const struct pat_indicator *ind,
 		"db_version", (json_int_t)db_version,
 		"indicator_type", pat_type_name(ind->type),
 		"feed_line", ind->line);
-	static const char *const severity[] = {
-		[PAT_SEVERITY_LOW] = "low",
-		[PAT_SEVERITY_MEDIUM] = "medium",
-		[PAT_SEVERITY_HIGH] = "high",
-		[PAT_SEVERITY_CRITICAL] = "critical",
-	};
-	if (ind->severity > PAT_SEVERITY_UNSET &&
-	    ind->severity <= PAT_SEVERITY_CRITICAL)
-		json_object_set_new(obj, "severity",
-				    json_string(severity[ind->severity]));
+	const struct severity_names *severity = severity_names(ind->severity);
+	if (severity != NULL)
+		json_object_set_new(obj, "severity", json_string(severity->name));
 
 	if (msg->ip_version != 0) {
 		json_object_set_new(obj, "worker", json_integer(msg->worker));
