@@ -1,9 +1,7 @@
 /* exporter.c -- drains hit rings and writes one event per (message,
  * indicator) pair. */
 #include <string.h>
-#include <time.h>
 
-#include <rte_cycles.h>
 #include <rte_log.h>
 
 #include "event.h"
@@ -19,26 +17,7 @@ RTE_LOG_REGISTER(dp_logtype_exporter, iocsift.exporter, INFO);
 void
 dp_exporter_init(struct dp_exporter *exp, FILE *out)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	*exp = (struct dp_exporter){
-		.out = out,
-		.base_tsc = rte_rdtsc(),
-		.base_time_ns = (uint64_t)now.tv_sec * 1000000000ULL +
-			(uint64_t)now.tv_nsec,
-		.tsc_hz = rte_get_tsc_hz(),
-	};
-}
-
-static uint64_t
-hit_time_ns(const struct dp_exporter *exp, const struct dp_hit *hit)
-{
-	if (hit->time_ns != 0)
-		return hit->time_ns;
-	uint64_t cycles = hit->tsc - exp->base_tsc;
-	return exp->base_time_ns + cycles / exp->tsc_hz * 1000000000ULL +
-		cycles % exp->tsc_hz * 1000000000ULL / exp->tsc_hz;
+	*exp = (struct dp_exporter){ .out = out };
 }
 
 static void
@@ -47,7 +26,7 @@ hit_export(struct dp_exporter *exp, const struct dp_hit *hit)
 	struct exp_message msg = {
 		.protocol = hit->kind == DP_MESSAGE_DNS ?
 			EXP_PROTOCOL_DNS : EXP_PROTOCOL_SYSLOG,
-		.time_ns = hit_time_ns(exp, hit),
+		.time_ns = hit->time_ns,
 		.ip_version = hit->ip_version,
 		.l4_proto = hit->l4_proto,
 		.src_port = hit->src_port,

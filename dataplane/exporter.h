@@ -13,10 +13,6 @@ struct dp_exporter {
 	FILE *out;
 	uint64_t events;
 	uint64_t write_errors;
-	/* Wall clock at a known TSC, for hits without a capture time. */
-	uint64_t base_tsc;
-	uint64_t base_time_ns;
-	uint64_t tsc_hz;
 };
 
 void dp_exporter_init(struct dp_exporter *exp, FILE *out);

@@ -19,8 +19,7 @@ enum dp_message_kind {
 struct dp_hit {
 	const struct pat_set *set;     /* the set the ids index into */
 	uint64_t frame;                /* 1-based packet number on the queue */
-	uint64_t time_ns;              /* capture time, 0 = unknown */
-	uint64_t tsc;                  /* rte_rdtsc() at match time */
+	uint64_t time_ns;              /* capture time, else the burst's */
 	uint8_t kind;                  /* enum dp_message_kind */
 	uint8_t ip_version;
 	uint8_t l4_proto;

@@ -41,8 +41,18 @@ dp_worker_clock_init(struct dp_worker *w)
 	w->tsc_hz = rte_get_tsc_hz();
 }
 
-/* The frame's capture time if the port gives one, else the wall clock
- * from the TSC (no syscall). Expiry of indicators is judged by it. */
+/* The wall clock from the TSC (no syscall), once per burst. */
+static uint64_t
+burst_time_ns(const struct dp_worker *w)
+{
+	uint64_t cycles = rte_rdtsc() - w->clock_tsc;
+
+	return w->clock_ns + cycles / w->tsc_hz * 1000000000ULL +
+		cycles % w->tsc_hz * 1000000000ULL / w->tsc_hz;
+}
+
+/* The frame's capture time if the port gives one, else the burst's.
+ * Events carry it and expiry of indicators is judged by it. */
 static uint64_t
 frame_time_ns(const struct dp_worker *w, const struct rte_mbuf *m)
 {
@@ -50,9 +60,7 @@ frame_time_ns(const struct dp_worker *w, const struct rte_mbuf *m)
 		return *RTE_MBUF_DYNFIELD(m, w->timestamp_offset,
 					  rte_mbuf_timestamp_t *) *
 			w->timestamp_ns_per_unit;
-	uint64_t cycles = rte_rdtsc() - w->clock_tsc;
-	return w->clock_ns + cycles / w->tsc_hz * 1000000000ULL +
-		cycles % w->tsc_hz * 1000000000ULL / w->tsc_hz;
+	return w->burst_time_ns;
 }
 
 static inline bool
@@ -83,7 +91,6 @@ hits_emit(struct dp_worker *w, const struct pat_set *set, uint64_t time_ns,
 	hit->set = set;
 	hit->frame = w->stats.packets;
 	hit->time_ns = time_ns;
-	hit->tsc = rte_rdtsc();
 	hit->kind = (uint8_t)kind;
 	hit->ip_version = pkt->ip_version;
 	hit->l4_proto = pkt->l4_proto;
@@ -238,6 +245,8 @@ dp_worker_main(void *arg)
 	urcu_qsbr_register_thread();
 	while (!worker_stopping(w)) {
 		uint16_t n = rte_eth_rx_burst(w->port, w->queue, pkts, DP_BURST);
+		if (n > 0)
+			w->burst_time_ns = burst_time_ns(w);
 		const struct pat_set *set = rcu_dereference(dp_active_set);
 		for (uint16_t i = 0; i < n; i++)
 			worker_handle(w, set, pkts[i]);

@@ -54,6 +54,7 @@ struct dp_worker {
 	uint64_t clock_tsc;
 	uint64_t clock_ns;
 	uint64_t tsc_hz;
+	uint64_t burst_time_ns;     /* wall clock of the current burst */
 	struct rte_ring *hit_ring;  /* SPSC, to the exporter */
 	struct rte_mempool *hit_pool;
 	struct dp_worker_stats stats;
