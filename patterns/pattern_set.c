@@ -536,6 +536,33 @@ pat_set_indicator(const struct pat_set *set, uint32_t id)
 	return NULL;
 }
 
+uint32_t
+pat_set_id_limit(const struct pat_set *set)
+{
+	return set->count;
+}
+
+const struct pat_indicator *
+pat_set_live_indicator(const struct pat_set *set, uint32_t id)
+{
+	for (unsigned int l = LAYERS_MAX; l-- > 0;) {
+		if (set->layers[l] != NULL && id >= set->id_base[l] &&
+		    id - set->id_base[l] < set->layers[l]->count) {
+			uint32_t layer_id = id - set->id_base[l];
+			if (is_deleted(set, l, layer_id))
+				return NULL;
+			return &set->layers[l]->indicators[layer_id];
+		}
+	}
+	return NULL;
+}
+
+unsigned int
+pat_set_scratch_count(const struct pat_set *set)
+{
+	return set->n_scratch;
+}
+
 struct pat_scratch *
 pat_set_scratch(const struct pat_set *set, unsigned int i)
 {
@@ -1140,6 +1167,32 @@ pat_set_compact(const struct pat_set *prev, uint64_t version,
 		for (uint32_t id = 0; id < prev->layers[l]->count; id++)
 			if (!is_deleted(prev, l, id))
 				inds[n++] = &prev->layers[l]->indicators[id];
+	struct pat_set *set = set_from_indicators(inds, n, prev->n_scratch,
+						  version, err);
+	free(inds);
+	return set;
+}
+
+struct pat_set *
+pat_set_replace_feed(const struct pat_set *prev, const struct pat_feed *feed,
+		     uint64_t version, struct pat_error *err)
+{
+	const struct pat_indicator **inds = malloc((prev->count + feed->count +
+						    1) * sizeof(*inds));
+	size_t n = 0;
+
+	if (inds == NULL)
+		return update_nomem(err);
+	for (unsigned int l = 0; l < LAYERS_MAX && prev->layers[l] != NULL; l++)
+		for (uint32_t id = 0; id < prev->layers[l]->count; id++) {
+			const struct pat_indicator *ind =
+				&prev->layers[l]->indicators[id];
+			if (!is_deleted(prev, l, id) &&
+			    strcmp(ind->feed, feed->name) != 0)
+				inds[n++] = ind;
+		}
+	for (size_t i = 0; i < feed->count; i++)
+		inds[n++] = &feed->items[i];
 	struct pat_set *set = set_from_indicators(inds, n, prev->n_scratch,
 						  version, err);
 	free(inds);

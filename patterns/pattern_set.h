@@ -46,6 +46,12 @@ size_t pat_set_count(const struct pat_set *set);
 size_t pat_set_delta_count(const struct pat_set *set);
 const struct pat_indicator *pat_set_indicator(const struct pat_set *set,
 					      uint32_t id);
+/* Ids run from 0 to pat_set_id_limit() - 1; deleted ones included. */
+uint32_t pat_set_id_limit(const struct pat_set *set);
+/* The indicator of id, or NULL when id is deleted or out of range. */
+const struct pat_indicator *pat_set_live_indicator(const struct pat_set *set,
+						   uint32_t id);
+unsigned int pat_set_scratch_count(const struct pat_set *set);
 /* The scratch reserved for thread index i (< n_scratch of the build). */
 struct pat_scratch *pat_set_scratch(const struct pat_set *set, unsigned int i);
 
@@ -86,5 +92,12 @@ struct pat_set *pat_set_delete(const struct pat_set *prev,
  * does off the data path when the delta or the deletions grow large. */
 struct pat_set *pat_set_compact(const struct pat_set *prev, uint64_t version,
 				struct pat_error *err);
+
+/* A set of prev's live indicators from other feeds plus feed's (which
+ * replace every indicator prev had from a feed of that name), in one new
+ * base layer: `iocsiftctl load`. */
+struct pat_set *pat_set_replace_feed(const struct pat_set *prev,
+				     const struct pat_feed *feed,
+				     uint64_t version, struct pat_error *err);
 
 #endif

@@ -508,6 +508,53 @@ test_expiry(void **state)
 	pat_arena_free(arena);
 }
 
+/* load: a feed's indicators replace those of the feed with its name, the
+ * other feeds stay, and deleted indicators stay deleted. */
+static void
+test_replace_feed(void **state)
+{
+	(void)state;
+	const char *texts[] = { "domain,keep.example\n",
+				"domain,old.example\nmd5,0123456789abcdef0123456789abcdef\n" };
+	struct pat_set *base = set_from_csv(texts, 2);
+	struct pat_arena *arena = pat_arena_new();
+	struct pat_error err = { 0 };
+	struct pat_feed feed;
+	const char replacement[] = "domain,new.example\n";
+
+	struct pat_indicator gone =
+		indicator_of(arena, PAT_TYPE_DOMAIN, "keep.example", "x");
+	struct pat_set *deleted = pat_set_delete(base, &gone, 8, &err);
+	assert_non_null(deleted);
+	pat_feed_init(&feed);
+	assert_int_equal(pat_feed_parse(&feed, "feed1", "feed1.csv", replacement,
+					strlen(replacement), PAT_FEED_CSV, &err), 0);
+	struct pat_set *next = pat_set_replace_feed(deleted, &feed, 9, &err);
+	pat_feed_free(&feed);   /* the set keeps copies */
+	assert_non_null(next);
+	assert_int_equal(pat_set_version(next), 9);
+	assert_int_equal(pat_set_count(next), 1);
+	assert_int_equal(pat_set_delta_count(next), 0);
+	assert_text_hits(next, "to new.example", "new.example");
+	assert_text_misses(next, "to old.example");
+	assert_text_misses(next, "to keep.example");
+	assert_text_hits(deleted, "to old.example", "old.example");
+
+	/* Live iteration skips the deleted base indicator. */
+	uint32_t live = 0;
+	for (uint32_t id = 0; id < pat_set_id_limit(deleted); id++)
+		if (pat_set_live_indicator(deleted, id) != NULL)
+			live++;
+	assert_int_equal(pat_set_id_limit(deleted), 3);
+	assert_int_equal(live, pat_set_count(deleted));
+	assert_null(pat_set_live_indicator(deleted, pat_set_id_limit(deleted)));
+
+	pat_set_free(next);
+	pat_set_free(deleted);
+	pat_set_free(base);
+	pat_arena_free(arena);
+}
+
 int
 main(void)
 {
@@ -531,6 +578,7 @@ main(void)
 		cmocka_unit_test(test_empty_set),
 		cmocka_unit_test(test_bad_regex_names_line),
 		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_replace_feed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown) |
