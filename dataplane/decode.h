@@ -33,6 +33,10 @@ struct dp_packet {
 enum dp_decode_status dp_decode(const uint8_t *frame, size_t len,
 				struct dp_packet *pkt);
 
+/* A hash of the flow that is the same in both directions (addresses and
+ * ports swapped): the software fan-out's choice of worker. */
+uint32_t dp_flow_hash(const struct dp_packet *pkt);
+
 /* Formats an address of the given version; buf needs 46 bytes. */
 const char *dp_addr_format(uint8_t ip_version, const uint8_t *addr,
 			   char *buf, size_t size);

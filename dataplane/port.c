@@ -10,8 +10,54 @@ RTE_LOG_REGISTER(dp_logtype_port, iocsift.port, INFO);
 #define LOG(level, ...) \
 	rte_log(RTE_LOG_##level, dp_logtype_port, "port: " __VA_ARGS__)
 
+/* 0x6d5a repeated: Toeplitz with this key hashes (a, b) and (b, a) alike
+ * (Woo and Park, "Scalable TCP Session Monitoring with Symmetric RSS"). */
+static uint8_t symmetric_rss_key[40] = {
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+
+uint16_t
+dp_port_max_rx_queues(uint16_t port)
+{
+	struct rte_eth_dev_info info;
+
+	if (rte_eth_dev_info_get(port, &info) != 0 || info.max_rx_queues == 0)
+		return 1;
+	return info.max_rx_queues;
+}
+
+/* RSS when the device hashes in hardware; a device that spreads flows on
+ * its own (net_af_packet's PACKET_FANOUT) reports no RSS offloads and is
+ * left to do so. */
+static void
+rss_configure(uint16_t port, const struct rte_eth_dev_info *info,
+	      bool symmetric, struct rte_eth_conf *conf)
+{
+	uint64_t hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP) &
+		info->flow_type_rss_offloads;
+
+	if (hf == 0) {
+		LOG(INFO, "%u: no RSS offloads; the device spreads flows itself\n",
+		    port);
+		return;
+	}
+	conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+	conf->rx_adv_conf.rss_conf.rss_hf = hf;
+	if (symmetric && info->hash_key_size == sizeof(symmetric_rss_key)) {
+		conf->rx_adv_conf.rss_conf.rss_key = symmetric_rss_key;
+		conf->rx_adv_conf.rss_conf.rss_key_len = sizeof(symmetric_rss_key);
+	} else if (symmetric) {
+		LOG(WARNING, "%u: RSS key is %u bytes, not 40: flows may not be "
+		    "symmetric\n", port, info->hash_key_size);
+	}
+}
+
 int
-dp_port_start(uint16_t port, uint16_t n_queues, struct rte_mempool *pool)
+dp_port_start(uint16_t port, uint16_t n_queues, uint16_t descriptors,
+	      struct rte_mempool *pool, bool symmetric_rss)
 {
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
@@ -27,13 +73,15 @@ dp_port_start(uint16_t port, uint16_t n_queues, struct rte_mempool *pool)
 		    n_queues, info.max_rx_queues);
 		return -EINVAL;
 	}
+	if (n_queues > 1)
+		rss_configure(port, &info, symmetric_rss, &conf);
 	rc = rte_eth_dev_configure(port, n_queues, 0, &conf);
 	if (rc != 0) {
 		LOG(ERR, "%u: configure: %s\n", port, rte_strerror(-rc));
 		return rc;
 	}
 	for (uint16_t q = 0; q < n_queues; q++) {
-		rc = rte_eth_rx_queue_setup(port, q, DP_RX_DESCRIPTORS,
+		rc = rte_eth_rx_queue_setup(port, q, descriptors,
 					    rte_eth_dev_socket_id(port), NULL,
 					    pool);
 		if (rc != 0) {

@@ -206,8 +206,9 @@ replay_worker_prepare(struct replay *r)
 	w->queue = 0;
 	w->backpressure = true;
 	atomic_init(&w->stop, false);
-	w->syslog_port = r->opt->syslog_port;
-	w->dns_port = r->opt->dns_port;
+	w->lcore = r->worker_lcore;
+	dp_worker_set_port_kind(w, r->opt->syslog_port, DP_PORT_SYSLOG);
+	dp_worker_set_port_kind(w, r->opt->dns_port, DP_PORT_DNS);
 	w->hit_ring = r->hit_ring;
 	w->hit_pool = r->hit_pool;
 	w->timestamp_offset = rte_mbuf_dynfield_lookup(
@@ -233,7 +234,7 @@ replay_wait_for_end(struct replay *r)
 	uint64_t last_progress = rte_get_timer_cycles();
 
 	for (;;) {
-		if (dp_exporter_drain(&r->exporter, r->hit_ring, r->hit_pool) > 0)
+		if (dp_exporter_drain(&r->exporter, r->worker) > 0)
 			continue;
 		dp_worker_stats_read(r->worker, &stats);
 		if (rte_eth_stats_get(r->port, &port_stats) != 0)
@@ -301,7 +302,7 @@ replay_finish(struct replay *r, int rc)
 
 	atomic_store_explicit(&r->worker->stop, true, memory_order_relaxed);
 	rte_eal_wait_lcore(r->worker_lcore);
-	while (dp_exporter_drain(&r->exporter, r->hit_ring, r->hit_pool) > 0)
+	while (dp_exporter_drain(&r->exporter, r->worker) > 0)
 		;
 	fflush(r->exporter.out);
 	dp_worker_stats_read(r->worker, &stats);
@@ -341,7 +342,7 @@ dp_replay_run(const struct dp_replay_options *opt)
 	if (rc == 0)
 		rc = replay_alloc(&r);
 	if (rc == 0)
-		rc = dp_port_start(r.port, 1, r.mbuf_pool);
+		rc = dp_port_start(r.port, 1, DP_RX_DESCRIPTORS, r.mbuf_pool, false);
 	r.port_started = rc == 0;
 	if (rc == 0)
 		rc = replay_worker_prepare(&r);
@@ -349,7 +350,9 @@ dp_replay_run(const struct dp_replay_options *opt)
 		goto release;
 
 	dp_active_set = opt->set;   /* no reader yet: a plain store will do */
-	dp_exporter_init(&r.exporter, opt->out);
+	rc = dp_exporter_init(&r.exporter, opt->out);
+	if (rc != 0)
+		goto release;
 	r.start_cycles = rte_get_timer_cycles();
 	rc = rte_eal_remote_launch(dp_worker_main, r.worker, r.worker_lcore);
 	if (rc != 0) {
@@ -358,6 +361,7 @@ dp_replay_run(const struct dp_replay_options *opt)
 	}
 	rc = replay_finish(&r, replay_wait_for_end(&r));
 release:
+	dp_exporter_release(&r.exporter);
 	dp_active_set = NULL;
 	replay_release(&r);
 	return rc;

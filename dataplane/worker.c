@@ -43,9 +43,9 @@ dp_worker_clock_init(struct dp_worker *w)
 
 /* The wall clock from the TSC (no syscall), once per burst. */
 static uint64_t
-burst_time_ns(const struct dp_worker *w)
+burst_time_ns(const struct dp_worker *w, uint64_t tsc)
 {
-	uint64_t cycles = rte_rdtsc() - w->clock_tsc;
+	uint64_t cycles = tsc - w->clock_tsc;
 
 	return w->clock_ns + cycles / w->tsc_hz * 1000000000ULL +
 		cycles % w->tsc_hz * 1000000000ULL / w->tsc_hz;
@@ -113,6 +113,8 @@ hits_emit(struct dp_worker *w, const struct pat_set *set, uint64_t time_ns,
 		}
 		rte_pause();
 	}
+	__atomic_store_n(&w->records_enqueued, w->records_enqueued + 1,
+			 __ATOMIC_RELEASE);
 }
 
 static void
@@ -161,10 +163,21 @@ dns_handle(struct dp_worker *w, const struct pat_set *set,
 		w->stats.match_errors++;
 }
 
-static bool
-is_port(const struct dp_packet *pkt, uint16_t port)
+void
+dp_worker_set_port_kind(struct dp_worker *w, uint16_t port,
+			enum dp_port_kind kind)
 {
-	return pkt->src_port == port || pkt->dst_port == port;
+	w->port_kind[port] = (uint8_t)kind;
+}
+
+/* DNS wins when one end is a DNS port and the other a syslog port. */
+static enum dp_port_kind
+packet_kind(const struct dp_worker *w, const struct dp_packet *pkt)
+{
+	uint8_t src = w->port_kind[pkt->src_port];
+	uint8_t dst = w->port_kind[pkt->dst_port];
+
+	return (enum dp_port_kind)(src > dst ? src : dst);
 }
 
 /* decode -> classify -> parse + match -> emit. */
@@ -193,11 +206,14 @@ worker_handle(struct dp_worker *w, const struct pat_set *set,
 	}
 
 	enum dp_message_kind kind;
-	if (is_port(&pkt, w->dns_port))
+	switch (packet_kind(w, &pkt)) {
+	case DP_PORT_DNS:
 		kind = DP_MESSAGE_DNS;
-	else if (is_port(&pkt, w->syslog_port))
+		break;
+	case DP_PORT_SYSLOG:
 		kind = DP_MESSAGE_SYSLOG;
-	else {
+		break;
+	default:
 		w->stats.other++;
 		return;
 	}
@@ -226,6 +242,16 @@ stats_publish(struct dp_worker *w)
 		__atomic_store_n(&dst[i], src[i], __ATOMIC_RELAXED);
 }
 
+static void
+burst_account(struct dp_worker *w, uint64_t start)
+{
+	uint64_t cycles = rte_rdtsc() - start;
+
+	w->stats.busy_cycles += cycles;
+	if (cycles > w->stats.max_burst_cycles)
+		w->stats.max_burst_cycles = cycles;
+}
+
 void
 dp_worker_stats_read(const struct dp_worker *w, struct dp_worker_stats *out)
 {
@@ -236,6 +262,60 @@ dp_worker_stats_read(const struct dp_worker *w, struct dp_worker_stats *out)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
+/* Packets of this burst: from the port's queue, or from the ring another
+ * worker's fan-out fills. */
+static uint16_t
+worker_receive(struct dp_worker *w, struct rte_mbuf **pkts)
+{
+	if (w->in_ring != NULL)
+		return (uint16_t)rte_ring_sc_dequeue_burst(w->in_ring,
+			(void **)pkts, DP_BURST, NULL);
+	return rte_eth_rx_burst(w->port, w->queue, pkts, DP_BURST);
+}
+
+/* Software fan-out for a port without RSS: each flow goes to the worker
+ * its symmetric hash picks, so both directions meet on one worker. Keeps
+ * this worker's own packets at the front of pkts; returns their count. */
+static uint16_t
+worker_fanout(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t kept = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct dp_packet pkt;
+		uint32_t len;
+		const uint8_t *frame = frame_bytes(w, pkts[i], &len);
+		uint16_t target = w->fanout_self;
+
+		if (dp_decode(frame, len, &pkt) == DP_DECODE_OK)
+			target = (uint16_t)(dp_flow_hash(&pkt) % w->n_fanout);
+		if (target == w->fanout_self) {
+			pkts[kept++] = pkts[i];
+		} else if (rte_ring_sp_enqueue(w->fanout[target], pkts[i]) == 0) {
+			w->stats.fanout_sent++;
+		} else {
+			w->stats.drop_fanout_full++;
+			rte_pktmbuf_free(pkts[i]);
+		}
+	}
+	return kept;
+}
+
+/* No packets: leave the grace periods alone (QSBR offline) and publish
+ * the counters. */
+static void
+worker_idle(struct dp_worker *w)
+{
+	if (w->online) {
+		urcu_qsbr_thread_offline();
+		w->online = false;
+		stats_publish(w);
+	} else if (unlikely(++w->iterations % DP_HOUSEKEEPING == 0)) {
+		stats_publish(w);
+	}
+	rte_pause();
+}
+
 int
 dp_worker_main(void *arg)
 {
@@ -243,19 +323,33 @@ dp_worker_main(void *arg)
 	struct rte_mbuf *pkts[DP_BURST];
 
 	urcu_qsbr_register_thread();
+	w->online = true;
+	w->stats.start_tsc = rte_rdtsc();
 	while (!worker_stopping(w)) {
-		uint16_t n = rte_eth_rx_burst(w->port, w->queue, pkts, DP_BURST);
-		if (n > 0)
-			w->burst_time_ns = burst_time_ns(w);
+		uint16_t n = worker_receive(w, pkts);
+		if (n == 0) {
+			worker_idle(w);
+			continue;
+		}
+		if (!w->online) {
+			urcu_qsbr_thread_online();
+			w->online = true;
+		}
+		uint64_t start = rte_rdtsc();
+		w->burst_time_ns = burst_time_ns(w, start);
 		const struct pat_set *set = rcu_dereference(dp_active_set);
-		for (uint16_t i = 0; i < n; i++)
+		uint16_t own = w->n_fanout > 1 ? worker_fanout(w, pkts, n) : n;
+		for (uint16_t i = 0; i < own; i++)
 			worker_handle(w, set, pkts[i]);
-		rte_pktmbuf_free_bulk(pkts, n);
+		rte_pktmbuf_free_bulk(pkts, own);
 		urcu_qsbr_quiescent_state();       /* set is dead past this line */
-		if (n == 0 || unlikely(++w->iterations % DP_HOUSEKEEPING == 0))
+		burst_account(w, start);
+		if (unlikely(++w->iterations % DP_HOUSEKEEPING == 0))
 			stats_publish(w);
 	}
 	stats_publish(w);
+	if (!w->online)
+		urcu_qsbr_thread_online();
 	urcu_qsbr_unregister_thread();
 	return 0;
 }

@@ -3,6 +3,7 @@
 #ifndef IOCSIFT_DATAPLANE_WORKER_H
 #define IOCSIFT_DATAPLANE_WORKER_H
 
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,18 +36,41 @@ struct dp_worker_stats {
 	uint64_t hits_overflow;     /* indicators past PAT_HITS_MAX */
 	uint64_t drop_hit_pool;     /* no hit record free */
 	uint64_t drop_ring_full;    /* exporter ring full */
+	uint64_t drop_fanout_full;  /* software fan-out ring full */
+	uint64_t fanout_sent;       /* packets handed to another worker */
+	uint64_t busy_cycles;       /* TSC cycles spent on bursts */
+	uint64_t max_burst_cycles;  /* the longest burst, receive to free */
+	uint64_t start_tsc;         /* when the loop started */
 };
 
+/* What a UDP port carries, by port number (either end of the flow). */
+enum dp_port_kind {
+	DP_PORT_OTHER,
+	DP_PORT_SYSLOG,
+	DP_PORT_DNS,
+};
+
+#define DP_FANOUT_MAX 128
+
 struct dp_worker {
-	uint16_t index;
+	uint16_t index;             /* scratch index in every pattern set */
 	uint16_t port;
 	uint16_t queue;
+	unsigned int lcore;
+	/* Input: the port's queue, or, for a worker fed by another worker's
+	 * software fan-out, this ring (see docs/architecture.md). */
+	struct rte_ring *in_ring;
+	/* Software fan-out (ports without RSS): the worker reading the queue
+	 * spreads flows over fanout[0..n_fanout) by a symmetric flow hash;
+	 * fanout[fanout_self] is NULL, those packets it keeps. */
+	struct rte_ring *fanout[DP_FANOUT_MAX];
+	uint16_t n_fanout;
+	uint16_t fanout_self;
 	/* Replay: wait for a hit record and for room in the ring instead of
 	 * dropping, since the source is a file and the hits must be exact. */
 	bool backpressure;
+	bool online;                /* QSBR: offline while idle */
 	atomic_bool stop;
-	uint16_t syslog_port;
-	uint16_t dns_port;
 	int timestamp_offset;       /* mbuf rx timestamp dynfield, -1 none */
 	uint64_t timestamp_flag;
 	uint64_t timestamp_ns_per_unit;
@@ -60,13 +84,23 @@ struct dp_worker {
 	struct dp_worker_stats stats;
 	struct dp_worker_stats published;  /* copy others may read */
 	uint64_t iterations;
-	struct pat_hits hits;
+	/* Hit records put in hit_ring, and taken out and written by the
+	 * exporter: a retired pattern set is freed once the exporter has
+	 * caught up (dp_exporter_wait). Each written by one thread. */
+	alignas(64) uint64_t records_enqueued;
+	alignas(64) uint64_t records_exported;
+	alignas(64) struct pat_hits hits;
 	struct dp_dns_message dns;
+	uint8_t port_kind[65536];   /* enum dp_port_kind by UDP port */
 	uint8_t linear[DP_LINEAR_MAX];
 };
 
 /* Sets the worker's wall clock reference (call before launching it). */
 void dp_worker_clock_init(struct dp_worker *w);
+
+/* Says what UDP port number carries (both ends of a flow are looked up). */
+void dp_worker_set_port_kind(struct dp_worker *w, uint16_t port,
+			     enum dp_port_kind kind);
 
 /* The lcore entry point: arg is a struct dp_worker. Registers with QSBR
  * RCU, loops until stop, unregisters. */

@@ -557,6 +557,41 @@ test_addr_format(void **state)
 	assert_null(dp_addr_format(4, src4, buf, 8));
 }
 
+/* Both directions of a flow hash alike; another flow (almost surely) not. */
+static void
+test_flow_hash_symmetric(void **state)
+{
+	(void)state;
+	struct dp_packet there = { .ip_version = 4, .l4_proto = 17,
+		.src_addr = { 10, 0, 0, 14 }, .dst_addr = { 10, 0, 0, 2 },
+		.src_port = 40005, .dst_port = 514 };
+	struct dp_packet back = { .ip_version = 4, .l4_proto = 17,
+		.src_addr = { 10, 0, 0, 2 }, .dst_addr = { 10, 0, 0, 14 },
+		.src_port = 514, .dst_port = 40005 };
+	struct dp_packet other = there;
+
+	assert_int_equal(dp_flow_hash(&there), dp_flow_hash(&back));
+	other.src_port = 40006;
+	assert_int_not_equal(dp_flow_hash(&there), dp_flow_hash(&other));
+	/* Same addresses, ports only: still symmetric. */
+	struct dp_packet same = there, same_back = there;
+	memcpy(same.dst_addr, same.src_addr, 4);
+	memcpy(same_back.dst_addr, same.src_addr, 4);
+	same_back.src_port = 514;
+	same_back.dst_port = 40005;
+	assert_int_equal(dp_flow_hash(&same), dp_flow_hash(&same_back));
+	struct dp_packet v6 = { .ip_version = 6, .l4_proto = 17,
+		.src_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+		.dst_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 },
+		.src_port = 53, .dst_port = 5353 };
+	struct dp_packet v6_back = v6;
+	memcpy(v6_back.src_addr, v6.dst_addr, 16);
+	memcpy(v6_back.dst_addr, v6.src_addr, 16);
+	v6_back.src_port = 5353;
+	v6_back.dst_port = 53;
+	assert_int_equal(dp_flow_hash(&v6), dp_flow_hash(&v6_back));
+}
+
 int
 main(void)
 {
@@ -579,6 +614,7 @@ main(void)
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_not_ip),
 		cmocka_unit_test(test_addr_format),
+		cmocka_unit_test(test_flow_hash_symmetric),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
