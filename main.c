@@ -10,6 +10,7 @@
 #include "feed.h"
 #include "pattern_set.h"
 #include "replay.h"
+#include "run.h"
 #include "scan.h"
 #include "store.h"
 
@@ -26,7 +27,9 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: iocsift replay -f FEED [-f FEED]... [-o OUT.jsonl] [options]"
+		"usage: iocsift run [-c CONF] [options] [-- EAL-ARGS...]"
+		" (iocsift run --help)\n"
+		"       iocsift replay -f FEED [-f FEED]... [-o OUT.jsonl] [options]"
 		" CAPTURE.pcap [-- EAL-ARGS...]\n"
 		"       iocsift scan -f FEED [-f FEED]... [-o OUT.jsonl] [options]"
 		" FILE...\n"
@@ -71,34 +74,11 @@ parse_port(const char *text, uint16_t *port)
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	enum pat_feed_format format;
-} feed_formats[] = {
-	{ "auto", PAT_FEED_AUTO },
-	{ "csv", PAT_FEED_CSV },
-	{ "plain", PAT_FEED_PLAIN },
-	{ "stix", PAT_FEED_STIX },
-	{ "misp-csv", PAT_FEED_MISP_CSV },
-	{ "misp-json", PAT_FEED_MISP_JSON },
-	{ "zeek", PAT_FEED_ZEEK },
-	{ "suricata-string", PAT_FEED_SURICATA_STRING },
-	{ "suricata-md5", PAT_FEED_SURICATA_MD5 },
-	{ "suricata-sha256", PAT_FEED_SURICATA_SHA256 },
-	{ "suricata-ipv4", PAT_FEED_SURICATA_IPV4 },
-	{ "suricata-ipv6", PAT_FEED_SURICATA_IPV6 },
-};
-
 static int
 parse_feed_format(const char *text, enum pat_feed_format *format)
 {
-	for (size_t i = 0; i < sizeof(feed_formats) / sizeof(feed_formats[0]);
-	     i++) {
-		if (strcmp(text, feed_formats[i].name) == 0) {
-			*format = feed_formats[i].format;
-			return 0;
-		}
-	}
+	if (pat_feed_format_from_name(text, format) == 0)
+		return 0;
 	fprintf(stderr, "iocsift: unknown feed format '%s'\n", text);
 	return -EINVAL;
 }
@@ -346,6 +326,8 @@ main(int argc, char **argv)
 		usage(stdout);
 		return EXIT_SUCCESS;
 	}
+	if (strcmp(command, "run") == 0)
+		return run_main(argc - 1, argv + 1);
 	bool replay = strcmp(command, "replay") == 0;
 	bool compile = strcmp(command, "compile") == 0;
 	if (!replay && !compile && strcmp(command, "scan") != 0) {

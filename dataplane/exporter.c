@@ -7,6 +7,7 @@
 
 #include <rte_log.h>
 
+#include "clock.h"
 #include "event.h"
 #include "exporter.h"
 #include "hit.h"
@@ -126,6 +127,7 @@ exporter_main(void *arg)
 	bool dirty = false;
 
 	while (!atomic_load(&exp->stop)) {
+		dp_clock_tick();
 		if (drain_all(exp) > 0) {
 			dirty = true;
 			continue;

@@ -8,9 +8,10 @@
 /* Workers read it with rcu_dereference() between quiescent states. */
 extern struct pat_set *dp_active_set;
 
-/* Makes next the active set, waits until no worker can still see the
- * previous one and frees it. Called from a registered-offline or
- * unregistered thread (never a worker). */
-void dp_publish(struct pat_set *next);
+/* Makes next the active set and waits until no worker can still see the
+ * previous one, which it returns (NULL at first) for the caller to keep
+ * or free once the exporter has written the hits that point at it.
+ * Called from a thread that is no QSBR reader (never a worker). */
+struct pat_set *dp_publish(struct pat_set *next);
 
 #endif

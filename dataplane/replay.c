@@ -17,6 +17,7 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 
+#include "clock.h"
 #include "exporter.h"
 #include "hit.h"
 #include "port.h"
@@ -211,16 +212,7 @@ replay_worker_prepare(struct replay *r)
 	dp_worker_set_port_kind(w, r->opt->dns_port, DP_PORT_DNS);
 	w->hit_ring = r->hit_ring;
 	w->hit_pool = r->hit_pool;
-	w->timestamp_offset = rte_mbuf_dynfield_lookup(
-		RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
-	int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME,
-					  NULL);
-	w->timestamp_flag = bit < 0 ? 0 : 1ULL << bit;
-	if (bit < 0)
-		w->timestamp_offset = -1;
-	/* The unit is the driver's: net_pcap in 22.11 stores microseconds. */
-	w->timestamp_ns_per_unit = 1000;
-	dp_worker_clock_init(w);
+	dp_worker_use_capture_time(w);
 	return 0;
 }
 
@@ -234,6 +226,7 @@ replay_wait_for_end(struct replay *r)
 	uint64_t last_progress = rte_get_timer_cycles();
 
 	for (;;) {
+		dp_clock_tick();
 		if (dp_exporter_drain(&r->exporter, r->worker) > 0)
 			continue;
 		dp_worker_stats_read(r->worker, &stats);
@@ -354,6 +347,7 @@ dp_replay_run(const struct dp_replay_options *opt)
 	if (rc != 0)
 		goto release;
 	r.start_cycles = rte_get_timer_cycles();
+	dp_clock_init();
 	rc = rte_eal_remote_launch(dp_worker_main, r.worker, r.worker_lcore);
 	if (rc != 0) {
 		LOG(ERR, "launching the worker: %s\n", rte_strerror(-rc));

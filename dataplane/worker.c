@@ -8,8 +8,10 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <urcu/urcu-qsbr.h>
 
+#include "clock.h"
 #include "decode.h"
 #include "hit.h"
 #include "publish.h"
@@ -30,25 +32,18 @@ frame_bytes(struct dp_worker *w, const struct rte_mbuf *m, uint32_t *len)
 }
 
 void
-dp_worker_clock_init(struct dp_worker *w)
+dp_worker_use_capture_time(struct dp_worker *w)
 {
-	struct timespec now;
+	int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME,
+					  NULL);
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	w->clock_tsc = rte_rdtsc();
-	w->clock_ns = (uint64_t)now.tv_sec * 1000000000ULL +
-		(uint64_t)now.tv_nsec;
-	w->tsc_hz = rte_get_tsc_hz();
-}
-
-/* The wall clock from the TSC (no syscall), once per burst. */
-static uint64_t
-burst_time_ns(const struct dp_worker *w, uint64_t tsc)
-{
-	uint64_t cycles = tsc - w->clock_tsc;
-
-	return w->clock_ns + cycles / w->tsc_hz * 1000000000ULL +
-		cycles % w->tsc_hz * 1000000000ULL / w->tsc_hz;
+	w->timestamp_offset = rte_mbuf_dynfield_lookup(
+		RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+	w->timestamp_flag = bit < 0 ? 0 : 1ULL << bit;
+	if (bit < 0)
+		w->timestamp_offset = -1;
+	/* The unit is the driver's: net_pcap in 22.11 stores microseconds. */
+	w->timestamp_ns_per_unit = 1000;
 }
 
 /* The frame's capture time if the port gives one, else the burst's.
@@ -247,9 +242,14 @@ burst_account(struct dp_worker *w, uint64_t start)
 {
 	uint64_t cycles = rte_rdtsc() - start;
 
+	uint64_t us = cycles * 1000000 / w->tsc_hz;
+	unsigned int bucket = us < 2 ? 0 : 63 - (unsigned int)__builtin_clzll(us);
+
 	w->stats.busy_cycles += cycles;
 	if (cycles > w->stats.max_burst_cycles)
 		w->stats.max_burst_cycles = cycles;
+	w->stats.burst_histogram[bucket < DP_BURST_BUCKETS ? bucket :
+				 DP_BURST_BUCKETS - 1]++;
 }
 
 void
@@ -324,6 +324,7 @@ dp_worker_main(void *arg)
 
 	urcu_qsbr_register_thread();
 	w->online = true;
+	w->tsc_hz = rte_get_tsc_hz();
 	w->stats.start_tsc = rte_rdtsc();
 	while (!worker_stopping(w)) {
 		uint16_t n = worker_receive(w, pkts);
@@ -336,7 +337,7 @@ dp_worker_main(void *arg)
 			w->online = true;
 		}
 		uint64_t start = rte_rdtsc();
-		w->burst_time_ns = burst_time_ns(w, start);
+		w->burst_time_ns = dp_clock_ns(start);
 		const struct pat_set *set = rcu_dereference(dp_active_set);
 		uint16_t own = w->n_fanout > 1 ? worker_fanout(w, pkts, n) : n;
 		for (uint16_t i = 0; i < own; i++)

@@ -17,6 +17,8 @@
 #define DP_BURST 32
 #define DP_LINEAR_MAX 65536   /* largest frame a worker copies together */
 
+#define DP_BURST_BUCKETS 16
+
 /* Named counters of one worker; written by the worker only, read by
  * others with relaxed loads (monotonic, 64-bit). */
 struct dp_worker_stats {
@@ -41,6 +43,10 @@ struct dp_worker_stats {
 	uint64_t busy_cycles;       /* TSC cycles spent on bursts */
 	uint64_t max_burst_cycles;  /* the longest burst, receive to free */
 	uint64_t start_tsc;         /* when the loop started */
+	/* Bursts by duration: [0] under 2 us, [i] 2^i to 2^(i+1) us, the
+	 * last everything longer. A window's difference shows whether a
+	 * swap made any burst longer (perf/bench_run.sh). */
+	uint64_t burst_histogram[DP_BURST_BUCKETS];
 };
 
 /* What a UDP port carries, by port number (either end of the flow). */
@@ -74,11 +80,8 @@ struct dp_worker {
 	int timestamp_offset;       /* mbuf rx timestamp dynfield, -1 none */
 	uint64_t timestamp_flag;
 	uint64_t timestamp_ns_per_unit;
-	/* Wall clock at a known TSC, for "now" when a frame has no time. */
-	uint64_t clock_tsc;
-	uint64_t clock_ns;
-	uint64_t tsc_hz;
 	uint64_t burst_time_ns;     /* wall clock of the current burst */
+	uint64_t tsc_hz;
 	struct rte_ring *hit_ring;  /* SPSC, to the exporter */
 	struct rte_mempool *hit_pool;
 	struct dp_worker_stats stats;
@@ -95,12 +98,14 @@ struct dp_worker {
 	uint8_t linear[DP_LINEAR_MAX];
 };
 
-/* Sets the worker's wall clock reference (call before launching it). */
-void dp_worker_clock_init(struct dp_worker *w);
-
 /* Says what UDP port number carries (both ends of a flow are looked up). */
 void dp_worker_set_port_kind(struct dp_worker *w, uint16_t port,
 			     enum dp_port_kind kind);
+
+/* Events of this worker carry the capture time net_pcap puts in each
+ * mbuf (UNIX microseconds), not the time of arrival. Only for net_pcap:
+ * a NIC's timestamps count on its own clock. */
+void dp_worker_use_capture_time(struct dp_worker *w);
 
 /* The lcore entry point: arg is a struct dp_worker. Registers with QSBR
  * RCU, loops until stop, unregisters. */

@@ -987,3 +987,34 @@ pat_feed_load_file(struct pat_feed *feed, const char *path,
 	free(text);
 	return rc;
 }
+
+static const struct {
+	const char *name;
+	enum pat_feed_format format;
+} feed_formats[] = {
+	{ "auto", PAT_FEED_AUTO },
+	{ "csv", PAT_FEED_CSV },
+	{ "plain", PAT_FEED_PLAIN },
+	{ "stix", PAT_FEED_STIX },
+	{ "misp-csv", PAT_FEED_MISP_CSV },
+	{ "misp-json", PAT_FEED_MISP_JSON },
+	{ "zeek", PAT_FEED_ZEEK },
+	{ "suricata-string", PAT_FEED_SURICATA_STRING },
+	{ "suricata-md5", PAT_FEED_SURICATA_MD5 },
+	{ "suricata-sha256", PAT_FEED_SURICATA_SHA256 },
+	{ "suricata-ipv4", PAT_FEED_SURICATA_IPV4 },
+	{ "suricata-ipv6", PAT_FEED_SURICATA_IPV6 },
+};
+
+int
+pat_feed_format_from_name(const char *name, enum pat_feed_format *format)
+{
+	for (size_t i = 0; i < sizeof(feed_formats) / sizeof(feed_formats[0]);
+	     i++) {
+		if (strcmp(name, feed_formats[i].name) == 0) {
+			*format = feed_formats[i].format;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}

@@ -60,4 +60,8 @@ int pat_feed_parse(struct pat_feed *feed, const char *feed_name,
 int pat_feed_load_file(struct pat_feed *feed, const char *path,
 		       enum pat_feed_format format, struct pat_error *err);
 
+/* "auto", "csv", "stix", "suricata-md5", ... (as --feed-format takes
+ * them). 0 or -EINVAL. */
+int pat_feed_format_from_name(const char *name, enum pat_feed_format *format);
+
 #endif

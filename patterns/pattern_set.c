@@ -1173,14 +1173,25 @@ pat_set_compact(const struct pat_set *prev, uint64_t version,
 	return set;
 }
 
-struct pat_set *
-pat_set_replace_feed(const struct pat_set *prev, const struct pat_feed *feed,
-		     uint64_t version, struct pat_error *err)
+static bool
+feed_replaced(const char *name, const struct pat_feed *const *feeds, size_t n)
 {
-	const struct pat_indicator **inds = malloc((prev->count + feed->count +
-						    1) * sizeof(*inds));
-	size_t n = 0;
+	for (size_t f = 0; f < n; f++)
+		if (strcmp(name, feeds[f]->name) == 0)
+			return true;
+	return false;
+}
 
+struct pat_set *
+pat_set_replace_feeds(const struct pat_set *prev,
+		      const struct pat_feed *const *feeds, size_t n_feeds,
+		      uint64_t version, struct pat_error *err)
+{
+	size_t total = prev->count, n = 0;
+
+	for (size_t f = 0; f < n_feeds; f++)
+		total += feeds[f]->count;
+	const struct pat_indicator **inds = malloc((total + 1) * sizeof(*inds));
 	if (inds == NULL)
 		return update_nomem(err);
 	for (unsigned int l = 0; l < LAYERS_MAX && prev->layers[l] != NULL; l++)
@@ -1188,11 +1199,12 @@ pat_set_replace_feed(const struct pat_set *prev, const struct pat_feed *feed,
 			const struct pat_indicator *ind =
 				&prev->layers[l]->indicators[id];
 			if (!is_deleted(prev, l, id) &&
-			    strcmp(ind->feed, feed->name) != 0)
+			    !feed_replaced(ind->feed, feeds, n_feeds))
 				inds[n++] = ind;
 		}
-	for (size_t i = 0; i < feed->count; i++)
-		inds[n++] = &feed->items[i];
+	for (size_t f = 0; f < n_feeds; f++)
+		for (size_t i = 0; i < feeds[f]->count; i++)
+			inds[n++] = &feeds[f]->items[i];
 	struct pat_set *set = set_from_indicators(inds, n, prev->n_scratch,
 						  version, err);
 	free(inds);

@@ -93,11 +93,12 @@ struct pat_set *pat_set_delete(const struct pat_set *prev,
 struct pat_set *pat_set_compact(const struct pat_set *prev, uint64_t version,
 				struct pat_error *err);
 
-/* A set of prev's live indicators from other feeds plus feed's (which
- * replace every indicator prev had from a feed of that name), in one new
- * base layer: `iocsiftctl load`. */
-struct pat_set *pat_set_replace_feed(const struct pat_set *prev,
-				     const struct pat_feed *feed,
-				     uint64_t version, struct pat_error *err);
+/* A set of prev's live indicators from other feeds plus the feeds' (which
+ * replace every indicator prev had from a feed of one of their names), in
+ * one new base layer: `iocsiftctl load` and SIGHUP. */
+struct pat_set *pat_set_replace_feeds(const struct pat_set *prev,
+				      const struct pat_feed *const *feeds,
+				      size_t n_feeds, uint64_t version,
+				      struct pat_error *err);
 
 #endif

@@ -7,6 +7,7 @@ PACKAGES="
 build-essential
 clang
 dpdk
+dpdk-dev
 jq
 libclang-rt-14-dev
 libcmocka-dev
@@ -18,9 +19,12 @@ libpcap-dev
 liburcu-dev
 meson
 ninja-build
+iproute2
 pkg-config
+procps
 python3-scapy
 ripgrep
+tcpreplay
 "
 
 missing=""

@@ -529,7 +529,8 @@ test_replace_feed(void **state)
 	pat_feed_init(&feed);
 	assert_int_equal(pat_feed_parse(&feed, "feed1", "feed1.csv", replacement,
 					strlen(replacement), PAT_FEED_CSV, &err), 0);
-	struct pat_set *next = pat_set_replace_feed(deleted, &feed, 9, &err);
+	const struct pat_feed *feeds[] = { &feed };
+	struct pat_set *next = pat_set_replace_feeds(deleted, feeds, 1, 9, &err);
 	pat_feed_free(&feed);   /* the set keeps copies */
 	assert_non_null(next);
 	assert_int_equal(pat_set_version(next), 9);

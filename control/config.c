@@ -1,0 +1,1149 @@
+/* config.c -- reads the INI-like configuration file of `iocsift run`. */
+
+/*
+ * Pure C and libc, so it unit-tests and fuzzes without EAL. The whole
+ * file is parsed into a configuration built aside and copied out only
+ * when every line and every cross-check passed: the caller never sees
+ * half a configuration. The format, for operators: docs/configuration.md.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config.h"
+
+/* At most this much of a name or value from the file is quoted in an
+ * error message. */
+#define CFG_QUOTE_MAX 64
+
+enum cfg_section {
+	CFG_SEC_NONE,
+	CFG_SEC_DATAPLANE,
+	CFG_SEC_PORT,
+	CFG_SEC_CONTROL,
+	CFG_SEC_FEEDS,
+	CFG_SEC_SINKS,
+	CFG_SEC_COUNT,
+};
+
+static const char *const cfg_section_names[CFG_SEC_COUNT] = {
+	[CFG_SEC_NONE] = "",
+	[CFG_SEC_DATAPLANE] = "dataplane",
+	[CFG_SEC_PORT] = "port",
+	[CFG_SEC_CONTROL] = "control",
+	[CFG_SEC_FEEDS] = "feeds",
+	[CFG_SEC_SINKS] = "sinks",
+};
+
+enum cfg_key_id {
+	CFG_KEY_SYSLOG_PORTS,
+	CFG_KEY_DNS_PORTS,
+	CFG_KEY_MBUFS,
+	CFG_KEY_HIT_RECORDS,
+	CFG_KEY_HIT_RING_SIZE,
+	CFG_KEY_RX_DESCRIPTORS,
+	CFG_KEY_EAL_ARGS,
+	CFG_KEY_DEVICE,
+	CFG_KEY_RX_QUEUES,
+	CFG_KEY_LCORES,
+	CFG_KEY_SYMMETRIC_RSS,
+	CFG_KEY_SOCKET,
+	CFG_KEY_SOCKET_GROUP,
+	CFG_KEY_SOCKET_MODE,
+	CFG_KEY_STATE_DIR,
+	CFG_KEY_PROMETHEUS,
+	CFG_KEY_TELEMETRY,
+	CFG_KEY_ROLLBACK_DEPTH,
+	CFG_KEY_COMPACT_THRESHOLD,
+	CFG_KEY_FEED,
+	CFG_KEY_SINK,
+	CFG_KEY_COUNT,
+};
+
+#define CFG_KEY_REPEATS 0x1  /* may appear any number of times */
+#define CFG_KEY_EMPTY_OK 0x2 /* "key =" means "none" or "off" */
+
+struct cfg_key {
+	const char *name;
+	enum cfg_section section;
+	unsigned int flags;
+};
+
+static const struct cfg_key cfg_keys[CFG_KEY_COUNT] = {
+	[CFG_KEY_SYSLOG_PORTS] = { "syslog_ports", CFG_SEC_DATAPLANE, 0 },
+	[CFG_KEY_DNS_PORTS] = { "dns_ports", CFG_SEC_DATAPLANE, 0 },
+	[CFG_KEY_MBUFS] = { "mbufs", CFG_SEC_DATAPLANE, 0 },
+	[CFG_KEY_HIT_RECORDS] = { "hit_records", CFG_SEC_DATAPLANE, 0 },
+	[CFG_KEY_HIT_RING_SIZE] = { "hit_ring_size", CFG_SEC_DATAPLANE, 0 },
+	[CFG_KEY_RX_DESCRIPTORS] = { "rx_descriptors", CFG_SEC_DATAPLANE, 0 },
+	[CFG_KEY_EAL_ARGS] = { "eal_args", CFG_SEC_DATAPLANE, CFG_KEY_EMPTY_OK },
+	[CFG_KEY_DEVICE] = { "device", CFG_SEC_PORT, 0 },
+	[CFG_KEY_RX_QUEUES] = { "rx_queues", CFG_SEC_PORT, 0 },
+	[CFG_KEY_LCORES] = { "lcores", CFG_SEC_PORT, 0 },
+	[CFG_KEY_SYMMETRIC_RSS] = { "symmetric_rss", CFG_SEC_PORT, 0 },
+	[CFG_KEY_SOCKET] = { "socket", CFG_SEC_CONTROL, 0 },
+	[CFG_KEY_SOCKET_GROUP] = { "socket_group", CFG_SEC_CONTROL, CFG_KEY_EMPTY_OK },
+	[CFG_KEY_SOCKET_MODE] = { "socket_mode", CFG_SEC_CONTROL, 0 },
+	[CFG_KEY_STATE_DIR] = { "state_dir", CFG_SEC_CONTROL, 0 },
+	[CFG_KEY_PROMETHEUS] = { "prometheus", CFG_SEC_CONTROL, CFG_KEY_EMPTY_OK },
+	[CFG_KEY_TELEMETRY] = { "telemetry", CFG_SEC_CONTROL, 0 },
+	[CFG_KEY_ROLLBACK_DEPTH] = { "rollback_depth", CFG_SEC_CONTROL, 0 },
+	[CFG_KEY_COMPACT_THRESHOLD] = { "compact_threshold", CFG_SEC_CONTROL, 0 },
+	[CFG_KEY_FEED] = { "feed", CFG_SEC_FEEDS, CFG_KEY_REPEATS },
+	[CFG_KEY_SINK] = { "sink", CFG_SEC_SINKS, CFG_KEY_REPEATS },
+};
+
+/* The names patterns/feed.c maps (pat_feed_format_from_name()). */
+static const char *const cfg_feed_formats[] = {
+	"auto",
+	"csv",
+	"plain",
+	"stix",
+	"misp-csv",
+	"misp-json",
+	"zeek",
+	"suricata-string",
+	"suricata-md5",
+	"suricata-sha256",
+	"suricata-ipv4",
+	"suricata-ipv6",
+};
+
+struct cfg_parser {
+	struct iocsift_config cfg;      /* built aside, copied out on success */
+	char line[CFG_LINE_MAX + 1];
+	const char *label;
+	struct cfg_error *err;
+	unsigned int lineno;
+	enum cfg_section section;
+	struct cfg_port *port;          /* the [port] being read, or NULL */
+	unsigned int section_line[CFG_SEC_COUNT];
+	unsigned int key_line[CFG_KEY_COUNT];   /* in this section instance */
+	unsigned int sink_line[CFG_SINKS_MAX];
+};
+
+/* ---- errors ------------------------------------------------------------- */
+
+static void
+cfg_error_vset(struct cfg_error *err, const char *file, unsigned int line,
+	       const char *prefix, const char *fmt, va_list ap)
+{
+	size_t n;
+
+	if (err == NULL)
+		return;
+	snprintf(err->file, sizeof(err->file), "%s", file != NULL ? file : "");
+	err->line = line;
+	n = strlen(prefix);
+	if (n >= sizeof(err->message))
+		n = sizeof(err->message) - 1;
+	memcpy(err->message, prefix, n);
+	vsnprintf(err->message + n, sizeof(err->message) - n, fmt, ap);
+}
+
+static void __attribute__((format(printf, 4, 5)))
+cfg_error_set(struct cfg_error *err, const char *file, unsigned int line,
+	      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cfg_error_vset(err, file, line, "", fmt, ap);
+	va_end(ap);
+}
+
+/* An error about the file at line (0: the whole file). */
+static int __attribute__((format(printf, 3, 4)))
+parse_error(struct cfg_parser *p, unsigned int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cfg_error_vset(p->err, p->label, line, "", fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* An error about the value of key k on the current line. */
+static int __attribute__((format(printf, 3, 4)))
+key_error(struct cfg_parser *p, enum cfg_key_id k, const char *fmt, ...)
+{
+	char prefix[64];
+	va_list ap;
+
+	snprintf(prefix, sizeof(prefix), "key '%s': ", cfg_keys[k].name);
+	va_start(ap, fmt);
+	cfg_error_vset(p->err, p->label, p->lineno, prefix, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Text from the file as an error message may show it: control bytes
+ * become '?', and long text is cut short with "...". */
+static const char *
+quote(char *buf, size_t size, const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n + 1 < size; s++, n++) {
+		unsigned char c = (unsigned char)*s;
+
+		buf[n] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	buf[n] = '\0';
+	if (*s != '\0' && size > 4)
+		memcpy(buf + size - 4, "...", 4);
+	return buf;
+}
+
+/* ---- lexical helpers ---------------------------------------------------- */
+
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' ||
+	       c == '\n';
+}
+
+static char *
+trim(char *s)
+{
+	size_t n;
+
+	while (is_space(*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && is_space(s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* A '#' at the start of a value or after white space starts a comment. */
+static char *
+strip_comment(char *value)
+{
+	for (size_t i = 0; value[i] != '\0'; i++) {
+		if (value[i] == '#' && (i == 0 || is_space(value[i - 1]))) {
+			value[i] = '\0';
+			break;
+		}
+	}
+	return trim(value);
+}
+
+/* Decimal digits only, at most max; false on anything else, overflow
+ * included (the value only grows, so stopping above max is enough). */
+static bool
+parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > max)
+			return false;
+	}
+	*out = v;
+	return true;
+}
+
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool
+parse_hex(const char *s, size_t n, unsigned int *out)
+{
+	unsigned int v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int d = hex_digit(s[i]);
+
+		if (d < 0)
+			return false;
+		v = v * 16 + (unsigned int)d;
+	}
+	*out = v;
+	return true;
+}
+
+/* DDDD:BB:DD.F or BB:DD.F (hex; device 0..1f, function 0..7), the first
+ * n bytes of s. The canonical DDDD:BB:DD.F goes to id. */
+static bool
+parse_pci(const char *s, size_t n, char *id, size_t id_size)
+{
+	unsigned int domain = 0, bus, dev, fn;
+
+	if (n == 12) {
+		if (!parse_hex(s, 4, &domain) || s[4] != ':')
+			return false;
+		s += 5;
+		n -= 5;
+	}
+	if (n != 7 || s[2] != ':' || s[5] != '.' || !parse_hex(s, 2, &bus) ||
+	    !parse_hex(s + 3, 2, &dev) || !parse_hex(s + 6, 1, &fn) ||
+	    dev > 0x1f || fn > 7)
+		return false;
+	snprintf(id, id_size, "%04x:%02x:%02x.%x", domain, bus, dev, fn);
+	return true;
+}
+
+/* What names the device to EAL (the PCI address or the vdev name, before
+ * any ",args"), so two ports cannot be the same device. */
+static bool
+device_id(const char *device, char *id, size_t id_size, bool *is_pci)
+{
+	size_t n = strcspn(device, ",");
+
+	if (parse_pci(device, n, id, id_size)) {
+		*is_pci = true;
+		return true;
+	}
+	if (n <= 4 || strncmp(device, "net_", 4) != 0)
+		return false;
+	snprintf(id, id_size, "%.*s", (int)n, device);
+	*is_pci = false;
+	return true;
+}
+
+/* ---- values ------------------------------------------------------------- */
+
+static int
+set_number(struct cfg_parser *p, enum cfg_key_id k, const char *value,
+	   uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t v;
+
+	if (!parse_uint(value, max, &v) || v < min)
+		return key_error(p, k, "expected a number from %u to %u", min,
+				 max);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+set_bool(struct cfg_parser *p, enum cfg_key_id k, const char *value,
+	 bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return key_error(p, k, "expected yes or no");
+}
+
+/* "514, 601": 1..65535 each, no repeats. */
+static int
+set_l4_ports(struct cfg_parser *p, enum cfg_key_id k, char *value,
+	     uint16_t *ports, unsigned int *n_ports)
+{
+	uint16_t list[CFG_L4_PORTS_MAX];
+	unsigned int n = 0;
+	char *item = value;
+
+	for (;;) {
+		char *comma = strchr(item, ',');
+		uint64_t v;
+
+		if (comma != NULL)
+			*comma = '\0';
+		item = trim(item);
+		if (!parse_uint(item, UINT16_MAX, &v) || v == 0)
+			return key_error(p, k, "expected a comma-separated list of ports from 1 to 65535");
+		for (unsigned int i = 0; i < n; i++) {
+			if (list[i] == v)
+				return key_error(p, k, "port %u is listed twice",
+						 (unsigned int)v);
+		}
+		if (n == CFG_L4_PORTS_MAX)
+			return key_error(p, k, "at most %u ports",
+					 CFG_L4_PORTS_MAX);
+		list[n++] = (uint16_t)v;
+		if (comma == NULL)
+			break;
+		item = comma + 1;
+	}
+	memcpy(ports, list, n * sizeof(list[0]));
+	*n_ports = n;
+	return 0;
+}
+
+#define CFG_LCORE_LIMIT 1024
+
+/* "1,2" or "1-3" or both: 0..1023 each, no repeats, and no lcore of an
+ * earlier [port]: a worker polls one queue. */
+static int
+set_lcores(struct cfg_parser *p, char *value)
+{
+	uint64_t seen[CFG_LCORE_LIMIT / 64] = { 0 };
+	struct cfg_port *port = p->port;
+	uint16_t list[CFG_PORT_LCORES_MAX];
+	unsigned int n = 0;
+	char *item = value;
+
+	for (;;) {
+		char *comma = strchr(item, ',');
+		char *dash;
+		uint64_t lo, hi;
+
+		if (comma != NULL)
+			*comma = '\0';
+		dash = strchr(item, '-');
+		if (dash != NULL)
+			*dash = '\0';
+		if (!parse_uint(trim(item), CFG_LCORE_LIMIT - 1, &lo))
+			goto syntax;
+		hi = lo;
+		if (dash != NULL &&
+		    (!parse_uint(trim(dash + 1), CFG_LCORE_LIMIT - 1, &hi) ||
+		     hi < lo))
+			goto syntax;
+		for (uint64_t c = lo; c <= hi; c++) {
+			if (seen[c / 64] & (UINT64_C(1) << (c % 64)))
+				return key_error(p, CFG_KEY_LCORES,
+						 "lcore %u is listed twice",
+						 (unsigned int)c);
+			if (n == CFG_PORT_LCORES_MAX)
+				return key_error(p, CFG_KEY_LCORES,
+						 "at most %u lcores",
+						 CFG_PORT_LCORES_MAX);
+			seen[c / 64] |= UINT64_C(1) << (c % 64);
+			list[n++] = (uint16_t)c;
+		}
+		if (comma == NULL)
+			break;
+		item = comma + 1;
+	}
+	for (const struct cfg_port *other = p->cfg.ports; other < port;
+	     other++) {
+		for (unsigned int i = 0; i < other->n_lcores; i++) {
+			uint16_t c = other->lcores[i];
+
+			if (seen[c / 64] & (UINT64_C(1) << (c % 64)))
+				return key_error(p, CFG_KEY_LCORES,
+						 "lcore %u is also used by [port] at line %u",
+						 c, other->line);
+		}
+	}
+	memcpy(port->lcores, list, n * sizeof(list[0]));
+	port->n_lcores = (uint16_t)n;
+	return 0;
+syntax:
+	return key_error(p, CFG_KEY_LCORES,
+			 "expected lcores from 0 to 1023 as a list (1,2) or ranges (1-3)");
+}
+
+static int
+set_device(struct cfg_parser *p, const char *value)
+{
+	char id[sizeof(p->port->device)], other_id[sizeof(id)], q[CFG_QUOTE_MAX];
+	bool is_pci, other_pci;
+
+	if (strlen(value) >= sizeof(p->port->device))
+		return key_error(p, CFG_KEY_DEVICE, "longer than %zu bytes",
+				 sizeof(p->port->device) - 1);
+	for (const char *c = value; *c != '\0'; c++) {
+		if (is_space(*c))
+			return key_error(p, CFG_KEY_DEVICE, "contains white space");
+	}
+	if (!device_id(value, id, sizeof(id), &is_pci))
+		return key_error(p, CFG_KEY_DEVICE,
+				 "expected a PCI address (0000:03:00.0) or a vdev (net_...)");
+	for (const struct cfg_port *other = p->cfg.ports; other < p->port;
+	     other++) {
+		device_id(other->device, other_id, sizeof(other_id),
+			  &other_pci);
+		if (other_pci == is_pci && strcmp(id, other_id) == 0)
+			return key_error(p, CFG_KEY_DEVICE,
+					 "'%s' is already used by [port] at line %u",
+					 quote(q, sizeof(q), id), other->line);
+	}
+	snprintf(p->port->device, sizeof(p->port->device), "%s", value);
+	p->port->is_pci = is_pci;
+	return 0;
+}
+
+static int
+set_abs_path(struct cfg_parser *p, enum cfg_key_id k, const char *value,
+	     char *out, size_t size)
+{
+	if (value[0] != '/' || strlen(value) >= size)
+		return key_error(p, k,
+				 "expected an absolute path shorter than %zu bytes",
+				 size);
+	memcpy(out, value, strlen(value) + 1);
+	return 0;
+}
+
+static int
+set_group(struct cfg_parser *p, const char *value)
+{
+	char *out = p->cfg.socket_group;
+	size_t size = sizeof(p->cfg.socket_group);
+
+	if (strlen(value) >= size)
+		return key_error(p, CFG_KEY_SOCKET_GROUP, "longer than %zu bytes",
+				 size - 1);
+	for (const char *c = value; *c != '\0'; c++) {
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return key_error(p, CFG_KEY_SOCKET_GROUP,
+					 "contains a control character");
+	}
+	memcpy(out, value, strlen(value) + 1);
+	return 0;
+}
+
+static int
+set_mode(struct cfg_parser *p, const char *value)
+{
+	unsigned int mode = 0;
+
+	if (*value == '\0')
+		goto bad;
+	for (const char *c = value; *c != '\0'; c++) {
+		if (*c < '0' || *c > '7')
+			goto bad;
+		mode = mode * 8 + (unsigned int)(*c - '0');
+		if (mode > 0777)
+			goto bad;
+	}
+	p->cfg.socket_mode = mode;
+	return 0;
+bad:
+	return key_error(p, CFG_KEY_SOCKET_MODE,
+			 "expected an octal mode from 0 to 0777");
+}
+
+/* 0, -EINVAL when text is not HOST:PORT, -EADDRNOTAVAIL when HOST is
+ * not a loopback address, -ENOSPC when host_size is too small. */
+static int
+listen_parse(const char *text, char *host, size_t host_size, uint16_t *port)
+{
+	char name[INET6_ADDRSTRLEN + 2], canonical[INET6_ADDRSTRLEN];
+	const char *colon = strrchr(text, ':');
+	struct in6_addr a6;
+	struct in_addr a4;
+	size_t n;
+	uint64_t v;
+
+	if (colon == NULL || !parse_uint(colon + 1, UINT16_MAX, &v) || v == 0)
+		return -EINVAL;
+	n = (size_t)(colon - text);
+	if (n == 0)
+		return -EINVAL;
+	if (text[0] == '[') {
+		if (n < 3 || text[n - 1] != ']')
+			return -EINVAL;
+		if (n - 2 >= sizeof(name))
+			return -EADDRNOTAVAIL;
+		memcpy(name, text + 1, n - 2);
+		name[n - 2] = '\0';
+		if (inet_pton(AF_INET6, name, &a6) != 1)
+			return -EINVAL;
+		if (!IN6_IS_ADDR_LOOPBACK(&a6))
+			return -EADDRNOTAVAIL;
+		inet_ntop(AF_INET6, &a6, canonical, sizeof(canonical));
+	} else {
+		/* An IPv6 address goes in brackets. */
+		if (memchr(text, ':', n) != NULL ||
+		    memchr(text, ']', n) != NULL)
+			return -EINVAL;
+		if (n >= sizeof(name))
+			return -EADDRNOTAVAIL;
+		memcpy(name, text, n);
+		name[n] = '\0';
+		if (strcasecmp(name, "localhost") == 0) {
+			snprintf(canonical, sizeof(canonical), "127.0.0.1");
+		} else {
+			if (inet_pton(AF_INET, name, &a4) != 1 ||
+			    ((const uint8_t *)&a4.s_addr)[0] != 127)
+				return -EADDRNOTAVAIL;
+			inet_ntop(AF_INET, &a4, canonical, sizeof(canonical));
+		}
+	}
+	if (strlen(canonical) >= host_size)
+		return -ENOSPC;
+	memcpy(host, canonical, strlen(canonical) + 1);
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int
+cfg_parse_listen(const char *text, char *host, size_t host_size,
+		 uint16_t *port)
+{
+	int rc;
+
+	if (text == NULL || host == NULL || port == NULL)
+		return -EINVAL;
+	rc = listen_parse(text, host, host_size, port);
+	return rc == -EADDRNOTAVAIL ? -EINVAL : rc;
+}
+
+static int
+set_prometheus(struct cfg_parser *p, const char *value)
+{
+	char host[INET6_ADDRSTRLEN];
+	uint16_t port;
+	int rc;
+
+	if (*value != '\0') {
+		if (strlen(value) >= sizeof(p->cfg.prometheus))
+			return key_error(p, CFG_KEY_PROMETHEUS,
+					 "longer than %zu bytes",
+					 sizeof(p->cfg.prometheus) - 1);
+		rc = listen_parse(value, host, sizeof(host), &port);
+		if (rc == -EADDRNOTAVAIL)
+			return key_error(p, CFG_KEY_PROMETHEUS,
+					 "only loopback addresses are allowed");
+		if (rc != 0)
+			return key_error(p, CFG_KEY_PROMETHEUS,
+					 "expected HOST:PORT with HOST 127.x.x.x, [::1] or localhost and PORT from 1 to 65535");
+	}
+	memcpy(p->cfg.prometheus, value, strlen(value) + 1);
+	return 0;
+}
+
+static bool
+is_feed_format(const char *name)
+{
+	size_t n = sizeof(cfg_feed_formats) / sizeof(cfg_feed_formats[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(name, cfg_feed_formats[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* "PATH [format=F]": the last word is the format when it starts with
+ * "format=". */
+static int
+set_feed(struct cfg_parser *p, char *value)
+{
+	const char *format = "auto";
+	char *path = value, *last = NULL, q[CFG_QUOTE_MAX];
+	struct cfg_feed *feed;
+
+	for (char *c = value; *c != '\0'; c++) {
+		if (is_space(*c))
+			last = c;
+	}
+	if (last != NULL && strncmp(last + 1, "format=", 7) == 0) {
+		*last = '\0';
+		format = last + 8;
+		path = trim(value);
+	}
+	if (*path == '\0' || strncmp(path, "format=", 7) == 0 ||
+	    strstr(path, " format=") != NULL ||
+	    strstr(path, "\tformat=") != NULL)
+		return key_error(p, CFG_KEY_FEED, "expected PATH [format=FORMAT]");
+	if (!is_feed_format(format))
+		return key_error(p, CFG_KEY_FEED,
+				 "unknown format '%s' (auto, csv, plain, stix, misp-csv, misp-json, zeek, suricata-string, suricata-md5, suricata-sha256, suricata-ipv4, suricata-ipv6)",
+				 quote(q, sizeof(q), format));
+	if (strlen(path) >= CFG_PATH_MAX)
+		return key_error(p, CFG_KEY_FEED, "path longer than %u bytes",
+				 CFG_PATH_MAX - 1);
+	for (unsigned int i = 0; i < p->cfg.n_feeds; i++) {
+		if (strcmp(p->cfg.feeds[i].path, path) == 0)
+			return key_error(p, CFG_KEY_FEED,
+					 "'%s' is already listed at line %u",
+					 quote(q, sizeof(q), path),
+					 p->cfg.feeds[i].line);
+	}
+	if (p->cfg.n_feeds == CFG_FEEDS_MAX)
+		return key_error(p, CFG_KEY_FEED, "at most %u feeds",
+				 CFG_FEEDS_MAX);
+	feed = &p->cfg.feeds[p->cfg.n_feeds++];
+	memcpy(feed->path, path, strlen(path) + 1);
+	snprintf(feed->format, sizeof(feed->format), "%s", format);
+	feed->line = p->lineno;
+	return 0;
+}
+
+static int
+set_sink(struct cfg_parser *p, const char *value)
+{
+	char q[CFG_QUOTE_MAX];
+	const char *sep;
+
+	if (strlen(value) >= sizeof(p->cfg.sinks[0]))
+		return key_error(p, CFG_KEY_SINK, "longer than %zu bytes",
+				 sizeof(p->cfg.sinks[0]) - 1);
+	sep = strstr(value, "://");
+	if (sep == NULL || sep == value)
+		return key_error(p, CFG_KEY_SINK, "expected a URI (scheme://...)");
+	for (unsigned int i = 0; i < p->cfg.n_sinks; i++) {
+		if (strcmp(p->cfg.sinks[i], value) == 0)
+			return key_error(p, CFG_KEY_SINK,
+					 "'%s' is already listed at line %u",
+					 quote(q, sizeof(q), value),
+					 p->sink_line[i]);
+	}
+	if (p->cfg.n_sinks == CFG_SINKS_MAX)
+		return key_error(p, CFG_KEY_SINK, "at most %u sinks",
+				 CFG_SINKS_MAX);
+	p->sink_line[p->cfg.n_sinks] = p->lineno;
+	memcpy(p->cfg.sinks[p->cfg.n_sinks++], value, strlen(value) + 1);
+	return 0;
+}
+
+static int
+set_key(struct cfg_parser *p, enum cfg_key_id k, char *value)
+{
+	struct iocsift_config *cfg = &p->cfg;
+	uint32_t v = 0;
+	int rc;
+
+	switch (k) {
+	case CFG_KEY_SYSLOG_PORTS:
+		return set_l4_ports(p, k, value, cfg->syslog_ports,
+				    &cfg->n_syslog_ports);
+	case CFG_KEY_DNS_PORTS:
+		return set_l4_ports(p, k, value, cfg->dns_ports,
+				    &cfg->n_dns_ports);
+	case CFG_KEY_MBUFS:
+		return set_number(p, k, value, 1023, 4194303, &cfg->mbufs);
+	case CFG_KEY_HIT_RECORDS:
+		return set_number(p, k, value, 255, 1048575,
+				  &cfg->hit_records);
+	case CFG_KEY_HIT_RING_SIZE:
+		if (set_number(p, k, value, 256, 1048576, &v) != 0 ||
+		    (v & (v - 1)) != 0)
+			return key_error(p, k,
+					 "expected a power of two from 256 to 1048576");
+		cfg->hit_ring_size = v;
+		return 0;
+	case CFG_KEY_RX_DESCRIPTORS:
+		return set_number(p, k, value, 64, 16384,
+				  &cfg->rx_descriptors);
+	case CFG_KEY_EAL_ARGS:
+		rc = cfg_set_eal_args(cfg, value);
+		if (rc == -E2BIG)
+			return key_error(p, k, "at most %u arguments",
+					 CFG_EAL_ARGS_MAX);
+		if (rc != 0)
+			cfg_error_set(p->err, p->label, p->lineno,
+				      "out of memory");
+		return rc;
+	case CFG_KEY_DEVICE:
+		return set_device(p, value);
+	case CFG_KEY_RX_QUEUES:
+		rc = set_number(p, k, value, 1, 128, &v);
+		if (rc == 0)
+			p->port->rx_queues = (uint16_t)v;
+		return rc;
+	case CFG_KEY_LCORES:
+		return set_lcores(p, value);
+	case CFG_KEY_SYMMETRIC_RSS:
+		return set_bool(p, k, value, &p->port->symmetric_rss);
+	case CFG_KEY_SOCKET:
+		return set_abs_path(p, k, value, cfg->socket_path,
+				    sizeof(cfg->socket_path));
+	case CFG_KEY_SOCKET_GROUP:
+		return set_group(p, value);
+	case CFG_KEY_SOCKET_MODE:
+		return set_mode(p, value);
+	case CFG_KEY_STATE_DIR:
+		return set_abs_path(p, k, value, cfg->state_dir,
+				    sizeof(cfg->state_dir));
+	case CFG_KEY_PROMETHEUS:
+		return set_prometheus(p, value);
+	case CFG_KEY_TELEMETRY:
+		return set_bool(p, k, value, &cfg->telemetry);
+	case CFG_KEY_ROLLBACK_DEPTH:
+		rc = set_number(p, k, value, 1, 64, &v);
+		if (rc == 0)
+			cfg->rollback_depth = v;
+		return rc;
+	case CFG_KEY_COMPACT_THRESHOLD:
+		rc = set_number(p, k, value, 1, 1000000, &v);
+		if (rc == 0)
+			cfg->compact_threshold = v;
+		return rc;
+	case CFG_KEY_FEED:
+		return set_feed(p, value);
+	case CFG_KEY_SINK:
+		return set_sink(p, value);
+	case CFG_KEY_COUNT:
+		break;
+	}
+	return parse_error(p, p->lineno, "internal error: key %d", (int)k);
+}
+
+/* ---- lines and sections ------------------------------------------------- */
+
+/* The [port] being read ends: it must have named its device. */
+static int
+end_port(struct cfg_parser *p)
+{
+	struct cfg_port *port = p->port;
+
+	p->port = NULL;
+	if (port != NULL && port->device[0] == '\0')
+		return parse_error(p, port->line,
+				   "key 'device': required in every [port]");
+	return 0;
+}
+
+static int
+parse_section(struct cfg_parser *p, char *s)
+{
+	char *close = strchr(s, ']'), *name, *rest, q[CFG_QUOTE_MAX];
+	enum cfg_section sec;
+	int rc;
+
+	if (close == NULL)
+		return parse_error(p, p->lineno, "section header without ']'");
+	*close = '\0';
+	name = trim(s + 1);
+	rest = trim(close + 1);
+	if (*rest != '\0' && *rest != '#')
+		return parse_error(p, p->lineno, "unexpected text after [%s]",
+				   quote(q, sizeof(q), name));
+	for (sec = CFG_SEC_NONE + 1; sec < CFG_SEC_COUNT; sec++) {
+		if (strcmp(name, cfg_section_names[sec]) == 0)
+			break;
+	}
+	if (sec == CFG_SEC_COUNT)
+		return parse_error(p, p->lineno, "unknown section [%s]",
+				   quote(q, sizeof(q), name));
+	rc = end_port(p);
+	if (rc != 0)
+		return rc;
+	if (sec == CFG_SEC_PORT) {
+		if (p->cfg.n_ports == CFG_PORTS_MAX)
+			return parse_error(p, p->lineno,
+					   "at most %u [port] sections",
+					   CFG_PORTS_MAX);
+		p->port = &p->cfg.ports[p->cfg.n_ports++];
+		p->port->symmetric_rss = true;
+		p->port->line = p->lineno;
+		for (unsigned int k = 0; k < CFG_KEY_COUNT; k++) {
+			if (cfg_keys[k].section == CFG_SEC_PORT)
+				p->key_line[k] = 0;
+		}
+	} else if (p->section_line[sec] != 0) {
+		return parse_error(p, p->lineno,
+				   "section [%s] already given at line %u (only [port] repeats)",
+				   name, p->section_line[sec]);
+	}
+	p->section_line[sec] = p->lineno;
+	p->section = sec;
+	return 0;
+}
+
+static int
+parse_line(struct cfg_parser *p, char *line)
+{
+	char *s = trim(line), *eq, *key, *value, q[CFG_QUOTE_MAX];
+	const char *hint = "";
+	unsigned int k;
+
+	if (*s == '\0' || *s == '#')
+		return 0;
+	if (*s == '[')
+		return parse_section(p, s);
+	eq = strchr(s, '=');
+	if (eq == NULL)
+		return parse_error(p, p->lineno,
+				   "expected 'key = value' or '[section]'");
+	*eq = '\0';
+	key = trim(s);
+	value = strip_comment(eq + 1);
+	if (*key == '\0')
+		return parse_error(p, p->lineno, "missing key before '='");
+	if (p->section == CFG_SEC_NONE)
+		return parse_error(p, p->lineno, "key '%s' outside any section",
+				   quote(q, sizeof(q), key));
+	for (k = 0; k < CFG_KEY_COUNT; k++) {
+		if (strcmp(key, cfg_keys[k].name) != 0)
+			continue;
+		if (cfg_keys[k].section == p->section)
+			break;
+		hint = cfg_section_names[cfg_keys[k].section];
+	}
+	if (k == CFG_KEY_COUNT)
+		return parse_error(p, p->lineno, "unknown key '%s' in [%s]%s%s%s",
+				   quote(q, sizeof(q), key),
+				   cfg_section_names[p->section],
+				   *hint != '\0' ? " (it belongs in [" : "",
+				   hint, *hint != '\0' ? "])" : "");
+	if (!(cfg_keys[k].flags & CFG_KEY_REPEATS) && p->key_line[k] != 0)
+		return key_error(p, k, "already set at line %u", p->key_line[k]);
+	if (*value == '\0' && !(cfg_keys[k].flags & CFG_KEY_EMPTY_OK))
+		return key_error(p, k, "value is empty");
+	p->key_line[k] = p->lineno;
+	return set_key(p, k, value);
+}
+
+/* Checks across keys, once every line is read. */
+static int
+parse_end(struct cfg_parser *p)
+{
+	const struct iocsift_config *cfg = &p->cfg;
+	int rc = end_port(p);
+
+	if (rc != 0)
+		return rc;
+	for (unsigned int i = 0; i < cfg->n_syslog_ports; i++) {
+		for (unsigned int j = 0; j < cfg->n_dns_ports; j++) {
+			unsigned int sl = p->key_line[CFG_KEY_SYSLOG_PORTS];
+			unsigned int dl = p->key_line[CFG_KEY_DNS_PORTS];
+
+			if (cfg->syslog_ports[i] != cfg->dns_ports[j])
+				continue;
+			/* The key given last (or the only one given) is
+			 * the one to fix. */
+			p->lineno = sl > dl ? sl : dl;
+			if (sl > dl)
+				return key_error(p, CFG_KEY_SYSLOG_PORTS,
+						 "port %u is also in dns_ports",
+						 cfg->syslog_ports[i]);
+			return key_error(p, CFG_KEY_DNS_PORTS,
+					 "port %u is also in syslog_ports",
+					 cfg->dns_ports[j]);
+		}
+	}
+	return 0;
+}
+
+static int
+parse_text(struct cfg_parser *p, const char *text, size_t len)
+{
+	size_t pos = 0;
+	int rc;
+
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		pos = 3;
+	while (pos < len) {
+		const char *start = text + pos;
+		const char *nl = memchr(start, '\n', len - pos);
+		size_t n = nl != NULL ? (size_t)(nl - start) : len - pos;
+
+		pos += n + (nl != NULL);
+		p->lineno++;
+		if (memchr(start, '\0', n) != NULL)
+			return parse_error(p, p->lineno, "NUL byte in line");
+		if (n > CFG_LINE_MAX)
+			return parse_error(p, p->lineno,
+					   "line longer than %u bytes",
+					   CFG_LINE_MAX);
+		memcpy(p->line, start, n);
+		p->line[n] = '\0';
+		rc = parse_line(p, p->line);
+		if (rc != 0)
+			return rc;
+	}
+	return parse_end(p);
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+void
+cfg_defaults(struct iocsift_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->syslog_ports[0] = 514;
+	cfg->n_syslog_ports = 1;
+	cfg->dns_ports[0] = 53;
+	cfg->n_dns_ports = 1;
+	cfg->mbufs = 16383;
+	cfg->hit_records = 8191;
+	cfg->hit_ring_size = 4096;
+	cfg->rx_descriptors = 1024;
+	snprintf(cfg->socket_path, sizeof(cfg->socket_path), "%s",
+		 "/run/iocsift/control.sock");
+	cfg->socket_mode = 0660;
+	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s",
+		 "/var/lib/iocsift");
+	cfg->telemetry = true;
+	cfg->rollback_depth = 8;
+	cfg->compact_threshold = 1000;
+}
+
+void
+cfg_release(struct iocsift_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->n_eal_args; i++) {
+		free(cfg->eal_args[i]);
+		cfg->eal_args[i] = NULL;
+	}
+	cfg->n_eal_args = 0;
+}
+
+int
+cfg_set_eal_args(struct iocsift_config *cfg, const char *text)
+{
+	char *args[CFG_EAL_ARGS_MAX];
+	unsigned int n = 0;
+	const char *s = text != NULL ? text : "";
+
+	for (;;) {
+		size_t len;
+
+		while (is_space(*s))
+			s++;
+		if (*s == '\0')
+			break;
+		for (len = 0; s[len] != '\0' && !is_space(s[len]); len++)
+			;
+		if (n == CFG_EAL_ARGS_MAX)
+			goto too_many;
+		args[n] = strndup(s, len);
+		if (args[n] == NULL)
+			goto no_memory;
+		n++;
+		s += len;
+	}
+	cfg_release(cfg);
+	memcpy(cfg->eal_args, args, n * sizeof(args[0]));
+	cfg->n_eal_args = n;
+	return 0;
+too_many:
+	while (n > 0)
+		free(args[--n]);
+	return -E2BIG;
+no_memory:
+	while (n > 0)
+		free(args[--n]);
+	return -ENOMEM;
+}
+
+int
+cfg_parse(struct iocsift_config *cfg, const char *file_label,
+	  const char *text, size_t len, struct cfg_error *err)
+{
+	struct cfg_parser *p;
+	int rc;
+
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		cfg_error_set(err, file_label, 0, "out of memory");
+		return -ENOMEM;
+	}
+	cfg_defaults(&p->cfg);
+	p->label = file_label;
+	p->err = err;
+	rc = parse_text(p, text != NULL ? text : "", text != NULL ? len : 0);
+	if (rc == 0) {
+		cfg_release(cfg);
+		/* The eal_args move to cfg; memcpy() keeps the padding
+		 * as cfg_defaults() zeroed it. */
+		memcpy(cfg, &p->cfg, sizeof(*cfg));
+	} else {
+		cfg_release(&p->cfg);
+	}
+	free(p);
+	return rc;
+}
+
+/* Reads all of fd, up to CFG_FILE_MAX bytes: 0 or -errno. The buffer
+ * grows to one byte more than the limit: filling that byte means the
+ * file is too big. */
+static int
+read_all(int fd, char **text, size_t *len)
+{
+	size_t size = 0, cap = 0;
+	char *buf = NULL;
+
+	for (;;) {
+		ssize_t n;
+
+		if (size == cap) {
+			size_t next = cap == 0 ? 65536 : cap * 2;
+			char *grown;
+
+			if (cap > CFG_FILE_MAX)
+				goto too_big;
+			if (next > CFG_FILE_MAX + 1)
+				next = CFG_FILE_MAX + 1;
+			grown = realloc(buf, next);
+			if (grown == NULL) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = grown;
+			cap = next;
+		}
+		n = read(fd, buf + size, cap - size);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int rc = -errno;
+
+			free(buf);
+			return rc;
+		}
+		if (n == 0)
+			break;
+		size += (size_t)n;
+	}
+	*text = buf;
+	*len = size;
+	return 0;
+too_big:
+	free(buf);
+	return -EFBIG;
+}
+
+int
+cfg_load(struct iocsift_config *cfg, const char *path, struct cfg_error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		cfg_error_set(err, path, 0, "%s", strerror(-rc));
+		return rc;
+	}
+	rc = read_all(fd, &text, &len);
+	close(fd);
+	if (rc == -EFBIG) {
+		cfg_error_set(err, path, 0, "larger than %u bytes (1 MiB)",
+			      CFG_FILE_MAX);
+		return rc;
+	}
+	if (rc != 0) {
+		cfg_error_set(err, path, 0, "%s", strerror(-rc));
+		return rc;
+	}
+	rc = cfg_parse(cfg, path, text, len, err);
+	free(text);
+	return rc;
+}

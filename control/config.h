@@ -1,0 +1,93 @@
+/* config.h -- the configuration file of `iocsift run -c CONF` (pure C, no DPDK). */
+#ifndef IOCSIFT_CONTROL_CONFIG_H
+#define IOCSIFT_CONTROL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The format, every key and its rules: docs/configuration.md. */
+
+#define CFG_PORTS_MAX 8
+#define CFG_PORT_LCORES_MAX 128
+#define CFG_L4_PORTS_MAX 16
+#define CFG_FEEDS_MAX 64
+#define CFG_SINKS_MAX 16
+#define CFG_EAL_ARGS_MAX 64
+#define CFG_PATH_MAX 4096
+
+/* Longest line of a configuration file, without its line end. */
+#define CFG_LINE_MAX 8191
+/* Largest file cfg_load() reads. */
+#define CFG_FILE_MAX (1024 * 1024)
+
+struct cfg_error { char file[256]; unsigned int line; char message[256]; };
+
+struct cfg_port {
+	char device[512];
+	bool is_pci;
+	uint16_t rx_queues;            /* 0: one per lcore */
+	uint16_t lcores[CFG_PORT_LCORES_MAX];
+	uint16_t n_lcores;
+	bool symmetric_rss;
+	unsigned int line;             /* where the [port] section starts */
+};
+
+struct cfg_feed { char path[CFG_PATH_MAX]; char format[32]; unsigned int line; };
+
+struct iocsift_config {
+	uint16_t syslog_ports[CFG_L4_PORTS_MAX]; unsigned int n_syslog_ports;
+	uint16_t dns_ports[CFG_L4_PORTS_MAX]; unsigned int n_dns_ports;
+	uint32_t mbufs, hit_records, hit_ring_size, rx_descriptors;
+	char *eal_args[CFG_EAL_ARGS_MAX]; unsigned int n_eal_args;   /* owned (strdup) */
+	struct cfg_port ports[CFG_PORTS_MAX]; unsigned int n_ports;
+	char socket_path[108];
+	char socket_group[64];
+	unsigned int socket_mode;
+	char state_dir[CFG_PATH_MAX];
+	char prometheus[128];          /* "" off; else host:port as given */
+	bool telemetry;
+	unsigned int rollback_depth;
+	unsigned int compact_threshold;
+	struct cfg_feed feeds[CFG_FEEDS_MAX]; unsigned int n_feeds;
+	char sinks[CFG_SINKS_MAX][1024]; unsigned int n_sinks;
+};
+
+/* Fills cfg with every default (no ports, no feeds, no sinks).
+ * It owns nothing afterwards: cfg_release() a cfg that owns eal_args first. */
+void cfg_defaults(struct iocsift_config *cfg);
+
+/* Parses text (not NUL-terminated; may contain NUL bytes, which are an
+ * error) over the defaults. All or nothing: on error cfg is left as
+ * cfg_defaults() made it, err names file_label:line and the key, returns
+ * -EINVAL.
+ * cfg must have been through cfg_defaults(). The result never depends on
+ * what cfg held: on success what cfg owned is released and cfg becomes
+ * the defaults plus text; on error cfg is not touched. -ENOMEM (err says
+ * "out of memory") when memory runs out. err may be NULL. */
+int cfg_parse(struct iocsift_config *cfg, const char *file_label, const char *text, size_t len, struct cfg_error *err);
+
+/* Reads and parses path (limit 1 MiB: bigger is an error, -EFBIG).
+ * -errno on I/O errors with err filled: err->file is path, err->line 0,
+ * err->message strerror()'s text. */
+int cfg_load(struct iocsift_config *cfg, const char *path, struct cfg_error *err);
+
+/* Frees what cfg owns (eal_args); cfg may be reused after cfg_defaults.
+ * Leaves n_eal_args 0, so a second call is harmless. */
+void cfg_release(struct iocsift_config *cfg);
+
+/* Splits "a b  c" into cfg->eal_args (replacing), for the command line
+ * too. -E2BIG over the limit. Separators are space, tab, CR, LF, VT, FF;
+ * no quoting. NULL or blank text leaves no argument. On error (-E2BIG,
+ * -ENOMEM) cfg keeps its previous arguments. */
+int cfg_set_eal_args(struct iocsift_config *cfg, const char *text);
+
+/* Parses "HOST:PORT" as accepted for prometheus into an IPv4/IPv6
+ * loopback address string and port; -EINVAL otherwise.
+ * HOST is 127.x.x.x, [IPv6 loopback] (any spelling of ::1) or localhost
+ * (gives "127.0.0.1"); host gets the canonical address ("::1", without
+ * brackets): 46 bytes (INET6_ADDRSTRLEN) always suffice, -ENOSPC when
+ * host_size is too small. PORT is decimal, 1..65535. */
+int cfg_parse_listen(const char *text, char *host, size_t host_size, uint16_t *port);
+
+#endif

@@ -1,0 +1,507 @@
+/* database.c -- new versions of the pattern set: built aside, published
+ * with RCU, kept for rollback, saved to the state dir. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <rte_log.h>
+
+#include "arena.h"
+#include "database.h"
+#include "publish.h"
+#include "store.h"
+
+RTE_LOG_REGISTER(ctl_logtype_database, iocsift.database, INFO);
+#define LOG(level, ...) \
+	rte_log(RTE_LOG_##level, ctl_logtype_database, "database: " __VA_ARGS__)
+
+static uint64_t
+monotonic_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+static void
+counter_set(uint64_t *counter, uint64_t value)
+{
+	__atomic_store_n(counter, value, __ATOMIC_RELAXED);
+}
+
+int
+ctl_db_init(struct ctl_database *db, const struct ctl_database_options *opt)
+{
+	*db = (struct ctl_database){
+		.rollback_depth = opt->rollback_depth < CTL_ROLLBACK_MAX ?
+			opt->rollback_depth : CTL_ROLLBACK_MAX,
+		.compact_threshold = opt->compact_threshold,
+		.n_workers = opt->n_workers,
+		.next_version = 1,
+		.exporter = opt->exporter,
+	};
+	if (mkdir(opt->state_dir, 0750) != 0 && errno != EEXIST) {
+		int rc = -errno;
+		LOG(ERR, "state dir %s: %s\n", opt->state_dir, strerror(errno));
+		return rc;
+	}
+	if ((size_t)snprintf(db->state_path, sizeof(db->state_path),
+			     "%s/active.db", opt->state_dir) >=
+	    sizeof(db->state_path))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+void
+ctl_db_release(struct ctl_database *db)
+{
+	for (unsigned int i = 0; i < db->n_history; i++)
+		pat_set_free(db->history[i]);
+	db->n_history = 0;
+	/* The workers are stopped by now: no grace period needed. */
+	if (db->active != NULL)
+		dp_active_set = NULL;
+	pat_set_free(db->active);
+	db->active = NULL;
+}
+
+/* The set the workers see next: after the swap and the grace period no
+ * worker reads the previous one, and after the exporter has caught up no
+ * hit record points at it. */
+static struct pat_set *
+db_swap(struct ctl_database *db, struct pat_set *next)
+{
+	uint64_t start = monotonic_ns();
+	struct pat_set *prev = dp_publish(next);
+	uint64_t took = monotonic_ns() - start;
+
+	if (db->exporter != NULL)
+		dp_exporter_wait(db->exporter);
+	db->active = next;
+	counter_set(&db->version, pat_set_version(next));
+	counter_set(&db->indicators, pat_set_count(next));
+	counter_set(&db->swaps, db->swaps + 1);
+	counter_set(&db->last_swap_ns, took);
+	if (took > db->max_swap_ns)
+		counter_set(&db->max_swap_ns, took);
+	return prev;
+}
+
+/* Saves the active version; a failure is logged and counted, matching
+ * goes on with the version in memory. */
+static void
+db_persist(struct ctl_database *db)
+{
+	struct pat_error err = { 0 };
+
+	if (pat_set_save(db->active, db->state_path, &err) != 0) {
+		counter_set(&db->persist_errors, db->persist_errors + 1);
+		LOG(ERR, "saving version %lu to %s: %s\n",
+		    (unsigned long)pat_set_version(db->active), db->state_path,
+		    err.message);
+	}
+}
+
+/* Publishes next; the previous version becomes the newest of history. */
+static void
+db_publish(struct ctl_database *db, struct pat_set *next)
+{
+	struct pat_set *prev = db_swap(db, next);
+
+	if (prev != NULL) {
+		if (db->n_history == db->rollback_depth) {
+			pat_set_free(db->history[db->n_history - 1]);
+			db->n_history--;
+		}
+		memmove(&db->history[1], &db->history[0],
+			db->n_history * sizeof(db->history[0]));
+		db->history[0] = prev;
+		db->n_history++;
+	}
+	db->next_version = pat_set_version(next) + 1;
+	db_persist(db);
+	LOG(INFO, "version %lu active: %zu indicators\n",
+	    (unsigned long)pat_set_version(next), pat_set_count(next));
+}
+
+int
+ctl_db_resume(struct ctl_database *db, struct pat_error *err)
+{
+	struct stat st;
+
+	if (stat(db->state_path, &st) != 0)
+		return -ENOENT;
+	struct pat_set *set = pat_set_load(db->state_path, db->n_workers + 1,
+					   err);
+	if (set == NULL)
+		return errno != 0 ? -errno : -EINVAL;
+	db_swap(db, set);      /* the first version: nothing to retire */
+	db->next_version = pat_set_version(set) + 1;
+	return 0;
+}
+
+static int
+feeds_publish(struct ctl_database *db, const struct pat_feed *const *feeds,
+	      size_t n, struct pat_error *err)
+{
+	struct pat_set *next = db->active == NULL ?
+		pat_set_build(feeds, n, db->n_workers + 1, db->next_version,
+			      err) :
+		pat_set_replace_feeds(db->active, feeds, n, db->next_version,
+				      err);
+
+	if (next == NULL)
+		return errno != 0 ? -errno : -EINVAL;
+	db_publish(db, next);
+	return 0;
+}
+
+int
+ctl_db_load_files(struct ctl_database *db, const char *const *paths,
+		  const enum pat_feed_format *formats, size_t n,
+		  struct pat_error *err)
+{
+	struct pat_feed *feeds = calloc(n + 1, sizeof(*feeds));
+	const struct pat_feed **pointers = calloc(n + 1, sizeof(*pointers));
+	int rc = 0;
+	size_t loaded = 0;
+
+	if (feeds == NULL || pointers == NULL) {
+		rc = -ENOMEM;
+		pat_error_set(err, "", 0, "loading feeds: %s", strerror(ENOMEM));
+	}
+	for (; rc == 0 && loaded < n; loaded++) {
+		pat_feed_init(&feeds[loaded]);
+		pointers[loaded] = &feeds[loaded];
+		rc = pat_feed_load_file(&feeds[loaded], paths[loaded],
+					formats[loaded], err);
+	}
+	if (rc == 0)
+		rc = feeds_publish(db, pointers, n, err);
+	for (size_t i = 0; i < loaded; i++)
+		pat_feed_free(&feeds[i]);
+	free(pointers);
+	free(feeds);
+	return rc;
+}
+
+int
+ctl_db_load_feed(struct ctl_database *db, const struct pat_feed *feed,
+		 struct pat_error *err)
+{
+	const struct pat_feed *feeds[] = { feed };
+
+	return feeds_publish(db, feeds, 1, err);
+}
+
+/* The active set with an empty one standing in before the first load. */
+static int
+db_ensure_active(struct ctl_database *db, struct pat_error *err)
+{
+	if (db->active != NULL)
+		return 0;
+	struct pat_set *empty = pat_set_build(NULL, 0, db->n_workers + 1,
+					      db->next_version, err);
+	if (empty == NULL)
+		return -errno;
+	db_publish(db, empty);
+	return 0;
+}
+
+/* Normalizes a user's indicator into ind (strings in arena). */
+static int
+indicator_from_spec(struct pat_arena *arena,
+		    const struct ctl_indicator_spec *spec,
+		    struct pat_indicator *ind, struct pat_error *err)
+{
+	enum pat_type type;
+	const char *reason = NULL;
+	size_t len = strlen(spec->value);
+	int rc;
+
+	if (strcmp(spec->type, "auto") == 0 || strcmp(spec->type, "ip") == 0)
+		rc = pat_normalize_untyped(arena, spec->value, len, ind,
+					   &reason);
+	else if (pat_type_from_name(spec->type, strlen(spec->type), &type) != 0)
+		rc = -EINVAL, reason = "unknown indicator type";
+	else
+		rc = pat_normalize(arena, type, spec->value, len, ind, &reason);
+	if (rc != 0) {
+		pat_error_set(err, "", 0, "%s '%s': %s", spec->type,
+			      spec->value, reason);
+		return rc;
+	}
+	ind->feed = spec->feed != NULL ? spec->feed : "cli";
+	ind->tags = spec->tags != NULL ? spec->tags : "";
+	if (spec->expires != NULL &&
+	    pat_parse_time(spec->expires, strlen(spec->expires), &ind->expires,
+			   &reason) != 0) {
+		pat_error_set(err, "", 0, "expires '%s': %s", spec->expires,
+			      reason);
+		return -EINVAL;
+	}
+	if (spec->severity != NULL &&
+	    pat_parse_severity(spec->severity, strlen(spec->severity),
+			       &ind->severity, &reason) != 0) {
+		pat_error_set(err, "", 0, "severity '%s': %s", spec->severity,
+			      reason);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A version with a grown delta or many deletions is compacted before it
+ * is published, so the layers stay small and one base serves. */
+static struct pat_set *
+db_compact_if_needed(struct ctl_database *db, struct pat_set *next,
+		     struct pat_error *err)
+{
+	size_t deleted = pat_set_id_limit(next) - pat_set_count(next);
+
+	if (pat_set_delta_count(next) <= db->compact_threshold &&
+	    deleted <= db->compact_threshold)
+		return next;
+	struct pat_set *compact = pat_set_compact(next, pat_set_version(next),
+						  err);
+	if (compact == NULL) {
+		LOG(WARNING, "compacting version %lu: %s\n",
+		    (unsigned long)pat_set_version(next), err->message);
+		return next;
+	}
+	pat_set_free(next);
+	return compact;
+}
+
+/* add or delete: one indicator, a new version sharing the base. */
+static int
+db_update(struct ctl_database *db, const struct ctl_indicator_spec *spec,
+	  bool add, size_t *removed, struct pat_error *err)
+{
+	struct pat_arena *arena = pat_arena_new();
+	struct pat_indicator ind;
+	int rc;
+
+	if (arena == NULL)
+		return -ENOMEM;
+	rc = indicator_from_spec(arena, spec, &ind, err);
+	if (rc == 0)
+		rc = db_ensure_active(db, err);
+	if (rc == 0) {
+		size_t before = pat_set_count(db->active);
+		struct pat_set *next = add ?
+			pat_set_add(db->active, &ind, db->next_version, err) :
+			pat_set_delete(db->active, &ind, db->next_version, err);
+		if (next == NULL) {
+			rc = -errno;
+		} else {
+			if (removed != NULL)
+				*removed = before - pat_set_count(next);
+			db_publish(db, db_compact_if_needed(db, next, err));
+		}
+	}
+	pat_arena_free(arena);
+	return rc;
+}
+
+int
+ctl_db_add(struct ctl_database *db, const struct ctl_indicator_spec *spec,
+	   struct pat_error *err)
+{
+	return db_update(db, spec, true, NULL, err);
+}
+
+int
+ctl_db_delete(struct ctl_database *db, const struct ctl_indicator_spec *spec,
+	      size_t *removed, struct pat_error *err)
+{
+	return db_update(db, spec, false, removed, err);
+}
+
+int
+ctl_db_rollback(struct ctl_database *db, uint64_t *from)
+{
+	if (db->n_history == 0 || db->active == NULL)
+		return -ENOENT;
+	struct pat_set *previous = db->history[0];
+	memmove(&db->history[0], &db->history[1],
+		(db->n_history - 1) * sizeof(db->history[0]));
+	db->n_history--;
+	*from = pat_set_version(db->active);
+	pat_set_free(db_swap(db, previous));   /* no redo: the newer goes */
+	db_persist(db);
+	LOG(INFO, "rolled back from version %lu to %lu\n",
+	    (unsigned long)*from, (unsigned long)pat_set_version(previous));
+	return 0;
+}
+
+json_t *
+ctl_db_feeds(const struct ctl_database *db)
+{
+	json_t *counts = json_object();
+	json_t *feeds = json_array();
+	const char *name;
+	json_t *count;
+
+	if (counts == NULL || feeds == NULL)
+		goto fail;
+	for (uint32_t id = 0; db->active != NULL &&
+	     id < pat_set_id_limit(db->active); id++) {
+		const struct pat_indicator *ind =
+			pat_set_live_indicator(db->active, id);
+		if (ind == NULL)
+			continue;
+		json_t *c = json_object_get(counts, ind->feed);
+		if (c != NULL)
+			json_integer_set(c, json_integer_value(c) + 1);
+		else if (json_object_set_new(counts, ind->feed,
+					     json_integer(1)) != 0)
+			goto fail;
+	}
+	json_object_foreach(counts, name, count)
+		json_array_append_new(feeds, json_pack("{s:s, s:O}", "name",
+					name, "indicators", count));
+	json_decref(counts);
+	return feeds;
+fail:
+	json_decref(counts);
+	json_decref(feeds);
+	return NULL;
+}
+
+static void
+time_format(int64_t seconds, char *buf, size_t size)
+{
+	time_t t = (time_t)seconds;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const char *const severity_names[] = {
+	[PAT_SEVERITY_LOW] = "low",
+	[PAT_SEVERITY_MEDIUM] = "medium",
+	[PAT_SEVERITY_HIGH] = "high",
+	[PAT_SEVERITY_CRITICAL] = "critical",
+};
+
+static json_t *
+indicator_json(const struct pat_indicator *ind)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "type",
+			      pat_type_name(ind->type), "value", ind->value,
+			      "feed", ind->feed, "tags", ind->tags);
+	char when[32];
+
+	if (o == NULL)
+		return NULL;
+	if (ind->severity > PAT_SEVERITY_UNSET &&
+	    ind->severity <= PAT_SEVERITY_CRITICAL)
+		json_object_set_new(o, "severity",
+				    json_string(severity_names[ind->severity]));
+	if (ind->expires != 0) {
+		time_format(ind->expires, when, sizeof(when));
+		json_object_set_new(o, "expires", json_string(when));
+	}
+	return o;
+}
+
+json_t *
+ctl_db_list(const struct ctl_database *db, const char *type,
+	    const char *feed, size_t limit, struct pat_error *err)
+{
+	enum pat_type want = PAT_TYPE_COUNT;
+	size_t total = 0;
+
+	if (type != NULL && pat_type_from_name(type, strlen(type), &want) != 0) {
+		pat_error_set(err, "", 0, "unknown indicator type '%s'", type);
+		errno = EINVAL;
+		return NULL;
+	}
+	json_t *list = json_array();
+	for (uint32_t id = 0; list != NULL && db->active != NULL &&
+	     id < pat_set_id_limit(db->active); id++) {
+		const struct pat_indicator *ind =
+			pat_set_live_indicator(db->active, id);
+		if (ind == NULL || (type != NULL && ind->type != want) ||
+		    (feed != NULL && strcmp(ind->feed, feed) != 0))
+			continue;
+		if (total++ < limit)
+			json_array_append_new(list, indicator_json(ind));
+	}
+	if (list == NULL)
+		return NULL;
+	return json_pack("{s:I, s:I, s:b, s:o}", "db_version",
+			 (json_int_t)(db->active ? pat_set_version(db->active) : 0),
+			 "total", (json_int_t)total, "truncated", total > limit,
+			 "indicators", list);
+}
+
+/* Where a hit shows in the text: the value's first occurrence in any
+ * case, when it appears as written (not for CIDRs or regexes). */
+static const char *
+text_find(const char *text, size_t len, const char *value, size_t *found)
+{
+	size_t n = strlen(value);
+
+	for (size_t i = 0; n > 0 && i + n <= len; i++) {
+		size_t k = 0;
+		while (k < n && tolower((unsigned char)text[i + k]) ==
+		       tolower((unsigned char)value[k]))
+			k++;
+		if (k == n) {
+			*found = n;
+			return text + i;
+		}
+	}
+	return NULL;
+}
+
+static const char *const match_reasons[PAT_TYPE_COUNT] = {
+	[PAT_TYPE_DOMAIN] = "the domain or a subdomain of it, as a token",
+	[PAT_TYPE_IPV4] = "the address, or one in the CIDR, as a token",
+	[PAT_TYPE_IPV6] = "the address, or one in the CIDR, in any textual form",
+	[PAT_TYPE_MD5] = "the digest as a whole hex token, any case",
+	[PAT_TYPE_SHA1] = "the digest as a whole hex token, any case",
+	[PAT_TYPE_SHA256] = "the digest as a whole hex token, any case",
+	[PAT_TYPE_FILENAME] = "the file name, any case, after a path separator, "
+		"space, quote or '='",
+	[PAT_TYPE_URL] = "the URL or a longer path under it, any scheme",
+	[PAT_TYPE_REGEX] = "the regular expression, over the whole message",
+};
+
+json_t *
+ctl_db_test(const struct ctl_database *db, const char *text, size_t len)
+{
+	struct pat_hits hits;
+	json_t *list = json_array();
+
+	if (list == NULL)
+		return NULL;
+	pat_hits_reset(&hits, (int64_t)time(NULL));
+	if (db->active != NULL)
+		pat_match_text(db->active, pat_set_scratch(db->active,
+							   db->n_workers),
+			       (const uint8_t *)text, len, &hits);
+	for (uint16_t i = 0; i < hits.count; i++) {
+		const struct pat_indicator *ind =
+			pat_set_indicator(db->active, hits.ids[i]);
+		json_t *o = indicator_json(ind);
+		size_t found_len = 0;
+		const char *found = ind->type == PAT_TYPE_REGEX ? NULL :
+			text_find(text, len, ind->value, &found_len);
+		if (found != NULL)
+			json_object_set_new(o, "matched",
+					    json_stringn(found, found_len));
+		json_object_set_new(o, "reason",
+				    json_string(match_reasons[ind->type]));
+		json_array_append_new(list, o);
+	}
+	return json_pack("{s:I, s:o}", "db_version",
+			 (json_int_t)(db->active ? pat_set_version(db->active) : 0),
+			 "hits", list);
+}

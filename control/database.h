@@ -1,0 +1,100 @@
+/* database.h -- the control path's pattern database: builds each new
+ * version off the data path, publishes it to the workers, keeps earlier
+ * versions for rollback and the active one in the state dir. Called from
+ * the control thread only; the counters may be read from any thread. */
+#ifndef IOCSIFT_CONTROL_DATABASE_H
+#define IOCSIFT_CONTROL_DATABASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "exporter.h"
+#include "feed.h"
+#include "pattern_set.h"
+
+#define CTL_ROLLBACK_MAX 64
+
+struct ctl_database {
+	struct pat_set *active;              /* what dp_active_set points at */
+	struct pat_set *history[CTL_ROLLBACK_MAX];   /* [0] the newest */
+	unsigned int n_history;
+	unsigned int rollback_depth;
+	unsigned int compact_threshold;
+	unsigned int n_workers;              /* scratch 0..n-1 are theirs */
+	uint64_t next_version;
+	char state_path[4096];               /* STATE_DIR/active.db */
+	struct dp_exporter *exporter;        /* waited on before a free */
+	/* Read from other threads (stats, telemetry): relaxed atomics. */
+	uint64_t version;
+	uint64_t indicators;
+	uint64_t swaps;
+	uint64_t last_swap_ns;
+	uint64_t max_swap_ns;
+	uint64_t persist_errors;
+};
+
+struct ctl_database_options {
+	const char *state_dir;
+	unsigned int n_workers;
+	unsigned int rollback_depth;
+	unsigned int compact_threshold;
+	struct dp_exporter *exporter;
+};
+
+/* Sets up db; no set is active yet. -errno (state dir not usable). */
+int ctl_db_init(struct ctl_database *db,
+		const struct ctl_database_options *opt);
+void ctl_db_release(struct ctl_database *db);
+
+/* Resumes the version saved in the state dir: 0, -ENOENT when there is
+ * none, other -errno (with err) when it is unusable. Publishes it. */
+int ctl_db_resume(struct ctl_database *db, struct pat_error *err);
+
+/* Builds a version from feed files (replacing what is active) and
+ * publishes it. 0 or -errno with err naming FILE:LINE. */
+int ctl_db_load_files(struct ctl_database *db, const char *const *paths,
+		      const enum pat_feed_format *formats, size_t n,
+		      struct pat_error *err);
+
+/* Replaces the indicators of feed->name with the feed's. */
+int ctl_db_load_feed(struct ctl_database *db, const struct pat_feed *feed,
+		     struct pat_error *err);
+
+/* One indicator: type and value as a user gives them (normalized here),
+ * optional tags, expiry and severity text (NULL when not given). */
+struct ctl_indicator_spec {
+	const char *type;
+	const char *value;
+	const char *feed;
+	const char *tags;
+	const char *expires;
+	const char *severity;
+};
+
+/* -EINVAL (invalid_indicator), -EEXIST, -ENOENT (del), -ENOMEM. *removed
+ * is how many indicators a delete took out (one per feed). */
+int ctl_db_add(struct ctl_database *db, const struct ctl_indicator_spec *spec,
+	       struct pat_error *err);
+int ctl_db_delete(struct ctl_database *db,
+		  const struct ctl_indicator_spec *spec, size_t *removed,
+		  struct pat_error *err);
+
+/* Makes the previous version active again. -ENOENT when there is none. */
+int ctl_db_rollback(struct ctl_database *db, uint64_t *from);
+
+/* {name, indicators} per feed of the active set, as a JSON array. */
+json_t *ctl_db_feeds(const struct ctl_database *db);
+
+/* Indicators of the active set, filtered by type and feed names (NULL:
+ * any), at most limit: {total, truncated, indicators: [...]}. */
+json_t *ctl_db_list(const struct ctl_database *db, const char *type,
+		    const char *feed, size_t limit, struct pat_error *err);
+
+/* Which indicators text would hit, as a syslog message would, and why. */
+json_t *ctl_db_test(const struct ctl_database *db, const char *text,
+		    size_t len);
+
+#endif

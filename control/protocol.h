@@ -1,0 +1,109 @@
+/* protocol.h -- control protocol v1, shared by the daemon and iocsiftctl. */
+#ifndef IOCSIFT_CONTROL_PROTOCOL_H
+#define IOCSIFT_CONTROL_PROTOCOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define CTL_PROTOCOL_VERSION 1
+#define CTL_REQUEST_MAX (1u << 20)         /* one request line, without "\n" */
+#define CTL_LOAD_REQUEST_MAX (256u << 20)  /* a "load" request line */
+#define CTL_LIMIT_PREFIX 4096              /* where ctl_request_limit() looks */
+#define CTL_FEED_NAME_MAX 128
+#define CTL_TEST_TEXT_MAX (64u << 10)      /* bytes of "text" in a test */
+#define CTL_STATS_TOP_DEFAULT 20
+#define CTL_STATS_TOP_MAX 1000
+#define CTL_LIST_LIMIT_DEFAULT 1000
+#define CTL_LIST_LIMIT_MAX 1000000
+#define CTL_DEFAULT_SOCKET "/run/iocsift/control.sock"
+
+/* Commands are added, never renamed or reused. */
+enum ctl_command {
+	CTL_CMD_STATUS,
+	CTL_CMD_VERSION,
+	CTL_CMD_STATS,
+	CTL_CMD_LOAD,
+	CTL_CMD_ADD,
+	CTL_CMD_DEL,
+	CTL_CMD_LIST,
+	CTL_CMD_TEST,
+	CTL_CMD_ROLLBACK,
+};
+
+/* Error codes ("code" of an error reply). */
+#define CTL_ERR_BAD_REQUEST "bad_request"
+#define CTL_ERR_UNSUPPORTED_VERSION "unsupported_version"
+#define CTL_ERR_UNKNOWN_COMMAND "unknown_command"
+#define CTL_ERR_TOO_LARGE "too_large"
+#define CTL_ERR_INVALID_FEED "invalid_feed"
+#define CTL_ERR_INVALID_INDICATOR "invalid_indicator"
+#define CTL_ERR_NOT_FOUND "not_found"
+#define CTL_ERR_EXISTS "exists"
+#define CTL_ERR_NO_PREVIOUS "no_previous"
+#define CTL_ERR_INTERNAL "internal"
+
+/* A parsed, validated request. String pointers are NULL when the field is
+ * absent, except the defaults applied by the parser: format "auto" (load)
+ * and feed "cli" (add). top is 20 unless given (stats), limit 1000 (list).
+ * None of the strings contains a NUL byte. */
+struct ctl_request {
+	enum ctl_command cmd;
+	bool has_id;
+	int64_t id;
+	json_t *json;        /* the parsed object, owned; the strings below
+			      * point into it ("data"/"data_base64" are
+			      * removed from it once decoded into data) */
+	const char *name, *format, *type, *value, *tags, *expires, *severity,
+		*feed, *text;
+	unsigned char *data; /* load: the feed bytes (owned, malloc'd), may
+			      * hold NUL bytes; data[data_len] is a NUL */
+	size_t data_len;
+	int64_t top, limit;
+};
+
+struct ctl_error {
+	const char *code;    /* one of CTL_ERR_* */
+	char message[256];
+};
+
+/* Parses one request line (no newline). 0, or -EINVAL (bad_request),
+ * -E2BIG (too_large), -ENOTSUP (unsupported_version), -ENOENT
+ * (unknown_command), -ENOMEM (internal), with err filled. The line may be
+ * up to ctl_request_limit() bytes. req is always safe to
+ * ctl_request_release(), and has_id/id are set whenever the line had an
+ * integer "id", so an error reply can echo it. */
+int ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
+		      struct ctl_error *err);
+void ctl_request_release(struct ctl_request *req);
+
+/* How long a request line may be, from its first bytes: CTL_LOAD_REQUEST_MAX
+ * when "cmd", optional whitespace, ':', optional whitespace, "load" appears
+ * in the first CTL_LIMIT_PREFIX bytes (clients put "cmd" first), else
+ * CTL_REQUEST_MAX. */
+size_t ctl_request_limit(const char *prefix, size_t len);
+
+/* Reply lines: a malloc'd NUL-terminated string ending in "\n", or NULL
+ * (ENOMEM). result is stolen (decref'd, even on failure); NULL is {}. The
+ * id of req is echoed when it has one; req may be NULL. */
+char *ctl_reply_ok(const struct ctl_request *req, json_t *result);
+char *ctl_reply_error(const struct ctl_request *req, const char *code,
+		      const char *message);
+
+/* Base64 (RFC 4648 alphabet, padding required, no whitespace, unused bits
+ * zero): 0 or -EINVAL. out must hold len / 4 * 3 bytes. */
+int ctl_base64_decode(const char *in, size_t len, unsigned char *out,
+		      size_t *out_len);
+/* out must hold 4 * ((len + 2) / 3) + 1 bytes; returns the length written
+ * (without the NUL that ends it). */
+size_t ctl_base64_encode(const unsigned char *in, size_t len, char *out);
+
+/* 1..CTL_FEED_NAME_MAX characters of [A-Za-z0-9._-]. */
+bool ctl_feed_name_valid(const char *name);
+
+/* The command's name ("status", ...), or NULL for a value out of range. */
+const char *ctl_command_name(enum ctl_command cmd);
+
+#endif

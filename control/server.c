@@ -1,0 +1,457 @@
+/* server.c -- poll() over the control socket, its connections, the
+ * Prometheus endpoint and a signalfd. Requests are handled one at a time
+ * in arrival order; a long `load` delays the others, never the workers. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <rte_log.h>
+
+#include "config.h"
+#include "metrics.h"
+#include "protocol.h"
+#include "server.h"
+#include "stats.h"
+
+RTE_LOG_REGISTER(ctl_logtype_server, iocsift.control, INFO);
+#define LOG(level, ...) \
+	rte_log(RTE_LOG_##level, ctl_logtype_server, "control: " __VA_ARGS__)
+
+#define READ_CHUNK 65536
+#define METRICS_TOP 100
+
+enum connection_kind {
+	CONNECTION_CONTROL,
+	CONNECTION_METRICS,
+};
+
+struct ctl_connection {
+	int fd;
+	enum connection_kind kind;
+	char *in;                /* bytes received, not yet a whole line */
+	size_t in_len, in_size;
+	size_t in_scanned;       /* in[0..in_scanned) holds no newline */
+	char *out;               /* bytes to send */
+	size_t out_len, out_sent;
+	bool closing;            /* close once out is sent */
+};
+
+int
+ctl_signals_block(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGPIPE);
+	return -pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+/* A socket file nobody answers on is a leftover of a killed daemon. */
+static int
+socket_path_free(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
+		close(fd);
+		LOG(ERR, "%s: another iocsift is listening there\n", path);
+		return -EADDRINUSE;
+	}
+	close(fd);
+	if (unlink(path) != 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int
+socket_directory(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Bound under a umask that leaves nothing open, then given its group and
+ * mode: no moment in which another user could connect. */
+static int
+control_socket_open(struct ctl_server *srv)
+{
+	const struct ctl_server_options *opt = &srv->opt;
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	gid_t gid = (gid_t)-1;
+	int rc;
+
+	if (strlen(opt->socket_path) >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	if (opt->socket_group[0] != '\0') {
+		struct group *g = getgrnam(opt->socket_group);
+		if (g == NULL) {
+			LOG(ERR, "socket group '%s' does not exist\n",
+			    opt->socket_group);
+			return -ENOENT;
+		}
+		gid = g->gr_gid;
+	}
+	rc = socket_directory(opt->socket_path);
+	if (rc == 0)
+		rc = socket_path_free(opt->socket_path);
+	if (rc != 0)
+		return rc;
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", opt->socket_path);
+	srv->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+				SOCK_NONBLOCK, 0);
+	if (srv->listen_fd < 0)
+		return -errno;
+	mode_t umask_before = umask(0777);
+	rc = bind(srv->listen_fd, (struct sockaddr *)&addr, sizeof(addr));
+	umask(umask_before);
+	if (rc != 0)
+		return -errno;
+	srv->socket_created = true;
+	if (chown(opt->socket_path, (uid_t)-1, gid) != 0 ||
+	    chmod(opt->socket_path, opt->socket_mode) != 0 ||
+	    listen(srv->listen_fd, 16) != 0)
+		return -errno;
+	return 0;
+}
+
+static int
+metrics_socket_open(struct ctl_server *srv)
+{
+	char host[64];
+	uint16_t port;
+	struct sockaddr_storage addr = { 0 };
+	socklen_t len;
+	int one = 1;
+
+	if (cfg_parse_listen(srv->opt.prometheus, host, sizeof(host),
+			     &port) != 0)
+		return -EINVAL;
+	if (strchr(host, ':') != NULL) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&addr;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
+			return -EINVAL;
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&addr;
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+			return -EINVAL;
+		len = sizeof(*a);
+	}
+	srv->metrics_fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+				 SOCK_NONBLOCK, 0);
+	if (srv->metrics_fd < 0)
+		return -errno;
+	setsockopt(srv->metrics_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(srv->metrics_fd, (struct sockaddr *)&addr, len) != 0 ||
+	    listen(srv->metrics_fd, 16) != 0)
+		return -errno;
+	return 0;
+}
+
+int
+ctl_server_open(struct ctl_server *srv, const struct ctl_server_options *opt)
+{
+	sigset_t set;
+	int rc;
+
+	*srv = (struct ctl_server){ .opt = *opt, .listen_fd = -1,
+				    .metrics_fd = -1, .signal_fd = -1 };
+	rc = control_socket_open(srv);
+	if (rc != 0) {
+		LOG(ERR, "control socket %s: %s\n", opt->socket_path,
+		    strerror(-rc));
+		return rc;
+	}
+	if (opt->prometheus[0] != '\0') {
+		rc = metrics_socket_open(srv);
+		if (rc != 0) {
+			LOG(ERR, "prometheus endpoint %s: %s\n", opt->prometheus,
+			    strerror(-rc));
+			return rc;
+		}
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	srv->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (srv->signal_fd < 0)
+		return -errno;
+	LOG(INFO, "listening on %s (mode %04o)%s%s\n", opt->socket_path,
+	    opt->socket_mode, opt->prometheus[0] != '\0' ?
+	    ", metrics on " : "", opt->prometheus);
+	return 0;
+}
+
+static void
+connection_free(struct ctl_connection *c)
+{
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+static void
+connection_accept(struct ctl_server *srv, int listen_fd,
+		  enum connection_kind kind)
+{
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	if (srv->n_connections == CTL_CLIENTS_MAX) {
+		LOG(WARNING, "%d connections open: refusing another\n",
+		    CTL_CLIENTS_MAX);
+		close(fd);
+		return;
+	}
+	struct ctl_connection *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->kind = kind;
+	srv->connections[srv->n_connections++] = c;
+}
+
+/* Queues bytes to send; takes ownership of text. */
+static void
+connection_send(struct ctl_connection *c, char *text)
+{
+	if (text == NULL) {
+		c->closing = true;
+		return;
+	}
+	size_t len = strlen(text);
+	char *grown = realloc(c->out, c->out_len + len);
+	if (grown == NULL) {
+		free(text);
+		c->closing = true;
+		return;
+	}
+	memcpy(grown + c->out_len, text, len);
+	c->out = grown;
+	c->out_len += len;
+	free(text);
+}
+
+/* Handles the whole lines in c->in; keeps the rest. */
+static void
+control_lines(struct ctl_server *srv, struct ctl_connection *c)
+{
+	size_t start = 0;
+	char *nl;
+
+	while (!c->closing &&
+	       (nl = memchr(c->in + c->in_scanned, '\n',
+			    c->in_len - c->in_scanned)) != NULL) {
+		size_t len = (size_t)(nl - (c->in + start));
+		connection_send(c, ctl_command_handle(srv->opt.ctx,
+						      c->in + start, len));
+		start += len + 1;
+		c->in_scanned = start;
+	}
+	memmove(c->in, c->in + start, c->in_len - start);
+	c->in_len -= start;
+	c->in_scanned = c->in_len;
+	/* A line longer than its limit is refused without being read on. */
+	if (!c->closing && c->in_len > ctl_request_limit(c->in, c->in_len)) {
+		connection_send(c, ctl_reply_error(NULL, CTL_ERR_TOO_LARGE,
+			"request line over its size limit"));
+		c->closing = true;
+		c->in_len = 0;
+	}
+}
+
+static void
+metrics_request(struct ctl_server *srv, struct ctl_connection *c)
+{
+	enum ctl_http_verdict verdict = ctl_http_request_check(c->in, c->in_len);
+	char *body = NULL;
+	size_t len;
+
+	if (verdict == CTL_HTTP_INCOMPLETE)
+		return;
+	if (verdict == CTL_HTTP_METRICS) {
+		json_t *stats = ctl_stats_json(srv->opt.ctx->app,
+					       srv->opt.ctx->db, METRICS_TOP);
+		body = ctl_metrics_prometheus(stats);
+		json_decref(stats);
+		if (body == NULL) {
+			/* No reply: the scrape fails (up = 0) rather than
+			 * look like a target with no series. */
+			c->closing = true;
+			c->in_len = 0;
+			return;
+		}
+	}
+	char *response = ctl_http_response(verdict, body, &len);
+	free(body);
+	if (response != NULL) {
+		c->out = response;
+		c->out_len = len;
+	}
+	c->closing = true;
+	c->in_len = 0;
+}
+
+/* Reads what is there; false when the connection is done for. */
+static bool
+connection_read(struct ctl_server *srv, struct ctl_connection *c)
+{
+	for (;;) {
+		if (c->in_size - c->in_len < READ_CHUNK) {
+			size_t size = c->in_size * 2 > c->in_len + READ_CHUNK ?
+				c->in_size * 2 : c->in_len + READ_CHUNK;
+			char *grown = realloc(c->in, size + 1);
+			if (grown == NULL)
+				return false;
+			c->in = grown;
+			c->in_size = size;
+		}
+		ssize_t n = read(c->fd, c->in + c->in_len, c->in_size - c->in_len);
+		if (n == 0)
+			return c->out_len > c->out_sent;   /* send, then close */
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR;
+		c->in_len += (size_t)n;
+		c->in[c->in_len] = '\0';
+		if (c->kind == CONNECTION_CONTROL)
+			control_lines(srv, c);
+		else
+			metrics_request(srv, c);
+		if (c->closing)
+			return true;
+	}
+}
+
+static bool
+connection_write(struct ctl_connection *c)
+{
+	while (c->out_sent < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_sent,
+				 c->out_len - c->out_sent, MSG_NOSIGNAL);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR;
+		c->out_sent += (size_t)n;
+	}
+	free(c->out);
+	c->out = NULL;
+	c->out_len = c->out_sent = 0;
+	return !c->closing;
+}
+
+/* 1 to stop, 0 to go on. */
+static int
+signal_handle(struct ctl_server *srv)
+{
+	struct signalfd_siginfo info;
+
+	while (read(srv->signal_fd, &info, sizeof(info)) == sizeof(info)) {
+		if (info.ssi_signo == SIGHUP) {
+			LOG(INFO, "SIGHUP: reloading the configured feeds\n");
+			if (srv->opt.reload != NULL)
+				srv->opt.reload(srv->opt.reload_arg);
+		} else {
+			LOG(INFO, "signal %u: stopping\n", info.ssi_signo);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+ctl_server_run(struct ctl_server *srv)
+{
+	struct pollfd fds[CTL_CLIENTS_MAX + 3];
+
+	for (;;) {
+		nfds_t n = 0;
+		fds[n++] = (struct pollfd){ .fd = srv->signal_fd, .events = POLLIN };
+		fds[n++] = (struct pollfd){ .fd = srv->listen_fd, .events = POLLIN };
+		fds[n++] = (struct pollfd){ .fd = srv->metrics_fd, .events = POLLIN };
+		for (unsigned int i = 0; i < srv->n_connections; i++) {
+			struct ctl_connection *c = srv->connections[i];
+			fds[n++] = (struct pollfd){ .fd = c->fd,
+				.events = (short)(c->out_len > c->out_sent ?
+						  POLLOUT : POLLIN) };
+		}
+		if (poll(fds, n, 1000) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if ((fds[0].revents & POLLIN) && signal_handle(srv) != 0)
+			return 0;
+		/* Connections first: the indexes of fds follow them. */
+		for (unsigned int i = srv->n_connections; i-- > 0;) {
+			struct ctl_connection *c = srv->connections[i];
+			short revents = fds[3 + i].revents;
+			bool keep = true;
+			if (revents & (POLLIN | POLLHUP | POLLERR))
+				keep = connection_read(srv, c);
+			if (keep && c->out_len > c->out_sent)
+				keep = connection_write(c);
+			else if (keep && c->closing)
+				keep = false;
+			if (!keep) {
+				connection_free(c);
+				srv->connections[i] =
+					srv->connections[--srv->n_connections];
+			}
+		}
+		if (fds[1].revents & POLLIN)
+			connection_accept(srv, srv->listen_fd, CONNECTION_CONTROL);
+		if (fds[2].revents & POLLIN)
+			connection_accept(srv, srv->metrics_fd, CONNECTION_METRICS);
+	}
+}
+
+void
+ctl_server_close(struct ctl_server *srv)
+{
+	for (unsigned int i = 0; i < srv->n_connections; i++)
+		connection_free(srv->connections[i]);
+	srv->n_connections = 0;
+	if (srv->listen_fd >= 0)
+		close(srv->listen_fd);
+	if (srv->metrics_fd >= 0)
+		close(srv->metrics_fd);
+	if (srv->signal_fd >= 0)
+		close(srv->signal_fd);
+	if (srv->socket_created)
+		unlink(srv->opt.socket_path);
+	srv->listen_fd = srv->metrics_fd = srv->signal_fd = -1;
+}

@@ -1,0 +1,110 @@
+/* stats.c -- collect the counters into JSON (shape in
+ * docs/control-protocol.md). */
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "stats.h"
+
+static uint64_t
+relaxed(const uint64_t *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+static json_t *
+ports_json(const struct dp_appliance *app)
+{
+	json_t *list = json_array();
+
+	for (unsigned int p = 0; list != NULL && p < app->n_ports; p++) {
+		struct rte_eth_stats s = { 0 };
+		rte_eth_stats_get(app->ports[p].port_id, &s);
+		json_array_append_new(list, json_pack(
+			"{s:i, s:s, s:I, s:I, s:I, s:I, s:I}",
+			"port", app->ports[p].port_id,
+			"name", app->ports[p].name,
+			"rx_packets", (json_int_t)s.ipackets,
+			"rx_bytes", (json_int_t)s.ibytes,
+			"imissed", (json_int_t)s.imissed,
+			"ierrors", (json_int_t)s.ierrors,
+			"rx_nombuf", (json_int_t)s.rx_nombuf));
+	}
+	return list;
+}
+
+static json_t *
+worker_json(const struct dp_worker *w)
+{
+	struct dp_worker_stats s;
+	uint64_t hz = rte_get_tsc_hz();
+
+	dp_worker_stats_read(w, &s);
+	uint64_t elapsed = s.start_tsc != 0 ? rte_rdtsc() - s.start_tsc : 0;
+	double busy = elapsed > 0 ? 100.0 * (double)s.busy_cycles /
+		(double)elapsed : 0.0;
+	json_t *o = json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I,"
+			      " s:I, s:f, s:I, s:I, s:f}",
+		"worker", w->index, "lcore", w->lcore, "port", w->port,
+		"queue", w->in_ring != NULL ? -1 : w->queue,
+		"packets", (json_int_t)s.packets,
+		"bytes", (json_int_t)s.bytes,
+		"syslog_messages", (json_int_t)s.syslog_messages,
+		"dns_messages", (json_int_t)s.dns_messages,
+		"malformed", (json_int_t)(s.malformed_frame +
+			s.malformed_syslog + s.malformed_dns),
+		"hits", (json_int_t)s.hits,
+		"busy_percent", busy > 100.0 ? 100.0 : busy,
+		"drop_ring_full", (json_int_t)s.drop_ring_full,
+		"drop_hit_pool", (json_int_t)s.drop_hit_pool,
+		"max_burst_us", (double)s.max_burst_cycles * 1e6 / (double)hz);
+	if (o == NULL)
+		return NULL;
+	const struct { const char *name; uint64_t value; } more[] = {
+		{ "hit_messages", s.hit_messages },
+		{ "malformed_frame", s.malformed_frame },
+		{ "malformed_syslog", s.malformed_syslog },
+		{ "malformed_dns", s.malformed_dns },
+		{ "fragments", s.fragments },
+		{ "tcp_skipped", s.tcp_skipped },
+		{ "other", s.other },
+		{ "match_errors", s.match_errors },
+		{ "hits_overflow", s.hits_overflow },
+		{ "drop_fanout_full", s.drop_fanout_full },
+		{ "fanout_sent", s.fanout_sent },
+		{ "busy_cycles", s.busy_cycles },
+	};
+	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+		json_object_set_new(o, more[i].name,
+				    json_integer((json_int_t)more[i].value));
+	json_t *histogram = json_array();
+	for (unsigned int i = 0; histogram != NULL && i < DP_BURST_BUCKETS; i++)
+		json_array_append_new(histogram,
+			json_integer((json_int_t)s.burst_histogram[i]));
+	json_object_set_new(o, "burst_us_log2", histogram);
+	return o;
+}
+
+json_t *
+ctl_stats_json(struct dp_appliance *app, const struct ctl_database *db,
+	       size_t top)
+{
+	json_t *workers = json_array();
+
+	for (unsigned int i = 0; workers != NULL && i < app->n_workers; i++)
+		json_array_append_new(workers, worker_json(app->workers[i]));
+	return json_pack("{s:o, s:o, s:{s:I, s:I}, s:{s:I, s:I, s:I, s:I,"
+			 " s:I, s:I}, s:o}",
+		"ports", ports_json(app),
+		"workers", workers,
+		"exporter",
+		"events", (json_int_t)relaxed(&app->exporter.events),
+		"write_errors", (json_int_t)relaxed(&app->exporter.write_errors),
+		"db",
+		"version", (json_int_t)relaxed(&db->version),
+		"indicators", (json_int_t)relaxed(&db->indicators),
+		"swaps", (json_int_t)relaxed(&db->swaps),
+		"last_swap_us", (json_int_t)(relaxed(&db->last_swap_ns) / 1000),
+		"max_swap_us", (json_int_t)(relaxed(&db->max_swap_ns) / 1000),
+		"persist_errors", (json_int_t)relaxed(&db->persist_errors),
+		"indicators", dp_exporter_top_indicators(&app->exporter, top));
+}

@@ -1,0 +1,81 @@
+/* appliance.h -- `iocsift run`'s dataplane: the ports, one worker per RX
+ * queue (or per software fan-out share), the exporter thread. EAL must be
+ * up; which lcores and queues is decided by the caller. */
+#ifndef IOCSIFT_DATAPLANE_APPLIANCE_H
+#define IOCSIFT_DATAPLANE_APPLIANCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+#include "exporter.h"
+#include "worker.h"
+
+#define DP_PORTS_MAX 8
+#define DP_WORKERS_MAX 128
+#define DP_L4_PORTS_MAX 16
+#define DP_FANOUT_RING_SIZE 4096
+
+struct dp_port_plan {
+	uint16_t port_id;
+	uint16_t n_queues;          /* RX queues to configure */
+	uint16_t n_lcores;          /* workers: n_queues, or more to fan out */
+	unsigned int lcores[DP_WORKERS_MAX];
+	bool symmetric_rss;
+};
+
+struct dp_appliance_options {
+	struct dp_port_plan ports[DP_PORTS_MAX];
+	unsigned int n_ports;
+	uint16_t syslog_ports[DP_L4_PORTS_MAX];
+	unsigned int n_syslog_ports;
+	uint16_t dns_ports[DP_L4_PORTS_MAX];
+	unsigned int n_dns_ports;
+	uint32_t mbufs;             /* per port */
+	uint32_t hit_records;
+	uint32_t hit_ring_size;
+	uint16_t rx_descriptors;
+	FILE *out;                  /* events */
+};
+
+struct dp_appliance_port {
+	uint16_t port_id;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	struct rte_mempool *mbuf_pool;
+	bool started;
+};
+
+struct dp_appliance {
+	struct dp_appliance_port ports[DP_PORTS_MAX];
+	unsigned int n_ports;
+	struct dp_worker *workers[DP_WORKERS_MAX];
+	unsigned int n_workers;
+	struct rte_ring *fanout_rings[DP_WORKERS_MAX];
+	unsigned int n_fanout_rings;
+	struct rte_mempool *hit_pool;
+	struct dp_exporter exporter;
+	struct dp_appliance_options options;
+	bool launched;
+};
+
+/* Allocates pools, rings and workers, but starts nothing: the pattern set
+ * is published next, then dp_appliance_launch.
+ * 0 or -errno, logged. */
+int dp_appliance_prepare(struct dp_appliance *app,
+			 const struct dp_appliance_options *opt);
+
+/* Configures and starts the ports, then the exporter thread and the
+ * workers. */
+int dp_appliance_launch(struct dp_appliance *app);
+
+/* Stops the workers, then the exporter once it has written every hit, and
+ * flushes the events. */
+void dp_appliance_stop(struct dp_appliance *app);
+
+/* Stops and closes the ports and frees everything. */
+void dp_appliance_release(struct dp_appliance *app);
+
+#endif

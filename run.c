@@ -1,0 +1,631 @@
+/* run.c -- `iocsift run`: reads the config, brings up EAL, the ports and
+ * workers, the pattern database and the control socket, serves until
+ * SIGTERM, then drains and flushes. Sees every module, like main.c. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+
+#include "appliance.h"
+#include "commands.h"
+#include "config.h"
+#include "port.h"
+#include "database.h"
+#include "run.h"
+#include "server.h"
+#include "stats.h"
+#include "telemetry.h"
+
+#define EXIT_BAD_INPUT 2
+#define EAL_ARGV_MAX (CFG_EAL_ARGS_MAX * 2 + 32)
+#define TELEMETRY_TOP 100
+
+struct run {
+	struct iocsift_config cfg;
+	const char *config_path;
+	const char *output;            /* -o: a JSON-lines file sink */
+	const char *cli_feeds[CFG_FEEDS_MAX];
+	unsigned int n_cli_feeds;
+	enum pat_feed_format cli_format;
+	int extra_eal_argc;            /* after "--" */
+	char **extra_eal_argv;
+	bool verbose;
+	FILE *out;
+	struct dp_appliance app;
+	struct ctl_database db;
+	struct ctl_context ctx;
+	struct ctl_server server;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: iocsift run [-c CONF] [--socket PATH] [--state-dir DIR]"
+		" [-f FEED]... [-o FILE]\n"
+		"                   [--prometheus HOST:PORT] [-v] [-- EAL-ARGS...]\n"
+		"\n"
+		"  -c, --config FILE      the config (docs/configuration.md);"
+		" without one,\n"
+		"                         every default and every port EAL probes\n"
+		"      --socket PATH      control socket (default %s)\n"
+		"      --state-dir DIR    where the active database is kept\n"
+		"  -f, --feed FILE        a feed to load at start and on SIGHUP;"
+		" repeatable\n"
+		"      --feed-format F    format of the -f feeds (default auto)\n"
+		"  -o, --output FILE      events as JSON lines, appended to FILE\n"
+		"      --prometheus H:P   metrics endpoint on a loopback address\n"
+		"  -v, --verbose          EAL's informational logs too\n",
+		"/run/iocsift/control.sock");
+}
+
+static void
+cfg_error_print(const struct cfg_error *err)
+{
+	if (err->line > 0)
+		fprintf(stderr, "%s:%u: %s\n", err->file, err->line, err->message);
+	else
+		fprintf(stderr, "%s: %s\n", err->file, err->message);
+}
+
+static void
+pat_error_print(const struct pat_error *err)
+{
+	if (err->line > 0)
+		fprintf(stderr, "%s:%u: %s\n", err->file, err->line, err->message);
+	else if (err->file[0] != '\0')
+		fprintf(stderr, "%s: %s\n", err->file, err->message);
+	else
+		fprintf(stderr, "iocsift: %s\n", err->message);
+}
+
+enum {
+	OPT_SOCKET = 256,
+	OPT_STATE_DIR,
+	OPT_FEED_FORMAT,
+	OPT_PROMETHEUS,
+};
+
+static int
+command_line_parse(struct run *r, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+		{ "feed", required_argument, NULL, 'f' },
+		{ "feed-format", required_argument, NULL, OPT_FEED_FORMAT },
+		{ "output", required_argument, NULL, 'o' },
+		{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *socket = NULL, *state_dir = NULL, *prometheus = NULL;
+	int opt;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			r->extra_eal_argv = argv + i + 1;
+			r->extra_eal_argc = argc - i - 1;
+			argc = i;
+			break;
+		}
+	}
+	while ((opt = getopt_long(argc, argv, "c:f:o:vh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			r->config_path = optarg;
+			break;
+		case OPT_SOCKET:
+			socket = optarg;
+			break;
+		case OPT_STATE_DIR:
+			state_dir = optarg;
+			break;
+		case 'f':
+			if (r->n_cli_feeds == CFG_FEEDS_MAX) {
+				fprintf(stderr, "iocsift: at most %d feeds\n",
+					CFG_FEEDS_MAX);
+				return -E2BIG;
+			}
+			r->cli_feeds[r->n_cli_feeds++] = optarg;
+			break;
+		case OPT_FEED_FORMAT:
+			if (pat_feed_format_from_name(optarg, &r->cli_format) != 0) {
+				fprintf(stderr, "iocsift: unknown feed format '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'o':
+			r->output = optarg;
+			break;
+		case OPT_PROMETHEUS:
+			prometheus = optarg;
+			break;
+		case 'v':
+			r->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_SUCCESS);
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "iocsift run: unexpected '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+
+	struct cfg_error err = { 0 };
+	cfg_defaults(&r->cfg);
+	if (r->config_path != NULL && cfg_load(&r->cfg, r->config_path, &err) != 0) {
+		cfg_error_print(&err);
+		return -EINVAL;
+	}
+	/* The command line wins over the config. */
+	if (socket != NULL &&
+	    snprintf(r->cfg.socket_path, sizeof(r->cfg.socket_path), "%s",
+		     socket) >= (int)sizeof(r->cfg.socket_path)) {
+		fprintf(stderr, "iocsift: --socket: path too long\n");
+		return -EINVAL;
+	}
+	if (state_dir != NULL)
+		snprintf(r->cfg.state_dir, sizeof(r->cfg.state_dir), "%s",
+			 state_dir);
+	if (prometheus != NULL) {
+		char host[64];
+		uint16_t port;
+		if (cfg_parse_listen(prometheus, host, sizeof(host), &port) != 0) {
+			fprintf(stderr, "iocsift: --prometheus %s: expected a "
+				"loopback HOST:PORT\n", prometheus);
+			return -EINVAL;
+		}
+		snprintf(r->cfg.prometheus, sizeof(r->cfg.prometheus), "%s",
+			 prometheus);
+	}
+	return 0;
+}
+
+/* ---- EAL ---- */
+
+static bool
+has_option(char **argv, int argc, const char *const *names)
+{
+	for (int i = 0; i < argc; i++)
+		for (const char *const *n = names; *n != NULL; n++) {
+			size_t len = strlen(*n);
+			if (strncmp(argv[i], *n, len) == 0 &&
+			    (argv[i][len] == '\0' || argv[i][len] == '=' ||
+			     (len == 2 && argv[i][0] == '-' && argv[i][1] != '-')))
+				return true;
+		}
+	return false;
+}
+
+static bool
+hugepages_free(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[256];
+	long pages = 0;
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "HugePages_Free: %ld", &pages) == 1)
+			break;
+	fclose(f);
+	return pages > 0;
+}
+
+/* The config's EAL arguments and those after "--", the ports of the
+ * config, and our defaults for whatever neither says. */
+static int
+eal_init(struct run *r)
+{
+	static const char *const lcore_options[] = { "-l", "-c", "--lcores", NULL };
+	static const char *const memory_options[] = { "--no-huge", "-m",
+		"--socket-mem", "--in-memory", NULL };
+	static const char *const prefix_options[] = { "--file-prefix",
+		"--in-memory", "--no-shconf", NULL };
+	static const char *const log_options[] = { "--log-level", NULL };
+	static const char *const telemetry_options[] = { "--no-telemetry",
+		"--telemetry", NULL };
+	char *argv[EAL_ARGV_MAX + 1];
+	char lcores[32];
+	int argc = 0;
+	bool any_pci = false;
+
+	argv[argc++] = "iocsift";
+	for (unsigned int i = 0; i < r->cfg.n_eal_args; i++)
+		argv[argc++] = r->cfg.eal_args[i];
+	if (r->extra_eal_argc > CFG_EAL_ARGS_MAX) {
+		fprintf(stderr, "iocsift: at most %d EAL arguments\n",
+			CFG_EAL_ARGS_MAX);
+		return -E2BIG;
+	}
+	for (int i = 0; i < r->extra_eal_argc; i++)
+		argv[argc++] = r->extra_eal_argv[i];
+	int given = argc;
+	for (unsigned int p = 0; p < r->cfg.n_ports; p++) {
+		struct cfg_port *port = &r->cfg.ports[p];
+		argv[argc++] = port->is_pci ? "-a" : "--vdev";
+		argv[argc++] = port->device;
+		any_pci |= port->is_pci;
+	}
+	if (r->cfg.n_ports > 0 && !any_pci &&
+	    !has_option(argv, given, (const char *const[]){ "-a", "--allow",
+			"-b", "--block", "--no-pci", NULL }))
+		argv[argc++] = "--no-pci";
+	if (!has_option(argv, given, lcore_options)) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		snprintf(lcores, sizeof(lcores), "-l0-%ld", cpus > 1 ? cpus - 1 : 1);
+		argv[argc++] = cpus > 1 ? lcores : "--lcores=(0,1)@0";
+	}
+	if (!has_option(argv, given, memory_options) && !hugepages_free()) {
+		argv[argc++] = "--no-huge";
+		argv[argc++] = "-m1024";
+	}
+	if (!has_option(argv, given, prefix_options))
+		argv[argc++] = "--file-prefix=iocsift";
+	if (!r->cfg.telemetry && !has_option(argv, given, telemetry_options))
+		argv[argc++] = "--no-telemetry";
+	if (!has_option(argv, given, log_options) && !r->verbose) {
+		argv[argc++] = "--log-level=lib.*:warning";
+		argv[argc++] = "--log-level=pmd.*:warning";
+	}
+	argv[argc] = NULL;
+	if (rte_eal_init(argc, argv) < 0) {
+		fprintf(stderr, "iocsift: EAL init failed: %s\n",
+			rte_strerror(rte_errno));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- ports and workers ---- */
+
+/* The ethdev name of a configured device: a vdev's name is what precedes
+ * its first comma; a PCI address as EAL spells it, with a domain. */
+static int
+port_find(const struct cfg_port *port, uint16_t *port_id)
+{
+	char name[sizeof(port->device) + 8];
+
+	bool short_pci = port->is_pci &&
+		strchr(port->device, ':') == strrchr(port->device, ':');
+	int len = snprintf(name, sizeof(name), "%s%s", short_pci ? "0000:" : "",
+			   port->device);
+
+	if (len < 0 || (size_t)len >= sizeof(name))
+		return -ENAMETOOLONG;
+	name[strcspn(name, ",")] = '\0';
+	if (rte_eth_dev_get_port_by_name(name, port_id) != 0) {
+		fprintf(stderr, "iocsift: port '%s' (config line %u) was not "
+			"probed by EAL\n", name, port->line);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static bool
+lcore_taken(const struct dp_appliance_options *opt, unsigned int lcore)
+{
+	for (unsigned int p = 0; p < opt->n_ports; p++)
+		for (unsigned int i = 0; i < opt->ports[p].n_lcores; i++)
+			if (opt->ports[p].lcores[i] == lcore)
+				return true;
+	return false;
+}
+
+/* Worker lcores: the config's, else EAL's worker lcores dealt out to the
+ * ports in turn. One queue per lcore unless rx_queues says otherwise; a
+ * port that cannot have that many queues gets one and the software
+ * fan-out. */
+static int
+ports_plan(struct run *r, struct dp_appliance_options *opt)
+{
+	struct cfg_port all[RTE_MAX_ETHPORTS];
+	const struct cfg_port *ports = r->cfg.ports;
+	unsigned int n_ports = r->cfg.n_ports;
+	uint16_t port_id;
+
+	if (n_ports == 0) {
+		/* No ports configured: every port EAL probed, defaults. */
+		RTE_ETH_FOREACH_DEV(port_id) {
+			if (n_ports == DP_PORTS_MAX)
+				break;
+			all[n_ports] = (struct cfg_port){ .symmetric_rss = true };
+			rte_eth_dev_get_name_by_port(port_id, all[n_ports].device);
+			n_ports++;
+		}
+		ports = all;
+	}
+	if (n_ports == 0) {
+		fprintf(stderr, "iocsift: no port: configure one or give EAL a "
+			"device (-- --vdev net_af_packet0,iface=IFACE)\n");
+		return -ENODEV;
+	}
+	opt->n_ports = n_ports;
+	for (unsigned int p = 0; p < n_ports; p++) {
+		struct dp_port_plan *plan = &opt->ports[p];
+		if (port_find(&ports[p], &plan->port_id) != 0)
+			return -ENODEV;
+		plan->symmetric_rss = ports[p].symmetric_rss;
+		for (unsigned int i = 0; i < ports[p].n_lcores; i++) {
+			unsigned int lcore = ports[p].lcores[i];
+			if (!rte_lcore_is_enabled(lcore) ||
+			    lcore == rte_get_main_lcore() ||
+			    lcore_taken(opt, lcore)) {
+				fprintf(stderr, "iocsift: port '%s': lcore %u is "
+					"not a free EAL worker lcore\n",
+					ports[p].device, lcore);
+				return -EINVAL;
+			}
+			plan->lcores[plan->n_lcores++] = lcore;
+		}
+	}
+	unsigned int lcore, next = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (lcore_taken(opt, lcore))
+			continue;
+		for (unsigned int tries = 0; tries < n_ports; tries++) {
+			unsigned int p = next++ % n_ports;
+			if (ports[p].n_lcores == 0) {
+				opt->ports[p].lcores[opt->ports[p].n_lcores++] =
+					lcore;
+				break;
+			}
+		}
+	}
+	for (unsigned int p = 0; p < n_ports; p++) {
+		struct dp_port_plan *plan = &opt->ports[p];
+		uint16_t max = dp_port_max_rx_queues(plan->port_id);
+		if (plan->n_lcores == 0) {
+			fprintf(stderr, "iocsift: port '%s' has no worker lcore: "
+				"give EAL more lcores (-l)\n", ports[p].device);
+			return -EINVAL;
+		}
+		plan->n_queues = ports[p].rx_queues != 0 ? ports[p].rx_queues :
+			plan->n_lcores;
+		if (plan->n_queues > max) {
+			if (max != 1) {
+				fprintf(stderr, "iocsift: port '%s' has at most "
+					"%u RX queues\n", ports[p].device, max);
+				return -EINVAL;
+			}
+			plan->n_queues = 1;
+		}
+		if (plan->n_queues > plan->n_lcores) {
+			fprintf(stderr, "iocsift: port '%s': %u RX queues but %u "
+				"worker lcores; each queue needs its own\n",
+				ports[p].device, plan->n_queues, plan->n_lcores);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int
+options_build(struct run *r, struct dp_appliance_options *opt)
+{
+	*opt = (struct dp_appliance_options){
+		.mbufs = r->cfg.mbufs,
+		.hit_records = r->cfg.hit_records,
+		.hit_ring_size = r->cfg.hit_ring_size,
+		.rx_descriptors = (uint16_t)r->cfg.rx_descriptors,
+		.out = r->out,
+	};
+	for (unsigned int i = 0; i < r->cfg.n_syslog_ports; i++)
+		opt->syslog_ports[opt->n_syslog_ports++] = r->cfg.syslog_ports[i];
+	for (unsigned int i = 0; i < r->cfg.n_dns_ports; i++)
+		opt->dns_ports[opt->n_dns_ports++] = r->cfg.dns_ports[i];
+	return ports_plan(r, opt);
+}
+
+/* ---- the database ---- */
+
+static int
+feed_lists(const struct run *r, bool with_config, const char **paths,
+	   enum pat_feed_format *formats)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; with_config && i < r->cfg.n_feeds; i++) {
+		paths[n] = r->cfg.feeds[i].path;
+		if (pat_feed_format_from_name(r->cfg.feeds[i].format,
+					      &formats[n]) != 0)
+			formats[n] = PAT_FEED_AUTO;
+		n++;
+	}
+	for (unsigned int i = 0; i < r->n_cli_feeds && n < 2 * CFG_FEEDS_MAX;
+	     i++) {
+		paths[n] = r->cli_feeds[i];
+		formats[n++] = r->cli_format;
+	}
+	return (int)n;
+}
+
+/* SIGHUP: the feeds of the config and of -f, replacing those feeds; on
+ * error the active version stays. */
+static void
+feeds_reload(void *arg)
+{
+	struct run *r = arg;
+	const char *paths[2 * CFG_FEEDS_MAX];
+	enum pat_feed_format formats[2 * CFG_FEEDS_MAX];
+	struct pat_error err = { 0 };
+	int n = feed_lists(r, true, paths, formats);
+
+	if (n == 0)
+		return;
+	if (ctl_db_load_files(&r->db, paths, formats, (size_t)n, &err) != 0)
+		pat_error_print(&err);
+}
+
+/* The saved version if there is one (then only the -f feeds are loaded
+ * on top), else the config's feeds and -f's. */
+static int
+database_open(struct run *r)
+{
+	const char *paths[2 * CFG_FEEDS_MAX];
+	enum pat_feed_format formats[2 * CFG_FEEDS_MAX];
+	struct pat_error err = { 0 };
+	struct ctl_database_options opt = {
+		.state_dir = r->cfg.state_dir,
+		.n_workers = r->app.n_workers,
+		.rollback_depth = r->cfg.rollback_depth,
+		.compact_threshold = r->cfg.compact_threshold,
+		.exporter = &r->app.exporter,
+	};
+	int rc = ctl_db_init(&r->db, &opt);
+
+	if (rc != 0) {
+		fprintf(stderr, "iocsift: state dir %s: %s\n", r->cfg.state_dir,
+			strerror(-rc));
+		return rc;
+	}
+	rc = ctl_db_resume(&r->db, &err);
+	if (rc == 0) {
+		fprintf(stderr, "iocsift: resumed version %lu from %s "
+			"(%lu indicators)\n", (unsigned long)r->db.version,
+			r->db.state_path, (unsigned long)r->db.indicators);
+	} else if (rc != -ENOENT) {
+		/* Kept aside for a look; the feeds are the fallback. */
+		char aside[sizeof(r->db.state_path) + 16];
+		snprintf(aside, sizeof(aside), "%s.unusable", r->db.state_path);
+		pat_error_print(&err);
+		rename(r->db.state_path, aside);
+		fprintf(stderr, "iocsift: moved it to %s; loading the feeds\n",
+			aside);
+	}
+	int n = feed_lists(r, rc != 0, paths, formats);
+	if (n > 0 && ctl_db_load_files(&r->db, paths, formats, (size_t)n,
+				       &err) != 0) {
+		pat_error_print(&err);
+		return -EINVAL;
+	}
+	if (r->db.active == NULL) {
+		rc = ctl_db_load_files(&r->db, NULL, NULL, 0, &err);
+		if (rc != 0) {
+			pat_error_print(&err);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---- the whole ---- */
+
+static json_t *
+telemetry_stats(void *arg)
+{
+	struct run *r = arg;
+
+	return ctl_stats_json(&r->app, &r->db, TELEMETRY_TOP);
+}
+
+static int
+output_open(struct run *r)
+{
+	const char *path = r->output;
+
+	for (unsigned int i = 0; path == NULL && i < r->cfg.n_sinks; i++) {
+		if (strncmp(r->cfg.sinks[i], "file://", 7) != 0) {
+			fprintf(stderr, "iocsift: sink '%s': only file:// sinks "
+				"are supported so far\n", r->cfg.sinks[i]);
+			return -ENOTSUP;
+		}
+		path = r->cfg.sinks[i] + 7;
+		path = strncmp(path, "localhost/", 10) == 0 ? path + 9 : path;
+	}
+	if (path == NULL || strcmp(path, "-") == 0) {
+		r->out = stdout;
+		return 0;
+	}
+	r->out = fopen(path, "a");
+	if (r->out == NULL) {
+		fprintf(stderr, "iocsift: %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int
+run_main(int argc, char **argv)
+{
+	static struct run r;   /* large (the appliance options) */
+	struct dp_appliance_options opt;
+	int rc, status = EXIT_FAILURE;
+
+	r.server.listen_fd = r.server.metrics_fd = r.server.signal_fd = -1;
+	if (command_line_parse(&r, argc, argv) != 0) {
+		usage(stderr);
+		return EXIT_BAD_INPUT;
+	}
+	if (output_open(&r) != 0)
+		return EXIT_BAD_INPUT;
+	/* Before EAL creates its threads, so they inherit the mask. */
+	if (ctl_signals_block() != 0)
+		return EXIT_FAILURE;
+	if (eal_init(&r) != 0)
+		return EXIT_BAD_INPUT;
+	rc = options_build(&r, &opt);
+	if (rc == 0)
+		rc = dp_appliance_prepare(&r.app, &opt);
+	if (rc == 0)
+		rc = database_open(&r);
+	if (rc != 0)
+		goto out;
+
+	r.ctx = (struct ctl_context){ .db = &r.db, .app = &r.app,
+				      .started = time(NULL),
+				      .state_dir = r.cfg.state_dir };
+	struct ctl_server_options server_opt = {
+		.socket_path = r.cfg.socket_path,
+		.socket_group = r.cfg.socket_group,
+		.socket_mode = r.cfg.socket_mode,
+		.prometheus = r.cfg.prometheus,
+		.ctx = &r.ctx,
+		.reload = feeds_reload,
+		.reload_arg = &r,
+	};
+	rc = ctl_server_open(&r.server, &server_opt);
+	if (rc == 0)
+		rc = dp_appliance_launch(&r.app);
+	if (rc != 0)
+		goto out;
+	if (r.cfg.telemetry && ctl_telemetry_register(telemetry_stats, &r) != 0)
+		fprintf(stderr, "iocsift: telemetry commands not registered\n");
+	fprintf(stderr, "iocsift: running: %u workers, %u ports, version %lu, "
+		"control socket %s\n", r.app.n_workers, r.app.n_ports,
+		(unsigned long)r.db.version, r.cfg.socket_path);
+	if (ctl_server_run(&r.server) == 0)
+		status = EXIT_SUCCESS;
+	if (r.cfg.telemetry)
+		ctl_telemetry_register(NULL, NULL);   /* none reads what goes next */
+out:
+	dp_appliance_stop(&r.app);   /* drains the rings, flushes events */
+	fprintf(stderr, "iocsift: stopped: %lu events written\n",
+		(unsigned long)r.app.exporter.events);
+	ctl_server_close(&r.server);
+	ctl_db_release(&r.db);
+	dp_appliance_release(&r.app);
+	if (r.out != NULL && r.out != stdout && fclose(r.out) != 0)
+		status = EXIT_FAILURE;
+	cfg_release(&r.cfg);
+	rte_eal_cleanup();
+	return status;
+}

@@ -1,0 +1,360 @@
+#!/usr/bin/python3
+"""run_test.py -- `iocsift run` and iocsiftctl end to end (issue 4).
+
+1. The software fan-out: a net_pcap port has one RX queue; with two workers
+   the first spreads flows over both. The events equal those of `iocsift
+   replay` over the same capture, and both workers handled packets.
+2. The example config from docs/examples (its paths pointed into a scratch
+   dir) starts on a vdev and serves every iocsiftctl command, with human and
+   --json output and their exit codes.
+3. Bad requests (malformed JSON, unknown command, protocol version 2, an
+   oversized line, a feed that fails validation) get error replies and
+   change nothing; the socket is mode 0660 and refuses another user.
+4. Prometheus and DPDK telemetry show the counters.
+5. SIGHUP reloads the configured feeds; kill -9 and a restart resume the
+   same version in under a second.
+
+usage: run_test.py IOCSIFT IOCSIFTCTL SOURCE_DIR WORKDIR
+"""
+import collections
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+import urllib.request
+
+PYTHON = "/usr/bin/python3"
+
+
+def fail(message):
+    print("FAIL: " + message, file=sys.stderr)
+    sys.exit(1)
+
+
+def check(condition, message):
+    if not condition:
+        fail(message)
+
+
+class Daemon:
+    def __init__(self, iocsift, args, log):
+        self.log = log
+        self.proc = subprocess.Popen([iocsift, "run"] + args,
+                                     stderr=open(log, "w"))
+
+    def wait_ready(self, ctl, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                fail("iocsift exited %d:\n%s" % (self.proc.returncode,
+                                                 open(self.log).read()))
+            if ctl.call("status", check=False)[0] == 0:
+                return
+            time.sleep(0.1)
+        fail("iocsift did not answer:\n" + open(self.log).read())
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout=60)
+
+
+class Ctl:
+    def __init__(self, exe, sock):
+        self.exe, self.sock = exe, sock
+
+    def call(self, *args, check=True, json_out=True, user=None):
+        cmd = [self.exe, "-s", self.sock] + (["--json"] if json_out else []) + \
+            list(args)
+        if user is not None:
+            cmd = ["setpriv", "--reuid=" + user, "--regid=nogroup",
+                   "--clear-groups"] + cmd
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if check and p.returncode != 0:
+            fail("iocsiftctl %s: exit %d: %s" % (" ".join(args), p.returncode,
+                                                  p.stderr.strip()))
+        result = p.stdout
+        if json_out and p.returncode in (0, 1) and result.strip():
+            result = json.loads(result)
+        return p.returncode, result, p.stderr
+
+
+def raw_request(sock_path, payload):
+    """Sends bytes, returns the parsed reply line."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(30)
+    s.connect(sock_path)
+    try:
+        s.sendall(payload)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return json.loads(data.split(b"\n")[0])
+
+
+def event_pairs(path):
+    pairs = collections.Counter()
+    with open(path) as f:
+        for line in f:
+            e = json.loads(line)
+            # Everything but iocsift's own object (worker, frame number).
+            e.pop("iocsift", None)
+            pairs[json.dumps(e, sort_keys=True)] += 1
+    return pairs
+
+
+def fanout(iocsift, ctl_exe, src, work):
+    feed = os.path.join(src, "data", "3cx.csv")
+    subprocess.run([PYTHON, os.path.join(src, "perf", "synth_capture.py"),
+                    "--feed", feed, "--out", work, "--messages", "3000"],
+                   check=True, capture_output=True)
+    capture = os.path.join(work, "capture.pcap")
+    frames = json.load(open(os.path.join(work, "summary.json")))["frames"]
+    replay_events = os.path.join(work, "replay.jsonl")
+    subprocess.run([iocsift, "replay", "-f", feed, "-o", replay_events, capture],
+                   check=True, capture_output=True)
+    sock = os.path.join(work, "fanout.sock")
+    events = os.path.join(work, "run.jsonl")
+    cpus = os.cpu_count() or 1
+    lcores = "-l0-2" if cpus > 2 else "--lcores=0@0,(1-2)@%d" % min(1, cpus - 1)
+    daemon = Daemon(iocsift, ["--socket", sock, "--state-dir",
+                              os.path.join(work, "fanout-state"), "-f", feed,
+                              "-o", events, "--", "--no-pci", lcores,
+                              "--file-prefix=iocrun%d" % os.getpid(),
+                              "--vdev=net_pcap0,rx_pcap=" + capture],
+                    os.path.join(work, "fanout.log"))
+    ctl = Ctl(ctl_exe, sock)
+    daemon.wait_ready(ctl)
+    deadline = time.time() + 60
+    while True:
+        stats = ctl.call("stats")[1]
+        handled = sum(w["packets"] for w in stats["workers"])
+        if handled + sum(w["drop_fanout_full"] for w in stats["workers"]) >= frames:
+            break
+        check(time.time() < deadline, "fan-out: %d of %d frames" % (handled, frames))
+        time.sleep(0.1)
+    check(daemon.stop() == 0, "fan-out: iocsift did not exit 0")
+    workers = stats["workers"]
+    check(len(workers) == 2, "fan-out: %d workers" % len(workers))
+    check(all(w["packets"] > 0 for w in workers), "fan-out: a worker got nothing")
+    check(sum(w["drop_fanout_full"] for w in workers) == 0, "fan-out drops")
+    check(workers[0]["fanout_sent"] == workers[1]["packets"],
+          "fan-out: sent %d, second worker handled %d" %
+          (workers[0]["fanout_sent"], workers[1]["packets"]))
+    got, want = event_pairs(events), event_pairs(replay_events)
+    check(sum(want.values()) > 0, "fan-out: the replay found nothing")
+    check(got == want, "fan-out: events differ from replay: missing %s extra %s" %
+          (list((want - got).items())[:3], list((got - want).items())[:3]))
+    print("fan-out: %d frames over 2 workers (%d and %d), %d events as in replay"
+          % (frames, workers[0]["packets"], workers[1]["packets"],
+             sum(got.values())))
+
+
+def example_config(src, work):
+    """docs/examples/iocsift.conf with its paths in the scratch dir."""
+    text = open(os.path.join(src, "docs", "examples", "iocsift.conf")).read()
+    replace = {
+        "/run/iocsift/control.sock": os.path.join(work, "control.sock"),
+        "/var/lib/iocsift": os.path.join(work, "state"),
+        "/etc/iocsift/feeds/3cx.csv": os.path.join(work, "feeds", "3cx.csv"),
+    }
+    for old, new in replace.items():
+        check(old in text, "example config has no %s" % old)
+        text = text.replace(old, new)
+    os.makedirs(os.path.join(work, "feeds"), exist_ok=True)
+    shutil.copy(os.path.join(src, "data", "3cx.csv"),
+                os.path.join(work, "feeds", "3cx.csv"))
+    path = os.path.join(work, "iocsift.conf")
+    with open(path, "w") as f:
+        f.write(text + "\n[control]\nprometheus = 127.0.0.1:19464\n"
+                if "[control]" not in text else
+                text.replace("[control]", "[control]\nprometheus = 127.0.0.1:19464", 1))
+    return path, os.path.join(work, "control.sock")
+
+
+def commands(ctl, work):
+    rc, status, _ = ctl.call("status")
+    check(status["indicators"] == 97 and status["feeds"][0]["name"] == "3cx",
+          "status: %s" % status)
+    version = status["db_version"]
+    rc, human, _ = ctl.call("status", json_out=False)
+    check("db version" in human and "3cx" in human, "human status: " + human)
+    rc, v, _ = ctl.call("version")
+    check(v["protocol"] == 1 and v["hyperscan"] and v["dpdk"], "version: %s" % v)
+
+    rc, added, _ = ctl.call("add", "domain", "Evil-Test[.]example",
+                            "--tags", "t1", "--expires", "2099-01-01",
+                            "--severity", "high")
+    check(added["db_version"] == version + 1, "add: %s" % added)
+    rc, listed, _ = ctl.call("list", "--type", "domain", "--feed", "cli")
+    check([i["value"] for i in listed["indicators"]] == ["evil-test.example"] and
+          listed["indicators"][0]["severity"] == "high" and
+          listed["indicators"][0]["expires"].startswith("2099-01-01"),
+          "list: %s" % listed)
+    rc, tested, _ = ctl.call("test", "beacon to cdn.EVIL-TEST.example:443")
+    check(rc == 0 and tested["hits"][0]["value"] == "evil-test.example" and
+          tested["hits"][0]["matched"].lower() == "evil-test.example",
+          "test: %s" % tested)
+    rc, _, _ = ctl.call("test", "nothing to see", check=False)
+    check(rc == 1, "test without a hit: exit %d, expected 1" % rc)
+    rc, _, err = ctl.call("add", "domain", "evil-test.example", check=False)
+    check(rc == 3 and "exists" in err, "duplicate add: exit %d %s" % (rc, err))
+    rc, _, err = ctl.call("add", "sha256", "abc", check=False)
+    check(rc == 3 and "invalid_indicator" in err, "bad add: %d %s" % (rc, err))
+    rc, deleted, _ = ctl.call("del", "domain", "evil-test.example")
+    check(deleted["removed"] == 1, "del: %s" % deleted)
+    rc, _, err = ctl.call("del", "domain", "evil-test.example", check=False)
+    check(rc == 3 and "not_found" in err, "del again: %d %s" % (rc, err))
+    rc, back, _ = ctl.call("rollback")
+    check(back["from"] == version + 2 and back["db_version"] == version + 1,
+          "rollback: %s" % back)
+    rc, tested, _ = ctl.call("test", "to evil-test.example")
+    check(len(tested["hits"]) == 1, "rollback did not bring the indicator back")
+
+    # load: a feed replaces its namesake; a bad one changes nothing.
+    feed = os.path.join(work, "extra.csv")
+    with open(feed, "w") as f:
+        f.write("type,value\ndomain,extra-one.example\nmd5,%s\n" % ("ab" * 16))
+    rc, loaded, _ = ctl.call("load", feed)
+    check(loaded["feed"] == "extra" and loaded["indicators"] == 2, "load: %s" % loaded)
+    before = ctl.call("status")[1]
+    bad = os.path.join(work, "extra2.csv")
+    with open(bad, "w") as f:
+        f.write("type,value\ndomain,fine.example\nsha256,xyz\n")
+    rc, _, err = ctl.call("load", bad, "--name", "extra", check=False)
+    check(rc == 3 and "invalid_feed" in err and ":3:" in err,
+          "bad load: exit %d %s" % (rc, err))
+    after = ctl.call("status")[1]
+    check(after["db_version"] == before["db_version"] and
+          after["indicators"] == before["indicators"], "a bad load changed the db")
+    rc, stats, _ = ctl.call("stats", "--top", "5")
+    check("ports" in stats and "workers" in stats and stats["db"]["swaps"] >= 5,
+          "stats: %s" % stats)
+    rc, human, _ = ctl.call("stats", json_out=False)
+    check("WORKER" in human, "human stats: " + human)
+    return after
+
+
+def bad_requests(ctl, sock):
+    before = ctl.call("status")[1]
+    cases = [
+        (b"{not json\n", "bad_request"),
+        (b'{"v":1,"cmd":"explode"}\n', "unknown_command"),
+        (b'{"v":2,"id":5,"cmd":"status"}\n', "unsupported_version"),
+        (b'{"cmd":"status"}\n', "unsupported_version"),
+        (b'{"v":1,"cmd":"add","type":"domain"}\n', "bad_request"),
+        (b'{"v":1,"cmd":"status","extra":1}\n', "bad_request"),
+        (b'{"v":1,"cmd":"test","text":"' + b"a" * (2 << 20) + b'"}\n', "too_large"),
+    ]
+    for payload, code in cases:
+        reply = raw_request(sock, payload)
+        check(reply.get("ok") is False and reply["error"]["code"] == code,
+              "%r...: %s, expected %s" % (payload[:40], reply, code))
+    check(raw_request(sock, b'{"v":2,"id":5,"cmd":"status"}\n').get("id") == 5,
+          "an error reply does not echo the id")
+    # Several requests on one connection, answered in order.
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sock)
+    s.sendall(b'{"v":1,"id":1,"cmd":"version"}\n{"v":1,"id":2,"cmd":"status"}\n')
+    data = b""
+    while data.count(b"\n") < 2:
+        data += s.recv(65536)
+    s.close()
+    ids = [json.loads(line)["id"] for line in data.splitlines()]
+    check(ids == [1, 2], "pipelined replies: %s" % ids)
+    after = ctl.call("status")[1]
+    check(after["db_version"] == before["db_version"], "bad requests changed the db")
+    print("bad requests: %d refused with the right code, database unchanged" %
+          len(cases))
+
+
+def access(ctl, sock):
+    mode = stat.S_IMODE(os.stat(sock).st_mode)
+    check(mode == 0o660, "socket mode %o, expected 660" % mode)
+    rc, _, err = ctl.call("status", check=False, user="nobody")
+    check(rc == 4, "user nobody: exit %d (%s), expected 4" % (rc, err.strip()))
+    print("socket: mode 0660, user nobody refused (%s)" % err.strip())
+
+
+def observability(prefix):
+    body = urllib.request.urlopen("http://127.0.0.1:19464/metrics",
+                                  timeout=10).read().decode()
+    for name in ("iocsift_port_rx_packets_total", "iocsift_worker_packets_total",
+                 "iocsift_db_version", "iocsift_db_swaps_total"):
+        check(name in body, "metrics lack " + name)
+    p = subprocess.run(["dpdk-telemetry.py", "-f", prefix], input="/iocsift/stats\n",
+                       capture_output=True, text=True, timeout=30)
+    line = [l for l in p.stdout.splitlines() if "/iocsift/stats" in l]
+    check(line, "telemetry: no reply: %s %s" % (p.stdout, p.stderr))
+    reply = json.loads(line[-1])["/iocsift/stats"]
+    check(reply["db"]["version"] > 0, "telemetry: %s" % reply)
+    print("metrics: Prometheus and DPDK telemetry answer")
+
+
+def main():
+    iocsift, ctl_exe, src, work = sys.argv[1:5]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    os.chmod(work, 0o755)
+    fanout(iocsift, ctl_exe, src, work)
+
+    conf, sock = example_config(src, work)
+    prefix = "iocex%d" % os.getpid()
+    args = ["-c", conf, "--", "--file-prefix=" + prefix]
+    daemon = Daemon(iocsift, args, os.path.join(work, "example.log"))
+    ctl = Ctl(ctl_exe, sock)
+    try:
+        daemon.wait_ready(ctl)
+        state = commands(ctl, work)
+        bad_requests(ctl, sock)
+        access(ctl, sock)
+        observability(prefix)
+
+        # SIGHUP: the config's feed, edited, is reloaded.
+        with open(os.path.join(work, "feeds", "3cx.csv"), "a") as f:
+            f.write("domain,reloaded.example,,\n")
+        daemon.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 20
+        while ctl.call("test", "to reloaded.example", check=False)[0] != 0:
+            check(time.time() < deadline, "SIGHUP did not reload the feed")
+            time.sleep(0.1)
+        state = ctl.call("status")[1]
+
+        # kill -9, then a restart resumes the same version quickly.
+        daemon.proc.kill()
+        daemon.proc.wait()
+        started = time.time()
+        daemon = Daemon(iocsift, args, os.path.join(work, "restart.log"))
+        daemon.wait_ready(ctl)
+        ready = time.time() - started
+        resumed = ctl.call("status")[1]
+        check(resumed["db_version"] == state["db_version"] and
+              resumed["indicators"] == state["indicators"],
+              "after kill -9: %s, before %s" % (resumed, state))
+        check(ctl.call("test", "to reloaded.example", check=False)[0] == 0,
+              "after kill -9 the reloaded indicator is gone")
+        log = open(os.path.join(work, "restart.log")).read()
+        check("resumed version %d" % state["db_version"] in log, log)
+        print("restart after kill -9: version %d resumed, answering after %.2f s"
+              " (EAL start included)" % (resumed["db_version"], ready))
+        check(daemon.stop() == 0, "iocsift did not exit 0 on SIGTERM")
+        check(not os.path.exists(sock), "the socket file was left behind")
+    finally:
+        if daemon.proc.poll() is None:
+            daemon.proc.kill()
+    print("PASS")
+
+
+if __name__ == "__main__":
+    main()
