@@ -6,17 +6,14 @@
 # memory, as fast as the workers take it. Two workers share the one queue
 # through the software fan-out. Each phase runs SECONDS; packets per second
 # come from the workers' counters, read with iocsiftctl at the start and end
-# of the phase. The swap phase then performs SWAPS add/delete pairs and two
-# 10k-indicator loads while the traffic flows, and compares the longest
-# burst (receive to free, max_burst_us) with that of a quiet phase of the
-# same length run just before it.
-# usage: perf/bench_run.sh [IOCSIFT] [IOCSIFTCTL] [SECONDS] [SWAPS]
+# of the phase. Swap phases follow (see control_work), comparing the longest
+# burst (receive to free) with those of phases without swaps.
+# usage: perf/bench_run.sh [IOCSIFT] [IOCSIFTCTL] [SECONDS]
 set -eu
 cd "$(dirname "$0")/.."
 iocsift=${1:-build/iocsift}
 ctl=${2:-build/control/iocsiftctl}
 seconds=${3:-10}
-swaps=${4:-50}
 feed=data/3cx.csv
 work=$(mktemp -d)
 daemon=
@@ -44,6 +41,34 @@ bursts() {
 		| "\($n) bursts, \([range(10; 16) | $h[.]] | add) of 1 ms or more," +
 		  " longest under \(if $top == 15 then "inf" else
 		  pow(2; $top + 1) end) us"'
+}
+
+# control_work swap|noswap: $seconds of control requests (see below).
+control_work() {
+	t0=$(date +%s)
+	end=$((t0 + seconds))
+	next_load=$((t0 + 2))
+	count=0
+	while [ "$(date +%s)" -lt "$end" ]; do
+		if [ "$1" = swap ]; then
+			"$ctl" -s "$sock" add domain "swap$count.example" >/dev/null
+			"$ctl" -s "$sock" del domain "swap$count.example" >/dev/null
+		else
+			"$ctl" -s "$sock" status >/dev/null
+			"$ctl" -s "$sock" test "to swap$count.example" >/dev/null || true
+		fi
+		count=$((count + 2))
+		if [ "$(date +%s)" -ge "$next_load" ]; then
+			if [ "$1" = swap ]; then
+				"$ctl" -s "$sock" load "$work/bulk.csv" >/dev/null
+			else
+				"$iocsift" compile -f "$work/bulk.csv" \
+					-o "$work/bulk.db" 2>/dev/null
+			fi
+			count=$((count + 1))
+			next_load=$((next_load + 2))
+		fi
+	done
 }
 
 # run_phase WORKERS: prints "WORKERS packets/s"
@@ -80,29 +105,45 @@ run_phase() {
 	echo "workers=$n: $pps packets/s (busy $busy; hit records dropped" \
 		"in the phase's rings: $drops)"
 
-	# The swap phase, as long as the quiet one: add/delete pairs back to
-	# back, a 10k-indicator load every 2 s.
-	t0=$(date +%s.%N)
-	end=$(awk -v s="$t0" -v d="$seconds" 'BEGIN { printf "%d", s + d }')
-	count=0
-	next_load=$(awk -v s="$t0" 'BEGIN { printf "%d", s + 2 }')
-	while [ "$(date +%s)" -lt "$end" ] || [ "$count" -lt "$swaps" ]; do
-		"$ctl" -s "$sock" add domain "swap$count.example" >/dev/null
-		"$ctl" -s "$sock" del domain "swap$count.example" >/dev/null
-		count=$((count + 2))
-		if [ "$(date +%s)" -ge "$next_load" ]; then
-			"$ctl" -s "$sock" load "$work/bulk.csv" >/dev/null
-			count=$((count + 1))
-			next_load=$((next_load + 2))
-		fi
-	done
-	t1=$(date +%s.%N)
+	# Then the same control work twice, each as long as the quiet phase:
+	# once without swaps (status and test requests, the 10k feed compiled
+	# by `iocsift compile`: the CPU load of the swaps on this small
+	# machine) and once with them (add/delete pairs back to back, a
+	# 10k-indicator load every 2 s). What the swaps cost the workers is
+	# the difference between these two windows.
+	control_work noswap
 	"$ctl" -s "$sock" --json stats > "$work/c.json"
-	echo "workers=$n: quiet  $(bursts a.json b.json)"
-	echo "workers=$n: swaps  $(bursts b.json c.json); $count swaps in" \
-		"$(awk -v s="$t0" -v e="$t1" 'BEGIN { printf "%.1f", e - s }') s," \
-		"grace period last $(jq .db.last_swap_us "$work/c.json") us," \
-		"max $(jq .db.max_swap_us "$work/c.json") us"
+	control_work swap
+	"$ctl" -s "$sock" --json stats > "$work/d.json"
+	echo "workers=$n: quiet             $(bursts a.json b.json)"
+	echo "workers=$n: control, no swap  $(bursts b.json c.json)"
+	echo "workers=$n: control, swaps    $(bursts c.json d.json); $count swaps," \
+		"grace period last $(jq .db.last_swap_us "$work/d.json") us," \
+		"max $(jq .db.max_swap_us "$work/d.json") us"
+	kill -TERM "$daemon"
+	wait "$daemon" || true
+	daemon=
+}
+
+# restart: the time from `iocsift run` to its first answer when the state
+# dir holds a saved million-indicator set (what a restart after kill -9
+# resumes), EAL start included.
+restart() {
+	/usr/bin/python3 perf/gen_feed.py 1000000 "$work/1m.csv" >/dev/null
+	mkdir -p "$work/state-restart"
+	"$iocsift" compile -f "$work/1m.csv" -o "$work/state-restart/active.db" \
+		2>/dev/null
+	sock="$work/restart.sock"
+	t0=$(date +%s.%N)
+	"$iocsift" run --socket "$sock" --state-dir "$work/state-restart" \
+		-o /dev/null -- --no-pci --file-prefix="bench$$" \
+		--vdev="net_pcap0,rx_pcap=$work/capture.pcap" 2>"$work/restart.log" &
+	daemon=$!
+	until "$ctl" -s "$sock" status >/dev/null 2>&1; do sleep 0.01; done
+	t1=$(date +%s.%N)
+	echo "restart with 1,000,000 indicators saved: answering after" \
+		"$(awk -v s="$t0" -v e="$t1" 'BEGIN { printf "%.2f", e - s }') s" \
+		"($(grep -o 'resumed version.*' "$work/restart.log"))"
 	kill -TERM "$daemon"
 	wait "$daemon" || true
 	daemon=
@@ -111,3 +152,4 @@ run_phase() {
 echo "machine: $cpus cores, $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -n 1), $(date -u +%Y-%m-%d)"
 run_phase 1
 run_phase 2
+restart

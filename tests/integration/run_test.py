@@ -161,26 +161,17 @@ def fanout(iocsift, ctl_exe, src, work):
              sum(got.values())))
 
 
-def example_config(src, work):
-    """docs/examples/iocsift.conf with its paths in the scratch dir."""
-    text = open(os.path.join(src, "docs", "examples", "iocsift.conf")).read()
-    replace = {
-        "/run/iocsift/control.sock": os.path.join(work, "control.sock"),
-        "/var/lib/iocsift": os.path.join(work, "state"),
-        "/etc/iocsift/feeds/3cx.csv": os.path.join(work, "feeds", "3cx.csv"),
-    }
-    for old, new in replace.items():
-        check(old in text, "example config has no %s" % old)
-        text = text.replace(old, new)
-    os.makedirs(os.path.join(work, "feeds"), exist_ok=True)
-    shutil.copy(os.path.join(src, "data", "3cx.csv"),
-                os.path.join(work, "feeds", "3cx.csv"))
-    path = os.path.join(work, "iocsift.conf")
-    with open(path, "w") as f:
-        f.write(text + "\n[control]\nprometheus = 127.0.0.1:19464\n"
-                if "[control]" not in text else
-                text.replace("[control]", "[control]\nprometheus = 127.0.0.1:19464", 1))
-    return path, os.path.join(work, "control.sock")
+def example_args(src, work, prefix):
+    """docs/examples/iocsift.conf as it is; the command line moves the
+    socket and state dir into the scratch dir and adds the feed."""
+    feed = os.path.join(work, "feeds", "3cx.csv")
+    os.makedirs(os.path.dirname(feed), exist_ok=True)
+    shutil.copy(os.path.join(src, "data", "3cx.csv"), feed)
+    sock = os.path.join(work, "control.sock")
+    return ["-c", os.path.join(src, "docs", "examples", "iocsift.conf"),
+            "--socket", sock, "--state-dir", os.path.join(work, "state"),
+            "--prometheus", "127.0.0.1:19464", "-f", feed,
+            "--", "--file-prefix=" + prefix], sock
 
 
 def commands(ctl, work):
@@ -309,9 +300,8 @@ def main():
     os.chmod(work, 0o755)
     fanout(iocsift, ctl_exe, src, work)
 
-    conf, sock = example_config(src, work)
     prefix = "iocex%d" % os.getpid()
-    args = ["-c", conf, "--", "--file-prefix=" + prefix]
+    args, sock = example_args(src, work, prefix)
     daemon = Daemon(iocsift, args, os.path.join(work, "example.log"))
     ctl = Ctl(ctl_exe, sock)
     try:
@@ -321,7 +311,16 @@ def main():
         access(ctl, sock)
         observability(prefix)
 
-        # SIGHUP: the config's feed, edited, is reloaded.
+        # Several clients at once.
+        clients = [subprocess.Popen([ctl.exe, "-s", sock, "--json", "stats"],
+                                    stdout=subprocess.PIPE) for _ in range(8)]
+        for c in clients:
+            out, _ = c.communicate(timeout=60)
+            check(c.returncode == 0 and "workers" in json.loads(out),
+                  "concurrent clients: exit %d" % c.returncode)
+        print("8 clients at once: all answered")
+
+        # SIGHUP: the feed, edited, is reloaded.
         with open(os.path.join(work, "feeds", "3cx.csv"), "a") as f:
             f.write("domain,reloaded.example,,\n")
         daemon.proc.send_signal(signal.SIGHUP)
@@ -339,15 +338,18 @@ def main():
         daemon.wait_ready(ctl)
         ready = time.time() - started
         resumed = ctl.call("status")[1]
-        check(resumed["db_version"] == state["db_version"] and
-              resumed["indicators"] == state["indicators"],
+        # The saved version is resumed, then the -f feed is loaded on top
+        # of it (one more version, the same indicators).
+        check(resumed["db_version"] == state["db_version"] + 1 and
+              resumed["indicators"] == state["indicators"] and
+              resumed["feeds"] == state["feeds"],
               "after kill -9: %s, before %s" % (resumed, state))
         check(ctl.call("test", "to reloaded.example", check=False)[0] == 0,
               "after kill -9 the reloaded indicator is gone")
         log = open(os.path.join(work, "restart.log")).read()
         check("resumed version %d" % state["db_version"] in log, log)
         print("restart after kill -9: version %d resumed, answering after %.2f s"
-              " (EAL start included)" % (resumed["db_version"], ready))
+              " (EAL start included)" % (state["db_version"], ready))
         check(daemon.stop() == 0, "iocsift did not exit 0 on SIGTERM")
         check(not os.path.exists(sock), "the socket file was left behind")
     finally:
