@@ -86,12 +86,11 @@ parse_feed_format(const char *text, enum pat_feed_format *format)
 static void
 error_print(const struct pat_error *err)
 {
-	if (err->line > 0)
-		fprintf(stderr, "%s:%u: %s\n", err->file, err->line, err->message);
-	else if (err->file[0] != '\0')
-		fprintf(stderr, "%s: %s\n", err->file, err->message);
-	else
-		fprintf(stderr, "iocsift: %s\n", err->message);
+	char text[PAT_ERROR_TEXT_MAX];
+
+	if (err->file[0] == '\0')
+		fprintf(stderr, "iocsift: ");
+	fprintf(stderr, "%s\n", pat_error_format(err, text, sizeof(text)));
 }
 
 /* Loads every feed and builds one set; NULL after reporting the error. */

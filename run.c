@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "config.h"
 #include "port.h"
+#include "replay.h"
 #include "database.h"
 #include "run.h"
 #include "server.h"
@@ -80,12 +81,11 @@ cfg_error_print(const struct cfg_error *err)
 static void
 pat_error_print(const struct pat_error *err)
 {
-	if (err->line > 0)
-		fprintf(stderr, "%s:%u: %s\n", err->file, err->line, err->message);
-	else if (err->file[0] != '\0')
-		fprintf(stderr, "%s: %s\n", err->file, err->message);
-	else
-		fprintf(stderr, "iocsift: %s\n", err->message);
+	char text[PAT_ERROR_TEXT_MAX];
+
+	if (err->file[0] == '\0')
+		fprintf(stderr, "iocsift: ");
+	fprintf(stderr, "%s\n", pat_error_format(err, text, sizeof(text)));
 }
 
 enum {
@@ -214,22 +214,6 @@ has_option(char **argv, int argc, const char *const *names)
 	return false;
 }
 
-static bool
-hugepages_free(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[256];
-	long pages = 0;
-
-	if (f == NULL)
-		return false;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "HugePages_Free: %ld", &pages) == 1)
-			break;
-	fclose(f);
-	return pages > 0;
-}
-
 /* The config's EAL arguments and those after "--", the ports of the
  * config, and our defaults for whatever neither says. */
 static int
@@ -274,7 +258,7 @@ eal_init(struct run *r)
 		snprintf(lcores, sizeof(lcores), "-l0-%ld", cpus > 1 ? cpus - 1 : 1);
 		argv[argc++] = cpus > 1 ? lcores : "--lcores=(0,1)@0";
 	}
-	if (!has_option(argv, given, memory_options) && !hugepages_free()) {
+	if (!has_option(argv, given, memory_options) && !dp_hugepages_available()) {
 		argv[argc++] = "--no-huge";
 		argv[argc++] = "-m1024";
 	}
@@ -585,8 +569,11 @@ run_main(int argc, char **argv)
 	rc = options_build(&r, &opt);
 	if (rc == 0)
 		rc = dp_appliance_prepare(&r.app, &opt);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = database_open(&r);
+		if (rc == -EINVAL)
+			status = EXIT_BAD_INPUT;   /* a feed that fails validation */
+	}
 	if (rc != 0)
 		goto out;
 

@@ -14,17 +14,10 @@ static char *
 reply_pat_error(const struct ctl_request *req, const char *code,
 		const struct pat_error *err)
 {
-	char message[600];
+	char message[PAT_ERROR_TEXT_MAX];
 
-	if (err->line > 0)
-		snprintf(message, sizeof(message), "%s:%u: %s", err->file,
-			 err->line, err->message);
-	else if (err->file[0] != '\0' && strcmp(err->file, "cli") != 0)
-		snprintf(message, sizeof(message), "%s: %s", err->file,
-			 err->message);
-	else
-		snprintf(message, sizeof(message), "%s", err->message);
-	return ctl_reply_error(req, code, message);
+	return ctl_reply_error(req, code, pat_error_format(err, message,
+							   sizeof(message)));
 }
 
 static json_t *

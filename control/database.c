@@ -468,8 +468,8 @@ static const char *const match_reasons[PAT_TYPE_COUNT] = {
 	[PAT_TYPE_MD5] = "the digest as a whole hex token, any case",
 	[PAT_TYPE_SHA1] = "the digest as a whole hex token, any case",
 	[PAT_TYPE_SHA256] = "the digest as a whole hex token, any case",
-	[PAT_TYPE_FILENAME] = "the file name, any case, after a path separator, "
-		"space, quote or '='",
+	[PAT_TYPE_FILENAME] = ("the file name, any case, after a path "
+			       "separator, space, quote or '='"),
 	[PAT_TYPE_URL] = "the URL or a longer path under it, any scheme",
 	[PAT_TYPE_REGEX] = "the regular expression, over the whole message",
 };

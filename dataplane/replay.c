@@ -76,8 +76,8 @@ capture_count_frames(const char *path, uint64_t *frames)
 	return rc == PCAP_ERROR ? -EINVAL : 0;
 }
 
-static bool
-hugepages_available(void)
+bool
+dp_hugepages_available(void)
 {
 	FILE *f = fopen("/proc/meminfo", "r");
 	char line[256];
@@ -112,7 +112,7 @@ eal_args_build(const struct dp_replay_options *opt, char *vdev, size_t size,
 			"-l0,1" : "--lcores=(0,1)@0";
 		/* Both keep no files behind, so replays can run side by side;
 		 * EAL 22.11 refuses --in-memory together with --no-huge. */
-		if (hugepages_available()) {
+		if (dp_hugepages_available()) {
 			argv[argc++] = "--in-memory";
 		} else {
 			argv[argc++] = "--no-huge";

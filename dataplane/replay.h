@@ -24,4 +24,8 @@ struct dp_replay_options {
  * for an unreadable capture (bad input), other -errno for failures. */
 int dp_replay_run(const struct dp_replay_options *opt);
 
+/* Whether the system has a free hugepage (EAL then need not run with
+ * --no-huge). Read from /proc/meminfo before rte_eal_init. */
+bool dp_hugepages_available(void);
+
 #endif

@@ -94,3 +94,16 @@ pat_error_set(struct pat_error *err, const char *file, unsigned int line,
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
 }
+
+const char *
+pat_error_format(const struct pat_error *err, char *buf, size_t size)
+{
+	if (err->line > 0)
+		snprintf(buf, size, "%s:%u: %s", err->file, err->line,
+			 err->message);
+	else if (err->file[0] != '\0')
+		snprintf(buf, size, "%s: %s", err->file, err->message);
+	else
+		snprintf(buf, size, "%s", err->message);
+	return buf;
+}

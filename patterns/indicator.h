@@ -62,4 +62,10 @@ int pat_type_from_name(const char *name, size_t len, enum pat_type *type);
 void pat_error_set(struct pat_error *err, const char *file, unsigned int line,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* "FILE:LINE: message", "FILE: message" or "message", as err allows, in
+ * buf (size PAT_ERROR_TEXT_MAX holds every error). Returns buf. */
+#define PAT_ERROR_TEXT_MAX 600
+const char *pat_error_format(const struct pat_error *err, char *buf,
+			     size_t size);
+
 #endif

@@ -300,6 +300,20 @@ def main():
     os.chmod(work, 0o755)
     fanout(iocsift, ctl_exe, src, work)
 
+    # A feed that fails validation stops the start: status 2, FILE:LINE.
+    bad = os.path.join(work, "bad-start.csv")
+    with open(bad, "w") as f:
+        f.write("type,value\ndomain,ok.example\nmd5,nothex\n")
+    p = subprocess.run([iocsift, "run", "--socket", os.path.join(work, "bad.sock"),
+                        "--state-dir", os.path.join(work, "bad-state"), "-f", bad,
+                        "--", "--no-pci", "--file-prefix=iocbad%d" % os.getpid(),
+                        "--vdev=net_pcap0,rx_pcap=" +
+                        os.path.join(work, "capture.pcap")],
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 2 and bad + ":3: " in p.stderr,
+          "bad feed at start: exit %d: %s" % (p.returncode, p.stderr))
+    print("bad feed at start: exit 2 with %s:3" % os.path.basename(bad))
+
     prefix = "iocex%d" % os.getpid()
     args, sock = example_args(src, work, prefix)
     daemon = Daemon(iocsift, args, os.path.join(work, "example.log"))

@@ -328,8 +328,7 @@ test_examples(void **state)
 	assert_int_equal(rc, 0);
 	assert_int_equal(cfg.n_ports, 1);
 	assert_string_equal(cfg.ports[0].device, "net_af_packet0,iface=lo");
-	assert_int_equal(cfg.n_feeds, 1);
-	assert_string_equal(cfg.feeds[0].path, "/etc/iocsift/feeds/3cx.csv");
+	assert_int_equal(cfg.n_feeds, 0);   /* it runs with an empty database */
 
 	snprintf(path, sizeof(path), "%s/iocsift-full.conf", dir);
 	cfg_release(&cfg);
