@@ -67,6 +67,9 @@ enum cfg_key_id {
 	CFG_KEY_COMPACT_THRESHOLD,
 	CFG_KEY_FEED,
 	CFG_KEY_SINK,
+	CFG_KEY_THROTTLE_WINDOW,
+	CFG_KEY_SPOOL_DIR,
+	CFG_KEY_HOSTNAME,
 	CFG_KEY_COUNT,
 };
 
@@ -101,6 +104,9 @@ static const struct cfg_key cfg_keys[CFG_KEY_COUNT] = {
 	[CFG_KEY_COMPACT_THRESHOLD] = { "compact_threshold", CFG_SEC_CONTROL, 0 },
 	[CFG_KEY_FEED] = { "feed", CFG_SEC_FEEDS, CFG_KEY_REPEATS },
 	[CFG_KEY_SINK] = { "sink", CFG_SEC_SINKS, CFG_KEY_REPEATS },
+	[CFG_KEY_THROTTLE_WINDOW] = { "throttle_window", CFG_SEC_SINKS, 0 },
+	[CFG_KEY_SPOOL_DIR] = { "spool_dir", CFG_SEC_SINKS, 0 },
+	[CFG_KEY_HOSTNAME] = { "hostname", CFG_SEC_SINKS, CFG_KEY_EMPTY_OK },
 };
 
 /* The names patterns/feed.c maps (pat_feed_format_from_name()). */
@@ -524,6 +530,26 @@ set_group(struct cfg_parser *p, const char *value)
 	return 0;
 }
 
+/* The HOSTNAME of syslog headers: printable ASCII, no space (RFC 5424
+ * 6.2.4), at most 255 bytes; empty: the system's host name. */
+static int
+set_hostname(struct cfg_parser *p, const char *value)
+{
+	size_t size = sizeof(p->cfg.hostname);
+
+	if (strlen(value) >= size)
+		return key_error(p, CFG_KEY_HOSTNAME, "longer than %zu bytes",
+				 size - 1);
+	for (const char *c = value; *c != '\0'; c++) {
+		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
+			return key_error(p, CFG_KEY_HOSTNAME,
+					 "expected printable ASCII without "
+					 "spaces");
+	}
+	memcpy(p->cfg.hostname, value, strlen(value) + 1);
+	return 0;
+}
+
 static int
 set_mode(struct cfg_parser *p, const char *value)
 {
@@ -797,6 +823,16 @@ set_key(struct cfg_parser *p, enum cfg_key_id k, char *value)
 		return set_feed(p, value);
 	case CFG_KEY_SINK:
 		return set_sink(p, value);
+	case CFG_KEY_THROTTLE_WINDOW:
+		rc = set_number(p, k, value, 0, 86400, &v);
+		if (rc == 0)
+			cfg->throttle_window = v;
+		return rc;
+	case CFG_KEY_SPOOL_DIR:
+		return set_abs_path(p, k, value, cfg->spool_dir,
+				    sizeof(cfg->spool_dir));
+	case CFG_KEY_HOSTNAME:
+		return set_hostname(p, value);
 	case CFG_KEY_COUNT:
 		break;
 	}
@@ -992,6 +1028,7 @@ cfg_defaults(struct iocsift_config *cfg)
 	cfg->telemetry = true;
 	cfg->rollback_depth = 8;
 	cfg->compact_threshold = 1000;
+	cfg->throttle_window = 60;
 }
 
 void

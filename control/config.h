@@ -51,6 +51,9 @@ struct iocsift_config {
 	unsigned int compact_threshold;
 	struct cfg_feed feeds[CFG_FEEDS_MAX]; unsigned int n_feeds;
 	char sinks[CFG_SINKS_MAX][1024]; unsigned int n_sinks;
+	unsigned int throttle_window;  /* seconds, 0 = off */
+	char spool_dir[CFG_PATH_MAX];  /* "" = STATE_DIR/spool */
+	char hostname[256];            /* "" = the system's */
 };
 
 /* Fills cfg with every default (no ports, no feeds, no sinks).

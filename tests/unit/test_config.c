@@ -996,6 +996,28 @@ test_sinks(void **state)
 
 /* ---- syntax ------------------------------------------------------------- */
 
+/* Throttling, the spool dir and the syslog host name. */
+static void
+test_sink_settings(void **state)
+{
+	(void)state;
+	parse_ok("");
+	assert_int_equal(cfg.throttle_window, 60);
+	assert_string_equal(cfg.spool_dir, "");
+	assert_string_equal(cfg.hostname, "");
+	parse_ok("[sinks]\nthrottle_window = 0\nspool_dir = /srv/spool\n"
+		 "hostname = span-01.example\n");
+	assert_int_equal(cfg.throttle_window, 0);
+	assert_string_equal(cfg.spool_dir, "/srv/spool");
+	assert_string_equal(cfg.hostname, "span-01.example");
+	key_error("sinks", "throttle_window", "86401",
+		  "key 'throttle_window': expected a number from 0 to 86400");
+	key_error("sinks", "spool_dir", "spool",
+		  "key 'spool_dir': expected an absolute path shorter than 4096 bytes");
+	key_error("sinks", "hostname", "span 01",
+		  "key 'hostname': expected printable ASCII without spaces");
+}
+
 static void
 test_syntax(void **state)
 {
@@ -1276,6 +1298,7 @@ main(void)
 		TEST(test_feeds),
 		TEST(test_feeds_errors),
 		TEST(test_sinks),
+		TEST(test_sink_settings),
 		TEST(test_syntax),
 		TEST(test_nul_and_long_lines),
 		TEST(test_all_or_nothing),
