@@ -146,7 +146,9 @@ segment_files(char names[][32], int max)
 static void
 path_of(char *path, size_t size, const char *name)
 {
-	snprintf(path, size, "%s/%s", dir, name);
+	int n = snprintf(path, size, "%s/%s", dir, name);
+
+	assert_true(n > 0 && (size_t)n < size);
 }
 
 static off_t
