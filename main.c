@@ -51,6 +51,16 @@ usage(FILE *f)
 		"  -c, --count            scan: count lines with a hit, per file\n"
 		"  -l, --files-with-matches  scan: names of files with a hit\n"
 		"      --only-matching    scan: [FILE:]LINE:TYPE:INDICATOR per hit\n"
+		"      --sink URI         replay: also deliver events to a sink;"
+		" repeatable\n"
+		"                         (file://, udp://, tcp://, tls://;"
+		" docs/sinks.md)\n"
+		"      --throttle-window S  replay: one event per indicator and"
+		" source per\n"
+		"                         S seconds, repeats counted (default 0:"
+		" every hit)\n"
+		"      --spool-dir DIR    replay: where sinks spool (default"
+		" /var/lib/iocsift/spool)\n"
 		"      --syslog-port N    replay: UDP port of syslog (default 514)\n"
 		"      --dns-port N       replay: UDP port of DNS (default 53)\n"
 		"  -v, --verbose          replay: keep EAL's informational logs\n"
@@ -71,6 +81,21 @@ parse_port(const char *text, uint16_t *port)
 		return -EINVAL;
 	}
 	*port = (uint16_t)value;
+	return 0;
+}
+
+static int
+parse_seconds(const char *text, unsigned int *seconds)
+{
+	char *end;
+	unsigned long value = strtoul(text, &end, 10);
+
+	if (*text == '\0' || *end != '\0' || value > 86400) {
+		fprintf(stderr, "iocsift: invalid seconds '%s' (0 to 86400)\n",
+			text);
+		return -EINVAL;
+	}
+	*seconds = (unsigned int)value;
 	return 0;
 }
 
@@ -147,7 +172,12 @@ enum {
 	OPT_SYSLOG_PORT,
 	OPT_DNS_PORT,
 	OPT_ONLY_MATCHING,
+	OPT_SINK,
+	OPT_THROTTLE_WINDOW,
+	OPT_SPOOL_DIR,
 };
+
+#define SINKS_MAX 16
 
 static const struct option long_options[] = {
 	{ "feed", required_argument, NULL, 'f' },
@@ -160,12 +190,16 @@ static const struct option long_options[] = {
 	{ "count", no_argument, NULL, 'c' },
 	{ "files-with-matches", no_argument, NULL, 'l' },
 	{ "only-matching", no_argument, NULL, OPT_ONLY_MATCHING },
+	{ "sink", required_argument, NULL, OPT_SINK },
+	{ "throttle-window", required_argument, NULL, OPT_THROTTLE_WINDOW },
+	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct command_line {
 	struct feeds feeds;
+	const char *sinks[SINKS_MAX];
 	const char *db;             /* a saved pattern set instead of feeds */
 	struct scan_options scan;
 	const char *output;
@@ -226,6 +260,20 @@ command_line_parse(int argc, char **argv, struct command_line *cl)
 			break;
 		case OPT_ONLY_MATCHING:
 			cl->scan.output = SCAN_OUTPUT_ONLY_MATCHING;
+			break;
+		case OPT_SINK:
+			if (cl->replay.n_sinks == SINKS_MAX) {
+				fprintf(stderr, "iocsift: at most %d sinks\n",
+					SINKS_MAX);
+				return -E2BIG;
+			}
+			cl->sinks[cl->replay.n_sinks++] = optarg;
+			break;
+		case OPT_THROTTLE_WINDOW:
+			rc = parse_seconds(optarg, &cl->replay.throttle_window);
+			break;
+		case OPT_SPOOL_DIR:
+			cl->replay.spool_root = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -298,6 +346,7 @@ command_replay(struct command_line *cl, struct pat_set *set, FILE *out)
 	}
 	cl->replay.capture = cl->operands[0];
 	cl->replay.out = out;
+	cl->replay.sinks = cl->sinks;
 	cl->replay.set = set;
 	int rc = dp_replay_run(&cl->replay);
 	if (rc == -EINVAL || rc == -ENOENT)
@@ -309,7 +358,9 @@ int
 main(int argc, char **argv)
 {
 	struct command_line cl = {
-		.replay = { .syslog_port = 514, .dns_port = 53 },
+		.replay = { .syslog_port = 514, .dns_port = 53,
+			    .spool_root = "/var/lib/iocsift/spool",
+			    .drain_ms = 30000 },
 	};
 
 	if (argc < 2) {
@@ -348,7 +399,8 @@ main(int argc, char **argv)
 		pat_set_free(set);
 		return status;
 	}
-	FILE *out = stdout;
+	/* With sinks and no -o, events go to the sinks only. */
+	FILE *out = replay && cl.replay.n_sinks > 0 ? NULL : stdout;
 	if (cl.output != NULL && (out = fopen(cl.output, "w")) == NULL) {
 		fprintf(stderr, "iocsift: %s: %s\n", cl.output, strerror(errno));
 		pat_set_free(set);
@@ -356,7 +408,7 @@ main(int argc, char **argv)
 	}
 	int status = replay ? command_replay(&cl, set, out) :
 		command_scan(&cl, set, out);
-	if (out != stdout && fclose(out) != 0)
+	if (out != NULL && out != stdout && fclose(out) != 0)
 		status = EXIT_FAILURE;
 	pat_set_free(set);
 	return status;

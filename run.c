@@ -29,18 +29,21 @@
 #define EXIT_BAD_INPUT 2
 #define EAL_ARGV_MAX (CFG_EAL_ARGS_MAX * 2 + 32)
 #define TELEMETRY_TOP 100
+#define SINK_DRAIN_MS 5000
 
 struct run {
 	struct iocsift_config cfg;
 	const char *config_path;
 	const char *output;            /* -o: a JSON-lines file sink */
+	const char *cli_sinks[CFG_SINKS_MAX];
+	unsigned int n_cli_sinks;
+	char output_uri[CFG_PATH_MAX + 16];
 	const char *cli_feeds[CFG_FEEDS_MAX];
 	unsigned int n_cli_feeds;
 	enum pat_feed_format cli_format;
 	int extra_eal_argc;            /* after "--" */
 	char **extra_eal_argv;
 	bool verbose;
-	FILE *out;
 	struct dp_appliance app;
 	struct ctl_database db;
 	struct ctl_context ctx;
@@ -63,7 +66,16 @@ usage(FILE *f)
 		"  -f, --feed FILE        a feed to load at start and on SIGHUP;"
 		" repeatable\n"
 		"      --feed-format F    format of the -f feeds (default auto)\n"
-		"  -o, --output FILE      events as JSON lines, appended to FILE\n"
+		"  -o, --output FILE      events as JSON lines, appended to FILE"
+		" (a file sink)\n"
+		"      --sink URI         deliver events to a sink; repeatable;"
+		" replaces the\n"
+		"                         config's sinks (docs/sinks.md)\n"
+		"      --throttle-window S  one event per indicator and source"
+		" per S seconds\n"
+		"                         plus a summary of the repeats (default"
+		" 60, 0: off)\n"
+		"      --spool-dir DIR    where sinks spool (default STATE_DIR/spool)\n"
 		"      --prometheus H:P   metrics endpoint on a loopback address\n"
 		"  -v, --verbose          EAL's informational logs too\n",
 		"/run/iocsift/control.sock");
@@ -93,6 +105,9 @@ enum {
 	OPT_STATE_DIR,
 	OPT_FEED_FORMAT,
 	OPT_PROMETHEUS,
+	OPT_SINK,
+	OPT_THROTTLE_WINDOW,
+	OPT_SPOOL_DIR,
 };
 
 static int
@@ -106,11 +121,16 @@ command_line_parse(struct run *r, int argc, char **argv)
 		{ "feed-format", required_argument, NULL, OPT_FEED_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
+		{ "sink", required_argument, NULL, OPT_SINK },
+		{ "throttle-window", required_argument, NULL, OPT_THROTTLE_WINDOW },
+		{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *socket = NULL, *state_dir = NULL, *prometheus = NULL;
+	const char *spool_dir = NULL;
+	long throttle = -1;
 	int opt;
 
 	for (int i = 1; i < argc; i++) {
@@ -153,6 +173,28 @@ command_line_parse(struct run *r, int argc, char **argv)
 		case OPT_PROMETHEUS:
 			prometheus = optarg;
 			break;
+		case OPT_SINK:
+			if (r->n_cli_sinks == CFG_SINKS_MAX) {
+				fprintf(stderr, "iocsift: at most %d sinks\n",
+					CFG_SINKS_MAX);
+				return -E2BIG;
+			}
+			r->cli_sinks[r->n_cli_sinks++] = optarg;
+			break;
+		case OPT_THROTTLE_WINDOW: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v > 86400) {
+				fprintf(stderr, "iocsift: --throttle-window: "
+					"seconds from 0 to 86400\n");
+				return -EINVAL;
+			}
+			throttle = (long)v;
+			break;
+		}
+		case OPT_SPOOL_DIR:
+			spool_dir = optarg;
+			break;
 		case 'v':
 			r->verbose = true;
 			break;
@@ -184,6 +226,14 @@ command_line_parse(struct run *r, int argc, char **argv)
 	if (state_dir != NULL)
 		snprintf(r->cfg.state_dir, sizeof(r->cfg.state_dir), "%s",
 			 state_dir);
+	if (spool_dir != NULL)
+		snprintf(r->cfg.spool_dir, sizeof(r->cfg.spool_dir), "%s",
+			 spool_dir);
+	else if (r->cfg.spool_dir[0] == '\0')
+		snprintf(r->cfg.spool_dir, sizeof(r->cfg.spool_dir), "%.*s/spool",
+			 (int)sizeof(r->cfg.spool_dir) - 7, r->cfg.state_dir);
+	if (throttle >= 0)
+		r->cfg.throttle_window = (unsigned int)throttle;
 	if (prometheus != NULL) {
 		char host[64];
 		uint16_t port;
@@ -410,7 +460,7 @@ options_build(struct run *r, struct dp_appliance_options *opt)
 		.hit_records = r->cfg.hit_records,
 		.hit_ring_size = r->cfg.hit_ring_size,
 		.rx_descriptors = (uint16_t)r->cfg.rx_descriptors,
-		.out = r->out,
+		.hostname = r->cfg.hostname,
 	};
 	for (unsigned int i = 0; i < r->cfg.n_syslog_ports; i++)
 		opt->syslog_ports[opt->n_syslog_ports++] = r->cfg.syslog_ports[i];
@@ -442,8 +492,9 @@ feed_lists(const struct run *r, bool with_config, const char **paths,
 	return (int)n;
 }
 
-/* SIGHUP: the feeds of the config and of -f, replacing those feeds; on
- * error the active version stays. */
+/* SIGHUP: file sinks reopen their files; the feeds of the config and of
+ * -f are read again, replacing those feeds; on error the active version
+ * stays. */
 static void
 feeds_reload(void *arg)
 {
@@ -453,6 +504,7 @@ feeds_reload(void *arg)
 	struct pat_error err = { 0 };
 	int n = feed_lists(r, true, paths, formats);
 
+	dp_exporter_reopen(&r->app.exporter);   /* file sinks, for logrotate */
 	if (n == 0)
 		return;
 	if (ctl_db_load_files(&r->db, paths, formats, (size_t)n, &err) != 0)
@@ -521,28 +573,45 @@ telemetry_stats(void *arg)
 	return ctl_stats_json(&r->app, &r->db, TELEMETRY_TOP);
 }
 
+/* Events go to the sinks: the config's, or those of the command line
+ * (--sink, and -o FILE as a file sink) which replace them. With none,
+ * ECS JSON lines to stdout. */
 static int
-output_open(struct run *r)
+sinks_open(struct run *r)
 {
-	const char *path = r->output;
+	const char *uris[CFG_SINKS_MAX + 1];
+	unsigned int n = 0;
+	char err[512];
 
-	for (unsigned int i = 0; path == NULL && i < r->cfg.n_sinks; i++) {
-		if (strncmp(r->cfg.sinks[i], "file://", 7) != 0) {
-			fprintf(stderr, "iocsift: sink '%s': only file:// sinks "
-				"are supported so far\n", r->cfg.sinks[i]);
-			return -ENOTSUP;
+	if (r->output != NULL) {
+		char *dir = realpath(".", NULL);
+		if (r->output[0] == '/' || dir == NULL)
+			snprintf(r->output_uri, sizeof(r->output_uri),
+				 "file://%s", r->output);
+		else
+			snprintf(r->output_uri, sizeof(r->output_uri),
+				 "file://%s/%s", dir, r->output);
+		free(dir);
+		uris[n++] = r->output_uri;
+	}
+	for (unsigned int i = 0; i < r->n_cli_sinks; i++)
+		uris[n++] = r->cli_sinks[i];
+	for (unsigned int i = 0; n == 0 && i < r->cfg.n_sinks; i++)
+		uris[n++] = r->cfg.sinks[i];
+	if (n == 0)
+		r->app.exporter.out = stdout;
+	/* The spool root usually lives in the state dir, made here first. */
+	if (mkdir(r->cfg.state_dir, 0750) != 0 && errno != EEXIST)
+		fprintf(stderr, "iocsift: state dir %s: %s\n", r->cfg.state_dir,
+			strerror(errno));
+	if (dp_exporter_throttle(&r->app.exporter, r->cfg.throttle_window) != 0)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		if (dp_exporter_add_sink(&r->app.exporter, uris[i],
+					 r->cfg.spool_dir, err, sizeof(err)) != 0) {
+			fprintf(stderr, "iocsift: %s\n", err);
+			return -EINVAL;
 		}
-		path = r->cfg.sinks[i] + 7;
-		path = strncmp(path, "localhost/", 10) == 0 ? path + 9 : path;
-	}
-	if (path == NULL || strcmp(path, "-") == 0) {
-		r->out = stdout;
-		return 0;
-	}
-	r->out = fopen(path, "a");
-	if (r->out == NULL) {
-		fprintf(stderr, "iocsift: %s: %s\n", path, strerror(errno));
-		return -errno;
 	}
 	return 0;
 }
@@ -559,8 +628,6 @@ run_main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_BAD_INPUT;
 	}
-	if (output_open(&r) != 0)
-		return EXIT_BAD_INPUT;
 	/* Before EAL creates its threads, so they inherit the mask. */
 	if (ctl_signals_block() != 0)
 		return EXIT_FAILURE;
@@ -569,6 +636,11 @@ run_main(int argc, char **argv)
 	rc = options_build(&r, &opt);
 	if (rc == 0)
 		rc = dp_appliance_prepare(&r.app, &opt);
+	if (rc == 0) {
+		rc = sinks_open(&r);
+		if (rc == -EINVAL)
+			status = EXIT_BAD_INPUT;   /* a sink URI that does not parse */
+	}
 	if (rc == 0) {
 		rc = database_open(&r);
 		if (rc == -EINVAL)
@@ -604,14 +676,13 @@ run_main(int argc, char **argv)
 	if (r.cfg.telemetry)
 		ctl_telemetry_register(NULL, NULL);   /* none reads what goes next */
 out:
-	dp_appliance_stop(&r.app);   /* drains the rings, flushes events */
+	/* Drains the rings; the sinks get 5 s, the rest stays spooled. */
+	dp_appliance_stop(&r.app, SINK_DRAIN_MS);
 	fprintf(stderr, "iocsift: stopped: %lu events written\n",
 		(unsigned long)r.app.exporter.events);
 	ctl_server_close(&r.server);
 	ctl_db_release(&r.db);
 	dp_appliance_release(&r.app);
-	if (r.out != NULL && r.out != stdout && fclose(r.out) != 0)
-		status = EXIT_FAILURE;
 	cfg_release(&r.cfg);
 	rte_eal_cleanup();
 	return status;

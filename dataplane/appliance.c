@@ -134,7 +134,7 @@ dp_appliance_prepare(struct dp_appliance *app,
 	int rc;
 
 	memset(app, 0, sizeof(*app));
-	rc = dp_exporter_init(&app->exporter, opt->out);
+	rc = dp_exporter_init(&app->exporter, opt->out, opt->hostname);
 	if (rc != 0)
 		return rc;
 	app->hit_pool = rte_mempool_create("hits", opt->hit_records,
@@ -200,7 +200,7 @@ dp_appliance_launch(struct dp_appliance *app)
 }
 
 void
-dp_appliance_stop(struct dp_appliance *app)
+dp_appliance_stop(struct dp_appliance *app, unsigned int drain_ms)
 {
 	if (app->launched) {
 		for (unsigned int i = 0; i < app->n_workers; i++)
@@ -209,13 +209,13 @@ dp_appliance_stop(struct dp_appliance *app)
 			rte_eal_wait_lcore(app->workers[i]->lcore);
 		app->launched = false;
 	}
-	dp_exporter_stop(&app->exporter);
+	dp_exporter_stop(&app->exporter, drain_ms);
 }
 
 void
 dp_appliance_release(struct dp_appliance *app)
 {
-	dp_appliance_stop(app);
+	dp_appliance_stop(app, 0);
 	for (unsigned int p = 0; p < app->n_ports; p++)
 		if (app->ports[p].started)
 			dp_port_stop(app->ports[p].port_id);

@@ -38,7 +38,8 @@ struct dp_appliance_options {
 	uint32_t hit_records;
 	uint32_t hit_ring_size;
 	uint16_t rx_descriptors;
-	FILE *out;                  /* events */
+	FILE *out;                  /* ECS JSON lines, or NULL */
+	const char *hostname;       /* of syslog headers; NULL: the system's */
 };
 
 struct dp_appliance_port {
@@ -71,9 +72,9 @@ int dp_appliance_prepare(struct dp_appliance *app,
  * workers. */
 int dp_appliance_launch(struct dp_appliance *app);
 
-/* Stops the workers, then the exporter once it has written every hit, and
- * flushes the events. */
-void dp_appliance_stop(struct dp_appliance *app);
+/* Stops the workers, then the exporter once it has written every hit;
+ * the sinks get drain_ms to deliver, the rest stays in their spools. */
+void dp_appliance_stop(struct dp_appliance *app, unsigned int drain_ms);
 
 /* Stops and closes the ports and frees everything. */
 void dp_appliance_release(struct dp_appliance *app);

@@ -1,6 +1,9 @@
 /* exporter.c -- drains hit rings and writes one event per (message,
  * indicator) pair. */
 #include <errno.h>
+#include <inttypes.h>
+#include <sys/random.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,22 +22,101 @@ RTE_LOG_REGISTER(dp_logtype_exporter, iocsift.exporter, INFO);
 #define EXPORT_BURST 32
 #define EXPORT_IDLE_US 100
 #define INDICATOR_KEY_MAX 8192
+#define THROTTLE_WINDOWS 65536
+
+/* The sinks' messages, in the exporter's log type. */
+static void
+sink_log(int level, const char *message)
+{
+	uint32_t rte_level = level <= 3 ? RTE_LOG_ERR :
+		level == 4 ? RTE_LOG_WARNING : RTE_LOG_INFO;
+
+	rte_log(rte_level, dp_logtype_exporter, "%s\n", message);
+}
 
 int
-dp_exporter_init(struct dp_exporter *exp, FILE *out)
+dp_exporter_init(struct dp_exporter *exp, FILE *out, const char *hostname)
 {
+	uint64_t random_id = 0;
+
 	*exp = (struct dp_exporter){ .out = out };
 	atomic_init(&exp->stop, false);
+	atomic_init(&exp->reopen, false);
 	exp->indicator_hits = json_object();
 	if (exp->indicator_hits == NULL)
 		return -ENOMEM;
 	pthread_mutex_init(&exp->lock, NULL);
+	exp_sink_set_logger(sink_log);
+	if (hostname != NULL && hostname[0] != '\0')
+		snprintf(exp->hostname, sizeof(exp->hostname), "%s", hostname);
+	else if (gethostname(exp->hostname, sizeof(exp->hostname) - 1) != 0 ||
+		 exp->hostname[0] == '\0')
+		snprintf(exp->hostname, sizeof(exp->hostname), "iocsift");
+	/* Ids unique across restarts: a random run id, then a sequence. */
+	if (getrandom(&random_id, sizeof(random_id), 0) != sizeof(random_id))
+		random_id = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	snprintf(exp->run_id, sizeof(exp->run_id), "%016" PRIx64, random_id);
 	return 0;
+}
+
+int
+dp_exporter_add_sink(struct dp_exporter *exp, const char *uri,
+		     const char *spool_root, char *err, size_t err_size)
+{
+	struct exp_sink_config cfg;
+	struct dp_exporter_sink *s = &exp->sinks[exp->n_sinks];
+
+	if (exp->n_sinks == DP_SINKS_MAX) {
+		snprintf(err, err_size, "at most %d sinks", DP_SINKS_MAX);
+		return -E2BIG;
+	}
+	if (exp_sink_parse_uri(uri, &cfg, err, err_size) != 0)
+		return -EINVAL;
+	if (exp_format_from_name(cfg.format, &s->format) != 0) {
+		snprintf(err, err_size, "sink '%s': unknown format '%s'", uri,
+			 cfg.format);
+		return -EINVAL;
+	}
+	s->syslog = cfg.kind != EXP_SINK_FILE;
+	s->sink = exp_sink_start(&cfg, spool_root, err, err_size);
+	if (s->sink == NULL)
+		return -EINVAL;
+	exp->n_sinks++;
+	LOG(INFO, "sink %s: %s\n", cfg.name, uri);
+	return 0;
+}
+
+static void summary_emit(void *ctx, const struct exp_throttle_summary *s);
+
+int
+dp_exporter_throttle(struct dp_exporter *exp, unsigned int window_s)
+{
+	exp_throttle_free(exp->throttle);
+	exp->throttle = NULL;
+	if (window_s == 0)
+		return 0;
+	exp->throttle = exp_throttle_new((uint64_t)window_s * 1000000000ULL,
+					 THROTTLE_WINDOWS, summary_emit, exp);
+	return exp->throttle == NULL ? -ENOMEM : 0;
+}
+
+static void
+exporter_close_sinks(struct dp_exporter *exp, unsigned int drain_ms)
+{
+	for (unsigned int i = 0; i < exp->n_sinks; i++)
+		exp_sink_stop(exp->sinks[i].sink, drain_ms);
+	exp->n_sinks = 0;
 }
 
 void
 dp_exporter_release(struct dp_exporter *exp)
 {
+	exporter_close_sinks(exp, 0);
+	exp_throttle_free(exp->throttle);
+	exp->throttle = NULL;
+	for (unsigned int f = 0; f < 4; f++)
+		for (unsigned int k = 0; k < 2; k++)
+			exp_buffer_free(&exp->formatted[f][k]);
 	json_decref(exp->indicator_hits);
 	exp->indicator_hits = NULL;
 	pthread_mutex_destroy(&exp->lock);
@@ -57,8 +139,74 @@ indicator_count(struct dp_exporter *exp, const struct pat_indicator *ind)
 	pthread_mutex_unlock(&exp->lock);
 }
 
+static uint64_t
+monotonic_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+/* One event to out and to every sink whose filter takes it, each format
+ * made once. */
 static void
-hit_export(struct dp_exporter *exp, const struct dp_hit *hit)
+event_emit(struct dp_exporter *exp, const struct exp_message *msg,
+	   const struct pat_indicator *ind, uint64_t db_version,
+	   uint32_t count, uint64_t first_ns, uint64_t last_ns)
+{
+	char id[48];
+	struct exp_event ev = {
+		.msg = msg, .ind = ind, .db_version = db_version, .id = id,
+		.hostname = exp->hostname, .count = count,
+		.first_ns = first_ns, .last_ns = last_ns,
+	};
+
+	snprintf(id, sizeof(id), "%s-%" PRIu64, exp->run_id, ++exp->next_id);
+	memset(exp->have, 0, sizeof(exp->have));
+	if (exp->out != NULL) {
+		struct exp_buffer *b = &exp->formatted[EXP_FORMAT_ECS][0];
+		exp_buffer_reset(b);
+		exp->have[EXP_FORMAT_ECS][0] = true;
+		if (exp_format_record(EXP_FORMAT_ECS, &ev, b) != 0 ||
+		    fwrite(b->data, 1, b->len, exp->out) != b->len ||
+		    fputc('\n', exp->out) == EOF) {
+			if (exp->write_errors++ == 0)
+				LOG(ERR, "writing an event failed\n");
+		}
+	}
+	for (unsigned int i = 0; i < exp->n_sinks; i++) {
+		struct dp_exporter_sink *s = &exp->sinks[i];
+		if (!exp_sink_accepts(exp_sink_get_config(s->sink), ind))
+			continue;
+		struct exp_buffer *b = &exp->formatted[s->format][s->syslog];
+		if (!exp->have[s->format][s->syslog]) {
+			exp_buffer_reset(b);
+			int rc = s->syslog ? exp_format_syslog(s->format, &ev, b) :
+				exp_format_record(s->format, &ev, b);
+			if (rc != 0) {
+				exp->write_errors++;
+				continue;
+			}
+			exp->have[s->format][s->syslog] = true;
+		}
+		exp_sink_submit(s->sink, b->data, b->len);
+	}
+	__atomic_store_n(&exp->events, exp->events + 1, __ATOMIC_RELAXED);
+}
+
+static void
+summary_emit(void *ctx, const struct exp_throttle_summary *s)
+{
+	struct dp_exporter *exp = ctx;
+
+	__atomic_store_n(&exp->summaries, exp->summaries + 1, __ATOMIC_RELAXED);
+	event_emit(ctx, s->msg, s->ind, s->db_version, s->count, s->first_ns,
+		   s->last_ns);
+}
+
+static void
+hit_export(struct dp_exporter *exp, const struct dp_hit *hit, uint64_t now_ns)
 {
 	struct exp_message msg = {
 		.protocol = hit->kind == DP_MESSAGE_DNS ?
@@ -74,20 +222,21 @@ hit_export(struct dp_exporter *exp, const struct dp_hit *hit)
 		.payload_len = hit->payload_len,
 		.truncated = hit->truncated,
 	};
+	uint64_t version = pat_set_version(hit->set);
+
 	memcpy(msg.src_addr, hit->src_addr, sizeof(msg.src_addr));
 	memcpy(msg.dst_addr, hit->dst_addr, sizeof(msg.dst_addr));
-
 	for (uint16_t i = 0; i < hit->hits.count; i++) {
 		const struct pat_indicator *ind =
 			pat_set_indicator(hit->set, hit->hits.ids[i]);
 		indicator_count(exp, ind);
-		if (exp_event_write(exp->out, &msg, ind,
-				    pat_set_version(hit->set)) == 0) {
-			__atomic_store_n(&exp->events, exp->events + 1,
+		if (exp->throttle != NULL &&
+		    !exp_throttle_hit(exp->throttle, &msg, ind, version, now_ns)) {
+			__atomic_store_n(&exp->throttled, exp->throttled + 1,
 					 __ATOMIC_RELAXED);
-		} else if (exp->write_errors++ == 0) {
-			LOG(ERR, "writing an event failed\n");
+			continue;
 		}
+		event_emit(exp, &msg, ind, version, 1, msg.time_ns, msg.time_ns);
 	}
 }
 
@@ -97,9 +246,10 @@ dp_exporter_drain(struct dp_exporter *exp, struct dp_worker *w)
 	void *records[EXPORT_BURST];
 	unsigned int n = rte_ring_sc_dequeue_burst(w->hit_ring, records,
 						   EXPORT_BURST, NULL);
+	uint64_t now = n > 0 && exp->throttle != NULL ? monotonic_ns() : 0;
 
 	for (unsigned int i = 0; i < n; i++)
-		hit_export(exp, records[i]);
+		hit_export(exp, records[i], now);
 	if (n > 0) {
 		rte_mempool_put_bulk(w->hit_pool, records, n);
 		__atomic_store_n(&w->records_exported, w->records_exported + n,
@@ -118,8 +268,37 @@ drain_all(struct dp_exporter *exp)
 	return n;
 }
 
+int
+dp_exporter_finish(struct dp_exporter *exp, unsigned int drain_ms)
+{
+	int rc = 0;
+
+	if (exp->throttle != NULL)
+		exp_throttle_flush(exp->throttle);
+	if (exp->out != NULL && fflush(exp->out) != 0)
+		exp->write_errors++;
+	for (unsigned int i = 0; i < exp->n_sinks; i++)
+		if (exp_sink_drain(exp->sinks[i].sink, drain_ms) != 0)
+			rc = -ETIMEDOUT;
+	return rc;
+}
+
+void
+dp_exporter_close(struct dp_exporter *exp, unsigned int drain_ms)
+{
+	dp_exporter_finish(exp, drain_ms);
+	exporter_close_sinks(exp, 0);
+}
+
+void
+dp_exporter_reopen(struct dp_exporter *exp)
+{
+	atomic_store(&exp->reopen, true);
+}
+
 /* Flushes whenever the rings run dry, so a reader of the file sees each
- * event within about EXPORT_IDLE_US of its hit. */
+ * event within about EXPORT_IDLE_US of its hit; closes throttle windows
+ * as they end. */
 static void *
 exporter_main(void *arg)
 {
@@ -128,19 +307,23 @@ exporter_main(void *arg)
 
 	while (!atomic_load(&exp->stop)) {
 		dp_clock_tick();
+		if (atomic_exchange(&exp->reopen, false))
+			for (unsigned int i = 0; i < exp->n_sinks; i++)
+				exp_sink_reopen(exp->sinks[i].sink);
 		if (drain_all(exp) > 0) {
 			dirty = true;
 			continue;
 		}
-		if (dirty && fflush(exp->out) != 0 && exp->write_errors++ == 0)
+		if (exp->throttle != NULL)
+			exp_throttle_expire(exp->throttle, monotonic_ns());
+		if (dirty && exp->out != NULL && fflush(exp->out) != 0 &&
+		    exp->write_errors++ == 0)
 			LOG(ERR, "flushing events failed\n");
 		dirty = false;
 		usleep(EXPORT_IDLE_US);
 	}
 	while (drain_all(exp) > 0)
 		;
-	if (fflush(exp->out) != 0)
-		exp->write_errors++;
 	return NULL;
 }
 
@@ -159,13 +342,14 @@ dp_exporter_start(struct dp_exporter *exp, struct dp_worker **workers,
 }
 
 void
-dp_exporter_stop(struct dp_exporter *exp)
+dp_exporter_stop(struct dp_exporter *exp, unsigned int drain_ms)
 {
-	if (!exp->thread_started)
-		return;
-	atomic_store(&exp->stop, true);
-	pthread_join(exp->thread, NULL);
-	exp->thread_started = false;
+	if (exp->thread_started) {
+		atomic_store(&exp->stop, true);
+		pthread_join(exp->thread, NULL);
+		exp->thread_started = false;
+	}
+	dp_exporter_close(exp, drain_ms);
 }
 
 void
@@ -237,4 +421,33 @@ dp_exporter_top_indicators(struct dp_exporter *exp, size_t top)
 	free(items);
 	json_decref(list);
 	return sorted;
+}
+
+json_t *
+dp_exporter_sinks_json(struct dp_exporter *exp)
+{
+	json_t *list = json_array();
+
+	for (unsigned int i = 0; list != NULL && i < exp->n_sinks; i++) {
+		const struct exp_sink_config *cfg =
+			exp_sink_get_config(exp->sinks[i].sink);
+		struct exp_sink_stats st;
+		exp_sink_stats_read(exp->sinks[i].sink, &st);
+		json_array_append_new(list, json_pack(
+			"{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+			" s:I, s:I}",
+			"name", cfg->name, "uri", cfg->uri,
+			"format", exp_format_name(exp->sinks[i].format),
+			"connected", st.connected,
+			"queued", (json_int_t)st.queued,
+			"sent", (json_int_t)st.sent,
+			"spooled", (json_int_t)st.spooled,
+			"retried", (json_int_t)st.retried,
+			"dropped", (json_int_t)st.dropped,
+			"connects", (json_int_t)st.connects,
+			"errors", (json_int_t)st.errors,
+			"spool_records", (json_int_t)st.spool_records,
+			"spool_bytes", (json_int_t)st.spool_bytes));
+	}
+	return list;
 }

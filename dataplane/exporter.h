@@ -1,5 +1,7 @@
-/* exporter.h -- turns hit records from the workers' rings into events.
- * Runs on the main lcore or its own thread, never on a worker. */
+/* exporter.h -- turns hit records from the workers' rings into events:
+ * throttles repeats, formats each event for every sink that wants it and
+ * hands it over. Runs on the main lcore (replay) or its own thread (run),
+ * never on a worker. */
 #ifndef IOCSIFT_DATAPLANE_EXPORTER_H
 #define IOCSIFT_DATAPLANE_EXPORTER_H
 
@@ -10,11 +12,34 @@
 
 #include <jansson.h>
 
+#include "format.h"
+#include "sink.h"
+#include "throttle.h"
 #include "worker.h"
 
+#define DP_SINKS_MAX 16
+
+struct dp_exporter_sink {
+	struct exp_sink *sink;
+	enum exp_format format;
+	bool syslog;               /* a network sink: a syslog message */
+};
+
 struct dp_exporter {
-	FILE *out;
-	uint64_t events;           /* written; read by others relaxed */
+	FILE *out;                 /* ECS JSON lines, or NULL (replay's -o) */
+	struct dp_exporter_sink sinks[DP_SINKS_MAX];
+	unsigned int n_sinks;
+	struct exp_throttle *throttle;   /* NULL: every hit is an event */
+	char hostname[256];
+	char run_id[24];           /* event ids are RUN_ID-SEQUENCE */
+	uint64_t next_id;
+	/* One formatted copy per format and kind, per event. */
+	struct exp_buffer formatted[4][2];
+	bool have[4][2];
+	/* Read by others relaxed. */
+	uint64_t events;           /* events made (after throttling) */
+	uint64_t throttled;        /* hits folded into a summary event */
+	uint64_t summaries;        /* summary events (part of events) */
 	uint64_t write_errors;
 	/* Hits per indicator, keyed "type value feed" (unit separators),
 	 * for `iocsiftctl stats`. Guarded by lock. */
@@ -26,21 +51,40 @@ struct dp_exporter {
 	pthread_t thread;
 	bool thread_started;
 	atomic_bool stop;
+	atomic_bool reopen;        /* SIGHUP: file sinks reopen */
 };
 
-/* 0 or -ENOMEM. */
-int dp_exporter_init(struct dp_exporter *exp, FILE *out);
-void dp_exporter_release(struct dp_exporter *exp);
+/* out may be NULL. hostname NULL or "": the system's. 0 or -ENOMEM. */
+int dp_exporter_init(struct dp_exporter *exp, FILE *out, const char *hostname);
+
+/* Adds a sink (before the exporter runs): parses the URI and starts the
+ * sink, its spool in spool_root/NAME. 0 or -EINVAL with err. */
+int dp_exporter_add_sink(struct dp_exporter *exp, const char *uri,
+			 const char *spool_root, char *err, size_t err_size);
+
+/* Throttling of repeated hits (0: off, the default). */
+int dp_exporter_throttle(struct dp_exporter *exp, unsigned int window_s);
 
 /* Writes the events of up to one burst of w's hit records and returns the
  * records to its pool. Returns how many records it took. */
 unsigned int dp_exporter_drain(struct dp_exporter *exp, struct dp_worker *w);
 
+/* No more hits: open throttle windows are summarized, out flushed, and
+ * the sinks given up to drain_ms (each) to deliver what they hold. 0, or
+ * -ETIMEDOUT when a sink still holds records (they stay in its spool). */
+int dp_exporter_finish(struct dp_exporter *exp, unsigned int drain_ms);
+/* dp_exporter_finish, then the sinks are stopped. Idempotent. */
+void dp_exporter_close(struct dp_exporter *exp, unsigned int drain_ms);
+void dp_exporter_release(struct dp_exporter *exp);
+
 /* A thread that drains every worker until dp_exporter_stop(), which
- * drains what is left and flushes. 0 or -errno. */
+ * drains what is left and closes (as above). 0 or -errno. */
 int dp_exporter_start(struct dp_exporter *exp, struct dp_worker **workers,
 		      unsigned int n_workers);
-void dp_exporter_stop(struct dp_exporter *exp);
+void dp_exporter_stop(struct dp_exporter *exp, unsigned int drain_ms);
+
+/* File sinks reopen their files at the thread's next turn (SIGHUP). */
+void dp_exporter_reopen(struct dp_exporter *exp);
 
 /* Waits until the exporter has written every record the workers had
  * queued when called: after a grace period, the last that can point at a
@@ -50,5 +94,8 @@ void dp_exporter_wait(const struct dp_exporter *exp);
 /* The top indicators by hits: a JSON array of {type, value, feed, hits},
  * new reference, NULL on ENOMEM. */
 json_t *dp_exporter_top_indicators(struct dp_exporter *exp, size_t top);
+
+/* Each sink's counters: a JSON array, new reference. */
+json_t *dp_exporter_sinks_json(struct dp_exporter *exp);
 
 #endif

@@ -153,6 +153,21 @@ replay_eal_init(const struct dp_replay_options *opt)
 }
 
 static int
+replay_sinks(struct replay *r)
+{
+	char err[512];
+	int rc = dp_exporter_throttle(&r->exporter, r->opt->throttle_window);
+
+	for (unsigned int i = 0; rc == 0 && i < r->opt->n_sinks; i++) {
+		rc = dp_exporter_add_sink(&r->exporter, r->opt->sinks[i],
+					  r->opt->spool_root, err, sizeof(err));
+		if (rc != 0)
+			fprintf(stderr, "iocsift: %s\n", err);
+	}
+	return rc;
+}
+
+static int
 replay_find_port(struct replay *r)
 {
 	uint16_t port;
@@ -286,6 +301,47 @@ replay_print_summary(const struct replay *r, const struct dp_worker_stats *s,
 			r->exporter.write_errors);
 }
 
+static uint64_t
+sinks_dropped(struct dp_exporter *exp)
+{
+	uint64_t dropped = 0;
+
+	for (unsigned int i = 0; i < exp->n_sinks; i++) {
+		struct exp_sink_stats st;
+		exp_sink_stats_read(exp->sinks[i].sink, &st);
+		dropped += st.dropped;
+	}
+	return dropped;
+}
+
+/* One line per sink; what a sink could not deliver is in its spool, for
+ * the next replay or run with the same spool dir. */
+static void
+replay_print_sinks(struct replay *r, int delivered)
+{
+	json_t *sinks = dp_exporter_sinks_json(&r->exporter);
+	size_t i;
+	json_t *s;
+
+	json_array_foreach(sinks, i, s)
+		fprintf(stderr, "  sink %s: %" JSON_INTEGER_FORMAT " queued, %"
+			JSON_INTEGER_FORMAT " sent, %" JSON_INTEGER_FORMAT
+			" spooled, %" JSON_INTEGER_FORMAT " retried, %"
+			JSON_INTEGER_FORMAT " dropped, %" JSON_INTEGER_FORMAT
+			" left in the spool\n",
+			json_string_value(json_object_get(s, "name")),
+			json_integer_value(json_object_get(s, "queued")),
+			json_integer_value(json_object_get(s, "sent")),
+			json_integer_value(json_object_get(s, "spooled")),
+			json_integer_value(json_object_get(s, "retried")),
+			json_integer_value(json_object_get(s, "dropped")),
+			json_integer_value(json_object_get(s, "spool_records")));
+	if (delivered != 0)
+		fprintf(stderr, "  sinks: not everything was delivered within "
+			"%u ms; the rest is spooled\n", r->opt->drain_ms);
+	json_decref(sinks);
+}
+
 /* Stops the worker, exports what is left and reports. */
 static int
 replay_finish(struct replay *r, int rc)
@@ -297,12 +353,14 @@ replay_finish(struct replay *r, int rc)
 	rte_eal_wait_lcore(r->worker_lcore);
 	while (dp_exporter_drain(&r->exporter, r->worker) > 0)
 		;
-	fflush(r->exporter.out);
+	int delivered = dp_exporter_finish(&r->exporter, r->opt->drain_ms);
 	dp_worker_stats_read(r->worker, &stats);
 	rte_eth_stats_get(r->port, &port_stats);
 	replay_print_summary(r, &stats, port_stats.rx_nombuf);
+	replay_print_sinks(r, delivered);
 	if (rc == 0 && (port_stats.rx_nombuf > 0 || r->exporter.write_errors > 0 ||
-			stats.drop_hit_pool > 0 || stats.drop_ring_full > 0))
+			stats.drop_hit_pool > 0 || stats.drop_ring_full > 0 ||
+			sinks_dropped(&r->exporter) > 0))
 		rc = -EIO;
 	return rc;
 }
@@ -343,7 +401,9 @@ dp_replay_run(const struct dp_replay_options *opt)
 		goto release;
 
 	dp_active_set = opt->set;   /* no reader yet: a plain store will do */
-	rc = dp_exporter_init(&r.exporter, opt->out);
+	rc = dp_exporter_init(&r.exporter, opt->out, NULL);
+	if (rc == 0)
+		rc = replay_sinks(&r);
 	if (rc != 0)
 		goto release;
 	r.start_cycles = rte_get_timer_cycles();

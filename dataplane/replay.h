@@ -11,13 +11,18 @@
 
 struct dp_replay_options {
 	const char *capture;
-	FILE *out;                 /* events, one JSON object per line */
+	FILE *out;                 /* events, one JSON object per line, or NULL */
 	struct pat_set *set;       /* built with one scratch; stays the caller's */
 	int eal_argc;              /* EAL arguments after "--": replace the */
 	char **eal_argv;           /* defaults, the net_pcap vdev is added */
 	uint16_t syslog_port;
 	uint16_t dns_port;
 	bool verbose;              /* keep EAL's and our INFO logs */
+	const char *const *sinks;  /* sink URIs (docs/sinks.md) */
+	unsigned int n_sinks;
+	const char *spool_root;    /* their spools: spool_root/NAME */
+	unsigned int throttle_window;   /* seconds, 0 = every hit */
+	unsigned int drain_ms;     /* how long sinks may deliver at the end */
 };
 
 /* Runs the replay and prints the summary on stderr. 0, -ENOENT/-EINVAL

@@ -16,6 +16,8 @@ libhyperscan-dev
 libidn2-dev
 libjansson-dev
 libpcap-dev
+libssl-dev
+openssl
 liburcu-dev
 meson
 ninja-build
@@ -24,6 +26,8 @@ pkg-config
 procps
 python3-scapy
 ripgrep
+rsyslog
+rsyslog-openssl
 tcpreplay
 "
 

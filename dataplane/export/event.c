@@ -11,6 +11,7 @@
 
 #include "dns.h"
 #include "event.h"
+#include "format.h"
 #include "syslog.h"
 
 const char *
@@ -103,6 +104,14 @@ json_bytes(const uint8_t *bytes, size_t len)
 	return s;
 }
 
+/* A JSON string from text that should be UTF-8 but comes from a feed or a
+ * file name: checked like message bytes. */
+static json_t *
+json_text(const char *text)
+{
+	return json_bytes((const uint8_t *)text, strlen(text));
+}
+
 static json_t *
 json_span(const uint8_t *base, struct dp_span span)
 {
@@ -117,18 +126,25 @@ set_span(json_t *obj, const char *key, const uint8_t *base,
 		json_object_set_new(obj, key, json_span(base, span));
 }
 
-static json_t *
-json_timestamp(uint64_t time_ns)
+const char *
+exp_time_format(uint64_t time_ns, char *buf)
 {
 	time_t secs = (time_t)(time_ns / 1000000000ULL);
 	struct tm tm;
-	char buf[64];
 
 	gmtime_r(&secs, &tm);
-	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof(buf) - n, ".%06uZ",
+	size_t n = strftime(buf, EXP_TIME_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, EXP_TIME_MAX - n, ".%06uZ",
 		 (unsigned int)(time_ns % 1000000000ULL / 1000));
-	return json_string(buf);
+	return buf;
+}
+
+static json_t *
+json_timestamp(uint64_t time_ns)
+{
+	char buf[EXP_TIME_MAX];
+
+	return json_string(exp_time_format(time_ns, buf));
 }
 
 static json_t *
@@ -195,8 +211,8 @@ add_syslog(json_t *event, const struct exp_message *msg)
 	json_object_set_new(event, "message", json_span(p, parsed.message));
 }
 
-static const char *
-dns_type_name(uint16_t qtype)
+const char *
+exp_dns_type_name(uint16_t qtype)
 {
 	static const struct { uint16_t type; const char *name; } names[] = {
 		{ 1, "A" }, { 2, "NS" }, { 5, "CNAME" }, { 6, "SOA" },
@@ -221,7 +237,7 @@ add_dns(json_t *event, const struct exp_message *msg)
 	if (dp_dns_parse(msg->payload, msg->payload_len, dns) == 0) {
 		json_t *question = json_pack("{s:s#}", "name", dns->qname,
 					     (int)dns->qname_len);
-		const char *type = dns_type_name(dns->qtype);
+		const char *type = exp_dns_type_name(dns->qtype);
 		if (type != NULL)
 			json_object_set_new(question, "type", json_string(type));
 		else
@@ -235,46 +251,49 @@ add_dns(json_t *event, const struct exp_message *msg)
 	free(dns);
 }
 
+/* Feed strings are not checked for UTF-8 when read, so every one goes
+ * through json_text(): a json_pack() "s" would fail on invalid bytes and
+ * drop the whole field. */
 static void
 add_indicator_fields(json_t *indicator, const struct pat_indicator *ind)
 {
-	const char *value = ind->value;
+	json_t *value = json_text(ind->value);
 
 	switch (ind->type) {
 	case PAT_TYPE_DOMAIN:
 		json_object_set_new(indicator, "url",
-				    json_pack("{s:s}", "domain", value));
+				    json_pack("{s:o}", "domain", value));
 		break;
 	case PAT_TYPE_IPV4:
 	case PAT_TYPE_IPV6:
-		json_object_set_new(indicator, "ip", json_string(value));
+		json_object_set_new(indicator, "ip", value);
 		break;
 	case PAT_TYPE_MD5:
 	case PAT_TYPE_SHA1:
 	case PAT_TYPE_SHA256:
-		json_object_set_new(indicator, "file", json_pack("{s:{s:s}}",
+		json_object_set_new(indicator, "file", json_pack("{s:{s:o}}",
 			"hash", pat_type_name(ind->type), value));
 		break;
 	case PAT_TYPE_FILENAME:
 		json_object_set_new(indicator, "file",
-				    json_pack("{s:s}", "name", value));
+				    json_pack("{s:o}", "name", value));
 		break;
 	case PAT_TYPE_URL:
 		json_object_set_new(indicator, "url",
-				    json_pack("{s:s}", "original", value));
+				    json_pack("{s:o}", "original", value));
 		break;
 	default:
-		json_object_set_new(indicator, "description", json_string(value));
+		json_object_set_new(indicator, "description", value);
 		break;
 	}
 	if (ind->source[0] != '\0')
-		json_object_set_new(indicator, "reference",
-				    json_string(ind->source));
+		json_object_set_new(indicator, "reference", json_text(ind->source));
 }
 
 /* Where the atom was found: the DNS field that holds it, else the text. */
-static const char *
-matched_field(const struct exp_message *msg, const struct pat_indicator *ind)
+const char *
+exp_matched_field(const struct exp_message *msg,
+		  const struct pat_indicator *ind)
 {
 	if (msg->protocol != EXP_PROTOCOL_DNS)
 		return "message";
@@ -291,7 +310,8 @@ json_tags(const char *tags)
 	while (*tags != '\0') {
 		size_t n = strcspn(tags, ",");
 		if (n > 0)
-			json_array_append_new(array, json_stringn(tags, n));
+			json_array_append_new(array,
+				json_bytes((const uint8_t *)tags, n));
 		tags += n + (tags[n] == ',');
 	}
 	return array;
@@ -317,6 +337,14 @@ severity_names(uint8_t severity)
 	if (severity == PAT_SEVERITY_UNSET || severity > PAT_SEVERITY_CRITICAL)
 		return NULL;
 	return &names[severity];
+}
+
+const char *
+exp_severity_name(uint8_t severity)
+{
+	const struct severity_names *names = severity_names(severity);
+
+	return names != NULL ? names->name : NULL;
 }
 
 static void
@@ -345,11 +373,11 @@ json_threat(const struct exp_message *msg, const struct pat_indicator *ind)
 		json_object_set_new(indicator, "type", json_string(ecs_type));
 	add_indicator_fields(indicator, ind);
 	add_indicator_metadata(indicator, ind);
-	return json_pack("{s:o, s:{s:s}, s:[{s:{s:s, s:s, s:s}}]}",
+	return json_pack("{s:o, s:{s:o}, s:[{s:{s:o, s:s, s:s}}]}",
 		"indicator", indicator,
-		"feed", "name", ind->feed,
-		"enrichments", "matched", "atomic", ind->value,
-		"field", matched_field(msg, ind),
+		"feed", "name", json_text(ind->feed),
+		"enrichments", "matched", "atomic", json_text(ind->value),
+		"field", exp_matched_field(msg, ind),
 		"type", "indicator_match_rule");
 }
 
@@ -393,19 +421,60 @@ event_build(const struct exp_message *msg, const struct pat_indicator *ind,
 		add_dns(event, msg);
 	else
 		add_syslog(event, msg);
-	if (msg->protocol == EXP_PROTOCOL_LOG_LINE) {
+	if (msg->protocol == EXP_PROTOCOL_LOG_LINE && msg->file != NULL) {
 		json_t *log = json_object_get(event, "log");
 		if (log == NULL) {
 			log = json_object();
 			json_object_set_new(event, "log", log);
 		}
-		json_object_set_new(log, "file", json_pack("{s:s, s:I}",
-			"path", msg->file, "line", (json_int_t)msg->line));
+		json_object_set_new(log, "file", json_pack("{s:o, s:I}",
+			"path", json_text(msg->file),
+			"line", (json_int_t)msg->line));
 	}
 	json_object_set_new(event, "threat", json_threat(msg, ind));
 	json_object_set_new(event, "tags", json_tags(ind->tags));
 	json_object_set_new(event, "iocsift", json_iocsift(msg, ind, db_version));
 	return event;
+}
+
+static int
+buffer_dump(const char *bytes, size_t size, void *data)
+{
+	return exp_buffer_append(data, bytes, size) == 0 ? 0 : -1;
+}
+
+/* The exp_event_write() object plus what only an exp_event has: its id,
+ * the appliance, the count of an aggregate and its first and last hit. */
+int
+exp_event_ecs(const struct exp_event *ev, struct exp_buffer *out)
+{
+	uint64_t last_ns = exp_event_last_ns(ev);
+	uint32_t count = exp_event_count(ev);
+	json_t *event = event_build(ev->msg, ev->ind, ev->db_version);
+	int rc = -ENOMEM;
+
+	if (event == NULL)
+		return -ENOMEM;
+	json_t *e = json_object_get(event, "event");
+	if (last_ns != ev->msg->time_ns)
+		json_object_set_new(event, "@timestamp", json_timestamp(last_ns));
+	if (ev->id != NULL && ev->id[0] != '\0')
+		json_object_set_new(e, "id", json_text(ev->id));
+	if (count > 1) {
+		json_object_set_new(e, "start",
+				    json_timestamp(exp_event_first_ns(ev)));
+		json_object_set_new(e, "end", json_timestamp(last_ns));
+	}
+	json_object_set_new(json_object_get(event, "iocsift"), "count",
+			    json_integer(count));
+	if (ev->hostname != NULL && ev->hostname[0] != '\0')
+		json_object_set_new(event, "observer", json_pack("{s:o}",
+			"hostname", json_text(ev->hostname)));
+	if (json_dump_callback(event, buffer_dump, out,
+			       JSON_COMPACT | JSON_PRESERVE_ORDER) == 0)
+		rc = 0;
+	json_decref(event);
+	return rc;
 }
 
 int

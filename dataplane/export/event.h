@@ -44,6 +44,22 @@ int exp_event_write(FILE *out, const struct exp_message *msg,
  * "ipv6-addr", "file", "url"; NULL for regex (ECS has none). */
 const char *exp_ecs_indicator_type(enum pat_type type);
 
+/* "low", "medium", "high", "critical"; NULL when unset (or unknown). */
+const char *exp_severity_name(uint8_t severity);
+
+/* Where ind's atom was found, by its ECS name: "message", or for DNS
+ * "dns.question.name" (question or CNAME) or "dns.answers.data" (A/AAAA). */
+const char *exp_matched_field(const struct exp_message *msg,
+			      const struct pat_indicator *ind);
+
+/* "A", "AAAA", "CNAME", ...; NULL for a type without a mnemonic here. */
+const char *exp_dns_type_name(uint16_t qtype);
+
+/* time_ns as RFC 3339 UTC with microseconds, "2026-11-26T10:00:05.123456Z",
+ * in buf of EXP_TIME_MAX bytes. Returns buf. */
+#define EXP_TIME_MAX 32
+const char *exp_time_format(uint64_t time_ns, char *buf);
+
 /* Copies src to dst replacing each invalid UTF-8 sequence with U+FFFD, so
  * the JSON library accepts any bytes. dst needs 3 * len + 1 bytes.
  * Returns the length written (no NUL counted; one is appended). */

@@ -108,8 +108,11 @@ def event_pairs(path):
     with open(path) as f:
         for line in f:
             e = json.loads(line)
-            # Everything but iocsift's own object (worker, frame number).
+            # Everything but what names this run: iocsift's own object
+            # (worker, frame number), the event id, the observer.
             e.pop("iocsift", None)
+            e.pop("observer", None)
+            e["event"].pop("id", None)
             pairs[json.dumps(e, sort_keys=True)] += 1
     return pairs
 
@@ -130,7 +133,8 @@ def fanout(iocsift, ctl_exe, src, work):
     lcores = "-l0-2" if cpus > 2 else "--lcores=0@0,(1-2)@%d" % min(1, cpus - 1)
     daemon = Daemon(iocsift, ["--socket", sock, "--state-dir",
                               os.path.join(work, "fanout-state"), "-f", feed,
-                              "-o", events, "--", "--no-pci", lcores,
+                              "-o", events, "--throttle-window", "0",
+                              "--", "--no-pci", lcores,
                               "--file-prefix=iocrun%d" % os.getpid(),
                               "--vdev=net_pcap0,rx_pcap=" + capture],
                     os.path.join(work, "fanout.log"))

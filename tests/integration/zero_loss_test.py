@@ -170,7 +170,8 @@ def main():
         "--lcores=0@0,(1-%d)@%d" % (workers, min(1, cpus - 1))
     daemon = subprocess.Popen(
         [iocsift, "run", "--socket", socket, "--state-dir",
-         os.path.join(work, "state"), "-f", stable, "-o", events_path, "--",
+         os.path.join(work, "state"), "-f", stable, "-o", events_path,
+         "--throttle-window", "0", "--",
          "--no-pci", "--file-prefix=iocz" + tag, lcore_arg,
          "--vdev=net_af_packet0,iface=%s,qpairs=%d" % (host_if, workers)],
         stderr=open(os.path.join(work, "iocsift.log"), "w"))

@@ -1,0 +1,107 @@
+/* format.h -- one hit event as an ECS, RFC 5424, CEF or LEEF record. */
+#ifndef IOCSIFT_EXPORT_FORMAT_H
+#define IOCSIFT_EXPORT_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "indicator.h"
+
+/*
+ * Layouts, fields and escaping of every format: docs/events.md, "Formats".
+ * Every record is one line of UTF-8 (invalid input bytes become U+FFFD)
+ * without CR, LF or NUL; the syslog forms carry no framing.
+ */
+
+enum exp_format {
+	EXP_FORMAT_ECS,
+	EXP_FORMAT_RFC5424,
+	EXP_FORMAT_CEF,
+	EXP_FORMAT_LEEF,
+};
+
+#define EXP_FORMAT_COUNT 4
+
+/* Syslog facility of every message sent: local0. */
+#define EXP_SYSLOG_FACILITY 16
+/* The RFC 5424 SD-ID. 32473 is the example Private Enterprise Number of
+ * RFC 5612: a placeholder until the project has its own. */
+#define EXP_SD_ID "iocsift@32473"
+
+/* "ecs", "rfc5424", "cef", "leef" (any case). 0 or -EINVAL. */
+int exp_format_from_name(const char *name, enum exp_format *format);
+
+/* The name above; "unknown" for a value out of the enum. */
+const char *exp_format_name(enum exp_format format);
+
+/* A growing byte buffer. data is NUL-terminated when non-NULL (the NUL is
+ * not counted in len). Zero-initialize before use. */
+struct exp_buffer {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+/* len = 0, keeps the memory. */
+void exp_buffer_reset(struct exp_buffer *b);
+void exp_buffer_free(struct exp_buffer *b);
+/* Appends len bytes. 0 or -ENOMEM (b unchanged). */
+int exp_buffer_append(struct exp_buffer *b, const void *bytes, size_t len);
+
+/* One event: a (message, indicator) pair, or an aggregate of repeated hits
+ * of one indicator from one source. */
+struct exp_event {
+	const struct exp_message *msg;  /* the (last) message hit */
+	const struct pat_indicator *ind;
+	uint64_t db_version;
+	const char *id;                 /* unique event id; NULL or "" = none */
+	const char *hostname;           /* this appliance; NULL or "" = none */
+	uint32_t count;                 /* hits, 0 read as 1; > 1: aggregate */
+	uint64_t first_ns, last_ns;     /* first, last hit; 0: msg->time_ns */
+};
+
+/* The event's time (its last hit), its first hit and its count, zero
+ * fields read as documented above. */
+static inline uint64_t
+exp_event_last_ns(const struct exp_event *ev)
+{
+	return ev->last_ns != 0 ? ev->last_ns : ev->msg->time_ns;
+}
+
+static inline uint64_t
+exp_event_first_ns(const struct exp_event *ev)
+{
+	return ev->first_ns != 0 ? ev->first_ns : exp_event_last_ns(ev);
+}
+
+static inline uint32_t
+exp_event_count(const struct exp_event *ev)
+{
+	return ev->count != 0 ? ev->count : 1;
+}
+
+/* The record for a file sink, one line without its newline: the ECS JSON
+ * object, the RFC 5424 message, the CEF line or the LEEF line. Appends to
+ * out. 0, or -ENOMEM (out unchanged), or -EINVAL for a format out of the
+ * enum. */
+int exp_format_record(enum exp_format format, const struct exp_event *ev,
+		      struct exp_buffer *out);
+
+/* The same as a syslog message for a network sink, without framing: the
+ * RFC 5424 record as it is; ECS, CEF and LEEF as the MSG of
+ * "<PRI>1 TIMESTAMP HOSTNAME iocsift - hit - ". Same returns. */
+int exp_format_syslog(enum exp_format format, const struct exp_event *ev,
+		      struct exp_buffer *out);
+
+/* The ECS record (exp_format_record() with EXP_FORMAT_ECS): the object of
+ * exp_event_write() plus event.id, event.start, event.end, iocsift.count
+ * and observer.hostname. In event.c. */
+int exp_event_ecs(const struct exp_event *ev, struct exp_buffer *out);
+
+/* The severity of ind on each scale: syslog (2 crit .. 5 notice), CEF and
+ * LEEF (0..10 and 1..10: 10, 8, 5, 3). Unset counts as medium. */
+unsigned int exp_syslog_severity(uint8_t severity);
+unsigned int exp_cef_severity(uint8_t severity);
+
+#endif

@@ -1,0 +1,169 @@
+/* sink.h -- SIEM sinks: a file or a UDP, TCP or TLS syslog receiver, fed
+ * by one thread per sink through a memory queue and a disk spool. */
+#ifndef IOCSIFT_EXPORT_SINK_H
+#define IOCSIFT_EXPORT_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "indicator.h"
+
+/*
+ * Semantics, limits and every URI parameter: docs/sinks.md.
+ *
+ * Threads: exp_sink_parse_uri() and exp_sink_accepts() are pure.
+ * exp_sink_start() makes a thread that does all of the sink's I/O;
+ * exp_sink_submit(), exp_sink_reopen(), exp_sink_drain() and
+ * exp_sink_stats_read() may be called from any thread while the sink
+ * runs; exp_sink_stop() once, after every other call on the sink has
+ * returned.
+ */
+
+enum exp_sink_kind { EXP_SINK_FILE, EXP_SINK_UDP, EXP_SINK_TCP, EXP_SINK_TLS };
+
+#define EXP_SINK_FEEDS_MAX 16
+#define EXP_SINK_URI_MAX 1023          /* bytes, without the NUL */
+#define EXP_SINK_NAME_MAX 63
+#define EXP_SINK_RECORD_MAX (1u << 20) /* bytes of one submitted record */
+#define EXP_SINK_QUEUE_DEFAULT 10000u
+#define EXP_SINK_QUEUE_MAX 1000000u
+#define EXP_SINK_SPOOL_DEFAULT (1ull << 30)
+#define EXP_SINK_SPOOL_MIN (64ull << 10)  /* smallest spool_max but 0 */
+#define EXP_SINK_CONFIRM_DEFAULT_MS 2000u
+#define EXP_SINK_CONFIRM_MAX_MS 600000u
+#define EXP_SINK_BACKOFF_MIN_MS 100u     /* first retry within, doubling */
+#define EXP_SINK_BACKOFF_DEFAULT_MS 30000u
+#define EXP_SINK_BACKOFF_MAX_MS 3600000u
+#define EXP_SINK_BACKOFF_RESET_MS 10000u /* up this long: backoff starts over */
+
+struct exp_sink_config {
+	char uri[EXP_SINK_URI_MAX + 1];
+	enum exp_sink_kind kind;
+	char host[256];             /* udp/tcp/tls; IPv6 without brackets */
+	uint16_t port;              /* default 514 udp, 601 tcp, 6514 tls */
+	char path[4096];            /* file: the absolute path */
+	char format[16];            /* ecs|rfc5424|cef|leef, default "ecs" */
+	uint32_t type_mask;         /* 1u << enum pat_type; 0 = all */
+	char feeds[EXP_SINK_FEEDS_MAX][128];
+	unsigned int n_feeds;       /* 0 = all */
+	uint8_t min_severity;       /* enum pat_severity; 0 = all */
+	char ca[4096], cert[4096], key[4096]; /* tls; "" = none */
+	char server_name[256];      /* tls: the certificate must match it */
+	bool verify;                /* tls: default yes */
+	uint64_t spool_max;         /* bytes; 0 = no spool */
+	uint32_t queue;             /* records in memory */
+	uint32_t confirm_ms;        /* tcp/tls: a record is confirmed past it */
+	uint32_t backoff_max_ms;    /* reconnect delays grow up to this */
+	char name[EXP_SINK_NAME_MAX + 1]; /* [A-Za-z0-9._-], no leading '.' */
+};
+
+/* Parses a sink URI (untrusted: from config and command line) into cfg,
+ * defaults filled in. 0, or -EINVAL with err naming the part, e.g.
+ * "sink 'URI': unknown parameter 'x'" (URI quoted with control characters
+ * as '?' and cut past 63 bytes). */
+int exp_sink_parse_uri(const char *uri, struct exp_sink_config *cfg,
+		       char *err, size_t err_size);
+
+/* The sink's filter: types, feeds, min_severity (an indicator without a
+ * severity passes only when min_severity is 0). */
+bool exp_sink_accepts(const struct exp_sink_config *cfg,
+		      const struct pat_indicator *ind);
+
+/* "file", "udp", "tcp", "tls". */
+const char *exp_sink_kind_name(enum exp_sink_kind kind);
+
+struct exp_sink;
+
+/* Starts the sink's thread. The spool lives in spool_root/<name>
+ * (spool_root is created 0700 if missing, its parent must exist; NULL or
+ * "" = no spool, as spool_max=0); a spool left from an earlier run is
+ * delivered first, oldest first. NULL with errno and err on failure (bad
+ * CA, certificate or key file, a spool that cannot be opened or is in use,
+ * ENOMEM). The connection is made by the thread, so an unreachable
+ * receiver is not an error here. */
+struct exp_sink *exp_sink_start(const struct exp_sink_config *cfg,
+				const char *spool_root, char *err,
+				size_t err_size);
+
+/* Queues one record of 1..EXP_SINK_RECORD_MAX bytes, unframed (the sink
+ * adds "\n" for files, "LEN " for TCP/TLS, nothing for UDP). Never blocks
+ * on I/O: memory queue, else spool, else dropped (counted, logged at most
+ * once a minute). 0 when kept; -ENOSPC (spool full) or -ENOBUFS (no spool,
+ * queue full) or -ENOMEM when dropped; -EINVAL for a bad length (not
+ * counted). */
+int exp_sink_submit(struct exp_sink *s, const void *record, size_t len);
+
+/* File sinks reopen their file at the thread's next turn (logrotate,
+ * SIGHUP); other sinks ignore it. */
+void exp_sink_reopen(struct exp_sink *s);
+
+/* Waits up to drain_ms until the sink holds nothing: memory queue empty,
+ * nothing in flight, nothing left in the spool. TCP/TLS sinks with records
+ * in flight and nothing else to send close the connection gracefully to
+ * confirm them at once (and reconnect when there is more). 0, or
+ * -ETIMEDOUT when records are still held. */
+int exp_sink_drain(struct exp_sink *s, unsigned int drain_ms);
+
+/* Stops: exp_sink_drain(drain_ms), then whatever is still in the memory
+ * queue or in flight (unconfirmed) goes to the spool (dropped and counted
+ * without one), the spool is synced and closed, the thread joined and the
+ * sink freed. NULL is accepted. */
+void exp_sink_stop(struct exp_sink *s, unsigned int drain_ms);
+
+struct exp_sink_stats {
+	uint64_t queued;            /* submitted (valid length) */
+	uint64_t sent;              /* written to the transport, resends too */
+	uint64_t spooled;           /* written to the spool */
+	uint64_t retried;           /* in flight at a failure: sent again */
+	uint64_t dropped;           /* lost: spool full (or none, queue full) */
+	uint64_t connects;          /* connections made (files: opened) */
+	uint64_t errors;            /* failed connects, lost connections */
+	uint64_t spool_records;     /* in the spool, not yet delivered */
+	uint64_t spool_bytes;       /* the spool's files */
+	bool connected;
+};
+/* Any thread. */
+void exp_sink_stats_read(struct exp_sink *s, struct exp_sink_stats *st);
+
+const struct exp_sink_config *exp_sink_get_config(const struct exp_sink *s);
+
+/* Where every sink logs: message is "sink NAME: ..." without a newline;
+ * level is 3 error, 4 warning, 6 info (syslog numbers). NULL restores the
+ * default, stderr. Set it before starting sinks. */
+void exp_sink_set_logger(void (*fn)(int level, const char *message));
+
+/*
+ * The TLS transport of sink.c, in sink_tls.c (not for other callers). The
+ * socket is non-blocking and owned by sink.c, which waits for *events when
+ * a call returns -EAGAIN.
+ */
+struct exp_sink_tls_ctx;
+struct exp_sink_tls;
+
+/* Loads CA (else the system store), certificate and key. NULL with err. */
+struct exp_sink_tls_ctx *exp_sink_tls_ctx_new(const struct exp_sink_config *cfg,
+					      char *err, size_t err_size);
+void exp_sink_tls_ctx_free(struct exp_sink_tls_ctx *ctx);
+/* A client session on fd checking the server against cfg. NULL on ENOMEM. */
+struct exp_sink_tls *exp_sink_tls_new(struct exp_sink_tls_ctx *ctx,
+				      const struct exp_sink_config *cfg, int fd,
+				      char *err, size_t err_size);
+void exp_sink_tls_free(struct exp_sink_tls *t);
+/* 0 done; -EAGAIN (wait for *events); -EPROTO etc. with err. */
+int exp_sink_tls_handshake(struct exp_sink_tls *t, short *events, char *err,
+			   size_t err_size);
+/* Bytes written (> 0); -EAGAIN (wait for *events); -errno with err. */
+ssize_t exp_sink_tls_write(struct exp_sink_tls *t, const void *buf,
+			   size_t len, short *events, char *err,
+			   size_t err_size);
+/* Reads and discards what the server sent. 0 if the session is fine
+ * (nothing or data read); -ESHUTDOWN at close_notify or EOF; -errno. */
+int exp_sink_tls_read(struct exp_sink_tls *t, char *err, size_t err_size);
+/* Sends close_notify. 0 sent; -EAGAIN (wait for *events); -errno. */
+int exp_sink_tls_shutdown(struct exp_sink_tls *t, short *events);
+/* "TLSv1.3 TLS_AES_256_GCM_SHA384" for the log. */
+void exp_sink_tls_describe(struct exp_sink_tls *t, char *buf, size_t size);
+
+#endif

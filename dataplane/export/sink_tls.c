@@ -1,0 +1,300 @@
+/* sink_tls.c -- the TLS client of a syslog sink (RFC 5425) with OpenSSL:
+ * TLS 1.2+, the server checked against a CA and a name, an optional client
+ * certificate. Non-blocking: sink.c owns the socket and does the waiting. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "sink.h"
+
+struct exp_sink_tls_ctx {
+	SSL_CTX *ctx;
+};
+
+struct exp_sink_tls {
+	SSL *ssl;
+};
+
+/* The oldest queued OpenSSL error as text (then the queue is cleared), or
+ * fallback when there is none. */
+static void
+openssl_reason(char *buf, size_t size, const char *fallback)
+{
+	unsigned long e = ERR_peek_error();
+
+	if (e != 0) {
+		/* reason only: "certificate verify failed", "no such file" */
+		const char *r = ERR_reason_error_string(e);
+		if (r != NULL)
+			snprintf(buf, size, "%s", r);
+		else
+			ERR_error_string_n(e, buf, size);
+	} else {
+		snprintf(buf, size, "%s", fallback);
+	}
+	ERR_clear_error();
+}
+
+struct exp_sink_tls_ctx *
+exp_sink_tls_ctx_new(const struct exp_sink_config *cfg, char *err,
+		     size_t err_size)
+{
+	struct exp_sink_tls_ctx *c = calloc(1, sizeof(*c));
+	char reason[256];
+
+	if (c == NULL) {
+		snprintf(err, err_size, "sink %s: out of memory", cfg->name);
+		errno = ENOMEM;
+		return NULL;
+	}
+	ERR_clear_error();
+	c->ctx = SSL_CTX_new(TLS_client_method());
+	if (c->ctx == NULL) {
+		openssl_reason(reason, sizeof(reason), "unknown error");
+		snprintf(err, err_size, "sink %s: TLS context: %s", cfg->name,
+			 reason);
+		goto free_c;
+	}
+	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
+	/* A syslog receiver that closes without close_notify ends the
+	 * session like one that sends it: both are a lost connection. */
+	SSL_CTX_set_options(c->ctx, SSL_OP_NO_RENEGOTIATION);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+	SSL_CTX_set_options(c->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
+	SSL_CTX_set_mode(c->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_verify(c->ctx, cfg->verify ? SSL_VERIFY_PEER :
+			   SSL_VERIFY_NONE, NULL);
+	if (cfg->ca[0] != '\0') {
+		struct stat st;
+		bool dir = stat(cfg->ca, &st) == 0 && S_ISDIR(st.st_mode);
+		if (SSL_CTX_load_verify_locations(c->ctx, dir ? NULL : cfg->ca,
+						  dir ? cfg->ca : NULL) != 1) {
+			openssl_reason(reason, sizeof(reason), "unreadable");
+			snprintf(err, err_size, "sink %s: CA '%s': %s",
+				 cfg->name, cfg->ca, reason);
+			goto free_ctx;
+		}
+	} else if (SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
+		openssl_reason(reason, sizeof(reason), "unreadable");
+		snprintf(err, err_size, "sink %s: the system's CA store: %s",
+			 cfg->name, reason);
+		goto free_ctx;
+	}
+	if (cfg->cert[0] != '\0') {
+		if (SSL_CTX_use_certificate_chain_file(c->ctx, cfg->cert) !=
+		    1) {
+			openssl_reason(reason, sizeof(reason), "unreadable");
+			snprintf(err, err_size, "sink %s: certificate '%s': %s",
+				 cfg->name, cfg->cert, reason);
+			goto free_ctx;
+		}
+		if (SSL_CTX_use_PrivateKey_file(c->ctx, cfg->key,
+						SSL_FILETYPE_PEM) != 1) {
+			openssl_reason(reason, sizeof(reason), "unreadable");
+			snprintf(err, err_size, "sink %s: key '%s': %s",
+				 cfg->name, cfg->key, reason);
+			goto free_ctx;
+		}
+		if (SSL_CTX_check_private_key(c->ctx) != 1) {
+			openssl_reason(reason, sizeof(reason), "mismatch");
+			snprintf(err, err_size, "sink %s: key '%s' does not "
+				 "match certificate '%s': %s", cfg->name,
+				 cfg->key, cfg->cert, reason);
+			goto free_ctx;
+		}
+	}
+	return c;
+
+free_ctx:
+	SSL_CTX_free(c->ctx);
+free_c:
+	free(c);
+	errno = EINVAL;
+	return NULL;
+}
+
+void
+exp_sink_tls_ctx_free(struct exp_sink_tls_ctx *c)
+{
+	if (c == NULL)
+		return;
+	SSL_CTX_free(c->ctx);
+	free(c);
+}
+
+static bool
+is_address(const char *name)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, name, buf) == 1 ||
+		inet_pton(AF_INET6, name, buf) == 1;
+}
+
+struct exp_sink_tls *
+exp_sink_tls_new(struct exp_sink_tls_ctx *c, const struct exp_sink_config *cfg,
+		 int fd, char *err, size_t err_size)
+{
+	struct exp_sink_tls *t = calloc(1, sizeof(*t));
+	char reason[256];
+
+	if (t == NULL) {
+		snprintf(err, err_size, "out of memory");
+		return NULL;
+	}
+	ERR_clear_error();
+	t->ssl = SSL_new(c->ctx);
+	if (t->ssl == NULL || SSL_set_fd(t->ssl, fd) != 1)
+		goto fail;
+	if (is_address(cfg->server_name)) {
+		/* An address is matched against the iPAddress SANs. */
+		if (cfg->verify &&
+		    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl),
+						  cfg->server_name) != 1)
+			goto fail;
+	} else {
+		if (SSL_set_tlsext_host_name(t->ssl, cfg->server_name) != 1)
+			goto fail;
+		if (cfg->verify) {
+			SSL_set_hostflags(t->ssl,
+					  X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+			if (SSL_set1_host(t->ssl, cfg->server_name) != 1)
+				goto fail;
+		}
+	}
+	SSL_set_connect_state(t->ssl);
+	return t;
+
+fail:
+	openssl_reason(reason, sizeof(reason), "out of memory");
+	snprintf(err, err_size, "TLS session: %s", reason);
+	SSL_free(t->ssl);
+	free(t);
+	return NULL;
+}
+
+void
+exp_sink_tls_free(struct exp_sink_tls *t)
+{
+	if (t == NULL)
+		return;
+	SSL_free(t->ssl);
+	free(t);
+}
+
+/* What an SSL call that returned rc means: -EAGAIN with *events,
+ * -ECONNRESET at the end of the session, else an error in err. */
+static int
+tls_result(struct exp_sink_tls *t, int rc, short *events, char *err,
+	   size_t err_size)
+{
+	int e = SSL_get_error(t->ssl, rc);
+	char reason[256];
+
+	switch (e) {
+	case SSL_ERROR_WANT_READ:
+		*events = POLLIN;
+		return -EAGAIN;
+	case SSL_ERROR_WANT_WRITE:
+		*events = POLLOUT;
+		return -EAGAIN;
+	case SSL_ERROR_ZERO_RETURN:
+		snprintf(err, err_size, "closed by the receiver");
+		return -ESHUTDOWN;
+	case SSL_ERROR_SYSCALL:
+		if (ERR_peek_error() != 0)
+			break;
+		if (errno == 0) {
+			snprintf(err, err_size, "closed by the receiver");
+			return -ESHUTDOWN;
+		}
+		snprintf(err, err_size, "%s", strerror(errno));
+		ERR_clear_error();
+		return errno == EPIPE ? -EPIPE : -ECONNRESET;
+	default:
+		break;
+	}
+	openssl_reason(reason, sizeof(reason), "TLS error");
+	long v = SSL_get_verify_result(t->ssl);
+	if (v != X509_V_OK)
+		snprintf(err, err_size, "%s: %s", reason,
+			 X509_verify_cert_error_string(v));
+	else
+		snprintf(err, err_size, "%s", reason);
+	return -EPROTO;
+}
+
+int
+exp_sink_tls_handshake(struct exp_sink_tls *t, short *events, char *err,
+		       size_t err_size)
+{
+	ERR_clear_error();
+	errno = 0;
+	int rc = SSL_do_handshake(t->ssl);
+	if (rc == 1)
+		return 0;
+	return tls_result(t, rc, events, err, err_size);
+}
+
+ssize_t
+exp_sink_tls_write(struct exp_sink_tls *t, const void *buf, size_t len,
+		   short *events, char *err, size_t err_size)
+{
+	size_t written = 0;
+
+	ERR_clear_error();
+	errno = 0;
+	int rc = SSL_write_ex(t->ssl, buf, len, &written);
+	if (rc == 1)
+		return (ssize_t)written;
+	return tls_result(t, 0, events, err, err_size);
+}
+
+int
+exp_sink_tls_read(struct exp_sink_tls *t, char *err, size_t err_size)
+{
+	char scratch[4096];
+	short events;
+
+	for (int i = 0; i < 64; i++) {
+		size_t n = 0;
+		ERR_clear_error();
+		errno = 0;
+		if (SSL_read_ex(t->ssl, scratch, sizeof(scratch), &n) == 1)
+			continue;     /* a receiver has nothing to say */
+		int rc = tls_result(t, 0, &events, err, err_size);
+		return rc == -EAGAIN ? 0 : rc;
+	}
+	return 0;
+}
+
+int
+exp_sink_tls_shutdown(struct exp_sink_tls *t, short *events)
+{
+	char err[64];
+
+	ERR_clear_error();
+	errno = 0;
+	int rc = SSL_shutdown(t->ssl);
+	if (rc >= 0)
+		return 0;      /* close_notify sent (and maybe received) */
+	return tls_result(t, rc, events, err, sizeof(err));
+}
+
+void
+exp_sink_tls_describe(struct exp_sink_tls *t, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s %s", SSL_get_version(t->ssl),
+		 SSL_get_cipher_name(t->ssl));
+}

@@ -1,0 +1,751 @@
+/* sink_uri.c -- parses sink URIs (untrusted text) and applies a sink's
+ * filter; no I/O, so it fuzzes alone. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "normalize.h"
+#include "sink.h"
+
+#define QUOTE_MAX 63
+#define QUOTE_CUT 60
+#define HOST_MAX 253
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+enum uri_param {
+	PARAM_FORMAT,
+	PARAM_TYPES,
+	PARAM_FEEDS,
+	PARAM_MIN_SEVERITY,
+	PARAM_CA,
+	PARAM_CERT,
+	PARAM_KEY,
+	PARAM_NAME_CHECK,
+	PARAM_VERIFY,
+	PARAM_SPOOL_MAX,
+	PARAM_QUEUE,
+	PARAM_CONFIRM_MS,
+	PARAM_BACKOFF_MAX,
+	PARAM_NAME,
+	PARAM_COUNT,
+};
+
+#define KIND_BIT(k) (1u << (k))
+#define KINDS_ALL (KIND_BIT(EXP_SINK_FILE) | KIND_BIT(EXP_SINK_UDP) | \
+		   KIND_BIT(EXP_SINK_TCP) | KIND_BIT(EXP_SINK_TLS))
+#define KINDS_STREAM (KIND_BIT(EXP_SINK_TCP) | KIND_BIT(EXP_SINK_TLS))
+#define KINDS_TLS KIND_BIT(EXP_SINK_TLS)
+
+static const struct {
+	const char *name;
+	unsigned int kinds;
+	const char *kinds_text;    /* for "applies to ... only" */
+} params[PARAM_COUNT] = {
+	[PARAM_FORMAT] = { "format", KINDS_ALL, NULL },
+	[PARAM_TYPES] = { "types", KINDS_ALL, NULL },
+	[PARAM_FEEDS] = { "feeds", KINDS_ALL, NULL },
+	[PARAM_MIN_SEVERITY] = { "min_severity", KINDS_ALL, NULL },
+	[PARAM_CA] = { "ca", KINDS_TLS, "tls" },
+	[PARAM_CERT] = { "cert", KINDS_TLS, "tls" },
+	[PARAM_KEY] = { "key", KINDS_TLS, "tls" },
+	[PARAM_NAME_CHECK] = { "name_check", KINDS_TLS, "tls" },
+	[PARAM_VERIFY] = { "verify", KINDS_TLS, "tls" },
+	[PARAM_SPOOL_MAX] = { "spool_max", KINDS_ALL, NULL },
+	[PARAM_QUEUE] = { "queue", KINDS_ALL, NULL },
+	[PARAM_CONFIRM_MS] = { "confirm_ms", KINDS_STREAM, "tcp and tls" },
+	[PARAM_BACKOFF_MAX] = { "backoff_max", KINDS_ALL, NULL },
+	[PARAM_NAME] = { "name", KINDS_ALL, NULL },
+};
+
+static const char *const kind_names[] = {
+	[EXP_SINK_FILE] = "file",
+	[EXP_SINK_UDP] = "udp",
+	[EXP_SINK_TCP] = "tcp",
+	[EXP_SINK_TLS] = "tls",
+};
+
+static const uint16_t default_ports[] = {
+	[EXP_SINK_FILE] = 0,
+	[EXP_SINK_UDP] = 514,
+	[EXP_SINK_TCP] = 601,
+	[EXP_SINK_TLS] = 6514,
+};
+
+static const char *const formats[] = { "ecs", "rfc5424", "cef", "leef" };
+
+/* What the parser needs to name the URI in its errors. */
+struct uri_parse {
+	char quoted[QUOTE_MAX + 8];
+	char *err;
+	size_t err_size;
+};
+
+const char *
+exp_sink_kind_name(enum exp_sink_kind kind)
+{
+	if ((unsigned int)kind >= sizeof(kind_names) / sizeof(kind_names[0]))
+		return "unknown";
+	return kind_names[kind];
+}
+
+/* Untrusted text for a message: control bytes as '?', cut past 63 bytes. */
+static void
+quote(char *dst, size_t size, const char *s, size_t len)
+{
+	size_t n = len > QUOTE_MAX ? QUOTE_CUT : len, o = 0;
+
+	for (size_t i = 0; i < n && o + 1 < size; i++) {
+		unsigned char c = (unsigned char)s[i];
+		dst[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	if (n < len) {
+		for (int i = 0; i < 3 && o + 1 < size; i++)
+			dst[o++] = '.';
+	}
+	dst[o] = '\0';
+}
+
+static int
+fail(struct uri_parse *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+fail(struct uri_parse *p, const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	if (p->err != NULL && p->err_size > 0)
+		snprintf(p->err, p->err_size, "sink '%s': %s", p->quoted,
+			 message);
+	return -EINVAL;
+}
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decodes s[0..len) into dst (size bytes, NUL-terminated). A bad
+ * escape, %00 or a result that does not fit is an error naming what. */
+static int
+decode(struct uri_parse *p, const char *what, const char *s, size_t len,
+       char *dst, size_t size)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (c == '%') {
+			int hi = i + 2 < len ? hex_value(s[i + 1]) : -1;
+			int lo = i + 2 < len ? hex_value(s[i + 2]) : -1;
+			if (hi < 0 || lo < 0)
+				return fail(p, "%s: bad %%-escape (expected "
+					    "%%XX)", what);
+			c = (char)(hi * 16 + lo);
+			if ((unsigned char)c < 0x20 || c == 0x7f)
+				return fail(p, "%s: %%%02X (a control "
+					    "character) is not allowed", what,
+					    hi * 16 + lo);
+			i += 2;
+		}
+		if (o + 1 >= size)
+			return fail(p, "%s: longer than %zu bytes", what,
+				    size - 1);
+		dst[o++] = c;
+	}
+	dst[o] = '\0';
+	return 0;
+}
+
+static bool
+text_equals(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && strncmp(s, word, len) == 0;
+}
+
+static bool
+text_equals_ci(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && strncasecmp(s, word, len) == 0;
+}
+
+static bool
+name_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		(c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+/* Unsigned decimal, at most max; no sign, no spaces. */
+static int
+parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0 || len > 20)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		unsigned int d = (unsigned int)(s[i] - '0');
+		if (v > (max - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* DIGITS[K|M|G] (binary multiples, either case). */
+static int
+parse_size(const char *s, size_t len, uint64_t *out)
+{
+	unsigned int shift = 0;
+	uint64_t v;
+
+	if (len > 0) {
+		switch (s[len - 1]) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		default: break;
+		}
+	}
+	if (shift != 0)
+		len--;
+	int rc = parse_uint(s, len, UINT64_MAX >> shift, &v);
+	if (rc != 0)
+		return rc;
+	*out = v << shift;
+	return 0;
+}
+
+/* DIGITS[ms|s|m]; without a unit, seconds. */
+static int
+parse_duration_ms(const char *s, size_t len, uint64_t *ms)
+{
+	uint64_t mult = 1000, v;
+
+	if (len >= 2 && strncmp(s + len - 2, "ms", 2) == 0) {
+		mult = 1;
+		len -= 2;
+	} else if (len >= 1 && s[len - 1] == 's') {
+		len--;
+	} else if (len >= 1 && s[len - 1] == 'm') {
+		mult = 60000;
+		len--;
+	}
+	int rc = parse_uint(s, len, UINT64_MAX / 60000, &v);
+	if (rc != 0)
+		return rc;
+	*ms = v * mult;
+	return 0;
+}
+
+static bool
+name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > EXP_SINK_NAME_MAX || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!name_char(s[i]))
+			return false;
+	}
+	return true;
+}
+
+/* Appends src to the name being built, invalid characters as '_'. */
+static void
+name_append(char *name, const char *src)
+{
+	size_t o = strlen(name);
+
+	for (; *src != '\0' && o < EXP_SINK_NAME_MAX; src++)
+		name[o++] = name_char(*src) ? *src : '_';
+	name[o] = '\0';
+}
+
+static int
+parse_types(struct uri_parse *p, const char *v, struct exp_sink_config *cfg)
+{
+	const char *s = v;
+
+	for (;;) {
+		size_t n = strcspn(s, ",");
+		enum pat_type type;
+		char quoted[QUOTE_MAX + 8];
+
+		if (n == 0)
+			return fail(p, "types: empty type name");
+		if (text_equals_ci(s, n, "ip")) {
+			cfg->type_mask |= 1u << PAT_TYPE_IPV4 |
+				1u << PAT_TYPE_IPV6;
+		} else if (pat_type_from_name(s, n, &type) == 0) {
+			cfg->type_mask |= 1u << type;
+		} else {
+			quote(quoted, sizeof(quoted), s, n);
+			return fail(p, "types: unknown type '%s' (expected "
+				    "domain, ipv4, ipv6, ip, md5, sha1, "
+				    "sha256, filename, url or regex)", quoted);
+		}
+		if (s[n] == '\0')
+			return 0;
+		s += n + 1;
+	}
+}
+
+static int
+parse_feeds(struct uri_parse *p, const char *v, struct exp_sink_config *cfg)
+{
+	const char *s = v;
+
+	for (;;) {
+		size_t n = strcspn(s, ",");
+		char quoted[QUOTE_MAX + 8];
+		bool dup = false;
+
+		if (n == 0)
+			return fail(p, "feeds: empty feed name");
+		quote(quoted, sizeof(quoted), s, n);
+		if (n >= sizeof(cfg->feeds[0]))
+			return fail(p, "feeds: '%s' is longer than %zu bytes",
+				    quoted, sizeof(cfg->feeds[0]) - 1);
+		for (size_t i = 0; i < n; i++) {
+			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+				return fail(p, "feeds: control character in "
+					    "'%s'", quoted);
+		}
+		for (unsigned int i = 0; i < cfg->n_feeds; i++)
+			dup = dup || text_equals(s, n, cfg->feeds[i]);
+		if (!dup) {
+			if (cfg->n_feeds == EXP_SINK_FEEDS_MAX)
+				return fail(p, "feeds: at most %d feeds",
+					    EXP_SINK_FEEDS_MAX);
+			memcpy(cfg->feeds[cfg->n_feeds], s, n);
+			cfg->feeds[cfg->n_feeds][n] = '\0';
+			cfg->n_feeds++;
+		}
+		if (s[n] == '\0')
+			return 0;
+		s += n + 1;
+	}
+}
+
+static int
+parse_bool(const char *v, bool *out)
+{
+	size_t n = strlen(v);
+
+	if (text_equals_ci(v, n, "yes") || text_equals_ci(v, n, "true") ||
+	    text_equals(v, n, "1")) {
+		*out = true;
+		return 0;
+	}
+	if (text_equals_ci(v, n, "no") || text_equals_ci(v, n, "false") ||
+	    text_equals(v, n, "0")) {
+		*out = false;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* A path parameter: not empty, fits in dst (decoded already). */
+static int
+copy_path(struct uri_parse *p, const char *what, const char *v, char *dst,
+	  size_t size)
+{
+	if (v[0] == '\0')
+		return fail(p, "%s: empty path", what);
+	if (strlen(v) >= size)
+		return fail(p, "%s: longer than %zu bytes", what, size - 1);
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+/* One decoded parameter value. */
+static int
+apply_param(struct uri_parse *p, enum uri_param id, const char *v,
+	    struct exp_sink_config *cfg)
+{
+	char quoted[QUOTE_MAX + 8];
+	size_t len = strlen(v);
+	uint64_t n;
+	int rc;
+
+	quote(quoted, sizeof(quoted), v, len);
+	switch (id) {
+	case PARAM_FORMAT:
+		for (size_t i = 0; i < ARRAY_SIZE(formats); i++) {
+			if (text_equals_ci(v, len, formats[i])) {
+				snprintf(cfg->format, sizeof(cfg->format), "%s",
+					 formats[i]);
+				return 0;
+			}
+		}
+		return fail(p, "format: unknown format '%s' (expected ecs, "
+			    "rfc5424, cef or leef)", quoted);
+	case PARAM_TYPES:
+		return parse_types(p, v, cfg);
+	case PARAM_FEEDS:
+		return parse_feeds(p, v, cfg);
+	case PARAM_MIN_SEVERITY: {
+		const char *reason = NULL;
+		if (len == 0 || pat_parse_severity(v, len, &cfg->min_severity,
+						   &reason) != 0)
+			return fail(p, "min_severity: '%s' is not low, medium, "
+				    "high, critical or 1-4", quoted);
+		return 0;
+	}
+	case PARAM_CA:
+		return copy_path(p, "ca", v, cfg->ca, sizeof(cfg->ca));
+	case PARAM_CERT:
+		return copy_path(p, "cert", v, cfg->cert, sizeof(cfg->cert));
+	case PARAM_KEY:
+		return copy_path(p, "key", v, cfg->key, sizeof(cfg->key));
+	case PARAM_NAME_CHECK:
+		if (len == 0 || len >= sizeof(cfg->server_name))
+			return fail(p, "name_check: expected 1 to %zu bytes",
+				    sizeof(cfg->server_name) - 1);
+		for (size_t i = 0; i < len; i++) {
+			if (!name_char(v[i]) && v[i] != ':')
+				return fail(p, "name_check: '%s' is not a host "
+					    "name or address", quoted);
+		}
+		memcpy(cfg->server_name, v, len + 1);
+		return 0;
+	case PARAM_VERIFY:
+		if (parse_bool(v, &cfg->verify) != 0)
+			return fail(p, "verify: expected yes or no, not '%s'",
+				    quoted);
+		return 0;
+	case PARAM_SPOOL_MAX:
+		rc = parse_size(v, len, &n);
+		if (rc == -ERANGE)
+			return fail(p, "spool_max: '%s' is too large", quoted);
+		if (rc != 0)
+			return fail(p, "spool_max: expected bytes with an "
+				    "optional K, M or G, not '%s'", quoted);
+		if (n != 0 && n < EXP_SINK_SPOOL_MIN)
+			return fail(p, "spool_max: 0 (no spool) or at least "
+				    "64K, not '%s'", quoted);
+		cfg->spool_max = n;
+		return 0;
+	case PARAM_QUEUE:
+		if (parse_uint(v, len, UINT64_MAX, &n) != 0 || n < 1 ||
+		    n > EXP_SINK_QUEUE_MAX)
+			return fail(p, "queue: expected 1 to %u records, not "
+				    "'%s'", EXP_SINK_QUEUE_MAX, quoted);
+		cfg->queue = (uint32_t)n;
+		return 0;
+	case PARAM_CONFIRM_MS:
+		if (parse_uint(v, len, UINT64_MAX, &n) != 0 ||
+		    n > EXP_SINK_CONFIRM_MAX_MS)
+			return fail(p, "confirm_ms: expected 0 to %u, not '%s'",
+				    EXP_SINK_CONFIRM_MAX_MS, quoted);
+		cfg->confirm_ms = (uint32_t)n;
+		return 0;
+	case PARAM_BACKOFF_MAX:
+		if (parse_duration_ms(v, len, &n) != 0 ||
+		    n < EXP_SINK_BACKOFF_MIN_MS || n > EXP_SINK_BACKOFF_MAX_MS)
+			return fail(p, "backoff_max: expected 100ms to 3600s "
+				    "(DIGITS[ms|s|m], seconds by default), not "
+				    "'%s'", quoted);
+		cfg->backoff_max_ms = (uint32_t)n;
+		return 0;
+	case PARAM_NAME:
+		if (!name_valid(v))
+			return fail(p, "name: '%s' is not 1 to %d of "
+				    "[A-Za-z0-9._-] not starting with '.'",
+				    quoted, EXP_SINK_NAME_MAX);
+		memcpy(cfg->name, v, len + 1);
+		return 0;
+	case PARAM_COUNT:
+		break;
+	}
+	return -EINVAL;
+}
+
+static int
+parse_query(struct uri_parse *p, const char *q, size_t len,
+	    struct exp_sink_config *cfg)
+{
+	bool seen[PARAM_COUNT] = { false };
+	size_t i = 0;
+
+	for (;;) {
+		size_t n = 0;
+		while (i + n < len && q[i + n] != '&')
+			n++;
+		const char *item = q + i;
+		const char *eq = memchr(item, '=', n);
+		char quoted[QUOTE_MAX + 8];
+		char decoded[4096];
+		size_t klen = eq != NULL ? (size_t)(eq - item) : n;
+		int id = -1;
+
+		if (n == 0)
+			return fail(p, len == 0 ? "empty query after '?'" :
+				    "empty parameter (stray '&')");
+		quote(quoted, sizeof(quoted), item, klen);
+		for (int k = 0; k < PARAM_COUNT; k++) {
+			if (text_equals(item, klen, params[k].name))
+				id = k;
+		}
+		if (id < 0)
+			return fail(p, "unknown parameter '%s'", quoted);
+		if (eq == NULL)
+			return fail(p, "parameter '%s' needs a value "
+				    "('%s=...')", quoted, quoted);
+		if (!(params[id].kinds & KIND_BIT(cfg->kind)))
+			return fail(p, "parameter '%s' applies to %s sinks "
+				    "only", quoted, params[id].kinds_text);
+		if (seen[id])
+			return fail(p, "parameter '%s' is given twice", quoted);
+		seen[id] = true;
+		if (decode(p, params[id].name, eq + 1, n - klen - 1, decoded,
+			   sizeof(decoded)) != 0)
+			return -EINVAL;
+		if (decoded[0] == '\0')
+			return fail(p, "parameter '%s' has an empty value",
+				    quoted);
+		if (apply_param(p, (enum uri_param)id, decoded, cfg) != 0)
+			return -EINVAL;
+		if (i + n == len)
+			break;
+		i += n + 1;
+	}
+	if ((cfg->cert[0] != '\0') != (cfg->key[0] != '\0'))
+		return fail(p, "cert and key go together");
+	return 0;
+}
+
+/* [v6]:port, host:port, host. Fills host and port. */
+static int
+parse_authority(struct uri_parse *p, const char *a, size_t len,
+		struct exp_sink_config *cfg)
+{
+	const char *port = NULL;
+	size_t hlen;
+	char quoted[QUOTE_MAX + 8];
+
+	if (memchr(a, '@', len) != NULL)
+		return fail(p, "user information ('user@') is not supported");
+	if (len == 0)
+		return fail(p, "missing host");
+	if (a[0] == '[') {
+		const char *close = memchr(a, ']', len);
+		char addr[INET6_ADDRSTRLEN + 64];
+		struct in6_addr in6;
+
+		if (close == NULL)
+			return fail(p, "'[' without ']' around an IPv6 "
+				    "address");
+		if (decode(p, "host", a + 1, (size_t)(close - a - 1), addr,
+			   sizeof(addr)) != 0)
+			return -EINVAL;
+		char *zone = strchr(addr, '%');
+		if (zone != NULL) {
+			*zone = '\0';
+			bool ok = zone[1] != '\0';
+			for (const char *z = zone + 1; *z != '\0'; z++)
+				ok = ok && name_char(*z);
+			if (!ok)
+				return fail(p, "bad IPv6 zone (expected "
+					    "[fe80::1%%25eth0])");
+		}
+		if (inet_pton(AF_INET6, addr, &in6) != 1) {
+			quote(quoted, sizeof(quoted), addr, strlen(addr));
+			return fail(p, "'%s' is not an IPv6 address", quoted);
+		}
+		if (zone != NULL)
+			*zone = '%';
+		snprintf(cfg->host, sizeof(cfg->host), "%s", addr);
+		const char *rest = close + 1;
+		size_t rlen = len - (size_t)(rest - a);
+		if (rlen > 0 && rest[0] != ':')
+			return fail(p, "expected ':PORT' after ']'");
+		if (rlen > 0)
+			port = rest + 1;
+		hlen = 0;
+	} else {
+		const char *colon = memchr(a, ':', len);
+		if (colon != NULL && memchr(colon + 1, ':', len -
+					    (size_t)(colon + 1 - a)) != NULL)
+			return fail(p, "an IPv6 address goes in brackets "
+				    "(tcp://[2001:db8::1]:601)");
+		hlen = colon != NULL ? (size_t)(colon - a) : len;
+		if (colon != NULL)
+			port = colon + 1;
+		quote(quoted, sizeof(quoted), a, hlen);
+		if (hlen == 0)
+			return fail(p, "missing host");
+		if (hlen > HOST_MAX)
+			return fail(p, "host longer than %d bytes", HOST_MAX);
+		for (size_t i = 0; i < hlen; i++) {
+			bool dot = a[i] == '.';
+			if (!name_char(a[i]) ||
+			    (dot && (i == 0 || a[i - 1] == '.')))
+				return fail(p, "'%s' is not a host name or "
+					    "IPv4 address", quoted);
+		}
+		memcpy(cfg->host, a, hlen);
+		cfg->host[hlen] = '\0';
+	}
+	if (port != NULL) {
+		size_t plen = len - (size_t)(port - a);
+		uint64_t v;
+		quote(quoted, sizeof(quoted), port, plen);
+		if (parse_uint(port, plen, 65535, &v) != 0 || v == 0)
+			return fail(p, "port '%s' is not 1 to 65535", quoted);
+		cfg->port = (uint16_t)v;
+	}
+	return 0;
+}
+
+static void
+default_name(struct exp_sink_config *cfg)
+{
+	char port[8];
+
+	cfg->name[0] = '\0';
+	if (cfg->kind == EXP_SINK_FILE) {
+		const char *base = strrchr(cfg->path, '/');
+		name_append(cfg->name, "file-");
+		name_append(cfg->name, base != NULL ? base + 1 : cfg->path);
+		return;
+	}
+	snprintf(port, sizeof(port), "%u", cfg->port);
+	name_append(cfg->name, kind_names[cfg->kind]);
+	name_append(cfg->name, "-");
+	name_append(cfg->name, cfg->host);
+	/* The port survives a long host name: it tells sinks apart. */
+	size_t room = EXP_SINK_NAME_MAX - 1 - strlen(port);
+	if (strlen(cfg->name) > room)
+		cfg->name[room] = '\0';
+	name_append(cfg->name, "-");
+	name_append(cfg->name, port);
+}
+
+int
+exp_sink_parse_uri(const char *uri, struct exp_sink_config *cfg, char *err,
+		   size_t err_size)
+{
+	struct uri_parse p = { .err = err, .err_size = err_size };
+	const char *sep, *rest, *query;
+	size_t len, rlen;
+
+	if (err != NULL && err_size > 0)
+		err[0] = '\0';
+	memset(cfg, 0, sizeof(*cfg));
+	if (uri == NULL)
+		uri = "";
+	len = strnlen(uri, EXP_SINK_URI_MAX + 1);
+	quote(p.quoted, sizeof(p.quoted), uri, len);
+	if (len > EXP_SINK_URI_MAX)
+		return fail(&p, "longer than %d bytes", EXP_SINK_URI_MAX);
+	memcpy(cfg->uri, uri, len + 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)uri[i];
+		if (c <= 0x20 || c == 0x7f)
+			return fail(&p, "space or control character at byte "
+				    "%zu (write it as %%XX)", i + 1);
+		if (c == '#')
+			return fail(&p, "'#' is not allowed (write it as "
+				    "%%23)");
+	}
+	sep = strstr(uri, "://");
+	if (sep == NULL)
+		return fail(&p, "expected scheme://... (file, udp, tcp or "
+			    "tls)");
+	cfg->kind = (enum exp_sink_kind)-1;
+	for (unsigned int k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]);
+	     k++) {
+		if (text_equals_ci(uri, (size_t)(sep - uri), kind_names[k]))
+			cfg->kind = (enum exp_sink_kind)k;
+	}
+	if ((int)cfg->kind < 0) {
+		char quoted[QUOTE_MAX + 8];
+		quote(quoted, sizeof(quoted), uri, (size_t)(sep - uri));
+		return fail(&p, "unknown scheme '%s' (expected file, udp, tcp "
+			    "or tls)", quoted);
+	}
+	snprintf(cfg->format, sizeof(cfg->format), "ecs");
+	cfg->verify = true;
+	cfg->spool_max = EXP_SINK_SPOOL_DEFAULT;
+	cfg->queue = EXP_SINK_QUEUE_DEFAULT;
+	cfg->confirm_ms = EXP_SINK_CONFIRM_DEFAULT_MS;
+	cfg->backoff_max_ms = EXP_SINK_BACKOFF_DEFAULT_MS;
+	cfg->port = default_ports[cfg->kind];
+
+	rest = sep + 3;
+	query = strchr(rest, '?');
+	rlen = query != NULL ? (size_t)(query - rest) : strlen(rest);
+	if (cfg->kind == EXP_SINK_FILE) {
+		if (rlen == 0 || rest[0] != '/')
+			return fail(&p, "expected file:///absolute/path");
+		if (decode(&p, "path", rest, rlen, cfg->path,
+			   sizeof(cfg->path)) != 0)
+			return -EINVAL;
+		size_t plen = strlen(cfg->path);
+		if (cfg->path[plen - 1] == '/')
+			return fail(&p, "the path names a directory, not a "
+				    "file");
+	} else {
+		size_t alen = 0;
+		while (alen < rlen && rest[alen] != '/')
+			alen++;
+		if (parse_authority(&p, rest, alen, cfg) != 0)
+			return -EINVAL;
+		if (rlen - alen > 1)
+			return fail(&p, "a %s sink has no path (only '/')",
+				    kind_names[cfg->kind]);
+	}
+	if (query != NULL && parse_query(&p, query + 1, strlen(query + 1),
+					 cfg) != 0)
+		return -EINVAL;
+	if (cfg->kind == EXP_SINK_TLS && cfg->server_name[0] == '\0') {
+		/* A zone is no part of a certificate's address. */
+		size_t n = strcspn(cfg->host, "%");
+		snprintf(cfg->server_name, sizeof(cfg->server_name), "%.*s",
+			 (int)n, cfg->host);
+	}
+	if (cfg->name[0] == '\0')
+		default_name(cfg);
+	return 0;
+}
+
+bool
+exp_sink_accepts(const struct exp_sink_config *cfg,
+		 const struct pat_indicator *ind)
+{
+	if (cfg->type_mask != 0 && ((unsigned int)ind->type >= 32 ||
+				    !(cfg->type_mask & (1u << ind->type))))
+		return false;
+	if (cfg->min_severity != PAT_SEVERITY_UNSET &&
+	    (ind->severity == PAT_SEVERITY_UNSET ||
+	     ind->severity < cfg->min_severity))
+		return false;
+	if (cfg->n_feeds == 0)
+		return true;
+	for (unsigned int i = 0; i < cfg->n_feeds; i++) {
+		if (ind->feed != NULL && strcmp(ind->feed, cfg->feeds[i]) == 0)
+			return true;
+	}
+	return false;
+}
