@@ -392,9 +392,10 @@ apply_param(struct uri_parse *p, enum uri_param id, const char *v,
 	switch (id) {
 	case PARAM_FORMAT:
 		for (size_t i = 0; i < ARRAY_SIZE(formats); i++) {
-			if (text_equals_ci(v, len, formats[i])) {
-				snprintf(cfg->format, sizeof(cfg->format), "%s",
-					 formats[i]);
+			if (text_equals_ci(v, len, formats[i]) &&
+			    strlen(formats[i]) < sizeof(cfg->format)) {
+				memcpy(cfg->format, formats[i],
+				       strlen(formats[i]) + 1);
 				return 0;
 			}
 		}

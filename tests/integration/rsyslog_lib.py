@@ -6,6 +6,7 @@ Standard library only. Nothing here touches /etc/rsyslog.conf or the
 system's rsyslog: each instance has its own config, pid file and work
 directory under the test's WORKDIR, and listens on loopback only.
 """
+import atexit
 import json
 import os
 import re
@@ -99,6 +100,16 @@ def template(lean=False):
         "\n  ".join(parts)
 
 
+_RUNNING = []
+
+
+@atexit.register
+def _stop_all():
+    """No rsyslogd of a test outlives it, whatever failed."""
+    for r in _RUNNING:
+        r.kill()
+
+
 class Rsyslog:
     """rsyslogd -n -f CONF -i PIDFILE with imtcp (plain or TLS) and/or imudp
     on loopback; every message received is appended to self.output.
@@ -119,14 +130,17 @@ class Rsyslog:
         self.log = os.path.join(self.dir, "rsyslogd.log")
         self.proc = None
         self.starts = 0
+        _RUNNING.append(self)
         with open(self.conf, "w") as f:
             f.write(self.config(lean))
 
     def config(self, lean):
         g = ['workDirectory="%s"' % os.path.join(self.dir, "spool"),
              'maxMessageSize="256k"',
-             # Tabs (LEEF's delimiter) and newlines arrive as they are; the
-             # template escapes them for the output file.
+             # Control characters arrive as sent (rsyslog would otherwise
+             # write them as #ooo itself and hide a raw one iocsift sent;
+             # LEEF's tabs need it too); the template escapes them for the
+             # output file.
              'parser.escapeControlCharactersOnReceive="off"']
         if self.tls:
             g += ['defaultNetstreamDriver="ossl"',

@@ -17,9 +17,13 @@ template of rsyslog's own properties). The system's rsyslog and
            server's certificate: nothing delivered, errors, all spooled.
   formats  rfc5424, cef, leef over TCP: rsyslog's RFC 5424 parser sees
            HOSTNAME, APP-NAME, MSGID, STRUCTURED-DATA (mmpstrucdata parses the
-           iocsift@32473 element); CEF starts with CEF:0|, LEEF with
-           LEEF:2.0|; exactly once by id, hostile payloads included. And UDP
-           (rfc5424): what arrives parses.
+           iocsift@32473 element as we do); CEF starts with CEF:0|, LEEF with
+           LEEF:2.0|; exactly once by id; the message that hit reads, after
+           rsyslog, as it was received (event.original of the ECS file
+           sink, escaped as docs/events.md says), hostile payloads included:
+           quotes, backslashes, '=', '|', ']', CR/LF, tab, NUL, invalid
+           UTF-8, forged CEF/LEEF/JSON ids, a message cut at 4096 bytes.
+           And UDP (rfc5424): what arrives parses.
   outage   `iocsift run` on net_af_packet over a veth pair from a network
            namespace, tcpreplay at 500 packets/s for 64 s, a TCP sink and a
            file sink (the record of every event); rsyslog is stopped
@@ -34,6 +38,7 @@ usage: siem_test.py IOCSIFT IOCSIFTCTL SOURCE_DIR WORKDIR [CASE...]
 Needs root (veth, namespaces), rsyslog and rsyslog-openssl, openssl, jq,
 tcpreplay, iproute2.
 """
+import atexit
 import collections
 import json
 import os
@@ -52,6 +57,9 @@ from rsyslog_lib import (Rsyslog, check, event_id, fail, file_events,  # noqa: E
 
 PYTHON = "/usr/bin/python3"
 CASES = ("tcp", "tls", "formats", "outage", "kill9")
+# What `iocsiftctl --json stats` shows of each sink (at least).
+SINK_STATS = {"name", "uri", "format", "connected", "queued", "sent", "spooled",
+              "retried", "dropped", "spool_records", "spool_bytes"}
 SYNTH_MESSAGES = 5000
 
 # The outage case.
@@ -106,6 +114,9 @@ class Ctl:
         stats = self("stats")
         for s in stats.get("sinks", []):
             if s["name"] == name:
+                missing = SINK_STATS - set(s)
+                check(not missing, "stats: sink %s lacks %s: %s" %
+                      (name, sorted(missing), s))
                 return s, stats
         fail("stats: no sink named %s in %s" % (name, stats.get("sinks")))
 
@@ -117,6 +128,7 @@ class Daemon:
         self.log = log
         self.proc = subprocess.Popen([iocsift, "run"] + args,
                                      stderr=open(log, "w"))
+        atexit.register(self.kill)
 
     def text(self):
         return open(self.log, errors="replace").read()
@@ -126,7 +138,9 @@ class Daemon:
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 fail("iocsift exited %d:\n%s" % (self.proc.returncode, self.text()))
-            if os.path.exists(ctl.sock) and ctl("status", check_rc=False):
+            if os.path.exists(ctl.sock) and subprocess.run(
+                    [ctl.exe, "-s", ctl.sock, "status"],
+                    capture_output=True).returncode == 0:
                 return
             time.sleep(0.1)
         fail("iocsift did not answer:\n" + self.text())
