@@ -54,6 +54,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rsyslog_lib import (Rsyslog, check, event_id, fail, file_events,  # noqa: E402
                          file_ids, free_port, shown_text, make_ca, make_cert, parse_cef, parse_leef,
                          parse_sd, read_pcap, udp_frame, write_pcap, SD_ID)
+from netns import setup_network  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
 CASES = ("tcp", "tls", "formats", "outage", "kill9")
@@ -592,23 +593,6 @@ def case_formats(ctx):
               (len(records), expected))
     finally:
         rs.stop()
-
-
-def setup_network(ns, host_if, peer_if):
-    def run(cmd):
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        check(p.returncode == 0, "%s: %s" % (" ".join(cmd), p.stderr.strip()))
-    subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-    run(["ip", "netns", "add", ns])
-    run(["ip", "link", "add", host_if, "type", "veth", "peer", "name", peer_if,
-         "netns", ns])
-    for cmd in (["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % host_if],
-                ["ip", "link", "set", host_if, "up"]):
-        run(cmd)
-    for cmd in (["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % peer_if],
-                ["ip", "link", "set", peer_if, "up"],
-                ["ip", "link", "set", "lo", "up"]):
-        run(["ip", "netns", "exec", ns] + cmd)
 
 
 def case_outage(ctx):

@@ -28,6 +28,8 @@ import time
 
 from scapy.all import Ether, IP, UDP, wrpcap  # noqa: E402
 
+from netns import remove_network, setup_network  # noqa: E402
+
 RATE_PPS = 2000
 SECONDS = 25
 CYCLES = 13                 # 4 operations each: add, load, rollback, del
@@ -47,10 +49,6 @@ STABLE = [
 def fail(message):
     print("FAIL: " + message, file=sys.stderr)
     sys.exit(1)
-
-
-def run(cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
 
 
 def churn_domain(k):
@@ -130,21 +128,6 @@ class Ctl:
     def op(self, *args):
         self.count += 1
         return self(*args)
-
-
-def setup_network(ns, host_if, peer_if):
-    subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-    run(["ip", "netns", "add", ns])
-    run(["ip", "link", "add", host_if, "type", "veth", "peer", "name", peer_if,
-         "netns", ns])
-    # No IPv6: the kernel's own router solicitations would be traffic too.
-    for cmd in (["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % host_if],
-                ["ip", "link", "set", host_if, "up"]):
-        run(cmd)
-    for cmd in (["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % peer_if],
-                ["ip", "link", "set", peer_if, "up"],
-                ["ip", "link", "set", "lo", "up"]):
-        run(["ip", "netns", "exec", ns] + cmd)
 
 
 def main():
@@ -229,7 +212,7 @@ def main():
     finally:
         if daemon.poll() is None:
             daemon.kill()
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        remove_network(ns)
 
     print("traffic: %d packets sent in %.1f s, %d operations" %
           (sent, elapsed, ctl.count))
