@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "arena.h"
+#include "key_hash.h"
 #include "feed.h"
 #include "feed_reader.h"
 #include "string_table.h"
@@ -357,9 +358,12 @@ reader_store(struct feed_reader *r, const struct pat_indicator *ind)
 	if ((uint64_t)feed->count > UINT32_MAX)
 		return reader_fail(r, -EINVAL, "more than %lu indicators",
 				   (unsigned long)UINT32_MAX);
-	rc = pat_string_table_insert(r->dedup, r->key,
-				     dedup_key(r->key, ind, vlen),
-				     (uint32_t)feed->count, &first);
+	size_t key_len = dedup_key(r->key, ind, vlen);
+	rc = pat_string_table_insert(r->dedup,
+				     pat_hash_bytes(PAT_HASH_SEED_OTHER, r->key,
+						    key_len),
+				     r->key, key_len, (uint32_t)feed->count,
+				     &first);
 	if (rc == -EEXIST)
 		return reader_merge(r, &feed->items[first], ind);
 	if (rc != 0 || feed_push(feed, ind) != 0)

@@ -1,9 +1,11 @@
-/* pattern_set.c -- builds the immutable matching database and matches text,
- * DNS names and addresses against it.
+/* pattern_set.c -- builds the immutable matching database, and new
+ * versions of it that share its base layer (matching: match.c).
  *
  * Which atom goes where (see docs/architecture.md):
- *   domains, digests, IPv4/IPv6 (with CIDR)  exact hash tables; text is cut
- *       into candidate tokens, each looked up (a domain also by every parent)
+ *   domains, digests, IPv4/IPv6 (with CIDR)  exact hash tables keyed by
+ *       the hashes of key_hash.h, behind one filter of all their keys;
+ *       text is cut into candidate tokens, each looked up (a domain also
+ *       by every parent)
  *   file names and URLs  one Hyperscan literal database, caseless; each
  *       candidate match is then checked against the token rules
  *   regexes              one Hyperscan database, single match per pattern
@@ -18,31 +20,11 @@
 #include <hs/hs.h>
 
 #include "arena.h"
+#include "filter.h"
+#include "key_hash.h"
 #include "pattern_set.h"
 #include "pattern_set_internal.h"
 #include "string_table.h"
-
-#define DOMAIN_MAX 253
-#define IPV6_TEXT_MAX 45
-
-
-static inline bool
-is_alnum(uint8_t c)
-{
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
-}
-
-static inline bool
-is_hex(uint8_t c)
-{
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
-
-static inline bool
-is_domain_char(uint8_t c)
-{
-	return is_alnum(c) || c == '-' || c == '_' || c == '.';
-}
 
 static inline uint8_t
 to_lower(uint8_t c)
@@ -50,459 +32,11 @@ to_lower(uint8_t c)
 	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
 }
 
-/* ---- hits ---- */
-
-static void
-hits_add_one(struct pat_hits *hits, uint32_t id)
-{
-	for (uint16_t i = 0; i < hits->count; i++)
-		if (hits->ids[i] == id)
-			return;
-	if (hits->count < PAT_HITS_MAX)
-		hits->ids[hits->count++] = id;
-	else if (hits->overflow < UINT16_MAX)
-		hits->overflow++;
-}
-
 static bool
 is_deleted(const struct pat_set *set, unsigned int layer, uint32_t id)
 {
 	return layer == 0 && set->deleted != NULL &&
 		(set->deleted[id / 8] >> (id % 8)) & 1;
-}
-
-/* An indicator of a layer hit: unless deleted or expired. */
-static void
-hits_add(const struct pat_set *set, unsigned int layer, uint32_t id,
-	 struct pat_hits *hits)
-{
-	const struct pat_indicator *ind = &set->layers[layer]->indicators[id];
-
-	if (is_deleted(set, layer, id))
-		return;
-	if (ind->expires != 0 && hits->now >= ind->expires)
-		return;
-	hits_add_one(hits, set->id_base[layer] + id);
-}
-
-static void
-table_match(const struct pat_set *set, enum table_kind kind, const void *key,
-	    size_t len, struct pat_hits *hits)
-{
-	uint32_t id;
-
-	for (unsigned int l = 0; l < LAYERS_MAX && set->layers[l] != NULL; l++) {
-		const struct pat_layer *layer = set->layers[l];
-		if (pat_string_table_find(layer->tables[kind], key, len, &id) != 0)
-			continue;
-		for (; id != NO_NEXT; id = layer->next_same[id])
-			hits_add(set, l, id, hits);
-	}
-}
-
-/* ---- addresses ---- */
-
-/* Key of an address table entry: version, prefix length, masked address. */
-static size_t
-address_key(int family, uint8_t prefix_len, const uint8_t *addr, uint8_t *key)
-{
-	size_t n = family == 4 ? 4 : 16;
-
-	key[0] = (uint8_t)family;
-	key[1] = prefix_len;
-	for (size_t i = 0; i < n; i++) {
-		unsigned int bits = i * 8 >= prefix_len ? 0 :
-			(prefix_len - i * 8 >= 8 ? 8 : prefix_len - i * 8);
-		key[2 + i] = addr[i] & (uint8_t)(0xff00 >> bits);
-	}
-	return 2 + n;
-}
-
-static bool
-prefix_present(const struct pat_set *set, int family, unsigned int len)
-{
-	if (family == 4)
-		return (set->ipv4_prefixes >> len) & 1;
-	return (set->ipv6_prefixes[len / 64] >> (len % 64)) & 1;
-}
-
-void
-pat_match_address(const struct pat_set *set, int family, const uint8_t *addr,
-		  struct pat_hits *hits)
-{
-	unsigned int max = family == 4 ? 32 : 128;
-	uint8_t key[18];
-
-	/* One lookup per prefix length in use: 1 for a host-only feed. */
-	for (unsigned int len = 0; len <= max; len++) {
-		if (!prefix_present(set, family, len))
-			continue;
-		size_t n = address_key(family, (uint8_t)len, addr, key);
-		table_match(set, TABLE_ADDRESSES, key, n, hits);
-	}
-}
-
-/* ---- domains ---- */
-
-/* name is lowercased, without leading or trailing dots. Looks up the name
- * and every parent: "a.evil.com" -> "a.evil.com", "evil.com", "com". */
-static void
-domain_match_suffixes(const struct pat_set *set, const char *name, size_t len,
-		      struct pat_hits *hits)
-{
-	size_t start = 0;
-
-	/* A name longer than any domain can still end in one. */
-	if (len > DOMAIN_MAX) {
-		start = len - DOMAIN_MAX;
-		while (start < len && name[start - 1] != '.')
-			start++;
-	}
-	while (start < len) {
-		const char *dot = memchr(name + start, '.', len - start);
-		if (dot != NULL || set->has_single_label_domain)
-			table_match(set, TABLE_DOMAINS, name + start,
-				    len - start, hits);
-		if (dot == NULL)
-			break;
-		start = (size_t)(dot - name) + 1;
-	}
-}
-
-/* Lowercases a domain candidate and trims dots; 0 when nothing is left. */
-static size_t
-domain_candidate(const uint8_t *text, size_t len, char *out)
-{
-	while (len > 0 && text[0] == '.') {
-		text++;
-		len--;
-	}
-	while (len > 0 && text[len - 1] == '.')
-		len--;
-	/* Longer runs: keep the tail, which is where a domain would end. */
-	if (len > 2 * DOMAIN_MAX) {
-		text += len - 2 * DOMAIN_MAX;
-		len = 2 * DOMAIN_MAX;
-	}
-	for (size_t i = 0; i < len; i++)
-		out[i] = (char)to_lower(text[i]);
-	return len;
-}
-
-static void
-text_match_domains(const struct pat_set *set, const uint8_t *text, size_t len,
-		   struct pat_hits *hits)
-{
-	char name[2 * DOMAIN_MAX];
-
-	for (size_t i = 0; i < len;) {
-		if (!is_domain_char(text[i])) {
-			i++;
-			continue;
-		}
-		size_t start = i;
-		while (i < len && is_domain_char(text[i]))
-			i++;
-		size_t n = domain_candidate(text + start, i - start, name);
-		if (n > 0)
-			domain_match_suffixes(set, name, n, hits);
-	}
-}
-
-/* ---- digests ---- */
-
-static void
-text_match_digests(const struct pat_set *set, const uint8_t *text, size_t len,
-		   struct pat_hits *hits)
-{
-	char digest[64];
-
-	for (size_t i = 0; i < len;) {
-		if (!is_alnum(text[i])) {
-			i++;
-			continue;
-		}
-		size_t start = i;
-		bool all_hex = true;
-		while (i < len && is_alnum(text[i])) {
-			all_hex = all_hex && is_hex(text[i]);
-			i++;
-		}
-		size_t n = i - start;
-		if (!all_hex || (n != 32 && n != 40 && n != 64))
-			continue;
-		for (size_t k = 0; k < n; k++)
-			digest[k] = (char)to_lower(text[start + k]);
-		table_match(set, TABLE_DIGESTS, digest, n, hits);
-	}
-}
-
-/* ---- IPv4 / IPv6 in text ---- */
-
-/* Strict dotted quad of decimal numbers 0..255 (leading zeros allowed,
- * as some firewalls pad them). */
-static bool
-ipv4_parse(const uint8_t *s, size_t len, uint8_t *addr)
-{
-	unsigned int part = 0, digits = 0, value = 0;
-
-	for (size_t i = 0; i <= len; i++) {
-		if (i == len || s[i] == '.') {
-			if (digits == 0 || part > 3)
-				return false;
-			addr[part++] = (uint8_t)value;
-			value = 0;
-			digits = 0;
-			continue;
-		}
-		value = value * 10 + (unsigned int)(s[i] - '0');
-		if (++digits > 3 || value > 255)
-			return false;
-	}
-	return part == 4;
-}
-
-static void
-text_match_ipv4(const struct pat_set *set, const uint8_t *text, size_t len,
-		struct pat_hits *hits)
-{
-	uint8_t addr[4];
-
-	for (size_t i = 0; i < len;) {
-		bool digit = text[i] >= '0' && text[i] <= '9';
-		if (!digit || (i > 0 && (is_alnum(text[i - 1]) || text[i - 1] == '.'))) {
-			i++;
-			continue;
-		}
-		size_t start = i;
-		while (i < len && ((text[i] >= '0' && text[i] <= '9') || text[i] == '.'))
-			i++;
-		if (i < len && is_alnum(text[i]))
-			continue;
-		size_t n = i - start;
-		if (n > 0 && text[start + n - 1] == '.')
-			n--;            /* end of a sentence */
-		if (ipv4_parse(text + start, n, addr))
-			pat_match_address(set, 4, addr, hits);
-	}
-}
-
-static inline bool
-is_ipv6_char(uint8_t c)
-{
-	return is_hex(c) || c == ':' || c == '.';
-}
-
-static bool
-ipv6_parse(const uint8_t *s, size_t len, uint8_t *addr)
-{
-	char buf[IPV6_TEXT_MAX + 1];
-
-	if (len == 0 || len > IPV6_TEXT_MAX)
-		return false;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return inet_pton(AF_INET6, buf, addr) == 1;
-}
-
-static void
-text_match_ipv6(const struct pat_set *set, const uint8_t *text, size_t len,
-		struct pat_hits *hits)
-{
-	uint8_t addr[16];
-
-	for (size_t i = 0; i < len;) {
-		if (!is_ipv6_char(text[i]) || (i > 0 && is_alnum(text[i - 1]))) {
-			i++;
-			continue;
-		}
-		size_t start = i, colons = 0;
-		while (i < len && is_ipv6_char(text[i]))
-			colons += text[i++] == ':';
-		if (colons < 2 || (i < len && is_alnum(text[i])))
-			continue;
-		size_t n = i - start;
-		const uint8_t *s = text + start;
-		/* Punctuation around an address: "[::1]:53" is cut by the
-		 * brackets already; "addr ::1." or "::1:" still needs this. */
-		if (n > 1 && s[n - 1] == '.')
-			n--;
-		if (ipv6_parse(s, n, addr) ||
-		    (n > 2 && s[n - 1] == ':' && s[n - 2] != ':' &&
-		     ipv6_parse(s, n - 1, addr)) ||
-		    (n > 2 && s[0] == ':' && s[1] != ':' &&
-		     ipv6_parse(s + 1, n - 1, addr)))
-			pat_match_address(set, 6, addr, hits);
-	}
-}
-
-/* ---- file names and URLs: Hyperscan candidates, token rules here ---- */
-
-struct literal_context {
-	const struct pat_set *set;
-	unsigned int layer;
-	const uint8_t *text;
-	size_t len;
-	struct pat_hits *hits;
-};
-
-static bool
-filename_starts_token(uint8_t before)
-{
-	return strchr("/\\ \t\"'=", before) != NULL && before != '\0';
-}
-
-/* "3CXDesktopApp.exe" must not match inside "3CXDesktopApp.exe.bak" or
- * "3CXDesktopApp.exe_x", but may end a sentence with a dot. */
-static bool
-filename_ends_token(const uint8_t *text, size_t len, size_t end)
-{
-	if (end == len)
-		return true;
-	uint8_t after = text[end];
-	if (after == '.')
-		return end + 1 == len || !is_alnum(text[end + 1]);
-	return !is_alnum(after) && after != '_' && after != '-';
-}
-
-/* A URL indicator covers itself and longer paths under it, with any
- * scheme or none, host in any case; its path is compared as written. */
-static bool
-url_verify(const struct pat_indicator *ind, const uint8_t *text, size_t len,
-	   size_t start, size_t end)
-{
-	size_t value_len = end - start;
-	size_t host_len = strcspn(ind->value, "/?#");
-
-	if (memcmp(text + start + host_len, ind->value + host_len,
-		   value_len - host_len) != 0)
-		return false;
-	if (start > 0 && (is_domain_char(text[start - 1])))
-		return false;
-	if (end == len || ind->value[value_len - 1] == '/')
-		return true;
-	uint8_t after = text[end];
-	return after == '/' || after == '?' || after == '#' ||
-		!(is_alnum(after) || strchr("-._~%", after) != NULL);
-}
-
-static int
-literal_on_match(unsigned int id, unsigned long long from,
-		 unsigned long long to, unsigned int flags, void *ctx)
-{
-	struct literal_context *lc = ctx;
-	const struct pat_layer *layer = lc->set->layers[lc->layer];
-	size_t end = (size_t)to;
-	bool ok;
-
-	(void)from;
-	(void)flags;
-	/* A database loaded from a file is checked, but cheaply distrusted
-	 * here too: an id or a length that cannot be is ignored. */
-	if (id >= layer->count || layer->indicators[id].value[0] == '\0' ||
-	    strlen(layer->indicators[id].value) > end)
-		return 0;
-	const struct pat_indicator *ind = &layer->indicators[id];
-	size_t start = end - strlen(ind->value);
-	if (ind->type == PAT_TYPE_FILENAME)
-		ok = (start == 0 || filename_starts_token(lc->text[start - 1])) &&
-			filename_ends_token(lc->text, lc->len, end);
-	else
-		ok = ind->type == PAT_TYPE_URL &&
-			url_verify(ind, lc->text, lc->len, start, end);
-	if (ok)
-		hits_add(lc->set, lc->layer, id, lc->hits);
-	return 0;
-}
-
-static int
-regex_on_match(unsigned int id, unsigned long long from,
-	       unsigned long long to, unsigned int flags, void *ctx)
-{
-	struct literal_context *lc = ctx;
-
-	(void)from;
-	(void)to;
-	(void)flags;
-	if (id < lc->set->layers[lc->layer]->count)
-		hits_add(lc->set, lc->layer, id, lc->hits);
-	return 0;
-}
-
-static int
-hs_result(hs_error_t rc)
-{
-	switch (rc) {
-	case HS_SUCCESS:
-		return 0;
-	case HS_NOMEM:
-	case HS_SCRATCH_IN_USE:
-		return -ENOMEM;
-	default:
-		return -EINVAL;
-	}
-}
-
-/* Runs the literal (or regex) database of every layer over data. */
-static int
-hyperscan_scan(const struct pat_set *set, struct pat_scratch *scratch,
-	       bool literal, const void *data, size_t len,
-	       struct pat_hits *hits)
-{
-	for (unsigned int l = 0; l < LAYERS_MAX && set->layers[l] != NULL; l++) {
-		const struct pat_layer *layer = set->layers[l];
-		hs_database_t *db = literal ? layer->literal_db : layer->regex_db;
-		if (db == NULL)
-			continue;
-		struct literal_context lc = {
-			.set = set, .layer = l, .text = data, .len = len,
-			.hits = hits,
-		};
-		int rc = hs_result(hs_scan(db, data, (unsigned int)len, 0,
-					   scratch->hs, literal ?
-					   literal_on_match : regex_on_match,
-					   &lc));
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
-}
-
-/* ---- match entry points ---- */
-
-int
-pat_match_text(const struct pat_set *set, struct pat_scratch *scratch,
-	       const uint8_t *text, size_t len, struct pat_hits *hits)
-{
-	if (len > UINT32_MAX)
-		return -EINVAL;
-	if (set->has_table[TABLE_DOMAINS])
-		text_match_domains(set, text, len, hits);
-	if (set->has_table[TABLE_DIGESTS])
-		text_match_digests(set, text, len, hits);
-	if (set->ipv4_prefixes != 0)
-		text_match_ipv4(set, text, len, hits);
-	if ((set->ipv6_prefixes[0] | set->ipv6_prefixes[1] |
-	     set->ipv6_prefixes[2]) != 0)
-		text_match_ipv6(set, text, len, hits);
-	int rc = hyperscan_scan(set, scratch, true, text, len, hits);
-	if (rc != 0)
-		return rc;
-	return hyperscan_scan(set, scratch, false, text, len, hits);
-}
-
-int
-pat_match_dns_name(const struct pat_set *set, struct pat_scratch *scratch,
-		   const char *name, size_t len, struct pat_hits *hits)
-{
-	char lowered[2 * DOMAIN_MAX];
-	size_t n = domain_candidate((const uint8_t *)name,
-				    len < sizeof(lowered) ? len : sizeof(lowered),
-				    lowered);
-
-	if (n > 0 && set->has_table[TABLE_DOMAINS])
-		domain_match_suffixes(set, lowered, n, hits);
-	return hyperscan_scan(set, scratch, false, name, len, hits);
 }
 
 /* ---- accessors ---- */
@@ -569,6 +103,12 @@ pat_set_scratch(const struct pat_set *set, unsigned int i)
 	return i < set->n_scratch ? &set->scratch[i] : NULL;
 }
 
+uint64_t *
+pat_set_hit_counters(const struct pat_set *set)
+{
+	return set->hit_counts;
+}
+
 /* ---- layers ---- */
 
 void
@@ -580,6 +120,7 @@ pat_layer_unref(struct pat_layer *layer)
 	hs_free_database(layer->regex_db);
 	for (unsigned int t = 0; t < TABLE_COUNT; t++)
 		pat_string_table_free(layer->tables[t]);
+	pat_filter_free(layer->filter);
 	free(layer->next_same);
 	free(layer->indicators);
 	pat_arena_free(layer->arena);
@@ -593,9 +134,25 @@ struct indicator_key {
 	enum table_kind kind;
 	const void *data;
 	size_t len;
+	uint64_t hash;
 	uint8_t address[18];
 	char *owned;
 };
+
+uint64_t
+pat_table_key_hash(enum table_kind kind, const void *key, size_t len)
+{
+	switch (kind) {
+	case TABLE_DOMAINS:
+		return pat_hash_domain(key, len);
+	case TABLE_DIGESTS:
+		return pat_hash_digest(key, len);
+	case TABLE_ADDRESSES:
+		return pat_hash_address(key, len);
+	default:
+		return pat_hash_bytes(PAT_HASH_SEED_OTHER, key, len);
+	}
+}
 
 static int
 indicator_key(const struct pat_indicator *ind, struct indicator_key *key)
@@ -603,6 +160,7 @@ indicator_key(const struct pat_indicator *ind, struct indicator_key *key)
 	size_t n = strlen(ind->value);
 
 	key->owned = NULL;
+	key->data = NULL;
 	switch (ind->type) {
 	case PAT_TYPE_DOMAIN:
 		key->kind = TABLE_DOMAINS;
@@ -615,10 +173,11 @@ indicator_key(const struct pat_indicator *ind, struct indicator_key *key)
 	case PAT_TYPE_IPV4:
 	case PAT_TYPE_IPV6:
 		key->kind = TABLE_ADDRESSES;
-		key->len = address_key(ind->type == PAT_TYPE_IPV4 ? 4 : 6,
-				       ind->prefix_len, ind->addr, key->address);
+		key->len = pat_address_key(ind->type == PAT_TYPE_IPV4 ? 4 : 6,
+					   ind->prefix_len, ind->addr,
+					   key->address);
 		key->data = key->address;
-		return 0;
+		break;
 	default:
 		key->kind = TABLE_OTHERS;
 		key->owned = malloc(n + 1);
@@ -631,10 +190,13 @@ indicator_key(const struct pat_indicator *ind, struct indicator_key *key)
 				ind->value[i];
 		key->data = key->owned;
 		key->len = n + 1;
-		return 0;
+		break;
 	}
-	key->data = ind->value;
-	key->len = n;
+	if (key->data == NULL) {
+		key->data = ind->value;
+		key->len = n;
+	}
+	key->hash = pat_table_key_hash(key->kind, key->data, key->len);
 	return 0;
 }
 
@@ -672,6 +234,46 @@ pat_layer_note(struct pat_layer *layer, const struct pat_indicator *ind)
 			1ULL << (ind->prefix_len % 64);
 }
 
+static void
+filter_add_hash(uint64_t hash, void *ctx)
+{
+	pat_filter_add(ctx, hash);
+}
+
+/* The tables whose keys text matching looks up, behind the filter. */
+static const enum table_kind filtered_tables[] = {
+	TABLE_DOMAINS, TABLE_DIGESTS, TABLE_ADDRESSES,
+};
+
+static size_t
+layer_filtered_keys(const struct pat_layer *layer)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(filtered_tables) / sizeof(filtered_tables[0]); i++)
+		n += pat_string_table_count(layer->tables[filtered_tables[i]]);
+	return n;
+}
+
+static void
+layer_fill_filter(const struct pat_layer *layer, struct pat_filter *filter)
+{
+	for (size_t i = 0; i < sizeof(filtered_tables) / sizeof(filtered_tables[0]); i++)
+		pat_string_table_each_hash(layer->tables[filtered_tables[i]],
+					   filter_add_hash, filter);
+}
+
+int
+pat_layer_finish(struct pat_layer *layer)
+{
+	pat_filter_free(layer->filter);
+	layer->filter = pat_filter_new(layer_filtered_keys(layer));
+	if (layer->filter == NULL)
+		return -ENOMEM;
+	layer_fill_filter(layer, layer->filter);
+	return 0;
+}
+
 /* Indexes indicator id; a key already present gets id chained behind. */
 static int
 layer_index(struct pat_layer *layer, uint32_t id)
@@ -684,8 +286,8 @@ layer_index(struct pat_layer *layer, uint32_t id)
 	if (rc != 0)
 		return rc;
 	pat_layer_note(layer, ind);
-	rc = pat_string_table_insert(layer->tables[key.kind], key.data, key.len,
-				     id, &first);
+	rc = pat_string_table_insert(layer->tables[key.kind], key.hash,
+				     key.data, key.len, id, &first);
 	free(key.owned);
 	if (rc != -EEXIST)
 		return rc;
@@ -808,6 +410,9 @@ layer_build(const struct pat_indicator *const *inds, size_t n,
 		if (rc != 0)
 			goto fail;
 	}
+	rc = pat_layer_finish(layer);
+	if (rc != 0)
+		goto fail;
 	rc = layer_compile(layer, true, &layer->literal_db, err);
 	if (rc == 0)
 		rc = layer_compile(layer, false, &layer->regex_db, err);
@@ -832,9 +437,13 @@ pat_set_free(struct pat_set *set)
 {
 	if (set == NULL)
 		return;
-	for (unsigned int i = 0; set->scratch != NULL && i < set->n_scratch; i++)
+	for (unsigned int i = 0; set->scratch != NULL && i < set->n_scratch; i++) {
 		hs_free_scratch(set->scratch[i].hs);
+		free(set->scratch[i].classes);
+	}
 	free(set->scratch);
+	pat_filter_free(set->filter_owned);
+	free(set->hit_counts);
 	for (unsigned int l = 0; l < LAYERS_MAX; l++)
 		pat_layer_unref(set->layers[l]);
 	free(set->deleted);
@@ -869,6 +478,45 @@ set_alloc_scratch(struct pat_set *set, unsigned int n_scratch)
 		}
 	}
 	hs_free_scratch(proto);
+	/* Bitmaps for the longest frame a worker matches: it never
+	 * allocates. */
+	for (unsigned int i = 0; set->has_tokens && i < n_scratch; i++) {
+		size_t blocks = PAT_TEXT_PREALLOC / 64 + 1;
+		set->scratch[i].classes = malloc(blocks *
+						 sizeof(*set->scratch[i].classes));
+		if (set->scratch[i].classes == NULL)
+			return -ENOMEM;
+		set->scratch[i].classes_cap = blocks;
+	}
+	return 0;
+}
+
+/* The filter of base and delta: the base layer's own without a delta,
+ * else a copy with the delta's keys added (or, if the two together need
+ * a bigger filter than the base has, one filled from both). */
+static int
+set_filter(struct pat_set *set)
+{
+	const struct pat_layer *base = set->layers[0], *delta = set->layers[1];
+
+	if (delta == NULL || layer_filtered_keys(delta) == 0) {
+		set->filter = base->filter;
+		return 0;
+	}
+	struct pat_filter *f = pat_filter_new(base->filter->keys +
+					      delta->filter->keys);
+	if (f == NULL)
+		return -ENOMEM;
+	if (f->n_blocks == base->filter->n_blocks) {
+		pat_filter_free(f);
+		f = pat_filter_copy(base->filter);
+		if (f == NULL)
+			return -ENOMEM;
+	} else {
+		layer_fill_filter(base, f);
+	}
+	layer_fill_filter(delta, f);
+	set->filter = set->filter_owned = f;
 	return 0;
 }
 
@@ -902,7 +550,13 @@ pat_set_assemble(uint64_t version, struct pat_layer *base, struct pat_layer *del
 		for (unsigned int i = 0; i < 3; i++)
 			set->ipv6_prefixes[i] |= layer->ipv6_prefixes[i];
 	}
-	if (set_alloc_scratch(set, n_scratch) != 0) {
+	set->has_tokens = set->has_table[TABLE_DOMAINS] ||
+		set->has_table[TABLE_DIGESTS] || set->ipv4_prefixes != 0 ||
+		(set->ipv6_prefixes[0] | set->ipv6_prefixes[1] |
+		 set->ipv6_prefixes[2]) != 0;
+	set->hit_counts = calloc(set->count + 1, sizeof(*set->hit_counts));
+	if (set->hit_counts == NULL || set_filter(set) != 0 ||
+	    set_alloc_scratch(set, n_scratch) != 0) {
 		pat_set_free(set);
 		errno = ENOMEM;
 		return NULL;
@@ -978,8 +632,8 @@ set_find(const struct pat_set *set, const struct indicator_key *key,
 
 	for (unsigned int l = 0; l < LAYERS_MAX && set->layers[l] != NULL; l++) {
 		const struct pat_layer *layer = set->layers[l];
-		if (pat_string_table_find(layer->tables[key->kind], key->data,
-					  key->len, &id) != 0)
+		if (pat_string_table_find(layer->tables[key->kind], key->hash,
+					  key->data, key->len, &id) != 0)
 			continue;
 		for (; id != NO_NEXT; id = layer->next_same[id]) {
 			if (is_deleted(set, l, id))

@@ -12,6 +12,10 @@
 /* Hits of one message: one entry per indicator, however often it occurs. */
 #define PAT_HITS_MAX 32
 
+/* Text up to this long is matched without allocating (the longest frame a
+ * worker hands over); longer text grows the scratch. */
+#define PAT_TEXT_PREALLOC 65536
+
 struct pat_hits {
 	int64_t now;           /* UNIX seconds: indicators expired by then miss */
 	uint32_t ids[PAT_HITS_MAX];
@@ -52,12 +56,19 @@ uint32_t pat_set_id_limit(const struct pat_set *set);
 const struct pat_indicator *pat_set_live_indicator(const struct pat_set *set,
 						   uint32_t id);
 unsigned int pat_set_scratch_count(const struct pat_set *set);
+
+/* Hits per indicator id: pat_set_id_limit() counters, zero when the set
+ * is built, for whoever reports hits to count (the exporter, with atomic
+ * adds) and to read. The one part of a set written after it is built. */
+uint64_t *pat_set_hit_counters(const struct pat_set *set);
 /* The scratch reserved for thread index i (< n_scratch of the build). */
 struct pat_scratch *pat_set_scratch(const struct pat_set *set, unsigned int i);
 
 /* Text: a syslog message as received, or a log line. Finds domains, IPs,
- * digests, file names and URLs as tokens, and regexes over the whole text.
- * Adds to hits (caller resets per message). 0 or -errno. */
+ * digests, file names and URLs as tokens, and regexes over the whole text
+ * (match.c; rules in docs/matching.md). Adds to hits (caller resets per
+ * message). 0 or -errno (-ENOMEM only for text longer than
+ * PAT_TEXT_PREALLOC). */
 int pat_match_text(const struct pat_set *set, struct pat_scratch *scratch,
 		   const uint8_t *text, size_t len, struct pat_hits *hits);
 

@@ -9,13 +9,19 @@
 
 #include <hs/hs.h>
 
+#include "filter.h"
 #include "indicator.h"
 #include "string_table.h"
+#include "text_class.h"
 
 #define NO_NEXT UINT32_MAX
 
+/* One thread's working memory for one set: Hyperscan's, and the byte
+ * class bitmaps of the text being matched. */
 struct pat_scratch {
 	hs_scratch_t *hs;
+	struct pat_text_class *classes;
+	size_t classes_cap;       /* blocks of 64 bytes */
 };
 
 enum table_kind {
@@ -39,6 +45,9 @@ struct pat_layer {
 	 * the table holds the first id, next_same[] the rest. */
 	uint32_t *next_same;
 	struct pat_string_table *tables[TABLE_COUNT];
+	/* The hashes of every key of the domain, digest and address tables;
+	 * derived from them (pat_layer_finish), never stored. */
+	struct pat_filter *filter;
 	bool has_single_label_domain;
 	/* Bit n set: some IPv4 (IPv6) indicator has prefix length n. */
 	uint64_t ipv4_prefixes;
@@ -56,13 +65,20 @@ struct pat_set {
 	uint32_t count;                        /* ids in use, deleted included */
 	uint32_t deleted_count;
 	uint8_t *deleted;                      /* bitmap over base ids, or NULL */
+	/* In front of every exact table of both layers: the base layer's
+	 * own when there is no delta, else filter_owned, a copy with the
+	 * delta's keys added. */
+	const struct pat_filter *filter;
+	struct pat_filter *filter_owned;
 	/* Unions over the layers, so scanners skip what no layer has. */
 	bool has_single_label_domain;
 	bool has_table[TABLE_COUNT];
+	bool has_tokens;                       /* any exact table to scan for */
 	uint64_t ipv4_prefixes;
 	uint64_t ipv6_prefixes[3];
 	unsigned int n_scratch;
 	struct pat_scratch *scratch;
+	uint64_t *hit_counts;                  /* count entries, see the header */
 };
 
 /* An empty layer for count indicators, refcount 1; NULL on ENOMEM. */
@@ -71,6 +87,17 @@ void pat_layer_unref(struct pat_layer *layer);
 /* Records what ind adds to the layer's summary (single-label domains,
  * prefix lengths), so scanners know what to look for. */
 void pat_layer_note(struct pat_layer *layer, const struct pat_indicator *ind);
+/* Builds the layer's filter from its tables, once they are complete.
+ * 0 or -ENOMEM. */
+int pat_layer_finish(struct pat_layer *layer);
+
+/* The hash each table kind keeps for a key (key_hash.h). */
+uint64_t pat_table_key_hash(enum table_kind kind, const void *key, size_t len);
+
+/* Key of an address table entry: version, prefix length, masked address
+ * (18 bytes at most). Returns its length. */
+size_t pat_address_key(int family, uint8_t prefix_len, const uint8_t *addr,
+		       uint8_t *key);
 
 /* A set of base (a reference is taken) and delta (owned), with deleted
  * (owned) marking base ids, and n_scratch scratches. NULL + errno; base is

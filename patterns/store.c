@@ -355,9 +355,40 @@ in_database(struct in *in, hs_database_t **db)
 	return block ? 0 : -EINVAL;
 }
 
+static uint64_t
+domain_key_hash(const void *key, size_t len)
+{
+	return pat_table_key_hash(TABLE_DOMAINS, key, len);
+}
+
+static uint64_t
+digest_key_hash(const void *key, size_t len)
+{
+	return pat_table_key_hash(TABLE_DIGESTS, key, len);
+}
+
+static uint64_t
+address_key_hash(const void *key, size_t len)
+{
+	return pat_table_key_hash(TABLE_ADDRESSES, key, len);
+}
+
+static uint64_t
+other_key_hash(const void *key, size_t len)
+{
+	return pat_table_key_hash(TABLE_OTHERS, key, len);
+}
+
 static int
 in_tables(struct in *in, struct pat_layer *layer)
 {
+	static uint64_t (*const key_hash[TABLE_COUNT])(const void *, size_t) = {
+		[TABLE_DOMAINS] = domain_key_hash,
+		[TABLE_DIGESTS] = digest_key_hash,
+		[TABLE_ADDRESSES] = address_key_hash,
+		[TABLE_OTHERS] = other_key_hash,
+	};
+
 	for (unsigned int t = 0; t < TABLE_COUNT; t++) {
 		struct pat_string_table_image image;
 		image.capacity = in_u64(in);
@@ -371,11 +402,13 @@ in_tables(struct in *in, struct pat_layer *layer)
 			return -EINVAL;
 		pat_string_table_free(layer->tables[t]);
 		layer->tables[t] = pat_string_table_from_image(&image,
-							       layer->count);
+							       layer->count,
+							       key_hash[t]);
 		if (layer->tables[t] == NULL)
 			return -errno;
 	}
-	return 0;
+	/* The filter is derived from the tables, never read from the file. */
+	return pat_layer_finish(layer);
 }
 
 static int

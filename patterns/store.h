@@ -10,7 +10,7 @@
 
 /* Bumped whenever the file layout changes; a file of another version is
  * refused (rebuild it from the feeds). */
-#define PAT_STORE_FORMAT_VERSION 1
+#define PAT_STORE_FORMAT_VERSION 2
 #define PAT_STORE_HS_VERSION_MAX 64
 #define PAT_STORE_MAGIC "IOCSIFT"
 

@@ -24,24 +24,6 @@ struct pat_string_table {
 	size_t keys_capacity;
 };
 
-/* FNV-1a, then a final mix so that linear probing sees well spread low
- * bits; never 0, which marks an empty slot. */
-static uint64_t
-key_hash(const void *key, size_t len)
-{
-	const unsigned char *p = key;
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h != 0 ? h : 1;
-}
-
 static size_t
 capacity_for(size_t expected)
 {
@@ -150,10 +132,10 @@ keys_append(struct pat_string_table *table, const void *key, size_t len,
 }
 
 int
-pat_string_table_insert(struct pat_string_table *table, const void *key,
-			size_t len, uint32_t value, uint32_t *existing)
+pat_string_table_insert(struct pat_string_table *table, uint64_t hash,
+			const void *key, size_t len, uint32_t value,
+			uint32_t *existing)
 {
-	uint64_t hash = key_hash(key, len);
 	struct slot *slot = slot_lookup(table, hash, key, len);
 
 	if (slot->hash != 0) {
@@ -180,15 +162,52 @@ pat_string_table_insert(struct pat_string_table *table, const void *key,
 }
 
 int
-pat_string_table_find(const struct pat_string_table *table, const void *key,
-		      size_t len, uint32_t *value)
+pat_string_table_find(const struct pat_string_table *table, uint64_t hash,
+		      const void *key, size_t len, uint32_t *value)
 {
-	const struct slot *slot = slot_lookup(table, key_hash(key, len), key, len);
+	const struct slot *slot = slot_lookup(table, hash, key, len);
 
 	if (slot->hash == 0)
 		return -ENOENT;
 	*value = slot->value;
 	return 0;
+}
+
+static bool
+equal_lowered(const char *key, const uint8_t *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = text[i];
+		if ((char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c) != key[i])
+			return false;
+	}
+	return true;
+}
+
+int
+pat_string_table_find_lower(const struct pat_string_table *table,
+			    uint64_t hash, const uint8_t *text, size_t len,
+			    uint32_t *value)
+{
+	for (size_t i = hash & table->mask;; i = (i + 1) & table->mask) {
+		const struct slot *slot = &table->slots[i];
+		if (slot->hash == 0)
+			return -ENOENT;
+		if (slot->hash == hash && slot->key_len == len &&
+		    equal_lowered(table->keys + slot->key_offset, text, len)) {
+			*value = slot->value;
+			return 0;
+		}
+	}
+}
+
+void
+pat_string_table_each_hash(const struct pat_string_table *table,
+			   void (*fn)(uint64_t hash, void *ctx), void *ctx)
+{
+	for (size_t i = 0; i <= table->mask; i++)
+		if (table->slots[i].hash != 0)
+			fn(table->slots[i].hash, ctx);
 }
 
 void
@@ -210,9 +229,11 @@ pat_string_table_slot_size(void)
 	return sizeof(struct slot);
 }
 
-/* Checks a table copied from an image: the slots may come from a file. */
+/* Checks a table copied from an image: the slots may come from a file.
+ * A slot whose hash is not its key's would make that key unfindable. */
 static bool
-table_valid(const struct pat_string_table *table, uint32_t value_limit)
+table_valid(const struct pat_string_table *table, uint32_t value_limit,
+	    uint64_t (*hash)(const void *key, size_t len))
 {
 	size_t used = 0;
 
@@ -222,7 +243,9 @@ table_valid(const struct pat_string_table *table, uint32_t value_limit)
 			continue;
 		used++;
 		if ((size_t)slot->key_offset + slot->key_len > table->keys_len ||
-		    slot->value >= value_limit)
+		    slot->value >= value_limit ||
+		    hash(table->keys + slot->key_offset, slot->key_len) !=
+		    slot->hash)
 			return false;
 	}
 	/* At least half the slots empty, or a lookup might never end. */
@@ -231,7 +254,8 @@ table_valid(const struct pat_string_table *table, uint32_t value_limit)
 
 struct pat_string_table *
 pat_string_table_from_image(const struct pat_string_table_image *image,
-			    uint32_t value_limit)
+			    uint32_t value_limit,
+			    uint64_t (*hash)(const void *key, size_t len))
 {
 	if (image->capacity < 16 || (image->capacity & (image->capacity - 1))) {
 		errno = EINVAL;
@@ -254,7 +278,7 @@ pat_string_table_from_image(const struct pat_string_table_image *image,
 	table->count = image->count;
 	table->keys_len = image->keys_len;
 	table->keys_capacity = image->keys_len ? image->keys_len : 1;
-	if (!table_valid(table, value_limit)) {
+	if (!table_valid(table, value_limit, hash)) {
 		pat_string_table_free(table);
 		errno = EINVAL;
 		return NULL;

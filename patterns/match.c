@@ -1,0 +1,752 @@
+/* match.c -- matching text, DNS names and addresses against a pattern set:
+ * the only code of patterns/ a worker runs.
+ *
+ * Text is classified once (text_class.h): every byte's classes as 64-bit
+ * bitmaps. Candidate tokens are then found from the bitmaps alone, each
+ * once, and handed to the matcher of its shape:
+ *   dotted names   around each '.': the run of name characters holding it
+ *                  gives the domain candidates (the name and its parents,
+ *                  hashed right to left, one step per label) and the
+ *                  IPv4 candidates (its runs of digits and dots);
+ *   digests        an alphanumeric run of 32, 40 or 64 bytes covers a
+ *                  byte at an offset divisible by 32: only those bytes
+ *                  are looked at;
+ *   IPv6           around each ':', the run of hex digits, ':' and '.'.
+ * Every exact lookup first asks the set's filter (filter.h), which holds
+ * the hashes of every domain, digest and address of the base layer and
+ * the delta, so a token that is no key costs one cache line. Hyperscan
+ * scans the text only for file names and URLs (one literal database) and
+ * regexes, and only when the set has some. Rules: docs/matching.md. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hs/hs.h>
+
+#include "filter.h"
+#include "key_hash.h"
+#include "pattern_set.h"
+#include "pattern_set_internal.h"
+#include "string_table.h"
+#include "text_class.h"
+
+#define DOMAIN_MAX 253
+#define IPV6_TEXT_MAX 45
+#define DIGEST_STRIDE 32       /* the shortest digest: md5 */
+
+static inline bool
+is_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool
+is_letter(uint8_t c)
+{
+	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+static inline bool
+is_alnum(uint8_t c)
+{
+	return is_digit(c) || is_letter(c);
+}
+
+static inline bool
+is_domain_char(uint8_t c)
+{
+	return is_alnum(c) || c == '-' || c == '_' || c == '.';
+}
+
+/* ---- hits ---- */
+
+static void
+hits_add_one(struct pat_hits *hits, uint32_t id)
+{
+	for (uint16_t i = 0; i < hits->count; i++)
+		if (hits->ids[i] == id)
+			return;
+	if (hits->count < PAT_HITS_MAX)
+		hits->ids[hits->count++] = id;
+	else if (hits->overflow < UINT16_MAX)
+		hits->overflow++;
+}
+
+static bool
+is_deleted(const struct pat_set *set, unsigned int layer, uint32_t id)
+{
+	return layer == 0 && set->deleted != NULL &&
+		(set->deleted[id / 8] >> (id % 8)) & 1;
+}
+
+/* An indicator of a layer hit: unless deleted or expired. */
+static void
+hits_add(const struct pat_set *set, unsigned int layer, uint32_t id,
+	 struct pat_hits *hits)
+{
+	const struct pat_indicator *ind = &set->layers[layer]->indicators[id];
+
+	if (is_deleted(set, layer, id))
+		return;
+	if (ind->expires != 0 && hits->now >= ind->expires)
+		return;
+	hits_add_one(hits, set->id_base[layer] + id);
+}
+
+/* Every indicator keyed (kind, hash, key) in any layer; key is compared
+ * lowered when lower (text in any case against keys in lower case). The
+ * filter answers first: most tokens stop there. */
+static void
+table_match(const struct pat_set *set, enum table_kind kind, uint64_t hash,
+	    const void *key, size_t len, bool lower, struct pat_hits *hits)
+{
+	uint32_t id;
+
+	if (!pat_filter_may_contain(set->filter, hash))
+		return;
+	for (unsigned int l = 0; l < LAYERS_MAX && set->layers[l] != NULL; l++) {
+		const struct pat_layer *layer = set->layers[l];
+		int rc = lower ?
+			pat_string_table_find_lower(layer->tables[kind], hash,
+						    key, len, &id) :
+			pat_string_table_find(layer->tables[kind], hash, key,
+					      len, &id);
+		if (rc != 0)
+			continue;
+		for (; id != NO_NEXT; id = layer->next_same[id])
+			hits_add(set, l, id, hits);
+	}
+}
+
+/* ---- addresses ---- */
+
+/* Key of an address table entry: version, prefix length, masked address. */
+size_t
+pat_address_key(int family, uint8_t prefix_len, const uint8_t *addr,
+		uint8_t *key)
+{
+	size_t n = family == 4 ? 4 : 16;
+
+	key[0] = (uint8_t)family;
+	key[1] = prefix_len;
+	for (size_t i = 0; i < n; i++) {
+		unsigned int bits = i * 8 >= prefix_len ? 0 :
+			(prefix_len - i * 8 >= 8 ? 8 : prefix_len - i * 8);
+		key[2 + i] = addr[i] & (uint8_t)(0xff00 >> bits);
+	}
+	return 2 + n;
+}
+
+/* The hashes of addr under every prefix length of the set, their filter
+ * blocks asked for all at once (their loads overlap), then the probes. */
+#define ADDRESS_PROBES_MAX 129
+
+static void
+match_ipv4(const struct pat_set *set, const uint8_t *addr,
+	   struct pat_hits *hits)
+{
+	uint64_t words[33], hashes[33];
+	uint32_t host = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
+		(uint32_t)addr[2] << 8 | addr[3];
+	unsigned int n = 0;
+
+	for (uint64_t bits = set->ipv4_prefixes; bits != 0; bits &= bits - 1) {
+		unsigned int len = (unsigned int)__builtin_ctzll(bits);
+		uint32_t net = len == 0 ? 0 : host & (~0U << (32 - len));
+		uint8_t key[8] = { 4, (uint8_t)len, (uint8_t)(net >> 24),
+				   (uint8_t)(net >> 16), (uint8_t)(net >> 8),
+				   (uint8_t)net, 0, 0 };
+		memcpy(&words[n], key, sizeof(key));
+		hashes[n] = pat_hash_address_words(&words[n], 1);
+		pat_filter_prefetch(set->filter, hashes[n]);
+		n++;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		table_match(set, TABLE_ADDRESSES, hashes[i], &words[i], 6, false,
+			    hits);
+}
+
+static void
+match_ipv6(const struct pat_set *set, const uint8_t *addr,
+	   struct pat_hits *hits)
+{
+	uint64_t keys[ADDRESS_PROBES_MAX][3], hashes[ADDRESS_PROBES_MAX];
+	unsigned int n = 0;
+
+	for (unsigned int w = 0; w < 3; w++) {
+		for (uint64_t bits = set->ipv6_prefixes[w]; bits != 0;
+		     bits &= bits - 1) {
+			unsigned int len = w * 64 +
+				(unsigned int)__builtin_ctzll(bits);
+			uint8_t *key = (uint8_t *)keys[n];
+			memset(keys[n], 0, sizeof(keys[n]));
+			pat_address_key(6, (uint8_t)len, addr, key);
+			hashes[n] = pat_hash_address_words(keys[n], 3);
+			pat_filter_prefetch(set->filter, hashes[n]);
+			n++;
+		}
+	}
+	for (unsigned int i = 0; i < n; i++)
+		table_match(set, TABLE_ADDRESSES, hashes[i], keys[i], 18, false,
+			    hits);
+}
+
+void
+pat_match_address(const struct pat_set *set, int family, const uint8_t *addr,
+		  struct pat_hits *hits)
+{
+	/* One lookup per prefix length in use: 1 for a host-only feed. */
+	if (family == 4)
+		match_ipv4(set, addr, hits);
+	else
+		match_ipv6(set, addr, hits);
+}
+
+/* ---- the bitmaps of a text ---- */
+
+struct text_scan {
+	const struct pat_set *set;
+	const uint8_t *text;
+	size_t len;
+	const struct pat_text_class *cls;
+	size_t n_blocks;
+	struct pat_hits *hits;
+};
+
+enum field {
+	FIELD_NAME,
+	FIELD_ALNUM,
+	FIELD_HEX,
+	FIELD_DOT,
+	FIELD_COLON,
+	FIELD_IPV6,     /* hex, ':' and '.' */
+};
+
+static inline uint64_t
+bits(const struct text_scan *s, enum field f, size_t block)
+{
+	const struct pat_text_class *c = &s->cls[block];
+
+	switch (f) {
+	case FIELD_NAME:
+		return c->name;
+	case FIELD_ALNUM:
+		return c->alnum;
+	case FIELD_HEX:
+		return c->hex;
+	case FIELD_DOT:
+		return c->dot;
+	case FIELD_COLON:
+		return c->colon;
+	default:
+		return c->hex | c->colon | c->dot;
+	}
+}
+
+/* Bits of positions 0..i of a block (i < 64). */
+static inline uint64_t
+up_to(size_t i)
+{
+	return (2ULL << i) - 1;
+}
+
+/* The first position >= p in f, or len. */
+static inline size_t
+next_in(const struct text_scan *s, enum field f, size_t p)
+{
+	size_t b = p / 64;
+
+	if (p >= s->len)
+		return s->len;
+	uint64_t m = bits(s, f, b) & (~0ULL << (p % 64));
+	while (m == 0) {
+		if (++b >= s->n_blocks)
+			return s->len;
+		m = bits(s, f, b);
+	}
+	return b * 64 + (size_t)__builtin_ctzll(m);
+}
+
+/* The last position in [lo, hi) in f, or SIZE_MAX. */
+static inline size_t
+last_in(const struct text_scan *s, enum field f, size_t lo, size_t hi)
+{
+	if (hi <= lo)
+		return SIZE_MAX;
+	size_t b = (hi - 1) / 64;
+	uint64_t m = bits(s, f, b) & up_to((hi - 1) % 64);
+	for (;;) {
+		if (m != 0) {
+			size_t p = b * 64 + 63 - (size_t)__builtin_clzll(m);
+			return p >= lo ? p : SIZE_MAX;
+		}
+		if (b == 0 || b * 64 <= lo)
+			return SIZE_MAX;
+		m = bits(s, f, --b);
+	}
+}
+
+/* The run of f holding p (in f): its first position... */
+static inline size_t
+run_start(const struct text_scan *s, enum field f, size_t p)
+{
+	size_t b = p / 64;
+	uint64_t out = ~bits(s, f, b) & up_to(p % 64);
+
+	while (out == 0) {
+		if (b == 0)
+			return 0;
+		out = ~bits(s, f, --b);
+	}
+	return b * 64 + 64 - (size_t)__builtin_clzll(out);
+}
+
+/* ...and the position after its last one. */
+static inline size_t
+run_end(const struct text_scan *s, enum field f, size_t p)
+{
+	size_t b = p / 64;
+	uint64_t out = ~bits(s, f, b) & ~up_to(p % 64);
+
+	while (out == 0) {
+		if (++b >= s->n_blocks)
+			return s->len;
+		out = ~bits(s, f, b);
+	}
+	size_t end = b * 64 + (size_t)__builtin_ctzll(out);
+	return end < s->len ? end : s->len;
+}
+
+/* Whether [lo, hi) holds at least k positions of f (k small): bits are
+ * cleared one by one, no popcount instruction is needed. */
+static bool
+at_least_in(const struct text_scan *s, enum field f, size_t lo, size_t hi,
+	    unsigned int k)
+{
+	for (size_t p = lo; p < hi && k > 0;) {
+		size_t b = p / 64, stop = (b + 1) * 64 < hi ? (b + 1) * 64 : hi;
+		uint64_t m = bits(s, f, b) & (~0ULL << (p % 64)) &
+			up_to((stop - 1) % 64);
+		for (; m != 0 && k > 0; m &= m - 1)
+			k--;
+		p = stop;
+	}
+	return k == 0;
+}
+
+/* Whether every position of [lo, hi) is in f. */
+static bool
+all_in(const struct text_scan *s, enum field f, size_t lo, size_t hi)
+{
+	for (size_t p = lo; p < hi;) {
+		size_t b = p / 64, stop = (b + 1) * 64 < hi ? (b + 1) * 64 : hi;
+		uint64_t want = (~0ULL << (p % 64)) & up_to((stop - 1) % 64);
+		if ((bits(s, f, b) & want) != want)
+			return false;
+		p = stop;
+	}
+	return true;
+}
+
+/* ---- dotted names: domains and IPv4 ---- */
+
+/* The name run [a, e) and every parent of it at a label boundary, from
+ * the right: "a.evil.com" -> "evil.com", "a.evil.com" ("com" alone only
+ * when the set has a single-label domain). Names longer than a domain
+ * can be still end in one: suffixes past DOMAIN_MAX are not looked up. */
+static void
+text_match_domain(const struct text_scan *s, size_t a, size_t e)
+{
+	const uint8_t *t = s->text;
+	bool single = s->set->has_single_label_domain;
+	uint64_t state = PAT_HASH_SEED_DOMAIN;
+
+	while (a < e && t[a] == '.')
+		a++;
+	while (e > a && t[e - 1] == '.')
+		e--;
+	for (size_t label_end = e; label_end > a;) {
+		size_t dot = last_in(s, FIELD_DOT, a, label_end);
+		size_t start = dot == SIZE_MAX ? a : dot + 1;
+		if (e - start > DOMAIN_MAX)
+			break;
+		state = pat_hash_step(state, pat_hash_label_within(t + start,
+			label_end - start, s->len - start, PAT_HASH_FOLD));
+		if (label_end != e || single)
+			table_match(s->set, TABLE_DOMAINS, pat_hash_final(state),
+				    t + start, e - start, true, s->hits);
+		if (dot == SIZE_MAX)
+			break;
+		label_end = dot;
+	}
+}
+
+/* Strict dotted quad of decimal numbers 0..255 (leading zeros allowed,
+ * as some firewalls pad them). */
+static bool
+ipv4_parse(const uint8_t *s, size_t len, uint8_t *addr)
+{
+	unsigned int part = 0, digits = 0, value = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || s[i] == '.') {
+			if (digits == 0 || part > 3)
+				return false;
+			addr[part++] = (uint8_t)value;
+			value = 0;
+			digits = 0;
+			continue;
+		}
+		value = value * 10 + (unsigned int)(s[i] - '0');
+		if (++digits > 3 || value > 255)
+			return false;
+	}
+	return part == 4;
+}
+
+/* The runs of digits and dots inside the name run [a, e): an address
+ * starts with a digit, with no letter just before or after it; a final
+ * '.' ends a sentence. */
+static void
+text_match_ipv4(const struct text_scan *s, size_t a, size_t e)
+{
+	const uint8_t *t = s->text;
+	uint8_t addr[4];
+
+	for (size_t i = a; i < e;) {
+		if (!is_digit(t[i]) && t[i] != '.') {
+			i++;
+			continue;
+		}
+		size_t start = i;
+		while (i < e && (is_digit(t[i]) || t[i] == '.'))
+			i++;
+		if (!is_digit(t[start]) || (start > 0 && is_letter(t[start - 1])) ||
+		    (i < s->len && is_letter(t[i])))
+			continue;
+		size_t n = i - start;
+		if (t[start + n - 1] == '.')
+			n--;
+		if (ipv4_parse(t + start, n, addr))
+			pat_match_address(s->set, 4, addr, s->hits);
+	}
+}
+
+static void
+text_match_names(const struct text_scan *s)
+{
+	const struct pat_set *set = s->set;
+	bool domains = set->has_table[TABLE_DOMAINS];
+	bool ipv4 = set->ipv4_prefixes != 0;
+	/* Every run of name characters is a candidate when a single label
+	 * can be a domain; else only runs holding a dot are. */
+	enum field seed = domains && set->has_single_label_domain ?
+		FIELD_NAME : FIELD_DOT;
+
+	for (size_t p = next_in(s, seed, 0); p < s->len;) {
+		size_t a = run_start(s, FIELD_NAME, p);
+		size_t e = run_end(s, FIELD_NAME, p);
+		if (ipv4 && at_least_in(s, FIELD_DOT, a, e, 3))
+			text_match_ipv4(s, a, e);
+		if (domains)
+			text_match_domain(s, a, e);
+		p = next_in(s, seed, e);
+	}
+}
+
+/* ---- digests ---- */
+
+/* A whole alphanumeric token of 32, 40 or 64 hex digits, any case. */
+static void
+text_match_digests(const struct text_scan *s)
+{
+	for (size_t p = 0; p < s->len; p += DIGEST_STRIDE) {
+		p = next_in(s, FIELD_ALNUM, p);
+		if (p >= s->len)
+			break;
+		size_t a = run_start(s, FIELD_ALNUM, p);
+		size_t e = run_end(s, FIELD_ALNUM, p);
+		size_t n = e - a;
+		if ((n == 32 || n == 40 || n == 64) &&
+		    all_in(s, FIELD_HEX, a, e))
+			table_match(s->set, TABLE_DIGESTS,
+				    pat_hash_digest(s->text + a, n),
+				    s->text + a, n, true, s->hits);
+		/* The next token that can be long enough covers the next
+		 * multiple of the stride past this one. */
+		p = e - e % DIGEST_STRIDE;
+	}
+}
+
+/* ---- IPv6 ---- */
+
+static bool
+ipv6_parse(const uint8_t *s, size_t len, uint8_t *addr)
+{
+	char buf[IPV6_TEXT_MAX + 1];
+
+	if (len == 0 || len > IPV6_TEXT_MAX)
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return inet_pton(AF_INET6, buf, addr) == 1;
+}
+
+/* Around each ':', the run of hex digits, ':' and '.'. The address starts
+ * at its first position not preceded by a letter or digit, holds two
+ * colons at least and is not followed by a letter or digit. */
+static void
+text_match_ipv6(const struct text_scan *s)
+{
+	const uint8_t *t = s->text;
+	uint8_t addr[16];
+
+	for (size_t p = next_in(s, FIELD_COLON, 0); p < s->len;) {
+		size_t start = run_start(s, FIELD_IPV6, p);
+		size_t end = run_end(s, FIELD_IPV6, p);
+		p = next_in(s, FIELD_COLON, end);
+		while (start < end && start > 0 && is_alnum(t[start - 1]))
+			start++;
+		if (end - start < 2 ||
+		    !at_least_in(s, FIELD_COLON, start, end, 2) ||
+		    (end < s->len && is_alnum(t[end])))
+			continue;
+		size_t n = end - start;
+		const uint8_t *a = t + start;
+		/* Punctuation around an address: "[::1]:53" is cut by the
+		 * brackets already; "addr ::1." or "::1:" still needs this. */
+		if (n > 1 && a[n - 1] == '.')
+			n--;
+		if (ipv6_parse(a, n, addr) ||
+		    (n > 2 && a[n - 1] == ':' && a[n - 2] != ':' &&
+		     ipv6_parse(a, n - 1, addr)) ||
+		    (n > 2 && a[0] == ':' && a[1] != ':' &&
+		     ipv6_parse(a + 1, n - 1, addr)))
+			pat_match_address(s->set, 6, addr, s->hits);
+	}
+}
+
+/* ---- file names and URLs: Hyperscan candidates, token rules here ---- */
+
+struct literal_context {
+	const struct pat_set *set;
+	unsigned int layer;
+	const uint8_t *text;
+	size_t len;
+	struct pat_hits *hits;
+};
+
+static bool
+filename_starts_token(uint8_t before)
+{
+	return strchr("/\\ \t\"'=", before) != NULL && before != '\0';
+}
+
+/* "3CXDesktopApp.exe" must not match inside "3CXDesktopApp.exe.bak" or
+ * "3CXDesktopApp.exe_x", but may end a sentence with a dot. */
+static bool
+filename_ends_token(const uint8_t *text, size_t len, size_t end)
+{
+	if (end == len)
+		return true;
+	uint8_t after = text[end];
+	if (after == '.')
+		return end + 1 == len || !is_alnum(text[end + 1]);
+	return !is_alnum(after) && after != '_' && after != '-';
+}
+
+/* A URL indicator covers itself and longer paths under it, with any
+ * scheme or none, host in any case; its path is compared as written. */
+static bool
+url_verify(const struct pat_indicator *ind, const uint8_t *text, size_t len,
+	   size_t start, size_t end)
+{
+	size_t value_len = end - start;
+	size_t host_len = strcspn(ind->value, "/?#");
+
+	if (memcmp(text + start + host_len, ind->value + host_len,
+		   value_len - host_len) != 0)
+		return false;
+	if (start > 0 && (is_domain_char(text[start - 1])))
+		return false;
+	if (end == len || ind->value[value_len - 1] == '/')
+		return true;
+	uint8_t after = text[end];
+	/* strchr() would find the NUL terminator: NUL is no path byte. */
+	return after == '/' || after == '?' || after == '#' ||
+		!(is_alnum(after) || (after != '\0' &&
+				      strchr("-._~%", after) != NULL));
+}
+
+static int
+literal_on_match(unsigned int id, unsigned long long from,
+		 unsigned long long to, unsigned int flags, void *ctx)
+{
+	struct literal_context *lc = ctx;
+	const struct pat_layer *layer = lc->set->layers[lc->layer];
+	size_t end = (size_t)to;
+	bool ok;
+
+	(void)from;
+	(void)flags;
+	/* A database loaded from a file is checked, but cheaply distrusted
+	 * here too: an id or a length that cannot be is ignored. */
+	if (id >= layer->count || layer->indicators[id].value[0] == '\0' ||
+	    strlen(layer->indicators[id].value) > end)
+		return 0;
+	const struct pat_indicator *ind = &layer->indicators[id];
+	size_t start = end - strlen(ind->value);
+	if (ind->type == PAT_TYPE_FILENAME)
+		ok = (start == 0 || filename_starts_token(lc->text[start - 1])) &&
+			filename_ends_token(lc->text, lc->len, end);
+	else
+		ok = ind->type == PAT_TYPE_URL &&
+			url_verify(ind, lc->text, lc->len, start, end);
+	if (ok)
+		hits_add(lc->set, lc->layer, id, lc->hits);
+	return 0;
+}
+
+static int
+regex_on_match(unsigned int id, unsigned long long from,
+	       unsigned long long to, unsigned int flags, void *ctx)
+{
+	struct literal_context *lc = ctx;
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	if (id < lc->set->layers[lc->layer]->count)
+		hits_add(lc->set, lc->layer, id, lc->hits);
+	return 0;
+}
+
+static int
+hs_result(hs_error_t rc)
+{
+	switch (rc) {
+	case HS_SUCCESS:
+		return 0;
+	case HS_NOMEM:
+	case HS_SCRATCH_IN_USE:
+		return -ENOMEM;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Runs the literal (or regex) database of every layer over data. */
+static int
+hyperscan_scan(const struct pat_set *set, struct pat_scratch *scratch,
+	       bool literal, const void *data, size_t len,
+	       struct pat_hits *hits)
+{
+	for (unsigned int l = 0; l < LAYERS_MAX && set->layers[l] != NULL; l++) {
+		const struct pat_layer *layer = set->layers[l];
+		hs_database_t *db = literal ? layer->literal_db : layer->regex_db;
+		if (db == NULL)
+			continue;
+		struct literal_context lc = {
+			.set = set, .layer = l, .text = data, .len = len,
+			.hits = hits,
+		};
+		int rc = hs_result(hs_scan(db, data, (unsigned int)len, 0,
+					   scratch->hs, literal ?
+					   literal_on_match : regex_on_match,
+					   &lc));
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- match entry points ---- */
+
+/* Room for the bitmaps of len bytes: preallocated for PAT_TEXT_PREALLOC,
+ * grown only for longer text (a long line of `iocsift scan`). */
+static int
+scratch_classes(struct pat_scratch *scratch, size_t len)
+{
+	size_t blocks = len / 64 + 1;
+
+	if (blocks <= scratch->classes_cap)
+		return 0;
+	struct pat_text_class *grown = realloc(scratch->classes,
+					       blocks * sizeof(*grown));
+	if (grown == NULL)
+		return -ENOMEM;
+	scratch->classes = grown;
+	scratch->classes_cap = blocks;
+	return 0;
+}
+
+int
+pat_match_text(const struct pat_set *set, struct pat_scratch *scratch,
+	       const uint8_t *text, size_t len, struct pat_hits *hits)
+{
+	if (len > UINT32_MAX)
+		return -EINVAL;
+	if (set->has_tokens && len > 0) {
+		int rc = scratch_classes(scratch, len);
+		if (rc != 0)
+			return rc;
+		pat_text_classify(text, len, scratch->classes);
+		struct text_scan s = {
+			.set = set, .text = text, .len = len,
+			.cls = scratch->classes, .n_blocks = (len + 63) / 64,
+			.hits = hits,
+		};
+		if (set->has_table[TABLE_DOMAINS] || set->ipv4_prefixes != 0)
+			text_match_names(&s);
+		if (set->has_table[TABLE_DIGESTS])
+			text_match_digests(&s);
+		if ((set->ipv6_prefixes[0] | set->ipv6_prefixes[1] |
+		     set->ipv6_prefixes[2]) != 0)
+			text_match_ipv6(&s);
+	}
+	int rc = hyperscan_scan(set, scratch, true, text, len, hits);
+	if (rc != 0)
+		return rc;
+	return hyperscan_scan(set, scratch, false, text, len, hits);
+}
+
+/* The name (any case, leading and trailing dots dropped) and every parent
+ * at a label boundary, from the right, as for text. */
+static void
+dns_match_domain(const struct pat_set *set, const uint8_t *name, size_t len,
+		 struct pat_hits *hits)
+{
+	size_t a = 0, e = len;
+	uint64_t state = PAT_HASH_SEED_DOMAIN;
+
+	while (a < e && name[a] == '.')
+		a++;
+	while (e > a && name[e - 1] == '.')
+		e--;
+	for (size_t label_end = e; label_end > a;) {
+		const uint8_t *dot = memrchr(name + a, '.', label_end - a);
+		size_t start = dot == NULL ? a : (size_t)(dot - name) + 1;
+		if (e - start > DOMAIN_MAX)
+			break;
+		state = pat_hash_step(state, pat_hash_label_within(name + start,
+			label_end - start, len - start, PAT_HASH_FOLD));
+		if (label_end != e || set->has_single_label_domain)
+			table_match(set, TABLE_DOMAINS, pat_hash_final(state),
+				    name + start, e - start, true, hits);
+		if (dot == NULL)
+			break;
+		label_end = start - 1;
+	}
+}
+
+int
+pat_match_dns_name(const struct pat_set *set, struct pat_scratch *scratch,
+		   const char *name, size_t len, struct pat_hits *hits)
+{
+	if (set->has_table[TABLE_DOMAINS])
+		dns_match_domain(set, (const uint8_t *)name, len, hits);
+	return hyperscan_scan(set, scratch, false, name, len, hits);
+}
