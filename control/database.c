@@ -44,6 +44,7 @@ ctl_db_init(struct ctl_database *db, const struct ctl_database_options *opt)
 		.next_version = 1,
 		.exporter = opt->exporter,
 	};
+	pthread_mutex_init(&db->lock, NULL);
 	if (mkdir(opt->state_dir, 0750) != 0 && errno != EEXIST) {
 		int rc = -errno;
 		LOG(ERR, "state dir %s: %s\n", opt->state_dir, strerror(errno));
@@ -56,22 +57,34 @@ ctl_db_init(struct ctl_database *db, const struct ctl_database_options *opt)
 	return 0;
 }
 
+/* Frees a set no worker, hit record or counter reader can still see. */
+static void
+db_free_set(struct ctl_database *db, struct pat_set *set)
+{
+	pthread_mutex_lock(&db->lock);
+	pat_set_free(set);
+	pthread_mutex_unlock(&db->lock);
+}
+
 void
 ctl_db_release(struct ctl_database *db)
 {
 	for (unsigned int i = 0; i < db->n_history; i++)
-		pat_set_free(db->history[i]);
+		db_free_set(db, db->history[i]);
 	db->n_history = 0;
 	/* The workers are stopped by now: no grace period needed. */
 	if (db->active != NULL)
 		dp_active_set = NULL;
+	pthread_mutex_lock(&db->lock);
 	pat_set_free(db->active);
 	db->active = NULL;
+	pthread_mutex_unlock(&db->lock);
+	pthread_mutex_destroy(&db->lock);
 }
 
 /* The set the workers see next: after the swap and the grace period no
- * worker reads the previous one, and after the exporter has caught up no
- * hit record points at it. */
+ * worker reads the previous one, and once the exporter has retired it no
+ * hit record points at it; its hit counts then move to next. */
 static struct pat_set *
 db_swap(struct ctl_database *db, struct pat_set *next)
 {
@@ -80,8 +93,12 @@ db_swap(struct ctl_database *db, struct pat_set *next)
 	uint64_t took = monotonic_ns() - start;
 
 	if (db->exporter != NULL)
-		dp_exporter_wait(db->exporter);
+		dp_exporter_retire(db->exporter);
+	pthread_mutex_lock(&db->lock);
 	db->active = next;
+	if (prev != NULL)
+		pat_set_move_hit_counts(next, prev);
+	pthread_mutex_unlock(&db->lock);
 	counter_set(&db->version, pat_set_version(next));
 	counter_set(&db->indicators, pat_set_count(next));
 	counter_set(&db->swaps, db->swaps + 1);
@@ -114,7 +131,7 @@ db_publish(struct ctl_database *db, struct pat_set *next)
 
 	if (prev != NULL) {
 		if (db->n_history == db->rollback_depth) {
-			pat_set_free(db->history[db->n_history - 1]);
+			db_free_set(db, db->history[db->n_history - 1]);
 			db->n_history--;
 		}
 		memmove(&db->history[1], &db->history[0],
@@ -331,11 +348,65 @@ ctl_db_rollback(struct ctl_database *db, uint64_t *from)
 		(db->n_history - 1) * sizeof(db->history[0]));
 	db->n_history--;
 	*from = pat_set_version(db->active);
-	pat_set_free(db_swap(db, previous));   /* no redo: the newer goes */
+	db_free_set(db, db_swap(db, previous));   /* no redo: the newer goes */
 	db_persist(db);
 	LOG(INFO, "rolled back from version %lu to %lu\n",
 	    (unsigned long)*from, (unsigned long)pat_set_version(previous));
 	return 0;
+}
+
+struct ranked {
+	uint32_t id;
+	uint64_t hits;
+};
+
+static int
+hits_descending(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	return x->hits < y->hits ? 1 : x->hits > y->hits ? -1 :
+		(x->id > y->id) - (x->id < y->id);
+}
+
+json_t *
+ctl_db_top_indicators(const struct ctl_database *db, size_t top)
+{
+	/* Reading is logically const: the lock only orders the reader. */
+	pthread_mutex_t *lock = (pthread_mutex_t *)&db->lock;
+	json_t *list = json_array();
+	struct ranked *ranked = NULL;
+	size_t n = 0, cap = 0;
+
+	pthread_mutex_lock(lock);
+	const struct pat_set *set = db->active;
+	const uint64_t *counts = set != NULL ? pat_set_hit_counters(set) : NULL;
+	for (uint32_t id = 0; list != NULL && counts != NULL &&
+	     id < pat_set_id_limit(set); id++) {
+		uint64_t hits = __atomic_load_n(&counts[id], __ATOMIC_RELAXED);
+		if (hits == 0 || pat_set_live_indicator(set, id) == NULL)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct ranked *grown = realloc(ranked, cap * sizeof(*grown));
+			if (grown == NULL)
+				break;
+			ranked = grown;
+		}
+		ranked[n++] = (struct ranked){ .id = id, .hits = hits };
+	}
+	if (n > 0)
+		qsort(ranked, n, sizeof(*ranked), hits_descending);
+	for (size_t i = 0; list != NULL && i < n && i < top; i++) {
+		const struct pat_indicator *ind =
+			pat_set_indicator(set, ranked[i].id);
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:I}",
+			"type", pat_type_name(ind->type), "value", ind->value,
+			"feed", ind->feed, "hits", (json_int_t)ranked[i].hits));
+	}
+	pthread_mutex_unlock(lock);
+	free(ranked);
+	return list;
 }
 
 json_t *

@@ -5,6 +5,7 @@
 #ifndef IOCSIFT_CONTROL_DATABASE_H
 #define IOCSIFT_CONTROL_DATABASE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,9 @@ struct ctl_database {
 	uint64_t next_version;
 	char state_path[4096];               /* STATE_DIR/active.db */
 	struct dp_exporter *exporter;        /* waited on before a free */
+	/* Held while active changes or a set is freed, for the readers of
+	 * the active set's hit counters on other threads (telemetry). */
+	pthread_mutex_t lock;
 	/* Read from other threads (stats, telemetry): relaxed atomics. */
 	uint64_t version;
 	uint64_t indicators;
@@ -92,6 +96,10 @@ json_t *ctl_db_feeds(const struct ctl_database *db);
  * any), at most limit: {total, truncated, indicators: [...]}. */
 json_t *ctl_db_list(const struct ctl_database *db, const char *type,
 		    const char *feed, size_t limit, struct pat_error *err);
+
+/* The indicators of the active set hit most, by hits: a JSON array of
+ * {type, value, feed, hits}, new reference. Any thread. */
+json_t *ctl_db_top_indicators(const struct ctl_database *db, size_t top);
 
 /* Which indicators text would hit, as a syslog message would, and why. */
 json_t *ctl_db_test(const struct ctl_database *db, const char *text,

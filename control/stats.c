@@ -109,5 +109,5 @@ ctl_stats_json(struct dp_appliance *app, const struct ctl_database *db,
 		"last_swap_us", (json_int_t)(relaxed(&db->last_swap_ns) / 1000),
 		"max_swap_us", (json_int_t)(relaxed(&db->max_swap_ns) / 1000),
 		"persist_errors", (json_int_t)relaxed(&db->persist_errors),
-		"indicators", dp_exporter_top_indicators(&app->exporter, top));
+		"indicators", ctl_db_top_indicators(db, top));
 }

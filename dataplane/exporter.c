@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <rte_log.h>
+#include <urcu/urcu-qsbr.h>
 
 #include "clock.h"
 #include "event.h"
@@ -42,10 +43,6 @@ dp_exporter_init(struct dp_exporter *exp, FILE *out, const char *hostname)
 	*exp = (struct dp_exporter){ .out = out };
 	atomic_init(&exp->stop, false);
 	atomic_init(&exp->reopen, false);
-	exp->indicator_hits = json_object();
-	if (exp->indicator_hits == NULL)
-		return -ENOMEM;
-	pthread_mutex_init(&exp->lock, NULL);
 	exp_sink_set_logger(sink_log);
 	if (hostname != NULL && hostname[0] != '\0')
 		snprintf(exp->hostname, sizeof(exp->hostname), "%s", hostname);
@@ -117,26 +114,6 @@ dp_exporter_release(struct dp_exporter *exp)
 	for (unsigned int f = 0; f < 4; f++)
 		for (unsigned int k = 0; k < 2; k++)
 			exp_buffer_free(&exp->formatted[f][k]);
-	json_decref(exp->indicator_hits);
-	exp->indicator_hits = NULL;
-	pthread_mutex_destroy(&exp->lock);
-}
-
-/* One more hit of ind. The key holds the identity across versions. */
-static void
-indicator_count(struct dp_exporter *exp, const struct pat_indicator *ind)
-{
-	char key[INDICATOR_KEY_MAX];
-
-	snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", pat_type_name(ind->type),
-		 ind->value, ind->feed);
-	pthread_mutex_lock(&exp->lock);
-	json_t *count = json_object_get(exp->indicator_hits, key);
-	if (count != NULL)
-		json_integer_set(count, json_integer_value(count) + 1);
-	else
-		json_object_set_new(exp->indicator_hits, key, json_integer(1));
-	pthread_mutex_unlock(&exp->lock);
 }
 
 static uint64_t
@@ -226,10 +203,15 @@ hit_export(struct dp_exporter *exp, const struct dp_hit *hit, uint64_t now_ns)
 
 	memcpy(msg.src_addr, hit->src_addr, sizeof(msg.src_addr));
 	memcpy(msg.dst_addr, hit->dst_addr, sizeof(msg.dst_addr));
+	uint64_t *hit_counts = pat_set_hit_counters(hit->set);
+
 	for (uint16_t i = 0; i < hit->hits.count; i++) {
 		const struct pat_indicator *ind =
 			pat_set_indicator(hit->set, hit->hits.ids[i]);
-		indicator_count(exp, ind);
+		/* Read by the control thread, carried over by it to the next
+		 * version once this one is retired (ctl_db). */
+		__atomic_fetch_add(&hit_counts[hit->hits.ids[i]], 1,
+				   __ATOMIC_RELAXED);
 		if (exp->throttle != NULL &&
 		    !exp_throttle_hit(exp->throttle, &msg, ind, version, now_ns)) {
 			__atomic_store_n(&exp->throttled, exp->throttled + 1,
@@ -250,21 +232,31 @@ dp_exporter_drain(struct dp_exporter *exp, struct dp_worker *w)
 
 	for (unsigned int i = 0; i < n; i++)
 		hit_export(exp, records[i], now);
-	if (n > 0) {
+	if (n > 0)
 		rte_mempool_put_bulk(w->hit_pool, records, n);
-		__atomic_store_n(&w->records_exported, w->records_exported + n,
-				 __ATOMIC_RELEASE);
-	}
 	return n;
 }
 
+/* One turn: from each ring, every record it held when the turn began (and
+ * no more, so that a turn ends under any load). A grace period that
+ * begins after a record was queued ends after the turn that wrote it:
+ * see dp_exporter_retire(). */
 static unsigned int
-drain_all(struct dp_exporter *exp)
+drain_turn(struct dp_exporter *exp)
 {
 	unsigned int n = 0;
 
-	for (unsigned int i = 0; i < exp->n_workers; i++)
-		n += dp_exporter_drain(exp, exp->workers[i]);
+	for (unsigned int i = 0; i < exp->n_workers; i++) {
+		struct dp_worker *w = exp->workers[i];
+		unsigned int held = rte_ring_count(w->hit_ring), taken = 0;
+		while (taken < held) {
+			unsigned int got = dp_exporter_drain(exp, w);
+			if (got == 0)
+				break;
+			taken += got;
+		}
+		n += taken;
+	}
 	return n;
 }
 
@@ -298,19 +290,25 @@ dp_exporter_reopen(struct dp_exporter *exp)
 
 /* Flushes whenever the rings run dry, so a reader of the file sees each
  * event within about EXPORT_IDLE_US of its hit; closes throttle windows
- * as they end. */
+ * as they end. A QSBR reader: the hit records it takes point at pattern
+ * sets, and it announces a quiescent state after each turn, when it holds
+ * none. It stays online while it sleeps (see dp_exporter_retire()): a
+ * grace period then waits at most one sleep for it. */
 static void *
 exporter_main(void *arg)
 {
 	struct dp_exporter *exp = arg;
 	bool dirty = false;
 
+	urcu_qsbr_register_thread();
 	while (!atomic_load(&exp->stop)) {
 		dp_clock_tick();
 		if (atomic_exchange(&exp->reopen, false))
 			for (unsigned int i = 0; i < exp->n_sinks; i++)
 				exp_sink_reopen(exp->sinks[i].sink);
-		if (drain_all(exp) > 0) {
+		unsigned int n = drain_turn(exp);
+		urcu_qsbr_quiescent_state();
+		if (n > 0) {
 			dirty = true;
 			continue;
 		}
@@ -322,8 +320,9 @@ exporter_main(void *arg)
 		dirty = false;
 		usleep(EXPORT_IDLE_US);
 	}
-	while (drain_all(exp) > 0)
+	while (drain_turn(exp) > 0)
 		;
+	urcu_qsbr_unregister_thread();
 	return NULL;
 }
 
@@ -353,74 +352,17 @@ dp_exporter_stop(struct dp_exporter *exp, unsigned int drain_ms)
 }
 
 void
-dp_exporter_wait(const struct dp_exporter *exp)
+dp_exporter_retire(const struct dp_exporter *exp)
 {
-	uint64_t queued[DP_FANOUT_MAX];
-	unsigned int n = exp->n_workers < DP_FANOUT_MAX ?
-		exp->n_workers : DP_FANOUT_MAX;
-
-	for (unsigned int i = 0; i < n; i++)
-		queued[i] = __atomic_load_n(&exp->workers[i]->records_enqueued,
-					    __ATOMIC_ACQUIRE);
-	for (unsigned int i = 0; i < n; i++)
-		while (__atomic_load_n(&exp->workers[i]->records_exported,
-				       __ATOMIC_ACQUIRE) < queued[i])
-			usleep(50);
-}
-
-static int
-hits_descending(const void *a, const void *b)
-{
-	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a,
-							  "hits"));
-	json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b,
-							  "hits"));
-
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
-json_t *
-dp_exporter_top_indicators(struct dp_exporter *exp, size_t top)
-{
-	json_t *list = json_array();
-	const char *key;
-	json_t *count;
-
-	if (list == NULL)
-		return NULL;
-	pthread_mutex_lock(&exp->lock);
-	json_object_foreach(exp->indicator_hits, key, count) {
-		char copy[INDICATOR_KEY_MAX];
-		snprintf(copy, sizeof(copy), "%s", key);
-		char *value = strchr(copy, '\x1f');
-		char *feed = value != NULL ? strchr(value + 1, '\x1f') : NULL;
-		if (feed == NULL)
-			continue;
-		*value++ = '\0';
-		*feed++ = '\0';
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:I}",
-			"type", copy, "value", value, "feed", feed,
-			"hits", json_integer_value(count)));
-	}
-	pthread_mutex_unlock(&exp->lock);
-
-	size_t n = json_array_size(list);
-	json_t **items = malloc((n + 1) * sizeof(*items));
-	json_t *sorted = json_array();
-	if (items == NULL || sorted == NULL) {
-		free(items);
-		json_decref(sorted);
-		json_decref(list);
-		return NULL;
-	}
-	for (size_t i = 0; i < n; i++)
-		items[i] = json_array_get(list, i);
-	qsort(items, n, sizeof(*items), hits_descending);
-	for (size_t i = 0; i < n && i < top; i++)
-		json_array_append(sorted, items[i]);
-	free(items);
-	json_decref(list);
-	return sorted;
+	if (!exp->thread_started)
+		return;
+	/* The caller's grace period ended after every record for the old
+	 * set was queued. The first one here ends at a quiescent state of
+	 * the exporter, the end of a turn; the turn after it began with
+	 * all those records in the rings and took them, and the second
+	 * grace period ends only once that turn has ended too. */
+	urcu_qsbr_synchronize_rcu();
+	urcu_qsbr_synchronize_rcu();
 }
 
 json_t *

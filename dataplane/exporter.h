@@ -41,10 +41,6 @@ struct dp_exporter {
 	uint64_t throttled;        /* hits folded into a summary event */
 	uint64_t summaries;        /* summary events (part of events) */
 	uint64_t write_errors;
-	/* Hits per indicator, keyed "type value feed" (unit separators),
-	 * for `iocsiftctl stats`. Guarded by lock. */
-	pthread_mutex_t lock;
-	json_t *indicator_hits;
 	/* The exporter thread (dp_exporter_start) drains these. */
 	struct dp_worker **workers;
 	unsigned int n_workers;
@@ -86,14 +82,13 @@ void dp_exporter_stop(struct dp_exporter *exp, unsigned int drain_ms);
 /* File sinks reopen their files at the thread's next turn (SIGHUP). */
 void dp_exporter_reopen(struct dp_exporter *exp);
 
-/* Waits until the exporter has written every record the workers had
- * queued when called: after a grace period, the last that can point at a
- * retired pattern set. */
-void dp_exporter_wait(const struct dp_exporter *exp);
-
-/* The top indicators by hits: a JSON array of {type, value, feed, hits},
- * new reference, NULL on ENOMEM. */
-json_t *dp_exporter_top_indicators(struct dp_exporter *exp, size_t top);
+/* After a pattern set was replaced and a grace period passed (so no
+ * worker can queue a hit record for it any more): returns once the
+ * exporter thread has written every record that points at it, so that
+ * the set may be freed and its hit counters read for good. Two grace
+ * periods, the exporter being a QSBR reader; at once without the thread.
+ * Called from a thread that is no QSBR reader. */
+void dp_exporter_retire(const struct dp_exporter *exp);
 
 /* Each sink's counters: a JSON array, new reference. */
 json_t *dp_exporter_sinks_json(struct dp_exporter *exp);

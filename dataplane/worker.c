@@ -64,12 +64,37 @@ worker_stopping(struct dp_worker *w)
 	return atomic_load_explicit(&w->stop, memory_order_relaxed);
 }
 
-/* Hands the message's hits to the exporter. In replay (backpressure) it
- * waits for a free record and for room in the ring, since the source is a
- * file; live it drops and counts. */
+/* The burst's hit records into the exporter's ring in one enqueue, before
+ * the quiescent state that ends the burst (they point at its set). What
+ * does not fit is dropped and counted, or in replay waited for. */
 static void
-hits_emit(struct dp_worker *w, const struct pat_set *set, uint64_t time_ns,
-	  const struct dp_packet *pkt, enum dp_message_kind kind)
+hits_emit(struct dp_worker *w)
+{
+	unsigned int n = w->n_pending, done = 0;
+
+	if (n == 0)
+		return;
+	for (;;) {
+		done += rte_ring_sp_enqueue_burst(w->hit_ring,
+			(void *const *)&w->pending[done], n - done, NULL);
+		if (done == n || !w->backpressure || worker_stopping(w))
+			break;
+		rte_pause();
+	}
+	if (unlikely(done < n)) {
+		w->stats.drop_ring_full += n - done;
+		rte_mempool_put_bulk(w->hit_pool, (void *const *)&w->pending[done],
+				     n - done);
+	}
+	w->n_pending = 0;
+}
+
+/* Fills a hit record for the message's hits; it waits in pending until
+ * the burst ends. In replay (backpressure) it waits for a free record,
+ * since the source is a file; live it drops and counts. */
+static void
+hits_record(struct dp_worker *w, const struct pat_set *set, uint64_t time_ns,
+	    const struct dp_packet *pkt, enum dp_message_kind kind)
 {
 	struct dp_hit *hit;
 
@@ -81,6 +106,9 @@ hits_emit(struct dp_worker *w, const struct pat_set *set, uint64_t time_ns,
 			w->stats.drop_hit_pool++;
 			return;
 		}
+		/* The records waiting for the burst's end may be the ones
+		 * missing from the pool. */
+		hits_emit(w);
 		rte_pause();
 	}
 	hit->set = set;
@@ -99,17 +127,7 @@ hits_emit(struct dp_worker *w, const struct pat_set *set, uint64_t time_ns,
 	hit->payload_len = hit->truncated ? DP_HIT_PAYLOAD_MAX :
 		(uint16_t)pkt->payload_len;
 	memcpy(hit->payload, pkt->payload, hit->payload_len);
-
-	while (rte_ring_sp_enqueue(w->hit_ring, hit) != 0) {
-		if (!w->backpressure || worker_stopping(w)) {
-			w->stats.drop_ring_full++;
-			rte_mempool_put(w->hit_pool, hit);
-			return;
-		}
-		rte_pause();
-	}
-	__atomic_store_n(&w->records_enqueued, w->records_enqueued + 1,
-			 __ATOMIC_RELEASE);
+	w->pending[w->n_pending++] = hit;
 }
 
 static void
@@ -224,7 +242,7 @@ worker_handle(struct dp_worker *w, const struct pat_set *set,
 	else
 		syslog_handle(w, set, &pkt);
 	if (w->hits.count > 0)
-		hits_emit(w, set, time_ns, &pkt, kind);
+		hits_record(w, set, time_ns, &pkt, kind);
 }
 
 static void
@@ -342,6 +360,7 @@ dp_worker_main(void *arg)
 		uint16_t own = w->n_fanout > 1 ? worker_fanout(w, pkts, n) : n;
 		for (uint16_t i = 0; i < own; i++)
 			worker_handle(w, set, pkts[i]);
+		hits_emit(w);
 		rte_pktmbuf_free_bulk(pkts, own);
 		urcu_qsbr_quiescent_state();       /* set is dead past this line */
 		burst_account(w, start);

@@ -12,6 +12,7 @@
 #include <rte_ring.h>
 
 #include "dns.h"
+#include "hit.h"
 #include "pattern_set.h"
 
 #define DP_BURST 32
@@ -87,11 +88,9 @@ struct dp_worker {
 	struct dp_worker_stats stats;
 	struct dp_worker_stats published;  /* copy others may read */
 	uint64_t iterations;
-	/* Hit records put in hit_ring, and taken out and written by the
-	 * exporter: a retired pattern set is freed once the exporter has
-	 * caught up (dp_exporter_wait). Each written by one thread. */
-	alignas(64) uint64_t records_enqueued;
-	alignas(64) uint64_t records_exported;
+	/* The burst's hit records, handed to the exporter all at once. */
+	struct dp_hit *pending[DP_BURST];
+	uint16_t n_pending;
 	alignas(64) struct pat_hits hits;
 	struct dp_dns_message dns;
 	uint8_t port_kind[65536];   /* enum dp_port_kind by UDP port */

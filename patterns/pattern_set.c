@@ -713,6 +713,40 @@ same_feed_check(unsigned int layer, uint32_t id, void *ctx)
 		sf->found = true;
 }
 
+struct hit_carry {
+	const struct pat_set *to;
+	const char *feed;
+	uint64_t count;
+};
+
+static void
+hit_carry_add(unsigned int layer, uint32_t id, void *ctx)
+{
+	struct hit_carry *c = ctx;
+
+	if (strcmp(c->to->layers[layer]->indicators[id].feed, c->feed) == 0)
+		__atomic_fetch_add(&c->to->hit_counts[c->to->id_base[layer] + id],
+				   c->count, __ATOMIC_RELAXED);
+}
+
+void
+pat_set_move_hit_counts(const struct pat_set *to, const struct pat_set *from)
+{
+	for (uint32_t id = 0; id < from->count; id++) {
+		if (__atomic_load_n(&from->hit_counts[id], __ATOMIC_RELAXED) == 0)
+			continue;
+		uint64_t n = __atomic_exchange_n(&from->hit_counts[id], 0,
+						 __ATOMIC_RELAXED);
+		const struct pat_indicator *ind = pat_set_indicator(from, id);
+		struct indicator_key key;
+		if (ind == NULL || indicator_key(ind, &key) != 0)
+			continue;
+		struct hit_carry c = { .to = to, .feed = ind->feed, .count = n };
+		set_find(to, &key, hit_carry_add, &c);
+		free(key.owned);
+	}
+}
+
 struct pat_set *
 pat_set_add(const struct pat_set *prev, const struct pat_indicator *ind,
 	    uint64_t version, struct pat_error *err)

@@ -61,6 +61,12 @@ unsigned int pat_set_scratch_count(const struct pat_set *set);
  * is built, for whoever reports hits to count (the exporter, with atomic
  * adds) and to read. The one part of a set written after it is built. */
 uint64_t *pat_set_hit_counters(const struct pat_set *set);
+
+/* Adds every count of from to the same indicator (type, value, feed) in
+ * to, where it is live, and zeroes from's: when to replaces from. from
+ * must no longer be counted into; to may be, concurrently (atomic adds). */
+void pat_set_move_hit_counts(const struct pat_set *to,
+			     const struct pat_set *from);
 /* The scratch reserved for thread index i (< n_scratch of the build). */
 struct pat_scratch *pat_set_scratch(const struct pat_set *set, unsigned int i);
 

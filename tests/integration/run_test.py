@@ -148,6 +148,20 @@ def fanout(iocsift, ctl_exe, src, work):
             break
         check(time.time() < deadline, "fan-out: %d of %d frames" % (handled, frames))
         time.sleep(0.1)
+    # Hits per indicator: counted per version, carried to the next one by
+    # each swap (here an add), equal to the events of each indicator.
+    want_hits = collections.Counter()
+    for line in open(replay_events):
+        e = json.loads(line)
+        want_hits[e["threat"]["enrichments"][0]["matched"]["atomic"]] += 1
+    while ctl.call("stats")[1]["exporter"]["events"] < sum(want_hits.values()):
+        check(time.time() < deadline, "fan-out: the exporter did not finish")
+        time.sleep(0.1)
+    ctl.call("add", "domain", "carry-over.example")
+    top = ctl.call("stats", "--top", "1000")[1]["indicators"]
+    got_hits = collections.Counter({i["value"]: i["hits"] for i in top})
+    check(got_hits == want_hits, "hits per indicator after a swap: %s, events "
+          "say %s" % (sorted(got_hits.items())[:5], sorted(want_hits.items())[:5]))
     check(daemon.stop() == 0, "fan-out: iocsift did not exit 0")
     workers = stats["workers"]
     check(len(workers) == 2, "fan-out: %d workers" % len(workers))
@@ -160,9 +174,10 @@ def fanout(iocsift, ctl_exe, src, work):
     check(sum(want.values()) > 0, "fan-out: the replay found nothing")
     check(got == want, "fan-out: events differ from replay: missing %s extra %s" %
           (list((want - got).items())[:3], list((got - want).items())[:3]))
-    print("fan-out: %d frames over 2 workers (%d and %d), %d events as in replay"
+    print("fan-out: %d frames over 2 workers (%d and %d), %d events as in "
+          "replay, hits of %d indicators carried over a swap"
           % (frames, workers[0]["packets"], workers[1]["packets"],
-             sum(got.values())))
+             sum(got.values()), len(want_hits)))
 
 
 def example_args(src, work, prefix):
