@@ -37,18 +37,31 @@ name_put(struct name_buf *nb, const char *s, size_t n)
 	return true;
 }
 
+static inline bool
+label_byte_plain(uint8_t ch)
+{
+	return ch >= 0x21 && ch <= 0x7e && ch != '.' && ch != '\\';
+}
+
 /* Appends one label, with '.' before all but the first; bytes outside
- * 0x21..0x7e, '.' and '\\' become \DDD so the text stays unambiguous. */
+ * 0x21..0x7e, '.' and '\\' become \DDD so the text stays unambiguous.
+ * A label of plain bytes (nearly all of them) is one copy. */
 static bool
 name_put_label(struct name_buf *nb, const uint8_t *label, size_t n)
 {
+	size_t plain = 0;
+
 	if (nb->len > 0 && !name_put(nb, ".", 1))
 		return false;
+	while (plain < n && label_byte_plain(label[plain]))
+		plain++;
+	if (plain == n)
+		return name_put(nb, (const char *)label, n);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t ch = label[i];
 		bool ok;
 
-		if (ch >= 0x21 && ch <= 0x7e && ch != '.' && ch != '\\') {
+		if (label_byte_plain(ch)) {
 			ok = name_put(nb, (const char *)&label[i], 1);
 		} else {
 			char esc[4] = { '\\', (char)('0' + ch / 100),
@@ -63,8 +76,9 @@ name_put_label(struct name_buf *nb, const uint8_t *label, size_t n)
 	return true;
 }
 
-/* Reads the name at *off into out (DP_DNS_NAME_MAX bytes) and moves
- * *off past the bytes the name takes in place. Bytes at or past len are
+/* Reads the name at *off into out (DP_DNS_NAME_MAX bytes; NULL: checked
+ * and skipped, not written) and moves *off past the bytes the name takes
+ * in place. Bytes at or past len are
  * out of bounds. A pointer must point before the start of the labels
  * being read, so every jump goes strictly backwards and loops are
  * impossible. */
@@ -73,6 +87,7 @@ dns_name(const uint8_t *msg, size_t len, size_t *off, char *out,
 	 uint16_t *out_len)
 {
 	struct name_buf nb = { .buf = out, .len = 0 };
+	bool write = out != NULL;
 	size_t pos = *off, seg_start = *off, wire = 1;
 	unsigned int pointers = 0;
 
@@ -104,12 +119,14 @@ dns_name(const uint8_t *msg, size_t len, size_t *off, char *out,
 		wire += 1 + (size_t)b;
 		if (wire > DNS_WIRE_NAME_MAX || b >= len - pos)
 			return -EINVAL;
-		if (!name_put_label(&nb, msg + pos + 1, b))
+		if (write && !name_put_label(&nb, msg + pos + 1, b))
 			return -EINVAL;
 		pos += 1 + (size_t)b;
 	}
 	if (pointers == 0)
 		*off = pos + 1;
+	if (!write)
+		return 0;
 	if (nb.len == 0)
 		nb.buf[nb.len++] = '.';
 	nb.buf[nb.len] = '\0';
@@ -166,13 +183,13 @@ static int
 dns_answer(const uint8_t *msg, size_t len, size_t *off,
 	   struct dp_dns_message *out, struct dp_dns_answer *spare)
 {
-	char owner[DP_DNS_NAME_MAX];
-	uint16_t owner_len, type;
+	uint16_t type;
 	size_t rdlen, rdata;
 	struct dp_dns_answer *ans = spare;
 	int kept;
 
-	if (dns_name(msg, len, off, owner, &owner_len) != 0 ||
+	/* The owner is checked, never kept: only what it points to is. */
+	if (dns_name(msg, len, off, NULL, NULL) != 0 ||
 	    len - *off < DNS_RR_TAIL)
 		return -EINVAL;
 	type = rd16(msg + *off);
@@ -214,9 +231,9 @@ dp_dns_parse(const uint8_t *msg, size_t len, struct dp_dns_message *out)
 	    dns_question(msg, len, &off, out->qname, &out->qname_len,
 			 &out->qtype, &out->qclass) != 0)
 		return -EINVAL;
-	/* Later questions only need skipping; spare.name is scratch. */
+	/* Later questions only need checking and skipping. */
 	for (unsigned int i = 1; i < out->qdcount; i++) {
-		if (dns_question(msg, len, &off, spare.name, &scratch_len,
+		if (dns_question(msg, len, &off, NULL, &scratch_len,
 				 &scratch_type, &scratch_class) != 0)
 			return -EINVAL;
 	}
