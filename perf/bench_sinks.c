@@ -5,11 +5,15 @@
  * all. The reference, in the same run, is the ceiling of the transport:
  * the same number of pre-formatted ECS frames written straight to a
  * socket by one thread, with no formatting, queue or sink thread.
- * usage: bench_sinks [EVENTS] */
+ * With --format-only, nothing is sent: each format's record and syslog
+ * message is made EVENTS times on this thread, for the syslog hit and for
+ * a DNS hit (issue 9).
+ * usage: bench_sinks [--format-only] [EVENTS [FORMAT...]] */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +28,11 @@
 struct receiver {
 	int listen_fd;
 	uint16_t port;
-	uint64_t frames;           /* read by the main thread relaxed */
+	uint64_t frames;
 	uint64_t bytes;
+	uint64_t want;             /* frames receiver_wait() waits for */
+	pthread_mutex_t lock;      /* guards want and the wake-up */
+	pthread_cond_t done;
 	pthread_t thread;
 };
 
@@ -36,6 +43,20 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The waiter sleeps on a condition rather than polling, so that it takes
+ * no CPU from the threads measured (the machine has two). */
+static void
+frame_counted(struct receiver *r)
+{
+	uint64_t frames = __atomic_add_fetch(&r->frames, 1, __ATOMIC_SEQ_CST);
+
+	if (frames == __atomic_load_n(&r->want, __ATOMIC_SEQ_CST)) {
+		pthread_mutex_lock(&r->lock);
+		pthread_cond_signal(&r->done);
+		pthread_mutex_unlock(&r->lock);
+	}
 }
 
 /* Counts "LEN SP MSG" frames on every connection, one after another. */
@@ -61,8 +82,7 @@ receiver_main(void *arg)
 					want -= take;
 					i += (ssize_t)take;
 					if (want == 0)
-						__atomic_store_n(&r->frames, r->frames + 1,
-								 __ATOMIC_RELAXED);
+						frame_counted(r);
 					continue;
 				}
 				char c = buf[i++];
@@ -97,14 +117,19 @@ receiver_start(struct receiver *r)
 		exit(1);
 	}
 	r->port = ntohs(addr.sin_port);
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->done, NULL);
 	pthread_create(&r->thread, NULL, receiver_main, r);
 }
 
 static void
 receiver_wait(struct receiver *r, uint64_t frames)
 {
-	while (__atomic_load_n(&r->frames, __ATOMIC_RELAXED) < frames)
-		usleep(100);
+	pthread_mutex_lock(&r->lock);
+	__atomic_store_n(&r->want, frames, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&r->frames, __ATOMIC_SEQ_CST) < frames)
+		pthread_cond_wait(&r->done, &r->lock);
+	pthread_mutex_unlock(&r->lock);
 }
 
 /* A typical hit: a proxy log line naming a 3CX C2 domain. */
@@ -130,6 +155,93 @@ event_make(struct exp_message *msg, struct pat_indicator *ind)
 	};
 }
 
+/* A DNS hit: the response for journalide.org A with a CNAME and two
+ * addresses, as a worker exports it. */
+static const uint8_t dns_payload[] = {
+	0x5a, 0x17, 0x81, 0x80, 0, 1, 0, 3, 0, 0, 0, 0,
+	10, 'j', 'o', 'u', 'r', 'n', 'a', 'l', 'i', 'd', 'e', 3, 'o', 'r', 'g', 0,
+	0, 1, 0, 1,
+	0xc0, 0x0c, 0, 5, 0, 1, 0, 0, 0, 60, 0, 6,
+	3, 'c', 'd', 'n', 0xc0, 0x0c,
+	0xc0, 0x2c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 198, 51, 100, 116,
+	0xc0, 0x2c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 198, 51, 100, 117,
+};
+
+static void
+dns_event_make(struct exp_message *msg, struct pat_indicator *ind)
+{
+	event_make(msg, ind);
+	msg->protocol = EXP_PROTOCOL_DNS;
+	msg->src_port = 53;
+	msg->dst_port = 41235;
+	msg->payload = dns_payload;
+	msg->payload_len = sizeof(dns_payload);
+}
+
+/* Formats n events (record, or syslog message) on this thread; events
+ * per second. Ids are made beforehand, and the time moves 1 us an event,
+ * as a stream of hits would. */
+static double
+format_only(enum exp_format format, bool syslog, struct exp_message *msg,
+	    const struct pat_indicator *ind, uint64_t n, size_t *bytes)
+{
+	static char ids[256][48];
+	struct exp_buffer buf = { 0 };
+	uint64_t t = msg->time_ns;
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		snprintf(ids[i], sizeof(ids[i]), "0123456789abcdef-%zu", i + 1);
+	struct exp_event ev = { .msg = msg, .ind = ind, .db_version = 7,
+				.hostname = "span-01", .count = 1 };
+	double t0 = now_s();
+	for (uint64_t i = 0; i < n; i++) {
+		msg->time_ns = t + i * 1000;
+		ev.id = ids[i % (sizeof(ids) / sizeof(ids[0]))];
+		exp_buffer_reset(&buf);
+		int rc = syslog ? exp_format_syslog(format, &ev, &buf) :
+			exp_format_record(format, &ev, &buf);
+		if (rc != 0) {
+			fprintf(stderr, "format failed: %s\n", strerror(-rc));
+			exit(1);
+		}
+	}
+	double seconds = now_s() - t0;
+	msg->time_ns = t;
+	*bytes = buf.len;
+	exp_buffer_free(&buf);
+	return (double)n / seconds;
+}
+
+static void
+run_format_only(uint64_t n)
+{
+	static const enum exp_format formats[] = { EXP_FORMAT_ECS,
+		EXP_FORMAT_RFC5424, EXP_FORMAT_CEF, EXP_FORMAT_LEEF };
+	struct exp_message msg;
+	struct pat_indicator ind;
+	size_t bytes;
+
+	printf("formatting only, one thread, %lu events each "
+	       "(events/s, bytes of the last)\n", (unsigned long)n);
+	printf("%-8s %14s %14s %14s %14s\n", "format", "syslog record",
+	       "syslog msg", "dns record", "dns msg");
+	for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
+		printf("%-8s", exp_format_name(formats[f]));
+		for (int kind = 0; kind < 2; kind++) {
+			if (kind == 0)
+				event_make(&msg, &ind);
+			else
+				dns_event_make(&msg, &ind);
+			for (int syslog = 0; syslog < 2; syslog++) {
+				double rate = format_only(formats[f], syslog,
+							  &msg, &ind, n, &bytes);
+				printf(" %9.0f %4zu", rate, bytes);
+			}
+		}
+		printf("\n");
+	}
+}
+
 /* Formats and submits n events through a TCP sink; events per second. */
 static double
 run_format(enum exp_format format, uint64_t n, const char *spool)
@@ -141,10 +253,16 @@ run_format(enum exp_format format, uint64_t n, const char *spool)
 	struct exp_buffer buf = { 0 };
 	char uri[256], err[512], id[48];
 
+	/* A record stays in memory until confirmed, confirm_ms (2 s) after
+	 * it was sent, and at most queue records wait so: a run of more
+	 * events than that measures confirm_ms, not the exporter. */
+	uint64_t queue = n < 100000 ? 100000 : n;
+	if (queue > EXP_SINK_QUEUE_MAX)
+		queue = EXP_SINK_QUEUE_MAX;
 	receiver_start(&r);
-	snprintf(uri, sizeof(uri), "tcp://127.0.0.1:%u?format=%s&queue=100000"
+	snprintf(uri, sizeof(uri), "tcp://127.0.0.1:%u?format=%s&queue=%lu"
 		 "&name=bench-%s", r.port, exp_format_name(format),
-		 exp_format_name(format));
+		 (unsigned long)queue, exp_format_name(format));
 	if (exp_sink_parse_uri(uri, &cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		exit(1);
@@ -237,17 +355,41 @@ run_reference(uint64_t n)
 int
 main(int argc, char **argv)
 {
-	uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 200000;
+	static const enum exp_format all[] = { EXP_FORMAT_ECS,
+		EXP_FORMAT_RFC5424, EXP_FORMAT_CEF, EXP_FORMAT_LEEF };
+	enum exp_format formats[EXP_FORMAT_COUNT];
+	size_t n_formats = 0;
+	bool format_only_mode = argc > 1 && strcmp(argv[1], "--format-only") == 0;
+	int arg = format_only_mode ? 2 : 1;
+	uint64_t n = argc > arg ? strtoull(argv[arg], NULL, 10) :
+		format_only_mode ? 1000000 : 200000;
 	char spool[] = "/tmp/bench_sinks.XXXXXX";
 
+	for (int i = arg + 1; i < argc && n_formats < EXP_FORMAT_COUNT; i++) {
+		if (exp_format_from_name(argv[i], &formats[n_formats]) != 0) {
+			n = 0;
+			break;
+		}
+		n_formats++;
+	}
+	if (n == 0 || format_only_mode) {
+		if (n == 0)
+			fprintf(stderr, "usage: bench_sinks [--format-only] "
+				"[EVENTS [FORMAT...]]\n");
+		else
+			run_format_only(n);
+		return n == 0 ? 2 : 0;
+	}
+	if (n_formats == 0) {
+		memcpy(formats, all, sizeof(all));
+		n_formats = EXP_FORMAT_COUNT;
+	}
 	if (mkdtemp(spool) == NULL) {
 		perror("mkdtemp");
 		return 1;
 	}
 	double ceiling = run_reference(n);
-	const enum exp_format formats[] = { EXP_FORMAT_ECS, EXP_FORMAT_RFC5424,
-					    EXP_FORMAT_CEF, EXP_FORMAT_LEEF };
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+	for (size_t i = 0; i < n_formats; i++) {
 		double rate = run_format(formats[i], n, spool);
 		printf("         ratio to the ceiling: %.2f\n", rate / ceiling);
 	}

@@ -1,13 +1,13 @@
-/* event.c -- formats one hit as an ECS JSON line with jansson, so every
- * escape is the library's, never ours. */
-#include <arpa/inet.h>
+/* event.c -- one hit as an ECS JSON line, written field by field straight
+ * into the output buffer: no object tree, no allocation per event. The
+ * bytes are those jansson's json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER)
+ * made of the object tree this file used to build; tests/unit/
+ * ecs_reference.c keeps that jansson version and test_event.c holds the two
+ * to each other (docs/events.md, "ECS JSON", says why). */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <jansson.h>
 
 #include "dns.h"
 #include "event.h"
@@ -36,9 +36,8 @@ exp_ecs_indicator_type(enum pat_type type)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s, 0 when it is not one. */
-static size_t
-utf8_sequence_len(const uint8_t *s, size_t len)
+size_t
+exp_utf8_char_len(const uint8_t *s, size_t len)
 {
 	uint8_t c = s[0];
 	size_t n;
@@ -76,7 +75,7 @@ exp_utf8_sanitize(const uint8_t *src, size_t len, char *dst)
 	size_t out = 0;
 
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_sequence_len(src + i, len - i);
+		size_t n = exp_utf8_char_len(src + i, len - i);
 		if (n == 0) {
 			memcpy(dst + out, "\xef\xbf\xbd", 3);
 			out += 3;
@@ -91,124 +90,515 @@ exp_utf8_sanitize(const uint8_t *src, size_t len, char *dst)
 	return out;
 }
 
-/* A JSON string from any bytes: invalid UTF-8 becomes U+FFFD. */
-static json_t *
-json_bytes(const uint8_t *bytes, size_t len)
+/*
+ * Numbers, addresses and times without printf, gmtime or inet_ntop: the
+ * formats write several of each per event.
+ */
+
+static const char digit_pairs[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233"
+	"34353637383940414243444546474849505152535455565758596061626364656667"
+	"68697071727374757677787980818283848586878889909192939495969798990";
+
+size_t
+exp_u64_format(uint64_t v, char *buf)
 {
-	char *clean = malloc(3 * len + 1);
-	if (clean == NULL)
-		return NULL;
-	size_t n = exp_utf8_sanitize(bytes, len, clean);
-	json_t *s = json_stringn(clean, n);
-	free(clean);
-	return s;
+	char tmp[EXP_U64_MAX];
+	size_t n = sizeof(tmp);
+
+	while (v >= 100) {
+		n -= 2;
+		memcpy(tmp + n, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		n -= 2;
+		memcpy(tmp + n, digit_pairs + 2 * v, 2);
+	} else {
+		tmp[--n] = (char)('0' + v);
+	}
+	memcpy(buf, tmp + n, sizeof(tmp) - n);
+	return sizeof(tmp) - n;
 }
 
-/* A JSON string from text that should be UTF-8 but comes from a feed or a
- * file name: checked like message bytes. */
-static json_t *
-json_text(const char *text)
+static size_t
+u8_format(uint8_t v, char *buf)
 {
-	return json_bytes((const uint8_t *)text, strlen(text));
+	if (v >= 100) {
+		buf[0] = (char)('0' + v / 100);
+		memcpy(buf + 1, digit_pairs + 2 * (v % 100), 2);
+		return 3;
+	}
+	if (v >= 10) {
+		memcpy(buf, digit_pairs + 2 * v, 2);
+		return 2;
+	}
+	buf[0] = (char)('0' + v);
+	return 1;
 }
 
-static json_t *
-json_span(const uint8_t *base, struct dp_span span)
+static size_t
+ipv4_format(const uint8_t *addr, char *buf)
 {
-	return json_bytes(base + span.off, span.len);
+	size_t n = 0;
+
+	for (int i = 0; i < 4; i++) {
+		if (i > 0)
+			buf[n++] = '.';
+		n += u8_format(addr[i], buf + n);
+	}
+	buf[n] = '\0';
+	return n;
 }
 
+/* The algorithm of glibc's inet_ntop6 (RFC 5952 but for the embedded IPv4
+ * forms it keeps): the first longest run of two or more zero groups
+ * becomes "::", groups in lower-case hex without leading zeros, and
+ * ::a.b.c.d and ::ffff:a.b.c.d for IPv4-compatible and -mapped addresses. */
+static size_t
+ipv6_format(const uint8_t *addr, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint16_t words[8];
+	int best_base = -1, best_len = 0, cur_base = -1, cur_len = 0;
+	size_t n = 0;
+
+	for (int i = 0; i < 8; i++) {
+		words[i] = (uint16_t)(addr[2 * i] << 8 | addr[2 * i + 1]);
+		if (words[i] == 0) {
+			if (cur_base == -1) {
+				cur_base = i;
+				cur_len = 0;
+			}
+			cur_len++;
+		} else if (cur_base != -1) {
+			if (best_base == -1 || cur_len > best_len) {
+				best_base = cur_base;
+				best_len = cur_len;
+			}
+			cur_base = -1;
+		}
+	}
+	if (cur_base != -1 && (best_base == -1 || cur_len > best_len)) {
+		best_base = cur_base;
+		best_len = cur_len;
+	}
+	if (best_base != -1 && best_len < 2)
+		best_base = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best_base != -1 && i >= best_base &&
+		    i < best_base + best_len) {
+			if (i == best_base)
+				buf[n++] = ':';
+			continue;
+		}
+		if (i != 0)
+			buf[n++] = ':';
+		if (i == 6 && best_base == 0 &&
+		    (best_len == 6 || (best_len == 5 && words[5] == 0xffff))) {
+			n += ipv4_format(addr + 12, buf + n);
+			return n;
+		}
+		uint16_t w = words[i];
+		int shift = w >= 0x1000 ? 12 : w >= 0x100 ? 8 : w >= 0x10 ? 4 : 0;
+		for (; shift >= 0; shift -= 4)
+			buf[n++] = hex[(w >> shift) & 0xf];
+	}
+	if (best_base != -1 && best_base + best_len == 8)
+		buf[n++] = ':';
+	buf[n] = '\0';
+	return n;
+}
+
+size_t
+exp_addr_format(uint8_t ip_version, const uint8_t *addr, char *buf)
+{
+	return ip_version == 4 ? ipv4_format(addr, buf) :
+		ipv6_format(addr, buf);
+}
+
+/* Civil date of a day count since 1970-01-01 (days >= 0), after Howard
+ * Hinnant's days_from_civil inverse: no table, no library call. */
 static void
-set_span(json_t *obj, const char *key, const uint8_t *base,
-	 struct dp_span span)
+civil_from_days(uint64_t days, unsigned int *year, unsigned int *month,
+		unsigned int *day)
 {
-	if (span.len > 0)
-		json_object_set_new(obj, key, json_span(base, span));
+	uint64_t z = days + 719468;
+	uint64_t era = z / 146097;
+	unsigned int doe = (unsigned int)(z - era * 146097);
+	unsigned int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned int mp = (5 * doy + 2) / 153;
+
+	*day = doy - (153 * mp + 2) / 5 + 1;
+	*month = mp < 10 ? mp + 3 : mp - 9;
+	*year = (unsigned int)(era * 400 + yoe) + (*month <= 2);
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" of secs into buf (19 bytes). Events come in
+ * bursts within one second, so each thread keeps the last one made. */
+static void
+date_time_format(uint64_t secs, char *buf)
+{
+	static _Thread_local uint64_t cached_secs = UINT64_MAX;
+	static _Thread_local char cached[19];
+	unsigned int year, month, day;
+	unsigned int sod = (unsigned int)(secs % 86400);
+
+	if (secs == cached_secs) {
+		memcpy(buf, cached, sizeof(cached));
+		return;
+	}
+	civil_from_days(secs / 86400, &year, &month, &day);
+	memcpy(cached, digit_pairs + 2 * (year / 100), 2);
+	memcpy(cached + 2, digit_pairs + 2 * (year % 100), 2);
+	cached[4] = '-';
+	memcpy(cached + 5, digit_pairs + 2 * month, 2);
+	cached[7] = '-';
+	memcpy(cached + 8, digit_pairs + 2 * day, 2);
+	cached[10] = 'T';
+	memcpy(cached + 11, digit_pairs + 2 * (sod / 3600), 2);
+	cached[13] = ':';
+	memcpy(cached + 14, digit_pairs + 2 * (sod / 60 % 60), 2);
+	cached[16] = ':';
+	memcpy(cached + 17, digit_pairs + 2 * (sod % 60), 2);
+	cached_secs = secs;
+	memcpy(buf, cached, sizeof(cached));
 }
 
 const char *
 exp_time_format(uint64_t time_ns, char *buf)
 {
-	time_t secs = (time_t)(time_ns / 1000000000ULL);
-	struct tm tm;
+	unsigned int us = (unsigned int)(time_ns % 1000000000ULL / 1000);
 
-	gmtime_r(&secs, &tm);
-	size_t n = strftime(buf, EXP_TIME_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, EXP_TIME_MAX - n, ".%06uZ",
-		 (unsigned int)(time_ns % 1000000000ULL / 1000));
+	date_time_format(time_ns / 1000000000ULL, buf);
+	buf[19] = '.';
+	memcpy(buf + 20, digit_pairs + 2 * (us / 10000), 2);
+	memcpy(buf + 22, digit_pairs + 2 * (us / 100 % 100), 2);
+	memcpy(buf + 24, digit_pairs + 2 * (us % 100), 2);
+	buf[26] = 'Z';
+	buf[27] = '\0';
 	return buf;
 }
 
-static json_t *
-json_timestamp(uint64_t time_ns)
-{
-	char buf[EXP_TIME_MAX];
+/*
+ * The JSON writer: appends with a sticky error, checked once per record.
+ */
 
-	return json_string(exp_time_format(time_ns, buf));
+struct ecs_writer {
+	struct exp_buffer *b;
+	int err;
+};
+
+/* Inlined: with a literal's length the copy becomes a few moves. */
+static inline __attribute__((always_inline)) char *
+room(struct ecs_writer *w, size_t len)
+{
+	char *p;
+
+	if (w->err != 0)
+		return NULL;
+	p = exp_buffer_room(w->b, len);
+	if (p == NULL)
+		w->err = -ENOMEM;
+	return p;
 }
 
-static json_t *
-json_endpoint(uint8_t ip_version, const uint8_t *addr, uint16_t port)
+static inline __attribute__((always_inline)) void
+put(struct ecs_writer *w, const char *bytes, size_t len)
 {
-	char text[INET6_ADDRSTRLEN];
+	char *p = room(w, len);
 
-	inet_ntop(ip_version == 4 ? AF_INET : AF_INET6, addr, text, sizeof(text));
-	return json_pack("{s:s, s:i}", "ip", text, "port", port);
+	if (p == NULL)
+		return;
+	memcpy(p, bytes, len);
+	exp_buffer_advance(w->b, len);
+}
+
+/* Keys, punctuation and fixed values: literals only. */
+#define PUT_LIT(w, lit) put((w), (lit), sizeof(lit) - 1)
+
+/* Names and words of ours: nothing to escape. */
+static void
+put_cstr(struct ecs_writer *w, const char *s)
+{
+	put(w, s, strlen(s));
 }
 
 static void
-add_network(json_t *event, const struct exp_message *msg)
+put_u64(struct ecs_writer *w, uint64_t v)
 {
-	static const char *const protocol_names[] = {
-		[EXP_PROTOCOL_SYSLOG] = "syslog",
-		[EXP_PROTOCOL_DNS] = "dns",
-		[EXP_PROTOCOL_LOG_LINE] = "syslog",
-	};
+	char *p = room(w, EXP_U64_MAX);
 
-	json_object_set_new(event, "source",
-		json_endpoint(msg->ip_version, msg->src_addr, msg->src_port));
-	json_object_set_new(event, "destination",
-		json_endpoint(msg->ip_version, msg->dst_addr, msg->dst_port));
-	json_object_set_new(event, "network", json_pack("{s:s, s:s, s:s}",
-		"transport", msg->l4_proto == IPPROTO_TCP ? "tcp" : "udp",
-		"type", msg->ip_version == 4 ? "ipv4" : "ipv6",
-		"protocol", protocol_names[msg->protocol]));
+	if (p != NULL)
+		exp_buffer_advance(w->b, exp_u64_format(v, p));
 }
 
-/* Syslog fields; message is the MSG part, event.original all of it. */
+/* jansson's integers are signed 64-bit: what it was given (a cast
+ * uint64_t, an unsigned int through json_pack's "i") is written as that. */
 static void
-add_syslog(json_t *event, const struct exp_message *msg)
+put_i64(struct ecs_writer *w, int64_t v)
 {
-	struct dp_syslog parsed;
-	const uint8_t *p = msg->payload;
+	char *p = room(w, EXP_U64_MAX + 1);
 
-	json_object_set_new(json_object_get(event, "event"), "original",
-			    json_bytes(p, msg->payload_len));
-	if (dp_syslog_parse(p, msg->payload_len, &parsed) != 0) {
-		json_object_set_new(event, "message",
-				    json_bytes(p, msg->payload_len));
+	if (p == NULL)
+		return;
+	if (v < 0) {
+		*p = '-';
+		exp_buffer_advance(w->b, 1 + exp_u64_format(
+			(uint64_t)0 - (uint64_t)v, p + 1));
+	} else {
+		exp_buffer_advance(w->b, exp_u64_format((uint64_t)v, p));
+	}
+}
+
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_HIGHS 0x8080808080808080ull
+
+/* Nonzero when one of the 8 bytes in x needs more than a copy in a JSON
+ * string: a control character, '"', '\\' or a byte of a multibyte
+ * sequence (checked one by one). Exact as a truth value. */
+static inline bool
+json_attention(uint64_t x)
+{
+	uint64_t quote = x ^ (SWAR_ONES * '"');
+	uint64_t backslash = x ^ (SWAR_ONES * '\\');
+
+	return ((((x - SWAR_ONES * 0x20) & ~x) |
+		 ((quote - SWAR_ONES) & ~quote) |
+		 ((backslash - SWAR_ONES) & ~backslash) | x) & SWAR_HIGHS) != 0;
+}
+
+/*
+ * Any bytes as a JSON string, in one pass: invalid UTF-8 becomes U+FFFD as
+ * exp_utf8_sanitize() does, then jansson's escapes (dump.c): \" \\ \b \f
+ * \n \r \t, other controls as \u00XX in upper case; DEL, '/' and valid
+ * UTF-8 as they are.
+ */
+static void
+put_json_bytes(struct ecs_writer *w, const uint8_t *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	if (len > (SIZE_MAX - 2) / 6) {
+		if (w->err == 0)
+			w->err = -ENOMEM;
 		return;
 	}
-	json_t *syslog = json_object();
-	if (parsed.priority >= 0) {
-		json_object_set_new(syslog, "priority",
-				    json_integer(parsed.priority));
-		json_object_set_new(syslog, "facility",
-			json_pack("{s:i}", "code", parsed.priority / 8));
-		json_object_set_new(syslog, "severity",
-			json_pack("{s:i}", "code", parsed.priority % 8));
+	char *start = room(w, 6 * len + 2);   /* \u00XX at most per byte */
+	if (start == NULL)
+		return;
+	char *o = start;
+	size_t i = 0;
+
+	*o++ = '"';
+	while (i < len) {
+		while (len - i >= 8) {
+			uint64_t x;
+			memcpy(&x, s + i, 8);
+			if (json_attention(x))
+				break;
+			memcpy(o, s + i, 8);
+			o += 8;
+			i += 8;
+		}
+		if (i == len)
+			break;
+		uint8_t c = s[i];
+		if (c >= 0x80) {
+			size_t n = exp_utf8_char_len(s + i, len - i);
+			if (n == 0) {
+				memcpy(o, "\xef\xbf\xbd", 3);
+				o += 3;
+				i++;
+			} else {
+				memcpy(o, s + i, n);
+				o += n;
+				i += n;
+			}
+			continue;
+		}
+		i++;
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*o++ = (char)c;
+			continue;
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"':
+		case '\\':
+			*o++ = (char)c;
+			break;
+		case '\b':
+			*o++ = 'b';
+			break;
+		case '\f':
+			*o++ = 'f';
+			break;
+		case '\n':
+			*o++ = 'n';
+			break;
+		case '\r':
+			*o++ = 'r';
+			break;
+		case '\t':
+			*o++ = 't';
+			break;
+		default:
+			memcpy(o, "u00", 3);
+			o[3] = hex[c >> 4];
+			o[4] = hex[c & 0xf];
+			o += 5;
+			break;
+		}
 	}
-	set_span(syslog, "hostname", p, parsed.hostname);
-	set_span(syslog, "appname", p, parsed.appname);
-	set_span(syslog, "procid", p, parsed.procid);
-	set_span(syslog, "msgid", p, parsed.msgid);
-	set_span(syslog, "structured_data", p, parsed.structured_data);
-	if (json_object_size(syslog) > 0)
-		json_object_set_new(event, "log",
-				    json_pack("{s:o}", "syslog", syslog));
+	*o++ = '"';
+	exp_buffer_advance(w->b, (size_t)(o - start));
+}
+
+/* Feed strings, file names, ids: not checked for UTF-8 when read. */
+static void
+put_json_text(struct ecs_writer *w, const char *text)
+{
+	put_json_bytes(w, (const uint8_t *)text, strlen(text));
+}
+
+static void
+put_json_time(struct ecs_writer *w, uint64_t time_ns)
+{
+	char *p = room(w, EXP_TIME_MAX + 2);
+
+	if (p == NULL)
+		return;
+	p[0] = '"';
+	exp_time_format(time_ns, p + 1);
+	p[EXP_TIME_LEN + 1] = '"';
+	exp_buffer_advance(w->b, EXP_TIME_LEN + 2);
+}
+
+/* {"ip":"ADDR","port":N} */
+static void
+put_endpoint(struct ecs_writer *w, uint8_t ip_version, const uint8_t *addr,
+	     uint16_t port)
+{
+	char *p = room(w, EXP_ADDR_MAX + 32);
+
+	if (p == NULL)
+		return;
+	size_t n = sizeof("{\"ip\":\"") - 1;
+	memcpy(p, "{\"ip\":\"", n);
+	n += exp_addr_format(ip_version, addr, p + n);
+	memcpy(p + n, "\",\"port\":", sizeof("\",\"port\":") - 1);
+	n += sizeof("\",\"port\":") - 1;
+	n += exp_u64_format(port, p + n);
+	p[n++] = '}';
+	exp_buffer_advance(w->b, n);
+}
+
+static void
+put_network(struct ecs_writer *w, const struct exp_message *msg)
+{
+	static const char *const protocol_names[] = {
+		[EXP_PROTOCOL_SYSLOG] = "\"syslog\"}",
+		[EXP_PROTOCOL_DNS] = "\"dns\"}",
+		[EXP_PROTOCOL_LOG_LINE] = "\"syslog\"}",
+	};
+
+	PUT_LIT(w, ",\"source\":");
+	put_endpoint(w, msg->ip_version, msg->src_addr, msg->src_port);
+	PUT_LIT(w, ",\"destination\":");
+	put_endpoint(w, msg->ip_version, msg->dst_addr, msg->dst_port);
+	if (msg->l4_proto == IPPROTO_TCP)
+		PUT_LIT(w, ",\"network\":{\"transport\":\"tcp\"");
 	else
-		json_decref(syslog);
-	json_object_set_new(event, "message", json_span(p, parsed.message));
+		PUT_LIT(w, ",\"network\":{\"transport\":\"udp\"");
+	if (msg->ip_version == 4)
+		PUT_LIT(w, ",\"type\":\"ipv4\",\"protocol\":");
+	else
+		PUT_LIT(w, ",\"type\":\"ipv6\",\"protocol\":");
+	const char *name = protocol_names[msg->protocol];
+	put_cstr(w, name);
+}
+
+/* "log":{..."file":{"path":...,"line":N}}: scan's lines. */
+static void
+put_log_file(struct ecs_writer *w, const struct exp_message *msg)
+{
+	PUT_LIT(w, "\"file\":{\"path\":");
+	put_json_text(w, msg->file);
+	PUT_LIT(w, ",\"line\":");
+	put_i64(w, (int64_t)msg->line);
+	PUT_LIT(w, "}");
+}
+
+/* ,"key":"span" when the span is there. */
+static void
+put_span(struct ecs_writer *w, bool *first, const char *key,
+	 const uint8_t *base, struct dp_span span)
+{
+	if (span.len == 0)
+		return;
+	if (!*first)
+		PUT_LIT(w, ",");
+	*first = false;
+	PUT_LIT(w, "\"");
+	put_cstr(w, key);
+	PUT_LIT(w, "\":");
+	put_json_bytes(w, base + span.off, span.len);
+}
+
+/* Syslog fields, then message: the MSG part (event.original, written
+ * before, has all of it); log.file for scan's lines. */
+static void
+put_syslog(struct ecs_writer *w, const struct exp_message *msg)
+{
+	const uint8_t *p = msg->payload;
+	bool file = msg->protocol == EXP_PROTOCOL_LOG_LINE && msg->file != NULL;
+	struct dp_syslog parsed;
+	bool log = false;
+
+	if (dp_syslog_parse(p, msg->payload_len, &parsed) != 0) {
+		PUT_LIT(w, ",\"message\":");
+		put_json_bytes(w, p, msg->payload_len);
+	} else {
+		bool first = true;
+		log = parsed.priority >= 0 || parsed.hostname.len > 0 ||
+			parsed.appname.len > 0 || parsed.procid.len > 0 ||
+			parsed.msgid.len > 0 || parsed.structured_data.len > 0;
+		if (log) {
+			PUT_LIT(w, ",\"log\":{\"syslog\":{");
+			if (parsed.priority >= 0) {
+				PUT_LIT(w, "\"priority\":");
+				put_u64(w, (uint64_t)parsed.priority);
+				PUT_LIT(w, ",\"facility\":{\"code\":");
+				put_u64(w, (uint64_t)(parsed.priority / 8));
+				PUT_LIT(w, "},\"severity\":{\"code\":");
+				put_u64(w, (uint64_t)(parsed.priority % 8));
+				PUT_LIT(w, "}");
+				first = false;
+			}
+			put_span(w, &first, "hostname", p, parsed.hostname);
+			put_span(w, &first, "appname", p, parsed.appname);
+			put_span(w, &first, "procid", p, parsed.procid);
+			put_span(w, &first, "msgid", p, parsed.msgid);
+			put_span(w, &first, "structured_data", p,
+				 parsed.structured_data);
+			PUT_LIT(w, "}");
+			if (file) {
+				PUT_LIT(w, ",");
+				put_log_file(w, msg);
+			}
+			PUT_LIT(w, "}");
+		}
+		PUT_LIT(w, ",\"message\":");
+		put_json_bytes(w, p + parsed.message.off, parsed.message.len);
+	}
+	/* Without syslog fields, log comes after message. */
+	if (file && !log) {
+		PUT_LIT(w, ",\"log\":{");
+		put_log_file(w, msg);
+		PUT_LIT(w, "}");
+	}
 }
 
 const char *
@@ -227,67 +617,83 @@ exp_dns_type_name(uint16_t qtype)
 	return NULL;
 }
 
+/* The question of a DNS message; nothing when it does not parse. */
 static void
-add_dns(json_t *event, const struct exp_message *msg)
+put_dns(struct ecs_writer *w, const struct exp_message *msg)
 {
-	/* The exporter re-parses the message it copied; big struct, so heap. */
-	struct dp_dns_message *dns = malloc(sizeof(*dns));
-	if (dns == NULL)
+	struct dp_dns_message dns;     /* 18 KiB: the exporter's stack */
+
+	if (dp_dns_parse(msg->payload, msg->payload_len, &dns) != 0)
 		return;
-	if (dp_dns_parse(msg->payload, msg->payload_len, dns) == 0) {
-		json_t *question = json_pack("{s:s#}", "name", dns->qname,
-					     (int)dns->qname_len);
-		const char *type = exp_dns_type_name(dns->qtype);
-		if (type != NULL)
-			json_object_set_new(question, "type", json_string(type));
-		else
-			json_object_set_new(question, "type",
-					    json_sprintf("TYPE%u", dns->qtype));
-		json_object_set_new(event, "dns", json_pack("{s:i, s:s, s:o}",
-			"id", dns->id,
-			"type", (dns->flags >> 15) ? "answer" : "query",
-			"question", question));
+	PUT_LIT(w, ",\"dns\":{\"id\":");
+	put_u64(w, dns.id);
+	if (dns.flags >> 15)
+		PUT_LIT(w, ",\"type\":\"answer\",\"question\":{\"name\":");
+	else
+		PUT_LIT(w, ",\"type\":\"query\",\"question\":{\"name\":");
+	put_json_bytes(w, (const uint8_t *)dns.qname, dns.qname_len);
+	PUT_LIT(w, ",\"type\":\"");
+	const char *type = exp_dns_type_name(dns.qtype);
+	if (type != NULL) {
+		put_cstr(w, type);
+	} else {
+		PUT_LIT(w, "TYPE");
+		put_u64(w, dns.qtype);
 	}
-	free(dns);
+	PUT_LIT(w, "\"}}");
 }
 
-/* Feed strings are not checked for UTF-8 when read, so every one goes
- * through json_text(): a json_pack() "s" would fail on invalid bytes and
- * drop the whole field. */
+/* The indicator by type: "url":{"domain":V}, "ip":V, ... */
 static void
-add_indicator_fields(json_t *indicator, const struct pat_indicator *ind)
+put_indicator_fields(struct ecs_writer *w, const struct pat_indicator *ind)
 {
-	json_t *value = json_text(ind->value);
-
 	switch (ind->type) {
 	case PAT_TYPE_DOMAIN:
-		json_object_set_new(indicator, "url",
-				    json_pack("{s:o}", "domain", value));
+		PUT_LIT(w, "\"url\":{\"domain\":");
 		break;
 	case PAT_TYPE_IPV4:
 	case PAT_TYPE_IPV6:
-		json_object_set_new(indicator, "ip", value);
+		PUT_LIT(w, "\"ip\":");
 		break;
 	case PAT_TYPE_MD5:
 	case PAT_TYPE_SHA1:
 	case PAT_TYPE_SHA256:
-		json_object_set_new(indicator, "file", json_pack("{s:{s:o}}",
-			"hash", pat_type_name(ind->type), value));
+		PUT_LIT(w, "\"file\":{\"hash\":{\"");
+		put_cstr(w, pat_type_name(ind->type));
+		PUT_LIT(w, "\":");
 		break;
 	case PAT_TYPE_FILENAME:
-		json_object_set_new(indicator, "file",
-				    json_pack("{s:o}", "name", value));
+		PUT_LIT(w, "\"file\":{\"name\":");
 		break;
 	case PAT_TYPE_URL:
-		json_object_set_new(indicator, "url",
-				    json_pack("{s:o}", "original", value));
+		PUT_LIT(w, "\"url\":{\"original\":");
 		break;
 	default:
-		json_object_set_new(indicator, "description", value);
+		PUT_LIT(w, "\"description\":");
 		break;
 	}
-	if (ind->source[0] != '\0')
-		json_object_set_new(indicator, "reference", json_text(ind->source));
+	put_json_text(w, ind->value);
+	switch (ind->type) {
+	case PAT_TYPE_IPV4:
+	case PAT_TYPE_IPV6:
+		break;
+	case PAT_TYPE_MD5:
+	case PAT_TYPE_SHA1:
+	case PAT_TYPE_SHA256:
+		PUT_LIT(w, "}}");
+		break;
+	case PAT_TYPE_DOMAIN:
+	case PAT_TYPE_FILENAME:
+	case PAT_TYPE_URL:
+		PUT_LIT(w, "}");
+		break;
+	default:
+		break;
+	}
+	if (ind->source[0] != '\0') {
+		PUT_LIT(w, ",\"reference\":");
+		put_json_text(w, ind->source);
+	}
 }
 
 /* Where the atom was found: the DNS field that holds it, else the text. */
@@ -302,19 +708,24 @@ exp_matched_field(const struct exp_message *msg,
 	return "dns.question.name";
 }
 
-static json_t *
-json_tags(const char *tags)
+/* The tags as an array, empty ones left out. */
+static void
+put_tags(struct ecs_writer *w, const char *tags)
 {
-	json_t *array = json_array();
+	bool first = true;
 
+	PUT_LIT(w, ",\"tags\":[");
 	while (*tags != '\0') {
 		size_t n = strcspn(tags, ",");
-		if (n > 0)
-			json_array_append_new(array,
-				json_bytes((const uint8_t *)tags, n));
+		if (n > 0) {
+			if (!first)
+				PUT_LIT(w, ",");
+			first = false;
+			put_json_bytes(w, (const uint8_t *)tags, n);
+		}
 		tags += n + (tags[n] == ',');
 	}
-	return array;
+	PUT_LIT(w, "]");
 }
 
 /* Severity (ECS has no indicator severity: its confidence is the nearest
@@ -348,145 +759,154 @@ exp_severity_name(uint8_t severity)
 }
 
 static void
-add_indicator_metadata(json_t *indicator, const struct pat_indicator *ind)
+put_threat(struct ecs_writer *w, const struct exp_message *msg,
+	   const struct pat_indicator *ind)
 {
-	const struct severity_names *severity = severity_names(ind->severity);
-
-	if (severity != NULL)
-		json_object_set_new(indicator, "confidence",
-				    json_string(severity->confidence));
-	if (ind->first_seen > 0)
-		json_object_set_new(indicator, "first_seen",
-			json_timestamp((uint64_t)ind->first_seen * 1000000000ULL));
-	if (ind->expires > 0)
-		json_object_set_new(indicator, "valid_until",
-			json_timestamp((uint64_t)ind->expires * 1000000000ULL));
-}
-
-static json_t *
-json_threat(const struct exp_message *msg, const struct pat_indicator *ind)
-{
-	json_t *indicator = json_object();
 	const char *ecs_type = exp_ecs_indicator_type(ind->type);
+	const struct severity_names *severity = severity_names(ind->severity);
 
-	if (ecs_type != NULL)
-		json_object_set_new(indicator, "type", json_string(ecs_type));
-	add_indicator_fields(indicator, ind);
-	add_indicator_metadata(indicator, ind);
-	return json_pack("{s:o, s:{s:o}, s:[{s:{s:o, s:s, s:s}}]}",
-		"indicator", indicator,
-		"feed", "name", json_text(ind->feed),
-		"enrichments", "matched", "atomic", json_text(ind->value),
-		"field", exp_matched_field(msg, ind),
-		"type", "indicator_match_rule");
+	PUT_LIT(w, ",\"threat\":{\"indicator\":{");
+	if (ecs_type != NULL) {
+		PUT_LIT(w, "\"type\":\"");
+		put_cstr(w, ecs_type);
+		PUT_LIT(w, "\",");
+	}
+	put_indicator_fields(w, ind);
+	if (severity != NULL) {
+		PUT_LIT(w, ",\"confidence\":\"");
+		put_cstr(w, severity->confidence);
+		PUT_LIT(w, "\"");
+	}
+	/* The products wrap as they did in a uint64_t. */
+	if (ind->first_seen > 0) {
+		PUT_LIT(w, ",\"first_seen\":");
+		put_json_time(w, (uint64_t)ind->first_seen * 1000000000ULL);
+	}
+	if (ind->expires > 0) {
+		PUT_LIT(w, ",\"valid_until\":");
+		put_json_time(w, (uint64_t)ind->expires * 1000000000ULL);
+	}
+	PUT_LIT(w, "},\"feed\":{\"name\":");
+	put_json_text(w, ind->feed);
+	PUT_LIT(w, "},\"enrichments\":[{\"matched\":{\"atomic\":");
+	put_json_text(w, ind->value);
+	PUT_LIT(w, ",\"field\":\"");
+	const char *field = exp_matched_field(msg, ind);
+	put_cstr(w, field);
+	PUT_LIT(w, "\",\"type\":\"indicator_match_rule\"}}]}");
 }
 
-static json_t *
-json_iocsift(const struct exp_message *msg, const struct pat_indicator *ind,
-	     uint64_t db_version)
+static void
+put_iocsift(struct ecs_writer *w, const struct exp_message *msg,
+	    const struct pat_indicator *ind, uint64_t db_version,
+	    const struct exp_event *ev)
 {
-	json_t *obj = json_pack("{s:I, s:s, s:i}",
-		"db_version", (json_int_t)db_version,
-		"indicator_type", pat_type_name(ind->type),
-		"feed_line", ind->line);
 	const struct severity_names *severity = severity_names(ind->severity);
-	if (severity != NULL)
-		json_object_set_new(obj, "severity", json_string(severity->name));
+	const char *type = pat_type_name(ind->type);
 
+	PUT_LIT(w, ",\"iocsift\":{\"db_version\":");
+	put_i64(w, (int64_t)db_version);
+	PUT_LIT(w, ",\"indicator_type\":\"");
+	put_cstr(w, type);
+	PUT_LIT(w, "\",\"feed_line\":");
+	put_i64(w, (int)ind->line);     /* json_pack "i": an int */
+	if (severity != NULL) {
+		PUT_LIT(w, ",\"severity\":\"");
+		put_cstr(w, severity->name);
+		PUT_LIT(w, "\"");
+	}
 	if (msg->ip_version != 0) {
-		json_object_set_new(obj, "worker", json_integer(msg->worker));
-		if (msg->frame != 0)
-			json_object_set_new(obj, "frame",
-					    json_integer((json_int_t)msg->frame));
+		PUT_LIT(w, ",\"worker\":");
+		put_u64(w, msg->worker);
+		if (msg->frame != 0) {
+			PUT_LIT(w, ",\"frame\":");
+			put_i64(w, (int64_t)msg->frame);
+		}
 	}
 	if (msg->truncated)
-		json_object_set_new(obj, "truncated", json_true());
-	return obj;
-}
-
-static json_t *
-event_build(const struct exp_message *msg, const struct pat_indicator *ind,
-	    uint64_t db_version)
-{
-	json_t *event = json_pack("{s:o, s:{s:s, s:[s], s:[s], s:s}}",
-		"@timestamp", json_timestamp(msg->time_ns),
-		"event", "kind", "alert", "category", "threat",
-		"type", "indicator", "dataset", "iocsift.hit");
-	if (event == NULL)
-		return NULL;
-
-	if (msg->ip_version != 0)
-		add_network(event, msg);
-	if (msg->protocol == EXP_PROTOCOL_DNS)
-		add_dns(event, msg);
-	else
-		add_syslog(event, msg);
-	if (msg->protocol == EXP_PROTOCOL_LOG_LINE && msg->file != NULL) {
-		json_t *log = json_object_get(event, "log");
-		if (log == NULL) {
-			log = json_object();
-			json_object_set_new(event, "log", log);
-		}
-		json_object_set_new(log, "file", json_pack("{s:o, s:I}",
-			"path", json_text(msg->file),
-			"line", (json_int_t)msg->line));
+		PUT_LIT(w, ",\"truncated\":true");
+	if (ev != NULL) {
+		PUT_LIT(w, ",\"count\":");
+		put_u64(w, exp_event_count(ev));
 	}
-	json_object_set_new(event, "threat", json_threat(msg, ind));
-	json_object_set_new(event, "tags", json_tags(ind->tags));
-	json_object_set_new(event, "iocsift", json_iocsift(msg, ind, db_version));
-	return event;
+	PUT_LIT(w, "}");
 }
 
+/*
+ * The object of exp_event_write(), or with ev what only an exp_event has:
+ * @timestamp its last hit, event.id, event.start and event.end of an
+ * aggregate, iocsift.count and observer.hostname. Appends to b; on error
+ * b is as it was.
+ */
 static int
-buffer_dump(const char *bytes, size_t size, void *data)
+ecs_write(struct exp_buffer *b, const struct exp_message *msg,
+	  const struct pat_indicator *ind, uint64_t db_version,
+	  const struct exp_event *ev)
 {
-	return exp_buffer_append(data, bytes, size) == 0 ? 0 : -1;
+	struct ecs_writer w = { .b = b };
+	size_t start = b->len;
+
+	PUT_LIT(&w, "{\"@timestamp\":");
+	put_json_time(&w, ev != NULL ? exp_event_last_ns(ev) : msg->time_ns);
+	PUT_LIT(&w, ",\"event\":{\"kind\":\"alert\",\"category\":[\"threat\"],"
+		"\"type\":[\"indicator\"],\"dataset\":\"iocsift.hit\"");
+	if (msg->protocol != EXP_PROTOCOL_DNS) {
+		PUT_LIT(&w, ",\"original\":");
+		put_json_bytes(&w, msg->payload, msg->payload_len);
+	}
+	if (ev != NULL) {
+		if (ev->id != NULL && ev->id[0] != '\0') {
+			PUT_LIT(&w, ",\"id\":");
+			put_json_text(&w, ev->id);
+		}
+		if (exp_event_count(ev) > 1) {
+			PUT_LIT(&w, ",\"start\":");
+			put_json_time(&w, exp_event_first_ns(ev));
+			PUT_LIT(&w, ",\"end\":");
+			put_json_time(&w, exp_event_last_ns(ev));
+		}
+	}
+	PUT_LIT(&w, "}");
+	if (msg->ip_version != 0)
+		put_network(&w, msg);
+	if (msg->protocol == EXP_PROTOCOL_DNS)
+		put_dns(&w, msg);
+	else
+		put_syslog(&w, msg);
+	put_threat(&w, msg, ind);
+	put_tags(&w, ind->tags);
+	put_iocsift(&w, msg, ind, db_version, ev);
+	if (ev != NULL && ev->hostname != NULL && ev->hostname[0] != '\0') {
+		PUT_LIT(&w, ",\"observer\":{\"hostname\":");
+		put_json_text(&w, ev->hostname);
+		PUT_LIT(&w, "}");
+	}
+	PUT_LIT(&w, "}");
+	if (w.err != 0) {
+		b->len = start;
+		if (b->data != NULL)
+			b->data[start] = '\0';
+	}
+	return w.err;
 }
 
-/* The exp_event_write() object plus what only an exp_event has: its id,
- * the appliance, the count of an aggregate and its first and last hit. */
 int
 exp_event_ecs(const struct exp_event *ev, struct exp_buffer *out)
 {
-	uint64_t last_ns = exp_event_last_ns(ev);
-	uint32_t count = exp_event_count(ev);
-	json_t *event = event_build(ev->msg, ev->ind, ev->db_version);
-	int rc = -ENOMEM;
-
-	if (event == NULL)
-		return -ENOMEM;
-	json_t *e = json_object_get(event, "event");
-	if (last_ns != ev->msg->time_ns)
-		json_object_set_new(event, "@timestamp", json_timestamp(last_ns));
-	if (ev->id != NULL && ev->id[0] != '\0')
-		json_object_set_new(e, "id", json_text(ev->id));
-	if (count > 1) {
-		json_object_set_new(e, "start",
-				    json_timestamp(exp_event_first_ns(ev)));
-		json_object_set_new(e, "end", json_timestamp(last_ns));
-	}
-	json_object_set_new(json_object_get(event, "iocsift"), "count",
-			    json_integer(count));
-	if (ev->hostname != NULL && ev->hostname[0] != '\0')
-		json_object_set_new(event, "observer", json_pack("{s:o}",
-			"hostname", json_text(ev->hostname)));
-	if (json_dump_callback(event, buffer_dump, out,
-			       JSON_COMPACT | JSON_PRESERVE_ORDER) == 0)
-		rc = 0;
-	json_decref(event);
-	return rc;
+	return ecs_write(out, ev->msg, ev->ind, ev->db_version, ev);
 }
 
 int
 exp_event_write(FILE *out, const struct exp_message *msg,
 		const struct pat_indicator *ind, uint64_t db_version)
 {
-	json_t *event = event_build(msg, ind, db_version);
-	if (event == NULL)
-		return -ENOMEM;
-	int rc = json_dumpf(event, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(event);
-	if (rc != 0 || fputc('\n', out) == EOF)
-		return -EIO;
-	return 0;
+	struct exp_buffer line = { 0 };
+	int rc = ecs_write(&line, msg, ind, db_version, NULL);
+
+	if (rc == 0 && exp_buffer_append(&line, "\n", 1) != 0)
+		rc = -ENOMEM;
+	if (rc == 0 && fwrite(line.data, 1, line.len, out) != line.len)
+		rc = -EIO;
+	exp_buffer_free(&line);
+	return rc;
 }

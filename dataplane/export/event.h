@@ -36,7 +36,8 @@ struct exp_message {
 	bool truncated;            /* payload was cut to fit a hit record */
 };
 
-/* Writes one JSON line for (msg, ind). 0 or -errno (-EIO on write). */
+/* Writes one JSON line for (msg, ind), with the writer of the exporter's
+ * ECS records (exp_event_ecs()). 0 or -errno (-EIO on write). */
 int exp_event_write(FILE *out, const struct exp_message *msg,
 		    const struct pat_indicator *ind, uint64_t db_version);
 
@@ -56,13 +57,30 @@ const char *exp_matched_field(const struct exp_message *msg,
 const char *exp_dns_type_name(uint16_t qtype);
 
 /* time_ns as RFC 3339 UTC with microseconds, "2026-11-26T10:00:05.123456Z",
- * in buf of EXP_TIME_MAX bytes. Returns buf. */
+ * in buf of EXP_TIME_MAX bytes. Returns buf. The text is always
+ * EXP_TIME_LEN characters (a uint64_t of nanoseconds ends in 2554). */
 #define EXP_TIME_MAX 32
+#define EXP_TIME_LEN 27
 const char *exp_time_format(uint64_t time_ns, char *buf);
 
 /* Copies src to dst replacing each invalid UTF-8 sequence with U+FFFD, so
  * the JSON library accepts any bytes. dst needs 3 * len + 1 bytes.
  * Returns the length written (no NUL counted; one is appended). */
 size_t exp_utf8_sanitize(const uint8_t *src, size_t len, char *dst);
+
+/* Length of the valid UTF-8 sequence at s (1 for ASCII), 0 when the bytes
+ * there are not one: exp_utf8_sanitize() then writes U+FFFD for s[0] and
+ * goes on at s + 1. For writers that sanitize while they escape. */
+size_t exp_utf8_char_len(const uint8_t *s, size_t len);
+
+/* addr as inet_ntop() writes it: AF_INET when ip_version is 4, else
+ * AF_INET6 (the same text, without its locking and formatting cost), in
+ * buf of EXP_ADDR_MAX bytes. Returns the length (a NUL is appended). */
+#define EXP_ADDR_MAX 46
+size_t exp_addr_format(uint8_t ip_version, const uint8_t *addr, char *buf);
+
+/* v in decimal in buf of EXP_U64_MAX bytes, no NUL. Returns the length. */
+#define EXP_U64_MAX 20
+size_t exp_u64_format(uint64_t v, char *buf);
 
 #endif

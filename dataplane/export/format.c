@@ -1,15 +1,12 @@
-/* format.c -- a hit event as an RFC 5424, CEF or LEEF record (ECS: event.c). */
-#include <arpa/inet.h>
+/* format.c -- a hit event as an RFC 5424, CEF or LEEF record (ECS: event.c),
+ * written straight into the output buffer: no printf, no allocation per
+ * event, every string made valid UTF-8 and escaped in one pass. */
 #include <errno.h>
-#include <inttypes.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "dns.h"
 #include "format.h"
@@ -20,7 +17,6 @@
 #define FORMAT_MSGID "hit"
 #define FORMAT_CATEGORY "indicator-match"
 #define BUFFER_MIN 512
-#define SANITIZE_STACK 256         /* input bytes sanitized without malloc */
 #define CEF_NAME_VALUE_MAX 128     /* bytes of the indicator in CEF's Name */
 #define HOSTNAME_MAX 255           /* RFC 5424 HOSTNAME */
 #define LEEF_TIME_FORMAT "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
@@ -100,25 +96,34 @@ exp_buffer_free(struct exp_buffer *b)
 }
 
 int
-exp_buffer_append(struct exp_buffer *b, const void *bytes, size_t len)
+exp_buffer_grow(struct exp_buffer *b, size_t len)
 {
 	if (len >= SIZE_MAX - b->len)
 		return -ENOMEM;
 	size_t need = b->len + len + 1;
-	if (need > b->cap) {
-		size_t cap = b->cap > 0 ? b->cap : BUFFER_MIN;
-		while (cap < need)
-			cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-		char *data = realloc(b->data, cap);
-		if (data == NULL)
-			return -ENOMEM;
-		b->data = data;
-		b->cap = cap;
-	}
+	if (need <= b->cap)
+		return 0;
+	size_t cap = b->cap > 0 ? b->cap : BUFFER_MIN;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	char *data = realloc(b->data, cap);
+	if (data == NULL)
+		return -ENOMEM;
+	b->data = data;
+	b->cap = cap;
+	return 0;
+}
+
+int
+exp_buffer_append(struct exp_buffer *b, const void *bytes, size_t len)
+{
+	char *p = exp_buffer_room(b, len);
+
+	if (p == NULL)
+		return -ENOMEM;
 	if (len > 0)
-		memcpy(b->data + b->len, bytes, len);
-	b->len += len;
-	b->data[b->len] = '\0';
+		memcpy(p, bytes, len);
+	exp_buffer_advance(b, len);
 	return 0;
 }
 
@@ -129,12 +134,33 @@ struct writer {
 	int err;
 };
 
-static void
+/* Inlined: with a literal's length the copy becomes a few moves. */
+static inline __attribute__((always_inline)) char *
+room(struct writer *w, size_t len)
+{
+	char *p;
+
+	if (w->err != 0)
+		return NULL;
+	p = exp_buffer_room(w->b, len);
+	if (p == NULL)
+		w->err = -ENOMEM;
+	return p;
+}
+
+static inline __attribute__((always_inline)) void
 put(struct writer *w, const void *bytes, size_t len)
 {
-	if (w->err == 0 && len > 0)
-		w->err = exp_buffer_append(w->b, bytes, len);
+	char *p = room(w, len);
+
+	if (p == NULL)
+		return;
+	memcpy(p, bytes, len);
+	exp_buffer_advance(w->b, len);
 }
+
+/* Literals only: their length is known at compile time. */
+#define PUT_LIT(w, lit) put((w), (lit), sizeof(lit) - 1)
 
 static void
 put_str(struct writer *w, const char *s)
@@ -142,28 +168,21 @@ put_str(struct writer *w, const char *s)
 	put(w, s, strlen(s));
 }
 
-static void __attribute__((format(printf, 2, 3)))
-put_fmt(struct writer *w, const char *fmt, ...)
+static void
+put_u64(struct writer *w, uint64_t v)
 {
-	char buf[128];
-	va_list ap;
+	char *p = room(w, EXP_U64_MAX);
 
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(buf)) {
-		if (w->err == 0)
-			w->err = -EINVAL;       /* only short numbers come here */
-		return;
-	}
-	put(w, buf, (size_t)n);
+	if (p != NULL)
+		exp_buffer_advance(w->b, exp_u64_format(v, p));
 }
 
 /*
- * Escaping. Every mode first replaces invalid UTF-8 by U+FFFD, then writes
- * C0 controls and DEL as rsyslog does ('#' and three octal digits: LF is
+ * Escaping. Every mode replaces invalid UTF-8 by U+FFFD, and writes C0
+ * controls and DEL as rsyslog does ('#' and three octal digits: LF is
  * #012, NUL #000), so no record holds a raw control character; CEF
  * extension values write LF and CR as \n and \r instead, as CEF says.
+ * Both happen in one pass over the input.
  */
 enum escape {
 	ESCAPE_TEXT,            /* RFC 5424 MSG, LEEF values: controls only */
@@ -172,79 +191,102 @@ enum escape {
 	ESCAPE_CEF_EXT,         /* CEF extension value: and '\' '=' */
 };
 
-static bool
-needs_backslash(enum escape mode, uint8_t c)
+/* What each mode writes with a backslash before it (repeated to fill
+ * three; DEL for none, as it is a control anyway). */
+static const uint8_t backslashed[][3] = {
+	[ESCAPE_TEXT] = { 0x7f, 0x7f, 0x7f },
+	[ESCAPE_SD] = { '"', '\\', ']' },
+	[ESCAPE_CEF_HEADER] = { '\\', '|', '|' },
+	[ESCAPE_CEF_EXT] = { '\\', '=', '=' },
+};
+
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_HIGHS 0x8080808080808080ull
+
+/* High bit of each byte of x equal to c (exact as a truth value). */
+static inline uint64_t
+swar_eq(uint64_t x, uint8_t c)
 {
-	switch (mode) {
-	case ESCAPE_SD:
-		return c == '"' || c == '\\' || c == ']';
-	case ESCAPE_CEF_HEADER:
-		return c == '\\' || c == '|';
-	case ESCAPE_CEF_EXT:
-		return c == '\\' || c == '=';
-	default:
-		return false;
-	}
+	uint64_t y = x ^ (SWAR_ONES * c);
+
+	return (y - SWAR_ONES) & ~y;
 }
 
-/* Writes clean (valid UTF-8) escaped for mode. */
-static void
-put_clean_escaped(struct writer *w, const char *clean, size_t len,
-		  enum escape mode)
+/* True when one of the 8 bytes in x needs more than a copy: a control,
+ * DEL or above (multibyte UTF-8, checked byte by byte), or one of sp. */
+static inline bool
+needs_attention(uint64_t x, const uint8_t *sp)
 {
-	size_t run = 0;         /* start of the bytes not written yet */
+	return ((((x - SWAR_ONES * 0x20) & ~x) | (x + SWAR_ONES) | x |
+		 swar_eq(x, sp[0]) | swar_eq(x, sp[1]) | swar_eq(x, sp[2])) &
+		SWAR_HIGHS) != 0;
+}
 
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = (uint8_t)clean[i];
-		char esc[5];
-		size_t esc_len;
+/* Any bytes, valid UTF-8 and escaped for mode. */
+static void
+put_escaped(struct writer *w, const uint8_t *s, size_t len, enum escape mode)
+{
+	const uint8_t *sp = backslashed[mode];
 
-		if (c < 0x20 || c == 0x7f) {
-			if (mode == ESCAPE_CEF_EXT && (c == '\n' || c == '\r')) {
-				esc[0] = '\\';
-				esc[1] = c == '\n' ? 'n' : 'r';
-				esc_len = 2;
+	if (len > (SIZE_MAX - 1) / 4) {
+		if (w->err == 0)
+			w->err = -ENOMEM;
+		return;
+	}
+	char *start = room(w, 4 * len);      /* "#ooo" at most per byte */
+	if (start == NULL)
+		return;
+	char *o = start;
+	size_t i = 0;
+
+	while (i < len) {
+		while (len - i >= 8) {
+			uint64_t x;
+			memcpy(&x, s + i, 8);
+			if (needs_attention(x, sp))
+				break;
+			memcpy(o, s + i, 8);
+			o += 8;
+			i += 8;
+		}
+		if (i == len)
+			break;
+		uint8_t c = s[i];
+		if (c >= 0x80) {
+			size_t n = exp_utf8_char_len(s + i, len - i);
+			if (n == 0) {
+				memcpy(o, "\xef\xbf\xbd", 3);
+				o += 3;
+				i++;
 			} else {
-				esc[0] = '#';
-				esc[1] = (char)('0' + (c >> 6));
-				esc[2] = (char)('0' + ((c >> 3) & 7));
-				esc[3] = (char)('0' + (c & 7));
-				esc_len = 4;
+				memcpy(o, s + i, n);
+				o += n;
+				i += n;
 			}
-		} else if (needs_backslash(mode, c)) {
-			esc[0] = '\\';
-			esc[1] = (char)c;
-			esc_len = 2;
-		} else {
 			continue;
 		}
-		put(w, clean + run, i - run);
-		put(w, esc, esc_len);
-		run = i + 1;
-	}
-	put(w, clean + run, len - run);
-}
-
-/* Any bytes: made valid UTF-8 (on the stack when short), then escaped. */
-static void
-put_escaped(struct writer *w, const uint8_t *bytes, size_t len,
-	    enum escape mode)
-{
-	char small[3 * SANITIZE_STACK + 1];
-	char *clean = small;
-
-	if (len > SANITIZE_STACK) {
-		clean = malloc(3 * len + 1);
-		if (clean == NULL) {
-			if (w->err == 0)
-				w->err = -ENOMEM;
-			return;
+		i++;
+		if (c < 0x20 || c == 0x7f) {
+			if (mode == ESCAPE_CEF_EXT && (c == '\n' || c == '\r')) {
+				o[0] = '\\';
+				o[1] = c == '\n' ? 'n' : 'r';
+				o += 2;
+			} else {
+				o[0] = '#';
+				o[1] = (char)('0' + (c >> 6));
+				o[2] = (char)('0' + ((c >> 3) & 7));
+				o[3] = (char)('0' + (c & 7));
+				o += 4;
+			}
+		} else if (c == sp[0] || c == sp[1] || c == sp[2]) {
+			o[0] = '\\';
+			o[1] = (char)c;
+			o += 2;
+		} else {
+			*o++ = (char)c;
 		}
 	}
-	size_t n = exp_utf8_sanitize(bytes, len, clean);
-	put_clean_escaped(w, clean, n, mode);
-	if (clean != small)
-		free(clean);
+	exp_buffer_advance(w->b, (size_t)(o - start));
 }
 
 static void
@@ -261,54 +303,77 @@ struct event_info {
 	uint64_t first_ns, last_ns;
 	uint32_t count;
 	bool network;
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	char src[EXP_ADDR_MAX], dst[EXP_ADDR_MAX];
+	size_t src_len, dst_len;
 	const char *app;            /* syslog, dns, log */
 	const char *transport;      /* UDP, TCP */
-	const uint8_t *text;        /* the message shown */
+	const uint8_t *text;        /* the message shown, but for DNS */
 	size_t text_len;
-	struct exp_buffer scratch;  /* holds a DNS summary */
+	const struct dp_dns_message *dns; /* DNS: parsed, NULL if it did not */
 };
 
-/* "dns query evil.example A", "dns response evil.example A: 192.0.2.1
- * alias.example.net" (the answers kept by the parser), or for a message
- * that does not parse "dns message of N bytes (malformed)". */
-static int
-dns_summary(const struct exp_message *msg, struct exp_buffer *out)
+/* The DNS message shown, escaped for mode: "dns query evil.example A",
+ * "dns response evil.example A: 192.0.2.1 alias.example.net" (the answers
+ * kept by the parser), or for a message that does not parse "dns message
+ * of N bytes (malformed)". The fixed words need no escaping in any mode. */
+static void
+put_dns_summary(struct writer *w, const struct event_info *in,
+		enum escape mode)
 {
-	struct dp_dns_message *dns = malloc(sizeof(*dns));
-	struct writer w = { .b = out };
-	char addr[INET6_ADDRSTRLEN];
+	const struct dp_dns_message *dns = in->dns;
+	char addr[EXP_ADDR_MAX];
 
-	if (dns == NULL)
-		return -ENOMEM;
-	if (msg->payload == NULL ||
-	    dp_dns_parse(msg->payload, msg->payload_len, dns) != 0) {
-		put_fmt(&w, "dns message of %zu bytes (malformed)",
-			msg->payload_len);
-		free(dns);
-		return w.err;
+	if (dns == NULL) {
+		PUT_LIT(w, "dns message of ");
+		put_u64(w, in->msg->payload_len);
+		PUT_LIT(w, " bytes (malformed)");
+		return;
 	}
-	put_str(&w, dns->flags >> 15 ? "dns response " : "dns query ");
-	put(&w, dns->qname, dns->qname_len);
-	const char *type = exp_dns_type_name(dns->qtype);
-	if (type != NULL)
-		put_fmt(&w, " %s", type);
+	if (dns->flags >> 15)
+		PUT_LIT(w, "dns response ");
 	else
-		put_fmt(&w, " TYPE%u", (unsigned int)dns->qtype);
+		PUT_LIT(w, "dns query ");
+	put_escaped(w, (const uint8_t *)dns->qname, dns->qname_len, mode);
+	const char *type = exp_dns_type_name(dns->qtype);
+	if (type != NULL) {
+		PUT_LIT(w, " ");
+		put_str(w, type);
+	} else {
+		PUT_LIT(w, " TYPE");
+		put_u64(w, dns->qtype);
+	}
 	for (uint16_t i = 0; i < dns->answer_count; i++) {
 		const struct dp_dns_answer *a = &dns->answers[i];
 
-		put_str(&w, i == 0 ? ": " : " ");
+		if (i == 0)
+			PUT_LIT(w, ": ");
+		else
+			PUT_LIT(w, " ");
 		if (a->type == DP_DNS_TYPE_A || a->type == DP_DNS_TYPE_AAAA) {
-			inet_ntop(a->type == DP_DNS_TYPE_A ? AF_INET : AF_INET6,
-				  a->addr, addr, sizeof(addr));
-			put_str(&w, addr);
+			size_t n = exp_addr_format(a->type == DP_DNS_TYPE_A ?
+						   4 : 6, a->addr, addr);
+			put(w, addr, n);
 		} else {
-			put(&w, a->name, a->name_len);
+			put_escaped(w, (const uint8_t *)a->name, a->name_len,
+				    mode);
 		}
 	}
-	free(dns);
-	return w.err;
+}
+
+/* The message shown, escaped for mode. */
+static void
+put_text(struct writer *w, const struct event_info *in, enum escape mode)
+{
+	if (in->msg->protocol == EXP_PROTOCOL_DNS)
+		put_dns_summary(w, in, mode);
+	else
+		put_escaped(w, in->text, in->text_len, mode);
+}
+
+static bool
+text_empty(const struct event_info *in)
+{
+	return in->msg->protocol != EXP_PROTOCOL_DNS && in->text_len == 0;
 }
 
 static const char *
@@ -324,8 +389,11 @@ app_name(enum exp_protocol protocol)
 	}
 }
 
-static int
-info_init(struct event_info *in, const struct exp_event *ev)
+/* dns: room for the parsed message of a DNS event, which is parsed once
+ * here. */
+static void
+info_init(struct event_info *in, const struct exp_event *ev,
+	  struct dp_dns_message *dns)
 {
 	const struct exp_message *msg = ev->msg;
 
@@ -339,19 +407,16 @@ info_init(struct event_info *in, const struct exp_event *ev)
 		.transport = msg->l4_proto == IPPROTO_TCP ? "TCP" : "UDP",
 	};
 	if (in->network) {
-		int af = msg->ip_version == 4 ? AF_INET : AF_INET6;
-		inet_ntop(af, msg->src_addr, in->src, sizeof(in->src));
-		inet_ntop(af, msg->dst_addr, in->dst, sizeof(in->dst));
+		in->src_len = exp_addr_format(msg->ip_version, msg->src_addr,
+					      in->src);
+		in->dst_len = exp_addr_format(msg->ip_version, msg->dst_addr,
+					      in->dst);
 	}
 	if (msg->protocol == EXP_PROTOCOL_DNS) {
-		int rc = dns_summary(msg, &in->scratch);
-		if (rc != 0) {
-			exp_buffer_free(&in->scratch);
-			return rc;
-		}
-		in->text = (const uint8_t *)in->scratch.data;
-		in->text_len = in->scratch.len;
-		return 0;
+		if (msg->payload != NULL &&
+		    dp_dns_parse(msg->payload, msg->payload_len, dns) == 0)
+			in->dns = dns;
+		return;
 	}
 	/* As received, but for the line end (and the NUL some senders add). */
 	in->text = msg->payload;
@@ -362,67 +427,102 @@ info_init(struct event_info *in, const struct exp_event *ev)
 			break;
 		in->text_len--;
 	}
-	return 0;
-}
-
-static void
-info_release(struct event_info *in)
-{
-	exp_buffer_free(&in->scratch);
 }
 
 /* RFC 5424 HOSTNAME: 1..255 printable US-ASCII, else "-". */
 static void
 put_hostname(struct writer *w, const char *hostname)
 {
-	char buf[HOSTNAME_MAX];
 	size_t n = hostname != NULL ? strnlen(hostname, HOSTNAME_MAX) : 0;
 
 	if (n == 0) {
-		put_str(w, "-");
+		PUT_LIT(w, "-");
 		return;
 	}
+	char *p = room(w, n);
+	if (p == NULL)
+		return;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = (uint8_t)hostname[i];
-		buf[i] = c > 32 && c < 127 ? (char)c : '_';
+		p[i] = c > 32 && c < 127 ? (char)c : '_';
 	}
-	put(w, buf, n);
+	exp_buffer_advance(w->b, n);
 }
 
 /* "<PRI>1 TIMESTAMP HOSTNAME iocsift - hit ": up to STRUCTURED-DATA. */
 static void
 put_syslog_header(struct writer *w, const struct exp_event *ev)
 {
-	char ts[EXP_TIME_MAX];
 	unsigned int pri = EXP_SYSLOG_FACILITY * 8 +
 		exp_syslog_severity(ev->ind->severity);
+	char *p = room(w, EXP_U64_MAX + EXP_TIME_MAX + 4);
 
-	put_fmt(w, "<%u>1 %s ", pri, exp_time_format(exp_event_last_ns(ev), ts));
+	if (p == NULL)
+		return;
+	size_t n = 1;
+	p[0] = '<';
+	n += exp_u64_format(pri, p + n);
+	memcpy(p + n, ">1 ", 3);
+	n += 3;
+	exp_time_format(exp_event_last_ns(ev), p + n);
+	n += EXP_TIME_LEN;
+	p[n++] = ' ';
+	exp_buffer_advance(w->b, n);
 	put_hostname(w, ev->hostname);
-	put_str(w, " " FORMAT_APP_NAME " - " FORMAT_MSGID " ");
+	PUT_LIT(w, " " FORMAT_APP_NAME " - " FORMAT_MSGID " ");
 }
 
+/* ' NAME="VALUE"' of the SD element; NAME a literal. */
+#define SD_PARAM(w, name, value) \
+	sd_param((w), " " name "=\"", sizeof(" " name "=\"") - 1, (value))
+#define SD_PARAM_U64(w, name, value) \
+	sd_param_u64((w), " " name "=\"", sizeof(" " name "=\"") - 1, (value))
+#define SD_PARAM_TIME(w, name, value) \
+	sd_param_time((w), " " name "=\"", sizeof(" " name "=\"") - 1, (value))
+
 static void
-sd_param(struct writer *w, const char *name, const char *value)
+sd_param(struct writer *w, const char *head, size_t head_len,
+	 const char *value)
 {
-	put_fmt(w, " %s=\"", name);
+	put(w, head, head_len);
 	put_escaped_str(w, value, ESCAPE_SD);
-	put_str(w, "\"");
+	PUT_LIT(w, "\"");
 }
 
 static void
-sd_param_u64(struct writer *w, const char *name, uint64_t value)
+sd_param_u64(struct writer *w, const char *head, size_t head_len,
+	     uint64_t value)
 {
-	put_fmt(w, " %s=\"%" PRIu64 "\"", name, value);
+	put(w, head, head_len);
+	put_u64(w, value);
+	PUT_LIT(w, "\"");
 }
 
+/* A time has nothing to escape. */
 static void
-sd_param_time(struct writer *w, const char *name, uint64_t time_ns)
+sd_param_time(struct writer *w, const char *head, size_t head_len,
+	      uint64_t time_ns)
 {
 	char ts[EXP_TIME_MAX];
 
-	sd_param(w, name, exp_time_format(time_ns, ts));
+	put(w, head, head_len);
+	put(w, exp_time_format(time_ns, ts), EXP_TIME_LEN);
+	PUT_LIT(w, "\"");
 }
+
+/* An address or a fixed word: nothing to escape either. */
+static void
+sd_param_plain(struct writer *w, const char *head, size_t head_len,
+	       const char *value, size_t len)
+{
+	put(w, head, head_len);
+	put(w, value, len);
+	PUT_LIT(w, "\"");
+}
+
+#define SD_PARAM_PLAIN(w, name, value, len) \
+	sd_param_plain((w), " " name "=\"", sizeof(" " name "=\"") - 1, \
+		       (value), (len))
 
 static void
 rfc5424_record(struct writer *w, const struct event_info *in)
@@ -430,97 +530,106 @@ rfc5424_record(struct writer *w, const struct event_info *in)
 	const struct exp_event *ev = in->ev;
 	const struct pat_indicator *ind = in->ind;
 	const char *severity = exp_severity_name(ind->severity);
+	const char *type = pat_type_name(ind->type);
+	const char *matched = exp_matched_field(in->msg, ind);
 
 	put_syslog_header(w, ev);
-	put_str(w, "[" EXP_SD_ID);
+	PUT_LIT(w, "[" EXP_SD_ID);
 	if (ev->id != NULL && ev->id[0] != '\0')
-		sd_param(w, "id", ev->id);
-	sd_param(w, "type", pat_type_name(ind->type));
-	sd_param(w, "value", ind->value);
-	sd_param(w, "feed", ind->feed);
+		SD_PARAM(w, "id", ev->id);
+	SD_PARAM_PLAIN(w, "type", type, strlen(type));
+	SD_PARAM(w, "value", ind->value);
+	SD_PARAM(w, "feed", ind->feed);
 	if (ind->tags[0] != '\0')
-		sd_param(w, "tags", ind->tags);
+		SD_PARAM(w, "tags", ind->tags);
 	if (severity != NULL)
-		sd_param(w, "severity", severity);
+		SD_PARAM_PLAIN(w, "severity", severity, strlen(severity));
 	if (ind->source[0] != '\0')
-		sd_param(w, "reference", ind->source);
+		SD_PARAM(w, "reference", ind->source);
 	if (in->network) {
-		sd_param(w, "src", in->src);
-		sd_param_u64(w, "srcport", in->msg->src_port);
-		sd_param(w, "dst", in->dst);
-		sd_param_u64(w, "dstport", in->msg->dst_port);
-		sd_param(w, "transport", in->transport);
+		SD_PARAM_PLAIN(w, "src", in->src, in->src_len);
+		SD_PARAM_U64(w, "srcport", in->msg->src_port);
+		SD_PARAM_PLAIN(w, "dst", in->dst, in->dst_len);
+		SD_PARAM_U64(w, "dstport", in->msg->dst_port);
+		SD_PARAM_PLAIN(w, "transport", in->transport, 3);
 	}
-	sd_param(w, "proto", in->app);
+	SD_PARAM_PLAIN(w, "proto", in->app, strlen(in->app));
 	if (in->msg->protocol == EXP_PROTOCOL_LOG_LINE && in->msg->file != NULL) {
-		sd_param(w, "file", in->msg->file);
-		sd_param_u64(w, "line", in->msg->line);
+		SD_PARAM(w, "file", in->msg->file);
+		SD_PARAM_U64(w, "line", in->msg->line);
 	}
-	sd_param_u64(w, "count", in->count);
+	SD_PARAM_U64(w, "count", in->count);
 	if (in->count > 1) {
-		sd_param_time(w, "start", in->first_ns);
-		sd_param_time(w, "end", in->last_ns);
+		SD_PARAM_TIME(w, "start", in->first_ns);
+		SD_PARAM_TIME(w, "end", in->last_ns);
 	}
-	sd_param_u64(w, "dbversion", ev->db_version);
-	sd_param(w, "matched", exp_matched_field(in->msg, ind));
+	SD_PARAM_U64(w, "dbversion", ev->db_version);
+	SD_PARAM_PLAIN(w, "matched", matched, strlen(matched));
 	if (in->msg->truncated)
-		sd_param(w, "truncated", "true");
-	put_str(w, "]");
-	if (in->text_len > 0) {
-		put_str(w, " ");
-		put_escaped(w, in->text, in->text_len, ESCAPE_TEXT);
+		PUT_LIT(w, " truncated=\"true\"");
+	PUT_LIT(w, "]");
+	if (!text_empty(in)) {
+		PUT_LIT(w, " ");
+		put_text(w, in, ESCAPE_TEXT);
 	}
 }
 
-/* " key=value" of a CEF extension (rt, the first, has no space). */
+/* " key=value" of a CEF extension (rt, the first, has no space); KEY a
+ * literal. The _PLAIN form is for values with nothing to escape. */
+#define CEF_EXT(w, key, value) \
+	cef_ext((w), " " key "=", sizeof(" " key "=") - 1, (value))
+#define CEF_EXT_U64(w, key, value) \
+	cef_ext_u64((w), " " key "=", sizeof(" " key "=") - 1, (value))
+#define CEF_EXT_PLAIN(w, key, value, len) do { \
+	PUT_LIT((w), " " key "="); \
+	put((w), (value), (len)); \
+} while (0)
+/* " KEYLabel=LABEL KEY=value" */
+#define CEF_CUSTOM(w, key, label, value) do { \
+	PUT_LIT((w), " " key "Label=" label); \
+	CEF_EXT((w), key, (value)); \
+} while (0)
+
 static void
-cef_ext(struct writer *w, const char *key, const char *value)
+cef_ext(struct writer *w, const char *head, size_t head_len,
+	const char *value)
 {
-	put_fmt(w, " %s=", key);
+	put(w, head, head_len);
 	put_escaped_str(w, value, ESCAPE_CEF_EXT);
 }
 
 static void
-cef_ext_u64(struct writer *w, const char *key, uint64_t value)
+cef_ext_u64(struct writer *w, const char *head, size_t head_len,
+	    uint64_t value)
 {
-	put_fmt(w, " %s=%" PRIu64, key, value);
+	put(w, head, head_len);
+	put_u64(w, value);
 }
 
-static void
-cef_custom(struct writer *w, const char *key, const char *label,
-	   const char *value)
-{
-	put_fmt(w, " %sLabel=%s", key, label);
-	cef_ext(w, key, value);
-}
-
-/* Name: "IOC hit: TYPE VALUE", VALUE cut to CEF_NAME_VALUE_MAX bytes at a
- * character boundary and "..." added (cs1 has all of it). */
+/* Name: "IOC hit: TYPE VALUE", VALUE cut to CEF_NAME_VALUE_MAX bytes (as
+ * valid UTF-8) at a character boundary and "..." added (cs1 has all of
+ * it). Invalid bytes take 3 bytes each once replaced, so the cut is found
+ * on the way; escaping the input up to it makes the same bytes. */
 static void
 cef_name(struct writer *w, const struct pat_indicator *ind)
 {
-	size_t len = strlen(ind->value);
-	char *clean = malloc(3 * len + 1);
+	const uint8_t *v = (const uint8_t *)ind->value;
+	size_t len = strlen(ind->value), i = 0, clean = 0;
 
-	if (clean == NULL) {
-		if (w->err == 0)
-			w->err = -ENOMEM;
-		return;
+	while (i < len) {
+		size_t n = exp_utf8_char_len(v + i, len - i);
+		size_t out = n == 0 ? 3 : n;
+		if (clean + out > CEF_NAME_VALUE_MAX)
+			break;
+		clean += out;
+		i += n == 0 ? 1 : n;
 	}
-	size_t n = exp_utf8_sanitize((const uint8_t *)ind->value, len, clean);
-	size_t cut = n;
-	if (n > CEF_NAME_VALUE_MAX) {
-		cut = CEF_NAME_VALUE_MAX;
-		while (cut > 0 && ((uint8_t)clean[cut] & 0xc0) == 0x80)
-			cut--;
-	}
-	put_str(w, "IOC hit: ");
+	PUT_LIT(w, "IOC hit: ");
 	put_str(w, pat_type_name(ind->type));
-	put_str(w, " ");
-	put_clean_escaped(w, clean, cut, ESCAPE_CEF_HEADER);
-	if (cut < n)
-		put_str(w, "...");
-	free(clean);
+	PUT_LIT(w, " ");
+	put_escaped(w, v, i, ESCAPE_CEF_HEADER);
+	if (i < len)
+		PUT_LIT(w, "...");
 }
 
 /* The indicator in the CEF key made for its kind, where there is one. */
@@ -529,15 +638,15 @@ cef_indicator_key(struct writer *w, const struct pat_indicator *ind)
 {
 	switch (ind->type) {
 	case PAT_TYPE_URL:
-		cef_ext(w, "request", ind->value);
+		CEF_EXT(w, "request", ind->value);
 		break;
 	case PAT_TYPE_MD5:
 	case PAT_TYPE_SHA1:
 	case PAT_TYPE_SHA256:
-		cef_ext(w, "fileHash", ind->value);
+		CEF_EXT(w, "fileHash", ind->value);
 		break;
 	case PAT_TYPE_FILENAME:
-		cef_ext(w, "fname", ind->value);
+		CEF_EXT(w, "fname", ind->value);
 		break;
 	default:
 		break;
@@ -549,81 +658,88 @@ cef_record(struct writer *w, const struct event_info *in)
 {
 	const struct exp_event *ev = in->ev;
 	const struct pat_indicator *ind = in->ind;
+	const char *type = pat_type_name(ind->type);
+	const char *matched = exp_matched_field(in->msg, ind);
 
-	put_str(w, "CEF:0|" FORMAT_VENDOR "|" FORMAT_PRODUCT "|");
+	PUT_LIT(w, "CEF:0|" FORMAT_VENDOR "|" FORMAT_PRODUCT "|");
 	put_escaped_str(w, IOCSIFT_VERSION, ESCAPE_CEF_HEADER);
-	put_str(w, "|ioc-");
-	put_str(w, pat_type_name(ind->type));
-	put_str(w, "|");
+	PUT_LIT(w, "|ioc-");
+	put_str(w, type);
+	PUT_LIT(w, "|");
 	cef_name(w, ind);
-	put_fmt(w, "|%u|", exp_cef_severity(ind->severity));
-	put_fmt(w, "rt=%" PRIu64, in->last_ns / 1000000);
-	cef_ext(w, "cat", FORMAT_CATEGORY);
+	PUT_LIT(w, "|");
+	put_u64(w, exp_cef_severity(ind->severity));
+	PUT_LIT(w, "|rt=");
+	put_u64(w, in->last_ns / 1000000);
+	PUT_LIT(w, " cat=" FORMAT_CATEGORY);
 	if (in->network) {
-		cef_ext(w, "src", in->src);
-		cef_ext_u64(w, "spt", in->msg->src_port);
-		cef_ext(w, "dst", in->dst);
-		cef_ext_u64(w, "dpt", in->msg->dst_port);
-		cef_ext(w, "proto", in->transport);
+		CEF_EXT_PLAIN(w, "src", in->src, in->src_len);
+		CEF_EXT_U64(w, "spt", in->msg->src_port);
+		CEF_EXT_PLAIN(w, "dst", in->dst, in->dst_len);
+		CEF_EXT_U64(w, "dpt", in->msg->dst_port);
+		CEF_EXT_PLAIN(w, "proto", in->transport, 3);
 	}
-	cef_ext(w, "app", in->app);
+	CEF_EXT_PLAIN(w, "app", in->app, strlen(in->app));
 	if (ev->hostname != NULL && ev->hostname[0] != '\0')
-		cef_ext(w, "dvchost", ev->hostname);
+		CEF_EXT(w, "dvchost", ev->hostname);
 	if (ev->id != NULL && ev->id[0] != '\0')
-		cef_ext(w, "externalId", ev->id);
-	cef_custom(w, "cs1", "iocValue", ind->value);
-	cef_custom(w, "cs2", "iocFeed", ind->feed);
+		CEF_EXT(w, "externalId", ev->id);
+	CEF_CUSTOM(w, "cs1", "iocValue", ind->value);
+	CEF_CUSTOM(w, "cs2", "iocFeed", ind->feed);
 	if (ind->tags[0] != '\0')
-		cef_custom(w, "cs3", "iocTags", ind->tags);
-	cef_custom(w, "cs4", "iocType", pat_type_name(ind->type));
-	cef_custom(w, "cs5", "matchedField", exp_matched_field(in->msg, ind));
+		CEF_CUSTOM(w, "cs3", "iocTags", ind->tags);
+	PUT_LIT(w, " cs4Label=iocType");
+	CEF_EXT_PLAIN(w, "cs4", type, strlen(type));
+	PUT_LIT(w, " cs5Label=matchedField");
+	CEF_EXT_PLAIN(w, "cs5", matched, strlen(matched));
 	if (ind->source[0] != '\0')
-		cef_custom(w, "cs6", "iocReference", ind->source);
+		CEF_CUSTOM(w, "cs6", "iocReference", ind->source);
 	cef_indicator_key(w, ind);
-	cef_ext_u64(w, "cnt", in->count);
+	CEF_EXT_U64(w, "cnt", in->count);
 	if (in->count > 1) {
-		cef_ext_u64(w, "start", in->first_ns / 1000000);
-		cef_ext_u64(w, "end", in->last_ns / 1000000);
+		CEF_EXT_U64(w, "start", in->first_ns / 1000000);
+		CEF_EXT_U64(w, "end", in->last_ns / 1000000);
 	}
-	put_str(w, " cn1Label=dbVersion");
-	cef_ext_u64(w, "cn1", ev->db_version);
+	PUT_LIT(w, " cn1Label=dbVersion");
+	CEF_EXT_U64(w, "cn1", ev->db_version);
 	if (in->msg->protocol == EXP_PROTOCOL_LOG_LINE && in->msg->file != NULL) {
-		put_str(w, " flexString1Label=logFile");
-		cef_ext(w, "flexString1", in->msg->file);
-		put_str(w, " flexNumber1Label=logLine");
-		cef_ext_u64(w, "flexNumber1", in->msg->line);
+		PUT_LIT(w, " flexString1Label=logFile");
+		CEF_EXT(w, "flexString1", in->msg->file);
+		PUT_LIT(w, " flexNumber1Label=logLine");
+		CEF_EXT_U64(w, "flexNumber1", in->msg->line);
 	}
-	put_str(w, " msg=");
-	put_escaped(w, in->text, in->text_len, ESCAPE_CEF_EXT);
+	PUT_LIT(w, " msg=");
+	put_text(w, in, ESCAPE_CEF_EXT);
 }
 
-/* "2026-11-26T10:00:05.123+0000", LEEF_TIME_FORMAT in Java's terms. */
-static const char *
-leef_time(uint64_t time_ns, char *buf, size_t size)
-{
-	time_t secs = (time_t)(time_ns / 1000000000ULL);
-	struct tm tm;
-
-	gmtime_r(&secs, &tm);
-	size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%03u+0000",
-		 (unsigned int)(time_ns % 1000000000ULL / 1000000));
-	return buf;
-}
-
-/* "\tkey=value" (devTimeFormat, the first, has no tab). */
+/* "2026-11-26T10:00:05.123+0000", LEEF_TIME_FORMAT in Java's terms: the
+ * RFC 3339 text cut to milliseconds (its first three digits of the
+ * microseconds are those), then the zone. */
 static void
-leef_attr(struct writer *w, const char *key, const char *value)
+put_leef_time(struct writer *w, uint64_t time_ns)
 {
-	put_fmt(w, "\t%s=", key);
-	put_escaped_str(w, value, ESCAPE_TEXT);
+	char *p = room(w, EXP_TIME_MAX);
+
+	if (p == NULL)
+		return;
+	exp_time_format(time_ns, p);
+	memcpy(p + 23, "+0000", 5);
+	exp_buffer_advance(w->b, 28);
 }
 
-static void
-leef_attr_u64(struct writer *w, const char *key, uint64_t value)
-{
-	put_fmt(w, "\t%s=%" PRIu64, key, value);
-}
+/* "\tkey=value" (devTimeFormat, the first, has no tab); KEY a literal. */
+#define LEEF_ATTR(w, key, value) do { \
+	PUT_LIT((w), "\t" key "="); \
+	put_escaped_str((w), (value), ESCAPE_TEXT); \
+} while (0)
+#define LEEF_ATTR_PLAIN(w, key, value, len) do { \
+	PUT_LIT((w), "\t" key "="); \
+	put((w), (value), (len)); \
+} while (0)
+#define LEEF_ATTR_U64(w, key, value) do { \
+	PUT_LIT((w), "\t" key "="); \
+	put_u64((w), (value)); \
+} while (0)
 
 static void
 leef_record(struct writer *w, const struct event_info *in)
@@ -631,52 +747,55 @@ leef_record(struct writer *w, const struct event_info *in)
 	const struct exp_event *ev = in->ev;
 	const struct pat_indicator *ind = in->ind;
 	const char *severity = exp_severity_name(ind->severity);
-	char ts[40];
+	const char *type = pat_type_name(ind->type);
+	const char *matched = exp_matched_field(in->msg, ind);
 
-	put_str(w, "LEEF:2.0|" FORMAT_VENDOR "|" FORMAT_PRODUCT "|");
+	PUT_LIT(w, "LEEF:2.0|" FORMAT_VENDOR "|" FORMAT_PRODUCT "|");
 	put_escaped_str(w, IOCSIFT_VERSION, ESCAPE_CEF_HEADER);
-	put_str(w, "|ioc-");
-	put_str(w, pat_type_name(ind->type));
-	put_str(w, "|x09|devTimeFormat=" LEEF_TIME_FORMAT);
-	leef_attr(w, "devTime", leef_time(in->last_ns, ts, sizeof(ts)));
-	leef_attr(w, "cat", FORMAT_CATEGORY);
-	leef_attr_u64(w, "sev", exp_cef_severity(ind->severity));
+	PUT_LIT(w, "|ioc-");
+	put_str(w, type);
+	PUT_LIT(w, "|x09|devTimeFormat=" LEEF_TIME_FORMAT "\tdevTime=");
+	put_leef_time(w, in->last_ns);
+	PUT_LIT(w, "\tcat=" FORMAT_CATEGORY);
+	LEEF_ATTR_U64(w, "sev", exp_cef_severity(ind->severity));
 	if (in->network) {
-		leef_attr(w, "src", in->src);
-		leef_attr_u64(w, "srcPort", in->msg->src_port);
-		leef_attr(w, "dst", in->dst);
-		leef_attr_u64(w, "dstPort", in->msg->dst_port);
-		leef_attr(w, "proto", in->transport);
+		LEEF_ATTR_PLAIN(w, "src", in->src, in->src_len);
+		LEEF_ATTR_U64(w, "srcPort", in->msg->src_port);
+		LEEF_ATTR_PLAIN(w, "dst", in->dst, in->dst_len);
+		LEEF_ATTR_U64(w, "dstPort", in->msg->dst_port);
+		LEEF_ATTR_PLAIN(w, "proto", in->transport, 3);
 	}
-	leef_attr(w, "app", in->app);
+	LEEF_ATTR_PLAIN(w, "app", in->app, strlen(in->app));
 	if (ev->hostname != NULL && ev->hostname[0] != '\0')
-		leef_attr(w, "dvchost", ev->hostname);
+		LEEF_ATTR(w, "dvchost", ev->hostname);
 	if (ev->id != NULL && ev->id[0] != '\0')
-		leef_attr(w, "eventId", ev->id);
-	leef_attr(w, "iocType", pat_type_name(ind->type));
-	leef_attr(w, "iocValue", ind->value);
-	leef_attr(w, "iocFeed", ind->feed);
+		LEEF_ATTR(w, "eventId", ev->id);
+	LEEF_ATTR_PLAIN(w, "iocType", type, strlen(type));
+	LEEF_ATTR(w, "iocValue", ind->value);
+	LEEF_ATTR(w, "iocFeed", ind->feed);
 	if (ind->tags[0] != '\0')
-		leef_attr(w, "iocTags", ind->tags);
+		LEEF_ATTR(w, "iocTags", ind->tags);
 	if (severity != NULL)
-		leef_attr(w, "iocSeverity", severity);
+		LEEF_ATTR_PLAIN(w, "iocSeverity", severity, strlen(severity));
 	if (ind->source[0] != '\0')
-		leef_attr(w, "iocReference", ind->source);
-	leef_attr(w, "matchedField", exp_matched_field(in->msg, ind));
-	leef_attr_u64(w, "count", in->count);
+		LEEF_ATTR(w, "iocReference", ind->source);
+	LEEF_ATTR_PLAIN(w, "matchedField", matched, strlen(matched));
+	LEEF_ATTR_U64(w, "count", in->count);
 	if (in->count > 1) {
-		leef_attr(w, "startTime", leef_time(in->first_ns, ts, sizeof(ts)));
-		leef_attr(w, "endTime", leef_time(in->last_ns, ts, sizeof(ts)));
+		PUT_LIT(w, "\tstartTime=");
+		put_leef_time(w, in->first_ns);
+		PUT_LIT(w, "\tendTime=");
+		put_leef_time(w, in->last_ns);
 	}
-	leef_attr_u64(w, "dbVersion", ev->db_version);
+	LEEF_ATTR_U64(w, "dbVersion", ev->db_version);
 	if (in->msg->protocol == EXP_PROTOCOL_LOG_LINE && in->msg->file != NULL) {
-		leef_attr(w, "logFile", in->msg->file);
-		leef_attr_u64(w, "logLine", in->msg->line);
+		LEEF_ATTR(w, "logFile", in->msg->file);
+		LEEF_ATTR_U64(w, "logLine", in->msg->line);
 	}
 	if (in->msg->truncated)
-		leef_attr(w, "truncated", "true");
-	put_str(w, "\tmsg=");
-	put_escaped(w, in->text, in->text_len, ESCAPE_TEXT);
+		PUT_LIT(w, "\ttruncated=true");
+	PUT_LIT(w, "\tmsg=");
+	put_text(w, in, ESCAPE_TEXT);
 }
 
 static int
@@ -684,29 +803,28 @@ format_event(enum exp_format format, const struct exp_event *ev,
 	     struct exp_buffer *out, bool syslog)
 {
 	struct writer w = { .b = out };
-	struct event_info in;
 	size_t start = out->len;
 
 	if ((unsigned int)format >= EXP_FORMAT_COUNT)
 		return -EINVAL;
 	if (syslog && format != EXP_FORMAT_RFC5424) {
 		put_syslog_header(&w, ev);
-		put_str(&w, "- ");      /* no STRUCTURED-DATA */
+		PUT_LIT(&w, "- ");      /* no STRUCTURED-DATA */
 	}
 	if (format == EXP_FORMAT_ECS) {
 		if (w.err == 0)
 			w.err = exp_event_ecs(ev, out);
 	} else if (w.err == 0) {
-		w.err = info_init(&in, ev);
-		if (w.err == 0) {
-			if (format == EXP_FORMAT_RFC5424)
-				rfc5424_record(&w, &in);
-			else if (format == EXP_FORMAT_CEF)
-				cef_record(&w, &in);
-			else
-				leef_record(&w, &in);
-			info_release(&in);
-		}
+		struct dp_dns_message dns;    /* 18 KiB: the exporter's stack */
+		struct event_info in;
+
+		info_init(&in, ev, &dns);
+		if (format == EXP_FORMAT_RFC5424)
+			rfc5424_record(&w, &in);
+		else if (format == EXP_FORMAT_CEF)
+			cef_record(&w, &in);
+		else
+			leef_record(&w, &in);
 	}
 	if (w.err != 0) {
 		out->len = start;

@@ -49,6 +49,28 @@ void exp_buffer_free(struct exp_buffer *b);
 /* Appends len bytes. 0 or -ENOMEM (b unchanged). */
 int exp_buffer_append(struct exp_buffer *b, const void *bytes, size_t len);
 
+/* Grows b to hold len more bytes and the NUL. 0 or -ENOMEM (b unchanged). */
+int exp_buffer_grow(struct exp_buffer *b, size_t len);
+
+/* For writers that fill the buffer in place (the formats): where len more
+ * bytes go, room made for them and the NUL; NULL when out of memory. Write
+ * up to len bytes there, then exp_buffer_advance() by what was written. */
+static inline char *
+exp_buffer_room(struct exp_buffer *b, size_t len)
+{
+	if (len < b->cap - b->len)
+		return b->data + b->len;
+	return exp_buffer_grow(b, len) == 0 ? b->data + b->len : NULL;
+}
+
+/* Counts len bytes written at exp_buffer_room() and NUL-terminates. */
+static inline void
+exp_buffer_advance(struct exp_buffer *b, size_t len)
+{
+	b->len += len;
+	b->data[b->len] = '\0';
+}
+
 /* One event: a (message, indicator) pair, or an aggregate of repeated hits
  * of one indicator from one source. */
 struct exp_event {

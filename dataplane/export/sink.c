@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -37,15 +38,35 @@
 #define SINK_BUSY_WAKE_MS 20u          /* waiting for records to be confirmed */
 #define SINK_SPOOL_RETRY_MS 1000u      /* after a spool read error */
 #define SINK_LOG_INTERVAL_MS 60000u    /* repeated problems, once a minute */
+#define SINK_BLOCK_BYTES (1u << 20)    /* memory records are carved from these */
+#define SINK_BLOCK_RECORD_MAX (SINK_BLOCK_BYTES / 4) /* larger: malloc */
+#define SINK_SPARE_BLOCKS 4u           /* empty blocks kept, faulted in */
 
 #define SINK_LOG_ERR 3
 #define SINK_LOG_WARNING 4
 #define SINK_LOG_INFO 6
 
+/*
+ * Memory records are carved one after another from blocks of
+ * SINK_BLOCK_BYTES and given back in about the order they were taken, so
+ * a block is reused once its last record is freed. malloc would hand out
+ * memory that was never touched for each burst (its free memory goes back
+ * to the kernel), and the page faults fell on the exporter's thread; the
+ * sink's thread keeps a few empty blocks faulted in ahead instead. All
+ * under the sink's lock.
+ */
+struct sink_block {
+	struct sink_block *next;       /* in the list of spare blocks */
+	size_t used;                   /* bytes handed out, header included */
+	size_t live;                   /* records not yet freed */
+	_Alignas(16) unsigned char data[];
+};
+
 /* A record in memory, as submitted. */
 struct sink_rec {
+	struct sink_block *block;      /* NULL: malloc'd on its own */
 	size_t len;
-	unsigned char data[];
+	_Alignas(16) unsigned char data[];
 };
 
 /* A record written to the transport and not yet confirmed. */
@@ -79,6 +100,9 @@ struct exp_sink {
 	size_t flight_cap, flight_head, flight_n;
 	uint32_t flight_mem;           /* of which from memory */
 	struct exp_spool *spool;
+	struct sink_block *block;      /* records are carved from it */
+	struct sink_block *spare;      /* empty blocks, faulted in */
+	unsigned int n_spare;
 	bool spool_unread;             /* the spool may hold unread records */
 	bool outage;                   /* records go to the spool */
 	bool connected;
@@ -189,6 +213,136 @@ sink_random(struct exp_sink *s)
 }
 
 /*
+ * Record memory (lock held, or the thread gone).
+ */
+
+/* A block, its pages faulted in by the kernel in one call. NULL. */
+static struct sink_block *
+block_new(void)
+{
+	void *p = mmap(NULL, SINK_BLOCK_BYTES, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	struct sink_block *b = p;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	b->next = NULL;
+	b->used = 0;
+	b->live = 0;
+	return b;
+}
+
+/* An empty block: kept as a spare, or unmapped. */
+static void
+block_release(struct exp_sink *s, struct sink_block *b)
+{
+	if (s->n_spare < SINK_SPARE_BLOCKS) {
+		b->used = 0;
+		b->next = s->spare;
+		s->spare = b;
+		s->n_spare++;
+		return;
+	}
+	munmap(b, SINK_BLOCK_BYTES);
+}
+
+static size_t
+rec_size(size_t len)
+{
+	return (sizeof(struct sink_rec) + len + 15) & ~(size_t)15;
+}
+
+/* Room for a record of len bytes (len and block set). NULL on ENOMEM. */
+static struct sink_rec *
+rec_alloc(struct exp_sink *s, size_t len)
+{
+	size_t need = rec_size(len);
+	struct sink_block *b = s->block;
+	struct sink_rec *rec;
+
+	if (need > SINK_BLOCK_RECORD_MAX) {
+		rec = malloc(sizeof(*rec) + len);
+		if (rec == NULL)
+			return NULL;
+		rec->block = NULL;
+		rec->len = len;
+		return rec;
+	}
+	if (b == NULL || b->used + need >
+	    SINK_BLOCK_BYTES - sizeof(struct sink_block)) {
+		struct sink_block *next = s->spare;
+		if (next != NULL) {
+			s->spare = next->next;
+			s->n_spare--;
+		} else if ((next = block_new()) == NULL) {
+			return NULL;
+		}
+		/* The full block goes when its last record does. */
+		if (b != NULL && b->live == 0)
+			block_release(s, b);
+		s->block = b = next;
+	}
+	rec = (struct sink_rec *)(b->data + b->used);
+	b->used += need;
+	b->live++;
+	rec->block = b;
+	rec->len = len;
+	return rec;
+}
+
+static void
+rec_free(struct exp_sink *s, struct sink_rec *rec)
+{
+	struct sink_block *b = rec->block;
+
+	if (b == NULL) {
+		free(rec);
+		return;
+	}
+	if (--b->live > 0)
+		return;
+	if (b == s->block)
+		b->used = 0;            /* empty: start over in it */
+	else
+		block_release(s, b);
+}
+
+/* The thread's part: spare blocks faulted in before a submit needs them,
+ * once records flow. */
+static void
+spares_fill(struct exp_sink *s)
+{
+	for (;;) {
+		pthread_mutex_lock(&s->lock);
+		bool want = s->block != NULL && s->n_spare < SINK_SPARE_BLOCKS;
+		pthread_mutex_unlock(&s->lock);
+		if (!want)
+			return;
+		struct sink_block *b = block_new();
+		if (b == NULL)
+			return;
+		pthread_mutex_lock(&s->lock);
+		block_release(s, b);
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
+/* Every block, at the end (no record left). */
+static void
+blocks_free(struct exp_sink *s)
+{
+	if (s->block != NULL)
+		munmap(s->block, SINK_BLOCK_BYTES);
+	while (s->spare != NULL) {
+		struct sink_block *b = s->spare;
+		s->spare = b->next;
+		munmap(b, SINK_BLOCK_BYTES);
+	}
+	s->block = NULL;
+	s->n_spare = 0;
+}
+
+/*
  * The memory queue and the list in flight: rings that grow by doubling.
  * Called with the lock held.
  */
@@ -294,7 +448,7 @@ spool_put(struct exp_sink *s, struct sink_rec *rec)
 {
 	int rc = exp_spool_append(s->spool, rec->data, rec->len);
 
-	free(rec);
+	rec_free(s, rec);
 	if (rc == 0) {
 		counter_add(&s->spooled, 1);
 		s->spool_unread = true;
@@ -347,15 +501,14 @@ exp_sink_submit(struct exp_sink *s, const void *record, size_t len)
 	} else if (s->ring_n >= s->cfg.queue) {
 		goto drop;
 	}
-	struct sink_rec *rec = malloc(sizeof(*rec) + len);
+	struct sink_rec *rec = rec_alloc(s, len);
 	if (rec == NULL) {
 		rc = -ENOMEM;
 		goto drop;
 	}
-	rec->len = len;
 	memcpy(rec->data, record, len);
 	if (ring_push(s, rec) != 0) {
-		free(rec);
+		rec_free(s, rec);
 		rc = -ENOMEM;
 		goto drop;
 	}
@@ -752,30 +905,69 @@ udp_write(struct exp_sink *s, unsigned int *done, unsigned int *too_big)
  * The thread.
  */
 
-/* Appends one record to the batch, framed for the transport. */
-static int
-batch_add(struct exp_sink *s, const void *data, size_t len)
-{
-	char head[24];
-	int hlen = 0;
+/* "LEN " of RFC 6587 octet counting: at most 20 digits and the space. */
+#define SINK_FRAME_HEAD_MAX 21
 
+/* The frame head of a record of len bytes into head; its length. Without
+ * snprintf: one per record. */
+static size_t
+frame_head(size_t len, char *head)
+{
+	char digits[SINK_FRAME_HEAD_MAX];
+	size_t n = sizeof(digits);
+
+	do {
+		digits[--n] = (char)('0' + len % 10);
+		len /= 10;
+	} while (len > 0);
+	memcpy(head, digits + n, sizeof(digits) - n);
+	head[sizeof(digits) - n] = ' ';
+	return sizeof(digits) - n + 1;
+}
+
+/* Room the batch needs for one record, framed: at most this. */
+static size_t
+batch_need(size_t len)
+{
+	return SINK_FRAME_HEAD_MAX + len + 1;
+}
+
+/* Appends one record to the batch, framed for the transport; the batch
+ * has batch_need(len) bytes free. */
+static void
+batch_put(struct exp_sink *s, const void *data, size_t len)
+{
 	if (s->cfg.kind == EXP_SINK_TCP || s->cfg.kind == EXP_SINK_TLS)
-		hlen = snprintf(head, sizeof(head), "%zu ", len);
-	size_t need = s->batch_len + (size_t)hlen + len + 1;
-	if (need > s->batch_cap) {
-		unsigned char *b = realloc(s->batch, need);
-		if (b == NULL)
-			return -ENOMEM;
-		s->batch = b;
-		s->batch_cap = need;
-	}
-	memcpy(s->batch + s->batch_len, head, (size_t)hlen);
-	s->batch_len += (size_t)hlen;
+		s->batch_len += frame_head(len, (char *)s->batch +
+					   s->batch_len);
 	memcpy(s->batch + s->batch_len, data, len);
 	s->batch_len += len;
 	if (s->cfg.kind == EXP_SINK_FILE)
 		s->batch[s->batch_len++] = '\n';
 	s->batch_ends[s->batch_n++] = s->batch_len;
+}
+
+/* Grows the batch so that need more bytes fit. 0 or -ENOMEM. */
+static int
+batch_reserve(struct exp_sink *s, size_t used, size_t need)
+{
+	if (used + need <= s->batch_cap)
+		return 0;
+	unsigned char *b = realloc(s->batch, used + need);
+	if (b == NULL)
+		return -ENOMEM;
+	s->batch = b;
+	s->batch_cap = used + need;
+	return 0;
+}
+
+/* batch_put() for callers that have not reserved. 0 or -ENOMEM. */
+static int
+batch_add(struct exp_sink *s, const void *data, size_t len)
+{
+	if (batch_reserve(s, s->batch_len, batch_need(len)) != 0)
+		return -ENOMEM;
+	batch_put(s, data, len);
 	return 0;
 }
 
@@ -814,10 +1006,19 @@ sink_paused(struct exp_sink *s, uint64_t now)
 }
 
 /* Moves records into the batch and the list in flight: the memory queue
- * first, then the spool. Returns how many. */
+ * first, then the spool. Returns how many. Memory records become in
+ * flight under the lock but are copied into the batch after it, so that
+ * submits do not wait for the copy: only this thread frees records in
+ * flight, and the room they need is reserved first, so the copy cannot
+ * fail. Spool records (read under the lock, which guards the spool) wait
+ * for a batch of their own. */
 static unsigned int
 sink_fill(struct exp_sink *s, uint64_t now)
 {
+	struct sink_rec *recs[SINK_BATCH_RECORDS];
+	unsigned int n_recs = 0;
+	size_t planned = 0;             /* batch bytes the records take */
+
 	s->batch_len = 0;
 	s->batch_n = 0;
 	s->fill_blocked = false;
@@ -826,8 +1027,8 @@ sink_fill(struct exp_sink *s, uint64_t now)
 		s->fill_blocked = true;
 		goto out;
 	}
-	while (s->batch_n < SINK_BATCH_RECORDS &&
-	       s->batch_len < SINK_BATCH_BYTES) {
+	while (s->batch_n + n_recs < SINK_BATCH_RECORDS &&
+	       s->batch_len + planned < SINK_BATCH_BYTES) {
 		struct sink_flight f = { .written_ms = now };
 		if (flight_reserve(s) != 0)
 			break;
@@ -837,13 +1038,17 @@ sink_fill(struct exp_sink *s, uint64_t now)
 				break;
 			}
 			f.rec = s->ring[s->ring_head];
-			if (batch_add(s, f.rec->data, f.rec->len) != 0)
-				break;     /* out of memory: stays queued */
+			size_t need = batch_need(f.rec->len);
+			if (planned + need > s->batch_cap &&
+			    (n_recs > 0 || batch_reserve(s, 0, need) != 0))
+				break;     /* next batch; out of memory: stays */
 			ring_pop(s);
 			flight_push(s, &f);
+			recs[n_recs++] = f.rec;
+			planned += need;
 			continue;
 		}
-		if (s->spool == NULL || !s->spool_unread ||
+		if (n_recs > 0 || s->spool == NULL || !s->spool_unread ||
 		    now < s->spool_retry_ms)
 			break;
 		if (!s->rbuf_pending) {
@@ -872,6 +1077,8 @@ sink_fill(struct exp_sink *s, uint64_t now)
 	}
 out:
 	pthread_mutex_unlock(&s->lock);
+	for (unsigned int i = 0; i < n_recs; i++)
+		batch_put(s, recs[i]->data, recs[i]->len);
 	return s->batch_n;
 }
 
@@ -886,7 +1093,7 @@ sink_deliver(struct exp_sink *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct sink_flight f = flight_pop(s);
 		if (f.rec != NULL) {
-			free(f.rec);
+			rec_free(s, f.rec);
 		} else {
 			mark = f.mark;
 			have_mark = true;
@@ -1005,7 +1212,7 @@ sink_fail(struct exp_sink *s, bool count_error)
 			if (f.rec != NULL) {
 				s->flight_mem--;
 				if (ring_push_front(s, f.rec) != 0) {
-					free(f.rec);
+					rec_free(s, f.rec);
 					counter_add(&s->dropped, 1);
 				}
 			}
@@ -1212,6 +1419,7 @@ sink_main(void *arg)
 		unsigned int n = rc == 0 ? sink_fill(s, now) : 0;
 		if (n > 0)
 			rc = sink_flush(s);
+		spares_fill(s);
 		if (rc != 0) {
 			if (rc != -ECANCELED)
 				sink_fail(s, true);
@@ -1280,6 +1488,7 @@ sink_free(struct exp_sink *s)
 	free(s->flight);
 	free(s->batch);
 	free(s->rbuf);
+	blocks_free(s);
 	free(s);
 }
 
@@ -1435,7 +1644,7 @@ exp_sink_stop(struct exp_sink *s, unsigned int drain_ms)
 		if (s->spool != NULL && spool_put(s, f.rec)) {
 			spooled++;
 		} else if (s->spool == NULL) {
-			free(f.rec);
+			rec_free(s, f.rec);
 			counter_add(&s->dropped, 1);
 			dropped++;
 		} else {
@@ -1447,7 +1656,7 @@ exp_sink_stop(struct exp_sink *s, unsigned int drain_ms)
 		if (s->spool != NULL && spool_put(s, rec)) {
 			spooled++;
 		} else if (s->spool == NULL) {
-			free(rec);
+			rec_free(s, rec);
 			counter_add(&s->dropped, 1);
 			dropped++;
 		} else {

@@ -1,5 +1,6 @@
 /* test_event.c -- ECS events: field names, values, and escaping of hostile
- * payloads (read back with jansson). */
+ * payloads (read back with jansson); the streaming writer against the
+ * jansson writer it replaced (ecs_reference.c), byte for byte. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,13 @@
 #include <jansson.h>
 
 #include "event.h"
+#include "format.h"
+
+/* ecs_reference.c: the jansson writer, exp_event_ecs() and
+ * exp_event_write() as they were. */
+int ecs_reference_event(const struct exp_event *ev, struct exp_buffer *out);
+int ecs_reference_write(FILE *out, const struct exp_message *msg,
+			const struct pat_indicator *ind, uint64_t db_version);
 
 static json_t *
 event_of(const struct exp_message *msg, const struct pat_indicator *ind)
@@ -200,6 +208,513 @@ test_utf8_sanitize(void **state)
 					   out), 4);
 }
 
+/*
+ * The streaming writer against jansson: many events, each formatted by
+ * both, compared as bytes and as parsed JSON.
+ */
+
+/* xorshift64*, fixed seed: the same events on every run. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t
+rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ull;
+}
+
+static unsigned int
+rnd_below(unsigned int n)
+{
+	return (unsigned int)(rnd() % n);
+}
+
+/* Pieces hostile strings are made of: quotes, backslash, JSON's named
+ * escapes, other controls, DEL, '/', valid UTF-8 of every length (and
+ * U+2028, U+FFFD), invalid UTF-8 (lone continuation, overlong, surrogate,
+ * past U+10FFFF, cut sequences, 0xfe/0xff), and plain text. */
+static const char *const pieces[] = {
+	"\"", "\\", "\b", "\f", "\n", "\r", "\t", "\x01", "\x1f", "\x1b[0m",
+	"\x7f", "/", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+	"\xe2\x80\xa8", "\xef\xbf\xbd", "\x80", "\xbf", "\xc0\xaf",
+	"\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82",
+	"\xf0\x9f\x98", "\xc3", "\xfe", "\xff", "\xf5\x80\x80\x80", ",", ",,",
+	"=", "|", "]", "{}", "[]", ":", "evil.example", "journalide.org",
+	"hello world ", "0123456789abcdef", "\\u0000", "%s%n",
+};
+
+/* A hostile C string of up to max - 1 bytes (no NUL inside). */
+static void
+rnd_text(char *out, size_t max)
+{
+	size_t n = 0;
+	unsigned int parts = rnd_below(8);
+
+	for (unsigned int i = 0; i < parts; i++) {
+		const char *p = pieces[rnd_below(sizeof(pieces) /
+						 sizeof(pieces[0]))];
+		size_t len = strlen(p);
+		if (n + len >= max)
+			break;
+		memcpy(out + n, p, len);
+		n += len;
+	}
+	/* Sometimes raw random bytes too. */
+	if (rnd_below(4) == 0) {
+		unsigned int extra = rnd_below(12);
+		for (unsigned int i = 0; i < extra && n + 1 < max; i++) {
+			uint8_t c = (uint8_t)rnd();
+			out[n++] = (char)(c == 0 ? 'x' : c);
+		}
+	}
+	out[n] = '\0';
+}
+
+/* Random bytes, NUL included, or hostile pieces. */
+static size_t
+rnd_bytes(uint8_t *out, size_t max)
+{
+	if (rnd_below(2) == 0) {
+		size_t n = rnd_below((unsigned int)max);
+		for (size_t i = 0; i < n; i++)
+			out[i] = (uint8_t)rnd();
+		return n;
+	}
+	rnd_text((char *)out, max);
+	size_t n = strlen((char *)out);
+	if (n + 1 < max && rnd_below(3) == 0)
+		out[n++] = '\0';
+	return n;
+}
+
+static size_t
+append(uint8_t *out, size_t n, size_t max, const void *bytes, size_t len)
+{
+	if (n + len > max)
+		return n;
+	memcpy(out + n, bytes, len);
+	return n + len;
+}
+
+static size_t
+append_str(uint8_t *out, size_t n, size_t max, const char *s)
+{
+	return append(out, n, max, s, strlen(s));
+}
+
+/* A syslog message: RFC 5424 (fields or "-"), RFC 3164, a broken PRI, or
+ * anything; hostile text in the fields; sometimes a line end or NUL. */
+static size_t
+rnd_syslog(uint8_t *out, size_t max)
+{
+	char field[64], pri[16];
+	size_t n = 0;
+
+	snprintf(pri, sizeof(pri), "<%u>", rnd_below(5) == 0 ?
+		 192 + rnd_below(900) : rnd_below(192));
+	switch (rnd_below(5)) {
+	case 0:
+		n = append_str(out, n, max, pri);
+		n = append_str(out, n, max, "1 2026-11-26T10:00:05.123456Z ");
+		for (int i = 0; i < 4; i++) {
+			if (rnd_below(3) == 0) {
+				n = append_str(out, n, max, "-");
+			} else {
+				rnd_text(field, sizeof(field));
+				for (char *c = field; *c != '\0'; c++)
+					if (*c == ' ')
+						*c = '_';
+				n = append_str(out, n, max, field[0] != '\0' ?
+					       field : "x");
+			}
+			n = append_str(out, n, max, " ");
+		}
+		n = append_str(out, n, max, rnd_below(2) ? "- " :
+			       "[ex@32473 a=\"b\\\"]c\"] ");
+		break;
+	case 1:
+		n = append_str(out, n, max, pri);
+		n = append_str(out, n, max, "Nov 26 10:00:05 host01 ");
+		rnd_text(field, sizeof(field));
+		n = append_str(out, n, max, field);
+		n = append_str(out, n, max, rnd_below(2) ? "[42]: " : ": ");
+		break;
+	case 2:
+		n = append_str(out, n, max, rnd_below(2) ? "<1x>" : "<>");
+		break;
+	case 3:
+		return rnd_bytes(out, max);
+	default:
+		break;
+	}
+	rnd_text(field, sizeof(field));
+	n = append_str(out, n, max, field);
+	n += rnd_bytes(out + n, max - n > 64 ? 64 : max - n);
+	if (rnd_below(3) == 0)
+		n = append(out, n, max, rnd_below(2) ? "\r\n" : "\0",
+			   rnd_below(2) + 1);
+	return n;
+}
+
+/* A DNS name in wire form: labels of random bytes, or a pointer to 12. */
+static size_t
+rnd_dns_name(uint8_t *out, size_t n, size_t max)
+{
+	unsigned int labels = 1 + rnd_below(4);
+
+	for (unsigned int i = 0; i < labels; i++) {
+		uint8_t len = (uint8_t)(1 + rnd_below(10));
+		if (n + 1 + len + 1 > max)
+			break;
+		out[n++] = len;
+		for (uint8_t j = 0; j < len; j++)
+			out[n++] = rnd_below(3) == 0 ? (uint8_t)rnd() :
+				(uint8_t)('a' + rnd_below(26));
+	}
+	return append(out, n, max, "\0", 1);
+}
+
+/* A DNS query or response with A, AAAA and CNAME answers; sometimes cut
+ * or garbage. */
+static size_t
+rnd_dns(uint8_t *out, size_t max)
+{
+	static const uint16_t qtypes[] = { 1, 2, 5, 6, 12, 15, 16, 28, 33, 35,
+					   64, 65, 255, 0, 99, 65535 };
+	uint16_t qtype = qtypes[rnd_below(sizeof(qtypes) / sizeof(qtypes[0]))];
+	unsigned int answers = rnd_below(4);
+	uint16_t id = (uint16_t)rnd();
+	uint8_t hdr[12] = { (uint8_t)(id >> 8), (uint8_t)id,
+			    rnd_below(2) ? 0x81 : 0x01, 0x80, 0, 1, 0,
+			    (uint8_t)answers, 0, 0, 0, 0 };
+	size_t n = 0;
+
+	if (rnd_below(8) == 0)
+		return rnd_bytes(out, max);
+	n = append(out, n, max, hdr, sizeof(hdr));
+	n = rnd_dns_name(out, n, max);
+	uint8_t q[4] = { (uint8_t)(qtype >> 8), (uint8_t)qtype, 0, 1 };
+	n = append(out, n, max, q, sizeof(q));
+	for (unsigned int i = 0; i < answers; i++) {
+		unsigned int kind = rnd_below(3);
+		uint8_t rtype = kind == 0 ? 1 : kind == 1 ? 28 : 5;
+		uint8_t rr[10] = { 0xc0, 0x0c, 0, rtype, 0, 1, 0, 0, 0, 60 };
+		n = append(out, n, max, rr, sizeof(rr));
+		if (kind == 2) {
+			size_t len_at = n;
+			n = append(out, n, max, "\0\0", 2);
+			size_t name_at = n;
+			n = rnd_dns_name(out, n, max);
+			if (len_at + 2 <= max) {
+				out[len_at] = (uint8_t)((n - name_at) >> 8);
+				out[len_at + 1] = (uint8_t)(n - name_at);
+			}
+		} else {
+			uint8_t rd[18] = { 0, kind == 0 ? 4 : 16 };
+			for (int j = 2; j < 18; j++)
+				rd[j] = rnd_below(2) ? 0 : (uint8_t)rnd();
+			n = append(out, n, max, rd, kind == 0 ? 6 : 18);
+		}
+	}
+	if (n > 0 && rnd_below(8) == 0)
+		n = rnd_below((unsigned int)n);
+	return n;
+}
+
+/* Addresses with zero runs of every length, IPv4-mapped and -compatible
+ * forms, or random. */
+static void
+rnd_addr(uint8_t *addr)
+{
+	for (int i = 0; i < 16; i++)
+		addr[i] = (uint8_t)rnd();
+	switch (rnd_below(4)) {
+	case 0:
+		for (int i = 0; i < 16; i++)
+			if (rnd_below(2))
+				addr[i & ~1] = addr[i | 1] = 0;
+		break;
+	case 1:
+		memset(addr, 0, 10);
+		addr[10] = addr[11] = rnd_below(2) ? 0xff : 0;
+		break;
+	case 2:
+		memset(addr, 0, 16);
+		addr[15] = (uint8_t)rnd_below(3);
+		break;
+	default:
+		break;
+	}
+}
+
+static uint64_t
+rnd_time(void)
+{
+	switch (rnd_below(4)) {
+	case 0:
+		return rnd();
+	case 1:
+		return 0;
+	default:
+		return 1795687205123456000ULL + rnd() % 100000000000000ULL;
+	}
+}
+
+static int64_t
+rnd_seconds(void)
+{
+	switch (rnd_below(5)) {
+	case 0:
+		return 0;
+	case 1:
+		return -(int64_t)rnd_below(1000000);
+	case 2:
+		return (int64_t)(rnd() >> 1);
+	default:
+		return 1680048000 + rnd_below(100000000);
+	}
+}
+
+/* Everything an event points to, filled by event_fill(). */
+struct test_event {
+	struct exp_message msg;
+	struct pat_indicator ind;
+	struct exp_event ev;
+	uint8_t payload[600];
+	char value[96], tags[96], source[96], feed[96], file[96];
+	char id[96], hostname[96];
+};
+
+static void
+event_fill(struct test_event *t, enum exp_protocol protocol,
+	   enum pat_type type, uint8_t severity, bool aggregate,
+	   uint8_t ip_version)
+{
+	static const uint8_t l4[] = { 6, 17, 132 };
+
+	memset(t, 0, sizeof(*t));
+	rnd_text(t->value, sizeof(t->value));
+	rnd_text(t->tags, sizeof(t->tags));
+	rnd_text(t->source, sizeof(t->source));
+	rnd_text(t->feed, sizeof(t->feed));
+	rnd_text(t->file, sizeof(t->file));
+	rnd_text(t->id, sizeof(t->id));
+	rnd_text(t->hostname, sizeof(t->hostname));
+	t->msg = (struct exp_message){
+		.protocol = protocol,
+		.time_ns = rnd_time(),
+		.ip_version = ip_version,
+		.l4_proto = l4[rnd_below(3)],
+		.src_port = (uint16_t)rnd(),
+		.dst_port = (uint16_t)rnd(),
+		.frame = rnd_below(3) == 0 ? 0 : rnd_below(2) ? rnd() :
+			rnd_below(100000),
+		.worker = (uint16_t)rnd_below(64),
+		.file = rnd_below(4) == 0 ? NULL : t->file,
+		.line = rnd_below(2) ? rnd() : rnd_below(100000),
+		.payload = t->payload,
+		.truncated = rnd_below(4) == 0,
+	};
+	rnd_addr(t->msg.src_addr);
+	rnd_addr(t->msg.dst_addr);
+	t->msg.payload_len = protocol == EXP_PROTOCOL_DNS ?
+		rnd_dns(t->payload, sizeof(t->payload)) :
+		rnd_syslog(t->payload, sizeof(t->payload));
+	if (rnd_below(50) == 0) {
+		t->msg.payload = NULL;
+		t->msg.payload_len = 0;
+	}
+	t->ind = (struct pat_indicator){
+		.type = type,
+		.value = t->value,
+		.tags = rnd_below(5) == 0 ? "" : t->tags,
+		.source = rnd_below(3) == 0 ? "" : t->source,
+		.feed = t->feed,
+		.line = rnd_below(2) ? (unsigned int)rnd() : rnd_below(10000),
+		.severity = severity,
+		.first_seen = rnd_seconds(),
+		.expires = rnd_seconds(),
+	};
+	t->ev = (struct exp_event){
+		.msg = &t->msg, .ind = &t->ind, .db_version = rnd_below(2) ?
+			rnd() : rnd_below(1000),
+		.id = rnd_below(5) == 0 ? NULL : rnd_below(5) == 0 ? "" : t->id,
+		.hostname = rnd_below(5) == 0 ? NULL : rnd_below(5) == 0 ? "" :
+			t->hostname,
+		.count = aggregate ? 2 + rnd_below(1000) : rnd_below(2),
+		.first_ns = rnd_below(3) == 0 ? 0 : rnd_time(),
+		.last_ns = rnd_below(3) == 0 ? 0 : rnd_time(),
+	};
+}
+
+static json_t *
+parse_or_fail(const char *text, size_t len, const char *what)
+{
+	json_error_t error;
+	json_t *root = json_loadb(text, len, JSON_ALLOW_NUL, &error);
+
+	if (root == NULL)
+		fail_msg("%s is not JSON: %s: %.*s", what, error.text, (int)len,
+			 text);
+	return root;
+}
+
+/* Same bytes, and (for the message a mismatch would give) same JSON. */
+static void
+assert_same_json(const char *got, size_t got_len, const char *want,
+		 size_t want_len)
+{
+	json_t *g = parse_or_fail(got, got_len, "streaming");
+	json_t *w = parse_or_fail(want, want_len, "jansson");
+
+	if (!json_equal(g, w))
+		fail_msg("not the same JSON:\n got: %.*s\nwant: %.*s",
+			 (int)got_len, got, (int)want_len, want);
+	if (got_len != want_len || memcmp(got, want, got_len) != 0)
+		fail_msg("same JSON, other bytes:\n got: %.*s\nwant: %.*s",
+			 (int)got_len, got, (int)want_len, want);
+	json_decref(g);
+	json_decref(w);
+}
+
+static char *
+write_line(int (*write)(FILE *, const struct exp_message *,
+			const struct pat_indicator *, uint64_t),
+	   const struct test_event *t, size_t *size)
+{
+	char *text = NULL;
+	FILE *out = open_memstream(&text, size);
+
+	assert_non_null(out);
+	assert_int_equal(write(out, &t->msg, &t->ind, t->ev.db_version), 0);
+	fclose(out);
+	assert_true(*size > 0 && text[*size - 1] == '\n');
+	return text;
+}
+
+/* Both writers on one event: the exporter's record (and its syslog
+ * message), and the exp_event_write() line. */
+static void
+compare_with_jansson(const struct test_event *t)
+{
+	struct exp_buffer got = { 0 }, want = { 0 }, message = { 0 };
+
+	assert_int_equal(exp_format_record(EXP_FORMAT_ECS, &t->ev, &got), 0);
+	assert_int_equal(ecs_reference_event(&t->ev, &want), 0);
+	assert_same_json(got.data, got.len, want.data, want.len);
+	assert_int_equal(exp_format_syslog(EXP_FORMAT_ECS, &t->ev, &message), 0);
+	assert_true(message.len > got.len);
+	assert_memory_equal(message.data + message.len - got.len, got.data,
+			    got.len);
+
+	size_t got_size, want_size;
+	char *got_line = write_line(exp_event_write, t, &got_size);
+	char *want_line = write_line(ecs_reference_write, t, &want_size);
+	assert_same_json(got_line, got_size - 1, want_line, want_size - 1);
+	assert_null(memchr(got_line, '\n', got_size - 1));
+	free(got_line);
+	free(want_line);
+	exp_buffer_free(&got);
+	exp_buffer_free(&want);
+	exp_buffer_free(&message);
+}
+
+/* Every protocol, indicator type (and one out of the enum), severity (and
+ * two out of range), single hit or aggregate, and network fields none,
+ * IPv4, IPv6 or an odd version; the rest random and hostile. */
+static void
+test_against_jansson_every_kind(void **state)
+{
+	(void)state;
+	static const enum exp_protocol protocols[] = {
+		EXP_PROTOCOL_SYSLOG, EXP_PROTOCOL_DNS, EXP_PROTOCOL_LOG_LINE,
+	};
+	static const uint8_t ip_versions[] = { 0, 4, 6, 5 };
+	struct test_event *t = malloc(sizeof(*t));
+	unsigned int events = 0;
+
+	assert_non_null(t);
+	rng_state = 0x9e3779b97f4a7c15ull;
+	for (size_t p = 0; p < sizeof(protocols) / sizeof(protocols[0]); p++)
+		for (unsigned int type = 0; type <= PAT_TYPE_COUNT; type++)
+			for (uint8_t sev = 0; sev <= PAT_SEVERITY_CRITICAL + 2;
+			     sev++)
+				for (int agg = 0; agg < 2; agg++) {
+					event_fill(t, protocols[p],
+						   (enum pat_type)type, sev,
+						   agg, ip_versions[rnd_below(4)]);
+					compare_with_jansson(t);
+					events++;
+				}
+	assert_int_equal(events, 3 * (PAT_TYPE_COUNT + 1) * 7 * 2);
+	free(t);
+}
+
+/* A few thousand events with everything random. */
+static void
+test_against_jansson_random(void **state)
+{
+	(void)state;
+	static const enum exp_protocol protocols[] = {
+		EXP_PROTOCOL_SYSLOG, EXP_PROTOCOL_DNS, EXP_PROTOCOL_LOG_LINE,
+	};
+	static const uint8_t ip_versions[] = { 0, 4, 6 };
+	struct test_event *t = malloc(sizeof(*t));
+
+	assert_non_null(t);
+	rng_state = 0x2545f4914f6cdd1dull;
+	for (int i = 0; i < 5000; i++) {
+		event_fill(t, protocols[rnd_below(3)],
+			   (enum pat_type)rnd_below(PAT_TYPE_COUNT + 1),
+			   (uint8_t)rnd_below(PAT_SEVERITY_CRITICAL + 2),
+			   rnd_below(3) == 0, ip_versions[rnd_below(3)]);
+		compare_with_jansson(t);
+	}
+	free(t);
+}
+
+/* Every control character, DEL, every byte above 0x7f alone, in every
+ * string field at once. */
+static void
+test_against_jansson_every_byte(void **state)
+{
+	(void)state;
+	struct test_event *t = malloc(sizeof(*t));
+
+	assert_non_null(t);
+	rng_state = 0x853c49e6748fea9bull;
+	for (unsigned int c = 1; c < 256; c++) {
+		char s[4] = { 'a', (char)c, 'b', '\0' };
+		event_fill(t, c % 2 ? EXP_PROTOCOL_SYSLOG : EXP_PROTOCOL_LOG_LINE,
+			   (enum pat_type)(c % PAT_TYPE_COUNT), (uint8_t)(c % 5),
+			   c % 3 == 0, (uint8_t)(c % 3 == 0 ? 0 : 4));
+		memcpy(t->value, s, sizeof(s));
+		memcpy(t->tags, s, sizeof(s));
+		memcpy(t->source, s, sizeof(s));
+		memcpy(t->feed, s, sizeof(s));
+		memcpy(t->file, s, sizeof(s));
+		memcpy(t->id, s, sizeof(s));
+		memcpy(t->hostname, s, sizeof(s));
+		t->ind.tags = t->tags;
+		t->ind.source = t->source;
+		t->msg.file = t->file;
+		t->ev.id = t->id;
+		t->ev.hostname = t->hostname;
+		/* A syslog header with the byte in every field, and NUL. */
+		int n = snprintf((char *)t->payload, sizeof(t->payload),
+				 "<14>1 2026-11-26T10:00:05Z h%s a%s p%s m%s - x%s",
+				 s, s, s, s, s);
+		t->payload[n] = '\0';
+		memcpy(t->payload + n + 1, s, 3);
+		t->msg.payload = t->payload;
+		t->msg.payload_len = (size_t)n + 4;
+		compare_with_jansson(t);
+	}
+	free(t);
+}
+
 int
 main(void)
 {
@@ -208,6 +723,9 @@ main(void)
 		cmocka_unit_test(test_hostile_payload_is_escaped),
 		cmocka_unit_test(test_indicator_fields_per_type),
 		cmocka_unit_test(test_utf8_sanitize),
+		cmocka_unit_test(test_against_jansson_every_kind),
+		cmocka_unit_test(test_against_jansson_random),
+		cmocka_unit_test(test_against_jansson_every_byte),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <time.h>
+
 #include <cmocka.h>
 #include <jansson.h>
 
@@ -714,6 +717,89 @@ test_append_and_errors(void **state)
 	exp_buffer_free(&b);
 }
 
+/* The formats' own number, address and time writers make what snprintf,
+ * inet_ntop and gmtime/strftime made before them. */
+static uint64_t
+xorshift(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ull;
+}
+
+static void
+test_writers_match_libc(void **state)
+{
+	(void)state;
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	char got[64], want[64];
+
+	/* Integers: every length, both ends. */
+	static const uint64_t edges[] = { 0, 9, 10, 99, 100, 999, 1000, 65535,
+					  UINT32_MAX, UINT64_MAX / 10,
+					  UINT64_MAX - 1, UINT64_MAX };
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]) + 20000; i++) {
+		uint64_t v = i < sizeof(edges) / sizeof(edges[0]) ? edges[i] :
+			xorshift(&seed) >> (xorshift(&seed) % 64);
+		size_t n = exp_u64_format(v, got);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+		assert_int_equal(n, strlen(want));
+		assert_memory_equal(got, want, n);
+	}
+
+	/* Addresses: zero runs of every length and place (each of the 256
+	 * patterns of zero groups), the IPv4-compatible and -mapped forms,
+	 * and random ones. */
+	for (unsigned int i = 0; i < 256 * 40 + 20000; i++) {
+		uint8_t addr[16];
+		for (int j = 0; j < 16; j++)
+			addr[j] = (uint8_t)xorshift(&seed);
+		if (i < 256 * 40) {
+			for (int g = 0; g < 8; g++)
+				if ((i % 256) & (1u << g))
+					addr[2 * g] = addr[2 * g + 1] = 0;
+			if (i / 256 % 4 == 1)
+				addr[xorshift(&seed) % 16] = 0;   /* half a group */
+			if (i / 256 % 4 == 2)
+				addr[10] = addr[11] = 0xff;
+		}
+		size_t n = exp_addr_format(6, addr, got);
+		assert_non_null(inet_ntop(AF_INET6, addr, want, sizeof(want)));
+		if (strcmp(got, want) != 0)
+			fail_msg("ipv6: got %s, want %s", got, want);
+		assert_int_equal(n, strlen(want));
+		n = exp_addr_format(4, addr, got);
+		assert_non_null(inet_ntop(AF_INET, addr, want, sizeof(want)));
+		assert_string_equal(got, want);
+		assert_int_equal(n, strlen(want));
+	}
+
+	/* Times: 1970 to the end of a uint64_t of nanoseconds, leap days, and
+	 * one second after another (the per-second cache). */
+	for (unsigned int i = 0; i < 40000; i++) {
+		uint64_t ns = i < 20000 ? xorshift(&seed) :
+			i < 30000 ? 951782400000000000ULL + i * 999999999ULL :
+			(uint64_t)(xorshift(&seed) % 5000000000ULL) *
+			1000000000ULL + i;
+		if (i == 0)
+			ns = 0;
+		if (i == 1)
+			ns = UINT64_MAX;
+		time_t secs = (time_t)(ns / 1000000000ULL);
+		struct tm tm;
+		assert_non_null(gmtime_r(&secs, &tm));
+		size_t n = strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want + n, sizeof(want) - n, ".%06uZ",
+			 (unsigned int)(ns % 1000000000ULL / 1000));
+		exp_time_format(ns, got);
+		if (strcmp(got, want) != 0)
+			fail_msg("time %llu: got %s, want %s",
+				 (unsigned long long)ns, got, want);
+		assert_int_equal(strlen(got), EXP_TIME_LEN);
+	}
+}
+
 int
 main(void)
 {
@@ -734,6 +820,7 @@ main(void)
 		cmocka_unit_test(test_log_line_and_ipv6),
 		cmocka_unit_test(test_cef_name_cut),
 		cmocka_unit_test(test_append_and_errors),
+		cmocka_unit_test(test_writers_match_libc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
