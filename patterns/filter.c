@@ -1,5 +1,5 @@
-/* filter.c -- building split block Bloom filters (probes are inline in
- * filter.h). */
+/* filter.c -- building register-blocked Bloom filters (probes are inline
+ * in filter.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,21 +7,21 @@
 #include "filter.h"
 
 static struct pat_filter *
-filter_alloc(size_t n_blocks)
+filter_alloc(size_t n_words)
 {
 	struct pat_filter *f = calloc(1, sizeof(*f));
 
 	if (f == NULL)
 		return NULL;
-	/* Blocks on cache lines: a probe then reads exactly one. */
-	if (posix_memalign((void **)&f->blocks, 64,
-			   n_blocks * sizeof(*f->blocks)) != 0) {
+	/* On cache lines, as the tables' slots are not: a probe is one. */
+	if (posix_memalign((void **)&f->words, 64,
+			   n_words * sizeof(*f->words)) != 0) {
 		free(f);
 		errno = ENOMEM;
 		return NULL;
 	}
-	f->n_blocks = n_blocks;
-	f->shift = 64 - (unsigned int)__builtin_ctzll(n_blocks);
+	f->n_words = n_words;
+	f->shift = 64 - (unsigned int)__builtin_ctzll(n_words);
 	return f;
 }
 
@@ -29,24 +29,24 @@ struct pat_filter *
 pat_filter_new(size_t expected)
 {
 	size_t bits = expected * PAT_FILTER_BITS_PER_KEY;
-	size_t n_blocks = 1;
+	size_t n_words = 1;
 
-	while (n_blocks * 256 < bits && n_blocks < ((size_t)1 << 40))
-		n_blocks <<= 1;
-	struct pat_filter *f = filter_alloc(n_blocks);
+	while (n_words * 64 < bits && n_words < ((size_t)1 << 40))
+		n_words <<= 1;
+	struct pat_filter *f = filter_alloc(n_words);
 	if (f != NULL)
-		memset(f->blocks, 0, n_blocks * sizeof(*f->blocks));
+		memset(f->words, 0, n_words * sizeof(*f->words));
 	return f;
 }
 
 struct pat_filter *
 pat_filter_copy(const struct pat_filter *src)
 {
-	struct pat_filter *f = filter_alloc(src->n_blocks);
+	struct pat_filter *f = filter_alloc(src->n_words);
 
 	if (f == NULL)
 		return NULL;
-	memcpy(f->blocks, src->blocks, src->n_blocks * sizeof(*f->blocks));
+	memcpy(f->words, src->words, src->n_words * sizeof(*f->words));
 	f->keys = src->keys;
 	return f;
 }
@@ -56,24 +56,19 @@ pat_filter_free(struct pat_filter *f)
 {
 	if (f == NULL)
 		return;
-	free(f->blocks);
+	free(f->words);
 	free(f);
 }
 
 void
 pat_filter_add(struct pat_filter *f, uint64_t hash)
 {
-	struct pat_filter_block *b =
-		(struct pat_filter_block *)pat_filter_block_of(f, hash);
-	uint32_t key = (uint32_t)hash;
-
-	for (unsigned int i = 0; i < 8; i++)
-		b->word[i] |= 1U << ((key * pat_filter_salt[i]) >> 27);
+	*(uint64_t *)pat_filter_word_of(f, hash) |= pat_filter_mask(hash);
 	f->keys++;
 }
 
 size_t
 pat_filter_bytes(const struct pat_filter *f)
 {
-	return f->n_blocks * sizeof(*f->blocks);
+	return f->n_words * sizeof(*f->words);
 }

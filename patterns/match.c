@@ -35,7 +35,9 @@
 
 #define DOMAIN_MAX 253
 #define IPV6_TEXT_MAX 45
-#define DIGEST_STRIDE 32       /* the shortest digest: md5 */
+#define DIGEST_MIN 32          /* the shortest digest: md5 */
+
+#define unlikely(x) __builtin_expect(!!(x), 0)
 
 static inline bool
 is_digit(uint8_t c)
@@ -97,16 +99,13 @@ hits_add(const struct pat_set *set, unsigned int layer, uint32_t id,
 }
 
 /* Every indicator keyed (kind, hash, key) in any layer; key is compared
- * lowered when lower (text in any case against keys in lower case). The
- * filter answers first: most tokens stop there. */
+ * lowered when lower (text in any case against keys in lower case). */
 static void
-table_match(const struct pat_set *set, enum table_kind kind, uint64_t hash,
-	    const void *key, size_t len, bool lower, struct pat_hits *hits)
+table_lookup(const struct pat_set *set, enum table_kind kind, uint64_t hash,
+	     const void *key, size_t len, bool lower, struct pat_hits *hits)
 {
 	uint32_t id;
 
-	if (!pat_filter_may_contain(set->filter, hash))
-		return;
 	for (unsigned int l = 0; l < LAYERS_MAX && set->layers[l] != NULL; l++) {
 		const struct pat_layer *layer = set->layers[l];
 		int rc = lower ?
@@ -119,6 +118,16 @@ table_match(const struct pat_set *set, enum table_kind kind, uint64_t hash,
 		for (; id != NO_NEXT; id = layer->next_same[id])
 			hits_add(set, l, id, hits);
 	}
+}
+
+/* The same behind the filter, which answers first: most tokens stop
+ * there. */
+static inline void
+table_match(const struct pat_set *set, enum table_kind kind, uint64_t hash,
+	    const void *key, size_t len, bool lower, struct pat_hits *hits)
+{
+	if (unlikely(pat_filter_may_contain(set->filter, hash)))
+		table_lookup(set, kind, hash, key, len, lower, hits);
 }
 
 /* ---- addresses ---- */
@@ -151,15 +160,21 @@ match_ipv4(const struct pat_set *set, const uint8_t *addr,
 	uint64_t words[33], hashes[33];
 	uint32_t host = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
 		(uint32_t)addr[2] << 8 | addr[3];
-	unsigned int n = 0;
+	unsigned int n = 0, net16 = host >> 16;
 
+	if (!((set->ipv4_16[net16 / 64] >> (net16 % 64)) & 1))
+		return;
 	for (uint64_t bits = set->ipv4_prefixes; bits != 0; bits &= bits - 1) {
 		unsigned int len = (unsigned int)__builtin_ctzll(bits);
 		uint32_t net = len == 0 ? 0 : host & (~0U << (32 - len));
-		uint8_t key[8] = { 4, (uint8_t)len, (uint8_t)(net >> 24),
-				   (uint8_t)(net >> 16), (uint8_t)(net >> 8),
-				   (uint8_t)net, 0, 0 };
-		memcpy(&words[n], key, sizeof(key));
+		/* The key's bytes (4, len, net big-endian) as the word a
+		 * little-endian load of them gives. */
+		uint64_t be = (uint64_t)(net >> 24) | (uint64_t)((net >> 16) & 0xff) << 8 |
+			(uint64_t)((net >> 8) & 0xff) << 16 | (uint64_t)(net & 0xff) << 24;
+		words[n] = 4 | (uint64_t)len << 8 | be << 16;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		words[n] = __builtin_bswap64(words[n]);
+#endif
 		hashes[n] = pat_hash_address_words(&words[n], 1);
 		pat_filter_prefetch(set->filter, hashes[n]);
 		n++;
@@ -353,6 +368,14 @@ all_in(const struct text_scan *s, enum field f, size_t lo, size_t hi)
 
 /* ---- dotted names: domains and IPv4 ---- */
 
+static inline bool
+tld_present(const struct pat_set *set, uint64_t label_hash)
+{
+	unsigned int bit = pat_tld_bit(label_hash);
+
+	return (set->tld[bit / 64] >> (bit % 64)) & 1;
+}
+
 /* The name run [a, e) and every parent of it at a label boundary, from
  * the right: "a.evil.com" -> "evil.com", "a.evil.com" ("com" alone only
  * when the set has a single-label domain). Names longer than a domain
@@ -373,8 +396,13 @@ text_match_domain(const struct text_scan *s, size_t a, size_t e)
 		size_t start = dot == SIZE_MAX ? a : dot + 1;
 		if (e - start > DOMAIN_MAX)
 			break;
-		state = pat_hash_step(state, pat_hash_label_within(t + start,
-			label_end - start, s->len - start, PAT_HASH_FOLD));
+		uint64_t label = pat_hash_label_within(t + start,
+			label_end - start, s->len - start, PAT_HASH_FOLD);
+		/* Every candidate ends in the last label: no indicator
+		 * ends in this one, none can match. */
+		if (label_end == e && !tld_present(s->set, label))
+			return;
+		state = pat_hash_step(state, label);
 		if (label_end != e || single)
 			table_match(s->set, TABLE_DOMAINS, pat_hash_final(state),
 				    t + start, e - start, true, s->hits);
@@ -384,54 +412,49 @@ text_match_domain(const struct text_scan *s, size_t a, size_t e)
 	}
 }
 
-/* Strict dotted quad of decimal numbers 0..255 (leading zeros allowed,
- * as some firewalls pad them). */
-static bool
-ipv4_parse(const uint8_t *s, size_t len, uint8_t *addr)
-{
-	unsigned int part = 0, digits = 0, value = 0;
-
-	for (size_t i = 0; i <= len; i++) {
-		if (i == len || s[i] == '.') {
-			if (digits == 0 || part > 3)
-				return false;
-			addr[part++] = (uint8_t)value;
-			value = 0;
-			digits = 0;
-			continue;
-		}
-		value = value * 10 + (unsigned int)(s[i] - '0');
-		if (++digits > 3 || value > 255)
-			return false;
-	}
-	return part == 4;
-}
-
 /* The runs of digits and dots inside the name run [a, e): an address
  * starts with a digit, with no letter just before or after it; a final
- * '.' ends a sentence. */
+ * '.' ends a sentence. Each run is read once, its numbers parsed as it
+ * goes: four of 1 to 3 digits, each at most 255 (leading zeros allowed,
+ * as some firewalls pad them), between single dots. */
 static void
 text_match_ipv4(const struct text_scan *s, size_t a, size_t e)
 {
 	const uint8_t *t = s->text;
-	uint8_t addr[4];
 
 	for (size_t i = a; i < e;) {
-		if (!is_digit(t[i]) && t[i] != '.') {
+		if (!is_digit(t[i])) {
 			i++;
 			continue;
 		}
 		size_t start = i;
-		while (i < e && (is_digit(t[i]) || t[i] == '.'))
-			i++;
-		if (!is_digit(t[start]) || (start > 0 && is_letter(t[start - 1])) ||
+		uint8_t addr[4];
+		unsigned int part = 0, digits = 0, value = 0;
+		bool ok = start == 0 || (t[start - 1] != '.' &&
+					 !is_letter(t[start - 1]));
+		for (; i < e && (is_digit(t[i]) || t[i] == '.'); i++) {
+			if (t[i] != '.') {
+				value = value * 10 + (unsigned int)(t[i] - '0');
+				ok &= ++digits <= 3 && value <= 255;
+				continue;
+			}
+			/* A dot ends a number; one at the very end of the
+			 * run is the sentence's. */
+			if (digits == 0 || part == 3) {
+				ok &= i + 1 == e || !(is_digit(t[i + 1]) ||
+						      t[i + 1] == '.') ?
+					digits > 0 && part == 3 : false;
+				continue;
+			}
+			addr[part++] = (uint8_t)value;
+			value = 0;
+			digits = 0;
+		}
+		if (!ok || part != 3 || digits == 0 ||
 		    (i < s->len && is_letter(t[i])))
 			continue;
-		size_t n = i - start;
-		if (t[start + n - 1] == '.')
-			n--;
-		if (ipv4_parse(t + start, n, addr))
-			pat_match_address(s->set, 4, addr, s->hits);
+		addr[3] = (uint8_t)value;
+		pat_match_address(s->set, 4, addr, s->hits);
 	}
 }
 
@@ -459,25 +482,50 @@ text_match_names(const struct text_scan *s)
 
 /* ---- digests ---- */
 
+/* Bits of block b at which 32 alphanumeric bytes in a row begin (they may
+ * run on into block b + 1): the run of bits is halved five times, each
+ * step keeping a bit only if the bit as far ahead as the run so far is
+ * set too. No digest is shorter. */
+static inline uint64_t
+long_runs(const struct text_scan *s, size_t b)
+{
+	uint64_t lo = s->cls[b].alnum;
+	uint64_t hi = b + 1 < s->n_blocks ? s->cls[b + 1].alnum : 0;
+
+	for (unsigned int k = 1; k < DIGEST_MIN; k <<= 1) {
+		lo &= lo >> k | hi << (64 - k);
+		hi &= hi >> k;
+	}
+	return lo;
+}
+
 /* A whole alphanumeric token of 32, 40 or 64 hex digits, any case. */
 static void
 text_match_digests(const struct text_scan *s)
 {
-	for (size_t p = 0; p < s->len; p += DIGEST_STRIDE) {
-		p = next_in(s, FIELD_ALNUM, p);
-		if (p >= s->len)
-			break;
-		size_t a = run_start(s, FIELD_ALNUM, p);
-		size_t e = run_end(s, FIELD_ALNUM, p);
-		size_t n = e - a;
-		if ((n == 32 || n == 40 || n == 64) &&
-		    all_in(s, FIELD_HEX, a, e))
-			table_match(s->set, TABLE_DIGESTS,
-				    pat_hash_digest(s->text + a, n),
-				    s->text + a, n, true, s->hits);
-		/* The next token that can be long enough covers the next
-		 * multiple of the stride past this one. */
-		p = e - e % DIGEST_STRIDE;
+	size_t next = 0;       /* the runs before were looked at */
+
+	for (size_t b = 0; b < s->n_blocks; b++) {
+		uint64_t m = long_runs(s, b);
+		if (next >= (b + 1) * 64)
+			continue;
+		if (next > b * 64)
+			m &= ~0ULL << (next - b * 64);
+		while (m != 0) {
+			size_t p = b * 64 + (size_t)__builtin_ctzll(m);
+			size_t a = run_start(s, FIELD_ALNUM, p);
+			size_t e = run_end(s, FIELD_ALNUM, p);
+			size_t n = e - a;
+			if ((n == 32 || n == 40 || n == 64) &&
+			    all_in(s, FIELD_HEX, a, e))
+				table_match(s->set, TABLE_DIGESTS,
+					    pat_hash_digest(s->text + a, n),
+					    s->text + a, n, true, s->hits);
+			next = e;
+			if (e >= (b + 1) * 64)
+				break;
+			m &= ~0ULL << (e - b * 64);
+		}
 	}
 }
 
@@ -487,8 +535,19 @@ static bool
 ipv6_parse(const uint8_t *s, size_t len, uint8_t *addr)
 {
 	char buf[IPV6_TEXT_MAX + 1];
+	unsigned int colons = 0;
+	bool double_colon = false;
 
 	if (len == 0 || len > IPV6_TEXT_MAX)
+		return false;
+	/* Every address has "::" or seven colons (six before a dotted
+	 * quad): times such as 10:00:00 are turned away before
+	 * inet_pton(). */
+	for (size_t i = 0; i < len; i++) {
+		colons += s[i] == ':';
+		double_colon |= i > 0 && s[i] == ':' && s[i - 1] == ':';
+	}
+	if (!double_colon && colons != 7 && colons != 6)
 		return false;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
@@ -498,11 +557,35 @@ ipv6_parse(const uint8_t *s, size_t len, uint8_t *addr)
 /* Around each ':', the run of hex digits, ':' and '.'. The address starts
  * at its first position not preceded by a letter or digit, holds two
  * colons at least and is not followed by a letter or digit. */
+/* Whether the text can hold an address at all: one has "::" or six
+ * colons at least (seven, or six before a dotted quad). */
+static bool
+ipv6_possible(const struct text_scan *s)
+{
+	unsigned int colons = 0;
+	uint64_t carry = 0;
+
+	for (size_t b = 0; b < s->n_blocks; b++) {
+		uint64_t c = s->cls[b].colon;
+		if ((c & (c << 1 | carry)) != 0)
+			return true;
+		carry = c >> 63;
+		for (; c != 0 && colons < 6; c &= c - 1)
+			colons++;
+		if (colons == 6)
+			return true;
+	}
+	return false;
+}
+
 static void
 text_match_ipv6(const struct text_scan *s)
 {
 	const uint8_t *t = s->text;
 	uint8_t addr[16];
+
+	if (!ipv6_possible(s))
+		return;
 
 	for (size_t p = next_in(s, FIELD_COLON, 0); p < s->len;) {
 		size_t start = run_start(s, FIELD_IPV6, p);
@@ -707,6 +790,8 @@ pat_match_text(const struct pat_set *set, struct pat_scratch *scratch,
 		     set->ipv6_prefixes[2]) != 0)
 			text_match_ipv6(&s);
 	}
+	if (!set->has_hyperscan)
+		return 0;
 	int rc = hyperscan_scan(set, scratch, true, text, len, hits);
 	if (rc != 0)
 		return rc;
@@ -731,8 +816,11 @@ dns_match_domain(const struct pat_set *set, const uint8_t *name, size_t len,
 		size_t start = dot == NULL ? a : (size_t)(dot - name) + 1;
 		if (e - start > DOMAIN_MAX)
 			break;
-		state = pat_hash_step(state, pat_hash_label_within(name + start,
-			label_end - start, len - start, PAT_HASH_FOLD));
+		uint64_t label = pat_hash_label_within(name + start,
+			label_end - start, len - start, PAT_HASH_FOLD);
+		if (label_end == e && !tld_present(set, label))
+			return;
+		state = pat_hash_step(state, label);
 		if (label_end != e || set->has_single_label_domain)
 			table_match(set, TABLE_DOMAINS, pat_hash_final(state),
 				    name + start, e - start, true, hits);
@@ -748,5 +836,6 @@ pat_match_dns_name(const struct pat_set *set, struct pat_scratch *scratch,
 {
 	if (set->has_table[TABLE_DOMAINS])
 		dns_match_domain(set, (const uint8_t *)name, len, hits);
-	return hyperscan_scan(set, scratch, false, name, len, hits);
+	return set->has_hyperscan ?
+		hyperscan_scan(set, scratch, false, name, len, hits) : 0;
 }

@@ -225,10 +225,24 @@ layer_copy_indicator(struct pat_layer *layer, const struct pat_indicator *src)
 void
 pat_layer_note(struct pat_layer *layer, const struct pat_indicator *ind)
 {
-	if (ind->type == PAT_TYPE_DOMAIN && strchr(ind->value, '.') == NULL)
-		layer->has_single_label_domain = true;
-	if (ind->type == PAT_TYPE_IPV4 && ind->prefix_len <= 32)
+	if (ind->type == PAT_TYPE_DOMAIN) {
+		const char *dot = strrchr(ind->value, '.');
+		const char *last = dot != NULL ? dot + 1 : ind->value;
+		unsigned int bit = pat_tld_bit(pat_hash_label(
+			(const uint8_t *)last, strlen(last), PAT_HASH_FOLD));
+		layer->tld[bit / 64] |= 1ULL << (bit % 64);
+		if (dot == NULL)
+			layer->has_single_label_domain = true;
+	}
+	if (ind->type == PAT_TYPE_IPV4 && ind->prefix_len <= 32) {
+		unsigned int first = (unsigned int)ind->addr[0] << 8 | ind->addr[1];
+		unsigned int span = ind->prefix_len >= 16 ? 1 :
+			1u << (16 - ind->prefix_len);
+		first &= ~(span - 1);
+		for (unsigned int n = first; n < first + span; n++)
+			layer->ipv4_16[n / 64] |= 1ULL << (n % 64);
 		layer->ipv4_prefixes |= 1ULL << ind->prefix_len;
+	}
 	if (ind->type == PAT_TYPE_IPV6 && ind->prefix_len <= 128)
 		layer->ipv6_prefixes[ind->prefix_len / 64] |=
 			1ULL << (ind->prefix_len % 64);
@@ -507,7 +521,7 @@ set_filter(struct pat_set *set)
 					      delta->filter->keys);
 	if (f == NULL)
 		return -ENOMEM;
-	if (f->n_blocks == base->filter->n_blocks) {
+	if (f->n_words == base->filter->n_words) {
 		pat_filter_free(f);
 		f = pat_filter_copy(base->filter);
 		if (f == NULL)
@@ -543,12 +557,18 @@ pat_set_assemble(uint64_t version, struct pat_layer *base, struct pat_layer *del
 	for (unsigned int l = 0; l < LAYERS_MAX && set->layers[l] != NULL; l++) {
 		const struct pat_layer *layer = set->layers[l];
 		set->has_single_label_domain |= layer->has_single_label_domain;
+		for (unsigned int w = 0; w < PAT_TLD_WORDS; w++)
+			set->tld[w] |= layer->tld[w];
+		for (unsigned int w = 0; w < PAT_IPV4_16_WORDS; w++)
+			set->ipv4_16[w] |= layer->ipv4_16[w];
 		for (unsigned int t = 0; t < TABLE_COUNT; t++)
 			set->has_table[t] |=
 				pat_string_table_count(layer->tables[t]) > 0;
 		set->ipv4_prefixes |= layer->ipv4_prefixes;
 		for (unsigned int i = 0; i < 3; i++)
 			set->ipv6_prefixes[i] |= layer->ipv6_prefixes[i];
+		set->has_hyperscan |= layer->literal_db != NULL ||
+			layer->regex_db != NULL;
 	}
 	set->has_tokens = set->has_table[TABLE_DOMAINS] ||
 		set->has_table[TABLE_DIGESTS] || set->ipv4_prefixes != 0 ||

@@ -11,10 +11,28 @@
 
 #include "filter.h"
 #include "indicator.h"
+#include "key_hash.h"
 #include "string_table.h"
 #include "text_class.h"
 
 #define NO_NEXT UINT32_MAX
+
+/* Last labels of domain indicators, as bits of their hashes: a token
+ * whose last label is none of them cannot end in any indicator, and its
+ * parents are not looked up. 4,096 bits stay in L1. */
+#define PAT_TLD_BITS 4096
+#define PAT_TLD_WORDS (PAT_TLD_BITS / 64)
+
+/* The /16 networks that some IPv4 indicator overlaps, one bit each (8
+ * KiB): an address whose /16 is not marked is in no indicator's network,
+ * and none of its prefixes is looked up. */
+#define PAT_IPV4_16_WORDS (65536 / 64)
+
+static inline unsigned int
+pat_tld_bit(uint64_t label_hash)
+{
+	return (unsigned int)(pat_hash_final(label_hash) >> 52);
+}
 
 /* One thread's working memory for one set: Hyperscan's, and the byte
  * class bitmaps of the text being matched. */
@@ -48,6 +66,8 @@ struct pat_layer {
 	/* The hashes of every key of the domain, digest and address tables;
 	 * derived from them (pat_layer_finish), never stored. */
 	struct pat_filter *filter;
+	uint64_t tld[PAT_TLD_WORDS];
+	uint64_t ipv4_16[PAT_IPV4_16_WORDS];
 	bool has_single_label_domain;
 	/* Bit n set: some IPv4 (IPv6) indicator has prefix length n. */
 	uint64_t ipv4_prefixes;
@@ -71,9 +91,12 @@ struct pat_set {
 	const struct pat_filter *filter;
 	struct pat_filter *filter_owned;
 	/* Unions over the layers, so scanners skip what no layer has. */
+	uint64_t tld[PAT_TLD_WORDS];
+	uint64_t ipv4_16[PAT_IPV4_16_WORDS];
 	bool has_single_label_domain;
 	bool has_table[TABLE_COUNT];
 	bool has_tokens;                       /* any exact table to scan for */
+	bool has_hyperscan;                    /* any layer has a database */
 	uint64_t ipv4_prefixes;
 	uint64_t ipv6_prefixes[3];
 	unsigned int n_scratch;
