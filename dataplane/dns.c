@@ -20,60 +20,101 @@ rd16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* Presentation form being written; len never reaches DP_DNS_NAME_MAX. */
+/* Presentation form being written. A wire name has at most 255 bytes and
+ * each becomes at most 4 ("\\DDD"), so len stays below DP_DNS_NAME_MAX
+ * (checked at build time below) and writes need no bounds check. */
 struct name_buf {
 	char *buf;
 	size_t len;
 };
 
-static bool
-name_put(struct name_buf *nb, const char *s, size_t n)
-{
-	/* Cannot trigger with 255 wire bytes; guards the buffer anyway. */
-	if (n >= DP_DNS_NAME_MAX - nb->len)
-		return false;
-	memcpy(nb->buf + nb->len, s, n);
-	nb->len += n;
-	return true;
-}
+_Static_assert(4 * DNS_WIRE_NAME_MAX < DP_DNS_NAME_MAX,
+	       "a name written in full fits DP_DNS_NAME_MAX");
+
+/* Bytes kept as they are: 0x21..0x7e but '.' and '\\', as a bitmap. */
+static const uint64_t plain_bytes[4] = {
+	0xffffbffe00000000ULL,     /* 0x21..0x3f but 0x2e */
+	0x7fffffffefffffffULL,     /* 0x40..0x7e but 0x5c */
+	0, 0,
+};
 
 static inline bool
 label_byte_plain(uint8_t ch)
 {
-	return ch >= 0x21 && ch <= 0x7e && ch != '.' && ch != '\\';
+	return (plain_bytes[ch >> 6] >> (ch & 63)) & 1;
+}
+
+#define BYTES(c) (0x0101010101010101ULL * (uint8_t)(c))
+
+/* Whether all 8 bytes of w are plain: none below 0x21 or above 0x7e, none
+ * a '.' or a '\\' (the usual tests for a zero byte, four at once; each
+ * tells whether there is one, exactly). */
+static inline bool
+word_plain(uint64_t w)
+{
+	uint64_t below = (w - BYTES(0x21)) & ~w;
+	uint64_t above = (w + BYTES(0x7f - 0x7e)) | w;
+	uint64_t dot = w ^ BYTES('.'), backslash = w ^ BYTES('\\');
+
+	return ((below | above | ((dot - BYTES(1)) & ~dot) |
+		 ((backslash - BYTES(1)) & ~backslash)) & BYTES(0x80)) == 0;
 }
 
 /* Appends one label, with '.' before all but the first; bytes outside
- * 0x21..0x7e, '.' and '\\' become \DDD so the text stays unambiguous.
- * A label of plain bytes (nearly all of them) is one copy. */
-static bool
-name_put_label(struct name_buf *nb, const uint8_t *label, size_t n)
+ * 0x21..0x7e, '.' and '\\' become \\DDD so the text stays unambiguous.
+ * A label is copied as it is checked, and written again escaped in the
+ * rare case it needs it. */
+static void
+name_put_label(struct name_buf *nb, const uint8_t *label, size_t n,
+	       size_t readable)
 {
-	size_t plain = 0;
+	char *out;
+	uint64_t plain = 1;
 
-	if (nb->len > 0 && !name_put(nb, ".", 1))
-		return false;
-	while (plain < n && label_byte_plain(label[plain]))
-		plain++;
-	if (plain == n)
-		return name_put(nb, (const char *)label, n);
+	if (nb->len > 0)
+		nb->buf[nb->len++] = '.';
+	out = nb->buf + nb->len;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, label + i, 8);
+		memcpy(out + i, &w, 8);
+		plain &= word_plain(w);
+	}
+	/* The last bytes as one word too, where 8 can be read and written:
+	 * bytes past the label are read as 'a' and written over later. */
+	if (i < n && readable - i >= 8 &&
+	    nb->len + i + 8 <= DP_DNS_NAME_MAX) {
+		uint64_t w, valid = ~0ULL >> (64 - 8 * (n - i));
+		memcpy(&w, label + i, 8);
+		memcpy(out + i, &w, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		valid = __builtin_bswap64(valid);
+#endif
+		plain &= word_plain((w & valid) | (BYTES('a') & ~valid));
+		i = n;
+	}
+	for (; i < n; i++) {
+		out[i] = (char)label[i];
+		plain &= plain_bytes[label[i] >> 6] >> (label[i] & 63);
+	}
+	if (plain & 1) {
+		nb->len += n;
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		uint8_t ch = label[i];
-		bool ok;
 
 		if (label_byte_plain(ch)) {
-			ok = name_put(nb, (const char *)&label[i], 1);
+			*out++ = (char)ch;
 		} else {
-			char esc[4] = { '\\', (char)('0' + ch / 100),
-					(char)('0' + ch / 10 % 10),
-					(char)('0' + ch % 10) };
-
-			ok = name_put(nb, esc, sizeof(esc));
+			*out++ = '\\';
+			*out++ = (char)('0' + ch / 100);
+			*out++ = (char)('0' + ch / 10 % 10);
+			*out++ = (char)('0' + ch % 10);
 		}
-		if (!ok)
-			return false;
 	}
-	return true;
+	nb->len = (size_t)(out - nb->buf);
 }
 
 /* Reads the name at *off into out (DP_DNS_NAME_MAX bytes; NULL: checked
@@ -119,8 +160,8 @@ dns_name(const uint8_t *msg, size_t len, size_t *off, char *out,
 		wire += 1 + (size_t)b;
 		if (wire > DNS_WIRE_NAME_MAX || b >= len - pos)
 			return -EINVAL;
-		if (write && !name_put_label(&nb, msg + pos + 1, b))
-			return -EINVAL;
+		if (write)
+			name_put_label(&nb, msg + pos + 1, b, len - pos - 1);
 		pos += 1 + (size_t)b;
 	}
 	if (pointers == 0)

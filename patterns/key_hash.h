@@ -40,14 +40,39 @@ pat_hash_final(uint64_t h)
 	return h != 0 ? h : 1;     /* 0 marks an empty table slot */
 }
 
-/* Up to 8 bytes at p, zero-extended, little-endian; never reads past
- * p + n. */
+/* Up to 8 bytes at p (n < 8), zero-extended, little-endian; never reads
+ * past p + n. Two overlapping loads (or three bytes) instead of a copy of
+ * a variable length, which would be a call. */
 static inline uint64_t
 pat_hash_load_tail(const uint8_t *p, size_t n)
 {
-	uint64_t w = 0;
+	if (n >= 4) {
+		uint32_t lo, hi;
+		memcpy(&lo, p, 4);
+		memcpy(&hi, p + n - 4, 4);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		lo = __builtin_bswap32(lo);
+		hi = __builtin_bswap32(hi);
+#endif
+		return (uint64_t)lo | (uint64_t)hi << (8 * (n - 4));
+	}
+	if (n == 0)
+		return 0;
+	return (uint64_t)p[0] | (uint64_t)p[n / 2] << (8 * (n / 2)) |
+		(uint64_t)p[n - 1] << (8 * (n - 1));
+}
 
-	memcpy(&w, p, n);
+/* 8 bytes at p, little-endian whatever the machine: the hashes, and so
+ * the files that keep them, are the same everywhere. */
+static inline uint64_t
+pat_hash_load8(const uint8_t *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
 	return w;
 }
 
@@ -69,19 +94,13 @@ pat_hash_label_within(const uint8_t *p, size_t n, size_t readable,
 	uint64_t h = (uint64_t)n * PAT_HASH_MUL_STEP;
 	size_t i = 0;
 
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		h = pat_hash_mix_word(h, w | fold);
-	}
+	for (; i + 8 <= n; i += 8)
+		h = pat_hash_mix_word(h, pat_hash_load8(p + i) | fold);
 	if (i < n) {
 		size_t rest = n - i;
 		uint64_t valid = ~0ULL >> (64 - 8 * rest);
-		uint64_t w;
-		if (readable - i >= 8)
-			memcpy(&w, p + i, 8);
-		else
-			w = pat_hash_load_tail(p + i, rest);
+		uint64_t w = readable - i >= 8 ? pat_hash_load8(p + i) :
+			pat_hash_load_tail(p + i, rest);
 		h = pat_hash_mix_word(h, (w | fold) & valid);
 	}
 	return h;

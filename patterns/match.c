@@ -798,6 +798,27 @@ pat_match_text(const struct pat_set *set, struct pat_scratch *scratch,
 	return hyperscan_scan(set, scratch, false, text, len, hits);
 }
 
+/* Where the label ending at end begins: after the last '.' in [a, end),
+ * else a. Eight bytes a step, from the end: a byte equal to '.' is the
+ * top bit of its byte in z, exactly (7-bit sums carry into no other
+ * byte). */
+static size_t
+label_start(const uint8_t *name, size_t a, size_t end)
+{
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
+	size_t i = end;
+
+	for (; i - a >= 8; i -= 8) {
+		uint64_t x = pat_hash_load8(name + i - 8) ^ 0x2e2e2e2e2e2e2e2eULL;
+		uint64_t z = ~(((x & low7) + low7) | x | low7);
+		if (z != 0)
+			return i - 8 + (size_t)(63 - __builtin_clzll(z)) / 8 + 1;
+	}
+	while (i > a && name[i - 1] != '.')
+		i--;
+	return i;
+}
+
 /* The name (any case, leading and trailing dots dropped) and every parent
  * at a label boundary, from the right, as for text. */
 static void
@@ -812,8 +833,8 @@ dns_match_domain(const struct pat_set *set, const uint8_t *name, size_t len,
 	while (e > a && name[e - 1] == '.')
 		e--;
 	for (size_t label_end = e; label_end > a;) {
-		const uint8_t *dot = memrchr(name + a, '.', label_end - a);
-		size_t start = dot == NULL ? a : (size_t)(dot - name) + 1;
+		size_t start = label_start(name, a, label_end);
+		const uint8_t *dot = start > a ? name + start - 1 : NULL;
 		if (e - start > DOMAIN_MAX)
 			break;
 		uint64_t label = pat_hash_label_within(name + start,
