@@ -246,6 +246,9 @@ drain_turn(struct dp_exporter *exp)
 {
 	unsigned int n = 0;
 
+	/* The sinks' threads are woken once a turn, not once a record. */
+	for (unsigned int i = 0; i < exp->n_sinks; i++)
+		exp_sink_hold(exp->sinks[i].sink);
 	for (unsigned int i = 0; i < exp->n_workers; i++) {
 		struct dp_worker *w = exp->workers[i];
 		unsigned int held = rte_ring_count(w->hit_ring), taken = 0;
@@ -257,6 +260,8 @@ drain_turn(struct dp_exporter *exp)
 		}
 		n += taken;
 	}
+	for (unsigned int i = 0; i < exp->n_sinks; i++)
+		exp_sink_release(exp->sinks[i].sink);
 	return n;
 }
 

@@ -107,6 +107,7 @@ struct exp_sink {
 	bool outage;                   /* records go to the spool */
 	bool connected;
 	bool stop, reopen, kick;
+	bool held, woken_late;         /* exp_sink_hold(): wake once, later */
 	unsigned int drainers;         /* in exp_sink_drain() */
 	uint64_t drain_deadline_ms;
 	struct sink_ratelimit drop_log, spool_log;
@@ -514,7 +515,9 @@ exp_sink_submit(struct exp_sink *s, const void *record, size_t len)
 	}
 queued:
 	/* During an outage the thread waits out its backoff anyway. */
-	if (!s->outage)
+	if (s->held)
+		s->woken_late = true;
+	else if (!s->outage)
 		pthread_cond_signal(&s->wake);
 	pthread_mutex_unlock(&s->lock);
 	return 0;
@@ -538,6 +541,25 @@ drop:
 			 "spool" : strerror(-rc), more);
 	}
 	return rc;
+}
+
+void
+exp_sink_hold(struct exp_sink *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->held = true;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void
+exp_sink_release(struct exp_sink *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->held = false;
+	if (s->woken_late && !s->outage)
+		pthread_cond_signal(&s->wake);
+	s->woken_late = false;
+	pthread_mutex_unlock(&s->lock);
 }
 
 void

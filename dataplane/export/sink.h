@@ -95,6 +95,13 @@ struct exp_sink *exp_sink_start(const struct exp_sink_config *cfg,
  * counted). */
 int exp_sink_submit(struct exp_sink *s, const void *record, size_t len);
 
+/* Between exp_sink_hold() and exp_sink_release(), submitted records do
+ * not wake the sink's thread one by one; release wakes it once if any
+ * came. A producer with a burst of records (the exporter, per turn)
+ * saves a context switch per record. */
+void exp_sink_hold(struct exp_sink *s);
+void exp_sink_release(struct exp_sink *s);
+
 /* File sinks reopen their file at the thread's next turn (logrotate,
  * SIGHUP); other sinks ignore it. */
 void exp_sink_reopen(struct exp_sink *s);
