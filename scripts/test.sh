@@ -37,6 +37,16 @@ echo "== build and test (build/)"
 meson compile -C build
 run_meson_tests build
 
+# The benchmark table with the 1k column and short windows: every cell
+# must come out with a figure (the full run is `meson test --benchmark`).
+echo "== benchmark smoke run (perf/bench.sh --smoke, build/)"
+if sh perf/bench.sh --smoke --build build; then
+	passed=$((passed + 1))
+else
+	echo "$passed passed, $((failed + 1)) failed, $skipped skipped"
+	exit 1
+fi
+
 echo "== unit tests and fuzz corpora under ASan + UBSan (build-sanitize/)"
 [ -f build-sanitize/build.ninja ] || meson setup build-sanitize -Dsanitize=true
 meson compile -C build-sanitize

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Prints the table of a perf/bench.sh run from its JSON lines.
+
+usage: bench_table.py RESULTS.jsonl
+
+Exits 1 when a cell of the run's columns has no figure (a measurement
+failed), after printing what there is; so the smoke run in scripts/test.sh
+fails loudly.
+"""
+import json
+import sys
+
+ROWS = (("floor", "floor (Hyperscan)"), ("matcher", "matcher"),
+        ("dataplane1", "dataplane, 1 worker"),
+        ("dataplane2", "dataplane, 2 workers"))
+KINDS = ("syslog", "dns", "mixed")
+LABELS = {1000: "1k", 100000: "100k", 1000000: "1M"}
+MEASURES = ("M packets/s", "ns/packet", "x floor", "peak RSS MiB")
+LABEL_WIDTH = 34
+CELL_WIDTH = 9
+# Below this share of its CPU(s) the measuring thread was crowded out by
+# other work on the machine, and its cell is marked.
+CPU_SHARE_LOW = 0.9
+
+
+def number(record, key):
+    """record[key] when it is a positive number, else None."""
+    value = record.get(key) if record else None
+    return value if isinstance(value, (int, float)) and value > 0 else None
+
+
+def fmt(value, kind):
+    if value is None:
+        return "-"
+    if kind == 0:
+        return f"{value / 1e6:.3f}"
+    if kind == 1:
+        return f"{value:,.0f}"
+    if kind == 2:
+        return f"{value:.2f}"
+    return f"{value / 1024:,.0f}"
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__.strip().splitlines()[2])
+    meta, cells, sweep = {}, {}, {}
+    with open(sys.argv[1], encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            if r.get("type") == "meta":
+                meta = r
+            elif r.get("type") == "cell":
+                cells[(r["row"], r["column"], r["traffic"])] = r
+            elif r.get("type") == "sweep":
+                sweep[(r["row"], r["length"])] = r
+    columns = [LABELS.get(n, str(n)) for n in meta.get("sizes", [])]
+    counts = {}
+    for (row, column, _), r in cells.items():
+        if row == "matcher" and r.get("indicators"):
+            counts[column] = r["indicators"]
+
+    print(f"machine: {meta.get('machine', '?')} ({meta.get('mode', '?')} run:"
+          f" floor and matcher {meta.get('match_seconds')} s per cell,"
+          f" dataplane {meta.get('dataplane_window_s')} s windows after"
+          f" {meta.get('dataplane_warmup_s')} s)")
+    head1 = " " * LABEL_WIDTH
+    head2 = " " * LABEL_WIDTH
+    for c in columns:
+        title = f"{c} ({counts[c]:,} indicators)" if c in counts else c
+        head1 += title.ljust(CELL_WIDTH * len(KINDS))
+        head2 += "".join(k.rjust(CELL_WIDTH - 1) + " " for k in KINDS)
+    print(head1.rstrip())
+    print(head2.rstrip())
+    missing, short = [], []
+    for row, row_label in ROWS:
+        for m, measure in enumerate(MEASURES):
+            text = (row_label if m == 0 else "").ljust(LABEL_WIDTH - 13) + \
+                measure.ljust(13)
+            for c in columns:
+                for k in KINDS:
+                    r = cells.get((row, c, k))
+                    pps = number(r, "packets_per_s")
+                    if m == 0 and pps is None:
+                        missing.append(f"{row_label}, {c}, {k}")
+                    floor = number(cells.get(("floor", c, k)), "packets_per_s")
+                    value = (pps, number(r, "ns_per_packet"),
+                             pps / floor if pps and floor else None,
+                             number(r, "peak_rss_kib"))[m]
+                    mark = " "
+                    if m == 0 and r and r.get("cpu_share", 1) < CPU_SHARE_LOW:
+                        mark = "*"
+                        short.append(f"{row_label}, {c}, {k}: "
+                                     f"{r['cpu_share']:.2f}")
+                    text += fmt(value, m).rjust(CELL_WIDTH - 1) + mark
+            print(text.rstrip())
+        print()
+
+    print("M packets/s: the median of five slices of each measurement."
+          + (" * the measuring thread had less than"
+             f" {CPU_SHARE_LOW:.0%} of its CPU (share: {'; '.join(short)})."
+             if short else ""))
+    planted = {t["kind"]: t["planted"] for t in meta.get("traffic", [])
+               if t.get("length") is None}
+    checks = []
+    for k in KINDS:
+        found = [str(cells.get((row, c, k), {}).get("hit_messages", "-"))
+                 for row in ("matcher", "floor") for c in columns[:1]]
+        checks.append(f"{k} {planted.get(k, '-')}/{found[0]}/{found[1]}")
+    print("messages with an indicator in one pass of the capture"
+          f" (planted/matcher/floor, {columns[0] if columns else '?'}): "
+          + ", ".join(checks))
+    odd = []
+    for (row, c, k), r in sorted(cells.items()):
+        if not row.startswith("dataplane"):
+            if r.get("match_errors"):
+                odd.append(f"{row} {c} {k}: {r['match_errors']} match errors")
+            continue
+        for key in ("rx_nombuf", "imissed", "malformed", "match_errors",
+                    "dropped_hit_records", "drop_fanout_full"):
+            if r.get(key):
+                odd.append(f"{row} {c} {k}: {key} {r[key]}")
+    print("dataplane counters: " + ("; ".join(odd) if odd else
+          "no rx_nombuf, imissed, malformed, match error or dropped record"))
+
+    lengths = meta.get("lengths") or sorted({n for _, n in sweep})
+    if lengths:
+        print()
+        print(f"syslog message length sweep, "
+              f"{next(iter(sweep.values()), {}).get('column', '?')} indicators"
+              " (M packets/s; MB/s of payload):")
+        print("length      floor    matcher  x floor   floor MB/s  matcher MB/s")
+        for length in lengths:
+            f, m = sweep.get(("floor", length)), sweep.get(("matcher", length))
+            fp, mp = number(f, "packets_per_s"), number(m, "packets_per_s")
+            ratio = f"{mp / fp:.2f}" if fp and mp else "-"
+            print(f"{length:6d} {fmt(fp, 0):>10} {fmt(mp, 0):>10} {ratio:>8}"
+                  f" {(number(f, 'bytes_per_s') or 0) / 1e6:12,.0f}"
+                  f" {(number(m, 'bytes_per_s') or 0) / 1e6:13,.0f}")
+            if fp is None or mp is None:
+                missing.append(f"length sweep, {length} bytes")
+    if missing:
+        print("no figure for: " + "; ".join(missing), file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
