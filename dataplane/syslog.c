@@ -365,8 +365,11 @@ is_trailer(uint8_t ch)
 	return ch == '\0' || ch == '\r' || ch == '\n';
 }
 
-int
-dp_syslog_parse(const uint8_t *data, size_t len, struct dp_syslog *msg)
+/* The parse; with full false, an RFC 3164 message (which always parses)
+ * is left unread past its PRI. */
+static int
+syslog_parse(const uint8_t *data, size_t len, struct dp_syslog *msg,
+	     bool full)
 {
 	struct cursor c = { .buf = data, .pos = 0, .end = len };
 
@@ -390,6 +393,21 @@ dp_syslog_parse(const uint8_t *data, size_t len, struct dp_syslog *msg)
 	}
 	if (c.end - c.pos >= 2 && data[c.pos] == '1' && data[c.pos + 1] == ' ')
 		return parse_5424(&c, msg);
-	parse_3164(&c, msg);
+	if (full)
+		parse_3164(&c, msg);
 	return 0;
+}
+
+int
+dp_syslog_parse(const uint8_t *data, size_t len, struct dp_syslog *msg)
+{
+	return syslog_parse(data, len, msg, true);
+}
+
+int
+dp_syslog_check(const uint8_t *data, size_t len)
+{
+	struct dp_syslog msg;
+
+	return syslog_parse(data, len, &msg, false);
 }

@@ -35,4 +35,9 @@ struct dp_syslog {
  * 5424 header that breaks its grammar. */
 int dp_syslog_parse(const uint8_t *data, size_t len, struct dp_syslog *msg);
 
+/* What dp_syslog_parse() returns, without the fields the worker does not
+ * need: an RFC 3164 header is never read past its PRI, since whatever
+ * follows it parses. */
+int dp_syslog_check(const uint8_t *data, size_t len);
+
 #endif

@@ -134,9 +134,7 @@ static void
 syslog_handle(struct dp_worker *w, const struct pat_set *set,
 	      const struct dp_packet *pkt)
 {
-	struct dp_syslog msg;
-
-	if (dp_syslog_parse(pkt->payload, pkt->payload_len, &msg) != 0) {
+	if (dp_syslog_check(pkt->payload, pkt->payload_len) != 0) {
 		w->stats.malformed_syslog++;
 		return;
 	}
