@@ -368,12 +368,89 @@ all_in(const struct text_scan *s, enum field f, size_t lo, size_t hi)
 
 /* ---- dotted names: domains and IPv4 ---- */
 
+/* Whether the last-label map holds label_hash's bit. */
 static inline bool
-tld_present(const struct pat_set *set, uint64_t label_hash)
+bit_in(const uint64_t *map, uint64_t label_hash)
 {
 	unsigned int bit = pat_tld_bit(label_hash);
 
-	return (set->tld[bit / 64] >> (bit % 64)) & 1;
+	return (map[bit / 64] >> (bit % 64)) & 1;
+}
+
+/* ---- file names and URLs in the literal tables ---- */
+
+static bool url_verify(const struct pat_indicator *ind, const uint8_t *text,
+		       size_t len, size_t start, size_t end);
+static bool filename_ends_token(const uint8_t *text, size_t len, size_t end);
+
+/* Each indicator of a literal table keyed by text[a, e) in any case, in
+ * every layer; ok() says whether one hits there. */
+static void
+literal_lookup(const struct text_scan *s, bool url, size_t a, size_t e)
+{
+	uint64_t hash = pat_hash_domain((const char *)s->text + a, e - a);
+	uint32_t id;
+
+	for (unsigned int l = 0; l < LAYERS_MAX && s->set->layers[l] != NULL; l++) {
+		const struct pat_layer *layer = s->set->layers[l];
+		if (pat_string_table_find_lower(url ? layer->url_hosts :
+						layer->filenames, hash,
+						s->text + a, e - a, &id) != 0)
+			continue;
+		for (; id != NO_NEXT; id = layer->next_literal[id]) {
+			const struct pat_indicator *ind = &layer->indicators[id];
+			size_t n = strlen(ind->value);
+			/* A URL: what follows the host (port, path) as
+			 * written, then the rules of a URL's end. */
+			bool ok = url ? a + n <= s->len &&
+				memcmp(s->text + e, ind->value + (e - a),
+				       n - (e - a)) == 0 &&
+				url_verify(ind, s->text, s->len, a, a + n) :
+				filename_ends_token(s->text, s->len, e);
+			if (ok)
+				hits_add(s->set, l, id, s->hits);
+		}
+	}
+}
+
+/* A URL of the table starts at a run of name characters that is its host
+ * (text[a, e)); the rest is compared as written. */
+static void
+text_match_url(const struct text_scan *s, size_t a, size_t e)
+{
+	literal_lookup(s, true, a, e);
+}
+
+static inline bool
+filename_before(uint8_t c)
+{
+	return c == '/' || c == '\\' || c == ' ' || c == '\t' || c == '"' ||
+		c == '\'' || c == '=';
+}
+
+/* A dotted file name of the table starts the dotted run [a, e) when the
+ * run follows the start or one of / \\ space tab " ' =, and ends at the
+ * run's end or at a '.' of it that no letter or digit follows. */
+static void
+text_match_filenames(const struct text_scan *s, size_t a, size_t e)
+{
+	const uint8_t *t = s->text;
+	const uint64_t *lengths = s->set->filename_lengths;
+
+	if (a > 0 && !filename_before(t[a - 1]))
+		return;
+	for (size_t end = next_in(s, FIELD_DOT, a + 1);;
+	     end = next_in(s, FIELD_DOT, end + 1)) {
+		if (end > e)
+			end = e;
+		if (end < e && end + 1 < s->len && is_alnum(t[end + 1]))
+			continue;
+		size_t n = end - a;
+		if (n < 256 && (lengths[n / 64] >> (n % 64)) & 1)
+			literal_lookup(s, false, a, end);
+		if (end == e)
+			break;
+	}
 }
 
 /* The name run [a, e) and every parent of it at a label boundary, from
@@ -384,8 +461,11 @@ static void
 text_match_domain(const struct text_scan *s, size_t a, size_t e)
 {
 	const uint8_t *t = s->text;
-	bool single = s->set->has_single_label_domain;
+	const struct pat_set *set = s->set;
+	bool single = set->has_single_label_domain;
+	bool domains = set->has_table[TABLE_DOMAINS];
 	uint64_t state = PAT_HASH_SEED_DOMAIN;
+	size_t run_a = a, run_e = e;
 
 	while (a < e && t[a] == '.')
 		a++;
@@ -398,13 +478,20 @@ text_match_domain(const struct text_scan *s, size_t a, size_t e)
 			break;
 		uint64_t label = pat_hash_label_within(t + start,
 			label_end - start, s->len - start, PAT_HASH_FOLD);
-		/* Every candidate ends in the last label: no indicator
-		 * ends in this one, none can match. */
-		if (label_end == e && !tld_present(s->set, label))
-			return;
+		if (label_end == e) {
+			/* A URL's host is the whole run, and ends in a last
+			 * label of the URL table. */
+			if (set->has_url_hosts && run_a == a && run_e == e &&
+			    bit_in(set->url_tld, label))
+				text_match_url(s, a, e);
+			/* Every candidate ends in the last label: no
+			 * indicator ends in this one, none can match. */
+			if (!domains || !bit_in(set->tld, label))
+				return;
+		}
 		state = pat_hash_step(state, label);
 		if (label_end != e || single)
-			table_match(s->set, TABLE_DOMAINS, pat_hash_final(state),
+			table_match(set, TABLE_DOMAINS, pat_hash_final(state),
 				    t + start, e - start, true, s->hits);
 		if (dot == SIZE_MAX)
 			break;
@@ -462,12 +549,13 @@ static void
 text_match_names(const struct text_scan *s)
 {
 	const struct pat_set *set = s->set;
-	bool domains = set->has_table[TABLE_DOMAINS];
+	bool domains = set->has_table[TABLE_DOMAINS] || set->has_url_hosts;
 	bool ipv4 = set->ipv4_prefixes != 0;
+	bool filenames = set->has_filenames;
 	/* Every run of name characters is a candidate when a single label
 	 * can be a domain; else only runs holding a dot are. */
-	enum field seed = domains && set->has_single_label_domain ?
-		FIELD_NAME : FIELD_DOT;
+	enum field seed = set->has_table[TABLE_DOMAINS] &&
+		set->has_single_label_domain ? FIELD_NAME : FIELD_DOT;
 
 	for (size_t p = next_in(s, seed, 0); p < s->len;) {
 		size_t a = run_start(s, FIELD_NAME, p);
@@ -476,6 +564,8 @@ text_match_names(const struct text_scan *s)
 			text_match_ipv4(s, a, e);
 		if (domains)
 			text_match_domain(s, a, e);
+		if (filenames)
+			text_match_filenames(s, a, e);
 		p = next_in(s, seed, e);
 	}
 }
@@ -682,7 +772,9 @@ literal_on_match(unsigned int id, unsigned long long from,
 		return 0;
 	const struct pat_indicator *ind = &layer->indicators[id];
 	size_t start = end - strlen(ind->value);
-	if (ind->type == PAT_TYPE_FILENAME)
+	if (pat_literal_in_table(ind))
+		ok = false;        /* never compiled in; distrust a loaded db */
+	else if (ind->type == PAT_TYPE_FILENAME)
 		ok = (start == 0 || filename_starts_token(lc->text[start - 1])) &&
 			filename_ends_token(lc->text, lc->len, end);
 	else
@@ -782,7 +874,8 @@ pat_match_text(const struct pat_set *set, struct pat_scratch *scratch,
 			.cls = scratch->classes, .n_blocks = (len + 63) / 64,
 			.hits = hits,
 		};
-		if (set->has_table[TABLE_DOMAINS] || set->ipv4_prefixes != 0)
+		if (set->has_table[TABLE_DOMAINS] || set->ipv4_prefixes != 0 ||
+		    set->has_url_hosts || set->has_filenames)
 			text_match_names(&s);
 		if (set->has_table[TABLE_DIGESTS])
 			text_match_digests(&s);
@@ -839,7 +932,7 @@ dns_match_domain(const struct pat_set *set, const uint8_t *name, size_t len,
 			break;
 		uint64_t label = pat_hash_label_within(name + start,
 			label_end - start, len - start, PAT_HASH_FOLD);
-		if (label_end == e && !tld_present(set, label))
+		if (label_end == e && !bit_in(set->tld, label))
 			return;
 		state = pat_hash_step(state, label);
 		if (label_end != e || set->has_single_label_domain)

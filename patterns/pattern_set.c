@@ -121,6 +121,9 @@ pat_layer_unref(struct pat_layer *layer)
 	for (unsigned int t = 0; t < TABLE_COUNT; t++)
 		pat_string_table_free(layer->tables[t]);
 	pat_filter_free(layer->filter);
+	pat_string_table_free(layer->url_hosts);
+	pat_string_table_free(layer->filenames);
+	free(layer->next_literal);
 	free(layer->next_same);
 	free(layer->indicators);
 	pat_arena_free(layer->arena);
@@ -277,6 +280,98 @@ layer_fill_filter(const struct pat_layer *layer, struct pat_filter *filter)
 					   filter_add_hash, filter);
 }
 
+static bool
+name_chars(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)s[i];
+		if (!((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
+		      (c | 0x20) <= 'z') || c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+size_t
+pat_url_host_len(const char *value)
+{
+	return strcspn(value, ":/?#");
+}
+
+bool
+pat_literal_in_table(const struct pat_indicator *ind)
+{
+	size_t n = strlen(ind->value);
+
+	/* A dotted name is found among the dotted tokens the matcher
+	 * visits anyway; one without a dot would need every word looked up,
+	 * and Hyperscan does that faster. */
+	if (ind->type == PAT_TYPE_FILENAME)
+		return n > 0 && n < 256 && name_chars(ind->value, n) &&
+			memchr(ind->value, '.', n) != NULL;
+	if (ind->type != PAT_TYPE_URL)
+		return false;
+	size_t host = pat_url_host_len(ind->value);
+	return host > 0 && ind->value[0] != '.' &&
+		memchr(ind->value, '.', host) != NULL &&
+		name_chars(ind->value, host);
+}
+
+/* The literal tables of the layer's file names and URLs that are looked
+ * up rather than searched for. */
+static int
+layer_literal_tables(struct pat_layer *layer)
+{
+	pat_string_table_free(layer->url_hosts);
+	pat_string_table_free(layer->filenames);
+	free(layer->next_literal);
+	layer->url_hosts = pat_string_table_new(16);
+	layer->filenames = pat_string_table_new(16);
+	layer->next_literal = malloc((layer->count + 1) *
+				     sizeof(*layer->next_literal));
+	if (layer->url_hosts == NULL || layer->filenames == NULL ||
+	    layer->next_literal == NULL)
+		return -ENOMEM;
+	for (uint32_t id = 0; id < layer->count; id++) {
+		const struct pat_indicator *ind = &layer->indicators[id];
+		layer->next_literal[id] = NO_NEXT;
+		if (!pat_literal_in_table(ind))
+			continue;
+		bool url = ind->type == PAT_TYPE_URL;
+		size_t n = url ? pat_url_host_len(ind->value) : strlen(ind->value);
+		char key[256];
+		for (size_t i = 0; i < n && i < sizeof(key); i++) {
+			uint8_t c = (uint8_t)ind->value[i];
+			key[i] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+		}
+		if (n > sizeof(key))
+			n = sizeof(key);     /* hosts are at most 253 */
+		struct pat_string_table *t = url ? layer->url_hosts :
+			layer->filenames;
+		uint32_t first;
+		int rc = pat_string_table_insert(t, pat_hash_domain(key, n), key,
+						 n, id, &first);
+		if (rc == -EEXIST) {
+			while (layer->next_literal[first] != NO_NEXT)
+				first = layer->next_literal[first];
+			layer->next_literal[first] = id;
+		} else if (rc != 0) {
+			return rc;
+		}
+		if (url) {
+			const char *dot = memrchr(key, '.', n);
+			const char *last = dot != NULL ? dot + 1 : key;
+			unsigned int bit = pat_tld_bit(pat_hash_label(
+				(const uint8_t *)last, (size_t)(key + n - last),
+				PAT_HASH_FOLD));
+			layer->url_tld[bit / 64] |= 1ULL << (bit % 64);
+		} else {
+			layer->filename_lengths[n / 64] |= 1ULL << (n % 64);
+		}
+	}
+	return 0;
+}
+
 int
 pat_layer_finish(struct pat_layer *layer)
 {
@@ -285,7 +380,7 @@ pat_layer_finish(struct pat_layer *layer)
 	if (layer->filter == NULL)
 		return -ENOMEM;
 	layer_fill_filter(layer, layer->filter);
-	return 0;
+	return layer_literal_tables(layer);
 }
 
 /* Indexes indicator id; a key already present gets id chained behind. */
@@ -347,7 +442,8 @@ layer_compile(struct pat_layer *layer, bool literal, hs_database_t **db,
 	for (uint32_t id = 0; id < layer->count; id++) {
 		enum pat_type type = layer->indicators[id].type;
 		bool wanted = literal ?
-			(type == PAT_TYPE_FILENAME || type == PAT_TYPE_URL) :
+			((type == PAT_TYPE_FILENAME || type == PAT_TYPE_URL) &&
+			 !pat_literal_in_table(&layer->indicators[id])) :
 			type == PAT_TYPE_REGEX;
 		if (!wanted)
 			continue;
@@ -561,6 +657,14 @@ pat_set_assemble(uint64_t version, struct pat_layer *base, struct pat_layer *del
 			set->tld[w] |= layer->tld[w];
 		for (unsigned int w = 0; w < PAT_IPV4_16_WORDS; w++)
 			set->ipv4_16[w] |= layer->ipv4_16[w];
+		for (unsigned int w = 0; w < PAT_TLD_WORDS; w++)
+			set->url_tld[w] |= layer->url_tld[w];
+		for (unsigned int w = 0; w < 4; w++)
+			set->filename_lengths[w] |= layer->filename_lengths[w];
+		set->has_url_hosts |=
+			pat_string_table_count(layer->url_hosts) > 0;
+		set->has_filenames |=
+			pat_string_table_count(layer->filenames) > 0;
 		for (unsigned int t = 0; t < TABLE_COUNT; t++)
 			set->has_table[t] |=
 				pat_string_table_count(layer->tables[t]) > 0;
@@ -570,7 +674,8 @@ pat_set_assemble(uint64_t version, struct pat_layer *base, struct pat_layer *del
 		set->has_hyperscan |= layer->literal_db != NULL ||
 			layer->regex_db != NULL;
 	}
-	set->has_tokens = set->has_table[TABLE_DOMAINS] ||
+	set->has_tokens = set->has_url_hosts || set->has_filenames ||
+		set->has_table[TABLE_DOMAINS] ||
 		set->has_table[TABLE_DIGESTS] || set->ipv4_prefixes != 0 ||
 		(set->ipv6_prefixes[0] | set->ipv6_prefixes[1] |
 		 set->ipv6_prefixes[2]) != 0;

@@ -68,6 +68,16 @@ struct pat_layer {
 	struct pat_filter *filter;
 	uint64_t tld[PAT_TLD_WORDS];
 	uint64_t ipv4_16[PAT_IPV4_16_WORDS];
+	/* URLs whose host is a dotted name and dotted file names of name
+	 * characters only (pat_literal_in_table): looked up where a dotted
+	 * token starts, not searched for by Hyperscan. Keyed by the host, and by
+	 * the name in lower case; indicators sharing a key chain through
+	 * next_literal. Derived from the indicators, never stored. */
+	struct pat_string_table *url_hosts;
+	struct pat_string_table *filenames;
+	uint32_t *next_literal;
+	uint64_t url_tld[PAT_TLD_WORDS];       /* last labels of those hosts */
+	uint64_t filename_lengths[4];          /* lengths 0..255 of those names */
 	bool has_single_label_domain;
 	/* Bit n set: some IPv4 (IPv6) indicator has prefix length n. */
 	uint64_t ipv4_prefixes;
@@ -93,6 +103,9 @@ struct pat_set {
 	/* Unions over the layers, so scanners skip what no layer has. */
 	uint64_t tld[PAT_TLD_WORDS];
 	uint64_t ipv4_16[PAT_IPV4_16_WORDS];
+	uint64_t url_tld[PAT_TLD_WORDS];
+	uint64_t filename_lengths[4];
+	bool has_url_hosts, has_filenames;     /* any in a layer's table */
 	bool has_single_label_domain;
 	bool has_table[TABLE_COUNT];
 	bool has_tokens;                       /* any exact table to scan for */
@@ -113,6 +126,14 @@ void pat_layer_note(struct pat_layer *layer, const struct pat_indicator *ind);
 /* Builds the layer's filter from its tables, once they are complete.
  * 0 or -ENOMEM. */
 int pat_layer_finish(struct pat_layer *layer);
+
+/* Whether a file name or URL indicator is looked up in a layer's literal
+ * tables (true) or searched for by Hyperscan: a URL whose host is a
+ * dotted name or IPv4 address, a dotted file name of name characters. */
+bool pat_literal_in_table(const struct pat_indicator *ind);
+
+/* The length of a URL value's host, without a port. */
+size_t pat_url_host_len(const char *value);
 
 /* The hash each table kind keeps for a key (key_hash.h). */
 uint64_t pat_table_key_hash(enum table_kind kind, const void *key, size_t len);

@@ -105,8 +105,11 @@ static const char *const labels[] = {
 static const uint8_t octets[] = { 0, 1, 2, 10, 127, 200, 255 };
 static const uint16_t groups[] = { 0, 1, 0xdb8, 0x2001, 0xffff, 0xa };
 static const char digest_chars[] = "ab01";
+/* Names of name characters are looked up in a table, the others (space,
+ * parentheses, UTF-8) searched for by Hyperscan: both kinds. */
 static const char *const filenames[] = {
 	"a.exe", "3CXDesktopApp.exe", "x", "b.dll", "a-b_c.txt", "ab", "evil.com",
+	"my file.exe", "setup (1).msi", "\xc3\xa9t\xc3\xa9.dll", "a.",
 };
 static const char *const url_paths[] = {
 	"/", "/x", "/x/", "/x/y", "/A", "/p?q=1", "/a.exe",
@@ -236,7 +239,27 @@ gen_row(struct diff_source *src, struct text *csv, bool hyperscan)
 	case 7:
 		if (chance(src, 3))
 			put_str(&v, "https://");
-		gen_domain(src, &v);
+		/* Hosts: a name (dotted ones in a table, the others for
+		 * Hyperscan), with a port, an IPv4 address, an IPv6 one. */
+		switch (pick(src, 6)) {
+		case 0:
+			gen_domain(src, &v);
+			put_str(&v, ":8080");
+			break;
+		case 1: {
+			uint8_t a[4];
+			gen_ipv4(src, a);
+			inet_ntop(AF_INET, a, buf, sizeof(buf));
+			put_str(&v, buf);
+			break;
+		}
+		case 2:
+			put_str(&v, "[2001:db8::1]");
+			break;
+		default:
+			gen_domain(src, &v);
+			break;
+		}
 		put_str(&v, PICK(src, url_paths));
 		type = "url";
 		break;
@@ -360,12 +383,16 @@ put_indicator(struct diff_source *src, struct text *t,
 	case PAT_TYPE_IPV6:
 		put_ipv6(src, t, ind->addr);
 		return;
-	case PAT_TYPE_URL:
+	case PAT_TYPE_URL: {
 		if (chance(src, 2))
 			put_str(t, chance(src, 2) ? "http://" : "HTTPS://");
 		put_any_case(src, &v, ind->value);
+		char *port = memmem(v.data, v.len, ":8080", 5);
+		if (port != NULL && chance(src, 3))
+			port[4] = '1';             /* another port */
 		put(t, v.data, v.len);
 		return;
+	}
 	case PAT_TYPE_REGEX:
 		put_str(t, PICK(src, regex_texts));
 		return;
