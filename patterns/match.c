@@ -161,10 +161,17 @@ match_ipv4(const struct pat_set *set, const uint8_t *addr,
 	uint32_t host = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
 		(uint32_t)addr[2] << 8 | addr[3];
 	unsigned int n = 0, net16 = host >> 16;
+	uint32_t bit = pat_ipv4_map_bit(host >> 8);
+	/* The prefix lengths worth a lookup: 24 and up if the /24 map has
+	 * the address, the shorter ones if the /16 map has. */
+	uint64_t lengths = set->ipv4_prefixes;
 
-	if (!((set->ipv4_16[net16 / 64] >> (net16 % 64)) & 1))
-		return;
-	for (uint64_t bits = set->ipv4_prefixes; bits != 0; bits &= bits - 1) {
+	if (set->ipv4_map == NULL ||
+	    !((set->ipv4_map[bit / 64] >> (bit % 64)) & 1))
+		lengths &= (1ULL << 24) - 1;
+	if (!((set->ipv4_short[net16 / 64] >> (net16 % 64)) & 1))
+		lengths &= ~((1ULL << 24) - 1);
+	for (uint64_t bits = lengths; bits != 0; bits &= bits - 1) {
 		unsigned int len = (unsigned int)__builtin_ctzll(bits);
 		uint32_t net = len == 0 ? 0 : host & (~0U << (32 - len));
 		/* The key's bytes (4, len, net big-endian) as the word a
@@ -386,9 +393,9 @@ static bool filename_ends_token(const uint8_t *text, size_t len, size_t end);
 /* Each indicator of a literal table keyed by text[a, e) in any case, in
  * every layer; ok() says whether one hits there. */
 static void
-literal_lookup(const struct text_scan *s, bool url, size_t a, size_t e)
+literal_lookup(const struct text_scan *s, bool url, size_t a, size_t e,
+	       uint64_t hash)
 {
-	uint64_t hash = pat_hash_domain((const char *)s->text + a, e - a);
 	uint32_t id;
 
 	for (unsigned int l = 0; l < LAYERS_MAX && s->set->layers[l] != NULL; l++) {
@@ -413,13 +420,6 @@ literal_lookup(const struct text_scan *s, bool url, size_t a, size_t e)
 	}
 }
 
-/* A URL of the table starts at a run of name characters that is its host
- * (text[a, e)); the rest is compared as written. */
-static void
-text_match_url(const struct text_scan *s, size_t a, size_t e)
-{
-	literal_lookup(s, true, a, e);
-}
 
 static inline bool
 filename_before(uint8_t c)
@@ -446,8 +446,17 @@ text_match_filenames(const struct text_scan *s, size_t a, size_t e)
 		if (end < e && end + 1 < s->len && is_alnum(t[end + 1]))
 			continue;
 		size_t n = end - a;
-		if (n < 256 && (lengths[n / 64] >> (n % 64)) & 1)
-			literal_lookup(s, false, a, end);
+		if (n < 256 && (lengths[n / 64] >> (n % 64)) & 1) {
+			/* Then its last label (the extension) must be one
+			 * of a name of the table. */
+			size_t dot = last_in(s, FIELD_DOT, a, end);
+			size_t ext = dot == SIZE_MAX ? a : dot + 1;
+			if (bit_in(s->set->filename_ext, pat_hash_label_within(
+				    t + ext, end - ext, s->len - ext,
+				    PAT_HASH_FOLD)))
+				literal_lookup(s, false, a, end, pat_hash_domain(
+					(const char *)t + a, n));
+		}
 		if (end == e)
 			break;
 	}
@@ -464,6 +473,7 @@ text_match_domain(const struct text_scan *s, size_t a, size_t e)
 	const struct pat_set *set = s->set;
 	bool single = set->has_single_label_domain;
 	bool domains = set->has_table[TABLE_DOMAINS];
+	bool want_url = false;
 	uint64_t state = PAT_HASH_SEED_DOMAIN;
 	size_t run_a = a, run_e = e;
 
@@ -475,27 +485,33 @@ text_match_domain(const struct text_scan *s, size_t a, size_t e)
 		size_t dot = last_in(s, FIELD_DOT, a, label_end);
 		size_t start = dot == SIZE_MAX ? a : dot + 1;
 		if (e - start > DOMAIN_MAX)
-			break;
+			return;
 		uint64_t label = pat_hash_label_within(t + start,
 			label_end - start, s->len - start, PAT_HASH_FOLD);
 		if (label_end == e) {
-			/* A URL's host is the whole run, and ends in a last
-			 * label of the URL table. */
-			if (set->has_url_hosts && run_a == a && run_e == e &&
-			    bit_in(set->url_tld, label))
-				text_match_url(s, a, e);
-			/* Every candidate ends in the last label: no
-			 * indicator ends in this one, none can match. */
-			if (!domains || !bit_in(set->tld, label))
+			/* A URL's host is the whole run and ends in a last
+			 * label of a host of the table. Every domain
+			 * candidate ends in the last label: if no indicator
+			 * ends in this one, none can match. */
+			want_url = set->has_url_hosts && run_a == a &&
+				run_e == e && bit_in(set->url_tld, label);
+			domains = domains && bit_in(set->tld, label);
+			if (!domains && !want_url)
 				return;
 		}
 		state = pat_hash_step(state, label);
-		if (label_end != e || single)
+		if (domains && (label_end != e || single))
 			table_match(set, TABLE_DOMAINS, pat_hash_final(state),
 				    t + start, e - start, true, s->hits);
 		if (dot == SIZE_MAX)
 			break;
 		label_end = dot;
+	}
+	/* The hash of the whole run is the domain hash of its host. */
+	if (want_url) {
+		uint64_t host = pat_hash_final(state);
+		if (bit_in(set->url_hosts_bits, host))
+			literal_lookup(s, true, a, e, host);
 	}
 }
 

@@ -238,12 +238,19 @@ pat_layer_note(struct pat_layer *layer, const struct pat_indicator *ind)
 			layer->has_single_label_domain = true;
 	}
 	if (ind->type == PAT_TYPE_IPV4 && ind->prefix_len <= 32) {
-		unsigned int first = (unsigned int)ind->addr[0] << 8 | ind->addr[1];
-		unsigned int span = ind->prefix_len >= 16 ? 1 :
-			1u << (16 - ind->prefix_len);
-		first &= ~(span - 1);
-		for (unsigned int n = first; n < first + span; n++)
-			layer->ipv4_16[n / 64] |= 1ULL << (n % 64);
+		if (ind->prefix_len >= 24) {
+			uint32_t bit = pat_ipv4_map_bit(
+				(uint32_t)ind->addr[0] << 16 |
+				(uint32_t)ind->addr[1] << 8 | ind->addr[2]);
+			layer->ipv4_map[bit / 64] |= 1ULL << (bit % 64);
+		} else {
+			uint32_t first = (uint32_t)ind->addr[0] << 8 | ind->addr[1];
+			uint32_t span = ind->prefix_len >= 16 ? 1 :
+				1u << (16 - ind->prefix_len);
+			first &= ~(span - 1);
+			for (uint32_t n = first; n - first < span; n++)
+				layer->ipv4_short[n / 64] |= 1ULL << (n % 64);
+		}
 		layer->ipv4_prefixes |= 1ULL << ind->prefix_len;
 	}
 	if (ind->type == PAT_TYPE_IPV6 && ind->prefix_len <= 128)
@@ -317,6 +324,14 @@ pat_literal_in_table(const struct pat_indicator *ind)
 		name_chars(ind->value, host);
 }
 
+static void
+map_set(uint64_t *map, uint64_t hash)
+{
+	unsigned int bit = pat_tld_bit(hash);
+
+	map[bit / 64] |= 1ULL << (bit % 64);
+}
+
 /* The literal tables of the layer's file names and URLs that are looked
  * up rather than searched for. */
 static int
@@ -348,9 +363,9 @@ layer_literal_tables(struct pat_layer *layer)
 			n = sizeof(key);     /* hosts are at most 253 */
 		struct pat_string_table *t = url ? layer->url_hosts :
 			layer->filenames;
+		uint64_t hash = pat_hash_domain(key, n);
 		uint32_t first;
-		int rc = pat_string_table_insert(t, pat_hash_domain(key, n), key,
-						 n, id, &first);
+		int rc = pat_string_table_insert(t, hash, key, n, id, &first);
 		if (rc == -EEXIST) {
 			while (layer->next_literal[first] != NO_NEXT)
 				first = layer->next_literal[first];
@@ -358,14 +373,16 @@ layer_literal_tables(struct pat_layer *layer)
 		} else if (rc != 0) {
 			return rc;
 		}
+		const char *dot = memrchr(key, '.', n);
+		const char *last = dot != NULL ? dot + 1 : key;
+		uint64_t last_hash = pat_hash_label((const uint8_t *)last,
+						    (size_t)(key + n - last),
+						    PAT_HASH_FOLD);
 		if (url) {
-			const char *dot = memrchr(key, '.', n);
-			const char *last = dot != NULL ? dot + 1 : key;
-			unsigned int bit = pat_tld_bit(pat_hash_label(
-				(const uint8_t *)last, (size_t)(key + n - last),
-				PAT_HASH_FOLD));
-			layer->url_tld[bit / 64] |= 1ULL << (bit % 64);
+			map_set(layer->url_tld, last_hash);
+			map_set(layer->url_hosts_bits, hash);
 		} else {
+			map_set(layer->filename_ext, last_hash);
 			layer->filename_lengths[n / 64] |= 1ULL << (n % 64);
 		}
 	}
@@ -553,6 +570,7 @@ pat_set_free(struct pat_set *set)
 	}
 	free(set->scratch);
 	pat_filter_free(set->filter_owned);
+	free(set->ipv4_map_owned);
 	free(set->hit_counts);
 	for (unsigned int l = 0; l < LAYERS_MAX; l++)
 		pat_layer_unref(set->layers[l]);
@@ -656,9 +674,12 @@ pat_set_assemble(uint64_t version, struct pat_layer *base, struct pat_layer *del
 		for (unsigned int w = 0; w < PAT_TLD_WORDS; w++)
 			set->tld[w] |= layer->tld[w];
 		for (unsigned int w = 0; w < PAT_IPV4_16_WORDS; w++)
-			set->ipv4_16[w] |= layer->ipv4_16[w];
-		for (unsigned int w = 0; w < PAT_TLD_WORDS; w++)
+			set->ipv4_short[w] |= layer->ipv4_short[w];
+		for (unsigned int w = 0; w < PAT_TLD_WORDS; w++) {
 			set->url_tld[w] |= layer->url_tld[w];
+			set->url_hosts_bits[w] |= layer->url_hosts_bits[w];
+			set->filename_ext[w] |= layer->filename_ext[w];
+		}
 		for (unsigned int w = 0; w < 4; w++)
 			set->filename_lengths[w] |= layer->filename_lengths[w];
 		set->has_url_hosts |=
@@ -673,6 +694,26 @@ pat_set_assemble(uint64_t version, struct pat_layer *base, struct pat_layer *del
 			set->ipv6_prefixes[i] |= layer->ipv6_prefixes[i];
 		set->has_hyperscan |= layer->literal_db != NULL ||
 			layer->regex_db != NULL;
+	}
+	/* The IPv4 map of the one layer that has addresses, or of both. */
+	for (unsigned int l = 0; l < LAYERS_MAX && set->layers[l] != NULL; l++) {
+		const struct pat_layer *layer = set->layers[l];
+		if (layer->ipv4_prefixes == 0)
+			continue;
+		if (set->ipv4_map == NULL) {
+			set->ipv4_map = layer->ipv4_map;
+			continue;
+		}
+		set->ipv4_map_owned = malloc(sizeof(layer->ipv4_map));
+		if (set->ipv4_map_owned == NULL) {
+			pat_set_free(set);
+			errno = ENOMEM;
+			return NULL;
+		}
+		for (unsigned int w = 0; w < PAT_IPV4_MAP_WORDS; w++)
+			set->ipv4_map_owned[w] = set->ipv4_map[w] |
+				layer->ipv4_map[w];
+		set->ipv4_map = set->ipv4_map_owned;
 	}
 	set->has_tokens = set->has_url_hosts || set->has_filenames ||
 		set->has_table[TABLE_DOMAINS] ||

@@ -23,15 +23,30 @@
 #define PAT_TLD_BITS 4096
 #define PAT_TLD_WORDS (PAT_TLD_BITS / 64)
 
-/* The /16 networks that some IPv4 indicator overlaps, one bit each (8
- * KiB): an address whose /16 is not marked is in no indicator's network,
- * and none of its prefixes is looked up. */
+/* Which IPv4 networks indicators hold, so that an address in none of
+ * them is not looked up: the /24 networks of indicators of prefix length
+ * 24 or more, hashed to one of 2^21 bits (256 KiB, the core's L2; a layer
+ * without IPv4 indicators never touches its calloc'd pages), and the /16
+ * networks that shorter ones overlap, one bit each (8 KiB). A long prefix
+ * is looked up only when the first map has the address's bit, a short
+ * one only when the second has. Two maps, since a /16 indicator marks
+ * 256 /24s: a million-indicator feed would fill one map of /24s. */
 #define PAT_IPV4_16_WORDS (65536 / 64)
+#define PAT_IPV4_MAP_SHIFT 11                       /* 32 - 21 */
+#define PAT_IPV4_MAP_WORDS ((1u << (32 - PAT_IPV4_MAP_SHIFT)) / 64)
 
+static inline uint32_t
+pat_ipv4_map_bit(uint32_t net24)
+{
+	return (net24 * 0x9e3779b1u) >> PAT_IPV4_MAP_SHIFT;
+}
+
+/* The top bits of a label hash: its last step is a multiplication, whose
+ * top bits depend on every bit below them. */
 static inline unsigned int
 pat_tld_bit(uint64_t label_hash)
 {
-	return (unsigned int)(pat_hash_final(label_hash) >> 52);
+	return (unsigned int)(label_hash >> 52);
 }
 
 /* One thread's working memory for one set: Hyperscan's, and the byte
@@ -67,7 +82,8 @@ struct pat_layer {
 	 * derived from them (pat_layer_finish), never stored. */
 	struct pat_filter *filter;
 	uint64_t tld[PAT_TLD_WORDS];
-	uint64_t ipv4_16[PAT_IPV4_16_WORDS];
+	uint64_t ipv4_map[PAT_IPV4_MAP_WORDS];
+	uint64_t ipv4_short[PAT_IPV4_16_WORDS];
 	/* URLs whose host is a dotted name and dotted file names of name
 	 * characters only (pat_literal_in_table): looked up where a dotted
 	 * token starts, not searched for by Hyperscan. Keyed by the host, and by
@@ -77,6 +93,8 @@ struct pat_layer {
 	struct pat_string_table *filenames;
 	uint32_t *next_literal;
 	uint64_t url_tld[PAT_TLD_WORDS];       /* last labels of those hosts */
+	uint64_t url_hosts_bits[PAT_TLD_WORDS]; /* the hosts' own hashes */
+	uint64_t filename_ext[PAT_TLD_WORDS];  /* last labels of those names */
 	uint64_t filename_lengths[4];          /* lengths 0..255 of those names */
 	bool has_single_label_domain;
 	/* Bit n set: some IPv4 (IPv6) indicator has prefix length n. */
@@ -102,8 +120,12 @@ struct pat_set {
 	struct pat_filter *filter_owned;
 	/* Unions over the layers, so scanners skip what no layer has. */
 	uint64_t tld[PAT_TLD_WORDS];
-	uint64_t ipv4_16[PAT_IPV4_16_WORDS];
+	uint64_t ipv4_short[PAT_IPV4_16_WORDS];
+	const uint64_t *ipv4_map;              /* a layer's, or ipv4_map_owned */
+	uint64_t *ipv4_map_owned;              /* both layers have IPv4 */
 	uint64_t url_tld[PAT_TLD_WORDS];
+	uint64_t url_hosts_bits[PAT_TLD_WORDS];
+	uint64_t filename_ext[PAT_TLD_WORDS];
 	uint64_t filename_lengths[4];
 	bool has_url_hosts, has_filenames;     /* any in a layer's table */
 	bool has_single_label_domain;
