@@ -229,6 +229,27 @@ pat_match_address(const struct pat_set *set, int family, const uint8_t *addr,
 
 /* ---- the bitmaps of a text ---- */
 
+/* Lookups found while a text is walked wait here, their filter words
+ * (and address map words) asked for at once, and are done together when
+ * the queue is full or the walk ends: on the dataplane the filter and
+ * the maps compete for L2 with the packets, and the loads then overlap
+ * instead of stalling one after the other. */
+#define QUEUE_MAX 32
+
+struct pending_lookup {
+	uint64_t hash;
+	uint32_t off;
+	uint16_t len;
+	uint8_t kind;          /* enum table_kind: domains or digests */
+};
+
+struct lookup_queue {
+	struct pending_lookup lookups[QUEUE_MAX];
+	unsigned int n_lookups;
+	uint8_t ipv4[QUEUE_MAX][4];
+	unsigned int n_ipv4;
+};
+
 struct text_scan {
 	const struct pat_set *set;
 	const uint8_t *text;
@@ -236,7 +257,57 @@ struct text_scan {
 	const struct pat_text_class *cls;
 	size_t n_blocks;
 	struct pat_hits *hits;
+	struct lookup_queue *queue;
 };
+
+static void
+queue_flush(const struct text_scan *s)
+{
+	struct lookup_queue *q = s->queue;
+
+	for (unsigned int i = 0; i < q->n_lookups; i++) {
+		const struct pending_lookup *p = &q->lookups[i];
+		table_match(s->set, (enum table_kind)p->kind, p->hash,
+			    s->text + p->off, p->len, true, s->hits);
+	}
+	q->n_lookups = 0;
+	for (unsigned int i = 0; i < q->n_ipv4; i++)
+		match_ipv4(s->set, q->ipv4[i], s->hits);
+	q->n_ipv4 = 0;
+}
+
+/* A domain or digest key of the text, looked up at the next flush. */
+static inline void
+queue_lookup(const struct text_scan *s, enum table_kind kind, uint64_t hash,
+	     size_t off, size_t len)
+{
+	struct lookup_queue *q = s->queue;
+
+	pat_filter_prefetch(s->set->filter, hash);
+	q->lookups[q->n_lookups++] = (struct pending_lookup){
+		.hash = hash, .off = (uint32_t)off, .len = (uint16_t)len,
+		.kind = (uint8_t)kind,
+	};
+	if (q->n_lookups == QUEUE_MAX)
+		queue_flush(s);
+}
+
+/* An IPv4 address of the text, its map words asked for now. */
+static inline void
+queue_ipv4(const struct text_scan *s, const uint8_t *addr)
+{
+	struct lookup_queue *q = s->queue;
+	uint32_t host = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
+		(uint32_t)addr[2] << 8 | addr[3];
+	uint32_t bit = pat_ipv4_map_bit(host >> 8);
+
+	if (s->set->ipv4_map != NULL)
+		__builtin_prefetch(&s->set->ipv4_map[bit / 64]);
+	__builtin_prefetch(&s->set->ipv4_short[(host >> 16) / 64]);
+	memcpy(q->ipv4[q->n_ipv4++], addr, 4);
+	if (q->n_ipv4 == QUEUE_MAX)
+		queue_flush(s);
+}
 
 enum field {
 	FIELD_NAME,
@@ -501,8 +572,8 @@ text_match_domain(const struct text_scan *s, size_t a, size_t e)
 		}
 		state = pat_hash_step(state, label);
 		if (domains && (label_end != e || single))
-			table_match(set, TABLE_DOMAINS, pat_hash_final(state),
-				    t + start, e - start, true, s->hits);
+			queue_lookup(s, TABLE_DOMAINS, pat_hash_final(state),
+				     start, e - start);
 		if (dot == SIZE_MAX)
 			break;
 		label_end = dot;
@@ -557,7 +628,7 @@ text_match_ipv4(const struct text_scan *s, size_t a, size_t e)
 		    (i < s->len && is_letter(t[i])))
 			continue;
 		addr[3] = (uint8_t)value;
-		pat_match_address(s->set, 4, addr, s->hits);
+		queue_ipv4(s, addr);
 	}
 }
 
@@ -624,9 +695,9 @@ text_match_digests(const struct text_scan *s)
 			size_t n = e - a;
 			if ((n == 32 || n == 40 || n == 64) &&
 			    all_in(s, FIELD_HEX, a, e))
-				table_match(s->set, TABLE_DIGESTS,
-					    pat_hash_digest(s->text + a, n),
-					    s->text + a, n, true, s->hits);
+				queue_lookup(s, TABLE_DIGESTS,
+					     pat_hash_digest(s->text + a, n),
+					     a, n);
 			next = e;
 			if (e >= (b + 1) * 64)
 				break;
@@ -885,10 +956,12 @@ pat_match_text(const struct pat_set *set, struct pat_scratch *scratch,
 		if (rc != 0)
 			return rc;
 		pat_text_classify(text, len, scratch->classes);
+		struct lookup_queue queue;
+		queue.n_lookups = queue.n_ipv4 = 0;
 		struct text_scan s = {
 			.set = set, .text = text, .len = len,
 			.cls = scratch->classes, .n_blocks = (len + 63) / 64,
-			.hits = hits,
+			.hits = hits, .queue = &queue,
 		};
 		if (set->has_table[TABLE_DOMAINS] || set->ipv4_prefixes != 0 ||
 		    set->has_url_hosts || set->has_filenames)
@@ -898,6 +971,7 @@ pat_match_text(const struct pat_set *set, struct pat_scratch *scratch,
 		if ((set->ipv6_prefixes[0] | set->ipv6_prefixes[1] |
 		     set->ipv6_prefixes[2]) != 0)
 			text_match_ipv6(&s);
+		queue_flush(&s);
 	}
 	if (!set->has_hyperscan)
 		return 0;
