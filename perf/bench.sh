@@ -12,7 +12,8 @@
 # (perf/bench_traffic.py, about 1% of the messages carry an indicator).
 # A cell: M packets/s (the median of five slices of the measurement, so
 # a burst of other work on a shared machine spoils one slice, not the
-# figure), ns per packet, ratio to the floor of its column, peak RSS
+# figure), ns per packet, ratio to the floor (measured again just before
+# and after the cell, see floor_ref), peak RSS
 # (VmHWM) of the measuring process. A cell whose measuring thread had
 # less than 90% of its CPU is marked with '*'. Then a syslog message length
 # sweep of floor and matcher at 100k indicators, for perf/plot.sh.
@@ -53,6 +54,7 @@ if [ "$smoke" -eq 1 ]; then
 	sizes=1000
 	packets=5000           # frames per capture
 	match_seconds=0.3      # per capture and row
+	ref_seconds=0.2        # the floor next to a row, per capture
 	warmup=0.3
 	window=1
 	lengths=
@@ -60,6 +62,7 @@ else
 	sizes="1000 100000 1000000"
 	packets=50000
 	match_seconds=5
+	ref_seconds=1.5
 	warmup=2
 	window=10
 	lengths="64 128 256 512 1024 2048"
@@ -162,7 +165,8 @@ match_row() {
 	[ "$2" != "$sweep_size" ] || caps="$caps$sweep_captures"
 	echo "bench: $1, $(label "$2") indicators" >&2
 	# shellcheck disable=SC2086 # caps and pin are words without spaces
-	if ! $pin "$bench_match" "$1" "$work/feed$2.csv" $caps "$match_seconds" \
+	if ! BENCH_FLOOR_DB="$work/floor$2.hsdb" $pin "$bench_match" "$1" \
+		"$work/feed$2.csv" $caps "$match_seconds" \
 		> "$work/match.jsonl" 2> "$work/match.log"; then
 		cat "$work/match.log" >&2
 		failed=$((failed + 1))
@@ -174,6 +178,29 @@ match_row() {
 			{type: "sweep", traffic: "syslog", length: ($c | ltrimstr("len") | tonumber)}
 		  else {type: "cell", traffic: $c} end' \
 		"$work/match.jsonl" >> "$out"
+}
+
+# floor_ref ROW N KIND...: the floor again, loaded as match_row floor
+# saved it, over the captures of KIND, just before or after ROW measures
+# them. This machine's speed drifts by tens of percent over minutes; a
+# ratio to the floor measured next to it holds where one to a floor
+# measured minutes earlier does not (bench_table.py uses these).
+floor_ref() {
+	row=$1 n=$2
+	shift 2
+	caps=
+	for kind in "$@"; do caps="$caps $work/$kind.pcap"; done
+	# shellcheck disable=SC2086 # caps and pin are words without spaces
+	if ! BENCH_FLOOR_DB="$work/floor$n.hsdb" $pin "$bench_match" floor \
+		"$work/feed$n.csv" $caps "$ref_seconds" \
+		> "$work/ref.jsonl" 2> "$work/ref.log"; then
+		cat "$work/ref.log" >&2
+		failed=$((failed + 1))
+	fi
+	jq -c --arg row "$row" --arg column "$(label "$n")" --argjson n "$n" '
+		. + {type: "floor_ref", row: $row, column: $column,
+		     generated: $n, traffic: (.capture | rtrimstr(".pcap"))}' \
+		"$work/ref.jsonl" >> "$out"
 }
 
 # ---- dataplane: iocsift run, packets counted by the workers
@@ -293,12 +320,19 @@ printf '[dataplane]\nmbufs = %d\n' $((packets + 16383)) > "$work/bench.conf"
 
 for n in $sizes; do
 	match_row floor "$n"
+	# shellcheck disable=SC2086 # kinds are words
+	floor_ref matcher "$n" $kinds
 	match_row matcher "$n"
+	# shellcheck disable=SC2086
+	floor_ref matcher "$n" $kinds
 	for w in 1 2; do
 		for kind in $kinds; do
+			floor_ref "dataplane$w" "$n" "$kind"
 			dataplane_cell "$n" "$w" "$kind"
+			floor_ref "dataplane$w" "$n" "$kind"
 		done
 	done
+	rm -f "$work/floor$n.hsdb"
 done
 
 echo

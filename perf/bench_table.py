@@ -29,6 +29,16 @@ def number(record, key):
     return value if isinstance(value, (int, float)) and value > 0 else None
 
 
+def reference(refs, floor_cell):
+    """The floor a cell is compared with: the mean of the floor measured
+    just before and after it (floor_ref), else the floor row's."""
+    rates = [number(r, "packets_per_s") for r in refs or []]
+    rates = [x for x in rates if x]
+    if rates:
+        return sum(rates) / len(rates)
+    return number(floor_cell, "packets_per_s")
+
+
 def fmt(value, kind):
     if value is None:
         return "-"
@@ -44,7 +54,7 @@ def fmt(value, kind):
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__.strip().splitlines()[2])
-    meta, cells, sweep = {}, {}, {}
+    meta, cells, sweep, refs = {}, {}, {}, {}
     with open(sys.argv[1], encoding="utf-8") as f:
         for line in f:
             r = json.loads(line)
@@ -54,6 +64,9 @@ def main():
                 cells[(r["row"], r["column"], r["traffic"])] = r
             elif r.get("type") == "sweep":
                 sweep[(r["row"], r["length"])] = r
+            elif r.get("type") == "floor_ref":
+                refs.setdefault((r["row"], r["column"], r["traffic"]),
+                                []).append(r)
     columns = [LABELS.get(n, str(n)) for n in meta.get("sizes", [])]
     counts = {}
     for (row, column, _), r in cells.items():
@@ -83,7 +96,8 @@ def main():
                     pps = number(r, "packets_per_s")
                     if m == 0 and pps is None:
                         missing.append(f"{row_label}, {c}, {k}")
-                    floor = number(cells.get(("floor", c, k)), "packets_per_s")
+                    floor = reference(refs.get((row, c, k)),
+                                      cells.get(("floor", c, k)))
                     value = (pps, number(r, "ns_per_packet"),
                              pps / floor if pps and floor else None,
                              number(r, "peak_rss_kib"))[m]
@@ -97,9 +111,23 @@ def main():
         print()
 
     print("M packets/s: the median of five slices of each measurement."
-          + (" * the measuring thread had less than"
-             f" {CPU_SHARE_LOW:.0%} of its CPU (share: {'; '.join(short)})."
-             if short else ""))
+          " x floor: against the floor measured just before and after the"
+          " cell (the machine's speed drifts over minutes).")
+    drift = []
+    for c in columns:
+        for k in KINDS:
+            rates = [number(r, "packets_per_s") for (row, rc, rk), rs in
+                     refs.items() if rc == c and rk == k for r in rs]
+            rates = [x for x in rates if x]
+            if len(rates) > 1:
+                drift.append(f"{c} {k} {min(rates) / 1e6:.3f}-"
+                             f"{max(rates) / 1e6:.3f}")
+    if drift:
+        print("the floor as measured next to the rows (M packets/s): "
+              + ", ".join(drift))
+    if short:
+        print("* the measuring thread had less than"
+              f" {CPU_SHARE_LOW:.0%} of its CPU (share: {'; '.join(short)}).")
     planted = {t["kind"]: t["planted"] for t in meta.get("traffic", [])
                if t.get("length") is None}
     checks = []
