@@ -9,6 +9,8 @@
 # of the phase. Swap phases follow (see control_work), comparing the longest
 # burst (receive to free) with those of phases without swaps.
 # usage: perf/bench_run.sh [IOCSIFT] [IOCSIFTCTL] [SECONDS]
+# THROTTLE=S: the throttle window (default 60 s, as `run`); 0 makes every
+# hit an event, which is the exporter's hardest case.
 set -eu
 cd "$(dirname "$0")/.."
 iocsift=${1:-build/iocsift}
@@ -78,7 +80,8 @@ run_phase() {
 	else lcores="--lcores=0@0,(1-$n)@$((cpus - 1))"; fi
 	sock="$work/ctl$n.sock"
 	"$iocsift" run --socket "$sock" --state-dir "$work/state$n" -f "$feed" \
-		-o /dev/null -- --no-pci "$lcores" --file-prefix="bench$$" \
+		-o /dev/null --throttle-window "${THROTTLE:-60}" \
+		-- --no-pci "$lcores" --file-prefix="bench$$" \
 		--vdev="net_pcap0,rx_pcap=$work/capture.pcap,infinite_rx=1" \
 		2>"$work/run$n.log" &
 	daemon=$!
@@ -98,12 +101,14 @@ run_phase() {
 	pb=$(workers_total packets b.json)
 	pps=$(awk -v a="$pa" -v b="$pb" -v s="$t0" -v e="$t1" \
 		'BEGIN { printf "%.0f", (b - a) / (e - s) }')
-	drops=$(jq '[.workers[] | .drop_ring_full + .drop_hit_pool +
-		.drop_fanout_full] | add' "$work/b.json")
+	drops=$(jq -r '"\([.workers[] | .drop_ring_full + .drop_hit_pool] | add) (fan-out ring full: \([.workers[].drop_fanout_full] | add))"' \
+		"$work/b.json")
 	busy=$(jq -r '[.workers[] | "\(.busy_percent | floor)%"] | join(" ")' \
 		"$work/b.json")
+	events=$(jq -n --slurpfile a "$work/a.json" --slurpfile b "$work/b.json" \
+		'$b[0].exporter.events - $a[0].exporter.events')
 	echo "workers=$n: $pps packets/s (busy $busy; hit records dropped" \
-		"in the phase's rings: $drops)"
+		"in the phase's rings: $drops; events written: $events)"
 
 	# Then the same control work twice, each as long as the quiet phase:
 	# once without swaps (status and test requests, the 10k feed compiled
