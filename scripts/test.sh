@@ -57,7 +57,7 @@ echo "== libFuzzer targets, ${FUZZ_SECONDS} s each (build-fuzz/)"
 	CC=clang meson setup build-fuzz -Dfuzz=true -Dsanitize=true
 meson compile -C build-fuzz
 for target in decode dns syslog feed store feed_stix feed_misp feed_zeek \
-	feed_suricata config protocol http spool sink_uri format; do
+	feed_suricata config protocol http spool sink_uri format matcher; do
 	work=$(mktemp -d)
 	cp tests/fuzz/corpus/$target/* "$work"/
 	./build-fuzz/tests/fuzz/fuzz_$target -max_total_time="$FUZZ_SECONDS" \
