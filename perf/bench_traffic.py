@@ -22,8 +22,8 @@ with the big feeds, and the columns would not compare the same traffic.
 message to exactly L bytes, for the message-length sweep; an indicator
 beyond L is cut off with the rest.
 
-Prints one JSON line of counts. Frames are built with struct, as in
-perf/synth_capture.py.
+Prints one JSON line of counts. Frames are built with
+perf/synth_capture.py's functions.
 """
 import argparse
 import csv
@@ -33,6 +33,8 @@ import json
 import random
 import struct
 import sys
+
+from synth_capture import ether, ipv4, ipv6, udp
 
 BASE_TIME_US = int(dt.datetime(2026, 11, 26, 10, 0, 0,
                                tzinfo=dt.timezone.utc).timestamp()) * 1_000_000
@@ -191,40 +193,16 @@ def load_hit_pool(path):
 # Frames
 
 
-def csum(data):
-    """Internet checksum (RFC 1071): the ones' complement sum is the sum
-    modulo 0xFFFF, which Python's integers give in one step."""
-    if len(data) % 2:
-        data += b"\0"
-    s = int.from_bytes(data, "big")
-    r = s % 0xFFFF
-    if r == 0 and s:
-        r = 0xFFFF
-    return (~r) & 0xFFFF
-
-
 def frame(src, dst, sport, dport, payload, ident):
     """Ethernet + IPv4/IPv6 + UDP around payload; src, dst are address
     strings of one family."""
-    a, b = ipaddress.ip_address(src), ipaddress.ip_address(dst)
-    ulen = 8 + len(payload)
-    if a.version == 4:
-        pseudo = a.packed + b.packed + struct.pack("!BBH", 0, 17, ulen)
+    seg = udp(src, dst, sport, dport, payload)
+    if ipaddress.ip_address(src).version == 4:
+        ip, ethertype = ipv4(src, dst, 17, seg, ident), 0x0800
     else:
-        pseudo = a.packed + b.packed + struct.pack("!IxxxB", ulen, 17)
-    seg = struct.pack("!HHHH", sport, dport, ulen, 0) + payload
-    c = csum(pseudo + seg) or 0xFFFF
-    seg = seg[:6] + struct.pack("!H", c) + seg[8:]
-    if a.version == 4:
-        h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, ident & 0xFFFF,
-                        0x4000, 64, 17, 0, a.packed, b.packed)
-        ip, ethertype = h[:10] + struct.pack("!H", csum(h)) + h[12:] + seg, 0x0800
-    else:
-        ip = struct.pack("!IHBB16s16s", 0x60000000, ulen, 17, 64,
-                         a.packed, b.packed) + seg
-        ethertype = 0x86DD
-    macs = b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01"
-    return macs + struct.pack("!H", ethertype) + ip
+        ip, ethertype = ipv6(src, dst, 17, seg), 0x86DD
+    return ether(b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02",
+                 ethertype, ip)
 
 
 class DnsWriter:
@@ -354,6 +332,14 @@ class Gen:
             return str(net.network_address)
         return str(net.network_address + self.rng.randint(1, 1000))
 
+    def planted_address(self, hit, default):
+        """The address planted for an ipv4 or ipv6 hit, else default."""
+        if hit and hit[0] == "ipv4":
+            return self.planted_ipv4(hit[1])
+        if hit and hit[0] == "ipv6":
+            return self.planted_ipv6(hit[1])
+        return default
+
     # -- syslog sources: each takes the planted (type, value) or None ------
 
     def fortigate(self, hit):
@@ -392,10 +378,7 @@ class Gen:
 
     def sshd(self, hit):
         src = self.pub() if self.rng.random() < 0.6 else self.ws()
-        if hit and hit[0] == "ipv4":
-            src = self.planted_ipv4(hit[1])
-        elif hit and hit[0] == "ipv6":
-            src = self.planted_ipv6(hit[1])
+        src = self.planted_address(hit, src)
         host = self.rng.choice(("srv-app03", "srv-db02", "bastion01"))
         pid = self.rng.randint(1000, 65000)
         r = self.rng.random()
@@ -436,10 +419,7 @@ class Gen:
 
     def iptables(self, hit):
         src = self.pub()
-        if hit and hit[0] == "ipv4":
-            src = self.planted_ipv4(hit[1])
-        elif hit and hit[0] == "ipv6":
-            src = self.planted_ipv6(hit[1])
+        src = self.planted_address(hit, src)
         proto = self.rng.choice(("TCP", "UDP"))
         tail = (f"WINDOW={self.rng.randint(1024, 65535)} RES=0x00 SYN URGP=0"
                 if proto == "TCP" else f"LEN={self.rng.randint(20, 500)}")

@@ -282,64 +282,15 @@ exp_time_format(uint64_t time_ns, char *buf)
 }
 
 /*
- * The JSON writer: appends with a sticky error, checked once per record.
+ * The JSON writer: an exp_writer of format.h.
  */
-
-struct ecs_writer {
-	struct exp_buffer *b;
-	int err;
-};
-
-/* Inlined: with a literal's length the copy becomes a few moves. */
-static inline __attribute__((always_inline)) char *
-room(struct ecs_writer *w, size_t len)
-{
-	char *p;
-
-	if (w->err != 0)
-		return NULL;
-	p = exp_buffer_room(w->b, len);
-	if (p == NULL)
-		w->err = -ENOMEM;
-	return p;
-}
-
-static inline __attribute__((always_inline)) void
-put(struct ecs_writer *w, const char *bytes, size_t len)
-{
-	char *p = room(w, len);
-
-	if (p == NULL)
-		return;
-	memcpy(p, bytes, len);
-	exp_buffer_advance(w->b, len);
-}
-
-/* Keys, punctuation and fixed values: literals only. */
-#define PUT_LIT(w, lit) put((w), (lit), sizeof(lit) - 1)
-
-/* Names and words of ours: nothing to escape. */
-static void
-put_cstr(struct ecs_writer *w, const char *s)
-{
-	put(w, s, strlen(s));
-}
-
-static void
-put_u64(struct ecs_writer *w, uint64_t v)
-{
-	char *p = room(w, EXP_U64_MAX);
-
-	if (p != NULL)
-		exp_buffer_advance(w->b, exp_u64_format(v, p));
-}
 
 /* jansson's integers are signed 64-bit: what it was given (a cast
  * uint64_t, an unsigned int through json_pack's "i") is written as that. */
 static void
-put_i64(struct ecs_writer *w, int64_t v)
+put_i64(struct exp_writer *w, int64_t v)
 {
-	char *p = room(w, EXP_U64_MAX + 1);
+	char *p = exp_room(w, EXP_U64_MAX + 1);
 
 	if (p == NULL)
 		return;
@@ -376,7 +327,7 @@ json_attention(uint64_t x)
  * UTF-8 as they are.
  */
 static void
-put_json_bytes(struct ecs_writer *w, const uint8_t *s, size_t len)
+put_json_bytes(struct exp_writer *w, const uint8_t *s, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
@@ -385,7 +336,7 @@ put_json_bytes(struct ecs_writer *w, const uint8_t *s, size_t len)
 			w->err = -ENOMEM;
 		return;
 	}
-	char *start = room(w, 6 * len + 2);   /* \u00XX at most per byte */
+	char *start = exp_room(w, 6 * len + 2);   /* \u00XX at most per byte */
 	if (start == NULL)
 		return;
 	char *o = start;
@@ -458,15 +409,15 @@ put_json_bytes(struct ecs_writer *w, const uint8_t *s, size_t len)
 
 /* Feed strings, file names, ids: not checked for UTF-8 when read. */
 static void
-put_json_text(struct ecs_writer *w, const char *text)
+put_json_text(struct exp_writer *w, const char *text)
 {
 	put_json_bytes(w, (const uint8_t *)text, strlen(text));
 }
 
 static void
-put_json_time(struct ecs_writer *w, uint64_t time_ns)
+put_json_time(struct exp_writer *w, uint64_t time_ns)
 {
-	char *p = room(w, EXP_TIME_MAX + 2);
+	char *p = exp_room(w, EXP_TIME_MAX + 2);
 
 	if (p == NULL)
 		return;
@@ -478,10 +429,10 @@ put_json_time(struct ecs_writer *w, uint64_t time_ns)
 
 /* {"ip":"ADDR","port":N} */
 static void
-put_endpoint(struct ecs_writer *w, uint8_t ip_version, const uint8_t *addr,
+put_endpoint(struct exp_writer *w, uint8_t ip_version, const uint8_t *addr,
 	     uint16_t port)
 {
-	char *p = room(w, EXP_ADDR_MAX + 32);
+	char *p = exp_room(w, EXP_ADDR_MAX + 32);
 
 	if (p == NULL)
 		return;
@@ -496,7 +447,7 @@ put_endpoint(struct ecs_writer *w, uint8_t ip_version, const uint8_t *addr,
 }
 
 static void
-put_network(struct ecs_writer *w, const struct exp_message *msg)
+put_network(struct exp_writer *w, const struct exp_message *msg)
 {
 	static const char *const protocol_names[] = {
 		[EXP_PROTOCOL_SYSLOG] = "\"syslog\"}",
@@ -504,53 +455,53 @@ put_network(struct ecs_writer *w, const struct exp_message *msg)
 		[EXP_PROTOCOL_LOG_LINE] = "\"syslog\"}",
 	};
 
-	PUT_LIT(w, ",\"source\":");
+	EXP_PUT_LIT(w, ",\"source\":");
 	put_endpoint(w, msg->ip_version, msg->src_addr, msg->src_port);
-	PUT_LIT(w, ",\"destination\":");
+	EXP_PUT_LIT(w, ",\"destination\":");
 	put_endpoint(w, msg->ip_version, msg->dst_addr, msg->dst_port);
 	if (msg->l4_proto == IPPROTO_TCP)
-		PUT_LIT(w, ",\"network\":{\"transport\":\"tcp\"");
+		EXP_PUT_LIT(w, ",\"network\":{\"transport\":\"tcp\"");
 	else
-		PUT_LIT(w, ",\"network\":{\"transport\":\"udp\"");
+		EXP_PUT_LIT(w, ",\"network\":{\"transport\":\"udp\"");
 	if (msg->ip_version == 4)
-		PUT_LIT(w, ",\"type\":\"ipv4\",\"protocol\":");
+		EXP_PUT_LIT(w, ",\"type\":\"ipv4\",\"protocol\":");
 	else
-		PUT_LIT(w, ",\"type\":\"ipv6\",\"protocol\":");
+		EXP_PUT_LIT(w, ",\"type\":\"ipv6\",\"protocol\":");
 	const char *name = protocol_names[msg->protocol];
-	put_cstr(w, name);
+	exp_put_str(w, name);
 }
 
 /* "log":{..."file":{"path":...,"line":N}}: scan's lines. */
 static void
-put_log_file(struct ecs_writer *w, const struct exp_message *msg)
+put_log_file(struct exp_writer *w, const struct exp_message *msg)
 {
-	PUT_LIT(w, "\"file\":{\"path\":");
+	EXP_PUT_LIT(w, "\"file\":{\"path\":");
 	put_json_text(w, msg->file);
-	PUT_LIT(w, ",\"line\":");
+	EXP_PUT_LIT(w, ",\"line\":");
 	put_i64(w, (int64_t)msg->line);
-	PUT_LIT(w, "}");
+	EXP_PUT_LIT(w, "}");
 }
 
 /* ,"key":"span" when the span is there. */
 static void
-put_span(struct ecs_writer *w, bool *first, const char *key,
+put_span(struct exp_writer *w, bool *first, const char *key,
 	 const uint8_t *base, struct dp_span span)
 {
 	if (span.len == 0)
 		return;
 	if (!*first)
-		PUT_LIT(w, ",");
+		EXP_PUT_LIT(w, ",");
 	*first = false;
-	PUT_LIT(w, "\"");
-	put_cstr(w, key);
-	PUT_LIT(w, "\":");
+	EXP_PUT_LIT(w, "\"");
+	exp_put_str(w, key);
+	EXP_PUT_LIT(w, "\":");
 	put_json_bytes(w, base + span.off, span.len);
 }
 
 /* Syslog fields, then message: the MSG part (event.original, written
  * before, has all of it); log.file for scan's lines. */
 static void
-put_syslog(struct ecs_writer *w, const struct exp_message *msg)
+put_syslog(struct exp_writer *w, const struct exp_message *msg)
 {
 	const uint8_t *p = msg->payload;
 	bool file = msg->protocol == EXP_PROTOCOL_LOG_LINE && msg->file != NULL;
@@ -558,7 +509,7 @@ put_syslog(struct ecs_writer *w, const struct exp_message *msg)
 	bool log = false;
 
 	if (dp_syslog_parse(p, msg->payload_len, &parsed) != 0) {
-		PUT_LIT(w, ",\"message\":");
+		EXP_PUT_LIT(w, ",\"message\":");
 		put_json_bytes(w, p, msg->payload_len);
 	} else {
 		bool first = true;
@@ -566,15 +517,15 @@ put_syslog(struct ecs_writer *w, const struct exp_message *msg)
 			parsed.appname.len > 0 || parsed.procid.len > 0 ||
 			parsed.msgid.len > 0 || parsed.structured_data.len > 0;
 		if (log) {
-			PUT_LIT(w, ",\"log\":{\"syslog\":{");
+			EXP_PUT_LIT(w, ",\"log\":{\"syslog\":{");
 			if (parsed.priority >= 0) {
-				PUT_LIT(w, "\"priority\":");
-				put_u64(w, (uint64_t)parsed.priority);
-				PUT_LIT(w, ",\"facility\":{\"code\":");
-				put_u64(w, (uint64_t)(parsed.priority / 8));
-				PUT_LIT(w, "},\"severity\":{\"code\":");
-				put_u64(w, (uint64_t)(parsed.priority % 8));
-				PUT_LIT(w, "}");
+				EXP_PUT_LIT(w, "\"priority\":");
+				exp_put_u64(w, (uint64_t)parsed.priority);
+				EXP_PUT_LIT(w, ",\"facility\":{\"code\":");
+				exp_put_u64(w, (uint64_t)(parsed.priority / 8));
+				EXP_PUT_LIT(w, "},\"severity\":{\"code\":");
+				exp_put_u64(w, (uint64_t)(parsed.priority % 8));
+				EXP_PUT_LIT(w, "}");
 				first = false;
 			}
 			put_span(w, &first, "hostname", p, parsed.hostname);
@@ -583,21 +534,21 @@ put_syslog(struct ecs_writer *w, const struct exp_message *msg)
 			put_span(w, &first, "msgid", p, parsed.msgid);
 			put_span(w, &first, "structured_data", p,
 				 parsed.structured_data);
-			PUT_LIT(w, "}");
+			EXP_PUT_LIT(w, "}");
 			if (file) {
-				PUT_LIT(w, ",");
+				EXP_PUT_LIT(w, ",");
 				put_log_file(w, msg);
 			}
-			PUT_LIT(w, "}");
+			EXP_PUT_LIT(w, "}");
 		}
-		PUT_LIT(w, ",\"message\":");
+		EXP_PUT_LIT(w, ",\"message\":");
 		put_json_bytes(w, p + parsed.message.off, parsed.message.len);
 	}
 	/* Without syslog fields, log comes after message. */
 	if (file && !log) {
-		PUT_LIT(w, ",\"log\":{");
+		EXP_PUT_LIT(w, ",\"log\":{");
 		put_log_file(w, msg);
-		PUT_LIT(w, "}");
+		EXP_PUT_LIT(w, "}");
 	}
 }
 
@@ -619,57 +570,57 @@ exp_dns_type_name(uint16_t qtype)
 
 /* The question of a DNS message; nothing when it does not parse. */
 static void
-put_dns(struct ecs_writer *w, const struct exp_message *msg)
+put_dns(struct exp_writer *w, const struct exp_message *msg)
 {
 	struct dp_dns_message dns;     /* 18 KiB: the exporter's stack */
 
 	if (dp_dns_parse(msg->payload, msg->payload_len, &dns) != 0)
 		return;
-	PUT_LIT(w, ",\"dns\":{\"id\":");
-	put_u64(w, dns.id);
+	EXP_PUT_LIT(w, ",\"dns\":{\"id\":");
+	exp_put_u64(w, dns.id);
 	if (dns.flags >> 15)
-		PUT_LIT(w, ",\"type\":\"answer\",\"question\":{\"name\":");
+		EXP_PUT_LIT(w, ",\"type\":\"answer\",\"question\":{\"name\":");
 	else
-		PUT_LIT(w, ",\"type\":\"query\",\"question\":{\"name\":");
+		EXP_PUT_LIT(w, ",\"type\":\"query\",\"question\":{\"name\":");
 	put_json_bytes(w, (const uint8_t *)dns.qname, dns.qname_len);
-	PUT_LIT(w, ",\"type\":\"");
+	EXP_PUT_LIT(w, ",\"type\":\"");
 	const char *type = exp_dns_type_name(dns.qtype);
 	if (type != NULL) {
-		put_cstr(w, type);
+		exp_put_str(w, type);
 	} else {
-		PUT_LIT(w, "TYPE");
-		put_u64(w, dns.qtype);
+		EXP_PUT_LIT(w, "TYPE");
+		exp_put_u64(w, dns.qtype);
 	}
-	PUT_LIT(w, "\"}}");
+	EXP_PUT_LIT(w, "\"}}");
 }
 
 /* The indicator by type: "url":{"domain":V}, "ip":V, ... */
 static void
-put_indicator_fields(struct ecs_writer *w, const struct pat_indicator *ind)
+put_indicator_fields(struct exp_writer *w, const struct pat_indicator *ind)
 {
 	switch (ind->type) {
 	case PAT_TYPE_DOMAIN:
-		PUT_LIT(w, "\"url\":{\"domain\":");
+		EXP_PUT_LIT(w, "\"url\":{\"domain\":");
 		break;
 	case PAT_TYPE_IPV4:
 	case PAT_TYPE_IPV6:
-		PUT_LIT(w, "\"ip\":");
+		EXP_PUT_LIT(w, "\"ip\":");
 		break;
 	case PAT_TYPE_MD5:
 	case PAT_TYPE_SHA1:
 	case PAT_TYPE_SHA256:
-		PUT_LIT(w, "\"file\":{\"hash\":{\"");
-		put_cstr(w, pat_type_name(ind->type));
-		PUT_LIT(w, "\":");
+		EXP_PUT_LIT(w, "\"file\":{\"hash\":{\"");
+		exp_put_str(w, pat_type_name(ind->type));
+		EXP_PUT_LIT(w, "\":");
 		break;
 	case PAT_TYPE_FILENAME:
-		PUT_LIT(w, "\"file\":{\"name\":");
+		EXP_PUT_LIT(w, "\"file\":{\"name\":");
 		break;
 	case PAT_TYPE_URL:
-		PUT_LIT(w, "\"url\":{\"original\":");
+		EXP_PUT_LIT(w, "\"url\":{\"original\":");
 		break;
 	default:
-		PUT_LIT(w, "\"description\":");
+		EXP_PUT_LIT(w, "\"description\":");
 		break;
 	}
 	put_json_text(w, ind->value);
@@ -680,18 +631,18 @@ put_indicator_fields(struct ecs_writer *w, const struct pat_indicator *ind)
 	case PAT_TYPE_MD5:
 	case PAT_TYPE_SHA1:
 	case PAT_TYPE_SHA256:
-		PUT_LIT(w, "}}");
+		EXP_PUT_LIT(w, "}}");
 		break;
 	case PAT_TYPE_DOMAIN:
 	case PAT_TYPE_FILENAME:
 	case PAT_TYPE_URL:
-		PUT_LIT(w, "}");
+		EXP_PUT_LIT(w, "}");
 		break;
 	default:
 		break;
 	}
 	if (ind->source[0] != '\0') {
-		PUT_LIT(w, ",\"reference\":");
+		EXP_PUT_LIT(w, ",\"reference\":");
 		put_json_text(w, ind->source);
 	}
 }
@@ -710,22 +661,22 @@ exp_matched_field(const struct exp_message *msg,
 
 /* The tags as an array, empty ones left out. */
 static void
-put_tags(struct ecs_writer *w, const char *tags)
+put_tags(struct exp_writer *w, const char *tags)
 {
 	bool first = true;
 
-	PUT_LIT(w, ",\"tags\":[");
+	EXP_PUT_LIT(w, ",\"tags\":[");
 	while (*tags != '\0') {
 		size_t n = strcspn(tags, ",");
 		if (n > 0) {
 			if (!first)
-				PUT_LIT(w, ",");
+				EXP_PUT_LIT(w, ",");
 			first = false;
 			put_json_bytes(w, (const uint8_t *)tags, n);
 		}
 		tags += n + (tags[n] == ',');
 	}
-	PUT_LIT(w, "]");
+	EXP_PUT_LIT(w, "]");
 }
 
 /* Severity (ECS has no indicator severity: its confidence is the nearest
@@ -759,77 +710,77 @@ exp_severity_name(uint8_t severity)
 }
 
 static void
-put_threat(struct ecs_writer *w, const struct exp_message *msg,
+put_threat(struct exp_writer *w, const struct exp_message *msg,
 	   const struct pat_indicator *ind)
 {
 	const char *ecs_type = exp_ecs_indicator_type(ind->type);
 	const struct severity_names *severity = severity_names(ind->severity);
 
-	PUT_LIT(w, ",\"threat\":{\"indicator\":{");
+	EXP_PUT_LIT(w, ",\"threat\":{\"indicator\":{");
 	if (ecs_type != NULL) {
-		PUT_LIT(w, "\"type\":\"");
-		put_cstr(w, ecs_type);
-		PUT_LIT(w, "\",");
+		EXP_PUT_LIT(w, "\"type\":\"");
+		exp_put_str(w, ecs_type);
+		EXP_PUT_LIT(w, "\",");
 	}
 	put_indicator_fields(w, ind);
 	if (severity != NULL) {
-		PUT_LIT(w, ",\"confidence\":\"");
-		put_cstr(w, severity->confidence);
-		PUT_LIT(w, "\"");
+		EXP_PUT_LIT(w, ",\"confidence\":\"");
+		exp_put_str(w, severity->confidence);
+		EXP_PUT_LIT(w, "\"");
 	}
 	/* The products wrap as they did in a uint64_t. */
 	if (ind->first_seen > 0) {
-		PUT_LIT(w, ",\"first_seen\":");
+		EXP_PUT_LIT(w, ",\"first_seen\":");
 		put_json_time(w, (uint64_t)ind->first_seen * 1000000000ULL);
 	}
 	if (ind->expires > 0) {
-		PUT_LIT(w, ",\"valid_until\":");
+		EXP_PUT_LIT(w, ",\"valid_until\":");
 		put_json_time(w, (uint64_t)ind->expires * 1000000000ULL);
 	}
-	PUT_LIT(w, "},\"feed\":{\"name\":");
+	EXP_PUT_LIT(w, "},\"feed\":{\"name\":");
 	put_json_text(w, ind->feed);
-	PUT_LIT(w, "},\"enrichments\":[{\"matched\":{\"atomic\":");
+	EXP_PUT_LIT(w, "},\"enrichments\":[{\"matched\":{\"atomic\":");
 	put_json_text(w, ind->value);
-	PUT_LIT(w, ",\"field\":\"");
+	EXP_PUT_LIT(w, ",\"field\":\"");
 	const char *field = exp_matched_field(msg, ind);
-	put_cstr(w, field);
-	PUT_LIT(w, "\",\"type\":\"indicator_match_rule\"}}]}");
+	exp_put_str(w, field);
+	EXP_PUT_LIT(w, "\",\"type\":\"indicator_match_rule\"}}]}");
 }
 
 static void
-put_iocsift(struct ecs_writer *w, const struct exp_message *msg,
+put_iocsift(struct exp_writer *w, const struct exp_message *msg,
 	    const struct pat_indicator *ind, uint64_t db_version,
 	    const struct exp_event *ev)
 {
 	const struct severity_names *severity = severity_names(ind->severity);
 	const char *type = pat_type_name(ind->type);
 
-	PUT_LIT(w, ",\"iocsift\":{\"db_version\":");
+	EXP_PUT_LIT(w, ",\"iocsift\":{\"db_version\":");
 	put_i64(w, (int64_t)db_version);
-	PUT_LIT(w, ",\"indicator_type\":\"");
-	put_cstr(w, type);
-	PUT_LIT(w, "\",\"feed_line\":");
+	EXP_PUT_LIT(w, ",\"indicator_type\":\"");
+	exp_put_str(w, type);
+	EXP_PUT_LIT(w, "\",\"feed_line\":");
 	put_i64(w, (int)ind->line);     /* json_pack "i": an int */
 	if (severity != NULL) {
-		PUT_LIT(w, ",\"severity\":\"");
-		put_cstr(w, severity->name);
-		PUT_LIT(w, "\"");
+		EXP_PUT_LIT(w, ",\"severity\":\"");
+		exp_put_str(w, severity->name);
+		EXP_PUT_LIT(w, "\"");
 	}
 	if (msg->ip_version != 0) {
-		PUT_LIT(w, ",\"worker\":");
-		put_u64(w, msg->worker);
+		EXP_PUT_LIT(w, ",\"worker\":");
+		exp_put_u64(w, msg->worker);
 		if (msg->frame != 0) {
-			PUT_LIT(w, ",\"frame\":");
+			EXP_PUT_LIT(w, ",\"frame\":");
 			put_i64(w, (int64_t)msg->frame);
 		}
 	}
 	if (msg->truncated)
-		PUT_LIT(w, ",\"truncated\":true");
+		EXP_PUT_LIT(w, ",\"truncated\":true");
 	if (ev != NULL) {
-		PUT_LIT(w, ",\"count\":");
-		put_u64(w, exp_event_count(ev));
+		EXP_PUT_LIT(w, ",\"count\":");
+		exp_put_u64(w, exp_event_count(ev));
 	}
-	PUT_LIT(w, "}");
+	EXP_PUT_LIT(w, "}");
 }
 
 /*
@@ -843,30 +794,30 @@ ecs_write(struct exp_buffer *b, const struct exp_message *msg,
 	  const struct pat_indicator *ind, uint64_t db_version,
 	  const struct exp_event *ev)
 {
-	struct ecs_writer w = { .b = b };
+	struct exp_writer w = { .b = b };
 	size_t start = b->len;
 
-	PUT_LIT(&w, "{\"@timestamp\":");
+	EXP_PUT_LIT(&w, "{\"@timestamp\":");
 	put_json_time(&w, ev != NULL ? exp_event_last_ns(ev) : msg->time_ns);
-	PUT_LIT(&w, ",\"event\":{\"kind\":\"alert\",\"category\":[\"threat\"],"
+	EXP_PUT_LIT(&w, ",\"event\":{\"kind\":\"alert\",\"category\":[\"threat\"],"
 		"\"type\":[\"indicator\"],\"dataset\":\"iocsift.hit\"");
 	if (msg->protocol != EXP_PROTOCOL_DNS) {
-		PUT_LIT(&w, ",\"original\":");
+		EXP_PUT_LIT(&w, ",\"original\":");
 		put_json_bytes(&w, msg->payload, msg->payload_len);
 	}
 	if (ev != NULL) {
 		if (ev->id != NULL && ev->id[0] != '\0') {
-			PUT_LIT(&w, ",\"id\":");
+			EXP_PUT_LIT(&w, ",\"id\":");
 			put_json_text(&w, ev->id);
 		}
 		if (exp_event_count(ev) > 1) {
-			PUT_LIT(&w, ",\"start\":");
+			EXP_PUT_LIT(&w, ",\"start\":");
 			put_json_time(&w, exp_event_first_ns(ev));
-			PUT_LIT(&w, ",\"end\":");
+			EXP_PUT_LIT(&w, ",\"end\":");
 			put_json_time(&w, exp_event_last_ns(ev));
 		}
 	}
-	PUT_LIT(&w, "}");
+	EXP_PUT_LIT(&w, "}");
 	if (msg->ip_version != 0)
 		put_network(&w, msg);
 	if (msg->protocol == EXP_PROTOCOL_DNS)
@@ -877,11 +828,11 @@ ecs_write(struct exp_buffer *b, const struct exp_message *msg,
 	put_tags(&w, ind->tags);
 	put_iocsift(&w, msg, ind, db_version, ev);
 	if (ev != NULL && ev->hostname != NULL && ev->hostname[0] != '\0') {
-		PUT_LIT(&w, ",\"observer\":{\"hostname\":");
+		EXP_PUT_LIT(&w, ",\"observer\":{\"hostname\":");
 		put_json_text(&w, ev->hostname);
-		PUT_LIT(&w, "}");
+		EXP_PUT_LIT(&w, "}");
 	}
-	PUT_LIT(&w, "}");
+	EXP_PUT_LIT(&w, "}");
 	if (w.err != 0) {
 		b->len = start;
 		if (b->data != NULL)

@@ -127,55 +127,6 @@ exp_buffer_append(struct exp_buffer *b, const void *bytes, size_t len)
 	return 0;
 }
 
-/* Appends with a sticky error, so a record is written straight through
- * and checked once at the end. */
-struct writer {
-	struct exp_buffer *b;
-	int err;
-};
-
-/* Inlined: with a literal's length the copy becomes a few moves. */
-static inline __attribute__((always_inline)) char *
-room(struct writer *w, size_t len)
-{
-	char *p;
-
-	if (w->err != 0)
-		return NULL;
-	p = exp_buffer_room(w->b, len);
-	if (p == NULL)
-		w->err = -ENOMEM;
-	return p;
-}
-
-static inline __attribute__((always_inline)) void
-put(struct writer *w, const void *bytes, size_t len)
-{
-	char *p = room(w, len);
-
-	if (p == NULL)
-		return;
-	memcpy(p, bytes, len);
-	exp_buffer_advance(w->b, len);
-}
-
-/* Literals only: their length is known at compile time. */
-#define PUT_LIT(w, lit) put((w), (lit), sizeof(lit) - 1)
-
-static void
-put_str(struct writer *w, const char *s)
-{
-	put(w, s, strlen(s));
-}
-
-static void
-put_u64(struct writer *w, uint64_t v)
-{
-	char *p = room(w, EXP_U64_MAX);
-
-	if (p != NULL)
-		exp_buffer_advance(w->b, exp_u64_format(v, p));
-}
 
 /*
  * Escaping. Every mode replaces invalid UTF-8 by U+FFFD, and writes C0
@@ -224,7 +175,8 @@ needs_attention(uint64_t x, const uint8_t *sp)
 
 /* Any bytes, valid UTF-8 and escaped for mode. */
 static void
-put_escaped(struct writer *w, const uint8_t *s, size_t len, enum escape mode)
+put_escaped(struct exp_writer *w, const uint8_t *s, size_t len,
+	    enum escape mode)
 {
 	const uint8_t *sp = backslashed[mode];
 
@@ -233,7 +185,7 @@ put_escaped(struct writer *w, const uint8_t *s, size_t len, enum escape mode)
 			w->err = -ENOMEM;
 		return;
 	}
-	char *start = room(w, 4 * len);      /* "#ooo" at most per byte */
+	char *start = exp_room(w, 4 * len);      /* "#ooo" at most per byte */
 	if (start == NULL)
 		return;
 	char *o = start;
@@ -290,7 +242,7 @@ put_escaped(struct writer *w, const uint8_t *s, size_t len, enum escape mode)
 }
 
 static void
-put_escaped_str(struct writer *w, const char *s, enum escape mode)
+put_escaped_str(struct exp_writer *w, const char *s, enum escape mode)
 {
 	put_escaped(w, (const uint8_t *)s, strlen(s), mode);
 }
@@ -317,42 +269,42 @@ struct event_info {
  * kept by the parser), or for a message that does not parse "dns message
  * of N bytes (malformed)". The fixed words need no escaping in any mode. */
 static void
-put_dns_summary(struct writer *w, const struct event_info *in,
+put_dns_summary(struct exp_writer *w, const struct event_info *in,
 		enum escape mode)
 {
 	const struct dp_dns_message *dns = in->dns;
 	char addr[EXP_ADDR_MAX];
 
 	if (dns == NULL) {
-		PUT_LIT(w, "dns message of ");
-		put_u64(w, in->msg->payload_len);
-		PUT_LIT(w, " bytes (malformed)");
+		EXP_PUT_LIT(w, "dns message of ");
+		exp_put_u64(w, in->msg->payload_len);
+		EXP_PUT_LIT(w, " bytes (malformed)");
 		return;
 	}
 	if (dns->flags >> 15)
-		PUT_LIT(w, "dns response ");
+		EXP_PUT_LIT(w, "dns response ");
 	else
-		PUT_LIT(w, "dns query ");
+		EXP_PUT_LIT(w, "dns query ");
 	put_escaped(w, (const uint8_t *)dns->qname, dns->qname_len, mode);
 	const char *type = exp_dns_type_name(dns->qtype);
 	if (type != NULL) {
-		PUT_LIT(w, " ");
-		put_str(w, type);
+		EXP_PUT_LIT(w, " ");
+		exp_put_str(w, type);
 	} else {
-		PUT_LIT(w, " TYPE");
-		put_u64(w, dns->qtype);
+		EXP_PUT_LIT(w, " TYPE");
+		exp_put_u64(w, dns->qtype);
 	}
 	for (uint16_t i = 0; i < dns->answer_count; i++) {
 		const struct dp_dns_answer *a = &dns->answers[i];
 
 		if (i == 0)
-			PUT_LIT(w, ": ");
+			EXP_PUT_LIT(w, ": ");
 		else
-			PUT_LIT(w, " ");
+			EXP_PUT_LIT(w, " ");
 		if (a->type == DP_DNS_TYPE_A || a->type == DP_DNS_TYPE_AAAA) {
 			size_t n = exp_addr_format(a->type == DP_DNS_TYPE_A ?
 						   4 : 6, a->addr, addr);
-			put(w, addr, n);
+			exp_put(w, addr, n);
 		} else {
 			put_escaped(w, (const uint8_t *)a->name, a->name_len,
 				    mode);
@@ -362,7 +314,7 @@ put_dns_summary(struct writer *w, const struct event_info *in,
 
 /* The message shown, escaped for mode. */
 static void
-put_text(struct writer *w, const struct event_info *in, enum escape mode)
+put_text(struct exp_writer *w, const struct event_info *in, enum escape mode)
 {
 	if (in->msg->protocol == EXP_PROTOCOL_DNS)
 		put_dns_summary(w, in, mode);
@@ -431,15 +383,15 @@ info_init(struct event_info *in, const struct exp_event *ev,
 
 /* RFC 5424 HOSTNAME: 1..255 printable US-ASCII, else "-". */
 static void
-put_hostname(struct writer *w, const char *hostname)
+put_hostname(struct exp_writer *w, const char *hostname)
 {
 	size_t n = hostname != NULL ? strnlen(hostname, HOSTNAME_MAX) : 0;
 
 	if (n == 0) {
-		PUT_LIT(w, "-");
+		EXP_PUT_LIT(w, "-");
 		return;
 	}
-	char *p = room(w, n);
+	char *p = exp_room(w, n);
 	if (p == NULL)
 		return;
 	for (size_t i = 0; i < n; i++) {
@@ -451,11 +403,11 @@ put_hostname(struct writer *w, const char *hostname)
 
 /* "<PRI>1 TIMESTAMP HOSTNAME iocsift - hit ": up to STRUCTURED-DATA. */
 static void
-put_syslog_header(struct writer *w, const struct exp_event *ev)
+put_syslog_header(struct exp_writer *w, const struct exp_event *ev)
 {
 	unsigned int pri = EXP_SYSLOG_FACILITY * 8 +
 		exp_syslog_severity(ev->ind->severity);
-	char *p = room(w, EXP_U64_MAX + EXP_TIME_MAX + 4);
+	char *p = exp_room(w, EXP_U64_MAX + EXP_TIME_MAX + 4);
 
 	if (p == NULL)
 		return;
@@ -469,7 +421,7 @@ put_syslog_header(struct writer *w, const struct exp_event *ev)
 	p[n++] = ' ';
 	exp_buffer_advance(w->b, n);
 	put_hostname(w, ev->hostname);
-	PUT_LIT(w, " " FORMAT_APP_NAME " - " FORMAT_MSGID " ");
+	EXP_PUT_LIT(w, " " FORMAT_APP_NAME " - " FORMAT_MSGID " ");
 }
 
 /* ' NAME="VALUE"' of the SD element; NAME a literal. */
@@ -481,43 +433,43 @@ put_syslog_header(struct writer *w, const struct exp_event *ev)
 	sd_param_time((w), " " name "=\"", sizeof(" " name "=\"") - 1, (value))
 
 static void
-sd_param(struct writer *w, const char *head, size_t head_len,
+sd_param(struct exp_writer *w, const char *head, size_t head_len,
 	 const char *value)
 {
-	put(w, head, head_len);
+	exp_put(w, head, head_len);
 	put_escaped_str(w, value, ESCAPE_SD);
-	PUT_LIT(w, "\"");
+	EXP_PUT_LIT(w, "\"");
 }
 
 static void
-sd_param_u64(struct writer *w, const char *head, size_t head_len,
+sd_param_u64(struct exp_writer *w, const char *head, size_t head_len,
 	     uint64_t value)
 {
-	put(w, head, head_len);
-	put_u64(w, value);
-	PUT_LIT(w, "\"");
+	exp_put(w, head, head_len);
+	exp_put_u64(w, value);
+	EXP_PUT_LIT(w, "\"");
 }
 
 /* A time has nothing to escape. */
 static void
-sd_param_time(struct writer *w, const char *head, size_t head_len,
+sd_param_time(struct exp_writer *w, const char *head, size_t head_len,
 	      uint64_t time_ns)
 {
 	char ts[EXP_TIME_MAX];
 
-	put(w, head, head_len);
-	put(w, exp_time_format(time_ns, ts), EXP_TIME_LEN);
-	PUT_LIT(w, "\"");
+	exp_put(w, head, head_len);
+	exp_put(w, exp_time_format(time_ns, ts), EXP_TIME_LEN);
+	EXP_PUT_LIT(w, "\"");
 }
 
 /* An address or a fixed word: nothing to escape either. */
 static void
-sd_param_plain(struct writer *w, const char *head, size_t head_len,
+sd_param_plain(struct exp_writer *w, const char *head, size_t head_len,
 	       const char *value, size_t len)
 {
-	put(w, head, head_len);
-	put(w, value, len);
-	PUT_LIT(w, "\"");
+	exp_put(w, head, head_len);
+	exp_put(w, value, len);
+	EXP_PUT_LIT(w, "\"");
 }
 
 #define SD_PARAM_PLAIN(w, name, value, len) \
@@ -525,7 +477,7 @@ sd_param_plain(struct writer *w, const char *head, size_t head_len,
 		       (value), (len))
 
 static void
-rfc5424_record(struct writer *w, const struct event_info *in)
+rfc5424_record(struct exp_writer *w, const struct event_info *in)
 {
 	const struct exp_event *ev = in->ev;
 	const struct pat_indicator *ind = in->ind;
@@ -534,7 +486,7 @@ rfc5424_record(struct writer *w, const struct event_info *in)
 	const char *matched = exp_matched_field(in->msg, ind);
 
 	put_syslog_header(w, ev);
-	PUT_LIT(w, "[" EXP_SD_ID);
+	EXP_PUT_LIT(w, "[" EXP_SD_ID);
 	if (ev->id != NULL && ev->id[0] != '\0')
 		SD_PARAM(w, "id", ev->id);
 	SD_PARAM_PLAIN(w, "type", type, strlen(type));
@@ -566,10 +518,10 @@ rfc5424_record(struct writer *w, const struct event_info *in)
 	SD_PARAM_U64(w, "dbversion", ev->db_version);
 	SD_PARAM_PLAIN(w, "matched", matched, strlen(matched));
 	if (in->msg->truncated)
-		PUT_LIT(w, " truncated=\"true\"");
-	PUT_LIT(w, "]");
+		EXP_PUT_LIT(w, " truncated=\"true\"");
+	EXP_PUT_LIT(w, "]");
 	if (!text_empty(in)) {
-		PUT_LIT(w, " ");
+		EXP_PUT_LIT(w, " ");
 		put_text(w, in, ESCAPE_TEXT);
 	}
 }
@@ -581,29 +533,29 @@ rfc5424_record(struct writer *w, const struct event_info *in)
 #define CEF_EXT_U64(w, key, value) \
 	cef_ext_u64((w), " " key "=", sizeof(" " key "=") - 1, (value))
 #define CEF_EXT_PLAIN(w, key, value, len) do { \
-	PUT_LIT((w), " " key "="); \
-	put((w), (value), (len)); \
+	EXP_PUT_LIT((w), " " key "="); \
+	exp_put((w), (value), (len)); \
 } while (0)
 /* " KEYLabel=LABEL KEY=value" */
 #define CEF_CUSTOM(w, key, label, value) do { \
-	PUT_LIT((w), " " key "Label=" label); \
+	EXP_PUT_LIT((w), " " key "Label=" label); \
 	CEF_EXT((w), key, (value)); \
 } while (0)
 
 static void
-cef_ext(struct writer *w, const char *head, size_t head_len,
+cef_ext(struct exp_writer *w, const char *head, size_t head_len,
 	const char *value)
 {
-	put(w, head, head_len);
+	exp_put(w, head, head_len);
 	put_escaped_str(w, value, ESCAPE_CEF_EXT);
 }
 
 static void
-cef_ext_u64(struct writer *w, const char *head, size_t head_len,
+cef_ext_u64(struct exp_writer *w, const char *head, size_t head_len,
 	    uint64_t value)
 {
-	put(w, head, head_len);
-	put_u64(w, value);
+	exp_put(w, head, head_len);
+	exp_put_u64(w, value);
 }
 
 /* Name: "IOC hit: TYPE VALUE", VALUE cut to CEF_NAME_VALUE_MAX bytes (as
@@ -611,7 +563,7 @@ cef_ext_u64(struct writer *w, const char *head, size_t head_len,
  * it). Invalid bytes take 3 bytes each once replaced, so the cut is found
  * on the way; escaping the input up to it makes the same bytes. */
 static void
-cef_name(struct writer *w, const struct pat_indicator *ind)
+cef_name(struct exp_writer *w, const struct pat_indicator *ind)
 {
 	const uint8_t *v = (const uint8_t *)ind->value;
 	size_t len = strlen(ind->value), i = 0, clean = 0;
@@ -624,17 +576,17 @@ cef_name(struct writer *w, const struct pat_indicator *ind)
 		clean += out;
 		i += n == 0 ? 1 : n;
 	}
-	PUT_LIT(w, "IOC hit: ");
-	put_str(w, pat_type_name(ind->type));
-	PUT_LIT(w, " ");
+	EXP_PUT_LIT(w, "IOC hit: ");
+	exp_put_str(w, pat_type_name(ind->type));
+	EXP_PUT_LIT(w, " ");
 	put_escaped(w, v, i, ESCAPE_CEF_HEADER);
 	if (i < len)
-		PUT_LIT(w, "...");
+		EXP_PUT_LIT(w, "...");
 }
 
 /* The indicator in the CEF key made for its kind, where there is one. */
 static void
-cef_indicator_key(struct writer *w, const struct pat_indicator *ind)
+cef_indicator_key(struct exp_writer *w, const struct pat_indicator *ind)
 {
 	switch (ind->type) {
 	case PAT_TYPE_URL:
@@ -654,24 +606,24 @@ cef_indicator_key(struct writer *w, const struct pat_indicator *ind)
 }
 
 static void
-cef_record(struct writer *w, const struct event_info *in)
+cef_record(struct exp_writer *w, const struct event_info *in)
 {
 	const struct exp_event *ev = in->ev;
 	const struct pat_indicator *ind = in->ind;
 	const char *type = pat_type_name(ind->type);
 	const char *matched = exp_matched_field(in->msg, ind);
 
-	PUT_LIT(w, "CEF:0|" FORMAT_VENDOR "|" FORMAT_PRODUCT "|");
+	EXP_PUT_LIT(w, "CEF:0|" FORMAT_VENDOR "|" FORMAT_PRODUCT "|");
 	put_escaped_str(w, IOCSIFT_VERSION, ESCAPE_CEF_HEADER);
-	PUT_LIT(w, "|ioc-");
-	put_str(w, type);
-	PUT_LIT(w, "|");
+	EXP_PUT_LIT(w, "|ioc-");
+	exp_put_str(w, type);
+	EXP_PUT_LIT(w, "|");
 	cef_name(w, ind);
-	PUT_LIT(w, "|");
-	put_u64(w, exp_cef_severity(ind->severity));
-	PUT_LIT(w, "|rt=");
-	put_u64(w, in->last_ns / 1000000);
-	PUT_LIT(w, " cat=" FORMAT_CATEGORY);
+	EXP_PUT_LIT(w, "|");
+	exp_put_u64(w, exp_cef_severity(ind->severity));
+	EXP_PUT_LIT(w, "|rt=");
+	exp_put_u64(w, in->last_ns / 1000000);
+	EXP_PUT_LIT(w, " cat=" FORMAT_CATEGORY);
 	if (in->network) {
 		CEF_EXT_PLAIN(w, "src", in->src, in->src_len);
 		CEF_EXT_U64(w, "spt", in->msg->src_port);
@@ -688,9 +640,9 @@ cef_record(struct writer *w, const struct event_info *in)
 	CEF_CUSTOM(w, "cs2", "iocFeed", ind->feed);
 	if (ind->tags[0] != '\0')
 		CEF_CUSTOM(w, "cs3", "iocTags", ind->tags);
-	PUT_LIT(w, " cs4Label=iocType");
+	EXP_PUT_LIT(w, " cs4Label=iocType");
 	CEF_EXT_PLAIN(w, "cs4", type, strlen(type));
-	PUT_LIT(w, " cs5Label=matchedField");
+	EXP_PUT_LIT(w, " cs5Label=matchedField");
 	CEF_EXT_PLAIN(w, "cs5", matched, strlen(matched));
 	if (ind->source[0] != '\0')
 		CEF_CUSTOM(w, "cs6", "iocReference", ind->source);
@@ -700,15 +652,15 @@ cef_record(struct writer *w, const struct event_info *in)
 		CEF_EXT_U64(w, "start", in->first_ns / 1000000);
 		CEF_EXT_U64(w, "end", in->last_ns / 1000000);
 	}
-	PUT_LIT(w, " cn1Label=dbVersion");
+	EXP_PUT_LIT(w, " cn1Label=dbVersion");
 	CEF_EXT_U64(w, "cn1", ev->db_version);
 	if (in->msg->protocol == EXP_PROTOCOL_LOG_LINE && in->msg->file != NULL) {
-		PUT_LIT(w, " flexString1Label=logFile");
+		EXP_PUT_LIT(w, " flexString1Label=logFile");
 		CEF_EXT(w, "flexString1", in->msg->file);
-		PUT_LIT(w, " flexNumber1Label=logLine");
+		EXP_PUT_LIT(w, " flexNumber1Label=logLine");
 		CEF_EXT_U64(w, "flexNumber1", in->msg->line);
 	}
-	PUT_LIT(w, " msg=");
+	EXP_PUT_LIT(w, " msg=");
 	put_text(w, in, ESCAPE_CEF_EXT);
 }
 
@@ -716,9 +668,9 @@ cef_record(struct writer *w, const struct event_info *in)
  * RFC 3339 text cut to milliseconds (its first three digits of the
  * microseconds are those), then the zone. */
 static void
-put_leef_time(struct writer *w, uint64_t time_ns)
+put_leef_time(struct exp_writer *w, uint64_t time_ns)
 {
-	char *p = room(w, EXP_TIME_MAX);
+	char *p = exp_room(w, EXP_TIME_MAX);
 
 	if (p == NULL)
 		return;
@@ -729,20 +681,20 @@ put_leef_time(struct writer *w, uint64_t time_ns)
 
 /* "\tkey=value" (devTimeFormat, the first, has no tab); KEY a literal. */
 #define LEEF_ATTR(w, key, value) do { \
-	PUT_LIT((w), "\t" key "="); \
+	EXP_PUT_LIT((w), "\t" key "="); \
 	put_escaped_str((w), (value), ESCAPE_TEXT); \
 } while (0)
 #define LEEF_ATTR_PLAIN(w, key, value, len) do { \
-	PUT_LIT((w), "\t" key "="); \
-	put((w), (value), (len)); \
+	EXP_PUT_LIT((w), "\t" key "="); \
+	exp_put((w), (value), (len)); \
 } while (0)
 #define LEEF_ATTR_U64(w, key, value) do { \
-	PUT_LIT((w), "\t" key "="); \
-	put_u64((w), (value)); \
+	EXP_PUT_LIT((w), "\t" key "="); \
+	exp_put_u64((w), (value)); \
 } while (0)
 
 static void
-leef_record(struct writer *w, const struct event_info *in)
+leef_record(struct exp_writer *w, const struct event_info *in)
 {
 	const struct exp_event *ev = in->ev;
 	const struct pat_indicator *ind = in->ind;
@@ -750,13 +702,13 @@ leef_record(struct writer *w, const struct event_info *in)
 	const char *type = pat_type_name(ind->type);
 	const char *matched = exp_matched_field(in->msg, ind);
 
-	PUT_LIT(w, "LEEF:2.0|" FORMAT_VENDOR "|" FORMAT_PRODUCT "|");
+	EXP_PUT_LIT(w, "LEEF:2.0|" FORMAT_VENDOR "|" FORMAT_PRODUCT "|");
 	put_escaped_str(w, IOCSIFT_VERSION, ESCAPE_CEF_HEADER);
-	PUT_LIT(w, "|ioc-");
-	put_str(w, type);
-	PUT_LIT(w, "|x09|devTimeFormat=" LEEF_TIME_FORMAT "\tdevTime=");
+	EXP_PUT_LIT(w, "|ioc-");
+	exp_put_str(w, type);
+	EXP_PUT_LIT(w, "|x09|devTimeFormat=" LEEF_TIME_FORMAT "\tdevTime=");
 	put_leef_time(w, in->last_ns);
-	PUT_LIT(w, "\tcat=" FORMAT_CATEGORY);
+	EXP_PUT_LIT(w, "\tcat=" FORMAT_CATEGORY);
 	LEEF_ATTR_U64(w, "sev", exp_cef_severity(ind->severity));
 	if (in->network) {
 		LEEF_ATTR_PLAIN(w, "src", in->src, in->src_len);
@@ -782,9 +734,9 @@ leef_record(struct writer *w, const struct event_info *in)
 	LEEF_ATTR_PLAIN(w, "matchedField", matched, strlen(matched));
 	LEEF_ATTR_U64(w, "count", in->count);
 	if (in->count > 1) {
-		PUT_LIT(w, "\tstartTime=");
+		EXP_PUT_LIT(w, "\tstartTime=");
 		put_leef_time(w, in->first_ns);
-		PUT_LIT(w, "\tendTime=");
+		EXP_PUT_LIT(w, "\tendTime=");
 		put_leef_time(w, in->last_ns);
 	}
 	LEEF_ATTR_U64(w, "dbVersion", ev->db_version);
@@ -793,8 +745,8 @@ leef_record(struct writer *w, const struct event_info *in)
 		LEEF_ATTR_U64(w, "logLine", in->msg->line);
 	}
 	if (in->msg->truncated)
-		PUT_LIT(w, "\ttruncated=true");
-	PUT_LIT(w, "\tmsg=");
+		EXP_PUT_LIT(w, "\ttruncated=true");
+	EXP_PUT_LIT(w, "\tmsg=");
 	put_text(w, in, ESCAPE_TEXT);
 }
 
@@ -802,14 +754,14 @@ static int
 format_event(enum exp_format format, const struct exp_event *ev,
 	     struct exp_buffer *out, bool syslog)
 {
-	struct writer w = { .b = out };
+	struct exp_writer w = { .b = out };
 	size_t start = out->len;
 
 	if ((unsigned int)format >= EXP_FORMAT_COUNT)
 		return -EINVAL;
 	if (syslog && format != EXP_FORMAT_RFC5424) {
 		put_syslog_header(&w, ev);
-		PUT_LIT(&w, "- ");      /* no STRUCTURED-DATA */
+		EXP_PUT_LIT(&w, "- ");      /* no STRUCTURED-DATA */
 	}
 	if (format == EXP_FORMAT_ECS) {
 		if (w.err == 0)

@@ -3,7 +3,9 @@
 #define IOCSIFT_EXPORT_FORMAT_H
 
 #include <stddef.h>
+#include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "event.h"
 #include "indicator.h"
@@ -69,6 +71,60 @@ exp_buffer_advance(struct exp_buffer *b, size_t len)
 {
 	b->len += len;
 	b->data[b->len] = '\0';
+}
+
+/*
+ * The formats' writer: appends to a buffer with a sticky error, so a
+ * record is written straight through and checked once at the end.
+ */
+struct exp_writer {
+	struct exp_buffer *b;
+	int err;                        /* 0 or -ENOMEM */
+};
+
+/* exp_buffer_room() unless an append has failed; sets err on failure.
+ * Inlined: with a literal's length the copy becomes a few moves. */
+static inline __attribute__((always_inline)) char *
+exp_room(struct exp_writer *w, size_t len)
+{
+	char *p;
+
+	if (w->err != 0)
+		return NULL;
+	p = exp_buffer_room(w->b, len);
+	if (p == NULL)
+		w->err = -ENOMEM;
+	return p;
+}
+
+static inline __attribute__((always_inline)) void
+exp_put(struct exp_writer *w, const void *bytes, size_t len)
+{
+	char *p = exp_room(w, len);
+
+	if (p == NULL)
+		return;
+	memcpy(p, bytes, len);
+	exp_buffer_advance(w->b, len);
+}
+
+/* Literals only: their length is known at compile time. */
+#define EXP_PUT_LIT(w, lit) exp_put((w), (lit), sizeof(lit) - 1)
+
+/* Words of ours: nothing to escape. */
+static inline void
+exp_put_str(struct exp_writer *w, const char *s)
+{
+	exp_put(w, s, strlen(s));
+}
+
+static inline void
+exp_put_u64(struct exp_writer *w, uint64_t v)
+{
+	char *p = exp_room(w, EXP_U64_MAX);
+
+	if (p != NULL)
+		exp_buffer_advance(w->b, exp_u64_format(v, p));
 }
 
 /* One event: a (message, indicator) pair, or an aggregate of repeated hits
