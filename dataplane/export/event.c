@@ -303,21 +303,15 @@ put_i64(struct exp_writer *w, int64_t v)
 	}
 }
 
-#define SWAR_ONES 0x0101010101010101ull
-#define SWAR_HIGHS 0x8080808080808080ull
-
-/* Nonzero when one of the 8 bytes in x needs more than a copy in a JSON
+/* True when one of the 8 bytes in x needs more than a copy in a JSON
  * string: a control character, '"', '\\' or a byte of a multibyte
- * sequence (checked one by one). Exact as a truth value. */
+ * sequence (checked one by one). */
 static inline bool
-json_attention(uint64_t x)
+json_attention(uint64_t x, const uint8_t *special)
 {
-	uint64_t quote = x ^ (SWAR_ONES * '"');
-	uint64_t backslash = x ^ (SWAR_ONES * '\\');
-
-	return ((((x - SWAR_ONES * 0x20) & ~x) |
-		 ((quote - SWAR_ONES) & ~quote) |
-		 ((backslash - SWAR_ONES) & ~backslash) | x) & SWAR_HIGHS) != 0;
+	(void)special;
+	return ((((x - EXP_SWAR_ONES * 0x20) & ~x) | exp_swar_eq(x, '"') |
+		 exp_swar_eq(x, '\\') | x) & EXP_SWAR_HIGHS) != 0;
 }
 
 /*
@@ -344,32 +338,10 @@ put_json_bytes(struct exp_writer *w, const uint8_t *s, size_t len)
 
 	*o++ = '"';
 	while (i < len) {
-		while (len - i >= 8) {
-			uint64_t x;
-			memcpy(&x, s + i, 8);
-			if (json_attention(x))
-				break;
-			memcpy(o, s + i, 8);
-			o += 8;
-			i += 8;
-		}
+		o = exp_copy_plain(o, s, len, &i, json_attention, NULL);
 		if (i == len)
 			break;
-		uint8_t c = s[i];
-		if (c >= 0x80) {
-			size_t n = exp_utf8_char_len(s + i, len - i);
-			if (n == 0) {
-				memcpy(o, "\xef\xbf\xbd", 3);
-				o += 3;
-				i++;
-			} else {
-				memcpy(o, s + i, n);
-				o += n;
-				i += n;
-			}
-			continue;
-		}
-		i++;
+		uint8_t c = s[i++];
 		if (c >= 0x20 && c != '"' && c != '\\') {
 			*o++ = (char)c;
 			continue;

@@ -151,26 +151,14 @@ static const uint8_t backslashed[][3] = {
 	[ESCAPE_CEF_EXT] = { '\\', '=', '=' },
 };
 
-#define SWAR_ONES 0x0101010101010101ull
-#define SWAR_HIGHS 0x8080808080808080ull
-
-/* High bit of each byte of x equal to c (exact as a truth value). */
-static inline uint64_t
-swar_eq(uint64_t x, uint8_t c)
-{
-	uint64_t y = x ^ (SWAR_ONES * c);
-
-	return (y - SWAR_ONES) & ~y;
-}
-
 /* True when one of the 8 bytes in x needs more than a copy: a control,
  * DEL or above (multibyte UTF-8, checked byte by byte), or one of sp. */
 static inline bool
 needs_attention(uint64_t x, const uint8_t *sp)
 {
-	return ((((x - SWAR_ONES * 0x20) & ~x) | (x + SWAR_ONES) | x |
-		 swar_eq(x, sp[0]) | swar_eq(x, sp[1]) | swar_eq(x, sp[2])) &
-		SWAR_HIGHS) != 0;
+	return ((((x - EXP_SWAR_ONES * 0x20) & ~x) | (x + EXP_SWAR_ONES) | x |
+		 exp_swar_eq(x, sp[0]) | exp_swar_eq(x, sp[1]) |
+		 exp_swar_eq(x, sp[2])) & EXP_SWAR_HIGHS) != 0;
 }
 
 /* Any bytes, valid UTF-8 and escaped for mode. */
@@ -192,32 +180,10 @@ put_escaped(struct exp_writer *w, const uint8_t *s, size_t len,
 	size_t i = 0;
 
 	while (i < len) {
-		while (len - i >= 8) {
-			uint64_t x;
-			memcpy(&x, s + i, 8);
-			if (needs_attention(x, sp))
-				break;
-			memcpy(o, s + i, 8);
-			o += 8;
-			i += 8;
-		}
+		o = exp_copy_plain(o, s, len, &i, needs_attention, sp);
 		if (i == len)
 			break;
-		uint8_t c = s[i];
-		if (c >= 0x80) {
-			size_t n = exp_utf8_char_len(s + i, len - i);
-			if (n == 0) {
-				memcpy(o, "\xef\xbf\xbd", 3);
-				o += 3;
-				i++;
-			} else {
-				memcpy(o, s + i, n);
-				o += n;
-				i += n;
-			}
-			continue;
-		}
-		i++;
+		uint8_t c = s[i++];
 		if (c < 0x20 || c == 0x7f) {
 			if (mode == ESCAPE_CEF_EXT && (c == '\n' || c == '\r')) {
 				o[0] = '\\';

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -125,6 +126,61 @@ exp_put_u64(struct exp_writer *w, uint64_t v)
 
 	if (p != NULL)
 		exp_buffer_advance(w->b, exp_u64_format(v, p));
+}
+
+/*
+ * What the escaping writers (JSON strings, the syslog formats' fields)
+ * share: words of 8 bytes compared at once, SWAR.
+ */
+#define EXP_SWAR_ONES 0x0101010101010101ull
+#define EXP_SWAR_HIGHS 0x8080808080808080ull
+
+/* High bit of each byte of x equal to c (exact as a truth value). */
+static inline uint64_t
+exp_swar_eq(uint64_t x, uint8_t c)
+{
+	uint64_t y = x ^ (EXP_SWAR_ONES * c);
+
+	return (y - EXP_SWAR_ONES) & ~y;
+}
+
+/* Copies s from *at to o while no byte needs escaping: 8 bytes at a time
+ * while attention(word, special) is false, and multibyte UTF-8 sequences
+ * whole (an invalid one becomes U+FFFD, as exp_utf8_sanitize() writes it).
+ * Stops at len or at an ASCII byte for the caller to look at. o needs 3
+ * bytes a byte of s. Returns where o got to; *at is moved on. */
+static inline __attribute__((always_inline)) char *
+exp_copy_plain(char *o, const uint8_t *s, size_t len, size_t *at,
+	       bool (*attention)(uint64_t word, const uint8_t *special),
+	       const uint8_t *special)
+{
+	size_t i = *at;
+
+	while (i < len) {
+		while (len - i >= 8) {
+			uint64_t x;
+			memcpy(&x, s + i, 8);
+			if (attention(x, special))
+				break;
+			memcpy(o, s + i, 8);
+			o += 8;
+			i += 8;
+		}
+		if (i == len || s[i] < 0x80)
+			break;
+		size_t n = exp_utf8_char_len(s + i, len - i);
+		if (n == 0) {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		} else {
+			memcpy(o, s + i, n);
+			o += n;
+			i += n;
+		}
+	}
+	*at = i;
+	return o;
 }
 
 /* One event: a (message, indicator) pair, or an aggregate of repeated hits
