@@ -217,10 +217,15 @@ static const struct {
 };
 
 /* Replaces a token that the last byte written completed. No plain text
- * ends with a token's last character, so one check per byte suffices. */
+ * ends with a token's last character, so one check per byte suffices;
+ * every token ends in ']', ')' or '}', so most bytes need only that. */
 static size_t
 refang_tail(char *s, size_t w)
 {
+	char last = s[w - 1];
+
+	if (last != ']' && last != ')' && last != '}')
+		return w;
 	for (size_t i = 0; i < ARRAY_SIZE(refang_tokens); i++) {
 		size_t flen = strlen(refang_tokens[i].fanged);
 		size_t plen = strlen(refang_tokens[i].plain);
