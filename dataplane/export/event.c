@@ -337,7 +337,7 @@ put_json_bytes(struct exp_writer *w, const uint8_t *s, size_t len)
 	size_t i = 0;
 
 	*o++ = '"';
-	while (i < len) {
+	for (;;) {
 		o = exp_copy_plain(o, s, len, &i, json_attention, NULL);
 		if (i == len)
 			break;

@@ -179,7 +179,7 @@ put_escaped(struct exp_writer *w, const uint8_t *s, size_t len,
 	char *o = start;
 	size_t i = 0;
 
-	while (i < len) {
+	for (;;) {
 		o = exp_copy_plain(o, s, len, &i, needs_attention, sp);
 		if (i == len)
 			break;

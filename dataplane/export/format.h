@@ -148,7 +148,9 @@ exp_swar_eq(uint64_t x, uint8_t c)
  * while attention(word, special) is false, and multibyte UTF-8 sequences
  * whole (an invalid one becomes U+FFFD, as exp_utf8_sanitize() writes it).
  * Stops at len or at an ASCII byte for the caller to look at. o needs 3
- * bytes a byte of s. Returns where o got to; *at is moved on. */
+ * bytes a byte of s. Returns where o got to; *at is moved on. Callers
+ * loop as `for (;;) { o = exp_copy_plain(...); if (i == len) break; ...`:
+ * the one test of the end per byte looked at. */
 static inline __attribute__((always_inline)) char *
 exp_copy_plain(char *o, const uint8_t *s, size_t len, size_t *at,
 	       bool (*attention)(uint64_t word, const uint8_t *special),
@@ -156,7 +158,7 @@ exp_copy_plain(char *o, const uint8_t *s, size_t len, size_t *at,
 {
 	size_t i = *at;
 
-	while (i < len) {
+	for (;;) {
 		while (len - i >= 8) {
 			uint64_t x;
 			memcpy(&x, s + i, 8);
