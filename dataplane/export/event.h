@@ -1,4 +1,5 @@
-/* event.h -- one hit as an Elastic Common Schema JSON line. */
+/* event.h -- a hit event: the message hit, the event, the names ECS gives
+ * them, and the event as an Elastic Common Schema JSON line. */
 #ifndef IOCSIFT_EXPORT_EVENT_H
 #define IOCSIFT_EXPORT_EVENT_H
 
@@ -8,6 +9,7 @@
 #include <stdio.h>
 
 #include "indicator.h"
+#include "text.h"
 
 enum exp_protocol {
 	EXP_PROTOCOL_SYSLOG,    /* payload: a syslog message as received */
@@ -56,31 +58,41 @@ const char *exp_matched_field(const struct exp_message *msg,
 /* "A", "AAAA", "CNAME", ...; NULL for a type without a mnemonic here. */
 const char *exp_dns_type_name(uint16_t qtype);
 
-/* time_ns as RFC 3339 UTC with microseconds, "2026-11-26T10:00:05.123456Z",
- * in buf of EXP_TIME_MAX bytes. Returns buf. The text is always
- * EXP_TIME_LEN characters (a uint64_t of nanoseconds ends in 2554). */
-#define EXP_TIME_MAX 32
-#define EXP_TIME_LEN 27
-const char *exp_time_format(uint64_t time_ns, char *buf);
+/* One event: a (message, indicator) pair, or an aggregate of repeated hits
+ * of one indicator from one source. */
+struct exp_event {
+	const struct exp_message *msg;  /* the (last) message hit */
+	const struct pat_indicator *ind;
+	uint64_t db_version;
+	const char *id;                 /* unique event id; NULL or "" = none */
+	const char *hostname;           /* this appliance; NULL or "" = none */
+	uint32_t count;                 /* hits, 0 read as 1; > 1: aggregate */
+	uint64_t first_ns, last_ns;     /* first, last hit; 0: msg->time_ns */
+};
 
-/* Copies src to dst replacing each invalid UTF-8 sequence with U+FFFD, so
- * the JSON library accepts any bytes. dst needs 3 * len + 1 bytes.
- * Returns the length written (no NUL counted; one is appended). */
-size_t exp_utf8_sanitize(const uint8_t *src, size_t len, char *dst);
+/* The event's time (its last hit), its first hit and its count, zero
+ * fields read as documented above. */
+static inline uint64_t
+exp_event_last_ns(const struct exp_event *ev)
+{
+	return ev->last_ns != 0 ? ev->last_ns : ev->msg->time_ns;
+}
 
-/* Length of the valid UTF-8 sequence at s (1 for ASCII), 0 when the bytes
- * there are not one: exp_utf8_sanitize() then writes U+FFFD for s[0] and
- * goes on at s + 1. For writers that sanitize while they escape. */
-size_t exp_utf8_char_len(const uint8_t *s, size_t len);
+static inline uint64_t
+exp_event_first_ns(const struct exp_event *ev)
+{
+	return ev->first_ns != 0 ? ev->first_ns : exp_event_last_ns(ev);
+}
 
-/* addr as inet_ntop() writes it: AF_INET when ip_version is 4, else
- * AF_INET6 (the same text, without its locking and formatting cost), in
- * buf of EXP_ADDR_MAX bytes. Returns the length (a NUL is appended). */
-#define EXP_ADDR_MAX 46
-size_t exp_addr_format(uint8_t ip_version, const uint8_t *addr, char *buf);
+static inline uint32_t
+exp_event_count(const struct exp_event *ev)
+{
+	return ev->count != 0 ? ev->count : 1;
+}
 
-/* v in decimal in buf of EXP_U64_MAX bytes, no NUL. Returns the length. */
-#define EXP_U64_MAX 20
-size_t exp_u64_format(uint64_t v, char *buf);
+/* The ECS record (exp_format_record() with EXP_FORMAT_ECS): the object of
+ * exp_event_write() plus event.id, event.start, event.end, iocsift.count
+ * and observer.hostname. */
+int exp_event_ecs(const struct exp_event *ev, struct exp_buffer *out);
 
 #endif

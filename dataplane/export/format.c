@@ -16,7 +16,6 @@
 #define FORMAT_APP_NAME "iocsift"
 #define FORMAT_MSGID "hit"
 #define FORMAT_CATEGORY "indicator-match"
-#define BUFFER_MIN 512
 #define CEF_NAME_VALUE_MAX 128     /* bytes of the indicator in CEF's Name */
 #define HOSTNAME_MAX 255           /* RFC 5424 HOSTNAME */
 #define LEEF_TIME_FORMAT "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
@@ -79,54 +78,6 @@ exp_cef_severity(uint8_t severity)
 		return 5;
 	}
 }
-
-void
-exp_buffer_reset(struct exp_buffer *b)
-{
-	b->len = 0;
-	if (b->data != NULL)
-		b->data[0] = '\0';
-}
-
-void
-exp_buffer_free(struct exp_buffer *b)
-{
-	free(b->data);
-	*b = (struct exp_buffer){ 0 };
-}
-
-int
-exp_buffer_grow(struct exp_buffer *b, size_t len)
-{
-	if (len >= SIZE_MAX - b->len)
-		return -ENOMEM;
-	size_t need = b->len + len + 1;
-	if (need <= b->cap)
-		return 0;
-	size_t cap = b->cap > 0 ? b->cap : BUFFER_MIN;
-	while (cap < need)
-		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	char *data = realloc(b->data, cap);
-	if (data == NULL)
-		return -ENOMEM;
-	b->data = data;
-	b->cap = cap;
-	return 0;
-}
-
-int
-exp_buffer_append(struct exp_buffer *b, const void *bytes, size_t len)
-{
-	char *p = exp_buffer_room(b, len);
-
-	if (p == NULL)
-		return -ENOMEM;
-	if (len > 0)
-		memcpy(p, bytes, len);
-	exp_buffer_advance(b, len);
-	return 0;
-}
-
 
 /*
  * Escaping. Every mode replaces invalid UTF-8 by U+FFFD, and writes C0

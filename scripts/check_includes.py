@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""check_includes.py -- fails on an include cycle or an upward include.
+
+usage: check_includes.py [SOURCE_DIR]
+
+A module is a .c file with its .h of the same name. Module A depends on
+module B when a file of A includes B's header (quoted includes only; the
+headers are found by name, as meson's include directories find them).
+Two rules, over the production folders (tests/ and perf/ may include
+anything):
+
+- no cycle between modules: a reader of one must not need the other and
+  the other the first;
+- folders depend one way: the programs (cli/, and files at the root) on
+  control/, control/ on dataplane/, dataplane/ on patterns/. An include
+  that points the other way is reported.
+
+Prints every violation, exits 1 if there is one, else prints a summary.
+"""
+import os
+import re
+import sys
+
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+# Lower layers first: a file may include its own layer or a lower one.
+LAYERS = ("patterns", "dataplane", "control", "cli")
+SKIP = ("tests", "perf", "build", ".git")
+
+
+def layer_of(path):
+    top = path.split(os.sep, 1)[0] if os.sep in path else ""
+    if top in LAYERS:
+        return LAYERS.index(top)
+    return len(LAYERS) - 1      # a file at the root is a program
+
+
+def sources(root):
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel = os.path.relpath(dirpath, root)
+        first = rel.split(os.sep, 1)[0]
+        if first in SKIP or first.startswith("build"):
+            dirnames[:] = []
+            continue
+        for name in filenames:
+            if name.endswith((".c", ".h")):
+                yield os.path.normpath(os.path.join(rel, name))
+
+
+def main(argv):
+    root = argv[1] if len(argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..")
+    files = sorted(sources(root))
+    headers = {}
+    for f in files:
+        if f.endswith(".h"):
+            headers.setdefault(os.path.basename(f), []).append(f)
+    problems = []
+    for name, paths in headers.items():
+        if len(paths) > 1:
+            problems.append(f"header name used twice: {', '.join(paths)}")
+
+    def module(path):
+        return os.path.splitext(path)[0]
+
+    deps = {}
+    for f in files:
+        with open(os.path.join(root, f), encoding="utf-8") as fh:
+            text = fh.read()
+        for inc in INCLUDE.findall(text):
+            targets = headers.get(os.path.basename(inc))
+            if not targets:
+                continue        # a system or generated header
+            target = targets[0]
+            if module(target) != module(f):
+                deps.setdefault(module(f), set()).add(module(target))
+            if layer_of(target) > layer_of(f):
+                problems.append(f"upward include: {f} includes {target}")
+
+    # Cycles: Tarjan's strongly connected components.
+    index, low, stack, on_stack, sccs = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(deps.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            scc = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                scc.append(w)
+                if w == v:
+                    break
+            if len(scc) > 1:
+                sccs.append(sorted(scc))
+
+    sys.setrecursionlimit(10000)
+    for v in sorted(set(deps) | {w for ws in deps.values() for w in ws}):
+        if v not in index:
+            visit(v)
+    for scc in sccs:
+        problems.append("include cycle between modules: " + ", ".join(scc))
+
+    for p in problems:
+        print(p)
+    if problems:
+        return 1
+    print(f"includes: {len(files)} files, {len(deps)} modules, "
+          "no cycle, no upward include")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
