@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "feed_formats.h"
 #include "feed_reader.h"
 
 /* "/response/<i>/Event/Object/<j>/Attribute/<k>/value" */

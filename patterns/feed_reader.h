@@ -1,22 +1,24 @@
-/* feed_reader.h -- what the per-format feed readers share (internal). */
+/* feed_reader.h -- the core under the feed format readers (internal). */
 #ifndef IOCSIFT_PATTERNS_FEED_READER_H
 #define IOCSIFT_PATTERNS_FEED_READER_H
 
 /*
- * feed.c owns the reader: normalization, tags, duplicates, errors and the
- * skipped count. feed_stix.c, feed_misp.c, feed_zeek.c and feed_suricata.c
- * turn their format into feed_value records and hand them to
- * feed_reader_add(); the first error stops the whole feed.
+ * feed_reader.c owns the reader: normalization, tags, duplicates, errors
+ * and the skipped count. The format readers (feed_formats.h) turn their
+ * format into feed_value records and hand them to feed_reader_add(); the
+ * first error stops the whole feed. feed.c sets the reader up and picks
+ * the format reader.
  */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
+#include "indicator.h"
+#include "normalize.h"
 
-#include "feed.h"
-
+/* Longer lines are garbage (or a binary file) rather than a feed. */
+#define FEED_LINE_MAX (64 * 1024)
 /* Enough for the widest export headers (MISP has about 15 columns). */
 #define CSV_FIELDS_MAX 64
 /* How much of an offending value an error message quotes. */
@@ -24,7 +26,33 @@
 /* Bounds the work of merging tags of duplicates, which rescans them. */
 #define FEED_TAGS_MAX 1024
 
-struct feed_reader;
+/* One feed being read. */
+struct feed_reader {
+	struct pat_feed *feed;
+	const char *label;
+	struct pat_error *err;
+	unsigned int line;
+	struct pat_string_table *dedup; /* dedup key -> index in feed->items */
+	char *key;                     /* dedup key being looked up */
+	char *fields;                  /* CSV: unquoted fields of one line */
+	char *tags;                    /* FEED_TAGS_MAX + 1, tags being built */
+	/* Consecutive lines usually share tags and source: share the
+	 * string instead of copying it a million times. */
+	const char *last_tags;
+	const char *last_source;
+	const char *where;             /* JSON pointer of the record, or NULL */
+	bool skip_unsupported;         /* feed->first_skip is about one */
+};
+
+/* Sets r up to fill feed (empty) named name; errors name label. 0 or
+ * -ENOMEM with err set. feed_reader_release() in either case. */
+int feed_reader_init(struct feed_reader *r, struct pat_feed *feed,
+		     const char *name, const char *label,
+		     struct pat_error *err);
+void feed_reader_release(struct feed_reader *r);
+
+/* feed_reader_fail() with "out of memory". */
+int feed_reader_nomem(struct feed_reader *r);
 
 struct csv_field {
 	const char *p;
@@ -88,16 +116,5 @@ void feed_tags_add(struct feed_tags *t, const char *tag, size_t len);
 
 /* Case-insensitive comparison of s[0..len) with a C string. */
 bool feed_equals_ci(const char *s, size_t len, const char *word);
-
-/* The formats. The JSON ones get the parsed document. */
-int feed_stix_read(struct feed_reader *r, json_t *root);
-bool feed_stix_detect(json_t *root);
-int feed_misp_json_read(struct feed_reader *r, json_t *root);
-bool feed_misp_json_detect(json_t *root);
-bool feed_misp_csv_is_header(const char *line, size_t len);
-int feed_misp_csv_read(struct feed_reader *r, const char *text, size_t len);
-int feed_zeek_read(struct feed_reader *r, const char *text, size_t len);
-int feed_suricata_read(struct feed_reader *r, const char *text, size_t len,
-		       enum pat_feed_format format);
 
 #endif

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "feed_formats.h"
 #include "feed_reader.h"
 
 /* Parentheses nest at most this deep. */

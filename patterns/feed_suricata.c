@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "feed_formats.h"
 #include "feed_reader.h"
 
 struct suricata {
-	enum pat_feed_format format;
+	bool base64_strings;
+	enum pat_type type;
 	unsigned char *decoded;   /* a decoded string value */
 };
 
@@ -81,8 +83,7 @@ suricata_line(struct feed_reader *r, const char *line, size_t len, void *ctx)
 	if (comma != NULL)
 		len = (size_t)(comma - line);
 	pat_trim(&line, &len);
-	switch (s->format) {
-	case PAT_FEED_SURICATA_STRING:
+	if (s->base64_strings) {
 		n = base64_decode(line, len, s->decoded);
 		if (n < 0)
 			return feed_reader_fail(r, -EINVAL, "invalid base64 '%.*s'",
@@ -95,19 +96,8 @@ suricata_line(struct feed_reader *r, const char *line, size_t len, void *ctx)
 		v.value = (const char *)s->decoded;
 		v.value_len = (size_t)n;
 		return feed_reader_add(r, &v);
-	case PAT_FEED_SURICATA_MD5:
-		v.type = PAT_TYPE_MD5;
-		break;
-	case PAT_FEED_SURICATA_SHA256:
-		v.type = PAT_TYPE_SHA256;
-		break;
-	case PAT_FEED_SURICATA_IPV4:
-		v.type = PAT_TYPE_IPV4;
-		break;
-	default:
-		v.type = PAT_TYPE_IPV6;
-		break;
 	}
+	v.type = s->type;
 	v.value = line;
 	v.value_len = len;
 	return feed_reader_add(r, &v);
@@ -115,10 +105,14 @@ suricata_line(struct feed_reader *r, const char *line, size_t len, void *ctx)
 
 int
 feed_suricata_read(struct feed_reader *r, const char *text, size_t len,
-		   enum pat_feed_format format)
+		   bool base64_strings, enum pat_type type)
 {
-	/* A line is at most 64 KiB (feed_reader_lines()). */
-	struct suricata s = { .format = format, .decoded = malloc(64 * 1024) };
+	/* A line is at most FEED_LINE_MAX (feed_reader_lines()). */
+	struct suricata s = {
+		.base64_strings = base64_strings,
+		.type = type,
+		.decoded = malloc(FEED_LINE_MAX),
+	};
 	int rc;
 
 	if (s.decoded == NULL)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "feed_formats.h"
 #include "feed_reader.h"
 
 struct zeek {

@@ -2,9 +2,11 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "arena.h"
 #include "indicator.h"
 
 static const char *const type_names[PAT_TYPE_COUNT] = {
@@ -106,4 +108,20 @@ pat_error_format(const struct pat_error *err, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%s", err->message);
 	return buf;
+}
+
+void
+pat_feed_init(struct pat_feed *feed)
+{
+	memset(feed, 0, sizeof(*feed));
+}
+
+void
+pat_feed_free(struct pat_feed *feed)
+{
+	if (feed == NULL)
+		return;
+	free(feed->items);
+	pat_arena_free(feed->arena);
+	pat_feed_init(feed);
 }

@@ -68,4 +68,28 @@ void pat_error_set(struct pat_error *err, const char *file, unsigned int line,
 const char *pat_error_format(const struct pat_error *err, char *buf,
 			     size_t size);
 
+/* The indicators of one feed (feed.h reads them). */
+struct pat_arena;
+
+#define PAT_FEED_SKIP_REASON_MAX 256
+
+/* The indicators of one feed. All strings live in the feed's own arena
+ * and are freed by pat_feed_free(). */
+struct pat_feed {
+	char *name;
+	struct pat_indicator *items;
+	size_t count;
+	size_t capacity;
+	size_t duplicates;     /* lines that repeated an earlier (type, value) */
+	/* Records left out on purpose (unsupported STIX constructs, MISP
+	 * to_ids=0, ...); see docs/feeds.md. first_skip says where and why
+	 * for the first of them ("" when none). */
+	size_t skipped;
+	char first_skip[PAT_FEED_SKIP_REASON_MAX];
+	struct pat_arena *arena;
+};
+
+void pat_feed_init(struct pat_feed *feed);
+void pat_feed_free(struct pat_feed *feed);
+
 #endif
