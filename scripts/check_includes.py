@@ -2,6 +2,7 @@
 """check_includes.py -- fails on an include cycle or an upward include.
 
 usage: check_includes.py [SOURCE_DIR]
+       check_includes.py --self-test   (the checker against trees it makes)
 
 A module is a .c file with its .h of the same name. Module A depends on
 module B when a file of A includes B's header (quoted includes only; the
@@ -116,5 +117,47 @@ def main(argv):
     return 0
 
 
+def self_test():
+    """Trees with a cycle, an upward include, and neither: the checker
+    must fail the first two, naming the fault, and pass the third."""
+    import contextlib
+    import io
+    import tempfile
+
+    cases = [
+        ("cycle", {"patterns/a.c": '#include "b.h"', "patterns/a.h": "",
+                   "patterns/b.c": '#include "a.h"', "patterns/b.h": ""},
+         1, "include cycle between modules: patterns/a, patterns/b"),
+        ("header cycle", {"patterns/a.h": '#include "b.h"',
+                          "patterns/b.h": '#include "a.h"'},
+         1, "include cycle between modules: patterns/a, patterns/b"),
+        ("upward", {"patterns/p.c": '#include "d.h"', "dataplane/d.h": ""},
+         1, "upward include: patterns/p.c includes dataplane/d.h"),
+        ("clean", {"cli/m.c": '#include "c.h"\n#include <stdio.h>',
+                   "control/c.c": '#include "c.h"\n#include "d.h"',
+                   "control/c.h": "", "dataplane/d.h": '#include "p.h"',
+                   "patterns/p.h": "", "tests/t.c": '#include "m.h"'},
+         0, "no cycle, no upward include"),
+    ]
+    failures = 0
+    for name, tree, want_rc, want_text in cases:
+        with tempfile.TemporaryDirectory() as root:
+            for path, text in tree.items():
+                os.makedirs(os.path.join(root, os.path.dirname(path)),
+                            exist_ok=True)
+                with open(os.path.join(root, path), "w") as fh:
+                    fh.write(text + "\n")
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                rc = main(["check_includes.py", root])
+        ok = rc == want_rc and want_text in out.getvalue()
+        print(f"{'ok' if ok else 'FAIL'}: {name} (exit {rc}): "
+              f"{out.getvalue().strip()}")
+        failures += not ok
+    return 1 if failures else 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--self-test"]:
+        sys.exit(self_test())
     sys.exit(main(sys.argv))
