@@ -1,7 +1,23 @@
 """netns.py -- the stand-in SPAN port of the integration tests: a veth
 pair whose peer lives in a network namespace made for the test, so that
 tcpreplay in the namespace feeds iocsift's net_af_packet port."""
+import os
 import subprocess
+import sys
+
+# meson's exit code for a skipped test.
+EXIT_SKIP = 77
+
+
+def require_root(test):
+    """Skips the test (exit 77, counted by meson as skipped, never as
+    passed) unless it runs as root: namespaces, veth pairs and raw
+    sockets need it. CI runs the tests as root."""
+    if os.geteuid() != 0:
+        print("%s: skipped: needs root (network namespaces, veth pairs, "
+              "AF_PACKET); run the test command as root" % test,
+              file=sys.stderr)
+        sys.exit(EXIT_SKIP)
 
 
 def _run(cmd):

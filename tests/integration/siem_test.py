@@ -54,7 +54,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rsyslog_lib import (Rsyslog, check, event_id, fail, file_events,  # noqa: E402
                          file_ids, free_port, shown_text, make_ca, make_cert, parse_cef, parse_leef,
                          parse_sd, read_pcap, udp_frame, write_pcap, SD_ID)
-from netns import setup_network  # noqa: E402
+from netns import require_root, setup_network  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
 CASES = ("tcp", "tls", "formats", "outage", "kill9")
@@ -784,6 +784,7 @@ def case_kill9(ctx):
 
 
 def main():
+    require_root("siem_test")
     if len(sys.argv) < 5:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

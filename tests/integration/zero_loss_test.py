@@ -28,7 +28,7 @@ import time
 
 from scapy.all import Ether, IP, UDP, wrpcap  # noqa: E402
 
-from netns import remove_network, setup_network  # noqa: E402
+from netns import remove_network, require_root, setup_network  # noqa: E402
 
 RATE_PPS = 2000
 SECONDS = 25
@@ -131,6 +131,7 @@ class Ctl:
 
 
 def main():
+    require_root("zero_loss_test")
     iocsift, iocsiftctl, work = sys.argv[1:4]
     workers = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     os.makedirs(work, exist_ok=True)
