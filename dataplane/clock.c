@@ -1,9 +1,12 @@
-/* clock.c -- the TSC-to-wall-clock anchor: written by one thread under a
- * sequence count, read by the workers without locks. */
+/* clock.c -- the TSC-to-wall-clock anchor: written by one thread under
+ * DPDK's seqlock, read by the workers without waiting. */
 #include <stdbool.h>
 #include <time.h>
 
+/* rte_seqlock is marked experimental in DPDK 22.11. */
+#define ALLOW_EXPERIMENTAL_API
 #include <rte_cycles.h>
+#include <rte_seqlock.h>
 
 #include "clock.h"
 
@@ -11,11 +14,11 @@
 #define CALIBRATE_NS 1000000000ULL    /* measure the rate over >= 1 s */
 
 static struct {
-	uint32_t seq;                 /* odd while the writer is at work */
+	rte_seqlock_t lock;
 	uint64_t tsc;
 	uint64_t ns;
 	uint64_t hz;
-} anchor;
+} anchor = { .lock = RTE_SEQLOCK_INITIALIZER };
 
 /* The writer's own state. */
 static uint64_t first_tsc, first_ns, last_tsc;
@@ -32,14 +35,13 @@ realtime_ns(void)
 static void
 anchor_store(uint64_t tsc, uint64_t ns, uint64_t hz)
 {
-	uint32_t seq = __atomic_load_n(&anchor.seq, __ATOMIC_RELAXED);
-
-	__atomic_store_n(&anchor.seq, seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	/* Relaxed atomics inside: readers may load while this writes (and
+	 * then retry), which plain accesses would make a data race. */
+	rte_seqlock_write_lock(&anchor.lock);
 	__atomic_store_n(&anchor.tsc, tsc, __ATOMIC_RELAXED);
 	__atomic_store_n(&anchor.ns, ns, __ATOMIC_RELAXED);
 	__atomic_store_n(&anchor.hz, hz, __ATOMIC_RELAXED);
-	__atomic_store_n(&anchor.seq, seq + 2, __ATOMIC_RELEASE);
+	rte_seqlock_write_unlock(&anchor.lock);
 }
 
 void
@@ -85,16 +87,14 @@ uint64_t
 dp_clock_ns(uint64_t tsc)
 {
 	uint64_t base_tsc, base_ns, hz;
-	uint32_t before, after;
+	uint32_t sn;
 
 	do {
-		before = __atomic_load_n(&anchor.seq, __ATOMIC_ACQUIRE);
+		sn = rte_seqlock_read_begin(&anchor.lock);
 		base_tsc = __atomic_load_n(&anchor.tsc, __ATOMIC_RELAXED);
 		base_ns = __atomic_load_n(&anchor.ns, __ATOMIC_RELAXED);
 		hz = __atomic_load_n(&anchor.hz, __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		after = __atomic_load_n(&anchor.seq, __ATOMIC_RELAXED);
-	} while ((before & 1) != 0 || before != after);
+	} while (rte_seqlock_read_retry(&anchor.lock, sn));
 	if (hz == 0)
 		return base_ns;
 	/* A TSC read just before the anchor's counts back from it. */

@@ -2,7 +2,7 @@
  * syscall. The TSC rate EAL estimates at start can be off by a part in a
  * thousand (1.5 ms a second on a VM here), so a thread that is not a
  * worker re-anchors the clock to CLOCK_REALTIME and measures the rate;
- * workers read the anchor under a sequence count, never waiting. */
+ * workers read the anchor under DPDK's seqlock, never waiting. */
 #ifndef IOCSIFT_DATAPLANE_CLOCK_H
 #define IOCSIFT_DATAPLANE_CLOCK_H
 
