@@ -16,6 +16,9 @@
 
 #define DP_PORTS_MAX 8
 #define DP_WORKERS_MAX 128
+/* Worker 0 of a one-queue port fans out to every worker. */
+_Static_assert(DP_WORKERS_MAX <= DP_FANOUT_MAX,
+	       "every worker has a fan-out ring");
 #define DP_L4_PORTS_MAX 16
 #define DP_FANOUT_RING_SIZE 4096
 

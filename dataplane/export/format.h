@@ -23,6 +23,8 @@ enum exp_format {
 };
 
 #define EXP_FORMAT_COUNT 4
+_Static_assert(EXP_FORMAT_LEEF + 1 == EXP_FORMAT_COUNT,
+	       "EXP_FORMAT_COUNT counts the formats");
 
 /* Syslog facility of every message sent: local0. */
 #define EXP_SYSLOG_FACILITY 16
