@@ -48,13 +48,15 @@ else
 fi
 
 echo "== unit tests and fuzz corpora under ASan + UBSan (build-sanitize/)"
-[ -f build-sanitize/build.ninja ] || meson setup build-sanitize -Dsanitize=true
+[ -f build-sanitize/build.ninja ] ||
+	meson setup build-sanitize -Db_sanitize=address,undefined -Db_lundef=false
 meson compile -C build-sanitize
 run_meson_tests build-sanitize --suite unit --suite fuzz
 
 echo "== libFuzzer targets, ${FUZZ_SECONDS} s each (build-fuzz/)"
 [ -f build-fuzz/build.ninja ] ||
-	CC=clang meson setup build-fuzz -Dfuzz=true -Dsanitize=true
+	CC=clang meson setup build-fuzz -Dfuzz=true \
+		-Db_sanitize=address,undefined -Db_lundef=false
 meson compile -C build-fuzz
 for target in decode dns syslog feed store feed_stix feed_misp feed_zeek \
 	feed_suricata config protocol http spool sink_uri format matcher; do
