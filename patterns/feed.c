@@ -81,8 +81,8 @@ reader_json(struct feed_reader *r, enum pat_feed_format format,
 		r->line = jerr.line > 0 ? (unsigned int)jerr.line : 0;
 		if (jerr.column > 0)
 			return feed_reader_fail(r, -EINVAL,
-					   "invalid JSON at column %d: %s",
-					   jerr.column, jerr.text);
+						"invalid JSON at column %d: %s",
+						jerr.column, jerr.text);
 		return feed_reader_fail(r, -EINVAL, "invalid JSON: %s", jerr.text);
 	}
 	if (format == PAT_FEED_AUTO) {
@@ -97,8 +97,8 @@ reader_json(struct feed_reader *r, enum pat_feed_format format,
 		rc = feed_misp_json_read(r, root);
 	else
 		rc = feed_reader_fail(r, -EINVAL,
-				 "JSON feed of unknown kind: expected a STIX 2.1 "
-				 "bundle or a MISP event export");
+				      "JSON feed of unknown kind: expected a STIX 2.1 "
+				      "bundle or a MISP event export");
 	json_decref(root);
 	return rc;
 }

@@ -101,8 +101,8 @@ csv_header(struct feed_reader *r, struct csv_state *s,
 				continue;
 			if (s->cols[col] >= 0)
 				return feed_reader_fail(r, -EINVAL,
-						   "duplicate column '%.*s' in header",
-						   (int)fields[i].len, fields[i].p);
+							"duplicate column '%.*s' in header",
+							(int)fields[i].len, fields[i].p);
 			s->cols[col] = (int)i;
 		}
 	}
@@ -163,15 +163,15 @@ csv_row(struct feed_reader *r, const struct csv_state *s,
 
 	if (n > s->ncols)
 		return feed_reader_fail(r, -EINVAL, "too many fields (at most %u)",
-				   s->ncols);
+					s->ncols);
 	if (n <= (unsigned int)s->cols[COL_VALUE])
 		return feed_reader_fail(r, -EINVAL, "missing value field");
 	if (type->len == 0)
 		return feed_reader_fail(r, -EINVAL, "missing type");
 	if (pat_type_from_name(type->p, type->len, &e.type) != 0)
 		return feed_reader_fail(r, -EINVAL, "unknown type '%.*s'",
-				   type->len > QUOTE_MAX ? QUOTE_MAX : (int)type->len,
-				   type->p);
+					type->len > QUOTE_MAX ? QUOTE_MAX : (int)type->len,
+					type->p);
 	e.generic_ip = is_generic_ip_name(type->p, type->len);
 	e.value = fields[s->cols[COL_VALUE]].p;
 	e.value_len = fields[s->cols[COL_VALUE]].len;

@@ -115,21 +115,6 @@ reader_vfail(struct feed_reader *r, int rc, const char *fmt, va_list ap)
 	return rc;
 }
 
-static int
-reader_fail(struct feed_reader *r, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-reader_fail(struct feed_reader *r, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	rc = reader_vfail(r, rc, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
 int
 feed_reader_fail(struct feed_reader *r, int rc, const char *fmt, ...)
 {
@@ -175,7 +160,7 @@ feed_reader_skip(struct feed_reader *r, bool unsupported, const char *fmt,
 int
 feed_reader_nomem(struct feed_reader *r)
 {
-	return reader_fail(r, -ENOMEM, "out of memory");
+	return feed_reader_fail(r, -ENOMEM, "out of memory");
 }
 
 static int
@@ -206,8 +191,8 @@ reader_tags(struct feed_reader *r, const char *list, size_t len,
 	size_t n = 0;
 
 	if (tags_add(r->tags, &n, list, len) != 0)
-		return reader_fail(r, -EINVAL, "tags longer than %d bytes",
-				   FEED_TAGS_MAX);
+		return feed_reader_fail(r, -EINVAL, "tags longer than %d bytes",
+					FEED_TAGS_MAX);
 	if (n == 0) {
 		*tags = "";
 		return 0;
@@ -261,9 +246,9 @@ reader_merge(struct feed_reader *r, struct pat_indicator *first,
 		first->expires = dup->expires;
 	memcpy(r->tags, first->tags, n + 1);
 	if (tags_add(r->tags, &n, dup->tags, strlen(dup->tags)) != 0)
-		return reader_fail(r, -EINVAL,
-				   "tags longer than %d bytes after merging duplicates",
-				   FEED_TAGS_MAX);
+		return feed_reader_fail(r, -EINVAL,
+					"tags longer than %d bytes after merging duplicates",
+					FEED_TAGS_MAX);
 	if (n == before)
 		return 0;
 	merged = pat_arena_strndup(r->feed->arena, r->tags, n);
@@ -303,11 +288,11 @@ reader_store(struct feed_reader *r, const struct pat_indicator *ind)
 	int rc;
 
 	if (vlen > DEDUP_KEY_MAX - 2)
-		return reader_fail(r, -EINVAL, "value longer than %d bytes",
-				   FEED_LINE_MAX);
+		return feed_reader_fail(r, -EINVAL, "value longer than %d bytes",
+					FEED_LINE_MAX);
 	if ((uint64_t)feed->count > UINT32_MAX)
-		return reader_fail(r, -EINVAL, "more than %lu indicators",
-				   (unsigned long)UINT32_MAX);
+		return feed_reader_fail(r, -EINVAL, "more than %lu indicators",
+					(unsigned long)UINT32_MAX);
 	size_t key_len = dedup_key(r->key, ind, vlen);
 	rc = pat_string_table_insert(r->dedup,
 				     pat_hash_bytes(PAT_HASH_SEED_OTHER, r->key,
@@ -341,7 +326,7 @@ feed_reader_add(struct feed_reader *r, const struct feed_value *v)
 		rc = pat_normalize(arena, type, v->value, v->value_len, &ind,
 				   &reason);
 	if (rc != 0)
-		return reader_fail(r, rc, "%s", reason);
+		return feed_reader_fail(r, rc, "%s", reason);
 	rc = reader_tags(r, v->tags, v->tags_len, &ind.tags);
 	if (rc == 0)
 		rc = reader_source(r, v->source, v->source_len, &ind.source);
@@ -378,7 +363,7 @@ csv_field(struct feed_reader *r, const char *line, size_t len, size_t *pos,
 	for (i++;; i += 2) {
 		quote = memchr(line + i, '"', len - i);
 		if (quote == NULL)
-			return reader_fail(r, -EINVAL, "unterminated quoted field");
+			return feed_reader_fail(r, -EINVAL, "unterminated quoted field");
 		memcpy(*out, line + i, (size_t)(quote - line) - i);
 		*out += (size_t)(quote - line) - i;
 		i = (size_t)(quote - line);
@@ -390,8 +375,8 @@ csv_field(struct feed_reader *r, const char *line, size_t len, size_t *pos,
 	for (i++; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
 		;
 	if (i < len && line[i] != ',')
-		return reader_fail(r, -EINVAL,
-				   "unexpected character after quoted field");
+		return feed_reader_fail(r, -EINVAL,
+					"unexpected character after quoted field");
 	*pos = i;
 	return 0;
 }
@@ -407,8 +392,8 @@ feed_csv_split(struct feed_reader *r, const char *line, size_t len,
 	*n = 0;
 	for (;;) {
 		if (*n == CSV_FIELDS_MAX)
-			return reader_fail(r, -EINVAL, "too many fields (more than %d)",
-					   CSV_FIELDS_MAX);
+			return feed_reader_fail(r, -EINVAL, "too many fields (more than %d)",
+						CSV_FIELDS_MAX);
 		rc = csv_field(r, line, len, &pos, &out, &fields[*n]);
 		if (rc != 0)
 			return rc;
@@ -425,10 +410,10 @@ lines_one(struct feed_reader *r, const char *line, size_t len,
 {
 	/* A CRLF file allows the same line length as an LF one. */
 	if (len - (len > 0 && line[len - 1] == '\r') > FEED_LINE_MAX)
-		return reader_fail(r, -EINVAL, "line longer than %d bytes",
-				   FEED_LINE_MAX);
+		return feed_reader_fail(r, -EINVAL, "line longer than %d bytes",
+					FEED_LINE_MAX);
 	if (memchr(line, '\0', len) != NULL)
-		return reader_fail(r, -EINVAL, "NUL byte in line");
+		return feed_reader_fail(r, -EINVAL, "NUL byte in line");
 	pat_trim(&line, &len);
 	if (len == 0)
 		return 0;
