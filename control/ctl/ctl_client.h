@@ -1,0 +1,29 @@
+/* ctl_client.h -- iocsiftctl's connection to the daemon. */
+#ifndef IOCSIFT_CTL_CLIENT_H
+#define IOCSIFT_CTL_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t ctl_now_ms(void);
+
+/* Connects before the deadline: the fd or -errno. */
+int ctl_client_connect(const char *path, int64_t deadline);
+
+struct ctl_exchange {
+	char *reply;             /* the reply line, without "\n" */
+	size_t reply_len;
+	size_t sent;
+	bool send_failed;        /* the daemon closed before taking it all */
+};
+
+/* Sends the request and reads one reply line, both before the deadline
+ * (reading while sending: a daemon may refuse a large request early).
+ * 0 or -errno: -ETIMEDOUT, -EMSGSIZE (reply too long), -ECONNRESET
+ * (closed without a reply line), others from the socket. */
+int ctl_client_exchange(int fd, const char *line, size_t len,
+			int64_t deadline, struct ctl_exchange *x);
+
+#endif

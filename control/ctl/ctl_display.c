@@ -1,0 +1,567 @@
+/* ctl_display.c -- iocsiftctl's human output: tables, durations, text
+ * from the daemon made safe for a terminal, one renderer per result. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ctl.h"
+#include "ctl_display.h"
+
+/* ---- output helpers ------------------------------------------------------- */
+
+/* Text from the daemon made safe for a terminal: C0 and C1 controls and
+ * DEL as \xNN (\u00NN for C1). malloc'd, NULL on ENOMEM. */
+char *
+ctl_term_safe(const char *s)
+{
+	size_t n = strlen(s), o = 0;
+	char *out = malloc(n * 6 + 1);
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			o += (size_t)sprintf(out + o, "\\x%02x", c);
+		} else if (c == 0xc2 && i + 1 < n &&
+			   (unsigned char)s[i + 1] >= 0x80 &&
+			   (unsigned char)s[i + 1] <= 0x9f) {
+			o += (size_t)sprintf(out + o, "\\u%04x",
+					     (unsigned char)s[i + 1]);
+			i++;
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Display width: code points (good enough for the names in tables). */
+static size_t
+text_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+#define TABLE_COLS_MAX 16
+
+struct table {
+	size_t ncols;
+	const char *head[TABLE_COLS_MAX];   /* NULL head[0]: no header line */
+	bool right[TABLE_COLS_MAX];         /* right-aligned (numbers) */
+	char **cells;                       /* rows * ncols, term_safe'd */
+	size_t rows, cap;
+	bool failed;                        /* ENOMEM on the way */
+};
+
+static void
+table_add(struct table *t, const char *const *cells)
+{
+	if (t->failed)
+		return;
+	if (t->rows == t->cap) {
+		size_t cap = t->cap != 0 ? t->cap * 2 : 16;
+		char **grown = realloc(t->cells,
+				       cap * t->ncols * sizeof(*grown));
+
+		if (grown == NULL) {
+			t->failed = true;
+			return;
+		}
+		t->cells = grown;
+		t->cap = cap;
+	}
+	for (size_t c = 0; c < t->ncols; c++) {
+		char *s = ctl_term_safe(cells[c] != NULL ? cells[c] : "-");
+
+		if (s == NULL) {
+			for (size_t k = 0; k < c; k++)
+				free(t->cells[t->rows * t->ncols + k]);
+			t->failed = true;
+			return;
+		}
+		t->cells[t->rows * t->ncols + c] = s;
+	}
+	t->rows++;
+}
+
+static void
+table_print_row(const struct table *t, const size_t *width,
+		const char *const *cells)
+{
+	for (size_t c = 0; c < t->ncols; c++) {
+		size_t pad = width[c] - text_width(cells[c]);
+		bool last = c + 1 == t->ncols;
+
+		if (t->right[c])
+			printf("%*s%s", (int)pad, "", cells[c]);
+		else if (last)
+			fputs(cells[c], stdout);
+		else
+			printf("%s%*s", cells[c], (int)pad, "");
+		fputs(last ? "\n" : "  ", stdout);
+	}
+}
+
+/* Prints and frees the table. */
+static void
+table_flush(struct table *t)
+{
+	size_t width[TABLE_COLS_MAX] = { 0 };
+
+	if (t->failed)
+		ctl_fail("out of memory formatting the reply");
+	for (size_t c = 0; c < t->ncols; c++) {
+		if (t->head[0] != NULL)
+			width[c] = text_width(t->head[c]);
+		for (size_t r = 0; r < t->rows; r++) {
+			size_t w = text_width(t->cells[r * t->ncols + c]);
+
+			if (w > width[c])
+				width[c] = w;
+		}
+	}
+	if (t->head[0] != NULL && !t->failed)
+		table_print_row(t, width, t->head);
+	for (size_t r = 0; r < t->rows; r++) {
+		if (!t->failed)
+			table_print_row(t, width,
+					(const char *const *)&t->cells[r * t->ncols]);
+		for (size_t c = 0; c < t->ncols; c++)
+			free(t->cells[r * t->ncols + c]);
+	}
+	free(t->cells);
+	t->cells = NULL;
+	t->rows = t->cap = 0;
+}
+
+/* Field formatting: "?" for what the reply does not have. The buffers
+ * are the caller's, NUMBUF bytes. */
+#define NUMBUF 48
+
+static const char *
+f_str(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s != NULL ? s : "?";
+}
+
+static const char *
+f_int(char *buf, const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v))
+		return "?";
+	snprintf(buf, NUMBUF, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	return buf;
+}
+
+static const char *
+f_real(char *buf, const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!json_is_number(v))
+		return "?";
+	snprintf(buf, NUMBUF, "%.1f", json_number_value(v));
+	return buf;
+}
+
+/* Microseconds as milliseconds with about three significant digits. */
+static const char *
+f_ms(char *buf, const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	double ms;
+	size_t n;
+
+	if (!json_is_number(v))
+		return "? ms";
+	ms = json_number_value(v) / 1000.0;
+	if (ms >= 10000.0) {
+		snprintf(buf, NUMBUF, "%.1f s", ms / 1000.0);
+		return buf;
+	}
+	if (ms >= 100.0)
+		snprintf(buf, NUMBUF, "%.0f", ms);
+	else if (ms >= 10.0)
+		snprintf(buf, NUMBUF, "%.1f", ms);
+	else if (ms >= 1.0)
+		snprintf(buf, NUMBUF, "%.2f", ms);
+	else
+		snprintf(buf, NUMBUF, "%.3f", ms);
+	/* 0.900 -> 0.9, 2.00 -> 2 */
+	n = strlen(buf);
+	if (strchr(buf, '.') != NULL) {
+		while (n > 0 && buf[n - 1] == '0')
+			buf[--n] = '\0';
+		if (n > 0 && buf[n - 1] == '.')
+			buf[--n] = '\0';
+	}
+	snprintf(buf + n, NUMBUF - n, " ms");
+	return buf;
+}
+
+static const char *
+f_duration(char *buf, const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	long long s, d, h, m;
+	int n = 0;
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return "?";
+	s = json_integer_value(v);
+	d = s / 86400;
+	h = s / 3600 % 24;
+	m = s / 60 % 60;
+	s %= 60;
+	buf[0] = '\0';
+	if (d > 0)
+		n += snprintf(buf + n, NUMBUF - (size_t)n, "%lldd ", d);
+	if (d > 0 || h > 0)
+		n += snprintf(buf + n, NUMBUF - (size_t)n, "%lldh ", h);
+	if (d > 0 || h > 0 || m > 0)
+		n += snprintf(buf + n, NUMBUF - (size_t)n, "%lldm ", m);
+	snprintf(buf + n, NUMBUF - (size_t)n, "%llds", s);
+	return buf;
+}
+
+/* One line of text from the daemon, made terminal-safe. */
+static void
+print_safe(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+print_safe(const char *fmt, ...)
+{
+	va_list ap;
+	char *line = NULL, *safe;
+
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		line = NULL;
+	va_end(ap);
+	if (line == NULL || (safe = ctl_term_safe(line)) == NULL) {
+		free(line);
+		ctl_fail("out of memory formatting the reply");
+		return;
+	}
+	puts(safe);
+	free(safe);
+	free(line);
+}
+
+/* ---- rendering of each result --------------------------------------------- */
+
+static int
+render_status(const json_t *r)
+{
+	char b[6][NUMBUF];
+	struct table kv = { .ncols = 2 };
+	const json_t *feeds = json_object_get(r, "feeds");
+	const json_t *feed;
+	size_t i;
+	char line[128];
+
+	snprintf(line, sizeof(line), "%s (%s in the delta)",
+		 f_int(b[0], r, "indicators"), f_int(b[1], r, "delta"));
+	table_add(&kv, (const char *const[]){ "program", f_str(r, "program") });
+	table_add(&kv, (const char *const[]){ "db version",
+					      f_int(b[2], r, "db_version") });
+	table_add(&kv, (const char *const[]){ "indicators", line });
+	table_add(&kv, (const char *const[]){ "uptime",
+					      f_duration(b[3], r, "uptime_seconds") });
+	table_add(&kv, (const char *const[]){ "workers",
+					      f_int(b[4], r, "workers") });
+	table_add(&kv, (const char *const[]){ "ports", f_int(b[5], r, "ports") });
+	snprintf(line, sizeof(line), "%s (last %s)", f_int(b[0], r, "swaps"),
+		 f_ms(b[1], r, "last_swap_us"));
+	table_add(&kv, (const char *const[]){ "swaps", line });
+	table_add(&kv, (const char *const[]){ "state dir",
+					      f_str(r, "state_dir") });
+	table_flush(&kv);
+
+	if (!json_is_array(feeds))
+		return EXIT_OK;
+	putchar('\n');
+	if (json_array_size(feeds) == 0) {
+		puts("no feeds loaded");
+		return EXIT_OK;
+	}
+	struct table t = { .ncols = 2, .head = { "FEED", "INDICATORS" },
+			   .right = { false, true } };
+
+	json_array_foreach(feeds, i, feed)
+		table_add(&t, (const char *const[]){ f_str(feed, "name"),
+			  f_int(b[0], feed, "indicators") });
+	table_flush(&t);
+	return EXIT_OK;
+}
+
+static int
+render_version(const json_t *r)
+{
+	char b[2][NUMBUF], proto[96];
+	struct table kv = { .ncols = 2 };
+
+	snprintf(proto, sizeof(proto), "%s (iocsiftctl speaks %d)",
+		 f_int(b[0], r, "protocol"), CTL_PROTOCOL_VERSION);
+	table_add(&kv, (const char *const[]){ "program", f_str(r, "program") });
+	table_add(&kv, (const char *const[]){ "protocol", proto });
+	table_add(&kv, (const char *const[]){ "db version",
+					      f_int(b[1], r, "db_version") });
+	table_add(&kv, (const char *const[]){ "hyperscan", f_str(r, "hyperscan") });
+	table_add(&kv, (const char *const[]){ "dpdk", f_str(r, "dpdk") });
+	table_flush(&kv);
+	return EXIT_OK;
+}
+
+static int
+render_stats(const json_t *r)
+{
+	char b[14][NUMBUF];
+	const json_t *ports = json_object_get(r, "ports");
+	const json_t *workers = json_object_get(r, "workers");
+	const json_t *exporter = json_object_get(r, "exporter");
+	const json_t *db = json_object_get(r, "db");
+	const json_t *top = json_object_get(r, "indicators");
+	const json_t *e;
+	size_t i;
+	bool first = true;
+
+	if (json_is_array(ports)) {
+		struct table t = { .ncols = 7,
+			.head = { "PORT", "NAME", "RX_PACKETS", "RX_BYTES",
+				  "IMISSED", "IERRORS", "RX_NOMBUF" },
+			.right = { true, false, true, true, true, true, true } };
+
+		json_array_foreach(ports, i, e)
+			table_add(&t, (const char *const[]){
+				f_int(b[0], e, "port"), f_str(e, "name"),
+				f_int(b[1], e, "rx_packets"),
+				f_int(b[2], e, "rx_bytes"),
+				f_int(b[3], e, "imissed"),
+				f_int(b[4], e, "ierrors"),
+				f_int(b[5], e, "rx_nombuf") });
+		table_flush(&t);
+		first = false;
+	}
+	if (json_is_array(workers)) {
+		struct table t = { .ncols = 13,
+			.head = { "WORKER", "LCORE", "PORT", "QUEUE", "PACKETS",
+				  "SYSLOG", "DNS", "MALFORMED", "HITS", "BUSY%",
+				  "RING_FULL", "HIT_POOL", "MAX_BURST_US" },
+			.right = { true, true, true, true, true, true, true,
+				   true, true, true, true, true, true } };
+
+		if (!first)
+			putchar('\n');
+		json_array_foreach(workers, i, e)
+			table_add(&t, (const char *const[]){
+				f_int(b[0], e, "worker"), f_int(b[1], e, "lcore"),
+				f_int(b[2], e, "port"), f_int(b[3], e, "queue"),
+				f_int(b[4], e, "packets"),
+				f_int(b[5], e, "syslog_messages"),
+				f_int(b[6], e, "dns_messages"),
+				f_int(b[7], e, "malformed"),
+				f_int(b[8], e, "hits"),
+				f_real(b[9], e, "busy_percent"),
+				f_int(b[10], e, "drop_ring_full"),
+				f_int(b[11], e, "drop_hit_pool"),
+				f_real(b[12], e, "max_burst_us") });
+		table_flush(&t);
+		first = false;
+	}
+	if (json_is_object(exporter) || json_is_object(db)) {
+		if (!first)
+			putchar('\n');
+		first = false;
+	}
+	if (json_is_object(exporter))
+		printf("exporter: %s events, %s write errors\n",
+		       f_int(b[0], exporter, "events"),
+		       f_int(b[1], exporter, "write_errors"));
+	if (json_is_object(db))
+		printf("db: version %s, %s indicators, %s swaps "
+		       "(last %s, max %s)\n", f_int(b[0], db, "version"),
+		       f_int(b[1], db, "indicators"), f_int(b[2], db, "swaps"),
+		       f_ms(b[3], db, "last_swap_us"),
+		       f_ms(b[4], db, "max_swap_us"));
+	if (json_is_array(top)) {
+		if (!first)
+			putchar('\n');
+		if (json_array_size(top) == 0) {
+			puts("no indicator has hits");
+			return EXIT_OK;
+		}
+		struct table t = { .ncols = 4,
+			.head = { "TYPE", "VALUE", "FEED", "HITS" },
+			.right = { false, false, false, true } };
+
+		json_array_foreach(top, i, e)
+			table_add(&t, (const char *const[]){ f_str(e, "type"),
+				  f_str(e, "value"), f_str(e, "feed"),
+				  f_int(b[0], e, "hits") });
+		table_flush(&t);
+	}
+	return EXIT_OK;
+}
+
+static int
+render_list(const json_t *r)
+{
+	const json_t *items = json_object_get(r, "indicators");
+	const json_t *e;
+	size_t i;
+	bool severity = false, expires = false;
+	char b[NUMBUF];
+
+	json_array_foreach(items, i, e) {
+		severity |= json_object_get(e, "severity") != NULL;
+		expires |= json_object_get(e, "expires") != NULL;
+	}
+	if (json_array_size(items) == 0) {
+		puts("no indicators");
+	} else {
+		struct table t = { .ncols = 4,
+			.head = { "TYPE", "VALUE", "FEED", "TAGS" } };
+
+		if (severity)
+			t.head[t.ncols++] = "SEVERITY";
+		if (expires)
+			t.head[t.ncols++] = "EXPIRES";
+		json_array_foreach(items, i, e) {
+			const char *tags = json_string_value(
+				json_object_get(e, "tags"));
+			const char *row[6] = { f_str(e, "type"),
+				f_str(e, "value"), f_str(e, "feed"),
+				tags != NULL && tags[0] != '\0' ? tags : "-" };
+			size_t c = 4;
+
+			if (severity)
+				row[c++] = json_string_value(
+					json_object_get(e, "severity"));
+			if (expires)
+				row[c++] = json_string_value(
+					json_object_get(e, "expires"));
+			table_add(&t, row);
+		}
+		table_flush(&t);
+	}
+	if (json_is_true(json_object_get(r, "truncated")))
+		fprintf(stderr, "%s: showing %zu of %s indicators; --limit "
+			"shows more\n", ctl_prog, json_array_size(items),
+			f_int(b, r, "total"));
+	return EXIT_OK;
+}
+
+static int
+render_test(const json_t *r)
+{
+	const json_t *hits = json_object_get(r, "hits");
+	const json_t *e;
+	size_t i;
+
+	if (json_array_size(hits) == 0) {
+		puts("no hit");
+		return EXIT_NO_HIT;
+	}
+	struct table t = { .ncols = 6,
+		.head = { "TYPE", "VALUE", "FEED", "TAGS", "MATCHED", "REASON" } };
+
+	json_array_foreach(hits, i, e) {
+		const char *tags = json_string_value(json_object_get(e, "tags"));
+
+		table_add(&t, (const char *const[]){ f_str(e, "type"),
+			  f_str(e, "value"), f_str(e, "feed"),
+			  tags != NULL && tags[0] != '\0' ? tags : "-",
+			  f_str(e, "matched"), f_str(e, "reason") });
+	}
+	table_flush(&t);
+	return EXIT_OK;
+}
+
+/* load, add, del, rollback: one line each. */
+static int
+render_change(enum ctl_command cmd, const json_t *r, const char *const *args,
+	      const struct options *o)
+{
+	char b[3][NUMBUF];
+	char extra[128] = "";
+	long long skipped, duplicates;
+
+	switch (cmd) {
+	case CTL_CMD_LOAD:
+		skipped = json_integer_value(json_object_get(r, "skipped"));
+		duplicates = json_integer_value(json_object_get(r, "duplicates"));
+		if (skipped > 0 || duplicates > 0)
+			snprintf(extra, sizeof(extra), " (%lld skipped, %lld "
+				 "duplicate%s)", skipped, duplicates,
+				 duplicates == 1 ? "" : "s");
+		print_safe("loaded feed '%s': %s indicators%s, db version %s "
+			   "(swap %s)", f_str(r, "feed"),
+			   f_int(b[0], r, "indicators"), extra,
+			   f_int(b[1], r, "db_version"),
+			   f_ms(b[2], r, "swap_us"));
+		break;
+	case CTL_CMD_ADD:
+		print_safe("added %s %s to feed '%s': db version %s (swap %s)",
+			   args[0], args[1], o->feed != NULL ? o->feed : "cli",
+			   f_int(b[0], r, "db_version"),
+			   f_ms(b[1], r, "swap_us"));
+		break;
+	case CTL_CMD_DEL:
+		print_safe("deleted %s %s (%s removed): db version %s (swap %s)",
+			   args[0], args[1], f_int(b[0], r, "removed"),
+			   f_int(b[1], r, "db_version"),
+			   f_ms(b[2], r, "swap_us"));
+		break;
+	case CTL_CMD_ROLLBACK:
+		print_safe("rolled back from db version %s to %s (swap %s)",
+			   f_int(b[0], r, "from"), f_int(b[1], r, "db_version"),
+			   f_ms(b[2], r, "swap_us"));
+		break;
+	default:
+		break;
+	}
+	return EXIT_OK;
+}
+
+int
+ctl_render(enum ctl_command cmd, const json_t *result, const char *const *args,
+       const struct options *o)
+{
+	switch (cmd) {
+	case CTL_CMD_STATUS:
+		return render_status(result);
+	case CTL_CMD_VERSION:
+		return render_version(result);
+	case CTL_CMD_STATS:
+		return render_stats(result);
+	case CTL_CMD_LIST:
+		return render_list(result);
+	case CTL_CMD_TEST:
+		return render_test(result);
+	case CTL_CMD_LOAD:
+	case CTL_CMD_ADD:
+	case CTL_CMD_DEL:
+	case CTL_CMD_ROLLBACK:
+		return render_change(cmd, result, args, o);
+	}
+	return EXIT_OK;
+}
+

@@ -1,0 +1,335 @@
+/* main.c -- iocsiftctl, the control client: the command line, one
+ * request (ctl_request.c) over the socket (ctl_client.c), its reply as
+ * text (ctl_display.c) or JSON. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "protocol.h"
+
+#include "ctl.h"
+#include "ctl_client.h"
+#include "ctl_display.h"
+#include "ctl_request.h"
+
+static const int stats_opts[] = { OPT_TOP, 0 };
+static const int load_opts[] = { OPT_NAME, OPT_FORMAT, 0 };
+static const int add_opts[] = { OPT_TAGS, OPT_EXPIRES, OPT_SEVERITY, OPT_FEED, 0 };
+static const int list_opts[] = { OPT_TYPE, OPT_FEED, OPT_LIMIT, 0 };
+static const int no_opts[] = { 0 };
+
+static const struct command commands[] = {
+	{ "status", CTL_CMD_STATUS, 0, 0, no_opts },
+	{ "stats", CTL_CMD_STATS, 0, 0, stats_opts },
+	{ "load", CTL_CMD_LOAD, 1, 1, load_opts },
+	{ "add", CTL_CMD_ADD, 2, 2, add_opts },
+	{ "del", CTL_CMD_DEL, 2, 2, no_opts },
+	{ "list", CTL_CMD_LIST, 0, 0, list_opts },
+	{ "test", CTL_CMD_TEST, 1, 1, no_opts },
+	{ "rollback", CTL_CMD_ROLLBACK, 0, 0, no_opts },
+	{ "version", CTL_CMD_VERSION, 0, 0, no_opts },
+};
+
+
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+"usage: iocsiftctl [-s SOCKET] [--json] [--timeout SEC] COMMAND [ARGS]\n"
+"\n"
+"commands:\n"
+"  status                     database version, feeds, uptime\n"
+"  stats [--top N]            port, worker, exporter and database counters,\n"
+"                             the N indicators with the most hits (20; 0..1000)\n"
+"  load FEED [--name NAME] [--format F]\n"
+"                             replace feed NAME (default: FEED's base name\n"
+"                             without extension) with the indicators of the\n"
+"                             file FEED (\"-\": stdin, then --name is needed);\n"
+"                             F: auto csv plain stix misp-csv misp-json zeek\n"
+"                             suricata-{string,md5,sha256,ipv4,ipv6}\n"
+"  add TYPE VALUE [--tags T] [--expires E] [--severity S] [--feed F]\n"
+"                             add one indicator (feed \"cli\" by default)\n"
+"  del TYPE VALUE             delete an indicator from every feed\n"
+"  list [--type T] [--feed F] [--limit N]\n"
+"                             list indicators (at most N, default 1000)\n"
+"  test TEXT                  which indicators TEXT would hit\n"
+"  rollback                   make the previous database version active\n"
+"  version                    daemon, protocol and library versions\n"
+"\n"
+"options:\n"
+"  -s, --socket PATH          control socket (default: $IOCSIFT_SOCKET, else\n"
+"                             " CTL_DEFAULT_SOCKET ")\n"
+"      --json                 print the reply's result as one JSON line\n"
+"      --timeout SEC          give up after SEC seconds (60; load: 600)\n"
+"  -h, --help                 this text\n"
+"\n"
+"exit status: 0 done (test: a hit), 1 test found no hit, 2 usage or local\n"
+"error, 3 the daemon refused the request, 4 the daemon could not be\n"
+"reached, did not answer in time or sent a broken reply\n");
+}
+
+
+/* Checks the reply and prints it. Returns the exit status. */
+static int
+handle_reply(const char *text, size_t len, const struct command *c,
+	     const char *const *args, const struct options *o)
+{
+	json_error_t jerr;
+	json_t *reply = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	const json_t *v, *id, *ok, *error, *result;
+	int rc = EXIT_UNREACHABLE;
+
+	if (reply == NULL) {
+		ctl_fail("broken reply from the daemon: %s", jerr.text);
+		return EXIT_UNREACHABLE;
+	}
+	v = json_object_get(reply, "v");
+	id = json_object_get(reply, "id");
+	ok = json_object_get(reply, "ok");
+	error = json_object_get(reply, "error");
+	result = json_object_get(reply, "result");
+	if (!json_is_object(reply) || !json_is_boolean(ok)) {
+		ctl_fail("broken reply from the daemon: no \"ok\"");
+		goto out;
+	}
+	if (id != NULL && (!json_is_integer(id) ||
+			   json_integer_value(id) != REQUEST_ID)) {
+		ctl_fail("broken reply from the daemon: it answers another request");
+		goto out;
+	}
+	if (json_is_false(ok)) {
+		const char *code = json_string_value(json_object_get(error,
+								     "code"));
+		const char *msg = json_string_value(json_object_get(error,
+								    "message"));
+		char *safe_code, *safe_msg;
+
+		if (code == NULL || msg == NULL) {
+			ctl_fail("broken reply from the daemon: an error without "
+			     "code or message");
+			goto out;
+		}
+		safe_code = ctl_term_safe(code);
+		safe_msg = ctl_term_safe(msg);
+		ctl_fail("%s: %s", safe_code != NULL ? safe_code : code,
+		     safe_msg != NULL ? safe_msg : "");
+		free(safe_code);
+		free(safe_msg);
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) != CTL_PROTOCOL_VERSION) {
+		ctl_fail("broken reply from the daemon: protocol version is not %d",
+		     CTL_PROTOCOL_VERSION);
+		goto out;
+	}
+	if (!json_is_object(result)) {
+		ctl_fail("broken reply from the daemon: no result object");
+		goto out;
+	}
+	if (o->json) {
+		if (json_dumpf(result, stdout, JSON_COMPACT |
+			       JSON_PRESERVE_ORDER |
+			       JSON_REAL_PRECISION(15)) != 0) {
+			ctl_fail("writing the result: %s", strerror(errno));
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		putchar('\n');
+		rc = EXIT_OK;
+		if (c->cmd == CTL_CMD_TEST &&
+		    json_array_size(json_object_get(result, "hits")) == 0)
+			rc = EXIT_NO_HIT;
+	} else {
+		rc = ctl_render(c->cmd, result, args, o);
+	}
+out:
+	json_decref(reply);
+	return rc;
+}
+
+static int
+run(const struct command *c, const char *const *args, const struct options *o)
+{
+	json_t *req = NULL;
+	char *line;
+	size_t len, max;
+	struct ctl_exchange x;
+	int rc, fd;
+	double timeout = o->timeout > 0 ? o->timeout :
+			 c->cmd == CTL_CMD_LOAD ? TIMEOUT_LOAD : TIMEOUT_DEFAULT;
+	int64_t deadline;
+
+	rc = ctl_build_request(c, args, o, &req);
+	if (rc != EXIT_OK)
+		return rc;
+	line = ctl_dump_line(req, &len);
+	json_decref(req);
+	if (line == NULL) {
+		ctl_fail("out of memory building the request");
+		return EXIT_USAGE;
+	}
+	max = c->cmd == CTL_CMD_LOAD ? CTL_LOAD_REQUEST_MAX : CTL_REQUEST_MAX;
+	if (len - 1 > max) {
+		ctl_fail("the request would be %zu bytes, more than the daemon "
+		     "takes (%zu)%s", len - 1, max, c->cmd == CTL_CMD_LOAD ?
+		     "; split the feed" : "");
+		free(line);
+		return EXIT_USAGE;
+	}
+
+	deadline = ctl_now_ms() + (int64_t)(timeout * 1000.0);
+	fd = ctl_client_connect(o->socket, deadline);
+	if (fd < 0) {
+		if (fd == -ENAMETOOLONG) {
+			ctl_fail("%s: socket path too long", o->socket);
+			free(line);
+			return EXIT_USAGE;
+		}
+		ctl_fail("cannot connect to %s: %s%s", o->socket, strerror(-fd),
+		     fd == -ENOENT || fd == -ECONNREFUSED ?
+		     " (is iocsift running?)" : "");
+		free(line);
+		return EXIT_UNREACHABLE;
+	}
+	rc = ctl_client_exchange(fd, line, len, deadline, &x);
+	close(fd);
+	free(line);
+	switch (rc) {
+	case 0:
+		break;
+	case -ETIMEDOUT:
+		ctl_fail("no reply from %s within %g s", o->socket, timeout);
+		return EXIT_UNREACHABLE;
+	case -EMSGSIZE:
+		ctl_fail("broken reply from the daemon: longer than %u MiB",
+		     REPLY_MAX >> 20);
+		return EXIT_UNREACHABLE;
+	case -ECONNRESET:
+		ctl_fail("the daemon closed the connection %s",
+		     x.send_failed ? "before taking the whole request" :
+		     "without a reply");
+		return EXIT_UNREACHABLE;
+	case -ENOMEM:
+		ctl_fail("out of memory reading the reply");
+		return EXIT_UNREACHABLE;
+	default:
+		ctl_fail("talking to %s: %s", o->socket, strerror(-rc));
+		return EXIT_UNREACHABLE;
+	}
+	rc = handle_reply(x.reply, x.reply_len, c, args, o);
+	free(x.reply);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	const struct command *c = NULL;
+	const char *env = getenv("IOCSIFT_SOCKET");
+	int opt, rc;
+
+	o.socket = env != NULL && env[0] != '\0' ? env : CTL_DEFAULT_SOCKET;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":s:h", ctl_long_options, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			o.socket = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case OPT_JSON:
+			o.json = true;
+			break;
+		case OPT_TIMEOUT: {
+			char *end;
+
+			errno = 0;
+			o.timeout = strtod(optarg, &end);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    !(o.timeout > 0) || o.timeout > 1e6)
+				return ctl_usage_error("--timeout: '%s' is not a "
+						   "number of seconds", optarg);
+			break;
+		}
+		case OPT_TOP:
+		case OPT_NAME:
+		case OPT_FORMAT:
+		case OPT_TAGS:
+		case OPT_EXPIRES:
+		case OPT_SEVERITY:
+		case OPT_FEED:
+		case OPT_TYPE:
+		case OPT_LIMIT:
+			o.seen[opt] = optarg;
+			break;
+		case ':':
+			return ctl_usage_error("%s needs a value", argv[optind - 1]);
+		default:
+			if (optopt != 0)
+				return ctl_usage_error("unknown option -%c", optopt);
+			return ctl_usage_error("unknown option %s",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return ctl_usage_error("no command given");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[optind], commands[i].name) == 0)
+			c = &commands[i];
+	if (c == NULL)
+		return ctl_usage_error("unknown command '%s'", argv[optind]);
+
+	int nargs = argc - optind - 1;
+
+	if (nargs < c->min_args || nargs > c->max_args)
+		return ctl_usage_error("%s takes %d argument%s, not %d", c->name,
+				   c->max_args, c->max_args == 1 ? "" : "s",
+				   nargs);
+	for (int id = OPT_TOP; id <= OPT_LIMIT; id++) {
+		bool allowed = false;
+
+		if (o.seen[id] == NULL)
+			continue;
+		for (const int *a = c->opts; *a != 0; a++)
+			allowed |= *a == id;
+		if (!allowed)
+			return ctl_usage_error("--%s does not apply to %s",
+					   ctl_opt_name(id), c->name);
+	}
+	o.top = o.seen[OPT_TOP];
+	o.name = o.seen[OPT_NAME];
+	o.format = o.seen[OPT_FORMAT];
+	o.tags = o.seen[OPT_TAGS];
+	o.expires = o.seen[OPT_EXPIRES];
+	o.severity = o.seen[OPT_SEVERITY];
+	o.feed = o.seen[OPT_FEED];
+	o.type = o.seen[OPT_TYPE];
+	o.limit = o.seen[OPT_LIMIT];
+
+	rc = run(c, (const char *const *)&argv[optind + 1], &o);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		ctl_fail("writing the output: %s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	return rc;
+}
+
