@@ -504,9 +504,8 @@ ctl_request_release(struct ctl_request *req)
 	memset(req, 0, sizeof(*req));
 }
 
-/* One compact line with "\n", in a buffer of our own malloc. */
-static char *
-ctl_dump_line(json_t *json)
+char *
+ctl_json_line(const json_t *json, size_t *len)
 {
 	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER |
 			     JSON_REAL_PRECISION(15);
@@ -524,6 +523,8 @@ ctl_dump_line(json_t *json)
 	}
 	line[n] = '\n';
 	line[n + 1] = '\0';
+	if (len != NULL)
+		*len = n + 1;
 	return line;
 }
 
@@ -559,7 +560,7 @@ ctl_reply_ok(const struct ctl_request *req, json_t *result)
 		goto out;
 	if (json_object_set(reply, "result", result) != 0)
 		goto out;
-	line = ctl_dump_line(reply);
+	line = ctl_json_line(reply, NULL);
 out:
 	json_decref(result);
 	json_decref(reply);
@@ -595,7 +596,7 @@ ctl_reply_error(const struct ctl_request *req, const char *code,
 	if (json_object_set_new(reply, "ok", json_false()) != 0 ||
 	    json_object_set(reply, "error", error) != 0)
 		goto out;
-	line = ctl_dump_line(reply);
+	line = ctl_json_line(reply, NULL);
 out:
 	json_decref(error);
 	json_decref(reply);

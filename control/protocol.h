@@ -88,6 +88,11 @@ size_t ctl_request_limit(const char *prefix, size_t len);
 /* Reply lines: a malloc'd NUL-terminated string ending in "\n", or NULL
  * (ENOMEM). result is stolen (decref'd, even on failure); NULL is {}. The
  * id of req is echoed when it has one; req may be NULL. */
+/* One protocol line of json: compact, keys in order, reals with 15
+ * digits, "\n" at the end; malloc'd, NULL on ENOMEM. Its length without
+ * the NUL in *len unless len is NULL. Requests and replies alike. */
+char *ctl_json_line(const json_t *json, size_t *len);
+
 char *ctl_reply_ok(const struct ctl_request *req, json_t *result);
 char *ctl_reply_error(const struct ctl_request *req, const char *code,
 		      const char *message);

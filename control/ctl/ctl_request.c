@@ -284,24 +284,3 @@ out:
 	json_decref(req);
 	return rc;
 }
-
-/* One line with "\n" (malloc'd), its length without the NUL in *len. */
-char *
-ctl_dump_line(const json_t *json, size_t *len)
-{
-	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
-	size_t n = json_dumpb(json, NULL, 0, flags);
-	char *line;
-
-	if (n == 0 || (line = malloc(n + 2)) == NULL)
-		return NULL;
-	if (json_dumpb(json, line, n, flags) != n) {
-		free(line);
-		return NULL;
-	}
-	line[n] = '\n';
-	line[n + 1] = '\0';
-	*len = n + 1;
-	return line;
-}
-

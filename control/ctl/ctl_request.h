@@ -13,7 +13,4 @@
 int ctl_build_request(const struct command *c, const char *const *args,
 		      const struct options *o, json_t **out);
 
-/* One line with "\n" (malloc'd), its length without the NUL in *len. */
-char *ctl_dump_line(const json_t *json, size_t *len);
-
 #endif

@@ -179,7 +179,7 @@ run(const struct command *c, const char *const *args, const struct options *o)
 	rc = ctl_build_request(c, args, o, &req);
 	if (rc != EXIT_OK)
 		return rc;
-	line = ctl_dump_line(req, &len);
+	line = ctl_json_line(req, &len);
 	json_decref(req);
 	if (line == NULL) {
 		ctl_fail("out of memory building the request");
