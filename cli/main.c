@@ -108,16 +108,6 @@ parse_feed_format(const char *text, enum pat_feed_format *format)
 	return -EINVAL;
 }
 
-static void
-error_print(const struct pat_error *err)
-{
-	char text[PAT_ERROR_TEXT_MAX];
-
-	if (err->file[0] == '\0')
-		fprintf(stderr, "iocsift: ");
-	fprintf(stderr, "%s\n", pat_error_format(err, text, sizeof(text)));
-}
-
 /* Loads every feed and builds one set; NULL after reporting the error. */
 static struct pat_set *
 feeds_build(const struct feeds *feeds)
@@ -133,7 +123,7 @@ feeds_build(const struct feeds *feeds)
 		pointers[n] = &loaded[n];
 		if (pat_feed_load_file(&loaded[n], feeds->paths[n], feeds->format,
 				       &err) != 0) {
-			error_print(&err);
+			pat_error_print(stderr, "iocsift", &err);
 			n++;
 			goto free_feeds;
 		}
@@ -148,7 +138,7 @@ feeds_build(const struct feeds *feeds)
 	}
 	set = pat_set_build(pointers, n, 1, 1, &err);
 	if (set == NULL)
-		error_print(&err);
+		pat_error_print(stderr, "iocsift", &err);
 free_feeds:
 	for (unsigned int i = 0; i < n; i++)
 		pat_feed_free(&loaded[i]);
@@ -163,7 +153,7 @@ db_load(const char *path)
 	struct pat_set *set = pat_set_load(path, 1, &err);
 
 	if (set == NULL)
-		error_print(&err);
+		pat_error_print(stderr, "iocsift", &err);
 	return set;
 }
 
@@ -329,7 +319,7 @@ command_compile(struct command_line *cl, struct pat_set *set)
 		return EXIT_BAD_INPUT;
 	}
 	if (pat_set_save(set, cl->output, &err) != 0) {
-		error_print(&err);
+		pat_error_print(stderr, "iocsift", &err);
 		return EXIT_FAILURE;
 	}
 	fprintf(stderr, "iocsift compile: %zu indicators saved to %s\n",

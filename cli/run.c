@@ -90,16 +90,6 @@ cfg_error_print(const struct cfg_error *err)
 		fprintf(stderr, "%s: %s\n", err->file, err->message);
 }
 
-static void
-pat_error_print(const struct pat_error *err)
-{
-	char text[PAT_ERROR_TEXT_MAX];
-
-	if (err->file[0] == '\0')
-		fprintf(stderr, "iocsift: ");
-	fprintf(stderr, "%s\n", pat_error_format(err, text, sizeof(text)));
-}
-
 enum {
 	OPT_SOCKET = 256,
 	OPT_STATE_DIR,
@@ -508,7 +498,7 @@ feeds_reload(void *arg)
 	if (n == 0)
 		return;
 	if (ctl_db_load_files(&r->db, paths, formats, (size_t)n, &err) != 0)
-		pat_error_print(&err);
+		pat_error_print(stderr, "iocsift", &err);
 }
 
 /* The saved version if there is one (then only the -f feeds are loaded
@@ -542,7 +532,7 @@ database_open(struct run *r)
 		/* Kept aside for a look; the feeds are the fallback. */
 		char aside[sizeof(r->db.state_path) + 16];
 		snprintf(aside, sizeof(aside), "%s.unusable", r->db.state_path);
-		pat_error_print(&err);
+		pat_error_print(stderr, "iocsift", &err);
 		rename(r->db.state_path, aside);
 		fprintf(stderr, "iocsift: moved it to %s; loading the feeds\n",
 			aside);
@@ -550,13 +540,13 @@ database_open(struct run *r)
 	int n = feed_lists(r, rc != 0, paths, formats);
 	if (n > 0 && ctl_db_load_files(&r->db, paths, formats, (size_t)n,
 				       &err) != 0) {
-		pat_error_print(&err);
+		pat_error_print(stderr, "iocsift", &err);
 		return -EINVAL;
 	}
 	if (r->db.active == NULL) {
 		rc = ctl_db_load_files(&r->db, NULL, NULL, 0, &err);
 		if (rc != 0) {
-			pat_error_print(&err);
+			pat_error_print(stderr, "iocsift", &err);
 			return rc;
 		}
 	}

@@ -111,6 +111,16 @@ pat_error_format(const struct pat_error *err, char *buf, size_t size)
 }
 
 void
+pat_error_print(FILE *out, const char *prog, const struct pat_error *err)
+{
+	char text[PAT_ERROR_TEXT_MAX];
+
+	if (err->file[0] == '\0')
+		fprintf(out, "%s: ", prog);
+	fprintf(out, "%s\n", pat_error_format(err, text, sizeof(text)));
+}
+
+void
 pat_feed_init(struct pat_feed *feed)
 {
 	memset(feed, 0, sizeof(*feed));

@@ -3,6 +3,7 @@
 #define IOCSIFT_PATTERNS_INDICATOR_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 enum pat_type {
@@ -67,6 +68,11 @@ void pat_error_set(struct pat_error *err, const char *file, unsigned int line,
 #define PAT_ERROR_TEXT_MAX 600
 const char *pat_error_format(const struct pat_error *err, char *buf,
 			     size_t size);
+
+/* pat_error_format() as a line on out; "PROG: " first when err names no
+ * file, so that every message says where it comes from. */
+void pat_error_print(FILE *out, const char *prog,
+		     const struct pat_error *err);
 
 /* The indicators of one feed (feed.h reads them). */
 struct pat_arena;

@@ -153,13 +153,20 @@ pat_address_key(int family, uint8_t prefix_len, const uint8_t *addr,
  * blocks asked for all at once (their loads overlap), then the probes. */
 #define ADDRESS_PROBES_MAX 129
 
+/* An IPv4 address's four bytes as a number. */
+static inline uint32_t
+ipv4_host(const uint8_t *addr)
+{
+	return (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
+		(uint32_t)addr[2] << 8 | addr[3];
+}
+
 static void
 match_ipv4(const struct pat_set *set, const uint8_t *addr,
 	   struct pat_hits *hits)
 {
 	uint64_t words[33], hashes[33];
-	uint32_t host = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
-		(uint32_t)addr[2] << 8 | addr[3];
+	uint32_t host = ipv4_host(addr);
 	unsigned int n = 0, net16 = host >> 16;
 	uint32_t bit = pat_ipv4_map_bit(host >> 8);
 	/* The prefix lengths worth a lookup: 24 and up if the /24 map has
@@ -297,8 +304,7 @@ static inline void
 queue_ipv4(const struct text_scan *s, const uint8_t *addr)
 {
 	struct lookup_queue *q = s->queue;
-	uint32_t host = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
-		(uint32_t)addr[2] << 8 | addr[3];
+	uint32_t host = ipv4_host(addr);
 	uint32_t bit = pat_ipv4_map_bit(host >> 8);
 
 	if (s->set->ipv4_map != NULL)
@@ -490,7 +496,6 @@ literal_lookup(const struct text_scan *s, bool url, size_t a, size_t e,
 		}
 	}
 }
-
 
 static inline bool
 filename_before(uint8_t c)

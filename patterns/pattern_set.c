@@ -225,15 +225,23 @@ layer_copy_indicator(struct pat_layer *layer, const struct pat_indicator *src)
 	return 0;
 }
 
+/* Sets hash's bit in a map of PAT_TLD_BITS (pat_tld_bit()). */
+static void
+map_set(uint64_t *map, uint64_t hash)
+{
+	unsigned int bit = pat_tld_bit(hash);
+
+	map[bit / 64] |= 1ULL << (bit % 64);
+}
+
 void
 pat_layer_note(struct pat_layer *layer, const struct pat_indicator *ind)
 {
 	if (ind->type == PAT_TYPE_DOMAIN) {
 		const char *dot = strrchr(ind->value, '.');
 		const char *last = dot != NULL ? dot + 1 : ind->value;
-		unsigned int bit = pat_tld_bit(pat_hash_label(
-			(const uint8_t *)last, strlen(last), PAT_HASH_FOLD));
-		layer->tld[bit / 64] |= 1ULL << (bit % 64);
+		map_set(layer->tld, pat_hash_label((const uint8_t *)last,
+						   strlen(last), PAT_HASH_FOLD));
 		if (dot == NULL)
 			layer->has_single_label_domain = true;
 	}
@@ -322,14 +330,6 @@ pat_literal_in_table(const struct pat_indicator *ind)
 	return host > 0 && ind->value[0] != '.' &&
 		memchr(ind->value, '.', host) != NULL &&
 		name_chars(ind->value, host);
-}
-
-static void
-map_set(uint64_t *map, uint64_t hash)
-{
-	unsigned int bit = pat_tld_bit(hash);
-
-	map[bit / 64] |= 1ULL << (bit % 64);
 }
 
 /* The literal tables of the layer's file names and URLs that are looked

@@ -27,16 +27,24 @@ const struct option ctl_long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* "iocsiftctl: MESSAGE\n" on stderr. */
+static void
+vmessage(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", ctl_prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int
 ctl_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", ctl_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmessage(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n(see '%s --help')\n", ctl_prog);
+	fprintf(stderr, "(see '%s --help')\n", ctl_prog);
 	return EXIT_USAGE;
 }
 
@@ -45,11 +53,9 @@ ctl_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", ctl_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmessage(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 const char *
