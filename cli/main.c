@@ -114,7 +114,7 @@ feeds_build(const struct feeds *feeds)
 {
 	struct pat_feed loaded[FEEDS_MAX];
 	const struct pat_feed *pointers[FEEDS_MAX] = { NULL };
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	struct pat_set *set = NULL;
 	unsigned int n = 0;
 
@@ -123,7 +123,7 @@ feeds_build(const struct feeds *feeds)
 		pointers[n] = &loaded[n];
 		if (pat_feed_load_file(&loaded[n], feeds->paths[n], feeds->format,
 				       &err) != 0) {
-			pat_error_print(stderr, "iocsift", &err);
+			error_detail_print(stderr, "iocsift", &err);
 			n++;
 			goto free_feeds;
 		}
@@ -138,7 +138,7 @@ feeds_build(const struct feeds *feeds)
 	}
 	set = pat_set_build(pointers, n, 1, 1, &err);
 	if (set == NULL)
-		pat_error_print(stderr, "iocsift", &err);
+		error_detail_print(stderr, "iocsift", &err);
 free_feeds:
 	for (unsigned int i = 0; i < n; i++)
 		pat_feed_free(&loaded[i]);
@@ -149,11 +149,11 @@ free_feeds:
 static struct pat_set *
 db_load(const char *path)
 {
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	struct pat_set *set = pat_set_load(path, 1, &err);
 
 	if (set == NULL)
-		pat_error_print(stderr, "iocsift", &err);
+		error_detail_print(stderr, "iocsift", &err);
 	return set;
 }
 
@@ -312,14 +312,14 @@ command_scan(struct command_line *cl, struct pat_set *set, FILE *out)
 static int
 command_compile(struct command_line *cl, struct pat_set *set)
 {
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 
 	if (cl->output == NULL || cl->n_operands != 0) {
 		fprintf(stderr, "iocsift compile: needs -o FILE and no operand\n");
 		return EXIT_BAD_INPUT;
 	}
 	if (pat_set_save(set, cl->output, &err) != 0) {
-		pat_error_print(stderr, "iocsift", &err);
+		error_detail_print(stderr, "iocsift", &err);
 		return EXIT_FAILURE;
 	}
 	fprintf(stderr, "iocsift compile: %zu indicators saved to %s\n",

@@ -81,15 +81,6 @@ usage(FILE *f)
 		"/run/iocsift/control.sock");
 }
 
-static void
-cfg_error_print(const struct cfg_error *err)
-{
-	if (err->line > 0)
-		fprintf(stderr, "%s:%u: %s\n", err->file, err->line, err->message);
-	else
-		fprintf(stderr, "%s: %s\n", err->file, err->message);
-}
-
 enum {
 	OPT_SOCKET = 256,
 	OPT_STATE_DIR,
@@ -200,10 +191,10 @@ command_line_parse(struct run *r, int argc, char **argv)
 		return -EINVAL;
 	}
 
-	struct cfg_error err = { 0 };
+	struct error_detail err = { 0 };
 	cfg_defaults(&r->cfg);
 	if (r->config_path != NULL && cfg_load(&r->cfg, r->config_path, &err) != 0) {
-		cfg_error_print(&err);
+		error_detail_print(stderr, "iocsift", &err);
 		return -EINVAL;
 	}
 	/* The command line wins over the config. */
@@ -491,14 +482,14 @@ feeds_reload(void *arg)
 	struct run *r = arg;
 	const char *paths[2 * CFG_FEEDS_MAX];
 	enum pat_feed_format formats[2 * CFG_FEEDS_MAX];
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	int n = feed_lists(r, true, paths, formats);
 
 	dp_exporter_reopen(&r->app.exporter);   /* file sinks, for logrotate */
 	if (n == 0)
 		return;
 	if (ctl_db_load_files(&r->db, paths, formats, (size_t)n, &err) != 0)
-		pat_error_print(stderr, "iocsift", &err);
+		error_detail_print(stderr, "iocsift", &err);
 }
 
 /* The saved version if there is one (then only the -f feeds are loaded
@@ -508,7 +499,7 @@ database_open(struct run *r)
 {
 	const char *paths[2 * CFG_FEEDS_MAX];
 	enum pat_feed_format formats[2 * CFG_FEEDS_MAX];
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	struct ctl_database_options opt = {
 		.state_dir = r->cfg.state_dir,
 		.n_workers = r->app.n_workers,
@@ -532,7 +523,7 @@ database_open(struct run *r)
 		/* Kept aside for a look; the feeds are the fallback. */
 		char aside[sizeof(r->db.state_path) + 16];
 		snprintf(aside, sizeof(aside), "%s.unusable", r->db.state_path);
-		pat_error_print(stderr, "iocsift", &err);
+		error_detail_print(stderr, "iocsift", &err);
 		rename(r->db.state_path, aside);
 		fprintf(stderr, "iocsift: moved it to %s; loading the feeds\n",
 			aside);
@@ -540,13 +531,13 @@ database_open(struct run *r)
 	int n = feed_lists(r, rc != 0, paths, formats);
 	if (n > 0 && ctl_db_load_files(&r->db, paths, formats, (size_t)n,
 				       &err) != 0) {
-		pat_error_print(stderr, "iocsift", &err);
+		error_detail_print(stderr, "iocsift", &err);
 		return -EINVAL;
 	}
 	if (r->db.active == NULL) {
 		rc = ctl_db_load_files(&r->db, NULL, NULL, 0, &err);
 		if (rc != 0) {
-			pat_error_print(stderr, "iocsift", &err);
+			error_detail_print(stderr, "iocsift", &err);
 			return rc;
 		}
 	}

@@ -11,12 +11,12 @@
 #include "stats.h"
 
 static char *
-reply_pat_error(const struct ctl_request *req, const char *code,
-		const struct pat_error *err)
+reply_error_detail(const struct ctl_request *req, const char *code,
+		const struct error_detail *err)
 {
-	char message[PAT_ERROR_TEXT_MAX];
+	char message[ERROR_DETAIL_TEXT_MAX];
 
-	return ctl_reply_error(req, code, pat_error_format(err, message,
+	return ctl_reply_error(req, code, error_detail_format(err, message,
 							   sizeof(message)));
 }
 
@@ -65,7 +65,7 @@ command_load(struct ctl_context *ctx, const struct ctl_request *req)
 {
 	enum pat_feed_format format;
 	struct pat_feed feed;
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	char label[CTL_FEED_NAME_MAX + 16];
 	char *reply;
 
@@ -76,9 +76,9 @@ command_load(struct ctl_context *ctx, const struct ctl_request *req)
 	pat_feed_init(&feed);
 	if (pat_feed_parse(&feed, req->name, label, (const char *)req->data,
 			   req->data_len, format, &err) != 0)
-		return reply_pat_error(req, CTL_ERR_INVALID_FEED, &err);
+		return reply_error_detail(req, CTL_ERR_INVALID_FEED, &err);
 	if (ctl_db_load_feed(ctx->db, &feed, &err) != 0) {
-		reply = reply_pat_error(req, CTL_ERR_INVALID_FEED, &err);
+		reply = reply_error_detail(req, CTL_ERR_INVALID_FEED, &err);
 	} else {
 		json_t *result = swap_result(ctx);
 		json_object_set_new(result, "feed", json_string(req->name));
@@ -117,13 +117,13 @@ command_update(struct ctl_context *ctx, const struct ctl_request *req)
 		.tags = req->tags, .expires = req->expires,
 		.severity = req->severity,
 	};
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	size_t removed = 0;
 	int rc = req->cmd == CTL_CMD_ADD ? ctl_db_add(ctx->db, &spec, &err) :
 		ctl_db_delete(ctx->db, &spec, &removed, &err);
 
 	if (rc != 0)
-		return reply_pat_error(req, update_error_code(rc), &err);
+		return reply_error_detail(req, update_error_code(rc), &err);
 	json_t *result = swap_result(ctx);
 	if (req->cmd == CTL_CMD_DEL)
 		json_object_set_new(result, "removed",
@@ -147,13 +147,13 @@ command_rollback(struct ctl_context *ctx, const struct ctl_request *req)
 static char *
 command_list(struct ctl_context *ctx, const struct ctl_request *req)
 {
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	json_t *result = ctl_db_list(ctx->db, req->type, req->feed,
 				     (size_t)req->limit, &err);
 
 	if (result == NULL)
 		return errno == EINVAL ?
-			reply_pat_error(req, CTL_ERR_BAD_REQUEST, &err) :
+			reply_error_detail(req, CTL_ERR_BAD_REQUEST, &err) :
 			ctl_reply_error(req, CTL_ERR_INTERNAL, "out of memory");
 	return ctl_reply_ok(req, result);
 }

@@ -129,7 +129,7 @@ struct cfg_parser {
 	struct iocsift_config cfg;      /* built aside, copied out on success */
 	char line[CFG_LINE_MAX + 1];
 	const char *label;
-	struct cfg_error *err;
+	struct error_detail *err;
 	unsigned int lineno;
 	enum cfg_section section;
 	struct cfg_port *port;          /* the [port] being read, or NULL */
@@ -140,34 +140,6 @@ struct cfg_parser {
 
 /* ---- errors ------------------------------------------------------------- */
 
-static void
-cfg_error_vset(struct cfg_error *err, const char *file, unsigned int line,
-	       const char *prefix, const char *fmt, va_list ap)
-{
-	size_t n;
-
-	if (err == NULL)
-		return;
-	snprintf(err->file, sizeof(err->file), "%s", file != NULL ? file : "");
-	err->line = line;
-	n = strlen(prefix);
-	if (n >= sizeof(err->message))
-		n = sizeof(err->message) - 1;
-	memcpy(err->message, prefix, n);
-	vsnprintf(err->message + n, sizeof(err->message) - n, fmt, ap);
-}
-
-static void __attribute__((format(printf, 4, 5)))
-cfg_error_set(struct cfg_error *err, const char *file, unsigned int line,
-	      const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	cfg_error_vset(err, file, line, "", fmt, ap);
-	va_end(ap);
-}
-
 /* An error about the file at line (0: the whole file). */
 static int __attribute__((format(printf, 3, 4)))
 parse_error(struct cfg_parser *p, unsigned int line, const char *fmt, ...)
@@ -175,7 +147,7 @@ parse_error(struct cfg_parser *p, unsigned int line, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	cfg_error_vset(p->err, p->label, line, "", fmt, ap);
+	error_detail_vset(p->err, p->label, line, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
@@ -184,13 +156,14 @@ parse_error(struct cfg_parser *p, unsigned int line, const char *fmt, ...)
 static int __attribute__((format(printf, 3, 4)))
 key_error(struct cfg_parser *p, enum cfg_key_id k, const char *fmt, ...)
 {
-	char prefix[64];
+	char message[sizeof(p->err->message)];
 	va_list ap;
 
-	snprintf(prefix, sizeof(prefix), "key '%s': ", cfg_keys[k].name);
 	va_start(ap, fmt);
-	cfg_error_vset(p->err, p->label, p->lineno, prefix, fmt, ap);
+	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	error_detail_set(p->err, p->label, p->lineno, "key '%s': %s",
+			 cfg_keys[k].name, message);
 	return -EINVAL;
 }
 
@@ -267,25 +240,13 @@ parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return true;
 }
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool
 parse_hex(const char *s, size_t n, unsigned int *out)
 {
 	unsigned int v = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		int d = hex_digit(s[i]);
+		int d = hex_digit_value(s[i]);
 
 		if (d < 0)
 			return false;
@@ -781,7 +742,7 @@ set_key(struct cfg_parser *p, enum cfg_key_id k, char *value)
 			return key_error(p, k, "at most %u arguments",
 					 CFG_EAL_ARGS_MAX);
 		if (rc != 0)
-			cfg_error_set(p->err, p->label, p->lineno,
+			error_detail_set(p->err, p->label, p->lineno,
 				      "out of memory");
 		return rc;
 	case CFG_KEY_DEVICE:
@@ -1081,14 +1042,14 @@ no_memory:
 
 int
 cfg_parse(struct iocsift_config *cfg, const char *file_label,
-	  const char *text, size_t len, struct cfg_error *err)
+	  const char *text, size_t len, struct error_detail *err)
 {
 	struct cfg_parser *p;
 	int rc;
 
 	p = calloc(1, sizeof(*p));
 	if (p == NULL) {
-		cfg_error_set(err, file_label, 0, "out of memory");
+		error_detail_set(err, file_label, 0, "out of memory");
 		return -ENOMEM;
 	}
 	cfg_defaults(&p->cfg);
@@ -1157,7 +1118,7 @@ too_big:
 }
 
 int
-cfg_load(struct iocsift_config *cfg, const char *path, struct cfg_error *err)
+cfg_load(struct iocsift_config *cfg, const char *path, struct error_detail *err)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -1166,18 +1127,18 @@ cfg_load(struct iocsift_config *cfg, const char *path, struct cfg_error *err)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
-		cfg_error_set(err, path, 0, "%s", strerror(-rc));
+		error_detail_set(err, path, 0, "%s", strerror(-rc));
 		return rc;
 	}
 	rc = read_all(fd, &text, &len);
 	close(fd);
 	if (rc == -EFBIG) {
-		cfg_error_set(err, path, 0, "larger than %u bytes (1 MiB)",
+		error_detail_set(err, path, 0, "larger than %u bytes (1 MiB)",
 			      CFG_FILE_MAX);
 		return rc;
 	}
 	if (rc != 0) {
-		cfg_error_set(err, path, 0, "%s", strerror(-rc));
+		error_detail_set(err, path, 0, "%s", strerror(-rc));
 		return rc;
 	}
 	rc = cfg_parse(cfg, path, text, len, err);

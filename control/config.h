@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common.h"
+
 /* The format, every key and its rules: docs/configuration.md. */
 
 #define CFG_PORTS_MAX 8
@@ -20,8 +22,6 @@
 #define CFG_LINE_MAX 8191
 /* Largest file cfg_load() reads. */
 #define CFG_FILE_MAX (1024 * 1024)
-
-struct cfg_error { char file[256]; unsigned int line; char message[256]; };
 
 struct cfg_port {
 	char device[512];
@@ -68,12 +68,12 @@ void cfg_defaults(struct iocsift_config *cfg);
  * what cfg held: on success what cfg owned is released and cfg becomes
  * the defaults plus text; on error cfg is not touched. -ENOMEM (err says
  * "out of memory") when memory runs out. err may be NULL. */
-int cfg_parse(struct iocsift_config *cfg, const char *file_label, const char *text, size_t len, struct cfg_error *err);
+int cfg_parse(struct iocsift_config *cfg, const char *file_label, const char *text, size_t len, struct error_detail *err);
 
 /* Reads and parses path (limit 1 MiB: bigger is an error, -EFBIG).
- * -errno on I/O errors with err filled: err->file is path, err->line 0,
+ * -errno on I/O errors with err filled: err->where is path, err->line 0,
  * err->message strerror()'s text. */
-int cfg_load(struct iocsift_config *cfg, const char *path, struct cfg_error *err);
+int cfg_load(struct iocsift_config *cfg, const char *path, struct error_detail *err);
 
 /* Frees what cfg owns (eal_args); cfg may be reused after cfg_defaults.
  * Leaves n_eal_args 0, so a second call is harmless. */

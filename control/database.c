@@ -10,6 +10,7 @@
 #include <rte_log.h>
 
 #include "arena.h"
+#include "common.h"
 #include "database.h"
 #include "publish.h"
 #include "store.h"
@@ -17,15 +18,6 @@
 RTE_LOG_REGISTER(ctl_logtype_database, iocsift.database, INFO);
 #define LOG(level, ...) \
 	rte_log(RTE_LOG_##level, ctl_logtype_database, "database: " __VA_ARGS__)
-
-static uint64_t
-monotonic_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
-}
 
 static void
 counter_set(uint64_t *counter, uint64_t value)
@@ -113,7 +105,7 @@ db_swap(struct ctl_database *db, struct pat_set *next)
 static void
 db_persist(struct ctl_database *db)
 {
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 
 	if (pat_set_save(db->active, db->state_path, &err) != 0) {
 		counter_set(&db->persist_errors, db->persist_errors + 1);
@@ -146,7 +138,7 @@ db_publish(struct ctl_database *db, struct pat_set *next)
 }
 
 int
-ctl_db_resume(struct ctl_database *db, struct pat_error *err)
+ctl_db_resume(struct ctl_database *db, struct error_detail *err)
 {
 	struct stat st;
 
@@ -163,7 +155,7 @@ ctl_db_resume(struct ctl_database *db, struct pat_error *err)
 
 static int
 feeds_publish(struct ctl_database *db, const struct pat_feed *const *feeds,
-	      size_t n, struct pat_error *err)
+	      size_t n, struct error_detail *err)
 {
 	struct pat_set *next = db->active == NULL ?
 		pat_set_build(feeds, n, db->n_workers + 1, db->next_version,
@@ -180,7 +172,7 @@ feeds_publish(struct ctl_database *db, const struct pat_feed *const *feeds,
 int
 ctl_db_load_files(struct ctl_database *db, const char *const *paths,
 		  const enum pat_feed_format *formats, size_t n,
-		  struct pat_error *err)
+		  struct error_detail *err)
 {
 	struct pat_feed *feeds = calloc(n + 1, sizeof(*feeds));
 	const struct pat_feed **pointers = calloc(n + 1, sizeof(*pointers));
@@ -189,7 +181,7 @@ ctl_db_load_files(struct ctl_database *db, const char *const *paths,
 
 	if (feeds == NULL || pointers == NULL) {
 		rc = -ENOMEM;
-		pat_error_set(err, "", 0, "loading feeds: %s", strerror(ENOMEM));
+		error_detail_set(err, "", 0, "loading feeds: %s", strerror(ENOMEM));
 	}
 	for (; rc == 0 && loaded < n; loaded++) {
 		pat_feed_init(&feeds[loaded]);
@@ -208,7 +200,7 @@ ctl_db_load_files(struct ctl_database *db, const char *const *paths,
 
 int
 ctl_db_load_feed(struct ctl_database *db, const struct pat_feed *feed,
-		 struct pat_error *err)
+		 struct error_detail *err)
 {
 	const struct pat_feed *feeds[] = { feed };
 
@@ -217,7 +209,7 @@ ctl_db_load_feed(struct ctl_database *db, const struct pat_feed *feed,
 
 /* The active set with an empty one standing in before the first load. */
 static int
-db_ensure_active(struct ctl_database *db, struct pat_error *err)
+db_ensure_active(struct ctl_database *db, struct error_detail *err)
 {
 	if (db->active != NULL)
 		return 0;
@@ -233,7 +225,7 @@ db_ensure_active(struct ctl_database *db, struct pat_error *err)
 static int
 indicator_from_spec(struct pat_arena *arena,
 		    const struct ctl_indicator_spec *spec,
-		    struct pat_indicator *ind, struct pat_error *err)
+		    struct pat_indicator *ind, struct error_detail *err)
 {
 	enum pat_type type;
 	const char *reason = NULL;
@@ -248,7 +240,7 @@ indicator_from_spec(struct pat_arena *arena,
 	else
 		rc = pat_normalize(arena, type, spec->value, len, ind, &reason);
 	if (rc != 0) {
-		pat_error_set(err, "", 0, "%s '%s': %s", spec->type,
+		error_detail_set(err, "", 0, "%s '%s': %s", spec->type,
 			      spec->value, reason);
 		return rc;
 	}
@@ -257,14 +249,14 @@ indicator_from_spec(struct pat_arena *arena,
 	if (spec->expires != NULL &&
 	    pat_parse_time(spec->expires, strlen(spec->expires), &ind->expires,
 			   &reason) != 0) {
-		pat_error_set(err, "", 0, "expires '%s': %s", spec->expires,
+		error_detail_set(err, "", 0, "expires '%s': %s", spec->expires,
 			      reason);
 		return -EINVAL;
 	}
 	if (spec->severity != NULL &&
 	    pat_parse_severity(spec->severity, strlen(spec->severity),
 			       &ind->severity, &reason) != 0) {
-		pat_error_set(err, "", 0, "severity '%s': %s", spec->severity,
+		error_detail_set(err, "", 0, "severity '%s': %s", spec->severity,
 			      reason);
 		return -EINVAL;
 	}
@@ -275,7 +267,7 @@ indicator_from_spec(struct pat_arena *arena,
  * is published, so the layers stay small and one base serves. */
 static struct pat_set *
 db_compact_if_needed(struct ctl_database *db, struct pat_set *next,
-		     struct pat_error *err)
+		     struct error_detail *err)
 {
 	size_t deleted = pat_set_id_limit(next) - pat_set_count(next);
 
@@ -296,7 +288,7 @@ db_compact_if_needed(struct ctl_database *db, struct pat_set *next,
 /* add or delete: one indicator, a new version sharing the base. */
 static int
 db_update(struct ctl_database *db, const struct ctl_indicator_spec *spec,
-	  bool add, size_t *removed, struct pat_error *err)
+	  bool add, size_t *removed, struct error_detail *err)
 {
 	struct pat_arena *arena = pat_arena_new();
 	struct pat_indicator ind;
@@ -326,14 +318,14 @@ db_update(struct ctl_database *db, const struct ctl_indicator_spec *spec,
 
 int
 ctl_db_add(struct ctl_database *db, const struct ctl_indicator_spec *spec,
-	   struct pat_error *err)
+	   struct error_detail *err)
 {
 	return db_update(db, spec, true, NULL, err);
 }
 
 int
 ctl_db_delete(struct ctl_database *db, const struct ctl_indicator_spec *spec,
-	      size_t *removed, struct pat_error *err)
+	      size_t *removed, struct error_detail *err)
 {
 	return db_update(db, spec, false, removed, err);
 }
@@ -483,13 +475,13 @@ indicator_json(const struct pat_indicator *ind)
 
 json_t *
 ctl_db_list(const struct ctl_database *db, const char *type,
-	    const char *feed, size_t limit, struct pat_error *err)
+	    const char *feed, size_t limit, struct error_detail *err)
 {
 	enum pat_type want = PAT_TYPE_COUNT;
 	size_t total = 0;
 
 	if (type != NULL && pat_type_from_name(type, strlen(type), &want) != 0) {
-		pat_error_set(err, "", 0, "unknown indicator type '%s'", type);
+		error_detail_set(err, "", 0, "unknown indicator type '%s'", type);
 		errno = EINVAL;
 		return NULL;
 	}

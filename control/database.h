@@ -55,17 +55,17 @@ void ctl_db_release(struct ctl_database *db);
 
 /* Resumes the version saved in the state dir: 0, -ENOENT when there is
  * none, other -errno (with err) when it is unusable. Publishes it. */
-int ctl_db_resume(struct ctl_database *db, struct pat_error *err);
+int ctl_db_resume(struct ctl_database *db, struct error_detail *err);
 
 /* Builds a version from feed files (replacing what is active) and
  * publishes it. 0 or -errno with err naming FILE:LINE. */
 int ctl_db_load_files(struct ctl_database *db, const char *const *paths,
 		      const enum pat_feed_format *formats, size_t n,
-		      struct pat_error *err);
+		      struct error_detail *err);
 
 /* Replaces the indicators of feed->name with the feed's. */
 int ctl_db_load_feed(struct ctl_database *db, const struct pat_feed *feed,
-		     struct pat_error *err);
+		     struct error_detail *err);
 
 /* One indicator: type and value as a user gives them (normalized here),
  * optional tags, expiry and severity text (NULL when not given). */
@@ -81,10 +81,10 @@ struct ctl_indicator_spec {
 /* -EINVAL (invalid_indicator), -EEXIST, -ENOENT (del), -ENOMEM. *removed
  * is how many indicators a delete took out (one per feed). */
 int ctl_db_add(struct ctl_database *db, const struct ctl_indicator_spec *spec,
-	       struct pat_error *err);
+	       struct error_detail *err);
 int ctl_db_delete(struct ctl_database *db,
 		  const struct ctl_indicator_spec *spec, size_t *removed,
-		  struct pat_error *err);
+		  struct error_detail *err);
 
 /* Makes the previous version active again. -ENOENT when there is none. */
 int ctl_db_rollback(struct ctl_database *db, uint64_t *from);
@@ -95,7 +95,7 @@ json_t *ctl_db_feeds(const struct ctl_database *db);
 /* Indicators of the active set, filtered by type and feed names (NULL:
  * any), at most limit: {total, truncated, indicators: [...]}. */
 json_t *ctl_db_list(const struct ctl_database *db, const char *type,
-		    const char *feed, size_t limit, struct pat_error *err);
+		    const char *feed, size_t limit, struct error_detail *err);
 
 /* The indicators of the active set hit most, by hits: a JSON array of
  * {type, value, feed, hits}, new reference. Any thread. */

@@ -281,7 +281,7 @@ ctl_take_data(struct ctl_request *req, const char *key, json_t *value,
 			return ctl_fail(err, -ENOMEM, CTL_ERR_INTERNAL,
 					"out of memory for %zu bytes of feed",
 					len / 4 * 3);
-		if (ctl_base64_decode(s, len, req->data, &req->data_len) != 0)
+		if (base64_decode(s, len, true, req->data, &req->data_len) != 0)
 			return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
 					"field 'data_base64' is not valid "
 					"base64 (RFC 4648, padded, no "
@@ -504,30 +504,6 @@ ctl_request_release(struct ctl_request *req)
 	memset(req, 0, sizeof(*req));
 }
 
-char *
-ctl_json_line(const json_t *json, size_t *len)
-{
-	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER |
-			     JSON_REAL_PRECISION(15);
-	size_t n = json_dumpb(json, NULL, 0, flags);
-	char *line;
-
-	if (n == 0)
-		return NULL;
-	line = malloc(n + 2);
-	if (line == NULL)
-		return NULL;
-	if (json_dumpb(json, line, n, flags) != n) {
-		free(line);
-		return NULL;
-	}
-	line[n] = '\n';
-	line[n + 1] = '\0';
-	if (len != NULL)
-		*len = n + 1;
-	return line;
-}
-
 /* {"v":1[,"id":N]}, the start of every reply. */
 static json_t *
 ctl_reply_head(const struct ctl_request *req)
@@ -560,7 +536,7 @@ ctl_reply_ok(const struct ctl_request *req, json_t *result)
 		goto out;
 	if (json_object_set(reply, "result", result) != 0)
 		goto out;
-	line = ctl_json_line(reply, NULL);
+	line = json_line(reply, NULL);
 out:
 	json_decref(result);
 	json_decref(reply);
@@ -596,105 +572,10 @@ ctl_reply_error(const struct ctl_request *req, const char *code,
 	if (json_object_set_new(reply, "ok", json_false()) != 0 ||
 	    json_object_set(reply, "error", error) != 0)
 		goto out;
-	line = ctl_json_line(reply, NULL);
+	line = json_line(reply, NULL);
 out:
 	json_decref(error);
 	json_decref(reply);
 	return line;
 }
 
-static const char ctl_b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int
-ctl_b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-int
-ctl_base64_decode(const char *in, size_t len, unsigned char *out,
-		  size_t *out_len)
-{
-	size_t o = 0;
-
-	*out_len = 0;
-	if (len % 4 != 0)
-		return -EINVAL;
-	for (size_t i = 0; i < len; i += 4) {
-		bool last = i + 4 == len;
-		int a = ctl_b64_value(in[i]);
-		int b = ctl_b64_value(in[i + 1]);
-		int c = ctl_b64_value(in[i + 2]);
-		int d = ctl_b64_value(in[i + 3]);
-
-		if (a < 0 || b < 0)
-			return -EINVAL;
-		if (c < 0 || d < 0) {
-			/* Padding: only in the last quantum, "x==" or "xx=",
-			 * and the bits it leaves unused must be zero. */
-			if (!last || in[i + 3] != '=')
-				return -EINVAL;
-			if (in[i + 2] == '=') {
-				if ((b & 0x0f) != 0)
-					return -EINVAL;
-				out[o++] = (unsigned char)(a << 2 | b >> 4);
-				break;
-			}
-			if (c < 0 || (c & 0x03) != 0)
-				return -EINVAL;
-			out[o++] = (unsigned char)(a << 2 | b >> 4);
-			out[o++] = (unsigned char)((b & 0x0f) << 4 | c >> 2);
-			break;
-		}
-		out[o++] = (unsigned char)(a << 2 | b >> 4);
-		out[o++] = (unsigned char)((b & 0x0f) << 4 | c >> 2);
-		out[o++] = (unsigned char)((c & 0x03) << 6 | d);
-	}
-	*out_len = o;
-	return 0;
-}
-
-size_t
-ctl_base64_encode(const unsigned char *in, size_t len, char *out)
-{
-	size_t o = 0, i = 0;
-
-	for (; i + 3 <= len; i += 3) {
-		unsigned int v = (unsigned int)in[i] << 16 |
-				 (unsigned int)in[i + 1] << 8 | in[i + 2];
-
-		out[o++] = ctl_b64_alphabet[v >> 18 & 0x3f];
-		out[o++] = ctl_b64_alphabet[v >> 12 & 0x3f];
-		out[o++] = ctl_b64_alphabet[v >> 6 & 0x3f];
-		out[o++] = ctl_b64_alphabet[v & 0x3f];
-	}
-	if (len - i == 1) {
-		unsigned int v = (unsigned int)in[i] << 16;
-
-		out[o++] = ctl_b64_alphabet[v >> 18 & 0x3f];
-		out[o++] = ctl_b64_alphabet[v >> 12 & 0x3f];
-		out[o++] = '=';
-		out[o++] = '=';
-	} else if (len - i == 2) {
-		unsigned int v = (unsigned int)in[i] << 16 |
-				 (unsigned int)in[i + 1] << 8;
-
-		out[o++] = ctl_b64_alphabet[v >> 18 & 0x3f];
-		out[o++] = ctl_b64_alphabet[v >> 12 & 0x3f];
-		out[o++] = ctl_b64_alphabet[v >> 6 & 0x3f];
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-	return o;
-}

@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+#include "common.h"
+
 #define CTL_PROTOCOL_VERSION 1
 #define CTL_REQUEST_MAX (1u << 20)         /* one request line, without "\n" */
 #define CTL_LOAD_REQUEST_MAX (256u << 20)  /* a "load" request line */
@@ -88,22 +90,10 @@ size_t ctl_request_limit(const char *prefix, size_t len);
 /* Reply lines: a malloc'd NUL-terminated string ending in "\n", or NULL
  * (ENOMEM). result is stolen (decref'd, even on failure); NULL is {}. The
  * id of req is echoed when it has one; req may be NULL. */
-/* One protocol line of json: compact, keys in order, reals with 15
- * digits, "\n" at the end; malloc'd, NULL on ENOMEM. Its length without
- * the NUL in *len unless len is NULL. Requests and replies alike. */
-char *ctl_json_line(const json_t *json, size_t *len);
 
 char *ctl_reply_ok(const struct ctl_request *req, json_t *result);
 char *ctl_reply_error(const struct ctl_request *req, const char *code,
 		      const char *message);
-
-/* Base64 (RFC 4648 alphabet, padding required, no whitespace, unused bits
- * zero): 0 or -EINVAL. out must hold len / 4 * 3 bytes. */
-int ctl_base64_decode(const char *in, size_t len, unsigned char *out,
-		      size_t *out_len);
-/* out must hold 4 * ((len + 2) / 3) + 1 bytes; returns the length written
- * (without the NUL that ends it). */
-size_t ctl_base64_encode(const unsigned char *in, size_t len, char *out);
 
 /* 1..CTL_FEED_NAME_MAX characters of [A-Za-z0-9._-]. */
 bool ctl_feed_name_valid(const char *name);

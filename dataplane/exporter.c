@@ -12,6 +12,7 @@
 #include <urcu/urcu-qsbr.h>
 
 #include "clock.h"
+#include "common.h"
 #include "event.h"
 #include "exporter.h"
 #include "hit.h"
@@ -114,15 +115,6 @@ dp_exporter_release(struct dp_exporter *exp)
 	for (unsigned int f = 0; f < 4; f++)
 		for (unsigned int k = 0; k < 2; k++)
 			exp_buffer_free(&exp->formatted[f][k]);
-}
-
-static uint64_t
-monotonic_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
 
 /* One event to out and to every sink whose filter takes it, each format

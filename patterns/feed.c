@@ -149,7 +149,7 @@ reader_run(struct feed_reader *r, enum pat_feed_format format,
 int
 pat_feed_parse(struct pat_feed *feed, const char *feed_name,
 	       const char *file_label, const char *text, size_t len,
-	       enum pat_feed_format format, struct pat_error *err)
+	       enum pat_feed_format format, struct error_detail *err)
 {
 	struct feed_reader r;
 	int rc;
@@ -222,7 +222,7 @@ feed_name_from_path(const char *path)
 
 int
 pat_feed_load_file(struct pat_feed *feed, const char *path,
-		   enum pat_feed_format format, struct pat_error *err)
+		   enum pat_feed_format format, struct error_detail *err)
 {
 	char *text = NULL, *name;
 	size_t len = 0;
@@ -233,20 +233,20 @@ pat_feed_load_file(struct pat_feed *feed, const char *path,
 	f = fopen(path, "rb");
 	if (f == NULL) {
 		rc = -errno;
-		pat_error_set(err, path, 0, "%s", strerror(-rc));
+		error_detail_set(err, path, 0, "%s", strerror(-rc));
 		return rc;
 	}
 	errno = 0;
 	rc = read_all(f, &text, &len);
 	fclose(f);
 	if (rc != 0) {
-		pat_error_set(err, path, 0, "%s", strerror(-rc));
+		error_detail_set(err, path, 0, "%s", strerror(-rc));
 		return rc;
 	}
 	name = feed_name_from_path(path);
 	if (name == NULL) {
 		free(text);
-		pat_error_set(err, path, 0, "%s", strerror(ENOMEM));
+		error_detail_set(err, path, 0, "%s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	rc = pat_feed_parse(feed, name, path, text, len, format, err);

@@ -32,12 +32,12 @@ enum pat_feed_format {
  * PAT_FEED_AUTO recognizes every format but the Suricata datasets. */
 int pat_feed_parse(struct pat_feed *feed, const char *feed_name,
 		   const char *file_label, const char *text, size_t len,
-		   enum pat_feed_format format, struct pat_error *err);
+		   enum pat_feed_format format, struct error_detail *err);
 
 /* Reads and parses path. The feed name is the file's base name without
  * its extension ("feeds/3cx.csv" -> "3cx"). -errno on I/O errors. */
 int pat_feed_load_file(struct pat_feed *feed, const char *path,
-		       enum pat_feed_format format, struct pat_error *err);
+		       enum pat_feed_format format, struct error_detail *err);
 
 /* "auto", "csv", "stix", "suricata-md5", ... (as --feed-format takes
  * them). 0 or -EINVAL. */

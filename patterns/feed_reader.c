@@ -108,10 +108,10 @@ reader_vfail(struct feed_reader *r, int rc, const char *fmt, va_list ap)
 
 	vsnprintf(message, sizeof(message), fmt, ap);
 	if (r->where != NULL && r->where[0] != '\0')
-		pat_error_set(r->err, r->label, r->line, "%s: %s", r->where,
+		error_detail_set(r->err, r->label, r->line, "%s: %s", r->where,
 			      message);
 	else
-		pat_error_set(r->err, r->label, r->line, "%s", message);
+		error_detail_set(r->err, r->label, r->line, "%s", message);
 	return rc;
 }
 
@@ -445,7 +445,7 @@ feed_reader_lines(struct feed_reader *r, const char *text, size_t len,
 
 int
 feed_reader_init(struct feed_reader *r, struct pat_feed *feed,
-		 const char *name, const char *label, struct pat_error *err)
+		 const char *name, const char *label, struct error_detail *err)
 {
 	memset(r, 0, sizeof(*r));
 	r->feed = feed;

@@ -30,7 +30,7 @@
 struct feed_reader {
 	struct pat_feed *feed;
 	const char *label;
-	struct pat_error *err;
+	struct error_detail *err;
 	unsigned int line;
 	struct pat_string_table *dedup; /* dedup key -> index in feed->items */
 	char *key;                     /* dedup key being looked up */
@@ -48,7 +48,7 @@ struct feed_reader {
  * -ENOMEM with err set. feed_reader_release() in either case. */
 int feed_reader_init(struct feed_reader *r, struct pat_feed *feed,
 		     const char *name, const char *label,
-		     struct pat_error *err);
+		     struct error_detail *err);
 void feed_reader_release(struct feed_reader *r);
 
 /* feed_reader_fail() with "out of memory". */

@@ -22,61 +22,12 @@ struct suricata {
 };
 
 static int
-base64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* RFC 4648 base64, padding optional; -1 if invalid, else the length. */
-static long
-base64_decode(const char *in, size_t len, unsigned char *out)
-{
-	size_t n = 0, pad = 0;
-	uint32_t acc = 0;
-	unsigned int bits = 0;
-
-	while (pad < 2 && len > 0 && in[len - 1] == '=') {
-		len--;
-		pad++;
-	}
-	if (len % 4 == 1 || (pad > 0 && (len + pad) % 4 != 0))
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		int v = base64_value(in[i]);
-
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[n++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	/* Leftover bits of a last partial group must be zero. */
-	if (acc != 0)
-		return -1;
-	return (long)n;
-}
-
-static int
 suricata_line(struct feed_reader *r, const char *line, size_t len, void *ctx)
 {
 	struct suricata *s = ctx;
 	const char *comma = memchr(line, ',', len);
 	struct feed_value v = { .tags = "", .source = "" };
-	long n;
+	size_t n;
 
 	if (line[0] == '#')
 		return 0;
@@ -84,17 +35,16 @@ suricata_line(struct feed_reader *r, const char *line, size_t len, void *ctx)
 		len = (size_t)(comma - line);
 	pat_trim(&line, &len);
 	if (s->base64_strings) {
-		n = base64_decode(line, len, s->decoded);
-		if (n < 0)
+		if (base64_decode(line, len, false, s->decoded, &n) != 0)
 			return feed_reader_fail(r, -EINVAL, "invalid base64 '%.*s'",
 						len > QUOTE_MAX ? QUOTE_MAX : (int)len,
 						line);
-		if (memchr(s->decoded, '\0', (size_t)n) != NULL)
+		if (memchr(s->decoded, '\0', n) != NULL)
 			return feed_reader_fail(r, -EINVAL,
 						"base64 value decodes to a NUL byte");
 		v.detect = true;
 		v.value = (const char *)s->decoded;
-		v.value_len = (size_t)n;
+		v.value_len = n;
 		return feed_reader_add(r, &v);
 	}
 	v.type = s->type;

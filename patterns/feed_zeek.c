@@ -51,18 +51,6 @@ zeek_split(const char *line, size_t len, char sep, struct zeek_field *fields)
 	return n;
 }
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "#separator \x09" (Zeek writes the byte escaped) or a literal byte. */
 static int
 zeek_separator(struct feed_reader *r, struct zeek *z, const char *arg,
@@ -72,8 +60,8 @@ zeek_separator(struct feed_reader *r, struct zeek *z, const char *arg,
 
 	pat_trim(&arg, &len);
 	if (len == 4 && arg[0] == '\\' && arg[1] == 'x') {
-		hi = hex_digit(arg[2]);
-		lo = hex_digit(arg[3]);
+		hi = hex_digit_value(arg[2]);
+		lo = hex_digit_value(arg[3]);
 		if (hi >= 0 && lo >= 0 && hi * 16 + lo != 0 &&
 		    hi * 16 + lo != '\n') {
 			z->sep = (char)(hi * 16 + lo);

@@ -82,45 +82,6 @@ pat_type_from_name(const char *name, size_t len, enum pat_type *type)
 }
 
 void
-pat_error_set(struct pat_error *err, const char *file, unsigned int line,
-	      const char *fmt, ...)
-{
-	va_list ap;
-
-	/* Callers that only want the return code pass no error. */
-	if (err == NULL)
-		return;
-	snprintf(err->file, sizeof(err->file), "%s", file != NULL ? file : "");
-	err->line = line;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-}
-
-const char *
-pat_error_format(const struct pat_error *err, char *buf, size_t size)
-{
-	if (err->line > 0)
-		snprintf(buf, size, "%s:%u: %s", err->file, err->line,
-			 err->message);
-	else if (err->file[0] != '\0')
-		snprintf(buf, size, "%s: %s", err->file, err->message);
-	else
-		snprintf(buf, size, "%s", err->message);
-	return buf;
-}
-
-void
-pat_error_print(FILE *out, const char *prog, const struct pat_error *err)
-{
-	char text[PAT_ERROR_TEXT_MAX];
-
-	if (err->file[0] == '\0')
-		fprintf(out, "%s: ", prog);
-	fprintf(out, "%s\n", pat_error_format(err, text, sizeof(text)));
-}
-
-void
 pat_feed_init(struct pat_feed *feed)
 {
 	memset(feed, 0, sizeof(*feed));

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "common.h"
+
 enum pat_type {
 	PAT_TYPE_DOMAIN,
 	PAT_TYPE_IPV4,     /* address or CIDR */
@@ -17,14 +19,6 @@ enum pat_type {
 	PAT_TYPE_URL,
 	PAT_TYPE_REGEX,
 	PAT_TYPE_COUNT,
-};
-
-/* An error that names where the input went wrong. line is 0 when the
- * error is not about one line (e.g. a file that cannot be opened). */
-struct pat_error {
-	char file[256];
-	unsigned int line;
-	char message[256];
 };
 
 /* One indicator after normalization. Strings are owned by the container
@@ -59,20 +53,6 @@ const char *pat_type_name(enum pat_type type);
  * types in upper case, file, file-name, uri. "ip" is resolved from the
  * value by the caller. Returns 0 or -EINVAL. */
 int pat_type_from_name(const char *name, size_t len, enum pat_type *type);
-
-void pat_error_set(struct pat_error *err, const char *file, unsigned int line,
-		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/* "FILE:LINE: message", "FILE: message" or "message", as err allows, in
- * buf (size PAT_ERROR_TEXT_MAX holds every error). Returns buf. */
-#define PAT_ERROR_TEXT_MAX 600
-const char *pat_error_format(const struct pat_error *err, char *buf,
-			     size_t size);
-
-/* pat_error_format() as a line on out; "PROG: " first when err names no
- * file, so that every message says where it comes from. */
-void pat_error_print(FILE *out, const char *prog,
-		     const struct pat_error *err);
 
 /* The indicators of one feed (feed.h reads them). */
 struct pat_arena;

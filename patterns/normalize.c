@@ -81,7 +81,7 @@
 #define DOMAIN_LABEL_MAX 63
 #define FILENAME_MAX_LEN 255
 
-static _Thread_local char reason_buf[sizeof(((struct pat_error *)0)->message)];
+static _Thread_local char reason_buf[sizeof(((struct error_detail *)0)->message)];
 
 static const char *
 reason_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -425,17 +425,17 @@ layer_index(struct pat_layer *layer, uint32_t id)
 
 static void
 error_from_hs(const struct pat_layer *layer, hs_compile_error_t *compile_error,
-	      struct pat_error *err)
+	      struct error_detail *err)
 {
 	if (compile_error->expression >= 0 &&
 	    (uint32_t)compile_error->expression < layer->count) {
 		const struct pat_indicator *ind =
 			&layer->indicators[compile_error->expression];
-		pat_error_set(err, ind->feed, ind->line, "%s '%s': %s",
+		error_detail_set(err, ind->feed, ind->line, "%s '%s': %s",
 			      pat_type_name(ind->type), ind->value,
 			      compile_error->message);
 	} else {
-		pat_error_set(err, "", 0, "hyperscan: %s",
+		error_detail_set(err, "", 0, "hyperscan: %s",
 			      compile_error->message);
 	}
 	hs_free_compile_error(compile_error);
@@ -445,7 +445,7 @@ error_from_hs(const struct pat_layer *layer, hs_compile_error_t *compile_error,
  * else regexes) into one database; Hyperscan ids are layer ids. */
 static int
 layer_compile(struct pat_layer *layer, bool literal, hs_database_t **db,
-	      struct pat_error *err)
+	      struct error_detail *err)
 {
 	const char **expressions = calloc(layer->count + 1, sizeof(*expressions));
 	unsigned int *flags = calloc(layer->count + 1, sizeof(*flags));
@@ -523,7 +523,7 @@ pat_layer_alloc(size_t count)
 /* A layer of copies of inds[0..n). NULL with errno and err on failure. */
 static struct pat_layer *
 layer_build(const struct pat_indicator *const *inds, size_t n,
-	    struct pat_error *err)
+	    struct error_detail *err)
 {
 	struct pat_layer *layer = pat_layer_alloc(n);
 	int rc = -ENOMEM;
@@ -551,7 +551,7 @@ layer_build(const struct pat_indicator *const *inds, size_t n,
 	errno = -rc;
 	return NULL;
 fail:
-	pat_error_set(err, "", 0, "building the pattern set: %s", strerror(-rc));
+	error_detail_set(err, "", 0, "building the pattern set: %s", strerror(-rc));
 	pat_layer_unref(layer);
 	errno = -rc;
 	return NULL;
@@ -734,10 +734,10 @@ pat_set_assemble(uint64_t version, struct pat_layer *base, struct pat_layer *del
 static struct pat_set *
 set_from_indicators(const struct pat_indicator *const *inds, size_t n,
 		    unsigned int n_scratch, uint64_t version,
-		    struct pat_error *err)
+		    struct error_detail *err)
 {
 	if (n >= NO_NEXT) {
-		pat_error_set(err, "", 0, "too many indicators: %zu", n);
+		error_detail_set(err, "", 0, "too many indicators: %zu", n);
 		errno = E2BIG;
 		return NULL;
 	}
@@ -748,14 +748,14 @@ set_from_indicators(const struct pat_indicator *const *inds, size_t n,
 					   n_scratch);
 	pat_layer_unref(base);
 	if (set == NULL)
-		pat_error_set(err, "", 0, "building the pattern set: %s",
+		error_detail_set(err, "", 0, "building the pattern set: %s",
 			      strerror(errno));
 	return set;
 }
 
 struct pat_set *
 pat_set_build(const struct pat_feed *const *feeds, size_t n_feeds,
-	      unsigned int n_scratch, uint64_t version, struct pat_error *err)
+	      unsigned int n_scratch, uint64_t version, struct error_detail *err)
 {
 	size_t total = 0, n = 0;
 
@@ -763,7 +763,7 @@ pat_set_build(const struct pat_feed *const *feeds, size_t n_feeds,
 		total += feeds[f]->count;
 	const struct pat_indicator **inds = malloc((total + 1) * sizeof(*inds));
 	if (inds == NULL) {
-		pat_error_set(err, "", 0, "building the pattern set: %s",
+		error_detail_set(err, "", 0, "building the pattern set: %s",
 			      strerror(ENOMEM));
 		errno = ENOMEM;
 		return NULL;
@@ -781,9 +781,9 @@ pat_set_build(const struct pat_feed *const *feeds, size_t n_feeds,
 
 /* Fails an update for want of memory: errno and err both say so. */
 static struct pat_set *
-update_nomem(struct pat_error *err)
+update_nomem(struct error_detail *err)
 {
-	pat_error_set(err, "", 0, "new pattern set: %s", strerror(ENOMEM));
+	error_detail_set(err, "", 0, "new pattern set: %s", strerror(ENOMEM));
 	errno = ENOMEM;
 	return NULL;
 }
@@ -844,7 +844,7 @@ deleted_copy(const struct pat_set *set)
 static struct pat_set *
 set_with_delta(const struct pat_set *prev, const struct pat_indicator **inds,
 	       size_t n, uint8_t *deleted, uint32_t deleted_count,
-	       uint64_t version, struct pat_error *err)
+	       uint64_t version, struct error_detail *err)
 {
 	struct pat_layer *delta = NULL;
 
@@ -859,7 +859,7 @@ set_with_delta(const struct pat_set *prev, const struct pat_indicator **inds,
 					   deleted, deleted_count,
 					   prev->n_scratch);
 	if (set == NULL)
-		pat_error_set(err, "", 0, "new pattern set: %s",
+		error_detail_set(err, "", 0, "new pattern set: %s",
 			      strerror(errno));
 	return set;
 }
@@ -915,7 +915,7 @@ pat_set_move_hit_counts(const struct pat_set *to, const struct pat_set *from)
 
 struct pat_set *
 pat_set_add(const struct pat_set *prev, const struct pat_indicator *ind,
-	    uint64_t version, struct pat_error *err)
+	    uint64_t version, struct error_detail *err)
 {
 	struct indicator_key key;
 	struct same_feed sf = { .set = prev, .feed = ind->feed };
@@ -926,7 +926,7 @@ pat_set_add(const struct pat_set *prev, const struct pat_indicator *ind,
 	set_find(prev, &key, same_feed_check, &sf);
 	free(key.owned);
 	if (sf.found) {
-		pat_error_set(err, ind->feed, 0, "%s '%s' is already in feed '%s'",
+		error_detail_set(err, ind->feed, 0, "%s '%s' is already in feed '%s'",
 			      pat_type_name(ind->type), ind->value, ind->feed);
 		errno = EEXIST;
 		return NULL;
@@ -967,7 +967,7 @@ deletion_mark(unsigned int layer, uint32_t id, void *ctx)
 
 struct pat_set *
 pat_set_delete(const struct pat_set *prev, const struct pat_indicator *ind,
-	       uint64_t version, struct pat_error *err)
+	       uint64_t version, struct error_detail *err)
 {
 	struct indicator_key key;
 	struct deletion d = { .set = prev };
@@ -977,7 +977,7 @@ pat_set_delete(const struct pat_set *prev, const struct pat_indicator *ind,
 	if (indicator_key(ind, &key) != 0)
 		return update_nomem(err);
 	if (set_find(prev, &key, NULL, NULL) == 0) {
-		pat_error_set(err, "", 0, "%s '%s' is not in the database",
+		error_detail_set(err, "", 0, "%s '%s' is not in the database",
 			      pat_type_name(ind->type), ind->value);
 		free(key.owned);
 		errno = ENOENT;
@@ -1003,13 +1003,13 @@ out:
 	free(d.deleted);
 	free(d.delta_skip);
 	if (set == NULL && errno == ENOMEM)
-		pat_error_set(err, "", 0, "new pattern set: %s", strerror(ENOMEM));
+		error_detail_set(err, "", 0, "new pattern set: %s", strerror(ENOMEM));
 	return set;
 }
 
 struct pat_set *
 pat_set_compact(const struct pat_set *prev, uint64_t version,
-		struct pat_error *err)
+		struct error_detail *err)
 {
 	const struct pat_indicator **inds = malloc((prev->count + 1) *
 						   sizeof(*inds));
@@ -1039,7 +1039,7 @@ feed_replaced(const char *name, const struct pat_feed *const *feeds, size_t n)
 struct pat_set *
 pat_set_replace_feeds(const struct pat_set *prev,
 		      const struct pat_feed *const *feeds, size_t n_feeds,
-		      uint64_t version, struct pat_error *err)
+		      uint64_t version, struct error_detail *err)
 {
 	size_t total = prev->count, n = 0;
 

@@ -40,7 +40,7 @@ struct pat_scratch;
  * NULL with errno set and err filled on failure. */
 struct pat_set *pat_set_build(const struct pat_feed *const *feeds,
 			      size_t n_feeds, unsigned int n_scratch,
-			      uint64_t version, struct pat_error *err);
+			      uint64_t version, struct error_detail *err);
 void pat_set_free(struct pat_set *set);
 
 uint64_t pat_set_version(const struct pat_set *set);
@@ -97,18 +97,18 @@ void pat_match_address(const struct pat_set *set, int family,
  * when the same type and value is already in that feed. */
 struct pat_set *pat_set_add(const struct pat_set *prev,
 			    const struct pat_indicator *ind, uint64_t version,
-			    struct pat_error *err);
+			    struct error_detail *err);
 
 /* Removes every indicator with ind's type and normalized value, whatever
  * its feed. ENOENT when there is none. */
 struct pat_set *pat_set_delete(const struct pat_set *prev,
 			       const struct pat_indicator *ind,
-			       uint64_t version, struct pat_error *err);
+			       uint64_t version, struct error_detail *err);
 
 /* A set of prev's live indicators in one new base layer: what a caller
  * does off the data path when the delta or the deletions grow large. */
 struct pat_set *pat_set_compact(const struct pat_set *prev, uint64_t version,
-				struct pat_error *err);
+				struct error_detail *err);
 
 /* A set of prev's live indicators from other feeds plus the feeds' (which
  * replace every indicator prev had from a feed of one of their names), in
@@ -116,6 +116,6 @@ struct pat_set *pat_set_compact(const struct pat_set *prev, uint64_t version,
 struct pat_set *pat_set_replace_feeds(const struct pat_set *prev,
 				      const struct pat_feed *const *feeds,
 				      size_t n_feeds, uint64_t version,
-				      struct pat_error *err);
+				      struct error_detail *err);
 
 #endif

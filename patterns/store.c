@@ -208,7 +208,7 @@ write_file(const char *path, const struct pat_store_header *header,
 
 int
 pat_set_save(const struct pat_set *set, const char *path,
-	     struct pat_error *err)
+	     struct error_detail *err)
 {
 	struct out payload = { 0 };
 	uint32_t layers = set->layers[1] != NULL ? 2 : 1;
@@ -238,7 +238,7 @@ pat_set_save(const struct pat_set *set, const char *path,
 		rc = write_file(path, &header, &payload);
 	}
 	if (rc != 0)
-		pat_error_set(err, path, 0, "saving the pattern set: %s",
+		error_detail_set(err, path, 0, "saving the pattern set: %s",
 			      strerror(-rc));
 	free(payload.data);
 	return rc;
@@ -551,14 +551,14 @@ set_from_payload(const struct pat_store_header *header, struct in *in,
 }
 
 struct pat_set *
-pat_set_load(const char *path, unsigned int n_scratch, struct pat_error *err)
+pat_set_load(const char *path, unsigned int n_scratch, struct error_detail *err)
 {
 	uint8_t *data = NULL;
 	size_t len = 0;
 	int rc = read_file(path, &data, &len);
 
 	if (rc != 0) {
-		pat_error_set(err, path, 0, "%s", strerror(-rc));
+		error_detail_set(err, path, 0, "%s", strerror(-rc));
 		errno = -rc;
 		return NULL;
 	}
@@ -578,10 +578,10 @@ pat_set_load(const char *path, unsigned int n_scratch, struct pat_error *err)
 	}
 	free(data);
 	if (refused != NULL) {
-		pat_error_set(err, path, 0, "%s", refused);
+		error_detail_set(err, path, 0, "%s", refused);
 		errno = EINVAL;
 	} else if (set == NULL) {
-		pat_error_set(err, path, 0, "%s", strerror(-rc));
+		error_detail_set(err, path, 0, "%s", strerror(-rc));
 		errno = -rc;
 	}
 	return set;

@@ -33,13 +33,13 @@ uint64_t pat_store_checksum(const void *bytes, size_t len);
 /* Writes set to path atomically (a temporary file renamed over it, after
  * fsync). 0 or -errno with err filled. */
 int pat_set_save(const struct pat_set *set, const char *path,
-		 struct pat_error *err);
+		 struct error_detail *err);
 
 /* Loads a saved set with n_scratch scratches. Refuses, with err naming
  * why, a file that is not a pattern set, of another format version or
  * Hyperscan version, whose checksum fails, or whose contents are
  * inconsistent. NULL with errno. */
 struct pat_set *pat_set_load(const char *path, unsigned int n_scratch,
-			     struct pat_error *err);
+			     struct error_detail *err);
 
 #endif

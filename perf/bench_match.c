@@ -317,15 +317,15 @@ engine_build(struct engine *e, const char *feed_path)
 {
 	struct pat_feed feed;
 	const struct pat_feed *feeds[] = { &feed };
-	struct pat_error err = { 0 };
-	char text[PAT_ERROR_TEXT_MAX];
+	struct error_detail err = { 0 };
+	char text[ERROR_DETAIL_TEXT_MAX];
 	int rc;
 
 	pat_feed_init(&feed);
 	rc = pat_feed_load_file(&feed, feed_path, PAT_FEED_CSV, &err);
 	if (rc != 0) {
 		fprintf(stderr, "bench_match: %s\n",
-			pat_error_format(&err, text, sizeof(text)));
+			error_detail_format(&err, text, sizeof(text)));
 		return rc;
 	}
 	if (e->mode == MODE_FLOOR) {
@@ -335,7 +335,7 @@ engine_build(struct engine *e, const char *feed_path)
 		if (e->set == NULL) {
 			rc = -errno;
 			fprintf(stderr, "bench_match: %s\n",
-				pat_error_format(&err, text, sizeof(text)));
+				error_detail_format(&err, text, sizeof(text)));
 		} else {
 			e->scratch = pat_set_scratch(e->set, 0);
 			e->indicators = pat_set_count(e->set);

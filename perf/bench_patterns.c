@@ -39,12 +39,12 @@ load_csv(const char *path, double *seconds)
 {
 	struct pat_feed feed;
 	const struct pat_feed *feeds[] = { &feed };
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	double t0 = now_s();
 
 	pat_feed_init(&feed);
 	if (pat_feed_load_file(&feed, path, PAT_FEED_CSV, &err) != 0) {
-		fprintf(stderr, "%s:%u: %s\n", err.file, err.line, err.message);
+		fprintf(stderr, "%s:%u: %s\n", err.where, err.line, err.message);
 		exit(1);
 	}
 	struct pat_set *set = pat_set_build(feeds, 1, 1, 1, &err);
@@ -71,7 +71,7 @@ bench_updates(struct pat_set **set, struct pat_arena *arena,
 	      enum pat_type type, const char *format)
 {
 	double add_ms[UPDATES], del_ms[UPDATES];
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	const char *reason;
 
 	for (int i = 0; i < UPDATES; i++) {
@@ -180,7 +180,7 @@ int
 main(int argc, char **argv)
 {
 	double seconds;
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 
 	if (argc != 5) {
 		fprintf(stderr, "usage: %s BIG.csv SMALL.csv MESSAGES.log DB\n",

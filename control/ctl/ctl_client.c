@@ -13,22 +13,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 #include "ctl.h"
 #include "ctl_client.h"
-
-int64_t
-ctl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 left_ms(int64_t deadline)
 {
-	int64_t left = deadline - ctl_now_ms();
+	int64_t left = deadline - (int64_t)monotonic_ms();
 
 	if (left <= 0)
 		return 0;

@@ -6,9 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* CLOCK_MONOTONIC in milliseconds. */
-int64_t ctl_now_ms(void);
-
 /* Connects before the deadline: the fd or -errno. */
 int ctl_client_connect(const char *path, int64_t deadline);
 

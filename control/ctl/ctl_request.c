@@ -139,7 +139,7 @@ set_feed_data(json_t *req, const unsigned char *data, size_t len)
 
 	if (enc == NULL)
 		return -ENOMEM;
-	size_t n = ctl_base64_encode(data, len, enc);
+	size_t n = base64_encode(data, len, enc);
 
 	s = json_stringn_nocheck(enc, n);
 	free(enc);

@@ -179,7 +179,7 @@ run(const struct command *c, const char *const *args, const struct options *o)
 	rc = ctl_build_request(c, args, o, &req);
 	if (rc != EXIT_OK)
 		return rc;
-	line = ctl_json_line(req, &len);
+	line = json_line(req, &len);
 	json_decref(req);
 	if (line == NULL) {
 		ctl_fail("out of memory building the request");
@@ -194,7 +194,7 @@ run(const struct command *c, const char *const *args, const struct options *o)
 		return EXIT_USAGE;
 	}
 
-	deadline = ctl_now_ms() + (int64_t)(timeout * 1000.0);
+	deadline = (int64_t)monotonic_ms() + (int64_t)(timeout * 1000.0);
 	fd = ctl_client_connect(o->socket, deadline);
 	if (fd < 0) {
 		if (fd == -ENAMETOOLONG) {

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "sink.h"
 #include "spool.h"
 
@@ -180,15 +181,6 @@ ratelimit_due(struct sink_ratelimit *r, uint64_t now)
 	}
 	r->suppressed++;
 	return false;
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
 }
 
 static void
@@ -456,7 +448,7 @@ spool_put(struct exp_sink *s, struct sink_rec *rec)
 		return true;
 	}
 	counter_add(&s->dropped, 1);
-	if (ratelimit_due(&s->spool_log, now_ms()))
+	if (ratelimit_due(&s->spool_log, monotonic_ms()))
 		sink_log(s, SINK_LOG_ERR, "spool: %s; records are dropped",
 			 rc == -ENOSPC ? "full (spool_max)" : strerror(-rc));
 	return false;
@@ -524,7 +516,7 @@ queued:
 
 drop:
 	counter_add(&s->dropped, 1);
-	log_drop = ratelimit_due(&s->drop_log, now_ms());
+	log_drop = ratelimit_due(&s->drop_log, monotonic_ms());
 	if (log_drop) {
 		suppressed = s->drop_log.suppressed;
 		s->drop_log.suppressed = 0;
@@ -582,7 +574,7 @@ static int
 sink_wait_fd(struct exp_sink *s, int fd, short events, uint64_t deadline)
 {
 	for (;;) {
-		uint64_t now = now_ms();
+		uint64_t now = monotonic_ms();
 		if (atomic_load(&s->stopping))
 			return -ECANCELED;
 		if (now >= deadline)
@@ -646,7 +638,7 @@ tcp_connect_one(struct exp_sink *s, const struct addrinfo *ai)
 			goto fail;
 		}
 		int rc = sink_wait_fd(s, fd, POLLOUT,
-				      now_ms() + SINK_CONNECT_TIMEOUT_MS);
+				      monotonic_ms() + SINK_CONNECT_TIMEOUT_MS);
 		if (rc != 0) {
 			err = -rc;
 			goto fail;
@@ -666,7 +658,7 @@ fail:
 static int
 tls_handshake(struct exp_sink *s)
 {
-	uint64_t deadline = now_ms() + SINK_CONNECT_TIMEOUT_MS;
+	uint64_t deadline = monotonic_ms() + SINK_CONNECT_TIMEOUT_MS;
 	char err[256];
 	short events;
 
@@ -816,7 +808,7 @@ stream_check(struct exp_sink *s)
 static int
 stream_write(struct exp_sink *s, const unsigned char *buf, size_t len)
 {
-	uint64_t deadline = now_ms() + SINK_IO_TIMEOUT_MS;
+	uint64_t deadline = monotonic_ms() + SINK_IO_TIMEOUT_MS;
 	size_t off = 0;
 	char err[256] = "";
 
@@ -836,7 +828,7 @@ stream_write(struct exp_sink *s, const unsigned char *buf, size_t len)
 		}
 		if (n > 0) {
 			off += (size_t)n;
-			deadline = now_ms() + SINK_IO_TIMEOUT_MS;
+			deadline = monotonic_ms() + SINK_IO_TIMEOUT_MS;
 			continue;
 		}
 		if (n == -EINTR)
@@ -908,7 +900,7 @@ udp_write(struct exp_sink *s, unsigned int *done, unsigned int *too_big)
 				counter_add(&s->errors, 1);
 				counter_add(&s->dropped, 1);
 				(*too_big)++;
-				if (ratelimit_due(&s->commit_log, now_ms()))
+				if (ratelimit_due(&s->commit_log, monotonic_ms()))
 					sink_log(s, SINK_LOG_ERR, "a record "
 						 "of %zu bytes is too big for "
 						 "UDP: dropped", end - start);
@@ -1123,7 +1115,7 @@ sink_deliver(struct exp_sink *s, size_t n)
 	}
 	if (have_mark) {
 		int rc = exp_spool_commit(s->spool, &mark);
-		if (rc != 0 && ratelimit_due(&s->commit_log, now_ms()))
+		if (rc != 0 && ratelimit_due(&s->commit_log, monotonic_ms()))
 			sink_log(s, SINK_LOG_ERR, "committing the spool: %s",
 				 strerror(-rc));
 	}
@@ -1207,7 +1199,7 @@ sink_flush(struct exp_sink *s)
 static void
 sink_fail(struct exp_sink *s, bool count_error)
 {
-	uint64_t now = now_ms();
+	uint64_t now = monotonic_ms();
 	bool was_up = s->up;
 
 	transport_close(s);
@@ -1286,7 +1278,7 @@ sink_connect(struct exp_sink *s)
 	}
 	s->up = true;
 	s->lazy = false;
-	s->up_since_ms = now_ms();
+	s->up_since_ms = monotonic_ms();
 	counter_add(&s->connects, 1);
 	pthread_mutex_lock(&s->lock);
 	s->connected = true;
@@ -1331,7 +1323,7 @@ sink_close_gracefully(struct exp_sink *s, uint64_t deadline)
 	if (rc == 0 && shutdown(s->fd, SHUT_WR) != 0)
 		rc = -errno;
 	while (rc == 0) {
-		uint64_t now = now_ms();
+		uint64_t now = monotonic_ms();
 		uint64_t turn = now + SINK_BUSY_WAKE_MS * 5;
 		rc = sink_wait_fd(s, s->fd, POLLIN | POLLRDHUP,
 				  turn < deadline ? turn : deadline);
@@ -1374,17 +1366,10 @@ sink_close_gracefully(struct exp_sink *s, uint64_t deadline)
 static void
 sink_sleep(struct exp_sink *s, uint64_t until_ms, bool want_records)
 {
-	struct timespec t;
+	uint64_t now = monotonic_ms();
+	struct timespec t =
+		monotonic_after_ms(until_ms > now ? until_ms - now : 0);
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	uint64_t now = now_ms();
-	uint64_t wait = until_ms > now ? until_ms - now : 0;
-	t.tv_sec += (time_t)(wait / 1000);
-	t.tv_nsec += (long)(wait % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&s->lock);
 	if (!s->stop && !s->reopen && !s->kick &&
 	    !(want_records && (s->ring_n > 0 ||
@@ -1399,7 +1384,7 @@ sink_main(void *arg)
 	struct exp_sink *s = arg;
 
 	for (;;) {
-		uint64_t now = now_ms(), deadline;
+		uint64_t now = monotonic_ms(), deadline;
 		bool reopen, kick, work, draining;
 
 		pthread_mutex_lock(&s->lock);
@@ -1531,7 +1516,7 @@ exp_sink_start(const struct exp_sink_config *cfg, const char *spool_root,
 	s->cfg = *cfg;
 	s->fd = -1;
 	s->rng = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)s << 16) ^
-		now_ms();
+		monotonic_ms();
 	s->rng = s->rng != 0 ? s->rng : 0x9e3779b97f4a7c15ull;
 	if (cfg->queue == 0 || cfg->queue > EXP_SINK_QUEUE_MAX) {
 		snprintf(err, err_size, "sink %s: queue must be 1 to %u",
@@ -1608,17 +1593,10 @@ free_sink:
 int
 exp_sink_drain(struct exp_sink *s, unsigned int drain_ms)
 {
-	uint64_t deadline = now_ms() + drain_ms;
-	struct timespec t;
+	uint64_t deadline = monotonic_ms() + drain_ms;
+	struct timespec t = monotonic_after_ms(drain_ms);
 	int rc = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += (time_t)(drain_ms / 1000);
-	t.tv_nsec += (long)(drain_ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&s->lock);
 	if (s->drainers++ == 0 || deadline > s->drain_deadline_ms)
 		s->drain_deadline_ms = deadline;

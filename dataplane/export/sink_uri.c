@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common.h"
 #include "normalize.h"
 #include "sink.h"
 
@@ -127,18 +128,6 @@ fail(struct uri_parse *p, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..len) into dst (size bytes, NUL-terminated). A bad
  * escape, %00 or a result that does not fit is an error naming what. */
 static int
@@ -150,8 +139,8 @@ decode(struct uri_parse *p, const char *what, const char *s, size_t len,
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 		if (c == '%') {
-			int hi = i + 2 < len ? hex_value(s[i + 1]) : -1;
-			int lo = i + 2 < len ? hex_value(s[i + 2]) : -1;
+			int hi = i + 2 < len ? hex_digit_value(s[i + 1]) : -1;
+			int lo = i + 2 < len ? hex_digit_value(s[i + 2]) : -1;
 			if (hi < 0 || lo < 0)
 				return fail(p, "%s: bad %%-escape (expected "
 					    "%%XX)", what);

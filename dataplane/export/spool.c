@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "spool.h"
 
 #define SPOOL_BUF_SIZE (256u << 10)   /* larger records bypass it */
@@ -211,15 +212,6 @@ notice_add(struct exp_spool *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->notice + n, sizeof(s->notice) - n, fmt, ap);
 	va_end(ap);
-}
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static void
@@ -465,7 +457,7 @@ cursor_read(struct exp_spool *s, struct spool_pos *pos)
 static int
 cursor_write(struct exp_spool *s, bool force)
 {
-	uint64_t now = now_ns();
+	uint64_t now = monotonic_ns();
 	bool sync = force ||
 		    now - s->cursor_sync_ns >= EXP_SPOOL_SYNC_INTERVAL_NS;
 	uint8_t b[SPOOL_CURSOR_SIZE];

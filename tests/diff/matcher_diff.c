@@ -531,7 +531,7 @@ static struct pat_set *
 set_from_rows(const struct text *csv, const char *name, struct pat_feed *feed,
 	      uint64_t version)
 {
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	const struct pat_feed *feeds[] = { feed };
 
 	pat_feed_init(feed);
@@ -546,7 +546,7 @@ static struct pat_set *
 set_change(struct diff_source *src, struct pat_set *set, bool hyperscan)
 {
 	unsigned int adds = pick(src, 4), dels = pick(src, 3);
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	uint64_t version = pat_set_version(set);
 
 	for (unsigned int i = 0; i < adds; i++) {

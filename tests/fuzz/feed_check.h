@@ -11,7 +11,7 @@
 
 /* All or nothing, and nothing half-filled. */
 static inline void
-check_feed(const struct pat_feed *feed, int rc, const struct pat_error *err)
+check_feed(const struct pat_feed *feed, int rc, const struct error_detail *err)
 {
 	if (rc != 0) {
 		if (feed->count != 0 || feed->items != NULL ||
@@ -39,7 +39,7 @@ check_formats(const uint8_t *data, size_t size,
 	      const enum pat_feed_format *formats, size_t n)
 {
 	struct pat_feed feed;
-	struct pat_error err;
+	struct error_detail err;
 
 	for (size_t i = 0; i < n; i++) {
 		int rc;

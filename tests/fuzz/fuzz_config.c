@@ -108,7 +108,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct iocsift_config cfg_storage, defaults_storage;
 	struct iocsift_config *cfg = &cfg_storage;
 	struct iocsift_config *defaults = &defaults_storage;
-	struct cfg_error err;
+	struct error_detail err;
 	int rc;
 
 	cfg_defaults(cfg);
@@ -131,7 +131,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (err.message[0] == '\0' ||
 		    strnlen(err.message, sizeof(err.message)) ==
 		    sizeof(err.message) ||
-		    strcmp(err.file, "fuzz.conf") != 0 ||
+		    strcmp(err.where, "fuzz.conf") != 0 ||
 		    (rc == -EINVAL && err.line == 0))
 			abort();
 		if (memcmp(cfg, defaults, sizeof(*cfg)) != 0)

@@ -45,8 +45,8 @@ check_data(const struct ctl_request *req)
 	if (req->data == NULL || req->data[req->data_len] != '\0')
 		abort();
 	if (enc != NULL && dec != NULL) {
-		if (ctl_base64_encode(req->data, req->data_len, enc) != enc_len ||
-		    ctl_base64_decode(enc, enc_len, dec, &dec_len) != 0 ||
+		if (base64_encode(req->data, req->data_len, enc) != enc_len ||
+		    base64_decode(enc, enc_len, true, dec, &dec_len) != 0 ||
 		    dec_len != req->data_len ||
 		    memcmp(dec, req->data, dec_len) != 0)
 			abort();
@@ -148,12 +148,12 @@ check_base64(const uint8_t *data, size_t size)
 
 	if (out == NULL)
 		return;
-	if (ctl_base64_decode((const char *)data, size, out, &n) == 0) {
+	if (base64_decode((const char *)data, size, true, out, &n) == 0) {
 		if (n > size / 4 * 3)
 			abort();
 		enc = malloc(4 * ((n + 2) / 3) + 1);
 		if (enc != NULL) {
-			if (ctl_base64_encode(out, n, enc) != size ||
+			if (base64_encode(out, n, enc) != size ||
 			    memcmp(enc, data, size) != 0)
 				abort();
 			free(enc);

@@ -23,7 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.set_version = 1,
 		.byte_order = 0x01020304,
 	};
-	struct pat_error err;
+	struct error_detail err;
 
 	if (size == 0)
 		return 0;

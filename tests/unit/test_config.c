@@ -16,7 +16,7 @@
 
 static struct iocsift_config cfg;
 static struct iocsift_config defaults;
-static struct cfg_error err;
+static struct error_detail err;
 /* Texts built by a test (long lines, many sections). */
 static char big[3 * 1024 * 1024];
 
@@ -51,7 +51,7 @@ parse_ok(const char *text)
 	int rc = parse_len(text, strlen(text));
 
 	if (rc != 0)
-		print_error("parse: %s:%u: %s\n", err.file, err.line, err.message);
+		print_error("parse: %s:%u: %s\n", err.where, err.line, err.message);
 	assert_int_equal(rc, 0);
 }
 
@@ -66,7 +66,7 @@ parse_error_len(const char *text, size_t len, unsigned int line,
 	cfg_release(&cfg);
 	cfg_defaults(&cfg);
 	assert_int_equal(parse_len(text, len), -EINVAL);
-	assert_string_equal(err.file, "test.conf");
+	assert_string_equal(err.where, "test.conf");
 	if (n > 3 && strcmp(message + n - 3, "...") == 0)
 		n -= 3;
 	else
@@ -324,7 +324,7 @@ test_examples(void **state)
 	}
 	rc = cfg_load(&cfg, path, &err);
 	if (rc != 0)
-		print_error("%s:%u: %s\n", err.file, err.line, err.message);
+		print_error("%s:%u: %s\n", err.where, err.line, err.message);
 	assert_int_equal(rc, 0);
 	assert_int_equal(cfg.n_ports, 1);
 	assert_string_equal(cfg.ports[0].device, "net_af_packet0,iface=lo");
@@ -335,7 +335,7 @@ test_examples(void **state)
 	cfg_defaults(&cfg);
 	rc = cfg_load(&cfg, path, &err);
 	if (rc != 0)
-		print_error("%s:%u: %s\n", err.file, err.line, err.message);
+		print_error("%s:%u: %s\n", err.where, err.line, err.message);
 	assert_int_equal(rc, 0);
 	/* Every scalar as cfg_defaults() has it. */
 	assert_int_equal(cfg.n_eal_args, 0);
@@ -1159,7 +1159,7 @@ test_all_or_nothing(void **state)
 	assert_int_equal(cfg.n_eal_args, 1);
 	/* A NULL label is "". */
 	assert_int_equal(cfg_parse(&cfg, NULL, "[x]\n", 4, &err), -EINVAL);
-	assert_string_equal(err.file, "");
+	assert_string_equal(err.where, "");
 	assert_int_equal(err.line, 1);
 }
 
@@ -1237,7 +1237,7 @@ test_load(void **state)
 	/* Errors name the file. */
 	write_file(path, "[control]\n\nsocket = x\n", 22);
 	assert_int_equal(cfg_load(&cfg, path, &err), -EINVAL);
-	assert_string_equal(err.file, path);
+	assert_string_equal(err.where, path);
 	assert_int_equal(err.line, 3);
 	assert_string_equal(err.message,
 			    "key 'socket': expected an absolute path shorter than 108 bytes");
@@ -1259,7 +1259,7 @@ test_load(void **state)
 	write_file(path, big, len + 1);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(cfg_load(&cfg, path, &err), -EFBIG);
-	assert_string_equal(err.file, path);
+	assert_string_equal(err.where, path);
 	assert_int_equal(err.line, 0);
 	assert_string_equal(err.message, "larger than 1048576 bytes (1 MiB)");
 	assert_memory_equal(&cfg, &defaults, sizeof(cfg));
@@ -1268,7 +1268,7 @@ test_load(void **state)
 	/* Missing file, a directory. */
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(cfg_load(&cfg, path, &err), -ENOENT);
-	assert_string_equal(err.file, path);
+	assert_string_equal(err.where, path);
 	assert_int_equal(err.line, 0);
 	assert_string_equal(err.message, strerror(ENOENT));
 	assert_int_equal(cfg_load(&cfg, dir, &err), -EISDIR);

@@ -20,7 +20,7 @@
 /* Shared by the tests; freed by the group teardown. */
 static struct pat_arena *arena;
 static struct pat_feed feed;
-static struct pat_error err;
+static struct error_detail err;
 
 static int
 group_setup(void **state)
@@ -60,7 +60,7 @@ assert_parse_error(const char *text, enum pat_feed_format format,
 		   unsigned int line, const char *message)
 {
 	assert_int_equal(parse(text, format), -EINVAL);
-	assert_string_equal(err.file, "test.csv");
+	assert_string_equal(err.where, "test.csv");
 	assert_int_equal(err.line, line);
 	assert_string_equal(err.message, message);
 	assert_int_equal(feed.count, 0);
@@ -75,7 +75,7 @@ parse_one(const char *text, enum pat_feed_format format)
 	int rc = parse(text, format);
 
 	if (rc != 0)
-		print_error("parse: %s:%u: %s\n", err.file, err.line, err.message);
+		print_error("parse: %s:%u: %s\n", err.where, err.line, err.message);
 	assert_int_equal(rc, 0);
 	assert_int_equal(feed.count, 1);
 	return &feed.items[0];
@@ -145,20 +145,20 @@ test_type_aliases(void **state)
 static void
 test_error_set(void **state)
 {
-	struct pat_error e;
+	struct error_detail e;
 	char long_name[400];
 
 	(void)state;
-	pat_error_set(&e, "feeds/a.csv", 7, "bad %s %d", "thing", 42);
-	assert_string_equal(e.file, "feeds/a.csv");
+	error_detail_set(&e, "feeds/a.csv", 7, "bad %s %d", "thing", 42);
+	assert_string_equal(e.where, "feeds/a.csv");
 	assert_int_equal(e.line, 7);
 	assert_string_equal(e.message, "bad thing 42");
 	memset(long_name, 'x', sizeof(long_name) - 1);
 	long_name[sizeof(long_name) - 1] = '\0';
-	pat_error_set(&e, long_name, 0, "%s", long_name);
-	assert_int_equal(strlen(e.file), sizeof(e.file) - 1);
+	error_detail_set(&e, long_name, 0, "%s", long_name);
+	assert_int_equal(strlen(e.where), sizeof(e.where) - 1);
 	assert_int_equal(strlen(e.message), sizeof(e.message) - 1);
-	pat_error_set(NULL, "x", 1, "ignored");
+	error_detail_set(NULL, "x", 1, "ignored");
 }
 
 /* ---- arena.c --------------------------------------------------------- */
@@ -668,7 +668,7 @@ test_load_file(void **state)
 	write_file(path, "domain,ok.test\ndomain,bad_*\n");
 	assert_int_equal(pat_feed_load_file(&feed, path, PAT_FEED_AUTO, &err),
 			 -EINVAL);
-	assert_string_equal(err.file, path);
+	assert_string_equal(err.where, path);
 	assert_int_equal(err.line, 2);
 	assert_string_equal(err.message, "invalid character '*' in domain");
 	assert_int_equal(feed.count, 0);
@@ -683,7 +683,7 @@ test_load_file_missing(void **state)
 	pat_feed_init(&feed);
 	assert_int_equal(pat_feed_load_file(&feed, "/nonexistent/feed.csv",
 					    PAT_FEED_AUTO, &err), -ENOENT);
-	assert_string_equal(err.file, "/nonexistent/feed.csv");
+	assert_string_equal(err.where, "/nonexistent/feed.csv");
 	assert_int_equal(err.line, 0);
 	assert_string_equal(err.message, "No such file or directory");
 	assert_int_equal(feed.count, 0);

@@ -14,7 +14,7 @@
 #include "indicator.h"
 
 static struct pat_feed feed;
-static struct pat_error err;
+static struct error_detail err;
 
 static int
 test_teardown(void **state)
@@ -39,7 +39,7 @@ parse_ok(const char *text, enum pat_feed_format format, size_t count,
 	int rc = parse(text, format);
 
 	if (rc != 0)
-		print_error("parse: %s:%u: %s\n", err.file, err.line, err.message);
+		print_error("parse: %s:%u: %s\n", err.where, err.line, err.message);
 	assert_int_equal(rc, 0);
 	assert_int_equal(feed.count, count);
 	assert_int_equal(feed.skipped, skipped);
@@ -54,7 +54,7 @@ parse_error(const char *text, enum pat_feed_format format, unsigned int line,
 	size_t n = strlen(message);
 
 	assert_int_equal(parse(text, format), -EINVAL);
-	assert_string_equal(err.file, "feed.txt");
+	assert_string_equal(err.where, "feed.txt");
 	if (n > 3 && strcmp(message + n - 3, "...") == 0)
 		n -= 3;
 	else

@@ -42,7 +42,7 @@ set_from_csv(const char *const *texts, size_t n)
 {
 	struct pat_feed feeds[4];
 	const struct pat_feed *pointers[4];
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 
 	assert_true(n <= 4);
 	for (size_t i = 0; i < n; i++) {
@@ -53,11 +53,11 @@ set_from_csv(const char *const *texts, size_t n)
 		int rc = pat_feed_parse(&feeds[i], name, name, texts[i],
 					strlen(texts[i]), PAT_FEED_CSV, &err);
 		if (rc != 0)
-			fail_msg("%s:%u: %s", err.file, err.line, err.message);
+			fail_msg("%s:%u: %s", err.where, err.line, err.message);
 	}
 	struct pat_set *set = pat_set_build(pointers, n, 1, 7, &err);
 	if (set == NULL)
-		fail_msg("build: %s:%u: %s", err.file, err.line, err.message);
+		fail_msg("build: %s:%u: %s", err.where, err.line, err.message);
 	for (size_t i = 0; i < n; i++)
 		pat_feed_free(&feeds[i]);
 	return set;
@@ -369,14 +369,14 @@ test_bad_regex_names_line(void **state)
 {
 	(void)state;
 	struct pat_feed feed;
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	const char *text = "domain,ok.com\nregex,(unclosed\n";
 
 	pat_feed_init(&feed);
 	assert_int_equal(pat_feed_parse(&feed, "f", "f.csv", text, strlen(text),
 					PAT_FEED_CSV, &err), -EINVAL);
 	assert_int_equal(err.line, 2);
-	assert_string_equal(err.file, "f.csv");
+	assert_string_equal(err.where, "f.csv");
 	pat_feed_free(&feed);
 }
 
@@ -399,7 +399,7 @@ test_add_and_delete(void **state)
 {
 	const struct pat_set *base = ((struct fixture *)*state)->set;
 	struct pat_arena *arena = pat_arena_new();
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	struct pat_indicator added =
 		indicator_of(arena, PAT_TYPE_DOMAIN, "new-c2.example", "live");
 	struct pat_indicator name =
@@ -460,7 +460,7 @@ test_delete_address_and_regex(void **state)
 {
 	const struct pat_set *base = ((struct fixture *)*state)->set;
 	struct pat_arena *arena = pat_arena_new();
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	struct pat_indicator cidr =
 		indicator_of(arena, PAT_TYPE_IPV4, "192.168.0.0/16", "x");
 	struct pat_indicator regex = indicator_of(arena, PAT_TYPE_REGEX,
@@ -485,7 +485,7 @@ test_expiry(void **state)
 	const char *texts[] = { "domain,old.example\ndomain,new.example\n" };
 	struct pat_set *base = set_from_csv(texts, 1);
 	struct pat_arena *arena = pat_arena_new();
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	struct pat_indicator expiring =
 		indicator_of(arena, PAT_TYPE_DOMAIN, "soon.example", "live");
 	struct pat_hits h;
@@ -518,7 +518,7 @@ test_replace_feed(void **state)
 				"domain,old.example\nmd5,0123456789abcdef0123456789abcdef\n" };
 	struct pat_set *base = set_from_csv(texts, 2);
 	struct pat_arena *arena = pat_arena_new();
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	struct pat_feed feed;
 	const char replacement[] = "domain,new.example\n";
 

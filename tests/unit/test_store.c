@@ -48,7 +48,7 @@ sample_set(void)
 {
 	struct pat_feed feed;
 	const struct pat_feed *feeds[] = { &feed };
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	struct pat_arena *arena = pat_arena_new();
 	struct pat_indicator ind;
 	const char *reason;
@@ -122,7 +122,7 @@ test_round_trip(void **state)
 {
 	(void)state;
 	struct pat_set *set = sample_set();
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	char before[4096], after[4096];
 
 	describe_hits(set, before, sizeof(before));
@@ -158,12 +158,12 @@ damage(long offset, uint8_t byte)
 static void
 expect_refused(const char *reason)
 {
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 
 	assert_null(pat_set_load(path, 1, &err));
 	if (strstr(err.message, reason) == NULL)
 		fail_msg("expected '%s', got '%s'", reason, err.message);
-	assert_string_equal(err.file, path);
+	assert_string_equal(err.where, path);
 }
 
 static void
@@ -171,7 +171,7 @@ test_damaged_files_refused(void **state)
 {
 	(void)state;
 	struct pat_set *set = sample_set();
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 
 	assert_int_equal(pat_set_save(set, path, &err), 0);
 	damage(-10, 0x5a);

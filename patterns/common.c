@@ -1,0 +1,163 @@
+/* common.c -- the error detail, base64 and JSON lines (common.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "common.h"
+
+void
+error_detail_vset(struct error_detail *err, const char *where,
+		  unsigned int line, const char *fmt, va_list ap)
+{
+	if (err == NULL)
+		return;
+	snprintf(err->where, sizeof(err->where), "%s",
+		 where != NULL ? where : "");
+	err->line = line;
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+}
+
+void
+error_detail_set(struct error_detail *err, const char *where,
+		 unsigned int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_detail_vset(err, where, line, fmt, ap);
+	va_end(ap);
+}
+
+const char *
+error_detail_format(const struct error_detail *err, char *buf, size_t size)
+{
+	if (err->line > 0)
+		snprintf(buf, size, "%s:%u: %s", err->where, err->line,
+			 err->message);
+	else if (err->where[0] != '\0')
+		snprintf(buf, size, "%s: %s", err->where, err->message);
+	else
+		snprintf(buf, size, "%s", err->message);
+	return buf;
+}
+
+void
+error_detail_print(FILE *out, const char *prog,
+		   const struct error_detail *err)
+{
+	char text[ERROR_DETAIL_TEXT_MAX];
+
+	if (err->where[0] == '\0')
+		fprintf(out, "%s: ", prog);
+	fprintf(out, "%s\n", error_detail_format(err, text, sizeof(text)));
+}
+
+static const char base64_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int
+base64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
+base64_decode(const char *in, size_t len, bool padding_required,
+	      unsigned char *out, size_t *out_len)
+{
+	size_t n = 0, pad = 0;
+	uint32_t acc = 0;
+	unsigned int bits = 0;
+
+	*out_len = 0;
+	if (padding_required && len % 4 != 0)
+		return -EINVAL;
+	while (pad < 2 && len > 0 && in[len - 1] == '=') {
+		len--;
+		pad++;
+	}
+	if (len % 4 == 1 || (pad > 0 && (len + pad) % 4 != 0))
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		int v = base64_value(in[i]);
+
+		if (v < 0)
+			return -EINVAL;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	/* Leftover bits of a last partial group must be zero. */
+	if (acc != 0)
+		return -EINVAL;
+	*out_len = n;
+	return 0;
+}
+
+size_t
+base64_encode(const unsigned char *in, size_t len, char *out)
+{
+	size_t o = 0, i = 0;
+
+	for (; i + 3 <= len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+			     in[i + 2];
+
+		out[o++] = base64_alphabet[v >> 18 & 0x3f];
+		out[o++] = base64_alphabet[v >> 12 & 0x3f];
+		out[o++] = base64_alphabet[v >> 6 & 0x3f];
+		out[o++] = base64_alphabet[v & 0x3f];
+	}
+	if (len - i > 0) {
+		uint32_t v = (uint32_t)in[i] << 16;
+
+		if (len - i == 2)
+			v |= (uint32_t)in[i + 1] << 8;
+		out[o++] = base64_alphabet[v >> 18 & 0x3f];
+		out[o++] = base64_alphabet[v >> 12 & 0x3f];
+		out[o++] = len - i == 2 ? base64_alphabet[v >> 6 & 0x3f] : '=';
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+	return o;
+}
+
+char *
+json_line(const struct json_t *json, size_t *len)
+{
+	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER |
+			     JSON_REAL_PRECISION(15);
+	size_t n = json_dumpb(json, NULL, 0, flags);
+	char *line;
+
+	if (n == 0)
+		return NULL;
+	line = malloc(n + 2);
+	if (line == NULL)
+		return NULL;
+	if (json_dumpb(json, line, n, flags) != n) {
+		free(line);
+		return NULL;
+	}
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	if (len != NULL)
+		*len = n + 1;
+	return line;
+}
