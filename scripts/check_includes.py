@@ -12,9 +12,10 @@ anything):
 
 - no cycle between modules: a reader of one must not need the other and
   the other the first;
-- folders depend one way: the programs (cli/, and files at the root) on
-  control/, control/ on dataplane/, dataplane/ on patterns/. An include
-  that points the other way is reported.
+- folders depend one way: the programs (control/iocsift/ and
+  control/ctl/, and files at the root) on control/, control/ on
+  dataplane/, dataplane/ on patterns/. An include that points the other
+  way is reported.
 
 Prints every violation, exits 1 if there is one, else prints a summary.
 """
@@ -24,15 +25,22 @@ import sys
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 # Lower layers first: a file may include its own layer or a lower one.
-LAYERS = ("patterns", "dataplane", "control", "cli")
+LAYERS = ("patterns", "dataplane", "control", "programs")
+# The programs' folders, inside control/ as the design lays them out.
+PROGRAMS = ("control/iocsift", "control/ctl")
 SKIP = ("tests", "perf", "build", ".git")
 
 
 def layer_of(path):
-    top = path.split(os.sep, 1)[0] if os.sep in path else ""
+    if os.sep not in path:
+        return LAYERS.index("programs")     # a file at the root
+    folder = os.path.dirname(path).replace(os.sep, "/")
+    if any(folder == p or folder.startswith(p + "/") for p in PROGRAMS):
+        return LAYERS.index("programs")
+    top = path.split(os.sep, 1)[0]
     if top in LAYERS:
         return LAYERS.index(top)
-    return len(LAYERS) - 1      # a file at the root is a program
+    return LAYERS.index("programs")
 
 
 def sources(root):
@@ -133,7 +141,10 @@ def self_test():
          1, "include cycle between modules: patterns/a, patterns/b"),
         ("upward", {"patterns/p.c": '#include "d.h"', "dataplane/d.h": ""},
          1, "upward include: patterns/p.c includes dataplane/d.h"),
-        ("clean", {"cli/m.c": '#include "c.h"\n#include <stdio.h>',
+        ("upward into a program", {"control/c.c": '#include "m.h"',
+                                   "control/ctl/m.h": ""},
+         1, "upward include: control/c.c includes control/ctl/m.h"),
+        ("clean", {"control/iocsift/m.c": '#include "c.h"\n#include <stdio.h>',
                    "control/c.c": '#include "c.h"\n#include "d.h"',
                    "control/c.h": "", "dataplane/d.h": '#include "p.h"',
                    "patterns/p.h": "", "tests/t.c": '#include "m.h"'},

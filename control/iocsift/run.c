@@ -18,7 +18,7 @@
 #include "appliance.h"
 #include "commands.h"
 #include "config.h"
-#include "port.h"
+#include "port_plan.h"
 #include "replay.h"
 #include "database.h"
 #include "run.h"
@@ -312,126 +312,9 @@ eal_init(struct run *r)
 
 /* ---- ports and workers ---- */
 
-/* The ethdev name of a configured device: a vdev's name is what precedes
- * its first comma; a PCI address as EAL spells it, with a domain. */
-static int
-port_find(const struct cfg_port *port, uint16_t *port_id)
-{
-	char name[sizeof(port->device) + 8];
-
-	bool short_pci = port->is_pci &&
-		strchr(port->device, ':') == strrchr(port->device, ':');
-	int len = snprintf(name, sizeof(name), "%s%s", short_pci ? "0000:" : "",
-			   port->device);
-
-	if (len < 0 || (size_t)len >= sizeof(name))
-		return -ENAMETOOLONG;
-	name[strcspn(name, ",")] = '\0';
-	if (rte_eth_dev_get_port_by_name(name, port_id) != 0) {
-		fprintf(stderr, "iocsift: port '%s' (config line %u) was not "
-			"probed by EAL\n", name, port->line);
-		return -ENODEV;
-	}
-	return 0;
-}
-
-static bool
-lcore_taken(const struct dp_appliance_options *opt, unsigned int lcore)
-{
-	for (unsigned int p = 0; p < opt->n_ports; p++)
-		for (unsigned int i = 0; i < opt->ports[p].n_lcores; i++)
-			if (opt->ports[p].lcores[i] == lcore)
-				return true;
-	return false;
-}
-
-/* Worker lcores: the config's, else EAL's worker lcores dealt out to the
- * ports in turn. One queue per lcore unless rx_queues says otherwise; a
- * port that cannot have that many queues gets one and the software
- * fan-out. */
-static int
-ports_plan(struct run *r, struct dp_appliance_options *opt)
-{
-	struct cfg_port all[RTE_MAX_ETHPORTS];
-	const struct cfg_port *ports = r->cfg.ports;
-	unsigned int n_ports = r->cfg.n_ports;
-	uint16_t port_id;
-
-	if (n_ports == 0) {
-		/* No ports configured: every port EAL probed, defaults. */
-		RTE_ETH_FOREACH_DEV(port_id) {
-			if (n_ports == DP_PORTS_MAX)
-				break;
-			all[n_ports] = (struct cfg_port){ .symmetric_rss = true };
-			rte_eth_dev_get_name_by_port(port_id, all[n_ports].device);
-			n_ports++;
-		}
-		ports = all;
-	}
-	if (n_ports == 0) {
-		fprintf(stderr, "iocsift: no port: configure one or give EAL a "
-			"device (-- --vdev net_af_packet0,iface=IFACE)\n");
-		return -ENODEV;
-	}
-	opt->n_ports = n_ports;
-	for (unsigned int p = 0; p < n_ports; p++) {
-		struct dp_port_plan *plan = &opt->ports[p];
-		if (port_find(&ports[p], &plan->port_id) != 0)
-			return -ENODEV;
-		plan->symmetric_rss = ports[p].symmetric_rss;
-		for (unsigned int i = 0; i < ports[p].n_lcores; i++) {
-			unsigned int lcore = ports[p].lcores[i];
-			if (!rte_lcore_is_enabled(lcore) ||
-			    lcore == rte_get_main_lcore() ||
-			    lcore_taken(opt, lcore)) {
-				fprintf(stderr, "iocsift: port '%s': lcore %u is "
-					"not a free EAL worker lcore\n",
-					ports[p].device, lcore);
-				return -EINVAL;
-			}
-			plan->lcores[plan->n_lcores++] = lcore;
-		}
-	}
-	unsigned int lcore, next = 0;
-	RTE_LCORE_FOREACH_WORKER(lcore) {
-		if (lcore_taken(opt, lcore))
-			continue;
-		for (unsigned int tries = 0; tries < n_ports; tries++) {
-			unsigned int p = next++ % n_ports;
-			if (ports[p].n_lcores == 0) {
-				opt->ports[p].lcores[opt->ports[p].n_lcores++] =
-					lcore;
-				break;
-			}
-		}
-	}
-	for (unsigned int p = 0; p < n_ports; p++) {
-		struct dp_port_plan *plan = &opt->ports[p];
-		uint16_t max = dp_port_max_rx_queues(plan->port_id);
-		if (plan->n_lcores == 0) {
-			fprintf(stderr, "iocsift: port '%s' has no worker lcore: "
-				"give EAL more lcores (-l)\n", ports[p].device);
-			return -EINVAL;
-		}
-		plan->n_queues = ports[p].rx_queues != 0 ? ports[p].rx_queues :
-			plan->n_lcores;
-		if (plan->n_queues > max) {
-			if (max != 1) {
-				fprintf(stderr, "iocsift: port '%s' has at most "
-					"%u RX queues\n", ports[p].device, max);
-				return -EINVAL;
-			}
-			plan->n_queues = 1;
-		}
-		if (plan->n_queues > plan->n_lcores) {
-			fprintf(stderr, "iocsift: port '%s': %u RX queues but %u "
-				"worker lcores; each queue needs its own\n",
-				ports[p].device, plan->n_queues, plan->n_lcores);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
+_Static_assert(CFG_PORTS_MAX <= DP_PORTS_MAX, "every configured port plans");
+_Static_assert(CFG_PORT_LCORES_MAX <= DP_WORKERS_MAX,
+	       "every configured lcore of a port plans");
 
 static int
 options_build(struct run *r, struct dp_appliance_options *opt)
@@ -447,7 +330,28 @@ options_build(struct run *r, struct dp_appliance_options *opt)
 		opt->syslog_ports[opt->n_syslog_ports++] = r->cfg.syslog_ports[i];
 	for (unsigned int i = 0; i < r->cfg.n_dns_ports; i++)
 		opt->dns_ports[opt->n_dns_ports++] = r->cfg.dns_ports[i];
-	return ports_plan(r, opt);
+
+	struct dp_port_request req[CFG_PORTS_MAX];
+	struct error_detail err;
+	int rc;
+
+	for (unsigned int p = 0; p < r->cfg.n_ports; p++) {
+		const struct cfg_port *port = &r->cfg.ports[p];
+
+		req[p] = (struct dp_port_request){
+			.device = port->device,
+			.is_pci = port->is_pci,
+			.rx_queues = port->rx_queues,
+			.lcores = port->lcores,
+			.n_lcores = port->n_lcores,
+			.symmetric_rss = port->symmetric_rss,
+			.line = port->line,
+		};
+	}
+	rc = dp_ports_plan(req, r->cfg.n_ports, opt, &err);
+	if (rc != 0)
+		error_detail_print(stderr, "iocsift", &err);
+	return rc;
 }
 
 /* ---- the database ---- */
