@@ -162,11 +162,13 @@ char *
 ctl_command_handle(struct ctl_context *ctx, const char *line, size_t len)
 {
 	struct ctl_request req;
-	struct ctl_error err = { 0 };
+	struct error_detail err = { 0 };
 	char *reply;
+	int rc = ctl_request_parse(line, len, &req, &err);
 
-	if (ctl_request_parse(line, len, &req, &err) != 0) {
-		reply = ctl_reply_error(&req, err.code, err.message);
+	if (rc != 0) {
+		reply = ctl_reply_error(&req, ctl_request_error_code(rc),
+					err.message);
 		ctl_request_release(&req);
 		return reply;
 	}

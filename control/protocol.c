@@ -121,19 +121,35 @@ ctl_quote(char *out, size_t size, const char *in, size_t len, size_t max)
 }
 
 static int
-ctl_fail(struct ctl_error *err, int rc, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+ctl_fail(struct error_detail *err, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static int
-ctl_fail(struct ctl_error *err, int rc, const char *code, const char *fmt, ...)
+ctl_fail(struct error_detail *err, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
-	err->code = code;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	error_detail_vset(err, "", 0, fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+const char *
+ctl_request_error_code(int rc)
+{
+	switch (rc) {
+	case -E2BIG:
+		return CTL_ERR_TOO_LARGE;
+	case -ENOTSUP:
+		return CTL_ERR_UNSUPPORTED_VERSION;
+	case -ENOENT:
+		return CTL_ERR_UNKNOWN_COMMAND;
+	case -ENOMEM:
+		return CTL_ERR_INTERNAL;
+	default:
+		return CTL_ERR_BAD_REQUEST;
+	}
 }
 
 static bool
@@ -210,7 +226,7 @@ ctl_find_field(const struct ctl_command_spec *spec, const char *name)
 
 /* The envelope: "v", "id", "cmd". */
 static int
-ctl_parse_envelope(struct ctl_request *req, struct ctl_error *err)
+ctl_parse_envelope(struct ctl_request *req, struct error_detail *err)
 {
 	json_t *id = json_object_get(req->json, "id");
 	json_t *v = json_object_get(req->json, "v");
@@ -222,27 +238,27 @@ ctl_parse_envelope(struct ctl_request *req, struct ctl_error *err)
 	}
 	/* The version first: a newer client may send anything else. */
 	if (v == NULL)
-		return ctl_fail(err, -ENOTSUP, CTL_ERR_UNSUPPORTED_VERSION,
+		return ctl_fail(err, -ENOTSUP,
 				"request has no protocol version (\"v\"); "
 				"this daemon speaks %d", CTL_PROTOCOL_VERSION);
 	if (!json_is_integer(v))
-		return ctl_fail(err, -ENOTSUP, CTL_ERR_UNSUPPORTED_VERSION,
+		return ctl_fail(err, -ENOTSUP,
 				"protocol version must be an integer; "
 				"this daemon speaks %d", CTL_PROTOCOL_VERSION);
 	if (json_integer_value(v) != CTL_PROTOCOL_VERSION)
-		return ctl_fail(err, -ENOTSUP, CTL_ERR_UNSUPPORTED_VERSION,
+		return ctl_fail(err, -ENOTSUP,
 				"protocol version %lld is not supported; "
 				"this daemon speaks %d",
 				(long long)json_integer_value(v),
 				CTL_PROTOCOL_VERSION);
 	if (id != NULL && !json_is_integer(id))
-		return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+		return ctl_fail(err, -EINVAL,
 				"field 'id' must be an integer");
 	if (cmd == NULL)
-		return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+		return ctl_fail(err, -EINVAL,
 				"missing field 'cmd'");
 	if (!json_is_string(cmd))
-		return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+		return ctl_fail(err, -EINVAL,
 				"field 'cmd' must be a string");
 
 	const char *name = json_string_value(cmd);
@@ -259,37 +275,37 @@ ctl_parse_envelope(struct ctl_request *req, struct ctl_error *err)
 	char quoted[96];
 
 	ctl_quote(quoted, sizeof(quoted), name, len, 64);
-	return ctl_fail(err, -ENOENT, CTL_ERR_UNKNOWN_COMMAND,
+	return ctl_fail(err, -ENOENT,
 			"unknown command '%s'", quoted);
 }
 
 static int
 ctl_take_data(struct ctl_request *req, const char *key, json_t *value,
-	      bool base64, struct ctl_error *err)
+	      bool base64, struct error_detail *err)
 {
 	const char *s = json_string_value(value);
 	size_t len = json_string_length(value);
 
 	if (base64) {
 		if (len % 4 != 0)
-			return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+			return ctl_fail(err, -EINVAL,
 					"field 'data_base64' is not valid "
 					"base64 (length %zu is not a multiple "
 					"of 4)", len);
 		req->data = malloc(len / 4 * 3 + 1);
 		if (req->data == NULL)
-			return ctl_fail(err, -ENOMEM, CTL_ERR_INTERNAL,
+			return ctl_fail(err, -ENOMEM,
 					"out of memory for %zu bytes of feed",
 					len / 4 * 3);
 		if (base64_decode(s, len, true, req->data, &req->data_len) != 0)
-			return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+			return ctl_fail(err, -EINVAL,
 					"field 'data_base64' is not valid "
 					"base64 (RFC 4648, padded, no "
 					"whitespace)");
 	} else {
 		req->data = malloc(len + 1);
 		if (req->data == NULL)
-			return ctl_fail(err, -ENOMEM, CTL_ERR_INTERNAL,
+			return ctl_fail(err, -ENOMEM,
 					"out of memory for %zu bytes of feed",
 					len);
 		memcpy(req->data, s, len);
@@ -303,7 +319,7 @@ ctl_take_data(struct ctl_request *req, const char *key, json_t *value,
 
 /* Every field but the envelope's, by the command's table. */
 static int
-ctl_parse_fields(struct ctl_request *req, struct ctl_error *err)
+ctl_parse_fields(struct ctl_request *req, struct error_detail *err)
 {
 	const struct ctl_command_spec *spec = &ctl_commands[req->cmd];
 	json_t *data = NULL, *data_base64 = NULL;
@@ -320,7 +336,7 @@ ctl_parse_fields(struct ctl_request *req, struct ctl_error *err)
 
 		if (field == NULL) {
 			ctl_quote(quoted, sizeof(quoted), key, strlen(key), 64);
-			return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+			return ctl_fail(err, -EINVAL,
 					"unknown field '%s' for command '%s'",
 					quoted, spec->name);
 		}
@@ -328,13 +344,11 @@ ctl_parse_fields(struct ctl_request *req, struct ctl_error *err)
 		case CTL_FIELD_STRING:
 			if (!json_is_string(value))
 				return ctl_fail(err, -EINVAL,
-						CTL_ERR_BAD_REQUEST,
 						"field '%s' must be a string",
 						field->name);
 			if (strlen(json_string_value(value)) !=
 			    json_string_length(value))
 				return ctl_fail(err, -EINVAL,
-						CTL_ERR_BAD_REQUEST,
 						"field '%s' contains a NUL "
 						"byte", field->name);
 			*(const char **)((char *)req + field->offset) =
@@ -343,7 +357,6 @@ ctl_parse_fields(struct ctl_request *req, struct ctl_error *err)
 		case CTL_FIELD_INT:
 			if (!json_is_integer(value))
 				return ctl_fail(err, -EINVAL,
-						CTL_ERR_BAD_REQUEST,
 						"field '%s' must be an integer",
 						field->name);
 			*(int64_t *)((char *)req + field->offset) =
@@ -353,7 +366,6 @@ ctl_parse_fields(struct ctl_request *req, struct ctl_error *err)
 		case CTL_FIELD_DATA_BASE64:
 			if (!json_is_string(value))
 				return ctl_fail(err, -EINVAL,
-						CTL_ERR_BAD_REQUEST,
 						"field '%s' must be a string",
 						field->name);
 			if (field->kind == CTL_FIELD_DATA)
@@ -367,18 +379,18 @@ ctl_parse_fields(struct ctl_request *req, struct ctl_error *err)
 	switch (req->cmd) {
 	case CTL_CMD_STATS:
 		if (req->top < 0 || req->top > CTL_STATS_TOP_MAX)
-			return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+			return ctl_fail(err, -EINVAL,
 					"field 'top' must be between 0 and %d",
 					CTL_STATS_TOP_MAX);
 		break;
 	case CTL_CMD_LOAD:
 		if (req->name == NULL)
-			return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+			return ctl_fail(err, -EINVAL,
 					"missing field 'name'");
 		if (!ctl_feed_name_valid(req->name)) {
 			ctl_quote(quoted, sizeof(quoted), req->name,
 				  strlen(req->name), 64);
-			return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+			return ctl_fail(err, -EINVAL,
 					"field 'name': invalid feed name '%s' "
 					"(1 to %d of A-Z a-z 0-9 . _ -)",
 					quoted, CTL_FEED_NAME_MAX);
@@ -388,16 +400,16 @@ ctl_parse_fields(struct ctl_request *req, struct ctl_error *err)
 		} else if (!ctl_format_valid(req->format)) {
 			ctl_quote(quoted, sizeof(quoted), req->format,
 				  strlen(req->format), 64);
-			return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+			return ctl_fail(err, -EINVAL,
 					"field 'format': unknown feed format "
 					"'%s'", quoted);
 		}
 		if (data != NULL && data_base64 != NULL)
-			return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+			return ctl_fail(err, -EINVAL,
 					"give only one of 'data' and "
 					"'data_base64'");
 		if (data == NULL && data_base64 == NULL)
-			return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+			return ctl_fail(err, -EINVAL,
 					"missing field 'data' (or "
 					"'data_base64')");
 		if (data != NULL)
@@ -407,26 +419,26 @@ ctl_parse_fields(struct ctl_request *req, struct ctl_error *err)
 	case CTL_CMD_ADD:
 	case CTL_CMD_DEL:
 		if (req->type == NULL)
-			return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+			return ctl_fail(err, -EINVAL,
 					"missing field 'type'");
 		if (req->value == NULL)
-			return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+			return ctl_fail(err, -EINVAL,
 					"missing field 'value'");
 		if (req->cmd == CTL_CMD_ADD && req->feed == NULL)
 			req->feed = "cli";
 		break;
 	case CTL_CMD_LIST:
 		if (req->limit < 1 || req->limit > CTL_LIST_LIMIT_MAX)
-			return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+			return ctl_fail(err, -EINVAL,
 					"field 'limit' must be between 1 and "
 					"%d", CTL_LIST_LIMIT_MAX);
 		break;
 	case CTL_CMD_TEST:
 		if (req->text == NULL)
-			return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+			return ctl_fail(err, -EINVAL,
 					"missing field 'text'");
 		if (strlen(req->text) > CTL_TEST_TEXT_MAX)
-			return ctl_fail(err, -E2BIG, CTL_ERR_TOO_LARGE,
+			return ctl_fail(err, -E2BIG,
 					"field 'text' is %zu bytes, more than "
 					"%u", strlen(req->text),
 					CTL_TEST_TEXT_MAX);
@@ -440,7 +452,7 @@ ctl_parse_fields(struct ctl_request *req, struct ctl_error *err)
 	if (req->feed != NULL && !ctl_feed_name_valid(req->feed)) {
 		ctl_quote(quoted, sizeof(quoted), req->feed, strlen(req->feed),
 			  64);
-		return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+		return ctl_fail(err, -EINVAL,
 				"field 'feed': invalid feed name '%s' (1 to %d "
 				"of A-Z a-z 0-9 . _ -)", quoted,
 				CTL_FEED_NAME_MAX);
@@ -450,7 +462,7 @@ ctl_parse_fields(struct ctl_request *req, struct ctl_error *err)
 
 int
 ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
-		  struct ctl_error *err)
+		  struct error_detail *err)
 {
 	json_error_t jerr;
 	size_t limit;
@@ -458,37 +470,36 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 	int rc;
 
 	memset(req, 0, sizeof(*req));
-	err->code = NULL;
-	err->message[0] = '\0';
+	error_detail_set(err, "", 0, "%s", "");
 	req->top = CTL_STATS_TOP_DEFAULT;
 	req->limit = CTL_LIST_LIMIT_DEFAULT;
 
 	limit = ctl_request_limit(line, len);
 	if (len > limit)
-		return ctl_fail(err, -E2BIG, CTL_ERR_TOO_LARGE,
+		return ctl_fail(err, -E2BIG,
 				"request of %zu bytes is larger than %zu bytes",
 				len, limit);
 	req->json = json_loadb(line, len, JSON_REJECT_DUPLICATES |
 			       JSON_ALLOW_NUL, &jerr);
 	if (req->json == NULL) {
 		if (json_error_code(&jerr) == json_error_out_of_memory)
-			return ctl_fail(err, -ENOMEM, CTL_ERR_INTERNAL,
+			return ctl_fail(err, -ENOMEM,
 					"out of memory parsing the request");
 		ctl_quote(quoted, sizeof(quoted), jerr.text, strlen(jerr.text),
 			  120);
-		return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+		return ctl_fail(err, -EINVAL,
 				"malformed JSON at byte %d: %s", jerr.position,
 				quoted);
 	}
 	if (!json_is_object(req->json))
-		return ctl_fail(err, -EINVAL, CTL_ERR_BAD_REQUEST,
+		return ctl_fail(err, -EINVAL,
 				"a request must be a JSON object");
 	rc = ctl_parse_envelope(req, err);
 	if (rc != 0)
 		return rc;
 	/* A line may claim to be a load by its prefix and be something else. */
 	if (req->cmd != CTL_CMD_LOAD && len > CTL_REQUEST_MAX)
-		return ctl_fail(err, -E2BIG, CTL_ERR_TOO_LARGE,
+		return ctl_fail(err, -E2BIG,
 				"request of %zu bytes is larger than %u bytes",
 				len, CTL_REQUEST_MAX);
 	return ctl_parse_fields(req, err);

@@ -66,20 +66,20 @@ struct ctl_request {
 	int64_t top, limit;
 };
 
-struct ctl_error {
-	const char *code;    /* one of CTL_ERR_* */
-	char message[256];
-};
-
 /* Parses one request line (no newline). 0, or -EINVAL (bad_request),
  * -E2BIG (too_large), -ENOTSUP (unsupported_version), -ENOENT
- * (unknown_command), -ENOMEM (internal), with err filled. The line may be
+ * (unknown_command), -ENOMEM (internal), with err's message filled for
+ * the reply (ctl_request_error_code() names the code). The line may be
  * up to ctl_request_limit() bytes. req is always safe to
  * ctl_request_release(), and has_id/id are set whenever the line had an
  * integer "id", so an error reply can echo it. */
 int ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
-		      struct ctl_error *err);
+		      struct error_detail *err);
 void ctl_request_release(struct ctl_request *req);
+
+/* The reply's error code (CTL_ERR_*) for what ctl_request_parse()
+ * returned. */
+const char *ctl_request_error_code(int rc);
 
 /* How long a request line may be, from its first bytes: CTL_LOAD_REQUEST_MAX
  * when "cmd", optional whitespace, ':', optional whitespace, "load" appears

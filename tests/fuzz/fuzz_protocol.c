@@ -112,7 +112,7 @@ static void
 check_parse(const uint8_t *data, size_t size)
 {
 	struct ctl_request req;
-	struct ctl_error err;
+	struct error_detail err;
 	int rc;
 	size_t limit = ctl_request_limit((const char *)data, size);
 
@@ -122,18 +122,13 @@ check_parse(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		check_request(&req);
 	} else {
-		if (err.code == NULL || err.message[0] == '\0')
-			abort();
-		if ((rc == -ENOTSUP) !=
-		    (strcmp(err.code, CTL_ERR_UNSUPPORTED_VERSION) == 0) ||
-		    (rc == -ENOENT) !=
-		    (strcmp(err.code, CTL_ERR_UNKNOWN_COMMAND) == 0) ||
-		    (rc == -E2BIG) != (strcmp(err.code, CTL_ERR_TOO_LARGE) == 0))
+		if (err.message[0] == '\0')
 			abort();
 		if (rc != -EINVAL && rc != -ENOTSUP && rc != -ENOENT &&
 		    rc != -E2BIG && rc != -ENOMEM)
 			abort();
-		check_reply(ctl_reply_error(&req, err.code, err.message), false);
+		check_reply(ctl_reply_error(&req, ctl_request_error_code(rc),
+					    err.message), false);
 	}
 	ctl_request_release(&req);
 }

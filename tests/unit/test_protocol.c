@@ -13,7 +13,7 @@
 #include "protocol.h"
 
 static struct ctl_request req;
-static struct ctl_error err;
+static struct error_detail err;
 
 static int
 test_teardown(void **state)
@@ -43,7 +43,8 @@ parse_ok(const char *line, enum ctl_command cmd)
 	int rc = parse(line);
 
 	if (rc != 0)
-		print_error("parse: %s: %s\n", err.code, err.message);
+		print_error("parse: %s: %s\n", ctl_request_error_code(rc),
+			    err.message);
 	assert_int_equal(rc, 0);
 	assert_int_equal(req.cmd, cmd);
 	assert_non_null(req.json);
@@ -55,10 +56,11 @@ check_error(int rc, int want_rc, const char *code, const char *message)
 {
 	size_t n = strlen(message);
 
-	if (rc != want_rc || strcmp(err.code, code) != 0)
-		print_error("got %d %s: %s\n", rc, err.code, err.message);
+	if (rc != want_rc || strcmp(ctl_request_error_code(rc), code) != 0)
+		print_error("got %d %s: %s\n", rc, ctl_request_error_code(rc),
+			    err.message);
 	assert_int_equal(rc, want_rc);
-	assert_string_equal(err.code, code);
+	assert_string_equal(ctl_request_error_code(rc), code);
 	if (n > 3 && strcmp(message + n - 3, "...") == 0)
 		n -= 3;
 	else
@@ -545,7 +547,8 @@ test_reply_error(void **state)
 	(void)state;
 	assert_int_equal(parse("{\"v\":2,\"cmd\":\"status\",\"id\":8}"),
 			 -ENOTSUP);
-	line = ctl_reply_error(&req, err.code, err.message);
+	line = ctl_reply_error(&req, ctl_request_error_code(-ENOTSUP),
+			       err.message);
 	assert_string_equal(line, "{\"v\":1,\"id\":8,\"ok\":false,\"error\":"
 			    "{\"code\":\"unsupported_version\",\"message\":"
 			    "\"protocol version 2 is not supported; this "
@@ -554,7 +557,8 @@ test_reply_error(void **state)
 
 	/* Before anything parsed: no id. */
 	assert_int_equal(parse("{\"v\":1,"), -EINVAL);
-	line = ctl_reply_error(&req, err.code, err.message);
+	line = ctl_reply_error(&req, ctl_request_error_code(-EINVAL),
+			       err.message);
 	json = check_line(line);
 	assert_null(json_object_get(json, "id"));
 	assert_false(json_is_true(json_object_get(json, "ok")));
