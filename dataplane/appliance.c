@@ -43,7 +43,7 @@ worker_new(struct dp_appliance *app, const struct dp_appliance_options *opt,
 	w->lcore = lcore;
 	w->hit_pool = app->hit_pool;
 	w->timestamp_offset = -1;
-	atomic_init(&w->stop, false);
+	w->stop = false;
 	for (unsigned int i = 0; i < opt->n_syslog_ports; i++)
 		dp_worker_set_port_kind(w, opt->syslog_ports[i], DP_PORT_SYSLOG);
 	for (unsigned int i = 0; i < opt->n_dns_ports; i++)
@@ -204,7 +204,8 @@ dp_appliance_stop(struct dp_appliance *app, unsigned int drain_ms)
 {
 	if (app->launched) {
 		for (unsigned int i = 0; i < app->n_workers; i++)
-			atomic_store(&app->workers[i]->stop, true);
+			__atomic_store_n(&app->workers[i]->stop, true,
+					 __ATOMIC_RELEASE);
 		for (unsigned int i = 0; i < app->n_workers; i++)
 			rte_eal_wait_lcore(app->workers[i]->lcore);
 		app->launched = false;

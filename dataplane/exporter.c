@@ -42,8 +42,8 @@ dp_exporter_init(struct dp_exporter *exp, FILE *out, const char *hostname)
 	uint64_t random_id = 0;
 
 	*exp = (struct dp_exporter){ .out = out };
-	atomic_init(&exp->stop, false);
-	atomic_init(&exp->reopen, false);
+	exp->stop = false;
+	exp->reopen = false;
 	exp_sink_set_logger(sink_log);
 	if (hostname != NULL && hostname[0] != '\0')
 		snprintf(exp->hostname, sizeof(exp->hostname), "%s", hostname);
@@ -282,7 +282,7 @@ dp_exporter_close(struct dp_exporter *exp, unsigned int drain_ms)
 void
 dp_exporter_reopen(struct dp_exporter *exp)
 {
-	atomic_store(&exp->reopen, true);
+	__atomic_store_n(&exp->reopen, true, __ATOMIC_RELEASE);
 }
 
 /* Flushes whenever the rings run dry, so a reader of the file sees each
@@ -298,9 +298,9 @@ exporter_main(void *arg)
 	bool dirty = false;
 
 	urcu_qsbr_register_thread();
-	while (!atomic_load(&exp->stop)) {
+	while (!__atomic_load_n(&exp->stop, __ATOMIC_ACQUIRE)) {
 		dp_clock_tick();
-		if (atomic_exchange(&exp->reopen, false))
+		if (__atomic_exchange_n(&exp->reopen, false, __ATOMIC_ACQ_REL))
 			for (unsigned int i = 0; i < exp->n_sinks; i++)
 				exp_sink_reopen(exp->sinks[i].sink);
 		unsigned int n = drain_turn(exp);
@@ -341,7 +341,7 @@ void
 dp_exporter_stop(struct dp_exporter *exp, unsigned int drain_ms)
 {
 	if (exp->thread_started) {
-		atomic_store(&exp->stop, true);
+		__atomic_store_n(&exp->stop, true, __ATOMIC_RELEASE);
 		pthread_join(exp->thread, NULL);
 		exp->thread_started = false;
 	}

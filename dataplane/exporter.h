@@ -6,7 +6,7 @@
 #define IOCSIFT_DATAPLANE_EXPORTER_H
 
 #include <pthread.h>
-#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -46,8 +46,8 @@ struct dp_exporter {
 	unsigned int n_workers;
 	pthread_t thread;
 	bool thread_started;
-	atomic_bool stop;
-	atomic_bool reopen;        /* SIGHUP: file sinks reopen */
+	bool stop;                 /* __atomic: set by dp_exporter_stop */
+	bool reopen;               /* __atomic: SIGHUP, file sinks reopen */
 };
 
 /* out may be NULL. hostname NULL or "": the system's. 0 or -ENOMEM. */

@@ -221,7 +221,7 @@ replay_worker_prepare(struct replay *r)
 	w->port = r->port;
 	w->queue = 0;
 	w->backpressure = true;
-	atomic_init(&w->stop, false);
+	w->stop = false;
 	w->lcore = r->worker_lcore;
 	dp_worker_set_port_kind(w, r->opt->syslog_port, DP_PORT_SYSLOG);
 	dp_worker_set_port_kind(w, r->opt->dns_port, DP_PORT_DNS);
@@ -349,7 +349,7 @@ replay_finish(struct replay *r, int rc)
 	struct dp_worker_stats stats;
 	struct rte_eth_stats port_stats = { 0 };
 
-	atomic_store_explicit(&r->worker->stop, true, memory_order_relaxed);
+	__atomic_store_n(&r->worker->stop, true, __ATOMIC_RELAXED);
 	rte_eal_wait_lcore(r->worker_lcore);
 	while (dp_exporter_drain(&r->exporter, r->worker) > 0)
 		;

@@ -61,7 +61,7 @@ frame_time_ns(const struct dp_worker *w, const struct rte_mbuf *m)
 static inline bool
 worker_stopping(struct dp_worker *w)
 {
-	return atomic_load_explicit(&w->stop, memory_order_relaxed);
+	return __atomic_load_n(&w->stop, __ATOMIC_RELAXED);
 }
 
 /* The burst's hit records into the exporter's ring in one enqueue, before

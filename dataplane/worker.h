@@ -4,7 +4,6 @@
 #define IOCSIFT_DATAPLANE_WORKER_H
 
 #include <stdalign.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -77,7 +76,7 @@ struct dp_worker {
 	 * dropping, since the source is a file and the hits must be exact. */
 	bool backpressure;
 	bool online;                /* QSBR: offline while idle */
-	atomic_bool stop;
+	bool stop;                 /* __atomic: set by the main lcore */
 	int timestamp_offset;       /* mbuf rx timestamp dynfield, -1 none */
 	uint64_t timestamp_flag;
 	uint64_t timestamp_ns_per_unit;
