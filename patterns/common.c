@@ -1,7 +1,10 @@
 /* common.c -- the error detail, base64 and JSON lines (common.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -136,6 +139,76 @@ base64_encode(const unsigned char *in, size_t len, char *out)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+int
+fd_read_all(int fd, size_t max, char **data, size_t *len)
+{
+	size_t size = 0, cap = 65536;
+	struct stat st;
+	char *buf;
+
+	/* A regular file takes one buffer of its size; one byte more lets
+	 * the read that meets the end, or the byte past max, land. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		cap = ((size_t)st.st_size < max ? (size_t)st.st_size : max) + 1;
+	buf = malloc(cap + 1);
+	if (buf == NULL)
+		return -ENOMEM;
+	for (;;) {
+		if (size == cap) {
+			size_t next = cap > max / 2 ? max + 1 : cap * 2;
+			char *grown;
+
+			if (cap > max)
+				goto too_big;
+			grown = realloc(buf, next + 1);
+			if (grown == NULL) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = grown;
+			cap = next;
+		}
+		ssize_t n = read(fd, buf + size, cap - size);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int rc = -errno;
+
+			free(buf);
+			return rc;
+		}
+		if (n == 0)
+			break;
+		size += (size_t)n;
+	}
+	if (size > max)
+		goto too_big;
+	buf[size] = '\0';
+	*data = buf;
+	*len = size;
+	return 0;
+too_big:
+	free(buf);
+	return -EFBIG;
+}
+
+int
+file_read_all(const char *path, size_t max, char **data, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+		rc = -EISDIR;
+	else
+		rc = fd_read_all(fd, max, data, len);
+	close(fd);
+	return rc;
 }
 
 char *

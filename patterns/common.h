@@ -99,6 +99,14 @@ monotonic_after_ms(uint64_t ms)
 	return t;
 }
 
+/* Reads fd to its end into a malloc'd buffer with a NUL after the data
+ * (*len does not count it). 0, -EFBIG when there is more than max bytes,
+ * -ENOMEM or the read's -errno. */
+int fd_read_all(int fd, size_t max, char **data, size_t *len);
+
+/* fd_read_all() of the file at path; a directory is -EISDIR. */
+int file_read_all(const char *path, size_t max, char **data, size_t *len);
+
 /* json as one compact line ending in '\n' (keys in insertion order, reals
  * to 15 digits), malloc'd and NUL-terminated; *len (if not NULL) is its
  * length with the newline. NULL when out of memory. The one writer of the

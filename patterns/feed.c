@@ -169,37 +169,6 @@ pat_feed_parse(struct pat_feed *feed, const char *feed_name,
 	return rc;
 }
 
-/* The whole file, NUL-free or not: the parser judges the contents. */
-static int
-read_all(FILE *f, char **text, size_t *len)
-{
-	size_t cap = 0, n;
-	char *buf = NULL, *grown;
-
-	*len = 0;
-	for (;;) {
-		if (cap - *len < 4096) {
-			cap = cap == 0 ? 64 * 1024 : cap * 2;
-			grown = realloc(buf, cap);
-			if (grown == NULL) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = grown;
-		}
-		n = fread(buf + *len, 1, cap - *len, f);
-		*len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		free(buf);
-		return errno != 0 ? -errno : -EIO;
-	}
-	*text = buf;
-	return 0;
-}
-
 /* "feeds/3cx.csv" -> "3cx"; a leading dot is no extension. */
 static char *
 feed_name_from_path(const char *path)
@@ -226,19 +195,11 @@ pat_feed_load_file(struct pat_feed *feed, const char *path,
 {
 	char *text = NULL, *name;
 	size_t len = 0;
-	FILE *f;
 	int rc;
 
+	/* The whole file, NUL-free or not: the parser judges the contents. */
 	pat_feed_free(feed);
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		rc = -errno;
-		error_detail_set(err, path, 0, "%s", strerror(-rc));
-		return rc;
-	}
-	errno = 0;
-	rc = read_all(f, &text, &len);
-	fclose(f);
+	rc = file_read_all(path, SIZE_MAX / 2, &text, &len);
 	if (rc != 0) {
 		error_detail_set(err, path, 0, "%s", strerror(-rc));
 		return rc;

@@ -448,30 +448,6 @@ in_layer(struct in *in, struct pat_layer **out)
 	return 0;
 }
 
-static int
-read_file(const char *path, uint8_t **data, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-
-	if (f == NULL)
-		return -errno;
-	int rc = 0;
-	if (fseek(f, 0, SEEK_END) != 0 || (*len = (size_t)ftell(f)) == (size_t)-1 ||
-	    fseek(f, 0, SEEK_SET) != 0)
-		rc = -errno;
-	*data = rc == 0 ? malloc(*len ? *len : 1) : NULL;
-	if (rc == 0 && *data == NULL)
-		rc = -ENOMEM;
-	if (rc == 0 && fread(*data, 1, *len, f) != *len)
-		rc = -EIO;
-	fclose(f);
-	if (rc != 0) {
-		free(*data);
-		*data = NULL;
-	}
-	return rc;
-}
-
 /* The reason the header refuses the file, or NULL when it is usable. */
 static const char *
 header_check(const struct pat_store_header *h, size_t file_len)
@@ -555,7 +531,7 @@ pat_set_load(const char *path, unsigned int n_scratch, struct error_detail *err)
 {
 	uint8_t *data = NULL;
 	size_t len = 0;
-	int rc = read_file(path, &data, &len);
+	int rc = file_read_all(path, SIZE_MAX / 2, (char **)&data, &len);
 
 	if (rc != 0) {
 		error_detail_set(err, path, 0, "%s", strerror(-rc));

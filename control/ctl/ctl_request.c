@@ -12,83 +12,19 @@
 
 #include <jansson.h>
 
+#include "common.h"
+
 #include "ctl.h"
 #include "ctl_request.h"
 
-/* Reads a whole file ("-": stdin) of at most max bytes. 0 or -errno
- * (-EFBIG when larger). */
+/* A whole file ("-": stdin) of at most max bytes. 0 or -errno (-EFBIG
+ * when larger). */
 static int
 read_file(const char *path, size_t max, unsigned char **out, size_t *out_len)
 {
-	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO :
-		 open(path, O_RDONLY | O_CLOEXEC);
-	unsigned char *buf = NULL;
-	size_t len = 0, cap = 0;
-	struct stat st;
-	int rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) != 0) {
-		rc = -errno;
-		goto out_close;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		rc = -EISDIR;
-		goto out_close;
-	}
-	if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max) {
-		rc = -EFBIG;
-		goto out_close;
-	}
-	for (;;) {
-		if (len == cap) {
-			size_t grow = cap != 0 ? cap * 2 : 1u << 16;
-			unsigned char *next;
-
-			if (S_ISREG(st.st_mode) && cap == 0 &&
-			    (size_t)st.st_size + 1 > grow)
-				grow = (size_t)st.st_size + 1;
-			if (grow > max + 1)
-				grow = max + 1;
-			if (grow <= cap) {
-				rc = -EFBIG;
-				goto out_free;
-			}
-			next = realloc(buf, grow + 1);
-			if (next == NULL) {
-				rc = -ENOMEM;
-				goto out_free;
-			}
-			buf = next;
-			cap = grow;
-		}
-
-		ssize_t n = read(fd, buf + len, cap - len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			goto out_free;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > max) {
-			rc = -EFBIG;
-			goto out_free;
-		}
-	}
-	*out = buf;
-	*out_len = len;
-	goto out_close;
-out_free:
-	free(buf);
-out_close:
-	if (fd != STDIN_FILENO)
-		close(fd);
-	return rc;
+	if (strcmp(path, "-") == 0)
+		return fd_read_all(STDIN_FILENO, max, (char **)out, out_len);
+	return file_read_all(path, max, (char **)out, out_len);
 }
 
 /* "feeds/3cx.csv" -> "3cx"; a leading dot is no extension (docs/feeds.md). */

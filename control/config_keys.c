@@ -1,15 +1,7 @@
-/* config.c -- reads the INI-like configuration file of `iocsift run`. */
-
-/*
- * Pure C and libc, so it unit-tests and fuzzes without EAL. The whole
- * file is parsed into a configuration built aside and copied out only
- * when every line and every cross-check passed: the caller never sees
- * half a configuration. The format, for operators: docs/configuration.md.
- */
-
+/* config_keys.c -- each key of the configuration file: its section, and
+ * how its value is read and checked (config_keys.h). */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -18,25 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
-#include "config.h"
+#include "config_keys.h"
 
-/* At most this much of a name or value from the file is quoted in an
- * error message. */
-#define CFG_QUOTE_MAX 64
-
-enum cfg_section {
-	CFG_SEC_NONE,
-	CFG_SEC_DATAPLANE,
-	CFG_SEC_PORT,
-	CFG_SEC_CONTROL,
-	CFG_SEC_FEEDS,
-	CFG_SEC_SINKS,
-	CFG_SEC_COUNT,
-};
-
-static const char *const cfg_section_names[CFG_SEC_COUNT] = {
+const char *const cfg_section_names[CFG_SEC_COUNT] = {
 	[CFG_SEC_NONE] = "",
 	[CFG_SEC_DATAPLANE] = "dataplane",
 	[CFG_SEC_PORT] = "port",
@@ -45,44 +22,7 @@ static const char *const cfg_section_names[CFG_SEC_COUNT] = {
 	[CFG_SEC_SINKS] = "sinks",
 };
 
-enum cfg_key_id {
-	CFG_KEY_SYSLOG_PORTS,
-	CFG_KEY_DNS_PORTS,
-	CFG_KEY_MBUFS,
-	CFG_KEY_HIT_RECORDS,
-	CFG_KEY_HIT_RING_SIZE,
-	CFG_KEY_RX_DESCRIPTORS,
-	CFG_KEY_EAL_ARGS,
-	CFG_KEY_DEVICE,
-	CFG_KEY_RX_QUEUES,
-	CFG_KEY_LCORES,
-	CFG_KEY_SYMMETRIC_RSS,
-	CFG_KEY_SOCKET,
-	CFG_KEY_SOCKET_GROUP,
-	CFG_KEY_SOCKET_MODE,
-	CFG_KEY_STATE_DIR,
-	CFG_KEY_PROMETHEUS,
-	CFG_KEY_TELEMETRY,
-	CFG_KEY_ROLLBACK_DEPTH,
-	CFG_KEY_COMPACT_THRESHOLD,
-	CFG_KEY_FEED,
-	CFG_KEY_SINK,
-	CFG_KEY_THROTTLE_WINDOW,
-	CFG_KEY_SPOOL_DIR,
-	CFG_KEY_HOSTNAME,
-	CFG_KEY_COUNT,
-};
-
-#define CFG_KEY_REPEATS 0x1  /* may appear any number of times */
-#define CFG_KEY_EMPTY_OK 0x2 /* "key =" means "none" or "off" */
-
-struct cfg_key {
-	const char *name;
-	enum cfg_section section;
-	unsigned int flags;
-};
-
-static const struct cfg_key cfg_keys[CFG_KEY_COUNT] = {
+const struct cfg_key cfg_keys[CFG_KEY_COUNT] = {
 	[CFG_KEY_SYSLOG_PORTS] = { "syslog_ports", CFG_SEC_DATAPLANE, 0 },
 	[CFG_KEY_DNS_PORTS] = { "dns_ports", CFG_SEC_DATAPLANE, 0 },
 	[CFG_KEY_MBUFS] = { "mbufs", CFG_SEC_DATAPLANE, 0 },
@@ -125,24 +65,11 @@ static const char *const cfg_feed_formats[] = {
 	"suricata-ipv6",
 };
 
-struct cfg_parser {
-	struct iocsift_config cfg;      /* built aside, copied out on success */
-	char line[CFG_LINE_MAX + 1];
-	const char *label;
-	struct error_detail *err;
-	unsigned int lineno;
-	enum cfg_section section;
-	struct cfg_port *port;          /* the [port] being read, or NULL */
-	unsigned int section_line[CFG_SEC_COUNT];
-	unsigned int key_line[CFG_KEY_COUNT];   /* in this section instance */
-	unsigned int sink_line[CFG_SINKS_MAX];
-};
-
 /* ---- errors ------------------------------------------------------------- */
 
 /* An error about the file at line (0: the whole file). */
-static int __attribute__((format(printf, 3, 4)))
-parse_error(struct cfg_parser *p, unsigned int line, const char *fmt, ...)
+int
+cfg_parse_error(struct cfg_parser *p, unsigned int line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -153,8 +80,8 @@ parse_error(struct cfg_parser *p, unsigned int line, const char *fmt, ...)
 }
 
 /* An error about the value of key k on the current line. */
-static int __attribute__((format(printf, 3, 4)))
-key_error(struct cfg_parser *p, enum cfg_key_id k, const char *fmt, ...)
+int
+cfg_key_error(struct cfg_parser *p, enum cfg_key_id k, const char *fmt, ...)
 {
 	char message[sizeof(p->err->message)];
 	va_list ap;
@@ -169,8 +96,8 @@ key_error(struct cfg_parser *p, enum cfg_key_id k, const char *fmt, ...)
 
 /* Text from the file as an error message may show it: control bytes
  * become '?', and long text is cut short with "...". */
-static const char *
-quote(char *buf, size_t size, const char *s)
+const char *
+cfg_quote(char *buf, size_t size, const char *s)
 {
 	size_t n = 0;
 
@@ -187,37 +114,37 @@ quote(char *buf, size_t size, const char *s)
 
 /* ---- lexical helpers ---------------------------------------------------- */
 
-static bool
-is_space(char c)
+bool
+cfg_is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' ||
 	       c == '\n';
 }
 
-static char *
-trim(char *s)
+char *
+cfg_trim(char *s)
 {
 	size_t n;
 
-	while (is_space(*s))
+	while (cfg_is_space(*s))
 		s++;
 	n = strlen(s);
-	while (n > 0 && is_space(s[n - 1]))
+	while (n > 0 && cfg_is_space(s[n - 1]))
 		s[--n] = '\0';
 	return s;
 }
 
 /* A '#' at the start of a value or after white space starts a comment. */
-static char *
-strip_comment(char *value)
+char *
+cfg_strip_comment(char *value)
 {
 	for (size_t i = 0; value[i] != '\0'; i++) {
-		if (value[i] == '#' && (i == 0 || is_space(value[i - 1]))) {
+		if (value[i] == '#' && (i == 0 || cfg_is_space(value[i - 1]))) {
 			value[i] = '\0';
 			break;
 		}
 	}
-	return trim(value);
+	return cfg_trim(value);
 }
 
 /* Decimal digits only, at most max; false on anything else, overflow
@@ -304,8 +231,8 @@ set_number(struct cfg_parser *p, enum cfg_key_id k, const char *value,
 	uint64_t v;
 
 	if (!parse_uint(value, max, &v) || v < min)
-		return key_error(p, k, "expected a number from %u to %u", min,
-				 max);
+		return cfg_key_error(p, k, "expected a number from %u to %u", min,
+				     max);
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -327,7 +254,7 @@ set_bool(struct cfg_parser *p, enum cfg_key_id k, const char *value,
 			return 0;
 		}
 	}
-	return key_error(p, k, "expected yes or no");
+	return cfg_key_error(p, k, "expected yes or no");
 }
 
 /* "514, 601": 1..65535 each, no repeats. */
@@ -345,17 +272,17 @@ set_l4_ports(struct cfg_parser *p, enum cfg_key_id k, char *value,
 
 		if (comma != NULL)
 			*comma = '\0';
-		item = trim(item);
+		item = cfg_trim(item);
 		if (!parse_uint(item, UINT16_MAX, &v) || v == 0)
-			return key_error(p, k, "expected a comma-separated list of ports from 1 to 65535");
+			return cfg_key_error(p, k, "expected a comma-separated list of ports from 1 to 65535");
 		for (unsigned int i = 0; i < n; i++) {
 			if (list[i] == v)
-				return key_error(p, k, "port %u is listed twice",
-						 (unsigned int)v);
+				return cfg_key_error(p, k, "port %u is listed twice",
+						     (unsigned int)v);
 		}
 		if (n == CFG_L4_PORTS_MAX)
-			return key_error(p, k, "at most %u ports",
-					 CFG_L4_PORTS_MAX);
+			return cfg_key_error(p, k, "at most %u ports",
+					     CFG_L4_PORTS_MAX);
 		list[n++] = (uint16_t)v;
 		if (comma == NULL)
 			break;
@@ -389,22 +316,22 @@ set_lcores(struct cfg_parser *p, char *value)
 		dash = strchr(item, '-');
 		if (dash != NULL)
 			*dash = '\0';
-		if (!parse_uint(trim(item), CFG_LCORE_LIMIT - 1, &lo))
+		if (!parse_uint(cfg_trim(item), CFG_LCORE_LIMIT - 1, &lo))
 			goto syntax;
 		hi = lo;
 		if (dash != NULL &&
-		    (!parse_uint(trim(dash + 1), CFG_LCORE_LIMIT - 1, &hi) ||
+		    (!parse_uint(cfg_trim(dash + 1), CFG_LCORE_LIMIT - 1, &hi) ||
 		     hi < lo))
 			goto syntax;
 		for (uint64_t c = lo; c <= hi; c++) {
 			if (seen[c / 64] & (UINT64_C(1) << (c % 64)))
-				return key_error(p, CFG_KEY_LCORES,
-						 "lcore %u is listed twice",
-						 (unsigned int)c);
+				return cfg_key_error(p, CFG_KEY_LCORES,
+						     "lcore %u is listed twice",
+						     (unsigned int)c);
 			if (n == CFG_PORT_LCORES_MAX)
-				return key_error(p, CFG_KEY_LCORES,
-						 "at most %u lcores",
-						 CFG_PORT_LCORES_MAX);
+				return cfg_key_error(p, CFG_KEY_LCORES,
+						     "at most %u lcores",
+						     CFG_PORT_LCORES_MAX);
 			seen[c / 64] |= UINT64_C(1) << (c % 64);
 			list[n++] = (uint16_t)c;
 		}
@@ -418,17 +345,17 @@ set_lcores(struct cfg_parser *p, char *value)
 			uint16_t c = other->lcores[i];
 
 			if (seen[c / 64] & (UINT64_C(1) << (c % 64)))
-				return key_error(p, CFG_KEY_LCORES,
-						 "lcore %u is also used by [port] at line %u",
-						 c, other->line);
+				return cfg_key_error(p, CFG_KEY_LCORES,
+						     "lcore %u is also used by [port] at line %u",
+						     c, other->line);
 		}
 	}
 	memcpy(port->lcores, list, n * sizeof(list[0]));
 	port->n_lcores = (uint16_t)n;
 	return 0;
 syntax:
-	return key_error(p, CFG_KEY_LCORES,
-			 "expected lcores from 0 to 1023 as a list (1,2) or ranges (1-3)");
+	return cfg_key_error(p, CFG_KEY_LCORES,
+			     "expected lcores from 0 to 1023 as a list (1,2) or ranges (1-3)");
 }
 
 static int
@@ -438,23 +365,23 @@ set_device(struct cfg_parser *p, const char *value)
 	bool is_pci, other_pci;
 
 	if (strlen(value) >= sizeof(p->port->device))
-		return key_error(p, CFG_KEY_DEVICE, "longer than %zu bytes",
-				 sizeof(p->port->device) - 1);
+		return cfg_key_error(p, CFG_KEY_DEVICE, "longer than %zu bytes",
+				     sizeof(p->port->device) - 1);
 	for (const char *c = value; *c != '\0'; c++) {
-		if (is_space(*c))
-			return key_error(p, CFG_KEY_DEVICE, "contains white space");
+		if (cfg_is_space(*c))
+			return cfg_key_error(p, CFG_KEY_DEVICE, "contains white space");
 	}
 	if (!device_id(value, id, sizeof(id), &is_pci))
-		return key_error(p, CFG_KEY_DEVICE,
-				 "expected a PCI address (0000:03:00.0) or a vdev (net_...)");
+		return cfg_key_error(p, CFG_KEY_DEVICE,
+				     "expected a PCI address (0000:03:00.0) or a vdev (net_...)");
 	for (const struct cfg_port *other = p->cfg.ports; other < p->port;
 	     other++) {
 		device_id(other->device, other_id, sizeof(other_id),
 			  &other_pci);
 		if (other_pci == is_pci && strcmp(id, other_id) == 0)
-			return key_error(p, CFG_KEY_DEVICE,
-					 "'%s' is already used by [port] at line %u",
-					 quote(q, sizeof(q), id), other->line);
+			return cfg_key_error(p, CFG_KEY_DEVICE,
+					     "'%s' is already used by [port] at line %u",
+					     cfg_quote(q, sizeof(q), id), other->line);
 	}
 	snprintf(p->port->device, sizeof(p->port->device), "%s", value);
 	p->port->is_pci = is_pci;
@@ -466,9 +393,9 @@ set_abs_path(struct cfg_parser *p, enum cfg_key_id k, const char *value,
 	     char *out, size_t size)
 {
 	if (value[0] != '/' || strlen(value) >= size)
-		return key_error(p, k,
-				 "expected an absolute path shorter than %zu bytes",
-				 size);
+		return cfg_key_error(p, k,
+				     "expected an absolute path shorter than %zu bytes",
+				     size);
 	memcpy(out, value, strlen(value) + 1);
 	return 0;
 }
@@ -480,12 +407,12 @@ set_group(struct cfg_parser *p, const char *value)
 	size_t size = sizeof(p->cfg.socket_group);
 
 	if (strlen(value) >= size)
-		return key_error(p, CFG_KEY_SOCKET_GROUP, "longer than %zu bytes",
-				 size - 1);
+		return cfg_key_error(p, CFG_KEY_SOCKET_GROUP, "longer than %zu bytes",
+				     size - 1);
 	for (const char *c = value; *c != '\0'; c++) {
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			return key_error(p, CFG_KEY_SOCKET_GROUP,
-					 "contains a control character");
+			return cfg_key_error(p, CFG_KEY_SOCKET_GROUP,
+					     "contains a control character");
 	}
 	memcpy(out, value, strlen(value) + 1);
 	return 0;
@@ -499,13 +426,13 @@ set_hostname(struct cfg_parser *p, const char *value)
 	size_t size = sizeof(p->cfg.hostname);
 
 	if (strlen(value) >= size)
-		return key_error(p, CFG_KEY_HOSTNAME, "longer than %zu bytes",
-				 size - 1);
+		return cfg_key_error(p, CFG_KEY_HOSTNAME, "longer than %zu bytes",
+				     size - 1);
 	for (const char *c = value; *c != '\0'; c++) {
 		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
-			return key_error(p, CFG_KEY_HOSTNAME,
-					 "expected printable ASCII without "
-					 "spaces");
+			return cfg_key_error(p, CFG_KEY_HOSTNAME,
+					     "expected printable ASCII without "
+					     "spaces");
 	}
 	memcpy(p->cfg.hostname, value, strlen(value) + 1);
 	return 0;
@@ -528,8 +455,8 @@ set_mode(struct cfg_parser *p, const char *value)
 	p->cfg.socket_mode = mode;
 	return 0;
 bad:
-	return key_error(p, CFG_KEY_SOCKET_MODE,
-			 "expected an octal mode from 0 to 0777");
+	return cfg_key_error(p, CFG_KEY_SOCKET_MODE,
+			     "expected an octal mode from 0 to 0777");
 }
 
 /* 0, -EINVAL when text is not HOST:PORT, -EADDRNOTAVAIL when HOST is
@@ -607,16 +534,16 @@ set_prometheus(struct cfg_parser *p, const char *value)
 
 	if (*value != '\0') {
 		if (strlen(value) >= sizeof(p->cfg.prometheus))
-			return key_error(p, CFG_KEY_PROMETHEUS,
-					 "longer than %zu bytes",
-					 sizeof(p->cfg.prometheus) - 1);
+			return cfg_key_error(p, CFG_KEY_PROMETHEUS,
+					     "longer than %zu bytes",
+					     sizeof(p->cfg.prometheus) - 1);
 		rc = listen_parse(value, host, sizeof(host), &port);
 		if (rc == -EADDRNOTAVAIL)
-			return key_error(p, CFG_KEY_PROMETHEUS,
-					 "only loopback addresses are allowed");
+			return cfg_key_error(p, CFG_KEY_PROMETHEUS,
+					     "only loopback addresses are allowed");
 		if (rc != 0)
-			return key_error(p, CFG_KEY_PROMETHEUS,
-					 "expected HOST:PORT with HOST 127.x.x.x, [::1] or localhost and PORT from 1 to 65535");
+			return cfg_key_error(p, CFG_KEY_PROMETHEUS,
+					     "expected HOST:PORT with HOST 127.x.x.x, [::1] or localhost and PORT from 1 to 65535");
 	}
 	memcpy(p->cfg.prometheus, value, strlen(value) + 1);
 	return 0;
@@ -644,35 +571,35 @@ set_feed(struct cfg_parser *p, char *value)
 	struct cfg_feed *feed;
 
 	for (char *c = value; *c != '\0'; c++) {
-		if (is_space(*c))
+		if (cfg_is_space(*c))
 			last = c;
 	}
 	if (last != NULL && strncmp(last + 1, "format=", 7) == 0) {
 		*last = '\0';
 		format = last + 8;
-		path = trim(value);
+		path = cfg_trim(value);
 	}
 	if (*path == '\0' || strncmp(path, "format=", 7) == 0 ||
 	    strstr(path, " format=") != NULL ||
 	    strstr(path, "\tformat=") != NULL)
-		return key_error(p, CFG_KEY_FEED, "expected PATH [format=FORMAT]");
+		return cfg_key_error(p, CFG_KEY_FEED, "expected PATH [format=FORMAT]");
 	if (!is_feed_format(format))
-		return key_error(p, CFG_KEY_FEED,
-				 "unknown format '%s' (auto, csv, plain, stix, misp-csv, misp-json, zeek, suricata-string, suricata-md5, suricata-sha256, suricata-ipv4, suricata-ipv6)",
-				 quote(q, sizeof(q), format));
+		return cfg_key_error(p, CFG_KEY_FEED,
+				     "unknown format '%s' (auto, csv, plain, stix, misp-csv, misp-json, zeek, suricata-string, suricata-md5, suricata-sha256, suricata-ipv4, suricata-ipv6)",
+				     cfg_quote(q, sizeof(q), format));
 	if (strlen(path) >= CFG_PATH_MAX)
-		return key_error(p, CFG_KEY_FEED, "path longer than %u bytes",
-				 CFG_PATH_MAX - 1);
+		return cfg_key_error(p, CFG_KEY_FEED, "path longer than %u bytes",
+				     CFG_PATH_MAX - 1);
 	for (unsigned int i = 0; i < p->cfg.n_feeds; i++) {
 		if (strcmp(p->cfg.feeds[i].path, path) == 0)
-			return key_error(p, CFG_KEY_FEED,
-					 "'%s' is already listed at line %u",
-					 quote(q, sizeof(q), path),
-					 p->cfg.feeds[i].line);
+			return cfg_key_error(p, CFG_KEY_FEED,
+					     "'%s' is already listed at line %u",
+					     cfg_quote(q, sizeof(q), path),
+					     p->cfg.feeds[i].line);
 	}
 	if (p->cfg.n_feeds == CFG_FEEDS_MAX)
-		return key_error(p, CFG_KEY_FEED, "at most %u feeds",
-				 CFG_FEEDS_MAX);
+		return cfg_key_error(p, CFG_KEY_FEED, "at most %u feeds",
+				     CFG_FEEDS_MAX);
 	feed = &p->cfg.feeds[p->cfg.n_feeds++];
 	memcpy(feed->path, path, strlen(path) + 1);
 	snprintf(feed->format, sizeof(feed->format), "%s", format);
@@ -687,28 +614,28 @@ set_sink(struct cfg_parser *p, const char *value)
 	const char *sep;
 
 	if (strlen(value) >= sizeof(p->cfg.sinks[0]))
-		return key_error(p, CFG_KEY_SINK, "longer than %zu bytes",
-				 sizeof(p->cfg.sinks[0]) - 1);
+		return cfg_key_error(p, CFG_KEY_SINK, "longer than %zu bytes",
+				     sizeof(p->cfg.sinks[0]) - 1);
 	sep = strstr(value, "://");
 	if (sep == NULL || sep == value)
-		return key_error(p, CFG_KEY_SINK, "expected a URI (scheme://...)");
+		return cfg_key_error(p, CFG_KEY_SINK, "expected a URI (scheme://...)");
 	for (unsigned int i = 0; i < p->cfg.n_sinks; i++) {
 		if (strcmp(p->cfg.sinks[i], value) == 0)
-			return key_error(p, CFG_KEY_SINK,
-					 "'%s' is already listed at line %u",
-					 quote(q, sizeof(q), value),
-					 p->sink_line[i]);
+			return cfg_key_error(p, CFG_KEY_SINK,
+					     "'%s' is already listed at line %u",
+					     cfg_quote(q, sizeof(q), value),
+					     p->sink_line[i]);
 	}
 	if (p->cfg.n_sinks == CFG_SINKS_MAX)
-		return key_error(p, CFG_KEY_SINK, "at most %u sinks",
-				 CFG_SINKS_MAX);
+		return cfg_key_error(p, CFG_KEY_SINK, "at most %u sinks",
+				     CFG_SINKS_MAX);
 	p->sink_line[p->cfg.n_sinks] = p->lineno;
 	memcpy(p->cfg.sinks[p->cfg.n_sinks++], value, strlen(value) + 1);
 	return 0;
 }
 
-static int
-set_key(struct cfg_parser *p, enum cfg_key_id k, char *value)
+int
+cfg_key_set(struct cfg_parser *p, enum cfg_key_id k, char *value)
 {
 	struct iocsift_config *cfg = &p->cfg;
 	uint32_t v = 0;
@@ -729,8 +656,8 @@ set_key(struct cfg_parser *p, enum cfg_key_id k, char *value)
 	case CFG_KEY_HIT_RING_SIZE:
 		if (set_number(p, k, value, 256, 1048576, &v) != 0 ||
 		    (v & (v - 1)) != 0)
-			return key_error(p, k,
-					 "expected a power of two from 256 to 1048576");
+			return cfg_key_error(p, k,
+					     "expected a power of two from 256 to 1048576");
 		cfg->hit_ring_size = v;
 		return 0;
 	case CFG_KEY_RX_DESCRIPTORS:
@@ -739,8 +666,8 @@ set_key(struct cfg_parser *p, enum cfg_key_id k, char *value)
 	case CFG_KEY_EAL_ARGS:
 		rc = cfg_set_eal_args(cfg, value);
 		if (rc == -E2BIG)
-			return key_error(p, k, "at most %u arguments",
-					 CFG_EAL_ARGS_MAX);
+			return cfg_key_error(p, k, "at most %u arguments",
+					     CFG_EAL_ARGS_MAX);
 		if (rc != 0)
 			error_detail_set(p->err, p->label, p->lineno,
 				      "out of memory");
@@ -797,351 +724,6 @@ set_key(struct cfg_parser *p, enum cfg_key_id k, char *value)
 	case CFG_KEY_COUNT:
 		break;
 	}
-	return parse_error(p, p->lineno, "internal error: key %d", (int)k);
+	return cfg_parse_error(p, p->lineno, "internal error: key %d", (int)k);
 }
 
-/* ---- lines and sections ------------------------------------------------- */
-
-/* The [port] being read ends: it must have named its device. */
-static int
-end_port(struct cfg_parser *p)
-{
-	struct cfg_port *port = p->port;
-
-	p->port = NULL;
-	if (port != NULL && port->device[0] == '\0')
-		return parse_error(p, port->line,
-				   "key 'device': required in every [port]");
-	return 0;
-}
-
-static int
-parse_section(struct cfg_parser *p, char *s)
-{
-	char *close = strchr(s, ']'), *name, *rest, q[CFG_QUOTE_MAX];
-	enum cfg_section sec;
-	int rc;
-
-	if (close == NULL)
-		return parse_error(p, p->lineno, "section header without ']'");
-	*close = '\0';
-	name = trim(s + 1);
-	rest = trim(close + 1);
-	if (*rest != '\0' && *rest != '#')
-		return parse_error(p, p->lineno, "unexpected text after [%s]",
-				   quote(q, sizeof(q), name));
-	for (sec = CFG_SEC_NONE + 1; sec < CFG_SEC_COUNT; sec++) {
-		if (strcmp(name, cfg_section_names[sec]) == 0)
-			break;
-	}
-	if (sec == CFG_SEC_COUNT)
-		return parse_error(p, p->lineno, "unknown section [%s]",
-				   quote(q, sizeof(q), name));
-	rc = end_port(p);
-	if (rc != 0)
-		return rc;
-	if (sec == CFG_SEC_PORT) {
-		if (p->cfg.n_ports == CFG_PORTS_MAX)
-			return parse_error(p, p->lineno,
-					   "at most %u [port] sections",
-					   CFG_PORTS_MAX);
-		p->port = &p->cfg.ports[p->cfg.n_ports++];
-		p->port->symmetric_rss = true;
-		p->port->line = p->lineno;
-		for (unsigned int k = 0; k < CFG_KEY_COUNT; k++) {
-			if (cfg_keys[k].section == CFG_SEC_PORT)
-				p->key_line[k] = 0;
-		}
-	} else if (p->section_line[sec] != 0) {
-		return parse_error(p, p->lineno,
-				   "section [%s] already given at line %u (only [port] repeats)",
-				   name, p->section_line[sec]);
-	}
-	p->section_line[sec] = p->lineno;
-	p->section = sec;
-	return 0;
-}
-
-static int
-parse_line(struct cfg_parser *p, char *line)
-{
-	char *s = trim(line), *eq, *key, *value, q[CFG_QUOTE_MAX];
-	const char *hint = "";
-	unsigned int k;
-
-	if (*s == '\0' || *s == '#')
-		return 0;
-	if (*s == '[')
-		return parse_section(p, s);
-	eq = strchr(s, '=');
-	if (eq == NULL)
-		return parse_error(p, p->lineno,
-				   "expected 'key = value' or '[section]'");
-	*eq = '\0';
-	key = trim(s);
-	value = strip_comment(eq + 1);
-	if (*key == '\0')
-		return parse_error(p, p->lineno, "missing key before '='");
-	if (p->section == CFG_SEC_NONE)
-		return parse_error(p, p->lineno, "key '%s' outside any section",
-				   quote(q, sizeof(q), key));
-	for (k = 0; k < CFG_KEY_COUNT; k++) {
-		if (strcmp(key, cfg_keys[k].name) != 0)
-			continue;
-		if (cfg_keys[k].section == p->section)
-			break;
-		hint = cfg_section_names[cfg_keys[k].section];
-	}
-	if (k == CFG_KEY_COUNT)
-		return parse_error(p, p->lineno, "unknown key '%s' in [%s]%s%s%s",
-				   quote(q, sizeof(q), key),
-				   cfg_section_names[p->section],
-				   *hint != '\0' ? " (it belongs in [" : "",
-				   hint, *hint != '\0' ? "])" : "");
-	if (!(cfg_keys[k].flags & CFG_KEY_REPEATS) && p->key_line[k] != 0)
-		return key_error(p, k, "already set at line %u", p->key_line[k]);
-	if (*value == '\0' && !(cfg_keys[k].flags & CFG_KEY_EMPTY_OK))
-		return key_error(p, k, "value is empty");
-	p->key_line[k] = p->lineno;
-	return set_key(p, k, value);
-}
-
-/* Checks across keys, once every line is read. */
-static int
-parse_end(struct cfg_parser *p)
-{
-	const struct iocsift_config *cfg = &p->cfg;
-	int rc = end_port(p);
-
-	if (rc != 0)
-		return rc;
-	for (unsigned int i = 0; i < cfg->n_syslog_ports; i++) {
-		for (unsigned int j = 0; j < cfg->n_dns_ports; j++) {
-			unsigned int sl = p->key_line[CFG_KEY_SYSLOG_PORTS];
-			unsigned int dl = p->key_line[CFG_KEY_DNS_PORTS];
-
-			if (cfg->syslog_ports[i] != cfg->dns_ports[j])
-				continue;
-			/* The key given last (or the only one given) is
-			 * the one to fix. */
-			p->lineno = sl > dl ? sl : dl;
-			if (sl > dl)
-				return key_error(p, CFG_KEY_SYSLOG_PORTS,
-						 "port %u is also in dns_ports",
-						 cfg->syslog_ports[i]);
-			return key_error(p, CFG_KEY_DNS_PORTS,
-					 "port %u is also in syslog_ports",
-					 cfg->dns_ports[j]);
-		}
-	}
-	return 0;
-}
-
-static int
-parse_text(struct cfg_parser *p, const char *text, size_t len)
-{
-	size_t pos = 0;
-	int rc;
-
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-		pos = 3;
-	while (pos < len) {
-		const char *start = text + pos;
-		const char *nl = memchr(start, '\n', len - pos);
-		size_t n = nl != NULL ? (size_t)(nl - start) : len - pos;
-
-		pos += n + (nl != NULL);
-		p->lineno++;
-		if (memchr(start, '\0', n) != NULL)
-			return parse_error(p, p->lineno, "NUL byte in line");
-		if (n > CFG_LINE_MAX)
-			return parse_error(p, p->lineno,
-					   "line longer than %u bytes",
-					   CFG_LINE_MAX);
-		memcpy(p->line, start, n);
-		p->line[n] = '\0';
-		rc = parse_line(p, p->line);
-		if (rc != 0)
-			return rc;
-	}
-	return parse_end(p);
-}
-
-/* ---- public ------------------------------------------------------------- */
-
-void
-cfg_defaults(struct iocsift_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->syslog_ports[0] = 514;
-	cfg->n_syslog_ports = 1;
-	cfg->dns_ports[0] = 53;
-	cfg->n_dns_ports = 1;
-	cfg->mbufs = 16383;
-	cfg->hit_records = 8191;
-	cfg->hit_ring_size = 4096;
-	cfg->rx_descriptors = 1024;
-	snprintf(cfg->socket_path, sizeof(cfg->socket_path), "%s",
-		 "/run/iocsift/control.sock");
-	cfg->socket_mode = 0660;
-	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s",
-		 "/var/lib/iocsift");
-	cfg->telemetry = true;
-	cfg->rollback_depth = 8;
-	cfg->compact_threshold = 1000;
-	cfg->throttle_window = 60;
-}
-
-void
-cfg_release(struct iocsift_config *cfg)
-{
-	for (unsigned int i = 0; i < cfg->n_eal_args; i++) {
-		free(cfg->eal_args[i]);
-		cfg->eal_args[i] = NULL;
-	}
-	cfg->n_eal_args = 0;
-}
-
-int
-cfg_set_eal_args(struct iocsift_config *cfg, const char *text)
-{
-	char *args[CFG_EAL_ARGS_MAX];
-	unsigned int n = 0;
-	const char *s = text != NULL ? text : "";
-
-	for (;;) {
-		size_t len;
-
-		while (is_space(*s))
-			s++;
-		if (*s == '\0')
-			break;
-		for (len = 0; s[len] != '\0' && !is_space(s[len]); len++)
-			;
-		if (n == CFG_EAL_ARGS_MAX)
-			goto too_many;
-		args[n] = strndup(s, len);
-		if (args[n] == NULL)
-			goto no_memory;
-		n++;
-		s += len;
-	}
-	cfg_release(cfg);
-	memcpy(cfg->eal_args, args, n * sizeof(args[0]));
-	cfg->n_eal_args = n;
-	return 0;
-too_many:
-	while (n > 0)
-		free(args[--n]);
-	return -E2BIG;
-no_memory:
-	while (n > 0)
-		free(args[--n]);
-	return -ENOMEM;
-}
-
-int
-cfg_parse(struct iocsift_config *cfg, const char *file_label,
-	  const char *text, size_t len, struct error_detail *err)
-{
-	struct cfg_parser *p;
-	int rc;
-
-	p = calloc(1, sizeof(*p));
-	if (p == NULL) {
-		error_detail_set(err, file_label, 0, "out of memory");
-		return -ENOMEM;
-	}
-	cfg_defaults(&p->cfg);
-	p->label = file_label;
-	p->err = err;
-	rc = parse_text(p, text != NULL ? text : "", text != NULL ? len : 0);
-	if (rc == 0) {
-		cfg_release(cfg);
-		/* The eal_args move to cfg; memcpy() keeps the padding
-		 * as cfg_defaults() zeroed it. */
-		memcpy(cfg, &p->cfg, sizeof(*cfg));
-	} else {
-		cfg_release(&p->cfg);
-	}
-	free(p);
-	return rc;
-}
-
-/* Reads all of fd, up to CFG_FILE_MAX bytes: 0 or -errno. The buffer
- * grows to one byte more than the limit: filling that byte means the
- * file is too big. */
-static int
-read_all(int fd, char **text, size_t *len)
-{
-	size_t size = 0, cap = 0;
-	char *buf = NULL;
-
-	for (;;) {
-		ssize_t n;
-
-		if (size == cap) {
-			size_t next = cap == 0 ? 65536 : cap * 2;
-			char *grown;
-
-			if (cap > CFG_FILE_MAX)
-				goto too_big;
-			if (next > CFG_FILE_MAX + 1)
-				next = CFG_FILE_MAX + 1;
-			grown = realloc(buf, next);
-			if (grown == NULL) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = grown;
-			cap = next;
-		}
-		n = read(fd, buf + size, cap - size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int rc = -errno;
-
-			free(buf);
-			return rc;
-		}
-		if (n == 0)
-			break;
-		size += (size_t)n;
-	}
-	*text = buf;
-	*len = size;
-	return 0;
-too_big:
-	free(buf);
-	return -EFBIG;
-}
-
-int
-cfg_load(struct iocsift_config *cfg, const char *path, struct error_detail *err)
-{
-	char *text = NULL;
-	size_t len = 0;
-	int fd, rc;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		error_detail_set(err, path, 0, "%s", strerror(-rc));
-		return rc;
-	}
-	rc = read_all(fd, &text, &len);
-	close(fd);
-	if (rc == -EFBIG) {
-		error_detail_set(err, path, 0, "larger than %u bytes (1 MiB)",
-			      CFG_FILE_MAX);
-		return rc;
-	}
-	if (rc != 0) {
-		error_detail_set(err, path, 0, "%s", strerror(-rc));
-		return rc;
-	}
-	rc = cfg_parse(cfg, path, text, len, err);
-	free(text);
-	return rc;
-}

@@ -1,0 +1,308 @@
+/* config_parse.c -- reads the INI-like configuration file of `iocsift
+ * run` (config.h): lines, sections, the checks across keys, the file. */
+
+/*
+ * Pure C and libc, so it unit-tests and fuzzes without EAL. The whole
+ * file is parsed into a configuration built aside and copied out only
+ * when every line and every cross-check passed: the caller never sees
+ * half a configuration. Each key's value is read in config_keys.c. The
+ * format, for operators: docs/configuration.md.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_keys.h"
+
+/* ---- lines and sections ------------------------------------------------- */
+
+/* The [port] being read ends: it must have named its device. */
+static int
+end_port(struct cfg_parser *p)
+{
+	struct cfg_port *port = p->port;
+
+	p->port = NULL;
+	if (port != NULL && port->device[0] == '\0')
+		return cfg_parse_error(p, port->line,
+				       "key 'device': required in every [port]");
+	return 0;
+}
+
+static int
+parse_section(struct cfg_parser *p, char *s)
+{
+	char *close = strchr(s, ']'), *name, *rest, q[CFG_QUOTE_MAX];
+	enum cfg_section sec;
+	int rc;
+
+	if (close == NULL)
+		return cfg_parse_error(p, p->lineno, "section header without ']'");
+	*close = '\0';
+	name = cfg_trim(s + 1);
+	rest = cfg_trim(close + 1);
+	if (*rest != '\0' && *rest != '#')
+		return cfg_parse_error(p, p->lineno, "unexpected text after [%s]",
+				       cfg_quote(q, sizeof(q), name));
+	for (sec = CFG_SEC_NONE + 1; sec < CFG_SEC_COUNT; sec++) {
+		if (strcmp(name, cfg_section_names[sec]) == 0)
+			break;
+	}
+	if (sec == CFG_SEC_COUNT)
+		return cfg_parse_error(p, p->lineno, "unknown section [%s]",
+				       cfg_quote(q, sizeof(q), name));
+	rc = end_port(p);
+	if (rc != 0)
+		return rc;
+	if (sec == CFG_SEC_PORT) {
+		if (p->cfg.n_ports == CFG_PORTS_MAX)
+			return cfg_parse_error(p, p->lineno,
+					       "at most %u [port] sections",
+					       CFG_PORTS_MAX);
+		p->port = &p->cfg.ports[p->cfg.n_ports++];
+		p->port->symmetric_rss = true;
+		p->port->line = p->lineno;
+		for (unsigned int k = 0; k < CFG_KEY_COUNT; k++) {
+			if (cfg_keys[k].section == CFG_SEC_PORT)
+				p->key_line[k] = 0;
+		}
+	} else if (p->section_line[sec] != 0) {
+		return cfg_parse_error(p, p->lineno,
+				       "section [%s] already given at line %u (only [port] repeats)",
+				       name, p->section_line[sec]);
+	}
+	p->section_line[sec] = p->lineno;
+	p->section = sec;
+	return 0;
+}
+
+static int
+parse_line(struct cfg_parser *p, char *line)
+{
+	char *s = cfg_trim(line), *eq, *key, *value, q[CFG_QUOTE_MAX];
+	const char *hint = "";
+	unsigned int k;
+
+	if (*s == '\0' || *s == '#')
+		return 0;
+	if (*s == '[')
+		return parse_section(p, s);
+	eq = strchr(s, '=');
+	if (eq == NULL)
+		return cfg_parse_error(p, p->lineno,
+				       "expected 'key = value' or '[section]'");
+	*eq = '\0';
+	key = cfg_trim(s);
+	value = cfg_strip_comment(eq + 1);
+	if (*key == '\0')
+		return cfg_parse_error(p, p->lineno, "missing key before '='");
+	if (p->section == CFG_SEC_NONE)
+		return cfg_parse_error(p, p->lineno, "key '%s' outside any section",
+				       cfg_quote(q, sizeof(q), key));
+	for (k = 0; k < CFG_KEY_COUNT; k++) {
+		if (strcmp(key, cfg_keys[k].name) != 0)
+			continue;
+		if (cfg_keys[k].section == p->section)
+			break;
+		hint = cfg_section_names[cfg_keys[k].section];
+	}
+	if (k == CFG_KEY_COUNT)
+		return cfg_parse_error(p, p->lineno, "unknown key '%s' in [%s]%s%s%s",
+				       cfg_quote(q, sizeof(q), key),
+				       cfg_section_names[p->section],
+				       *hint != '\0' ? " (it belongs in [" : "",
+				       hint, *hint != '\0' ? "])" : "");
+	if (!(cfg_keys[k].flags & CFG_KEY_REPEATS) && p->key_line[k] != 0)
+		return cfg_key_error(p, k, "already set at line %u", p->key_line[k]);
+	if (*value == '\0' && !(cfg_keys[k].flags & CFG_KEY_EMPTY_OK))
+		return cfg_key_error(p, k, "value is empty");
+	p->key_line[k] = p->lineno;
+	return cfg_key_set(p, k, value);
+}
+
+/* Checks across keys, once every line is read. */
+static int
+parse_end(struct cfg_parser *p)
+{
+	const struct iocsift_config *cfg = &p->cfg;
+	int rc = end_port(p);
+
+	if (rc != 0)
+		return rc;
+	for (unsigned int i = 0; i < cfg->n_syslog_ports; i++) {
+		for (unsigned int j = 0; j < cfg->n_dns_ports; j++) {
+			unsigned int sl = p->key_line[CFG_KEY_SYSLOG_PORTS];
+			unsigned int dl = p->key_line[CFG_KEY_DNS_PORTS];
+
+			if (cfg->syslog_ports[i] != cfg->dns_ports[j])
+				continue;
+			/* The key given last (or the only one given) is
+			 * the one to fix. */
+			p->lineno = sl > dl ? sl : dl;
+			if (sl > dl)
+				return cfg_key_error(p, CFG_KEY_SYSLOG_PORTS,
+						     "port %u is also in dns_ports",
+						     cfg->syslog_ports[i]);
+			return cfg_key_error(p, CFG_KEY_DNS_PORTS,
+					     "port %u is also in syslog_ports",
+					     cfg->dns_ports[j]);
+		}
+	}
+	return 0;
+}
+
+static int
+parse_text(struct cfg_parser *p, const char *text, size_t len)
+{
+	size_t pos = 0;
+	int rc;
+
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		pos = 3;
+	while (pos < len) {
+		const char *start = text + pos;
+		const char *nl = memchr(start, '\n', len - pos);
+		size_t n = nl != NULL ? (size_t)(nl - start) : len - pos;
+
+		pos += n + (nl != NULL);
+		p->lineno++;
+		if (memchr(start, '\0', n) != NULL)
+			return cfg_parse_error(p, p->lineno, "NUL byte in line");
+		if (n > CFG_LINE_MAX)
+			return cfg_parse_error(p, p->lineno,
+					       "line longer than %u bytes",
+					       CFG_LINE_MAX);
+		memcpy(p->line, start, n);
+		p->line[n] = '\0';
+		rc = parse_line(p, p->line);
+		if (rc != 0)
+			return rc;
+	}
+	return parse_end(p);
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+void
+cfg_defaults(struct iocsift_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->syslog_ports[0] = 514;
+	cfg->n_syslog_ports = 1;
+	cfg->dns_ports[0] = 53;
+	cfg->n_dns_ports = 1;
+	cfg->mbufs = 16383;
+	cfg->hit_records = 8191;
+	cfg->hit_ring_size = 4096;
+	cfg->rx_descriptors = 1024;
+	snprintf(cfg->socket_path, sizeof(cfg->socket_path), "%s",
+		 "/run/iocsift/control.sock");
+	cfg->socket_mode = 0660;
+	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s",
+		 "/var/lib/iocsift");
+	cfg->telemetry = true;
+	cfg->rollback_depth = 8;
+	cfg->compact_threshold = 1000;
+	cfg->throttle_window = 60;
+}
+
+void
+cfg_release(struct iocsift_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->n_eal_args; i++) {
+		free(cfg->eal_args[i]);
+		cfg->eal_args[i] = NULL;
+	}
+	cfg->n_eal_args = 0;
+}
+
+int
+cfg_set_eal_args(struct iocsift_config *cfg, const char *text)
+{
+	char *args[CFG_EAL_ARGS_MAX];
+	unsigned int n = 0;
+	const char *s = text != NULL ? text : "";
+
+	for (;;) {
+		size_t len;
+
+		while (cfg_is_space(*s))
+			s++;
+		if (*s == '\0')
+			break;
+		for (len = 0; s[len] != '\0' && !cfg_is_space(s[len]); len++)
+			;
+		if (n == CFG_EAL_ARGS_MAX)
+			goto too_many;
+		args[n] = strndup(s, len);
+		if (args[n] == NULL)
+			goto no_memory;
+		n++;
+		s += len;
+	}
+	cfg_release(cfg);
+	memcpy(cfg->eal_args, args, n * sizeof(args[0]));
+	cfg->n_eal_args = n;
+	return 0;
+too_many:
+	while (n > 0)
+		free(args[--n]);
+	return -E2BIG;
+no_memory:
+	while (n > 0)
+		free(args[--n]);
+	return -ENOMEM;
+}
+
+int
+cfg_parse(struct iocsift_config *cfg, const char *file_label,
+	  const char *text, size_t len, struct error_detail *err)
+{
+	struct cfg_parser *p;
+	int rc;
+
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		error_detail_set(err, file_label, 0, "out of memory");
+		return -ENOMEM;
+	}
+	cfg_defaults(&p->cfg);
+	p->label = file_label;
+	p->err = err;
+	rc = parse_text(p, text != NULL ? text : "", text != NULL ? len : 0);
+	if (rc == 0) {
+		cfg_release(cfg);
+		/* The eal_args move to cfg; memcpy() keeps the padding
+		 * as cfg_defaults() zeroed it. */
+		memcpy(cfg, &p->cfg, sizeof(*cfg));
+	} else {
+		cfg_release(&p->cfg);
+	}
+	free(p);
+	return rc;
+}
+
+int
+cfg_load(struct iocsift_config *cfg, const char *path, struct error_detail *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = file_read_all(path, CFG_FILE_MAX, &text, &len);
+
+	if (rc == -EFBIG) {
+		error_detail_set(err, path, 0, "larger than %u bytes (1 MiB)",
+			      CFG_FILE_MAX);
+		return rc;
+	}
+	if (rc != 0) {
+		error_detail_set(err, path, 0, "%s", strerror(-rc));
+		return rc;
+	}
+	rc = cfg_parse(cfg, path, text, len, err);
+	free(text);
+	return rc;
+}
