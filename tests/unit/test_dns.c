@@ -365,6 +365,19 @@ test_escapes(void **state)
 	assert_int_equal(out.qname_len, sizeof(want) - 1);
 }
 
+/* One RDLENGTH of response changed: the RR at rr, its RDLENGTH's low
+ * byte 11 bytes on (name pointer, type, class, TTL, high byte). */
+static const struct {
+	const char *name;
+	size_t rr;
+	uint8_t rdlength;
+} bad_rdata_cases[] = {
+	{ "A rdlength 5", 51, 5 },
+	{ "AAAA rdlength 4", 82, 4 },
+	{ "CNAME name shorter than rdata", 33, 7 },
+	{ "CNAME name longer than rdata", 33, 5 },
+};
+
 static void
 test_bad_rdata(void **state)
 {
@@ -372,20 +385,19 @@ test_bad_rdata(void **state)
 	struct msg m;
 
 	(void)state;
-	m.len = 0;
-	put(&m, response, sizeof(response));
-	m.b[51 + 11] = 5;       /* A rdlength 5 */
-	assert_int_equal(parse(m.b, m.len, &out), -EINVAL);
-	m.len = 0;
-	put(&m, response, sizeof(response));
-	m.b[82 + 11] = 4;       /* AAAA rdlength 4 */
-	assert_int_equal(parse(m.b, m.len, &out), -EINVAL);
-	m.len = 0;
-	put(&m, response, sizeof(response));
-	m.b[33 + 11] = 7;       /* CNAME name shorter than rdata */
-	assert_int_equal(parse(m.b, m.len, &out), -EINVAL);
-	m.b[33 + 11] = 5;       /* CNAME name longer than rdata */
-	assert_int_equal(parse(m.b, m.len, &out), -EINVAL);
+	for (size_t i = 0;
+	     i < sizeof(bad_rdata_cases) / sizeof(bad_rdata_cases[0]); i++) {
+		int rc;
+
+		m.len = 0;
+		put(&m, response, sizeof(response));
+		m.b[bad_rdata_cases[i].rr + 11] = bad_rdata_cases[i].rdlength;
+		rc = parse(m.b, m.len, &out);
+		if (rc != -EINVAL)
+			print_error("case '%s': %d\n", bad_rdata_cases[i].name,
+				    rc);
+		assert_int_equal(rc, -EINVAL);
+	}
 }
 
 static void

@@ -449,16 +449,21 @@ static const struct pat_indicator hostile_indicator = {
 
 #define FFFD "\xef\xbf\xbd"
 
-static void
-test_hostile_rfc5424(void **state)
-{
-	(void)state;
-	struct exp_message msg = syslog_message(hostile_payload,
-						sizeof(hostile_payload) - 1);
-	struct exp_event ev = event_of(&msg, &hostile_indicator);
-
-	ev.id = "i\"d]";
-	assert_format(EXP_FORMAT_RFC5424, &ev,
+/* The hostile payload and indicator, with a hostile event id (and, for
+ * CEF, host name), as each text format escapes them. */
+static const struct {
+	const char *name;
+	enum exp_format format;
+	const char *id;
+	const char *hostname;
+	const char *expected;
+} hostile_cases[] = {
+	{
+		.name = "RFC 5424",
+		.format = EXP_FORMAT_RFC5424,
+		.id = "i\"d]",
+		.hostname = "span-01",
+		.expected =
 		"<132>1 2026-11-26T10:00:05.123456Z span-01 iocsift - hit "
 		"[iocsift@32473 id=\"i\\\"d\\]\" type=\"regex\" "
 		"value=\"a|b\\\\c=d\\\"e\\]f#012g" FFFD "\" "
@@ -468,20 +473,14 @@ test_hostile_rfc5424(void **state)
 		"dstport=\"514\" transport=\"UDP\" proto=\"syslog\" "
 		"count=\"1\" dbversion=\"7\" matched=\"message\"] "
 		"a\"b\\c=d|e]f#012g#015h#011i#000j#177k" FFFD "l" FFFD FFFD
-		"m\xc3\xa9");
-}
-
-static void
-test_hostile_cef(void **state)
-{
-	(void)state;
-	struct exp_message msg = syslog_message(hostile_payload,
-						sizeof(hostile_payload) - 1);
-	struct exp_event ev = event_of(&msg, &hostile_indicator);
-
-	ev.id = "i=d";
-	ev.hostname = "h\\=";
-	assert_format(EXP_FORMAT_CEF, &ev,
+		"m\xc3\xa9",
+	},
+	{
+		.name = "CEF",
+		.format = EXP_FORMAT_CEF,
+		.id = "i=d",
+		.hostname = "h\\=",
+		.expected =
 		"CEF:0|iocsift|iocsift|" IOCSIFT_VERSION "|ioc-regex|"
 		"IOC hit: regex a\\|b\\\\c=d\"e]f#012g" FFFD "|5|"
 		"rt=1795687205123 cat=indicator-match src=10.0.0.14 spt=40005 "
@@ -493,19 +492,14 @@ test_hostile_cef(void **state)
 		"cs4Label=iocType cs4=regex cs5Label=matchedField cs5=message "
 		"cnt=1 cn1Label=dbVersion cn1=7 "
 		"msg=a\"b\\\\c\\=d|e]f\\ng\\rh#011i#000j#177k" FFFD "l" FFFD FFFD
-		"m\xc3\xa9");
-}
-
-static void
-test_hostile_leef(void **state)
-{
-	(void)state;
-	struct exp_message msg = syslog_message(hostile_payload,
-						sizeof(hostile_payload) - 1);
-	struct exp_event ev = event_of(&msg, &hostile_indicator);
-
-	ev.id = "i\td";
-	assert_format(EXP_FORMAT_LEEF, &ev,
+		"m\xc3\xa9",
+	},
+	{
+		.name = "LEEF",
+		.format = EXP_FORMAT_LEEF,
+		.id = "i\td",
+		.hostname = "span-01",
+		.expected =
 		"LEEF:2.0|iocsift|iocsift|" IOCSIFT_VERSION "|ioc-regex|x09|"
 		"devTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ\t"
 		"devTime=2026-11-26T10:00:05.123+0000\tcat=indicator-match\t"
@@ -517,7 +511,38 @@ test_hostile_leef(void **state)
 		"iocTags=x\"y\\z]w=v|u#012t" FFFD ",ok\t"
 		"matchedField=message\tcount=1\tdbVersion=7\t"
 		"msg=a\"b\\c=d|e]f#012g#015h#011i#000j#177k" FFFD "l" FFFD FFFD
-		"m\xc3\xa9");
+		"m\xc3\xa9",
+	},
+};
+
+static void
+test_hostile_text_formats(void **state)
+{
+	(void)state;
+	struct exp_message msg = syslog_message(hostile_payload,
+						sizeof(hostile_payload) - 1);
+	struct exp_event ev = event_of(&msg, &hostile_indicator);
+
+	for (size_t i = 0; i < sizeof(hostile_cases) / sizeof(hostile_cases[0]);
+	     i++) {
+		struct exp_buffer b = { 0 };
+		int rc;
+
+		ev.id = hostile_cases[i].id;
+		ev.hostname = hostile_cases[i].hostname;
+		/* format_text(), naming the case when the record is wrong. */
+		rc = exp_format_record(hostile_cases[i].format, &ev, &b);
+		if (rc != 0 || b.data == NULL || strlen(b.data) != b.len ||
+		    strcmp(b.data, hostile_cases[i].expected) != 0)
+			print_error("case '%s'\n", hostile_cases[i].name);
+		assert_int_equal(rc, 0);
+		check_line(hostile_cases[i].format, &b);
+		if (strcmp(b.data, hostile_cases[i].expected) != 0)
+			fail_msg("%s:\n got: %s\nwant: %s",
+				 exp_format_name(hostile_cases[i].format),
+				 b.data, hostile_cases[i].expected);
+		free(b.data);
+	}
 }
 
 static void
@@ -812,9 +837,7 @@ main(void)
 		cmocka_unit_test(test_ecs_record),
 		cmocka_unit_test(test_aggregate),
 		cmocka_unit_test(test_severity_and_hostname),
-		cmocka_unit_test(test_hostile_rfc5424),
-		cmocka_unit_test(test_hostile_cef),
-		cmocka_unit_test(test_hostile_leef),
+		cmocka_unit_test(test_hostile_text_formats),
 		cmocka_unit_test(test_hostile_ecs),
 		cmocka_unit_test(test_dns),
 		cmocka_unit_test(test_log_line_and_ipv6),

@@ -278,29 +278,66 @@ check(const char *request)
 	return ctl_http_request_check(request, strlen(request));
 }
 
+/* Complete requests: their verdict by method and path. */
+static const struct {
+	const char *name;
+	const char *request;
+	enum ctl_http_verdict verdict;
+} verdict_cases[] = {
+	{ "a Prometheus scrape", "GET /metrics HTTP/1.1\r\n"
+	  "Host: 127.0.0.1:9464\r\n"
+	  "User-Agent: Prometheus/2.42.0\r\n"
+	  "Accept: text/plain\r\n\r\n", CTL_HTTP_METRICS },
+	{ "HTTP/1.0", "GET /metrics HTTP/1.0\r\n\r\n", CTL_HTTP_METRICS },
+	{ "bytes past the header block do not matter",
+	  "GET /metrics HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n", CTL_HTTP_METRICS },
+	/* Bare LF line ends, and a mix. */
+	{ "bare LF", "GET /metrics HTTP/1.1\n\n", CTL_HTTP_METRICS },
+	{ "bare LF and a header", "GET /metrics HTTP/1.1\nHost: x\n\n",
+	  CTL_HTTP_METRICS },
+	{ "CRLF and LF mixed", "GET /metrics HTTP/1.1\r\nHost: x\n\r\n",
+	  CTL_HTTP_METRICS },
+	/* A query string is allowed, and ignored. */
+	{ "query string", "GET /metrics?name[]=up HTTP/1.1\r\n\r\n",
+	  CTL_HTTP_METRICS },
+	{ "empty query string", "GET /metrics? HTTP/1.1\r\n\r\n",
+	  CTL_HTTP_METRICS },
+
+	{ "POST", "POST /metrics HTTP/1.1\r\n\r\n",
+	  CTL_HTTP_METHOD_NOT_ALLOWED },
+	{ "HEAD", "HEAD /metrics HTTP/1.1\r\n\r\n",
+	  CTL_HTTP_METHOD_NOT_ALLOWED },
+	{ "lowercase get", "get /metrics HTTP/1.1\r\n\r\n",
+	  CTL_HTTP_METHOD_NOT_ALLOWED },
+	{ "GETX", "GETX /metrics HTTP/1.1\r\n\r\n",
+	  CTL_HTTP_METHOD_NOT_ALLOWED },
+	{ "DELETE elsewhere", "DELETE / HTTP/1.1\r\n\r\n",
+	  CTL_HTTP_METHOD_NOT_ALLOWED },
+
+	{ "root", "GET / HTTP/1.1\r\n\r\n", CTL_HTTP_NOT_FOUND },
+	{ "trailing slash", "GET /metrics/ HTTP/1.1\r\n\r\n",
+	  CTL_HTTP_NOT_FOUND },
+	{ "longer path", "GET /metricsx HTTP/1.1\r\n\r\n", CTL_HTTP_NOT_FOUND },
+	{ "capital M", "GET /Metrics HTTP/1.1\r\n\r\n", CTL_HTTP_NOT_FOUND },
+	{ "fragment", "GET /metrics#x HTTP/1.1\r\n\r\n", CTL_HTTP_NOT_FOUND },
+	{ "/metrics in the query", "GET /x?/metrics HTTP/1.1\r\n\r\n",
+	  CTL_HTTP_NOT_FOUND },
+};
+
 static void
-test_http_complete(void **state)
+test_http_verdicts(void **state)
 {
 	(void)state;
-	assert_int_equal(check("GET /metrics HTTP/1.1\r\n"
-			       "Host: 127.0.0.1:9464\r\n"
-			       "User-Agent: Prometheus/2.42.0\r\n"
-			       "Accept: text/plain\r\n\r\n"), CTL_HTTP_METRICS);
-	assert_int_equal(check("GET /metrics HTTP/1.0\r\n\r\n"), CTL_HTTP_METRICS);
-	/* Bytes past the header block do not matter. */
-	assert_int_equal(check("GET /metrics HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n"),
-			 CTL_HTTP_METRICS);
-	/* Bare LF line ends, and a mix. */
-	assert_int_equal(check("GET /metrics HTTP/1.1\n\n"), CTL_HTTP_METRICS);
-	assert_int_equal(check("GET /metrics HTTP/1.1\nHost: x\n\n"),
-			 CTL_HTTP_METRICS);
-	assert_int_equal(check("GET /metrics HTTP/1.1\r\nHost: x\n\r\n"),
-			 CTL_HTTP_METRICS);
-	/* A query string is allowed, and ignored. */
-	assert_int_equal(check("GET /metrics?name[]=up HTTP/1.1\r\n\r\n"),
-			 CTL_HTTP_METRICS);
-	assert_int_equal(check("GET /metrics? HTTP/1.1\r\n\r\n"),
-			 CTL_HTTP_METRICS);
+	for (size_t i = 0; i < sizeof(verdict_cases) / sizeof(verdict_cases[0]);
+	     i++) {
+		enum ctl_http_verdict got = check(verdict_cases[i].request);
+
+		if (got != verdict_cases[i].verdict)
+			print_error("case '%s': verdict %d, want %d\n",
+				    verdict_cases[i].name, (int)got,
+				    (int)verdict_cases[i].verdict);
+		assert_int_equal(got, verdict_cases[i].verdict);
+	}
 }
 
 static void
@@ -349,33 +386,6 @@ test_http_oversized(void **state)
 	assert_int_equal(ctl_http_request_check(buf, CTL_HTTP_MAX_HEADER + 64),
 			 CTL_HTTP_BAD_REQUEST);
 	free(buf);
-}
-
-static void
-test_http_method_and_path(void **state)
-{
-	(void)state;
-	assert_int_equal(check("POST /metrics HTTP/1.1\r\n\r\n"),
-			 CTL_HTTP_METHOD_NOT_ALLOWED);
-	assert_int_equal(check("HEAD /metrics HTTP/1.1\r\n\r\n"),
-			 CTL_HTTP_METHOD_NOT_ALLOWED);
-	assert_int_equal(check("get /metrics HTTP/1.1\r\n\r\n"),
-			 CTL_HTTP_METHOD_NOT_ALLOWED);
-	assert_int_equal(check("GETX /metrics HTTP/1.1\r\n\r\n"),
-			 CTL_HTTP_METHOD_NOT_ALLOWED);
-	assert_int_equal(check("DELETE / HTTP/1.1\r\n\r\n"),
-			 CTL_HTTP_METHOD_NOT_ALLOWED);
-	assert_int_equal(check("GET / HTTP/1.1\r\n\r\n"), CTL_HTTP_NOT_FOUND);
-	assert_int_equal(check("GET /metrics/ HTTP/1.1\r\n\r\n"),
-			 CTL_HTTP_NOT_FOUND);
-	assert_int_equal(check("GET /metricsx HTTP/1.1\r\n\r\n"),
-			 CTL_HTTP_NOT_FOUND);
-	assert_int_equal(check("GET /Metrics HTTP/1.1\r\n\r\n"),
-			 CTL_HTTP_NOT_FOUND);
-	assert_int_equal(check("GET /metrics#x HTTP/1.1\r\n\r\n"),
-			 CTL_HTTP_NOT_FOUND);
-	assert_int_equal(check("GET /x?/metrics HTTP/1.1\r\n\r\n"),
-			 CTL_HTTP_NOT_FOUND);
 }
 
 static void
@@ -527,10 +537,9 @@ main(void)
 		cmocka_unit_test(test_label_escaping),
 		cmocka_unit_test(test_missing_members),
 		cmocka_unit_test(test_worker_extras),
-		cmocka_unit_test(test_http_complete),
+		cmocka_unit_test(test_http_verdicts),
 		cmocka_unit_test(test_http_incomplete),
 		cmocka_unit_test(test_http_oversized),
-		cmocka_unit_test(test_http_method_and_path),
 		cmocka_unit_test(test_http_bad_request),
 		cmocka_unit_test(test_http_response),
 	};

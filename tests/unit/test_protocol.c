@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,24 +51,38 @@ parse_ok(const char *line, enum ctl_command cmd)
 	assert_non_null(req.json);
 }
 
-/* A message ending in "..." is a prefix. */
+/* A message ending in "..." is a prefix. name, if not NULL, is the case
+ * of a table, printed on a failure. */
 static void
-check_error(int rc, int want_rc, const char *code, const char *message)
+check_case_error(const char *name, int rc, int want_rc, const char *code,
+		 const char *message)
 {
 	size_t n = strlen(message);
+	bool same_code, same_message;
 
-	if (rc != want_rc || strcmp(ctl_request_error_code(rc), code) != 0)
-		print_error("got %d %s: %s\n", rc, ctl_request_error_code(rc),
-			    err.message);
-	assert_int_equal(rc, want_rc);
-	assert_string_equal(ctl_request_error_code(rc), code);
 	if (n > 3 && strcmp(message + n - 3, "...") == 0)
 		n -= 3;
 	else
 		n = sizeof(err.message);
-	if (strncmp(err.message, message, n) != 0)
+	same_code = rc == want_rc &&
+		strcmp(ctl_request_error_code(rc), code) == 0;
+	same_message = strncmp(err.message, message, n) == 0;
+	if (name != NULL && (!same_code || !same_message))
+		print_error("case '%s'\n", name);
+	if (!same_code)
+		print_error("got %d %s: %s\n", rc, ctl_request_error_code(rc),
+			    err.message);
+	assert_int_equal(rc, want_rc);
+	assert_string_equal(ctl_request_error_code(rc), code);
+	if (!same_message)
 		print_error("message: %s\n", err.message);
 	assert_true(strncmp(err.message, message, n) == 0);
+}
+
+static void
+check_error(int rc, int want_rc, const char *code, const char *message)
+{
+	check_case_error(NULL, rc, want_rc, code, message);
 }
 
 static void
@@ -327,35 +342,56 @@ test_test(void **state)
 
 /* ---- the envelope and the error codes -------------------------------------- */
 
+/* Lines whose JSON, cmd or id is wrong; len 0 is strlen(line). */
+static const struct {
+	const char *name;
+	const char *line;
+	size_t len;
+	int rc;
+	const char *code;
+	const char *message;
+} envelope_cases[] = {
+	{ "empty line", "", 0, -EINVAL, "bad_request",
+	  "malformed JSON at byte..." },
+	{ "unterminated object", "{\"cmd\":\"status\",\"v\":1", 0, -EINVAL,
+	  "bad_request", "malformed JSON at byte..." },
+	{ "a second value", "{\"cmd\":\"status\",\"v\":1} {}", 0, -EINVAL,
+	  "bad_request", "malformed JSON at byte..." },
+	{ "duplicate key", "{\"cmd\":\"status\",\"v\":1,\"v\":1}", 0,
+	  -EINVAL, "bad_request", "malformed JSON at byte..." },
+	{ "invalid UTF-8", "{\"cmd\":\"status\",\"v\":1,\"x\":\"\xff\"}", 0,
+	  -EINVAL, "bad_request", "malformed JSON at byte..." },
+	{ "an array", "[{\"cmd\":\"status\",\"v\":1}]", 0, -EINVAL,
+	  "bad_request", "a request must be a JSON object" },
+	{ "no cmd", "{\"v\":1}", 0, -EINVAL, "bad_request",
+	  "missing field 'cmd'" },
+	{ "cmd not a string", "{\"v\":1,\"cmd\":[\"status\"]}", 0, -EINVAL,
+	  "bad_request", "field 'cmd' must be a string" },
+	{ "id not an integer", "{\"v\":1,\"cmd\":\"status\",\"id\":\"a\"}", 0,
+	  -EINVAL, "bad_request", "field 'id' must be an integer" },
+	{ "unknown command", "{\"v\":1,\"cmd\":\"reload\"}", 0, -ENOENT,
+	  "unknown_command", "unknown command 'reload'" },
+	{ "NUL in the command", "{\"v\":1,\"cmd\":\"stat\\u0000us\"}", 0,
+	  -ENOENT, "unknown_command", "unknown command 'stat\\x00us'" },
+	/* A line with a NUL byte outside a string is not JSON. */
+	{ "NUL after the object", "{\"v\":1,\"cmd\":\"status\"}\0", 23,
+	  -EINVAL, "bad_request", "malformed JSON..." },
+};
+
 static void
 test_envelope_errors(void **state)
 {
 	(void)state;
-	parse_error("", -EINVAL, "bad_request", "malformed JSON at byte...");
-	parse_error("{\"cmd\":\"status\",\"v\":1", -EINVAL, "bad_request",
-		    "malformed JSON at byte...");
-	parse_error("{\"cmd\":\"status\",\"v\":1} {}", -EINVAL, "bad_request",
-		    "malformed JSON at byte...");
-	parse_error("{\"cmd\":\"status\",\"v\":1,\"v\":1}", -EINVAL,
-		    "bad_request", "malformed JSON at byte...");
-	parse_error("{\"cmd\":\"status\",\"v\":1,\"x\":\"\xff\"}", -EINVAL,
-		    "bad_request", "malformed JSON at byte...");
-	parse_error("[{\"cmd\":\"status\",\"v\":1}]", -EINVAL, "bad_request",
-		    "a request must be a JSON object");
-	parse_error("{\"v\":1}", -EINVAL, "bad_request",
-		    "missing field 'cmd'");
-	parse_error("{\"v\":1,\"cmd\":[\"status\"]}", -EINVAL, "bad_request",
-		    "field 'cmd' must be a string");
-	parse_error("{\"v\":1,\"cmd\":\"status\",\"id\":\"a\"}", -EINVAL,
-		    "bad_request", "field 'id' must be an integer");
-	parse_error("{\"v\":1,\"cmd\":\"reload\"}", -ENOENT, "unknown_command",
-		    "unknown command 'reload'");
-	parse_error("{\"v\":1,\"cmd\":\"stat\\u0000us\"}", -ENOENT,
-		    "unknown_command", "unknown command 'stat\\x00us'");
+	for (size_t i = 0;
+	     i < sizeof(envelope_cases) / sizeof(envelope_cases[0]); i++) {
+		const char *line = envelope_cases[i].line;
+		size_t len = envelope_cases[i].len != 0 ?
+			envelope_cases[i].len : strlen(line);
 
-	/* A line with a NUL byte outside a string is not JSON. */
-	check_error(parse_len("{\"v\":1,\"cmd\":\"status\"}\0", 23), -EINVAL,
-		    "bad_request", "malformed JSON...");
+		check_case_error(envelope_cases[i].name, parse_len(line, len),
+				 envelope_cases[i].rc, envelope_cases[i].code,
+				 envelope_cases[i].message);
+	}
 }
 
 static void

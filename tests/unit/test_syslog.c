@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -35,160 +36,157 @@ check_span(const char *text, struct dp_span span, const char *want)
 	assert_memory_equal(text + span.off, want, span.len);
 }
 
-/* The header fields in struct order: timestamp, hostname, appname,
- * procid, msgid, structured_data, message. */
-static void
-check_fields(const char *text, const struct dp_syslog *m,
-	     const char *const want[7])
+/* One header case: text (with its NUL when nul_end) parses, as format
+ * with priority, into the header fields in struct order -- timestamp,
+ * hostname, appname, procid, msgid, structured_data, message; NULL is
+ * absent. */
+struct header_case {
+	const char *name;
+	const char *text;
+	bool nul_end;
+	enum dp_syslog_format format;
+	int priority;
+	const char *want[7];
+};
+
+static bool
+span_is(const char *text, struct dp_span span, const char *want)
 {
-	check_span(text, m->timestamp, want[0]);
-	check_span(text, m->hostname, want[1]);
-	check_span(text, m->appname, want[2]);
-	check_span(text, m->procid, want[3]);
-	check_span(text, m->msgid, want[4]);
-	check_span(text, m->structured_data, want[5]);
-	check_span(text, m->message, want[6]);
+	if (want == NULL)
+		return span.len == 0;
+	return span.len == strlen(want) &&
+	       memcmp(text + span.off, want, span.len) == 0;
 }
 
 static void
-test_3164_full(void **state)
+check_header_case(const struct header_case *c)
 {
-	static const char text[] = "<34>Oct 11 22:14:15 mymachine su[123]: "
-		"'su root' failed for lonvick on /dev/pts/8";
-	static const char *const want[7] = { "Oct 11 22:14:15", "mymachine",
-		"su", "123", NULL, NULL,
-		"'su root' failed for lonvick on /dev/pts/8" };
+	static const char *const fields[7] = { "timestamp", "hostname",
+		"appname", "procid", "msgid", "structured_data", "message" };
+	const uint8_t *data = (const uint8_t *)c->text;
+	size_t len = strlen(c->text) + c->nul_end;
 	struct dp_syslog m;
 
-	(void)state;
-	assert_int_equal(PARSE(text, &m), 0);
-	assert_int_equal(m.format, DP_SYSLOG_RFC3164);
-	assert_int_equal(m.priority, 34);
-	check_fields(text, &m, want);
+	memset(&m, 0, sizeof(m));
+	int rc = dp_syslog_parse(data, len, &m);
+	int check = dp_syslog_check(data, len);
+
+	if (rc != 0 || check != rc || m.format != c->format ||
+	    m.priority != c->priority)
+		print_error("case '%s': rc %d, check %d, format %d, "
+			    "priority %d\n", c->name, rc, check, (int)m.format,
+			    (int)m.priority);
+	assert_int_equal(check, rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(m.format, c->format);
+	assert_int_equal(m.priority, c->priority);
+
+	const struct dp_span spans[7] = { m.timestamp, m.hostname, m.appname,
+		m.procid, m.msgid, m.structured_data, m.message };
+	for (size_t i = 0; i < 7; i++) {
+		if (!span_is(c->text, spans[i], c->want[i]))
+			print_error("case '%s': %s at %u, %u bytes, want '%s'\n",
+				    c->name, fields[i], spans[i].off,
+				    spans[i].len, c->want[i] != NULL ?
+				    c->want[i] : "(absent)");
+		check_span(c->text, spans[i], c->want[i]);
+	}
 }
 
-static void
-test_3164_no_hostname(void **state)
-{
-	static const char text[] = "<133>Apr  5 12:56:51 robin: Hello, syslog!";
-	static const char *const want[7] = { "Apr  5 12:56:51", NULL, "robin",
-		NULL, NULL, NULL, "Hello, syslog!" };
-	struct dp_syslog m;
-
-	(void)state;
-	/* The zeek capture's datagram ends in a NUL. */
-	assert_int_equal(dp_syslog_parse((const uint8_t *)text, sizeof(text),
-					 &m), 0);
-	assert_int_equal(m.priority, 133);
-	check_fields(text, &m, want);
-}
-
-static void
-test_3164_rfc3339_timestamp(void **state)
-{
-	static const char text[] = "<13>2013-09-12T19:16:34.457849+04:00 "
-		"localhost through rsyslog: test message 23";
-	static const char *const want[7] = {
-		"2013-09-12T19:16:34.457849+04:00", "localhost", "through", NULL,
-		NULL, NULL, "rsyslog: test message 23" };
-	struct dp_syslog m;
-
-	(void)state;
-	assert_int_equal(PARSE(text, &m), 0);
-	assert_int_equal(m.format, DP_SYSLOG_RFC3164);
-	check_fields(text, &m, want);
-}
-
-static void
-test_3164_no_timestamp(void **state)
-{
-	static const char text[] = "<14>sshd[99]: Accepted publickey for fred";
-	static const char *const want[7] = { NULL, NULL, "sshd", "99", NULL,
-		NULL, "Accepted publickey for fred" };
-	struct dp_syslog m;
-
-	(void)state;
-	assert_int_equal(PARSE(text, &m), 0);
-	check_fields(text, &m, want);
-}
-
-static void
-test_3164_tag_without_colon(void **state)
-{
-	static const char text[] = "<15>Mar  6 04:07:23 hostname log_tag "
-		"this is debug";
-	static const char *const want[7] = { "Mar  6 04:07:23", "hostname",
-		"log_tag", NULL, NULL, NULL, "this is debug" };
-	struct dp_syslog m;
-
-	(void)state;
-	assert_int_equal(PARSE(text, &m), 0);
-	check_fields(text, &m, want);
-}
-
-static void
-test_3164_pid_then_text(void **state)
-{
-	static const char text[] = "<30>Mar 11 19:26:45 osx-machine "
-		"sockerfilterfw[1985] <Info>: launchd Allow";
-	static const char *const want[7] = { "Mar 11 19:26:45", "osx-machine",
-		"sockerfilterfw", "1985", NULL, NULL, "<Info>: launchd Allow" };
-	struct dp_syslog m;
-
-	(void)state;
-	assert_int_equal(PARSE(text, &m), 0);
-	check_fields(text, &m, want);
-}
-
-static void
-test_3164_fraction_and_single_digit_day(void **state)
-{
-	static const char text[] = "<13>Feb 6 23:01:18.123 victoria "
-		"process[2085]: Test";
-	static const char *const want[7] = { "Feb 6 23:01:18.123", "victoria",
-		"process", "2085", NULL, NULL, "Test" };
-	struct dp_syslog m;
-
-	(void)state;
-	assert_int_equal(PARSE(text, &m), 0);
-	check_fields(text, &m, want);
-}
-
-static void
-test_3164_cisco_colon(void **state)
-{
-	static const char text[] = "<189>Mar  1 00:00:09: %SYS-5-CONFIG_I: "
-		"Configured from console";
-	static const char *const want[7] = { "Mar  1 00:00:09", NULL,
-		"%SYS-5-CONFIG_I", NULL, NULL, NULL, "Configured from console" };
-	struct dp_syslog m;
-
-	(void)state;
-	assert_int_equal(PARSE(text, &m), 0);
-	check_fields(text, &m, want);
-}
+static const struct header_case rfc3164_cases[] = {
+	{
+		.name = "full",
+		.text = "<34>Oct 11 22:14:15 mymachine su[123]: "
+			"'su root' failed for lonvick on /dev/pts/8",
+		.format = DP_SYSLOG_RFC3164, .priority = 34,
+		.want = { "Oct 11 22:14:15", "mymachine", "su", "123", NULL,
+			  NULL, "'su root' failed for lonvick on /dev/pts/8" },
+	},
+	{
+		/* The zeek capture's datagram ends in a NUL. */
+		.name = "no hostname",
+		.text = "<133>Apr  5 12:56:51 robin: Hello, syslog!",
+		.nul_end = true,
+		.format = DP_SYSLOG_RFC3164, .priority = 133,
+		.want = { "Apr  5 12:56:51", NULL, "robin", NULL, NULL, NULL,
+			  "Hello, syslog!" },
+	},
+	{
+		.name = "RFC 3339 timestamp",
+		.text = "<13>2013-09-12T19:16:34.457849+04:00 "
+			"localhost through rsyslog: test message 23",
+		.format = DP_SYSLOG_RFC3164, .priority = 13,
+		.want = { "2013-09-12T19:16:34.457849+04:00", "localhost",
+			  "through", NULL, NULL, NULL,
+			  "rsyslog: test message 23" },
+	},
+	{
+		.name = "no timestamp",
+		.text = "<14>sshd[99]: Accepted publickey for fred",
+		.format = DP_SYSLOG_RFC3164, .priority = 14,
+		.want = { NULL, NULL, "sshd", "99", NULL, NULL,
+			  "Accepted publickey for fred" },
+	},
+	{
+		.name = "tag without colon",
+		.text = "<15>Mar  6 04:07:23 hostname log_tag this is debug",
+		.format = DP_SYSLOG_RFC3164, .priority = 15,
+		.want = { "Mar  6 04:07:23", "hostname", "log_tag", NULL, NULL,
+			  NULL, "this is debug" },
+	},
+	{
+		.name = "pid then text",
+		.text = "<30>Mar 11 19:26:45 osx-machine "
+			"sockerfilterfw[1985] <Info>: launchd Allow",
+		.format = DP_SYSLOG_RFC3164, .priority = 30,
+		.want = { "Mar 11 19:26:45", "osx-machine", "sockerfilterfw",
+			  "1985", NULL, NULL, "<Info>: launchd Allow" },
+	},
+	{
+		.name = "fraction and single-digit day",
+		.text = "<13>Feb 6 23:01:18.123 victoria process[2085]: Test",
+		.format = DP_SYSLOG_RFC3164, .priority = 13,
+		.want = { "Feb 6 23:01:18.123", "victoria", "process", "2085",
+			  NULL, NULL, "Test" },
+	},
+	{
+		.name = "Cisco colon after the timestamp",
+		.text = "<189>Mar  1 00:00:09: %SYS-5-CONFIG_I: "
+			"Configured from console",
+		.format = DP_SYSLOG_RFC3164, .priority = 189,
+		.want = { "Mar  1 00:00:09", NULL, "%SYS-5-CONFIG_I", NULL,
+			  NULL, NULL, "Configured from console" },
+	},
+	/* What does not fit the header is left in the message. */
+	{
+		.name = "leftovers: bad month",
+		.text = "<13>Foo 11 22:14:15 host app: m",
+		.format = DP_SYSLOG_RFC3164, .priority = 13,
+		.want = { NULL, NULL, "Foo", NULL, NULL, NULL,
+			  "11 22:14:15 host app: m" },
+	},
+	{
+		.name = "leftovers: unclosed pid",
+		.text = "<13>foo[12 bar",
+		.format = DP_SYSLOG_RFC3164, .priority = 13,
+		.want = { NULL, NULL, NULL, NULL, NULL, NULL, "foo[12 bar" },
+	},
+	{
+		.name = "leftovers: one word after the hostname",
+		.text = "<13>Oct 11 22:14:16 mymachine hello",
+		.format = DP_SYSLOG_RFC3164, .priority = 13,
+		.want = { "Oct 11 22:14:16", "mymachine", NULL, NULL, NULL,
+			  NULL, "hello" },
+	},
+};
 
 static void
-test_3164_leftovers_are_message(void **state)
+test_3164_headers(void **state)
 {
-	static const char bad_month[] = "<13>Foo 11 22:14:15 host app: m";
-	static const char *const want_month[7] = { NULL, NULL, "Foo", NULL,
-		NULL, NULL, "11 22:14:15 host app: m" };
-	static const char open_pid[] = "<13>foo[12 bar";
-	static const char *const want_pid[7] = { NULL, NULL, NULL, NULL, NULL,
-		NULL, "foo[12 bar" };
-	static const char one_word[] = "<13>Oct 11 22:14:16 mymachine hello";
-	static const char *const want_word[7] = { "Oct 11 22:14:16",
-		"mymachine", NULL, NULL, NULL, NULL, "hello" };
-	struct dp_syslog m;
-
 	(void)state;
-	assert_int_equal(PARSE(bad_month, &m), 0);
-	check_fields(bad_month, &m, want_month);
-	assert_int_equal(PARSE(open_pid, &m), 0);
-	check_fields(open_pid, &m, want_pid);
-	assert_int_equal(PARSE(one_word, &m), 0);
-	check_fields(one_word, &m, want_word);
+	for (size_t i = 0; i < sizeof(rfc3164_cases) / sizeof(rfc3164_cases[0]);
+	     i++)
+		check_header_case(&rfc3164_cases[i]);
 }
 
 static void
@@ -206,69 +204,60 @@ test_3164_pri_only(void **state)
 	assert_int_equal(m.priority, 191);
 }
 
-static void
-test_5424_full(void **state)
-{
-	static const char text[] = "<165>1 2003-10-11T22:14:15.003Z "
-		"mymachine.example.com evntslog - ID47 [exampleSDID@32473 "
-		"iut=\"3\" eventSource=\"Application\" eventID=\"1011\"] "
-		"\xef\xbb\xbf" "An application event log entry...";
-	static const char *const want[7] = { "2003-10-11T22:14:15.003Z",
-		"mymachine.example.com", "evntslog", NULL, "ID47",
-		"[exampleSDID@32473 iut=\"3\" eventSource=\"Application\" "
-		"eventID=\"1011\"]", "An application event log entry..." };
-	struct dp_syslog m;
-
-	(void)state;
-	assert_int_equal(PARSE(text, &m), 0);
-	assert_int_equal(m.format, DP_SYSLOG_RFC5424);
-	assert_int_equal(m.priority, 165);
-	check_fields(text, &m, want);
-}
-
-static void
-test_5424_nilvalues(void **state)
-{
-	static const char *const none[7] = { NULL };
-	static const char *const msg_only[7] = { [6] = "msg" };
-	struct dp_syslog m;
-
-	(void)state;
-	assert_int_equal(PARSE("<14>1 - - - - - -", &m), 0);
-	assert_int_equal(m.format, DP_SYSLOG_RFC5424);
-	check_fields("<14>1 - - - - - -", &m, none);
-	assert_int_equal(PARSE("<14>1 - - - - - - msg\r\n", &m), 0);
-	check_fields("<14>1 - - - - - - msg", &m, msg_only);
-}
-
-static void
-test_5424_rsyslog(void **state)
-{
-	static const char text[] = "<15>1 2021-03-06T04:07:38.251122+00:00 "
-		"hostname log_tag - 123 -  this is debug\n";
-	static const char *const want[7] = {
-		"2021-03-06T04:07:38.251122+00:00", "hostname", "log_tag", NULL,
-		"123", NULL, " this is debug" };
-	struct dp_syslog m;
-
-	(void)state;
-	assert_int_equal(PARSE(text, &m), 0);
-	check_fields(text, &m, want);
-}
+static const struct header_case rfc5424_cases[] = {
+	{
+		.name = "full",
+		.text = "<165>1 2003-10-11T22:14:15.003Z "
+			"mymachine.example.com evntslog - ID47 "
+			"[exampleSDID@32473 iut=\"3\" "
+			"eventSource=\"Application\" eventID=\"1011\"] "
+			"\xef\xbb\xbf" "An application event log entry...",
+		.format = DP_SYSLOG_RFC5424, .priority = 165,
+		.want = { "2003-10-11T22:14:15.003Z", "mymachine.example.com",
+			  "evntslog", NULL, "ID47",
+			  "[exampleSDID@32473 iut=\"3\" "
+			  "eventSource=\"Application\" eventID=\"1011\"]",
+			  "An application event log entry..." },
+	},
+	{
+		.name = "all nil values",
+		.text = "<14>1 - - - - - -",
+		.format = DP_SYSLOG_RFC5424, .priority = 14,
+		.want = { NULL },
+	},
+	{
+		.name = "nil values, then a message and CRLF",
+		.text = "<14>1 - - - - - - msg\r\n",
+		.format = DP_SYSLOG_RFC5424, .priority = 14,
+		.want = { [6] = "msg" },
+	},
+	{
+		.name = "rsyslog",
+		.text = "<15>1 2021-03-06T04:07:38.251122+00:00 "
+			"hostname log_tag - 123 -  this is debug\n",
+		.format = DP_SYSLOG_RFC5424, .priority = 15,
+		.want = { "2021-03-06T04:07:38.251122+00:00", "hostname",
+			  "log_tag", NULL, "123", NULL, " this is debug" },
+	},
+	{
+		.name = "SD escapes",
+		.text = "<14>1 2021-03-06T04:07:38-05:30 h a 1 m "
+			"[id@1 k=\"a\\]b\\\"c\\\\\" x=\"\"][second] "
+			"msg [not sd]",
+		.format = DP_SYSLOG_RFC5424, .priority = 14,
+		.want = { "2021-03-06T04:07:38-05:30", "h", "a", "1", "m",
+			  "[id@1 k=\"a\\]b\\\"c\\\\\" x=\"\"][second]",
+			  "msg [not sd]" },
+	},
+};
 
 static void
-test_5424_sd_escapes(void **state)
+test_5424_headers(void **state)
 {
-	static const char text[] = "<14>1 2021-03-06T04:07:38-05:30 h a 1 m "
-		"[id@1 k=\"a\\]b\\\"c\\\\\" x=\"\"][second] msg [not sd]";
-	static const char *const want[7] = { "2021-03-06T04:07:38-05:30", "h",
-		"a", "1", "m", "[id@1 k=\"a\\]b\\\"c\\\\\" x=\"\"][second]",
-		"msg [not sd]" };
-	struct dp_syslog m;
-
 	(void)state;
-	assert_int_equal(PARSE(text, &m), 0);
-	check_fields(text, &m, want);
+	for (size_t i = 0; i < sizeof(rfc5424_cases) / sizeof(rfc5424_cases[0]);
+	     i++)
+		check_header_case(&rfc5424_cases[i]);
 }
 
 static void
@@ -373,20 +362,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_3164_full),
-		cmocka_unit_test(test_3164_no_hostname),
-		cmocka_unit_test(test_3164_rfc3339_timestamp),
-		cmocka_unit_test(test_3164_no_timestamp),
-		cmocka_unit_test(test_3164_tag_without_colon),
-		cmocka_unit_test(test_3164_pid_then_text),
-		cmocka_unit_test(test_3164_fraction_and_single_digit_day),
-		cmocka_unit_test(test_3164_cisco_colon),
-		cmocka_unit_test(test_3164_leftovers_are_message),
+		cmocka_unit_test(test_3164_headers),
 		cmocka_unit_test(test_3164_pri_only),
-		cmocka_unit_test(test_5424_full),
-		cmocka_unit_test(test_5424_nilvalues),
-		cmocka_unit_test(test_5424_rsyslog),
-		cmocka_unit_test(test_5424_sd_escapes),
+		cmocka_unit_test(test_5424_headers),
 		cmocka_unit_test(test_5424_grammar_errors),
 		cmocka_unit_test(test_bare),
 		cmocka_unit_test(test_bad_pri),
