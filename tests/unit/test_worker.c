@@ -1,0 +1,853 @@
+/* test_worker.c -- the worker loop (dataplane/worker.c) on a real EAL:
+ * crafted frames go into a net_ring port (rte_eth_from_rings), the worker
+ * runs dp_worker_main on the second lcore as replay and run launch it, and
+ * the test reads the hit records from its hit ring and its published
+ * counters. Hits for a watched domain in syslog, in a DNS question and as
+ * a DNS answer's address; none for clean traffic; the counter of each way
+ * a frame is skipped (truncated, fragment, TCP, other, malformed syslog or
+ * DNS); drops when the exporter ring or the record pool is full; waiting
+ * instead in replay mode; capture times; a set published between bursts. */
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_ring.h>
+
+#include "clock.h"
+#include "eal_fixture.h"
+#include "feed.h"
+#include "hit.h"
+#include "pattern_set.h"
+#include "port.h"
+#include "publish.h"
+#include "worker.h"
+
+#define FRAME_MAX 1514
+#define FRAMES_MAX 64
+#define MBUFS 1023
+#define SYSLOG_PORT 514
+#define DNS_PORT 53
+#define CLIENT_PORT 40005
+#define FLOOD_DOMAINS 40          /* more than PAT_HITS_MAX in one message */
+#define WAIT_MS 10000
+
+static const uint8_t client_addr[4] = { 10, 0, 0, 14 };
+static const uint8_t server_addr[4] = { 10, 0, 0, 2 };
+static const uint8_t watched_addr[4] = { 203, 0, 113, 7 };
+
+static const char watched_syslog[] =
+	"<34>Nov 26 10:00:05 edr01 falcon[42]: host contacted "
+	"journalide.org:443";
+static const char clean_syslog[] =
+	"<34>Nov 26 10:00:06 edr01 sshd[7]: accepted for alice from 10.9.9.9, "
+	"resolver notjournalide.org";
+
+/*
+ * Frames
+ */
+
+struct frame {
+	uint16_t len;
+	uint8_t bytes[FRAME_MAX];
+};
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Ethernet + IPv4 + UDP or TCP around payload, client to server unless
+ * the ports say otherwise; fragment is the IPv4 flags-and-offset field. */
+static struct frame
+frame_ipv4(uint8_t proto, uint16_t fragment, uint16_t src_port,
+	   uint16_t dst_port, const void *payload, size_t len)
+{
+	struct frame f = { 0 };
+	size_t l4_len = proto == IPPROTO_TCP ? 20 : 8;
+	uint8_t *ip = f.bytes + 14, *l4 = ip + 20;
+
+	assert_true(14 + 20 + l4_len + len <= FRAME_MAX);
+	memcpy(f.bytes, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01"
+	       "\x08\x00", 14);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(20 + l4_len + len));
+	put16(ip + 6, fragment);
+	ip[8] = 64;
+	ip[9] = proto;
+	memcpy(ip + 12, client_addr, 4);
+	memcpy(ip + 16, server_addr, 4);
+	put16(l4, src_port);
+	put16(l4 + 2, dst_port);
+	if (proto == IPPROTO_TCP)
+		l4[12] = 5 << 4;
+	else
+		put16(l4 + 4, (uint16_t)(8 + len));
+	memcpy(l4 + l4_len, payload, len);
+	f.len = (uint16_t)(14 + 20 + l4_len + len);
+	return f;
+}
+
+static struct frame
+frame_syslog(const char *message)
+{
+	return frame_ipv4(IPPROTO_UDP, 0, CLIENT_PORT, SYSLOG_PORT, message,
+			  strlen(message));
+}
+
+/* A DNS message: a question (type A) for name and, with answer, a
+ * response carrying one A record with that address. Returns its length. */
+static size_t
+dns_message(uint8_t *buf, const char *name, const uint8_t *answer)
+{
+	size_t n = 12;
+
+	memset(buf, 0, n);
+	put16(buf, 0x1234);
+	put16(buf + 2, answer != NULL ? 0x8180 : 0x0100);
+	put16(buf + 4, 1);
+	put16(buf + 6, answer != NULL ? 1 : 0);
+	for (const char *label = name; *label != '\0';) {
+		size_t len = strcspn(label, ".");
+		buf[n++] = (uint8_t)len;
+		memcpy(buf + n, label, len);
+		n += len;
+		label += len + (label[len] == '.');
+	}
+	buf[n++] = 0;
+	put16(buf + n, 1);          /* A */
+	put16(buf + n + 2, 1);      /* IN */
+	n += 4;
+	if (answer != NULL) {
+		put16(buf + n, 0xc00c);     /* the question's name */
+		put16(buf + n + 2, 1);
+		put16(buf + n + 4, 1);
+		memcpy(buf + n + 6, "\x00\x00\x01\x2c", 4);  /* TTL 300 */
+		put16(buf + n + 10, 4);
+		memcpy(buf + n + 12, answer, 4);
+		n += 16;
+	}
+	return n;
+}
+
+static struct frame
+frame_dns_query(const char *name)
+{
+	uint8_t msg[512];
+	size_t len = dns_message(msg, name, NULL);
+
+	return frame_ipv4(IPPROTO_UDP, 0, CLIENT_PORT, DNS_PORT, msg, len);
+}
+
+static struct frame
+frame_dns_answer(const char *name, const uint8_t *addr)
+{
+	uint8_t msg[512];
+	size_t len = dns_message(msg, name, addr);
+
+	return frame_ipv4(IPPROTO_UDP, 0, DNS_PORT, CLIENT_PORT, msg, len);
+}
+
+/*
+ * The fixture: one net_ring port, one pattern set, shared by the tests
+ */
+
+static struct {
+	struct rte_mempool *mbuf_pool;
+	struct rte_ring *rx_ring;      /* the port's RX queue: frames go here */
+	struct rte_ring *tx_ring;      /* rte_eth_from_rings wants one */
+	uint16_t port;
+	unsigned int worker_lcore;
+	struct pat_set *set;           /* the active set */
+} fx;
+
+static struct pat_set *
+set_from_csv(const char *csv, uint64_t version)
+{
+	struct pat_feed feed;
+	const struct pat_feed *feeds[] = { &feed };
+	struct pat_error err = { 0 };
+
+	pat_feed_init(&feed);
+	if (pat_feed_parse(&feed, "unit", "unit.csv", csv, strlen(csv),
+			   PAT_FEED_CSV, &err) != 0)
+		fail_msg("%s:%u: %s", err.file, err.line, err.message);
+	struct pat_set *set = pat_set_build(feeds, 1, 1, version, &err);
+	pat_feed_free(&feed);
+	if (set == NULL)
+		fail_msg("build: %s", err.message);
+	return set;
+}
+
+static int
+group_setup(void **state)
+{
+	char csv[4096];
+	size_t len;
+
+	(void)state;
+	fx.worker_lcore = eal_fixture_worker_lcore();
+	assert_true(fx.worker_lcore < RTE_MAX_LCORE);
+	fx.mbuf_pool = rte_pktmbuf_pool_create("test_frames", MBUFS, 0, 0,
+					       RTE_MBUF_DEFAULT_BUF_SIZE,
+					       rte_socket_id());
+	fx.rx_ring = rte_ring_create("test_rx", 1024, rte_socket_id(),
+				     RING_F_SP_ENQ | RING_F_SC_DEQ);
+	fx.tx_ring = rte_ring_create("test_tx", 64, rte_socket_id(),
+				     RING_F_SP_ENQ | RING_F_SC_DEQ);
+	assert_non_null(fx.mbuf_pool);
+	assert_non_null(fx.rx_ring);
+	assert_non_null(fx.tx_ring);
+	int port = rte_eth_from_rings("worker_test", &fx.rx_ring, 1,
+				      &fx.tx_ring, 1, rte_socket_id());
+	assert_true(port >= 0);
+	fx.port = (uint16_t)port;
+	assert_int_equal(dp_port_start(fx.port, 1, 256, fx.mbuf_pool, false),
+			 0);
+
+	len = (size_t)snprintf(csv, sizeof(csv),
+			       "type,value,tags,source\n"
+			       "domain,journalide.org,c2,unit\n"
+			       "ipv4,203.0.113.7,,\n");
+	for (unsigned int i = 0; i < FLOOD_DOMAINS; i++)
+		len += (size_t)snprintf(csv + len, sizeof(csv) - len,
+					"domain,flood%02u.example,,\n", i);
+	assert_true(len < sizeof(csv));
+	fx.set = set_from_csv(csv, 5);
+	dp_clock_init();
+	/* No reader yet: the first publish has nothing to replace. */
+	assert_null(dp_publish(fx.set));
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	assert_ptr_equal(dp_publish(NULL), fx.set);
+	pat_set_free(fx.set);
+	dp_port_stop(fx.port);
+	rte_ring_free(fx.rx_ring);
+	rte_ring_free(fx.tx_ring);
+	rte_mempool_free(fx.mbuf_pool);
+	return 0;
+}
+
+/*
+ * One worker run: a worker, its hit ring and record pool, its results
+ */
+
+struct worker_run {
+	struct dp_worker *w;
+	bool launched;
+	struct rte_ring *hit_ring;
+	struct rte_mempool *hit_pool;
+	unsigned int hit_records;
+	struct dp_worker_stats stats;  /* as published when the loop ended */
+	struct dp_hit *hits;           /* copies, in the order of the ring */
+	unsigned int n_hits;
+};
+
+static void
+run_prepare(struct worker_run *run, unsigned int ring_size,
+	    unsigned int hit_records, bool backpressure)
+{
+	struct dp_worker *w;
+
+	run->hit_records = hit_records;
+	run->hit_ring = rte_ring_create("test_hits", ring_size,
+					rte_socket_id(),
+					RING_F_SP_ENQ | RING_F_SC_DEQ);
+	/* No per-lcore cache: a pool of two records holds two. */
+	run->hit_pool = rte_mempool_create("test_hits", hit_records,
+					   sizeof(struct dp_hit), 0, 0, NULL,
+					   NULL, NULL, NULL, rte_socket_id(),
+					   0);
+	run->w = w = rte_zmalloc("test_worker", sizeof(*w),
+				 RTE_CACHE_LINE_SIZE);
+	run->hits = calloc(FRAMES_MAX, sizeof(*run->hits));
+	assert_non_null(run->hit_ring);
+	assert_non_null(run->hit_pool);
+	assert_non_null(w);
+	assert_non_null(run->hits);
+	w->index = 0;
+	w->port = fx.port;
+	w->queue = 0;
+	w->lcore = fx.worker_lcore;
+	w->backpressure = backpressure;
+	atomic_init(&w->stop, false);
+	w->hit_ring = run->hit_ring;
+	w->hit_pool = run->hit_pool;
+	dp_worker_set_port_kind(w, SYSLOG_PORT, DP_PORT_SYSLOG);
+	dp_worker_set_port_kind(w, DNS_PORT, DP_PORT_DNS);
+}
+
+static int
+run_setup(void **state)
+{
+	struct worker_run *run = calloc(1, sizeof(*run));
+
+	assert_non_null(run);
+	*state = run;
+	return 0;
+}
+
+/* Also after a failed assertion: the worker is stopped before its ring
+ * and pool go, so that the next test finds the lcore free. */
+static int
+run_teardown(void **state)
+{
+	struct worker_run *run = *state;
+
+	if (run->launched) {
+		atomic_store(&run->w->stop, true);
+		rte_eal_wait_lcore(fx.worker_lcore);
+	}
+	rte_free(run->w);
+	rte_ring_free(run->hit_ring);
+	rte_mempool_free(run->hit_pool);
+	free(run->hits);
+	free(run);
+	/* Whatever a failed test left: another set active (it leaks), frames
+	 * in the port's ring. */
+	if (dp_active_set != fx.set)
+		dp_publish(fx.set);
+	struct rte_mbuf *m;
+	while (rte_ring_dequeue(fx.rx_ring, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	return 0;
+}
+
+static uint64_t
+monotonic_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* Copies the records in the hit ring and returns them to the pool, as the
+ * exporter would. */
+static void
+run_collect(struct worker_run *run)
+{
+	struct dp_hit *hit;
+
+	while (rte_ring_sc_dequeue(run->hit_ring, (void **)&hit) == 0) {
+		assert_true(run->n_hits < FRAMES_MAX);
+		run->hits[run->n_hits++] = *hit;
+		rte_mempool_put(run->hit_pool, hit);
+	}
+}
+
+/* Capture times are only set when capture_us is given (one per frame). */
+static void
+frames_to_mbufs(const struct frame *frames, unsigned int n,
+		const uint64_t *capture_us, struct rte_mbuf **mbufs)
+{
+	int offset = -1;
+	uint64_t flag = 0;
+
+	if (capture_us != NULL)
+		assert_int_equal(rte_mbuf_dyn_rx_timestamp_register(&offset,
+								    &flag), 0);
+	assert_int_equal(rte_pktmbuf_alloc_bulk(fx.mbuf_pool, mbufs, n), 0);
+	for (unsigned int i = 0; i < n; i++) {
+		char *data = rte_pktmbuf_append(mbufs[i], frames[i].len);
+		assert_non_null(data);
+		memcpy(data, frames[i].bytes, frames[i].len);
+		if (capture_us != NULL) {
+			rte_mbuf_timestamp_t *t = RTE_MBUF_DYNFIELD(mbufs[i],
+				offset, rte_mbuf_timestamp_t *);
+			*t = capture_us[i];
+			mbufs[i]->ol_flags |= flag;
+		}
+	}
+}
+
+/* Launches the worker, hands it the frames in one enqueue, waits until
+ * its published counters show every frame handled, stops it and takes
+ * the hit records. In replay mode (backpressure) the records are taken
+ * while it runs, as the exporter does, or it would wait forever. */
+static void
+run_frames(struct worker_run *run, const struct frame *frames, unsigned int n,
+	   const uint64_t *capture_us)
+{
+	struct rte_mbuf *mbufs[FRAMES_MAX];
+	struct dp_worker_stats stats;
+
+	assert_true(n <= FRAMES_MAX);
+	frames_to_mbufs(frames, n, capture_us, mbufs);
+	assert_int_equal(rte_eal_remote_launch(dp_worker_main, run->w,
+					       fx.worker_lcore), 0);
+	run->launched = true;
+	/* All at once: a burst holds none of them or all. */
+	assert_int_equal(rte_ring_enqueue_bulk(fx.rx_ring, (void **)mbufs, n,
+					       NULL), n);
+	uint64_t deadline = monotonic_ms() + WAIT_MS;
+	do {
+		if (run->w->backpressure)
+			run_collect(run);
+		dp_worker_stats_read(run->w, &stats);
+		if (stats.packets == n)
+			break;
+		usleep(100);
+	} while (monotonic_ms() < deadline);
+	atomic_store(&run->w->stop, true);
+	assert_int_equal(rte_eal_wait_lcore(fx.worker_lcore), 0);
+	run->launched = false;
+	dp_worker_stats_read(run->w, &run->stats);
+	if (run->stats.packets != n)
+		fail_msg("the worker handled %" PRIu64 " of %u frames in %d ms",
+			 run->stats.packets, n, WAIT_MS);
+	run_collect(run);
+	/* The worker freed every frame, and every record dropped went
+	 * back to the pool (the rest were returned by run_collect). */
+	assert_int_equal(rte_mempool_avail_count(fx.mbuf_pool), MBUFS);
+	assert_int_equal(rte_mempool_avail_count(run->hit_pool),
+			 run->hit_records);
+}
+
+/* The named counters a test expects; the rest of dp_worker_stats is
+ * timing. Fields not given are expected to be zero. */
+struct counters {
+	uint64_t packets, bytes, syslog_messages, dns_messages, hits,
+		hit_messages, malformed_frame, malformed_syslog, malformed_dns,
+		fragments, tcp_skipped, other, match_errors, hits_overflow,
+		drop_hit_pool, drop_ring_full, drop_fanout_full, fanout_sent;
+};
+
+#define COUNTER_CHECK(name) do { \
+	if (got->name != want.name) \
+		fail_msg("counter " #name ": %" PRIu64 ", expected %" PRIu64, \
+			 got->name, want.name); \
+} while (0)
+
+static void
+assert_counters(const struct dp_worker_stats *got, struct counters want)
+{
+	COUNTER_CHECK(packets);
+	COUNTER_CHECK(bytes);
+	COUNTER_CHECK(syslog_messages);
+	COUNTER_CHECK(dns_messages);
+	COUNTER_CHECK(hits);
+	COUNTER_CHECK(hit_messages);
+	COUNTER_CHECK(malformed_frame);
+	COUNTER_CHECK(malformed_syslog);
+	COUNTER_CHECK(malformed_dns);
+	COUNTER_CHECK(fragments);
+	COUNTER_CHECK(tcp_skipped);
+	COUNTER_CHECK(other);
+	COUNTER_CHECK(match_errors);
+	COUNTER_CHECK(hits_overflow);
+	COUNTER_CHECK(drop_hit_pool);
+	COUNTER_CHECK(drop_ring_full);
+	COUNTER_CHECK(drop_fanout_full);
+	COUNTER_CHECK(fanout_sent);
+}
+
+static uint64_t
+frames_bytes(const struct frame *frames, unsigned int n)
+{
+	uint64_t bytes = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		bytes += frames[i].len;
+	return bytes;
+}
+
+static const char *
+hit_value(const struct dp_hit *hit, unsigned int i)
+{
+	return pat_set_indicator(hit->set, hit->hits.ids[i])->value;
+}
+
+/* A hit of one indicator, carried by the active set. */
+static void
+assert_one_hit(const struct dp_hit *hit, const char *value)
+{
+	assert_ptr_equal(hit->set, fx.set);
+	assert_int_equal(hit->hits.count, 1);
+	assert_int_equal(hit->hits.overflow, 0);
+	assert_string_equal(hit_value(hit, 0), value);
+}
+
+/* Events carry the burst's wall-clock time when the port gives none. */
+static void
+assert_time_is_now(const struct dp_hit *hit)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t diff = (int64_t)hit->time_ns -
+		((int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
+	if (diff < -5000000000LL || diff > 1000000000LL)
+		fail_msg("hit time is %" PRId64 " ns off the clock", diff);
+}
+
+/*
+ * Tests
+ */
+
+static void
+test_syslog_hit(void **state)
+{
+	struct worker_run *run = *state;
+	struct frame f = frame_syslog(watched_syslog);
+
+	run_prepare(run, 64, 64, false);
+	run_frames(run, &f, 1, NULL);
+	assert_counters(&run->stats, (struct counters){
+		.packets = 1, .bytes = f.len, .syslog_messages = 1, .hits = 1,
+		.hit_messages = 1 });
+	assert_int_equal(run->n_hits, 1);
+	const struct dp_hit *hit = &run->hits[0];
+	assert_one_hit(hit, "journalide.org");
+	assert_int_equal(hit->kind, DP_MESSAGE_SYSLOG);
+	assert_int_equal(hit->frame, 1);
+	assert_int_equal(hit->worker, 0);
+	assert_int_equal(hit->ip_version, 4);
+	assert_int_equal(hit->l4_proto, IPPROTO_UDP);
+	assert_int_equal(hit->src_port, CLIENT_PORT);
+	assert_int_equal(hit->dst_port, SYSLOG_PORT);
+	assert_memory_equal(hit->src_addr, client_addr, 4);
+	assert_memory_equal(hit->dst_addr, server_addr, 4);
+	assert_false(hit->truncated);
+	assert_int_equal(hit->payload_len, strlen(watched_syslog));
+	assert_memory_equal(hit->payload, watched_syslog, hit->payload_len);
+	assert_time_is_now(hit);
+}
+
+static void
+test_dns_query_hit(void **state)
+{
+	struct worker_run *run = *state;
+	struct frame f = frame_dns_query("cdn.journalide.org");
+	uint8_t msg[512];
+	size_t msg_len = dns_message(msg, "cdn.journalide.org", NULL);
+
+	run_prepare(run, 64, 64, false);
+	run_frames(run, &f, 1, NULL);
+	assert_counters(&run->stats, (struct counters){
+		.packets = 1, .bytes = f.len, .dns_messages = 1, .hits = 1,
+		.hit_messages = 1 });
+	assert_int_equal(run->n_hits, 1);
+	const struct dp_hit *hit = &run->hits[0];
+	assert_one_hit(hit, "journalide.org");
+	assert_int_equal(hit->kind, DP_MESSAGE_DNS);
+	assert_int_equal(hit->src_port, CLIENT_PORT);
+	assert_int_equal(hit->dst_port, DNS_PORT);
+	assert_int_equal(hit->payload_len, msg_len);
+	assert_memory_equal(hit->payload, msg, msg_len);
+}
+
+/* A clean name whose A record is a watched address. */
+static void
+test_dns_answer_hit(void **state)
+{
+	struct worker_run *run = *state;
+	struct frame f = frame_dns_answer("www.example.net", watched_addr);
+
+	run_prepare(run, 64, 64, false);
+	run_frames(run, &f, 1, NULL);
+	assert_counters(&run->stats, (struct counters){
+		.packets = 1, .bytes = f.len, .dns_messages = 1, .hits = 1,
+		.hit_messages = 1 });
+	assert_int_equal(run->n_hits, 1);
+	assert_one_hit(&run->hits[0], "203.0.113.7");
+	assert_int_equal(run->hits[0].kind, DP_MESSAGE_DNS);
+	assert_int_equal(run->hits[0].src_port, DNS_PORT);
+}
+
+/* Near misses included: a name that ends in the watched one but is not
+ * a subdomain of it, an answer next to the watched address. */
+static void
+test_clean_traffic_no_hit(void **state)
+{
+	struct worker_run *run = *state;
+	const uint8_t near_addr[4] = { 203, 0, 113, 8 };
+	struct frame frames[] = {
+		frame_syslog(clean_syslog),
+		frame_dns_query("www.notjournalide.org"),
+		frame_dns_answer("www.example.net", near_addr),
+	};
+
+	run_prepare(run, 64, 64, false);
+	run_frames(run, frames, 3, NULL);
+	assert_counters(&run->stats, (struct counters){
+		.packets = 3, .bytes = frames_bytes(frames, 3),
+		.syslog_messages = 1, .dns_messages = 2 });
+	assert_int_equal(run->n_hits, 0);
+}
+
+/* The watched message, cut: inside its payload (the IP total length
+ * lies), inside the IPv4 header, and inside the Ethernet header. None is
+ * parsed or matched; each is one malformed_frame. */
+static void
+test_truncated_frames(void **state)
+{
+	struct worker_run *run = *state;
+	struct frame frames[3];
+
+	for (unsigned int i = 0; i < 3; i++)
+		frames[i] = frame_syslog(watched_syslog);
+	frames[0].len = 14 + 20 + 8 + 20;
+	frames[1].len = 14 + 12;
+	frames[2].len = 10;
+	run_prepare(run, 64, 64, false);
+	run_frames(run, frames, 3, NULL);
+	assert_counters(&run->stats, (struct counters){
+		.packets = 3, .bytes = frames_bytes(frames, 3),
+		.malformed_frame = 3 });
+	assert_int_equal(run->n_hits, 0);
+}
+
+/* Each carries the watched name, and none is matched: each is counted
+ * where the worker stops with it. */
+static void
+test_skipped_frames(void **state)
+{
+	struct worker_run *run = *state;
+	const char bad_pri[] = "<999>Nov 26 10:00:05 edr01 journalide.org";
+	const uint8_t bad_dns[] = { 0x12, 0x34, 0x01 };
+	struct frame frames[] = {
+		frame_ipv4(IPPROTO_UDP, 0, CLIENT_PORT, SYSLOG_PORT, bad_pri,
+			   strlen(bad_pri)),
+		frame_ipv4(IPPROTO_UDP, 0, CLIENT_PORT, DNS_PORT, bad_dns,
+			   sizeof(bad_dns)),
+		/* More fragments follow. */
+		frame_ipv4(IPPROTO_UDP, 0x2000, CLIENT_PORT, SYSLOG_PORT,
+			   watched_syslog, strlen(watched_syslog)),
+		frame_ipv4(IPPROTO_TCP, 0, CLIENT_PORT, SYSLOG_PORT,
+			   watched_syslog, strlen(watched_syslog)),
+		frame_ipv4(IPPROTO_UDP, 0, CLIENT_PORT, 9999, watched_syslog,
+			   strlen(watched_syslog)),
+		frame_syslog(watched_syslog),
+	};
+	/* The last one made an ARP frame: not IP. */
+	frames[5].bytes[12] = 0x08;
+	frames[5].bytes[13] = 0x06;
+	frames[5].len = 14 + 28;
+
+	run_prepare(run, 64, 64, false);
+	run_frames(run, frames, 6, NULL);
+	assert_counters(&run->stats, (struct counters){
+		.packets = 6, .bytes = frames_bytes(frames, 6),
+		.malformed_syslog = 1, .malformed_dns = 1, .fragments = 1,
+		.tcp_skipped = 1, .other = 2 });
+	assert_int_equal(run->n_hits, 0);
+}
+
+/* One message with more distinct indicators than a record holds. */
+static void
+test_hits_overflow(void **state)
+{
+	struct worker_run *run = *state;
+	char message[1400];
+	size_t len = (size_t)snprintf(message, sizeof(message),
+				      "<34>Nov 26 10:00:05 edr01 dns: flood");
+
+	for (unsigned int i = 0; i < FLOOD_DOMAINS; i++)
+		len += (size_t)snprintf(message + len, sizeof(message) - len,
+					" flood%02u.example", i);
+	assert_true(len < sizeof(message));
+	struct frame f = frame_syslog(message);
+
+	run_prepare(run, 64, 64, false);
+	run_frames(run, &f, 1, NULL);
+	assert_counters(&run->stats, (struct counters){
+		.packets = 1, .bytes = f.len, .syslog_messages = 1,
+		.hits = PAT_HITS_MAX, .hit_messages = 1,
+		.hits_overflow = FLOOD_DOMAINS - PAT_HITS_MAX });
+	assert_int_equal(run->n_hits, 1);
+	assert_int_equal(run->hits[0].hits.count, PAT_HITS_MAX);
+	assert_int_equal(run->hits[0].hits.overflow,
+			 FLOOD_DOMAINS - PAT_HITS_MAX);
+}
+
+/* A live worker drops what the exporter's ring cannot take: a ring of
+ * four holds three, the other five records go back to the pool. */
+static void
+test_ring_full_drops(void **state)
+{
+	struct worker_run *run = *state;
+	struct frame frames[8];
+
+	for (unsigned int i = 0; i < 8; i++)
+		frames[i] = frame_syslog(watched_syslog);
+	run_prepare(run, 4, 64, false);
+	run_frames(run, frames, 8, NULL);
+	assert_counters(&run->stats, (struct counters){
+		.packets = 8, .bytes = frames_bytes(frames, 8),
+		.syslog_messages = 8, .hits = 8, .hit_messages = 8,
+		.drop_ring_full = 5 });
+	assert_int_equal(run->n_hits, 3);
+	for (unsigned int i = 0; i < 3; i++)
+		assert_int_equal(run->hits[i].frame, i + 1);
+}
+
+/* A live worker drops a hit when no record is free. */
+static void
+test_hit_pool_drops(void **state)
+{
+	struct worker_run *run = *state;
+	struct frame frames[5];
+
+	for (unsigned int i = 0; i < 5; i++)
+		frames[i] = frame_syslog(watched_syslog);
+	run_prepare(run, 64, 2, false);
+	run_frames(run, frames, 5, NULL);
+	assert_counters(&run->stats, (struct counters){
+		.packets = 5, .bytes = frames_bytes(frames, 5),
+		.syslog_messages = 5, .hits = 5, .hit_messages = 5,
+		.drop_hit_pool = 3 });
+	assert_int_equal(run->n_hits, 2);
+	assert_int_equal(run->hits[0].frame, 1);
+	assert_int_equal(run->hits[1].frame, 2);
+}
+
+/* Replay mode: 40 hits, a ring that holds three records and a pool of
+ * eight. The worker waits for room in the ring and for a free record
+ * while the test takes them, as the exporter does, and loses nothing. */
+static void
+test_backpressure_loses_nothing(void **state)
+{
+	struct worker_run *run = *state;
+	struct frame frames[40];
+
+	for (unsigned int i = 0; i < 40; i++)
+		frames[i] = frame_syslog(watched_syslog);
+	run_prepare(run, 4, 8, true);
+	run_frames(run, frames, 40, NULL);
+	assert_counters(&run->stats, (struct counters){
+		.packets = 40, .bytes = frames_bytes(frames, 40),
+		.syslog_messages = 40, .hits = 40, .hit_messages = 40 });
+	assert_int_equal(run->n_hits, 40);
+	for (unsigned int i = 0; i < 40; i++)
+		assert_int_equal(run->hits[i].frame, i + 1);
+}
+
+/* With capture times (net_pcap's dynfield, microseconds), a hit carries
+ * the frame's time, not the burst's. */
+static void
+test_capture_time(void **state)
+{
+	struct worker_run *run = *state;
+	struct frame frames[] = {
+		frame_syslog(watched_syslog),
+		frame_dns_query("cdn.journalide.org"),
+	};
+	const uint64_t capture_us[] = { 1795687205123456ULL,
+		1795687206000001ULL };
+
+	int offset;
+	uint64_t flag;
+
+	/* As net_pcap does when its port starts, before the worker looks. */
+	assert_int_equal(rte_mbuf_dyn_rx_timestamp_register(&offset, &flag), 0);
+	run_prepare(run, 64, 64, false);
+	dp_worker_use_capture_time(run->w);
+	assert_int_equal(run->w->timestamp_offset, offset);
+	run_frames(run, frames, 2, capture_us);
+	assert_int_equal(run->n_hits, 2);
+	assert_int_equal(run->hits[0].time_ns, capture_us[0] * 1000);
+	assert_int_equal(run->hits[1].time_ns, capture_us[1] * 1000);
+}
+
+/* A set published while the worker runs is the one its next burst
+ * matches against, and its hit records carry it. */
+static void
+test_set_published_between_bursts(void **state)
+{
+	struct worker_run *run = *state;
+	struct frame first = frame_syslog(watched_syslog);
+	struct rte_mbuf *m;
+	struct dp_worker_stats stats;
+	char message[256];
+
+	snprintf(message, sizeof(message), "%s via relay.other.example",
+		 watched_syslog);
+	struct frame second = frame_syslog(message);
+	struct pat_set *other = set_from_csv("domain,other.example\n", 6);
+
+	run_prepare(run, 64, 64, false);
+	run_frames(run, &first, 1, NULL);
+	assert_int_equal(run->n_hits, 1);
+	assert_ptr_equal(run->hits[0].set, fx.set);
+
+	/* Again, the new set published while the worker polls. */
+	atomic_store(&run->w->stop, false);
+	assert_int_equal(rte_eal_remote_launch(dp_worker_main, run->w,
+					       fx.worker_lcore), 0);
+	run->launched = true;
+	assert_ptr_equal(dp_publish(other), fx.set);
+	frames_to_mbufs(&second, 1, NULL, &m);
+	assert_int_equal(rte_ring_enqueue(fx.rx_ring, m), 0);
+	uint64_t deadline = monotonic_ms() + WAIT_MS;
+	do {
+		dp_worker_stats_read(run->w, &stats);
+		usleep(100);
+	} while (stats.packets < 2 && monotonic_ms() < deadline);
+	atomic_store(&run->w->stop, true);
+	assert_int_equal(rte_eal_wait_lcore(fx.worker_lcore), 0);
+	run->launched = false;
+	assert_ptr_equal(dp_publish(fx.set), other);
+	run_collect(run);
+	dp_worker_stats_read(run->w, &stats);
+	assert_int_equal(stats.packets, 2);
+	assert_int_equal(run->n_hits, 2);
+	const struct dp_hit *hit = &run->hits[1];
+	assert_ptr_equal(hit->set, other);
+	assert_int_equal(hit->frame, 2);
+	assert_int_equal(hit->hits.count, 1);
+	assert_string_equal(hit_value(hit, 0), "other.example");
+	pat_set_free(other);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define WORKER_TEST(f) \
+	cmocka_unit_test_setup_teardown(f, run_setup, run_teardown)
+		WORKER_TEST(test_syslog_hit),
+		WORKER_TEST(test_dns_query_hit),
+		WORKER_TEST(test_dns_answer_hit),
+		WORKER_TEST(test_clean_traffic_no_hit),
+		WORKER_TEST(test_truncated_frames),
+		WORKER_TEST(test_skipped_frames),
+		WORKER_TEST(test_hits_overflow),
+		WORKER_TEST(test_ring_full_drops),
+		WORKER_TEST(test_hit_pool_drops),
+		WORKER_TEST(test_backpressure_loses_nothing),
+		WORKER_TEST(test_capture_time),
+		WORKER_TEST(test_set_published_between_bursts),
+#undef WORKER_TEST
+	};
+	int rc = eal_fixture_init("test_worker");
+
+	if (rc != 0)
+		return rc;
+	rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
+	eal_fixture_cleanup();
+	return rc;
+}
