@@ -156,15 +156,6 @@ syslog_record_enqueue(uint64_t frame, uint64_t time_ns)
 		       strlen(watched_syslog), frame, time_ns);
 }
 
-static uint64_t
-monotonic_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
 /*
  * Reading what came out
  */
@@ -293,12 +284,12 @@ set_from_csv(const char *csv)
 {
 	struct pat_feed feed;
 	const struct pat_feed *feeds[] = { &feed };
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 
 	pat_feed_init(&feed);
 	if (pat_feed_parse(&feed, "unit", "unit.csv", csv, strlen(csv),
 			   PAT_FEED_CSV, &err) != 0)
-		fail_msg("%s:%u: %s", err.file, err.line, err.message);
+		fail_msg("%s:%u: %s", err.where, err.line, err.message);
 	struct pat_set *set = pat_set_build(feeds, 1, 1, SET_VERSION, &err);
 	pat_feed_free(&feed);
 	if (set == NULL)

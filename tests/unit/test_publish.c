@@ -56,12 +56,12 @@ set_from_csv(const char *csv, uint64_t version)
 {
 	struct pat_feed feed;
 	const struct pat_feed *feeds[] = { &feed };
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 
 	pat_feed_init(&feed);
 	if (pat_feed_parse(&feed, "unit", "unit.csv", csv, strlen(csv),
 			   PAT_FEED_CSV, &err) != 0)
-		fail_msg("%s:%u: %s", err.file, err.line, err.message);
+		fail_msg("%s:%u: %s", err.where, err.line, err.message);
 	struct pat_set *set = pat_set_build(feeds, 1, READERS, version, &err);
 	pat_feed_free(&feed);
 	if (set == NULL)
@@ -75,15 +75,6 @@ sleep_ms(unsigned int ms)
 	struct timespec t = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
 	nanosleep(&t, NULL);
-}
-
-static uint64_t
-monotonic_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
 /* Uses the set as a worker does: matches the message with the set's

@@ -136,14 +136,14 @@ set_build(unsigned int n_readers, uint64_t version)
 	char csv[256];
 	struct pat_feed feed;
 	const struct pat_feed *feeds[] = { &feed };
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 
 	snprintf(csv, sizeof(csv), "domain,%s\ndomain,v%" PRIu64 ".example\n",
 		 watched_domain, version);
 	pat_feed_init(&feed);
 	if (pat_feed_parse(&feed, "stress", "stress.csv", csv, strlen(csv),
 			   PAT_FEED_CSV, &err) != 0)
-		fail_msg("%s:%u: %s", err.file, err.line, err.message);
+		fail_msg("%s:%u: %s", err.where, err.line, err.message);
 	struct pat_set *set = pat_set_build(feeds, 1, n_readers, version, &err);
 	pat_feed_free(&feed);
 	if (set == NULL)
@@ -171,7 +171,7 @@ set_delta(const struct pat_set *prev, uint64_t version, uint64_t *added,
 	  struct pat_arena *arena)
 {
 	char value[64];
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 	struct pat_set *next;
 
 	snprintf(value, sizeof(value), "d%" PRIu64 ".example",

@@ -11,7 +11,6 @@
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -184,12 +183,12 @@ set_from_csv(const char *csv, uint64_t version)
 {
 	struct pat_feed feed;
 	const struct pat_feed *feeds[] = { &feed };
-	struct pat_error err = { 0 };
+	struct error_detail err = { 0 };
 
 	pat_feed_init(&feed);
 	if (pat_feed_parse(&feed, "unit", "unit.csv", csv, strlen(csv),
 			   PAT_FEED_CSV, &err) != 0)
-		fail_msg("%s:%u: %s", err.file, err.line, err.message);
+		fail_msg("%s:%u: %s", err.where, err.line, err.message);
 	struct pat_set *set = pat_set_build(feeds, 1, 1, version, &err);
 	pat_feed_free(&feed);
 	if (set == NULL)
@@ -293,7 +292,7 @@ run_prepare(struct worker_run *run, unsigned int ring_size,
 	w->queue = 0;
 	w->lcore = fx.worker_lcore;
 	w->backpressure = backpressure;
-	atomic_init(&w->stop, false);
+	w->stop = false;
 	w->hit_ring = run->hit_ring;
 	w->hit_pool = run->hit_pool;
 	dp_worker_set_port_kind(w, SYSLOG_PORT, DP_PORT_SYSLOG);
@@ -318,7 +317,7 @@ run_teardown(void **state)
 	struct worker_run *run = *state;
 
 	if (run->launched) {
-		atomic_store(&run->w->stop, true);
+		__atomic_store_n(&run->w->stop, true, __ATOMIC_RELEASE);
 		rte_eal_wait_lcore(fx.worker_lcore);
 	}
 	rte_free(run->w);
@@ -334,15 +333,6 @@ run_teardown(void **state)
 	while (rte_ring_dequeue(fx.rx_ring, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
 	return 0;
-}
-
-static uint64_t
-monotonic_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
 /* Copies the records in the hit ring and returns them to the pool, as the
@@ -412,7 +402,7 @@ run_frames(struct worker_run *run, const struct frame *frames, unsigned int n,
 			break;
 		usleep(100);
 	} while (monotonic_ms() < deadline);
-	atomic_store(&run->w->stop, true);
+	__atomic_store_n(&run->w->stop, true, __ATOMIC_RELEASE);
 	assert_int_equal(rte_eal_wait_lcore(fx.worker_lcore), 0);
 	run->launched = false;
 	dp_worker_stats_read(run->w, &run->stats);
@@ -795,7 +785,7 @@ test_set_published_between_bursts(void **state)
 	assert_ptr_equal(run->hits[0].set, fx.set);
 
 	/* Again, the new set published while the worker polls. */
-	atomic_store(&run->w->stop, false);
+	__atomic_store_n(&run->w->stop, false, __ATOMIC_RELEASE);
 	assert_int_equal(rte_eal_remote_launch(dp_worker_main, run->w,
 					       fx.worker_lcore), 0);
 	run->launched = true;
@@ -807,7 +797,7 @@ test_set_published_between_bursts(void **state)
 		dp_worker_stats_read(run->w, &stats);
 		usleep(100);
 	} while (stats.packets < 2 && monotonic_ms() < deadline);
-	atomic_store(&run->w->stop, true);
+	__atomic_store_n(&run->w->stop, true, __ATOMIC_RELEASE);
 	assert_int_equal(rte_eal_wait_lcore(fx.worker_lcore), 0);
 	run->launched = false;
 	assert_ptr_equal(dp_publish(fx.set), other);
