@@ -44,6 +44,7 @@ dp_exporter_init(struct dp_exporter *exp, FILE *out, const char *hostname)
 	*exp = (struct dp_exporter){ .out = out };
 	exp->stop = false;
 	exp->reopen = false;
+	exp->registered = false;
 	exp_sink_set_logger(sink_log);
 	if (hostname != NULL && hostname[0] != '\0')
 		snprintf(exp->hostname, sizeof(exp->hostname), "%s", hostname);
@@ -298,6 +299,7 @@ exporter_main(void *arg)
 	bool dirty = false;
 
 	urcu_qsbr_register_thread();
+	__atomic_store_n(&exp->registered, true, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&exp->stop, __ATOMIC_ACQUIRE)) {
 		dp_clock_tick();
 		if (__atomic_exchange_n(&exp->reopen, false, __ATOMIC_ACQ_REL))
@@ -334,6 +336,11 @@ dp_exporter_start(struct dp_exporter *exp, struct dp_worker **workers,
 		return -rc;
 	pthread_setname_np(exp->thread, "iocsift-export");
 	exp->thread_started = true;
+	/* A grace period counts the thread only once it has registered:
+	 * until then a dp_exporter_retire() would not wait for it, and a set
+	 * that queued records point at could be freed under it. */
+	while (!__atomic_load_n(&exp->registered, __ATOMIC_ACQUIRE))
+		usleep(50);
 	return 0;
 }
 
@@ -344,6 +351,7 @@ dp_exporter_stop(struct dp_exporter *exp, unsigned int drain_ms)
 		__atomic_store_n(&exp->stop, true, __ATOMIC_RELEASE);
 		pthread_join(exp->thread, NULL);
 		exp->thread_started = false;
+		exp->registered = false;
 	}
 	dp_exporter_close(exp, drain_ms);
 }

@@ -46,6 +46,7 @@ struct dp_exporter {
 	unsigned int n_workers;
 	pthread_t thread;
 	bool thread_started;
+	bool registered;           /* __atomic: the thread is a QSBR reader */
 	bool stop;                 /* __atomic: set by dp_exporter_stop */
 	bool reopen;               /* __atomic: SIGHUP, file sinks reopen */
 };
