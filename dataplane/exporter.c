@@ -60,24 +60,26 @@ dp_exporter_init(struct dp_exporter *exp, FILE *out, const char *hostname)
 
 int
 dp_exporter_add_sink(struct dp_exporter *exp, const char *uri,
-		     const char *spool_root, char *err, size_t err_size)
+		     const char *spool_root, struct error_detail *err)
 {
 	struct exp_sink_config cfg;
 	struct dp_exporter_sink *s = &exp->sinks[exp->n_sinks];
 
 	if (exp->n_sinks == DP_SINKS_MAX) {
-		snprintf(err, err_size, "at most %d sinks", DP_SINKS_MAX);
+		error_detail_set(err, "", 0, "at most %d sinks", DP_SINKS_MAX);
 		return -E2BIG;
 	}
-	if (exp_sink_parse_uri(uri, &cfg, err, err_size) != 0)
+	if (exp_sink_parse_uri(uri, &cfg, err) != 0)
 		return -EINVAL;
 	if (exp_format_from_name(cfg.format, &s->format) != 0) {
-		snprintf(err, err_size, "sink '%s': unknown format '%s'", uri,
-			 cfg.format);
+		char where[EXP_SINK_URI_MAX + 16];
+		snprintf(where, sizeof(where), "sink '%s'", uri);
+		error_detail_set(err, where, 0, "unknown format '%s'",
+				 cfg.format);
 		return -EINVAL;
 	}
 	s->syslog = cfg.kind != EXP_SINK_FILE;
-	s->sink = exp_sink_start(&cfg, spool_root, err, err_size);
+	s->sink = exp_sink_start(&cfg, spool_root, err);
 	if (s->sink == NULL)
 		return -EINVAL;
 	exp->n_sinks++;

@@ -55,9 +55,10 @@ struct dp_exporter {
 int dp_exporter_init(struct dp_exporter *exp, FILE *out, const char *hostname);
 
 /* Adds a sink (before the exporter runs): parses the URI and starts the
- * sink, its spool in spool_root/NAME. 0 or -EINVAL with err. */
+ * sink, its spool in spool_root/NAME. 0, or -EINVAL or -E2BIG with err
+ * (where names the sink, see sink.h). */
 int dp_exporter_add_sink(struct dp_exporter *exp, const char *uri,
-			 const char *spool_root, char *err, size_t err_size);
+			 const char *spool_root, struct error_detail *err);
 
 /* Throttling of repeated hits (0: off, the default). */
 int dp_exporter_throttle(struct dp_exporter *exp, unsigned int window_s);

@@ -155,14 +155,16 @@ replay_eal_init(const struct dp_replay_options *opt)
 static int
 replay_sinks(struct replay *r)
 {
-	char err[512];
+	struct error_detail err = { 0 };
+	char text[ERROR_DETAIL_TEXT_MAX];
 	int rc = dp_exporter_throttle(&r->exporter, r->opt->throttle_window);
 
 	for (unsigned int i = 0; rc == 0 && i < r->opt->n_sinks; i++) {
 		rc = dp_exporter_add_sink(&r->exporter, r->opt->sinks[i],
-					  r->opt->spool_root, err, sizeof(err));
+					  r->opt->spool_root, &err);
 		if (rc != 0)
-			fprintf(stderr, "iocsift: %s\n", err);
+			fprintf(stderr, "iocsift: %s\n",
+				error_detail_format(&err, text, sizeof(text)));
 	}
 	return rc;
 }

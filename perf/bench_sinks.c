@@ -251,7 +251,8 @@ run_format(enum exp_format format, uint64_t n, const char *spool)
 	struct exp_message msg;
 	struct pat_indicator ind;
 	struct exp_buffer buf = { 0 };
-	char uri[256], err[512], id[48];
+	struct error_detail err = { 0 };
+	char uri[256], id[48], text[ERROR_DETAIL_TEXT_MAX];
 
 	/* A record stays in memory until confirmed, confirm_ms (2 s) after
 	 * it was sent, and at most queue records wait so: a run of more
@@ -263,13 +264,15 @@ run_format(enum exp_format format, uint64_t n, const char *spool)
 	snprintf(uri, sizeof(uri), "tcp://127.0.0.1:%u?format=%s&queue=%lu"
 		 "&name=bench-%s", r.port, exp_format_name(format),
 		 (unsigned long)queue, exp_format_name(format));
-	if (exp_sink_parse_uri(uri, &cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
+	if (exp_sink_parse_uri(uri, &cfg, &err) != 0) {
+		fprintf(stderr, "%s\n",
+			error_detail_format(&err, text, sizeof(text)));
 		exit(1);
 	}
-	struct exp_sink *sink = exp_sink_start(&cfg, spool, err, sizeof(err));
+	struct exp_sink *sink = exp_sink_start(&cfg, spool, &err);
 	if (sink == NULL) {
-		fprintf(stderr, "%s\n", err);
+		fprintf(stderr, "%s\n",
+			error_detail_format(&err, text, sizeof(text)));
 		exit(1);
 	}
 	event_make(&msg, &ind);

@@ -466,7 +466,8 @@ sinks_open(struct run *r)
 {
 	const char *uris[CFG_SINKS_MAX + 1];
 	unsigned int n = 0;
-	char err[512];
+	struct error_detail err = { 0 };
+	char text[ERROR_DETAIL_TEXT_MAX];
 
 	if (r->output != NULL) {
 		char *dir = realpath(".", NULL);
@@ -493,8 +494,9 @@ sinks_open(struct run *r)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < n; i++) {
 		if (dp_exporter_add_sink(&r->app.exporter, uris[i],
-					 r->cfg.spool_dir, err, sizeof(err)) != 0) {
-			fprintf(stderr, "iocsift: %s\n", err);
+					 r->cfg.spool_dir, &err) != 0) {
+			fprintf(stderr, "iocsift: %s\n",
+				error_detail_format(&err, text, sizeof(text)));
 			return -EINVAL;
 		}
 	}

@@ -659,17 +659,16 @@ static int
 tls_handshake(struct exp_sink *s)
 {
 	uint64_t deadline = monotonic_ms() + SINK_CONNECT_TIMEOUT_MS;
-	char err[256];
+	struct error_detail err = { 0 };
 	short events;
 
-	s->tls = exp_sink_tls_new(s->tls_ctx, &s->cfg, s->fd, err, sizeof(err));
+	s->tls = exp_sink_tls_new(s->tls_ctx, &s->cfg, s->fd, &err);
 	if (s->tls == NULL) {
-		snprintf(s->why, sizeof(s->why), "%s", err);
+		snprintf(s->why, sizeof(s->why), "%s", err.message);
 		return -ENOMEM;
 	}
 	for (;;) {
-		int rc = exp_sink_tls_handshake(s->tls, &events, err,
-						sizeof(err));
+		int rc = exp_sink_tls_handshake(s->tls, &events, &err);
 		if (rc == 0)
 			return 0;
 		if (rc == -EAGAIN)
@@ -677,7 +676,7 @@ tls_handshake(struct exp_sink *s)
 		if (rc != 0) {
 			snprintf(s->why, sizeof(s->why), "TLS handshake: %s",
 				 rc == -ETIMEDOUT ? "timed out" :
-				 rc == -ECANCELED ? "stopped" : err);
+				 rc == -ECANCELED ? "stopped" : err.message);
 			return rc;
 		}
 	}
@@ -762,7 +761,8 @@ static int
 stream_check(struct exp_sink *s)
 {
 	struct pollfd p = { .fd = s->fd, .events = POLLIN | POLLRDHUP };
-	char scratch[4096], err[256];
+	struct error_detail err = { 0 };
+	char scratch[4096];
 	int rc;
 
 	if (s->cfg.kind == EXP_SINK_FILE || s->cfg.kind == EXP_SINK_UDP)
@@ -779,13 +779,13 @@ stream_check(struct exp_sink *s)
 		return -e;
 	}
 	if (s->tls != NULL) {
-		rc = exp_sink_tls_read(s->tls, err, sizeof(err));
+		rc = exp_sink_tls_read(s->tls, &err);
 		if (rc == 0 && (p.revents & (POLLHUP | POLLRDHUP)))
 			rc = -ESHUTDOWN;
 		if (rc != 0)
 			snprintf(s->why, sizeof(s->why), "connection to %s: %s",
 				 s->peer, rc == -ESHUTDOWN ?
-				 "closed by the receiver" : err);
+				 "closed by the receiver" : err.message);
 		return rc;
 	}
 	for (int i = 0; i < 16; i++) {
@@ -809,22 +809,22 @@ static int
 stream_write(struct exp_sink *s, const unsigned char *buf, size_t len)
 {
 	uint64_t deadline = monotonic_ms() + SINK_IO_TIMEOUT_MS;
+	struct error_detail err = { 0 };
 	size_t off = 0;
-	char err[256] = "";
 
 	while (off < len) {
 		short events = POLLOUT;
 		ssize_t n;
 		if (s->tls != NULL) {
 			n = exp_sink_tls_write(s->tls, buf + off, len - off,
-					       &events, err, sizeof(err));
+					       &events, &err);
 		} else {
 			n = send(s->fd, buf + off, len - off, MSG_NOSIGNAL);
 			if (n < 0)
 				n = errno == EWOULDBLOCK ? -EAGAIN : -errno;
 			if (n < 0 && n != -EAGAIN)
-				snprintf(err, sizeof(err), "%s",
-					 strerror((int)-n));
+				error_detail_set(&err, "", 0, "%s",
+						 strerror((int)-n));
 		}
 		if (n > 0) {
 			off += (size_t)n;
@@ -836,14 +836,14 @@ stream_write(struct exp_sink *s, const unsigned char *buf, size_t len)
 		if (n == -EAGAIN)
 			n = sink_wait_fd(s, s->fd, events, deadline);
 		if (n == -ETIMEDOUT)
-			snprintf(err, sizeof(err), "no progress for %u s (the "
-				 "receiver does not read)",
-				 SINK_IO_TIMEOUT_MS / 1000);
+			error_detail_set(&err, "", 0, "no progress for %u s "
+					 "(the receiver does not read)",
+					 SINK_IO_TIMEOUT_MS / 1000);
 		else if (n == -ECANCELED)
-			snprintf(err, sizeof(err), "stopped");
+			error_detail_set(&err, "", 0, "stopped");
 		if (n != 0) {
 			snprintf(s->why, sizeof(s->why), "writing to %s: %s",
-				 s->peer, err);
+				 s->peer, err.message);
 			return (int)n;
 		}
 	}
@@ -1453,26 +1453,28 @@ sink_main(void *arg)
  */
 
 static int
-sink_open_spool(struct exp_sink *s, const char *spool_root, char *err,
-		size_t err_size)
+sink_open_spool(struct exp_sink *s, const char *spool_root,
+		const char *where, struct error_detail *err)
 {
-	char dir[4200], reason[512];
+	char dir[4200], reason[ERROR_DETAIL_TEXT_MAX];
+	struct error_detail spool_err = { 0 };
 	struct exp_spool_stats st;
 
 	if (mkdir(spool_root, 0700) != 0 && errno != EEXIST) {
 		int e = errno;
-		snprintf(err, err_size, "sink %s: spool directory %s: %s",
-			 s->cfg.name, spool_root, strerror(e));
+		error_detail_set(err, where, 0, "spool directory %s: %s",
+				 spool_root, strerror(e));
 		return -e;
 	}
 	snprintf(dir, sizeof(dir), "%s/%s", spool_root, s->cfg.name);
-	s->spool = exp_spool_open(dir, s->cfg.spool_max, reason,
-				  sizeof(reason));
+	s->spool = exp_spool_open(dir, s->cfg.spool_max, &spool_err);
 	if (s->spool == NULL) {
 		int e = errno != 0 ? errno : EIO;
-		snprintf(err, err_size, "sink %s: spool %s: %s", s->cfg.name,
-			 dir, e == EBUSY ? "in use by another sink or process "
-			 "(names must differ)" : reason);
+		error_detail_set(err, where, 0, "spool %s: %s", dir,
+				 e == EBUSY ? "in use by another sink or "
+				 "process (names must differ)" :
+				 error_detail_format(&spool_err, reason,
+						     sizeof(reason)));
 		return -e;
 	}
 	const char *notice = exp_spool_notice(s->spool);
@@ -1501,15 +1503,18 @@ sink_free(struct exp_sink *s)
 
 struct exp_sink *
 exp_sink_start(const struct exp_sink_config *cfg, const char *spool_root,
-	       char *err, size_t err_size)
+	       struct error_detail *err)
 {
 	struct exp_sink *s = calloc(1, sizeof(*s));
+	char where[EXP_SINK_NAME_MAX + 8];
 	pthread_condattr_t attr;
 	sigset_t all, old;
 	int rc;
 
+	/* Every error names the sink: "sink NAME: ...". */
+	snprintf(where, sizeof(where), "sink %s", cfg->name);
 	if (s == NULL) {
-		snprintf(err, err_size, "sink %s: out of memory", cfg->name);
+		error_detail_set(err, where, 0, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -1519,8 +1524,8 @@ exp_sink_start(const struct exp_sink_config *cfg, const char *spool_root,
 		monotonic_ms();
 	s->rng = s->rng != 0 ? s->rng : 0x9e3779b97f4a7c15ull;
 	if (cfg->queue == 0 || cfg->queue > EXP_SINK_QUEUE_MAX) {
-		snprintf(err, err_size, "sink %s: queue must be 1 to %u",
-			 cfg->name, EXP_SINK_QUEUE_MAX);
+		error_detail_set(err, where, 0, "queue must be 1 to %u",
+				 EXP_SINK_QUEUE_MAX);
 		rc = -EINVAL;
 		goto free_sink;
 	}
@@ -1537,13 +1542,15 @@ exp_sink_start(const struct exp_sink_config *cfg, const char *spool_root,
 	s->rbuf_cap = SINK_READ_BUF;
 	s->rbuf = malloc(s->rbuf_cap);
 	if (s->batch == NULL || s->rbuf == NULL) {
-		snprintf(err, err_size, "sink %s: out of memory", cfg->name);
+		error_detail_set(err, where, 0, "out of memory");
 		rc = -ENOMEM;
 		goto free_sink;
 	}
 	if (cfg->kind == EXP_SINK_TLS) {
-		s->tls_ctx = exp_sink_tls_ctx_new(cfg, err, err_size);
+		struct error_detail tls_err = { 0 };
+		s->tls_ctx = exp_sink_tls_ctx_new(cfg, &tls_err);
 		if (s->tls_ctx == NULL) {
+			error_detail_set(err, where, 0, "%s", tls_err.message);
 			rc = -EINVAL;
 			goto free_sink;
 		}
@@ -1553,7 +1560,7 @@ exp_sink_start(const struct exp_sink_config *cfg, const char *spool_root,
 				 "tests only)");
 	}
 	if (cfg->spool_max > 0 && spool_root != NULL && spool_root[0] != '\0') {
-		rc = sink_open_spool(s, spool_root, err, err_size);
+		rc = sink_open_spool(s, spool_root, where, err);
 		if (rc != 0)
 			goto free_sink;
 	}
@@ -1570,8 +1577,8 @@ exp_sink_start(const struct exp_sink_config *cfg, const char *spool_root,
 	rc = -pthread_create(&s->thread, NULL, sink_main, s);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
-		snprintf(err, err_size, "sink %s: cannot start its thread: %s",
-			 cfg->name, strerror(-rc));
+		error_detail_set(err, where, 0, "cannot start its thread: %s",
+				 strerror(-rc));
 		goto destroy_sync;
 	}
 	char tname[16];

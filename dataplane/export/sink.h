@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common.h"
 #include "indicator.h"
 
 /*
@@ -60,11 +61,12 @@ struct exp_sink_config {
 };
 
 /* Parses a sink URI (untrusted: from config and command line) into cfg,
- * defaults filled in. 0, or -EINVAL with err naming the part, e.g.
- * "sink 'URI': unknown parameter 'x'" (URI quoted with control characters
- * as '?' and cut past 63 bytes). */
+ * defaults filled in. 0, or -EINVAL with err (if not NULL) naming the
+ * part: where is "sink 'URI'" (URI quoted with control characters as '?'
+ * and cut past 63 bytes), so that error_detail_format() gives
+ * "sink 'URI': unknown parameter 'x'". */
 int exp_sink_parse_uri(const char *uri, struct exp_sink_config *cfg,
-		       char *err, size_t err_size);
+		       struct error_detail *err);
 
 /* The sink's filter: types, feeds, min_severity (an indicator without a
  * severity passes only when min_severity is 0). */
@@ -79,13 +81,13 @@ struct exp_sink;
 /* Starts the sink's thread. The spool lives in spool_root/<name>
  * (spool_root is created 0700 if missing, its parent must exist; NULL or
  * "" = no spool, as spool_max=0); a spool left from an earlier run is
- * delivered first, oldest first. NULL with errno and err on failure (bad
- * CA, certificate or key file, a spool that cannot be opened or is in use,
- * ENOMEM). The connection is made by the thread, so an unreachable
- * receiver is not an error here. */
+ * delivered first, oldest first. NULL with errno and err (if not NULL;
+ * where is "sink NAME") on failure (bad CA, certificate or key file, a
+ * spool that cannot be opened or is in use, ENOMEM). The connection is
+ * made by the thread, so an unreachable receiver is not an error here. */
 struct exp_sink *exp_sink_start(const struct exp_sink_config *cfg,
-				const char *spool_root, char *err,
-				size_t err_size);
+				const char *spool_root,
+				struct error_detail *err);
 
 /* Queues one record of 1..EXP_SINK_RECORD_MAX bytes, unframed (the sink
  * adds "\n" for files, "LEN " for TCP/TLS, nothing for UDP). Never blocks
@@ -149,25 +151,25 @@ void exp_sink_set_logger(void (*fn)(int level, const char *message));
 struct exp_sink_tls_ctx;
 struct exp_sink_tls;
 
-/* Loads CA (else the system store), certificate and key. NULL with err. */
+/* Loads CA (else the system store), certificate and key. NULL with err
+ * (the message; sink.c names the sink). */
 struct exp_sink_tls_ctx *exp_sink_tls_ctx_new(const struct exp_sink_config *cfg,
-					      char *err, size_t err_size);
+					      struct error_detail *err);
 void exp_sink_tls_ctx_free(struct exp_sink_tls_ctx *ctx);
 /* A client session on fd checking the server against cfg. NULL on ENOMEM. */
 struct exp_sink_tls *exp_sink_tls_new(struct exp_sink_tls_ctx *ctx,
 				      const struct exp_sink_config *cfg, int fd,
-				      char *err, size_t err_size);
+				      struct error_detail *err);
 void exp_sink_tls_free(struct exp_sink_tls *t);
 /* 0 done; -EAGAIN (wait for *events); -EPROTO etc. with err. */
-int exp_sink_tls_handshake(struct exp_sink_tls *t, short *events, char *err,
-			   size_t err_size);
+int exp_sink_tls_handshake(struct exp_sink_tls *t, short *events,
+			   struct error_detail *err);
 /* Bytes written (> 0); -EAGAIN (wait for *events); -errno with err. */
 ssize_t exp_sink_tls_write(struct exp_sink_tls *t, const void *buf,
-			   size_t len, short *events, char *err,
-			   size_t err_size);
+			   size_t len, short *events, struct error_detail *err);
 /* Reads and discards what the server sent. 0 if the session is fine
  * (nothing or data read); -ESHUTDOWN at close_notify or EOF; -errno. */
-int exp_sink_tls_read(struct exp_sink_tls *t, char *err, size_t err_size);
+int exp_sink_tls_read(struct exp_sink_tls *t, struct error_detail *err);
 /* Sends close_notify. 0 sent; -EAGAIN (wait for *events); -errno. */
 int exp_sink_tls_shutdown(struct exp_sink_tls *t, short *events);
 /* "TLSv1.3 TLS_AES_256_GCM_SHA384" for the log. */

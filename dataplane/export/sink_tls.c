@@ -14,6 +14,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "common.h"
 #include "sink.h"
 
 struct exp_sink_tls_ctx {
@@ -45,14 +46,14 @@ openssl_reason(char *buf, size_t size, const char *fallback)
 }
 
 struct exp_sink_tls_ctx *
-exp_sink_tls_ctx_new(const struct exp_sink_config *cfg, char *err,
-		     size_t err_size)
+exp_sink_tls_ctx_new(const struct exp_sink_config *cfg,
+		     struct error_detail *err)
 {
 	struct exp_sink_tls_ctx *c = calloc(1, sizeof(*c));
 	char reason[256];
 
 	if (c == NULL) {
-		snprintf(err, err_size, "sink %s: out of memory", cfg->name);
+		error_detail_set(err, "", 0, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -60,8 +61,7 @@ exp_sink_tls_ctx_new(const struct exp_sink_config *cfg, char *err,
 	c->ctx = SSL_CTX_new(TLS_client_method());
 	if (c->ctx == NULL) {
 		openssl_reason(reason, sizeof(reason), "unknown error");
-		snprintf(err, err_size, "sink %s: TLS context: %s", cfg->name,
-			 reason);
+		error_detail_set(err, "", 0, "TLS context: %s", reason);
 		goto free_c;
 	}
 	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
@@ -81,36 +81,36 @@ exp_sink_tls_ctx_new(const struct exp_sink_config *cfg, char *err,
 		if (SSL_CTX_load_verify_locations(c->ctx, dir ? NULL : cfg->ca,
 						  dir ? cfg->ca : NULL) != 1) {
 			openssl_reason(reason, sizeof(reason), "unreadable");
-			snprintf(err, err_size, "sink %s: CA '%s': %s",
-				 cfg->name, cfg->ca, reason);
+			error_detail_set(err, "", 0, "CA '%s': %s", cfg->ca,
+					 reason);
 			goto free_ctx;
 		}
 	} else if (SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
 		openssl_reason(reason, sizeof(reason), "unreadable");
-		snprintf(err, err_size, "sink %s: the system's CA store: %s",
-			 cfg->name, reason);
+		error_detail_set(err, "", 0, "the system's CA store: %s",
+				 reason);
 		goto free_ctx;
 	}
 	if (cfg->cert[0] != '\0') {
 		if (SSL_CTX_use_certificate_chain_file(c->ctx, cfg->cert) !=
 		    1) {
 			openssl_reason(reason, sizeof(reason), "unreadable");
-			snprintf(err, err_size, "sink %s: certificate '%s': %s",
-				 cfg->name, cfg->cert, reason);
+			error_detail_set(err, "", 0, "certificate '%s': %s",
+					 cfg->cert, reason);
 			goto free_ctx;
 		}
 		if (SSL_CTX_use_PrivateKey_file(c->ctx, cfg->key,
 						SSL_FILETYPE_PEM) != 1) {
 			openssl_reason(reason, sizeof(reason), "unreadable");
-			snprintf(err, err_size, "sink %s: key '%s': %s",
-				 cfg->name, cfg->key, reason);
+			error_detail_set(err, "", 0, "key '%s': %s", cfg->key,
+					 reason);
 			goto free_ctx;
 		}
 		if (SSL_CTX_check_private_key(c->ctx) != 1) {
 			openssl_reason(reason, sizeof(reason), "mismatch");
-			snprintf(err, err_size, "sink %s: key '%s' does not "
-				 "match certificate '%s': %s", cfg->name,
-				 cfg->key, cfg->cert, reason);
+			error_detail_set(err, "", 0, "key '%s' does not match "
+					 "certificate '%s': %s", cfg->key,
+					 cfg->cert, reason);
 			goto free_ctx;
 		}
 	}
@@ -144,13 +144,13 @@ is_address(const char *name)
 
 struct exp_sink_tls *
 exp_sink_tls_new(struct exp_sink_tls_ctx *c, const struct exp_sink_config *cfg,
-		 int fd, char *err, size_t err_size)
+		 int fd, struct error_detail *err)
 {
 	struct exp_sink_tls *t = calloc(1, sizeof(*t));
 	char reason[256];
 
 	if (t == NULL) {
-		snprintf(err, err_size, "out of memory");
+		error_detail_set(err, "", 0, "out of memory");
 		return NULL;
 	}
 	ERR_clear_error();
@@ -178,7 +178,7 @@ exp_sink_tls_new(struct exp_sink_tls_ctx *c, const struct exp_sink_config *cfg,
 
 fail:
 	openssl_reason(reason, sizeof(reason), "out of memory");
-	snprintf(err, err_size, "TLS session: %s", reason);
+	error_detail_set(err, "", 0, "TLS session: %s", reason);
 	SSL_free(t->ssl);
 	free(t);
 	return NULL;
@@ -196,8 +196,8 @@ exp_sink_tls_free(struct exp_sink_tls *t)
 /* What an SSL call that returned rc means: -EAGAIN with *events,
  * -ECONNRESET at the end of the session, else an error in err. */
 static int
-tls_result(struct exp_sink_tls *t, int rc, short *events, char *err,
-	   size_t err_size)
+tls_result(struct exp_sink_tls *t, int rc, short *events,
+	   struct error_detail *err)
 {
 	int e = SSL_get_error(t->ssl, rc);
 	char reason[256];
@@ -210,16 +210,16 @@ tls_result(struct exp_sink_tls *t, int rc, short *events, char *err,
 		*events = POLLOUT;
 		return -EAGAIN;
 	case SSL_ERROR_ZERO_RETURN:
-		snprintf(err, err_size, "closed by the receiver");
+		error_detail_set(err, "", 0, "closed by the receiver");
 		return -ESHUTDOWN;
 	case SSL_ERROR_SYSCALL:
 		if (ERR_peek_error() != 0)
 			break;
 		if (errno == 0) {
-			snprintf(err, err_size, "closed by the receiver");
+			error_detail_set(err, "", 0, "closed by the receiver");
 			return -ESHUTDOWN;
 		}
-		snprintf(err, err_size, "%s", strerror(errno));
+		error_detail_set(err, "", 0, "%s", strerror(errno));
 		ERR_clear_error();
 		return errno == EPIPE ? -EPIPE : -ECONNRESET;
 	default:
@@ -228,28 +228,28 @@ tls_result(struct exp_sink_tls *t, int rc, short *events, char *err,
 	openssl_reason(reason, sizeof(reason), "TLS error");
 	long v = SSL_get_verify_result(t->ssl);
 	if (v != X509_V_OK)
-		snprintf(err, err_size, "%s: %s", reason,
-			 X509_verify_cert_error_string(v));
+		error_detail_set(err, "", 0, "%s: %s", reason,
+				 X509_verify_cert_error_string(v));
 	else
-		snprintf(err, err_size, "%s", reason);
+		error_detail_set(err, "", 0, "%s", reason);
 	return -EPROTO;
 }
 
 int
-exp_sink_tls_handshake(struct exp_sink_tls *t, short *events, char *err,
-		       size_t err_size)
+exp_sink_tls_handshake(struct exp_sink_tls *t, short *events,
+		       struct error_detail *err)
 {
 	ERR_clear_error();
 	errno = 0;
 	int rc = SSL_do_handshake(t->ssl);
 	if (rc == 1)
 		return 0;
-	return tls_result(t, rc, events, err, err_size);
+	return tls_result(t, rc, events, err);
 }
 
 ssize_t
 exp_sink_tls_write(struct exp_sink_tls *t, const void *buf, size_t len,
-		   short *events, char *err, size_t err_size)
+		   short *events, struct error_detail *err)
 {
 	size_t written = 0;
 
@@ -258,11 +258,11 @@ exp_sink_tls_write(struct exp_sink_tls *t, const void *buf, size_t len,
 	int rc = SSL_write_ex(t->ssl, buf, len, &written);
 	if (rc == 1)
 		return (ssize_t)written;
-	return tls_result(t, 0, events, err, err_size);
+	return tls_result(t, 0, events, err);
 }
 
 int
-exp_sink_tls_read(struct exp_sink_tls *t, char *err, size_t err_size)
+exp_sink_tls_read(struct exp_sink_tls *t, struct error_detail *err)
 {
 	char scratch[4096];
 	short events;
@@ -273,7 +273,7 @@ exp_sink_tls_read(struct exp_sink_tls *t, char *err, size_t err_size)
 		errno = 0;
 		if (SSL_read_ex(t->ssl, scratch, sizeof(scratch), &n) == 1)
 			continue;     /* a receiver has nothing to say */
-		int rc = tls_result(t, 0, &events, err, err_size);
+		int rc = tls_result(t, 0, &events, err);
 		return rc == -EAGAIN ? 0 : rc;
 	}
 	return 0;
@@ -282,14 +282,12 @@ exp_sink_tls_read(struct exp_sink_tls *t, char *err, size_t err_size)
 int
 exp_sink_tls_shutdown(struct exp_sink_tls *t, short *events)
 {
-	char err[64];
-
 	ERR_clear_error();
 	errno = 0;
 	int rc = SSL_shutdown(t->ssl);
 	if (rc >= 0)
 		return 0;      /* close_notify sent (and maybe received) */
-	return tls_result(t, rc, events, err, sizeof(err));
+	return tls_result(t, rc, events, NULL);
 }
 
 void

@@ -79,9 +79,8 @@ static const char *const formats[] = { "ecs", "rfc5424", "cef", "leef" };
 
 /* What the parser needs to name the URI in its errors. */
 struct uri_parse {
-	char quoted[QUOTE_MAX + 8];
-	char *err;
-	size_t err_size;
+	char where[QUOTE_MAX + 16];    /* "sink 'URI'", the URI quoted */
+	struct error_detail *err;
 };
 
 const char *
@@ -116,15 +115,11 @@ fail(struct uri_parse *p, const char *fmt, ...)
 static int
 fail(struct uri_parse *p, const char *fmt, ...)
 {
-	char message[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
+	error_detail_vset(p->err, p->where, 0, fmt, ap);
 	va_end(ap);
-	if (p->err != NULL && p->err_size > 0)
-		snprintf(p->err, p->err_size, "sink '%s': %s", p->quoted,
-			 message);
 	return -EINVAL;
 }
 
@@ -633,20 +628,20 @@ default_name(struct exp_sink_config *cfg)
 }
 
 int
-exp_sink_parse_uri(const char *uri, struct exp_sink_config *cfg, char *err,
-		   size_t err_size)
+exp_sink_parse_uri(const char *uri, struct exp_sink_config *cfg,
+		   struct error_detail *err)
 {
-	struct uri_parse p = { .err = err, .err_size = err_size };
+	struct uri_parse p = { .err = err };
+	char uri_quoted[QUOTE_MAX + 8];
 	const char *sep, *rest, *query;
 	size_t len, rlen;
 
-	if (err != NULL && err_size > 0)
-		err[0] = '\0';
 	memset(cfg, 0, sizeof(*cfg));
 	if (uri == NULL)
 		uri = "";
 	len = strnlen(uri, EXP_SINK_URI_MAX + 1);
-	quote(p.quoted, sizeof(p.quoted), uri, len);
+	quote(uri_quoted, sizeof(uri_quoted), uri, len);
+	snprintf(p.where, sizeof(p.where), "sink '%s'", uri_quoted);
 	if (len > EXP_SINK_URI_MAX)
 		return fail(&p, "longer than %d bytes", EXP_SINK_URI_MAX);
 	memcpy(cfg->uri, uri, len + 1);

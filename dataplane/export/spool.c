@@ -185,15 +185,21 @@ exp_spool_crc32c(const void *bytes, size_t len)
 
 /* ---- small helpers ---- */
 
+/* Fills err about the spool's directory or one of its files: where is
+ * "WHAT PATH" ("spool directory /var/...", "spool segment 00..01.seg"),
+ * the message what went wrong. */
 static void
-set_err(char *err, size_t err_size, const char *fmt, ...)
+spool_error(struct error_detail *err, const char *what, const char *path,
+	    const char *fmt, ...)
 {
+	char where[sizeof(err->where)];
 	va_list ap;
 
-	if (err == NULL || err_size == 0)
+	if (err == NULL)
 		return;
+	snprintf(where, sizeof(where), "%s %s", what, path);
 	va_start(ap, fmt);
-	vsnprintf(err, err_size, fmt, ap);
+	error_detail_vset(err, where, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -529,7 +535,7 @@ segment_cut(struct exp_spool *s, int fd, struct spool_segment *seg,
  * -errno. */
 static int
 segment_scan(struct exp_spool *s, struct spool_segment *seg,
-	     struct scan_cursor *sc, char *err, size_t err_size)
+	     struct scan_cursor *sc, struct error_detail *err)
 {
 	char name[SPOOL_NAME_LEN + 1];
 	const uint8_t *p;
@@ -541,8 +547,8 @@ segment_scan(struct exp_spool *s, struct spool_segment *seg,
 	fd = openat(s->dirfd, name, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		rc = -errno;
-		set_err(err, err_size, "spool segment %s: %s", name,
-			strerror(errno));
+		spool_error(err, "spool segment", name, "%s",
+			    strerror(errno));
 		goto close_fd;
 	}
 	seg->size = (uint64_t)st.st_size;
@@ -564,15 +570,14 @@ segment_scan(struct exp_spool *s, struct spool_segment *seg,
 	}
 	if (got < 0) {
 		rc = (int)got;
-		set_err(err, err_size, "spool segment %s: %s", name,
-			strerror(-rc));
+		spool_error(err, "spool segment", name, "%s", strerror(-rc));
 		goto close_fd;
 	}
 	if (get_le32(p + 8) != EXP_SPOOL_VERSION) {
 		rc = -EPROTO;
-		set_err(err, err_size, "spool segment %s: format version %" PRIu32
-			", this build reads %u", name, get_le32(p + 8),
-			EXP_SPOOL_VERSION);
+		spool_error(err, "spool segment", name, "format version %"
+			    PRIu32 ", this build reads %u", get_le32(p + 8),
+			    EXP_SPOOL_VERSION);
 		goto close_fd;
 	}
 	if (sc->off == EXP_SPOOL_HEADER_SIZE)
@@ -634,8 +639,7 @@ read_failed:
 		segment_cut(s, fd, seg, off, name, "file shrank");
 	} else {
 		rc = (int)got;
-		set_err(err, err_size, "spool segment %s: %s", name,
-			strerror(-rc));
+		spool_error(err, "spool segment", name, "%s", strerror(-rc));
 	}
 close_fd:
 	if (fd >= 0)
@@ -645,7 +649,7 @@ close_fd:
 }
 
 static int
-spool_list(struct exp_spool *s, const char *dir, char *err, size_t err_size)
+spool_list(struct exp_spool *s, const char *dir, struct error_detail *err)
 {
 	int fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *entry;
@@ -656,8 +660,7 @@ spool_list(struct exp_spool *s, const char *dir, char *err, size_t err_size)
 		rc = -errno;
 		if (fd >= 0)
 			close(fd);
-		set_err(err, err_size, "spool directory %s: %s", dir,
-			strerror(-rc));
+		spool_error(err, "spool directory", dir, "%s", strerror(-rc));
 		return rc;
 	}
 	while ((errno = 0, entry = readdir(d)) != NULL) {
@@ -670,15 +673,14 @@ spool_list(struct exp_spool *s, const char *dir, char *err, size_t err_size)
 			continue;
 		rc = segs_reserve(s);
 		if (rc != 0) {
-			set_err(err, err_size, "out of memory");
+			error_detail_set(err, "", 0, "out of memory");
 			break;
 		}
 		s->segs[s->n_segs++] = (struct spool_segment){ .seq = seq };
 	}
 	if (rc == 0 && errno != 0) {
 		rc = -errno;
-		set_err(err, err_size, "spool directory %s: %s", dir,
-			strerror(-rc));
+		spool_error(err, "spool directory", dir, "%s", strerror(-rc));
 	}
 	closedir(d);
 	if (s->n_segs > 1)
@@ -689,12 +691,12 @@ spool_list(struct exp_spool *s, const char *dir, char *err, size_t err_size)
 /* Scans the segments and settles the cursor, the counts and the next
  * sequence number. */
 static int
-spool_load(struct exp_spool *s, const char *dir, char *err, size_t err_size)
+spool_load(struct exp_spool *s, const char *dir, struct error_detail *err)
 {
 	struct spool_pos cur = { 0 };
 	struct scan_cursor sc = { 0 };
 	int have = cursor_read(s, &cur);
-	int rc = spool_list(s, dir, err, err_size);
+	int rc = spool_list(s, dir, err);
 
 	if (rc != 0)
 		return rc;
@@ -707,7 +709,7 @@ spool_load(struct exp_spool *s, const char *dir, char *err, size_t err_size)
 			sc.off = cur.off;
 			use = &sc;
 		}
-		rc = segment_scan(s, &s->segs[i], use, err, err_size);
+		rc = segment_scan(s, &s->segs[i], use, err);
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
@@ -723,8 +725,8 @@ spool_load(struct exp_spool *s, const char *dir, char *err, size_t err_size)
 		s->bytes += s->segs[i].size;
 		rc = segment_remove(s, i);
 		if (rc != 0) {
-			set_err(err, err_size, "spool segment %s: %s", name,
-				strerror(-rc));
+			spool_error(err, "spool segment", name, "%s",
+				    strerror(-rc));
 			return rc;
 		}
 		if (use == &sc)
@@ -753,9 +755,9 @@ spool_load(struct exp_spool *s, const char *dir, char *err, size_t err_size)
 		while (s->n_segs > 0 && s->segs[0].seq < cur.seq) {
 			rc = segment_remove(s, 0);
 			if (rc != 0) {
-				set_err(err, err_size, "spool directory %s: cannot "
-					"remove a delivered segment: %s", dir,
-					strerror(-rc));
+				spool_error(err, "spool directory", dir,
+					    "cannot remove a delivered segment: "
+					    "%s", strerror(-rc));
 				return rc;
 			}
 		}
@@ -775,15 +777,15 @@ spool_load(struct exp_spool *s, const char *dir, char *err, size_t err_size)
 	if (have == 1 && cur.seq >= s->next_seq)
 		s->next_seq = cur.seq + 1;
 	if (s->next_seq == 0) {
-		set_err(err, err_size, "spool directory %s: segment numbers "
-			"exhausted", dir);
+		spool_error(err, "spool directory", dir, "segment numbers "
+			    "exhausted");
 		return -EOVERFLOW;
 	}
 	if (s->cursor_dirty) {
 		rc = cursor_write(s, true);
 		if (rc != 0) {
-			set_err(err, err_size, "spool cursor in %s: %s", dir,
-				strerror(-rc));
+			spool_error(err, "spool cursor in", dir, "%s",
+				    strerror(-rc));
 			return rc;
 		}
 	}
@@ -791,8 +793,8 @@ spool_load(struct exp_spool *s, const char *dir, char *err, size_t err_size)
 }
 
 static int
-spool_open_dir(struct exp_spool *s, const char *dir, char *err,
-	       size_t err_size)
+spool_open_dir(struct exp_spool *s, const char *dir,
+	       struct error_detail *err)
 {
 	int rc;
 
@@ -800,29 +802,27 @@ spool_open_dir(struct exp_spool *s, const char *dir, char *err,
 	if (s->dirfd < 0 && errno == ENOENT) {
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 			rc = -errno;
-			set_err(err, err_size, "cannot create spool directory "
-				"%s: %s", dir, strerror(-rc));
+			error_detail_set(err, "", 0, "cannot create spool "
+					 "directory %s: %s", dir, strerror(-rc));
 			return rc;
 		}
 		s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	if (s->dirfd < 0) {
 		rc = -errno;
-		set_err(err, err_size, "spool directory %s: %s", dir,
-			strerror(-rc));
+		spool_error(err, "spool directory", dir, "%s", strerror(-rc));
 		return rc;
 	}
 	if (faccessat(s->dirfd, ".", R_OK | W_OK | X_OK, AT_EACCESS) != 0) {
 		rc = -errno;
-		set_err(err, err_size, "spool directory %s: %s", dir,
-			strerror(-rc));
+		spool_error(err, "spool directory", dir, "%s", strerror(-rc));
 		return rc;
 	}
 	if (flock(s->dirfd, LOCK_EX | LOCK_NB) != 0) {
 		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		set_err(err, err_size, "spool directory %s: %s", dir,
-			rc == -EBUSY ? "in use by another spool" :
-				       strerror(-rc));
+		spool_error(err, "spool directory", dir, "%s",
+			    rc == -EBUSY ? "in use by another spool" :
+					   strerror(-rc));
 		return rc;
 	}
 	return 0;
@@ -842,15 +842,13 @@ spool_free(struct exp_spool *s)
 }
 
 struct exp_spool *
-exp_spool_open(const char *dir, uint64_t max_bytes, char *err, size_t err_size)
+exp_spool_open(const char *dir, uint64_t max_bytes, struct error_detail *err)
 {
 	struct exp_spool *s;
 	int rc;
 
-	if (err != NULL && err_size > 0)
-		err[0] = '\0';
 	if (dir == NULL || dir[0] == '\0') {
-		set_err(err, err_size, "no spool directory");
+		error_detail_set(err, "", 0, "no spool directory");
 		errno = EINVAL;
 		return NULL;
 	}
@@ -865,9 +863,9 @@ exp_spool_open(const char *dir, uint64_t max_bytes, char *err, size_t err_size)
 		spool_free(s);
 		goto no_memory;
 	}
-	rc = spool_open_dir(s, dir, err, err_size);
+	rc = spool_open_dir(s, dir, err);
 	if (rc == 0)
-		rc = spool_load(s, dir, err, err_size);
+		rc = spool_load(s, dir, err);
 	if (rc != 0) {
 		spool_free(s);
 		errno = -rc;
@@ -876,7 +874,7 @@ exp_spool_open(const char *dir, uint64_t max_bytes, char *err, size_t err_size)
 	return s;
 
 no_memory:
-	set_err(err, err_size, "out of memory");
+	error_detail_set(err, "", 0, "out of memory");
 	errno = ENOMEM;
 	return NULL;
 }

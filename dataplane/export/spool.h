@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct error_detail;
+
 /* On disk, little-endian. A segment file "<16 hex digits>.seg" starts with
  * magic[8], u32 version, u32 CRC32C of the 12 bytes before it; then records
  * [u32 length][u32 CRC32C of the bytes][bytes]. */
@@ -33,10 +35,13 @@ struct exp_spool_mark {
  * truncated away and counted in torn_bytes). A missing or corrupt cursor
  * means reading from the oldest segment (at-least-once: duplicates, never
  * loss). max_bytes limits the total size of the segment files (0 = no
- * limit). NULL with errno and err (a message) filled; EBUSY when another
- * process has it open, EPROTO for a segment of a newer format. */
+ * limit). NULL with errno and err (if not NULL) filled: where names the
+ * directory or the file ("spool directory DIR", "spool segment NAME"), so
+ * that error_detail_format() gives "spool directory DIR: Permission
+ * denied"; EBUSY when another process has it open, EPROTO for a segment
+ * of a newer format. */
 struct exp_spool *exp_spool_open(const char *dir, uint64_t max_bytes,
-				 char *err, size_t err_size);
+				 struct error_detail *err);
 
 /* Syncs (segment, cursor, directory) and frees. NULL is accepted. */
 void exp_spool_close(struct exp_spool *s);

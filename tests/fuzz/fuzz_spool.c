@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "spool.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -105,7 +106,8 @@ static void
 run(const uint8_t *data, size_t size, int variant)
 {
 	static const uint8_t probe[] = "appended after the damage";
-	char dir[64], err[256];
+	struct error_detail err = { 0 };
+	char dir[64];
 	uint8_t *file, *buf;
 	size_t file_len = size + (variant > 0 ? EXP_SPOOL_HEADER_SIZE : 0);
 	struct exp_spool_stats st;
@@ -146,10 +148,10 @@ run(const uint8_t *data, size_t size, int variant)
 			goto out;
 	}
 
-	s = exp_spool_open(dir, 0, err, sizeof(err));
+	s = exp_spool_open(dir, 0, &err);
 	if (s == NULL) {
 		/* Only a segment of another format version refuses. */
-		if (errno != EPROTO || variant != 0 || err[0] == '\0')
+		if (errno != EPROTO || variant != 0 || err.message[0] == '\0')
 			__builtin_trap();
 		goto out;
 	}
@@ -175,7 +177,7 @@ run(const uint8_t *data, size_t size, int variant)
 		__builtin_trap();
 	exp_spool_close(s);
 
-	s = exp_spool_open(dir, 0, err, sizeof(err));
+	s = exp_spool_open(dir, 0, &err);
 	if (s == NULL)
 		__builtin_trap();
 	exp_spool_stats(s, &st);

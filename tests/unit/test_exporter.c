@@ -390,11 +390,12 @@ test_teardown(void **state)
 static void
 sink_add(const char *file, const char *params)
 {
-	char uri[256], err[512];
+	struct error_detail err = { 0 };
+	char uri[256], text[ERROR_DETAIL_TEXT_MAX];
 
 	snprintf(uri, sizeof(uri), "file://%s/%s%s", fx.dir, file, params);
-	if (dp_exporter_add_sink(&fx.exp, uri, NULL, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
+	if (dp_exporter_add_sink(&fx.exp, uri, NULL, &err) != 0)
+		fail_msg("%s", error_detail_format(&err, text, sizeof(text)));
 }
 
 /*

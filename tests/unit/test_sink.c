@@ -157,17 +157,26 @@ submit_range(struct exp_sink *s, unsigned int from, unsigned int to)
 						 sizeof(rec), i)), 0);
 }
 
+/* An error as one line, as iocsift prints it after "iocsift: ". */
+static const char *
+err_text(const struct error_detail *err)
+{
+	static char text[ERROR_DETAIL_TEXT_MAX];
+
+	return error_detail_format(err, text, sizeof(text));
+}
+
 static struct exp_sink *
 start_uri(const char *uri, const char *spool_root)
 {
 	struct exp_sink_config cfg;
-	char err[512];
+	struct error_detail err = { 0 };
 
-	if (exp_sink_parse_uri(uri, &cfg, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
-	struct exp_sink *s = exp_sink_start(&cfg, spool_root, err, sizeof(err));
+	if (exp_sink_parse_uri(uri, &cfg, &err) != 0)
+		fail_msg("%s", err_text(&err));
+	struct exp_sink *s = exp_sink_start(&cfg, spool_root, &err);
 	if (s == NULL)
-		fail_msg("%s", err);
+		fail_msg("%s", err_text(&err));
 	return s;
 }
 
@@ -472,10 +481,10 @@ server_frames_count(struct server *sv)
 static void
 parse_ok(const char *uri, struct exp_sink_config *cfg)
 {
-	char err[512];
+	struct error_detail err = { 0 };
 
-	if (exp_sink_parse_uri(uri, cfg, err, sizeof(err)) != 0)
-		fail_msg("%s: %s", uri, err);
+	if (exp_sink_parse_uri(uri, cfg, &err) != 0)
+		fail_msg("%s: %s", uri, err_text(&err));
 }
 
 /* The URI fails and the message holds needle. */
@@ -483,12 +492,13 @@ static void
 parse_fails(const char *uri, const char *needle)
 {
 	struct exp_sink_config cfg;
-	char err[512];
+	struct error_detail err = { 0 };
 
-	if (exp_sink_parse_uri(uri, &cfg, err, sizeof(err)) != -EINVAL)
+	if (exp_sink_parse_uri(uri, &cfg, &err) != -EINVAL)
 		fail_msg("accepted: %s", uri);
-	if (strncmp(err, "sink '", 6) != 0 || strstr(err, needle) == NULL)
-		fail_msg("%s: '%s' does not say '%s'", uri, err, needle);
+	const char *text = err_text(&err);
+	if (strncmp(text, "sink '", 6) != 0 || strstr(text, needle) == NULL)
+		fail_msg("%s: '%s' does not say '%s'", uri, text, needle);
 }
 
 static void
@@ -661,7 +671,8 @@ static void
 test_parse_errors(void **state)
 {
 	struct exp_sink_config c;
-	char err[512], uri[1100];
+	struct error_detail err = { 0 };
+	char uri[1100];
 	(void)state;
 
 	parse_fails("", "expected scheme://");
@@ -720,20 +731,24 @@ test_parse_errors(void **state)
 	snprintf(uri, sizeof(uri), "tcp://h?name=%064d", 0);
 	parse_fails(uri, "is not 1 to 63");
 	/* The exact form of an error. */
-	assert_int_equal(exp_sink_parse_uri("tcp://h?x=1", &c, err, sizeof(err)),
-			 -EINVAL);
-	assert_string_equal(err, "sink 'tcp://h?x=1': unknown parameter 'x'");
+	assert_int_equal(exp_sink_parse_uri("tcp://h?x=1", &c, &err), -EINVAL);
+	assert_string_equal(err_text(&err),
+			    "sink 'tcp://h?x=1': unknown parameter 'x'");
+	assert_string_equal(err.where, "sink 'tcp://h?x=1'");
+	assert_string_equal(err.message, "unknown parameter 'x'");
+	assert_int_equal(err.line, 0);
 	/* Control characters quoted as '?', long URIs cut. */
-	assert_int_equal(exp_sink_parse_uri("tcp://h\x1b[0m", &c, err,
-					    sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "sink 'tcp://h?[0m'"));
+	assert_int_equal(exp_sink_parse_uri("tcp://h\x1b[0m", &c, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err_text(&err), "sink 'tcp://h?[0m'"));
 }
 
 static void
 test_parse_limits(void **state)
 {
 	struct exp_sink_config c;
-	char err[512], uri[1100];
+	struct error_detail err = { 0 };
+	char uri[1100];
 	(void)state;
 
 	/* A 1023-byte URI fits; 1024 does not; the quote is cut. */
@@ -743,13 +758,12 @@ test_parse_limits(void **state)
 	parse_ok(uri, &c);
 	assert_int_equal(strlen(c.path), 1023 - 7);
 	uri[1023] = 'p';
-	assert_int_equal(exp_sink_parse_uri(uri, &c, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "longer than 1023 bytes"));
-	assert_non_null(strstr(err, "ppp...': "));
-	/* A small err buffer is cut, never overrun. */
-	assert_int_equal(exp_sink_parse_uri("tcp://h?x=1", &c, err, 8), -EINVAL);
-	assert_string_equal(err, "sink 't");
-	assert_int_equal(exp_sink_parse_uri(NULL, &c, NULL, 0), -EINVAL);
+	assert_int_equal(exp_sink_parse_uri(uri, &c, &err), -EINVAL);
+	assert_non_null(strstr(err_text(&err), "longer than 1023 bytes"));
+	assert_non_null(strstr(err_text(&err), "ppp...': "));
+	/* No error detail: the return code alone. */
+	assert_int_equal(exp_sink_parse_uri("tcp://h?x=1", &c, NULL), -EINVAL);
+	assert_int_equal(exp_sink_parse_uri(NULL, &c, NULL), -EINVAL);
 	/* Percent-decoding of paths and values. */
 	parse_ok("file:///var/log/my%20hits%3F.json?name=x", &c);
 	assert_string_equal(c.path, "/var/log/my hits?.json");
@@ -1281,30 +1295,31 @@ static void
 test_start_errors(void **state)
 {
 	struct exp_sink_config c;
-	char err[512], dir[600], file[400];
+	struct error_detail err = { 0 };
+	char dir[600], file[400];
 	(void)state;
 
 	/* Two sinks of one name cannot share a spool. */
 	tmp_dir(dir, sizeof(dir), "spool-twice");
 	parse_ok("tcp://127.0.0.1:9?name=twice", &c);
-	struct exp_sink *a = exp_sink_start(&c, dir, err, sizeof(err));
+	struct exp_sink *a = exp_sink_start(&c, dir, &err);
 	assert_non_null(a);
-	assert_null(exp_sink_start(&c, dir, err, sizeof(err)));
-	assert_non_null(strstr(err, "sink twice: spool "));
+	assert_null(exp_sink_start(&c, dir, &err));
+	assert_non_null(strstr(err_text(&err), "sink twice: spool "));
 	exp_sink_stop(a, 0);
 	/* A spool root that cannot be made. */
 	snprintf(file, sizeof(file), "%s/plain", tmp_root);
 	fclose(fopen(file, "w"));
 	snprintf(dir, sizeof(dir), "%s/sub", file);
-	assert_null(exp_sink_start(&c, dir, err, sizeof(err)));
-	assert_non_null(strstr(err, "spool directory"));
+	assert_null(exp_sink_start(&c, dir, &err));
+	assert_non_null(strstr(err_text(&err), "spool directory"));
 	/* TLS files. */
 	parse_ok("tls://h?ca=/nonexistent/ca.pem", &c);
-	assert_null(exp_sink_start(&c, NULL, err, sizeof(err)));
-	assert_non_null(strstr(err, "CA '/nonexistent/ca.pem'"));
+	assert_null(exp_sink_start(&c, NULL, &err));
+	assert_non_null(strstr(err_text(&err), "CA '/nonexistent/ca.pem'"));
 	parse_ok("tls://h?cert=/nonexistent/c.pem&key=/nonexistent/k.pem", &c);
-	assert_null(exp_sink_start(&c, NULL, err, sizeof(err)));
-	assert_non_null(strstr(err, "certificate '/nonexistent/c.pem'"));
+	assert_null(exp_sink_start(&c, NULL, &err));
+	assert_non_null(strstr(err_text(&err), "certificate '/nonexistent/c.pem'"));
 	exp_sink_stop(NULL, 0);
 }
 

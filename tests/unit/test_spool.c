@@ -18,13 +18,23 @@
 
 #include <cmocka.h>
 
+#include "common.h"
 #include "spool.h"
 
 #define REC_CAP 1024
 
 static char root[64];     /* the test's temp dir */
 static char dir[96];      /* the spool in it: root/spool */
-static char err[256];
+static struct error_detail err;   /* of the last exp_spool_open */
+
+/* err as one line, "spool directory DIR: ...". */
+static const char *
+err_text(void)
+{
+	static char text[ERROR_DETAIL_TEXT_MAX];
+
+	return error_detail_format(&err, text, sizeof(text));
+}
 
 /* ---- fixtures and helpers ---- */
 
@@ -73,10 +83,10 @@ make_rec(uint32_t i, uint8_t *buf)
 static struct exp_spool *
 open_ok(uint64_t max_bytes)
 {
-	struct exp_spool *s = exp_spool_open(dir, max_bytes, err, sizeof(err));
+	struct exp_spool *s = exp_spool_open(dir, max_bytes, &err);
 
 	if (s == NULL)
-		print_error("open: %s\n", err);
+		print_error("open: %s\n", err_text());
 	assert_non_null(s);
 	return s;
 }
@@ -709,10 +719,10 @@ test_bad_segment_header(void **state)
 	crc = exp_spool_crc32c(header, 12);
 	memcpy(header + 12, &crc, 4);
 	write_at("00000000000000ff.seg", 0, header, sizeof(header));
-	assert_null(exp_spool_open(dir, 0, err, sizeof(err)));
+	assert_null(exp_spool_open(dir, 0, &err));
 	assert_int_equal(errno, EPROTO);
-	assert_non_null(strstr(err, "00000000000000ff.seg"));
-	assert_non_null(strstr(err, "version 2"));
+	assert_non_null(strstr(err_text(), "00000000000000ff.seg"));
+	assert_non_null(strstr(err_text(), "version 2"));
 }
 
 static void
@@ -907,38 +917,38 @@ test_directory(void **state)
 	assert_true(S_ISDIR(st.st_mode));
 	assert_int_equal(st.st_mode & 0777, 0700);
 	/* One spool per directory at a time. */
-	again = exp_spool_open(dir, 0, err, sizeof(err));
+	again = exp_spool_open(dir, 0, &err);
 	assert_null(again);
 	assert_int_equal(errno, EBUSY);
-	assert_non_null(strstr(err, dir));
+	assert_non_null(strstr(err_text(), dir));
 	exp_spool_close(s);
 	s = open_ok(0);
 	exp_spool_close(s);
 
 	/* The parent must exist. */
 	snprintf(path, sizeof(path), "%s/no/such", root);
-	err[0] = '\0';
-	assert_null(exp_spool_open(path, 0, err, sizeof(err)));
+	memset(&err, 0, sizeof(err));
+	assert_null(exp_spool_open(path, 0, &err));
 	assert_int_equal(errno, ENOENT);
-	assert_true(strlen(err) > 0);
+	assert_true(strlen(err_text()) > 0);
 
 	/* Not a directory. */
 	snprintf(path, sizeof(path), "%s/file", root);
 	write_at("../file", 0, "x", 1);
-	assert_null(exp_spool_open(path, 0, err, sizeof(err)));
+	assert_null(exp_spool_open(path, 0, &err));
 	assert_int_equal(errno, ENOTDIR);
-	assert_non_null(strstr(err, "file"));
+	assert_non_null(strstr(err_text(), "file"));
 
-	assert_null(exp_spool_open(NULL, 0, err, sizeof(err)));
+	assert_null(exp_spool_open(NULL, 0, &err));
 	assert_int_equal(errno, EINVAL);
-	assert_null(exp_spool_open("", 0, NULL, 0));
+	assert_null(exp_spool_open("", 0, NULL));
 
 	/* Unreadable: only meaningful when not root (root reads anyway). */
 	if (geteuid() != 0) {
 		assert_int_equal(chmod(dir, 0), 0);
-		assert_null(exp_spool_open(dir, 0, err, sizeof(err)));
+		assert_null(exp_spool_open(dir, 0, &err));
 		assert_int_equal(errno, EACCES);
-		assert_non_null(strstr(err, dir));
+		assert_non_null(strstr(err_text(), dir));
 		chmod(dir, 0700);
 	}
 }
