@@ -6,7 +6,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "common.h"
 #include "indicator.h"
@@ -142,37 +141,5 @@ const struct exp_sink_config *exp_sink_get_config(const struct exp_sink *s);
  * level is 3 error, 4 warning, 6 info (syslog numbers). NULL restores the
  * default, stderr. Set it before starting sinks. */
 void exp_sink_set_logger(void (*fn)(int level, const char *message));
-
-/*
- * The TLS transport of sink.c, in sink_tls.c (not for other callers). The
- * socket is non-blocking and owned by sink.c, which waits for *events when
- * a call returns -EAGAIN.
- */
-struct exp_sink_tls_ctx;
-struct exp_sink_tls;
-
-/* Loads CA (else the system store), certificate and key. NULL with err
- * (the message; sink.c names the sink). */
-struct exp_sink_tls_ctx *exp_sink_tls_ctx_new(const struct exp_sink_config *cfg,
-					      struct error_detail *err);
-void exp_sink_tls_ctx_free(struct exp_sink_tls_ctx *ctx);
-/* A client session on fd checking the server against cfg. NULL on ENOMEM. */
-struct exp_sink_tls *exp_sink_tls_new(struct exp_sink_tls_ctx *ctx,
-				      const struct exp_sink_config *cfg, int fd,
-				      struct error_detail *err);
-void exp_sink_tls_free(struct exp_sink_tls *t);
-/* 0 done; -EAGAIN (wait for *events); -EPROTO etc. with err. */
-int exp_sink_tls_handshake(struct exp_sink_tls *t, short *events,
-			   struct error_detail *err);
-/* Bytes written (> 0); -EAGAIN (wait for *events); -errno with err. */
-ssize_t exp_sink_tls_write(struct exp_sink_tls *t, const void *buf,
-			   size_t len, short *events, struct error_detail *err);
-/* Reads and discards what the server sent. 0 if the session is fine
- * (nothing or data read); -ESHUTDOWN at close_notify or EOF; -errno. */
-int exp_sink_tls_read(struct exp_sink_tls *t, struct error_detail *err);
-/* Sends close_notify. 0 sent; -EAGAIN (wait for *events); -errno. */
-int exp_sink_tls_shutdown(struct exp_sink_tls *t, short *events);
-/* "TLSv1.3 TLS_AES_256_GCM_SHA384" for the log. */
-void exp_sink_tls_describe(struct exp_sink_tls *t, char *buf, size_t size);
 
 #endif

@@ -1,6 +1,7 @@
-/* sink_tls.c -- the TLS client of a syslog sink (RFC 5425) with OpenSSL:
- * TLS 1.2+, the server checked against a CA and a name, an optional client
- * certificate. Non-blocking: sink.c owns the socket and does the waiting. */
+/* sink_tls.c -- the TLS transport of a syslog sink (RFC 5425) with
+ * OpenSSL, on top of sink_net.c's TCP: TLS 1.2+, the server checked
+ * against a CA and a name, an optional client certificate. Non-blocking:
+ * the socket is sink_net.c's, which does the waiting. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
@@ -16,12 +17,13 @@
 
 #include "common.h"
 #include "sink.h"
+#include "sink_transport.h"
 
-struct exp_sink_tls_ctx {
+struct sink_tls_ctx {
 	SSL_CTX *ctx;
 };
 
-struct exp_sink_tls {
+struct sink_tls {
 	SSL *ssl;
 };
 
@@ -45,11 +47,12 @@ openssl_reason(char *buf, size_t size, const char *fallback)
 	ERR_clear_error();
 }
 
-struct exp_sink_tls_ctx *
-exp_sink_tls_ctx_new(const struct exp_sink_config *cfg,
-		     struct error_detail *err)
+/* Loads the CA (else the system store), the certificate and the key.
+ * NULL with errno and err. */
+static struct sink_tls_ctx *
+tls_ctx_new(const struct exp_sink_config *cfg, struct error_detail *err)
 {
-	struct exp_sink_tls_ctx *c = calloc(1, sizeof(*c));
+	struct sink_tls_ctx *c = calloc(1, sizeof(*c));
 	char reason[256];
 
 	if (c == NULL) {
@@ -124,8 +127,8 @@ free_c:
 	return NULL;
 }
 
-void
-exp_sink_tls_ctx_free(struct exp_sink_tls_ctx *c)
+static void
+tls_ctx_free(struct sink_tls_ctx *c)
 {
 	if (c == NULL)
 		return;
@@ -142,11 +145,13 @@ is_address(const char *name)
 		inet_pton(AF_INET6, name, buf) == 1;
 }
 
-struct exp_sink_tls *
-exp_sink_tls_new(struct exp_sink_tls_ctx *c, const struct exp_sink_config *cfg,
-		 int fd, struct error_detail *err)
+/* A client session on fd checking the server against cfg. NULL (out of
+ * memory) with err. */
+static struct sink_tls *
+tls_session_new(struct sink_tls_ctx *c, const struct exp_sink_config *cfg,
+		int fd, struct error_detail *err)
 {
-	struct exp_sink_tls *t = calloc(1, sizeof(*t));
+	struct sink_tls *t = calloc(1, sizeof(*t));
 	char reason[256];
 
 	if (t == NULL) {
@@ -184,8 +189,8 @@ fail:
 	return NULL;
 }
 
-void
-exp_sink_tls_free(struct exp_sink_tls *t)
+static void
+tls_session_free(struct sink_tls *t)
 {
 	if (t == NULL)
 		return;
@@ -196,7 +201,7 @@ exp_sink_tls_free(struct exp_sink_tls *t)
 /* What an SSL call that returned rc means: -EAGAIN with *events,
  * -ECONNRESET at the end of the session, else an error in err. */
 static int
-tls_result(struct exp_sink_tls *t, int rc, short *events,
+tls_result(struct sink_tls *t, int rc, short *events,
 	   struct error_detail *err)
 {
 	int e = SSL_get_error(t->ssl, rc);
@@ -235,9 +240,11 @@ tls_result(struct exp_sink_tls *t, int rc, short *events,
 	return -EPROTO;
 }
 
-int
-exp_sink_tls_handshake(struct exp_sink_tls *t, short *events,
-		       struct error_detail *err)
+/* One step of the handshake: 0 done; -EAGAIN (wait for *events);
+ * -EPROTO etc. with err. */
+static int
+tls_session_handshake(struct sink_tls *t, short *events,
+		      struct error_detail *err)
 {
 	ERR_clear_error();
 	errno = 0;
@@ -247,9 +254,10 @@ exp_sink_tls_handshake(struct exp_sink_tls *t, short *events,
 	return tls_result(t, rc, events, err);
 }
 
-ssize_t
-exp_sink_tls_write(struct exp_sink_tls *t, const void *buf, size_t len,
-		   short *events, struct error_detail *err)
+/* Bytes written (> 0); -EAGAIN (wait for *events); -errno with err. */
+static ssize_t
+tls_session_write(struct sink_tls *t, const void *buf, size_t len,
+		  short *events, struct error_detail *err)
 {
 	size_t written = 0;
 
@@ -261,8 +269,10 @@ exp_sink_tls_write(struct exp_sink_tls *t, const void *buf, size_t len,
 	return tls_result(t, 0, events, err);
 }
 
-int
-exp_sink_tls_read(struct exp_sink_tls *t, struct error_detail *err)
+/* Reads and discards what the server sent. 0 if the session is fine
+ * (nothing or data read); -ESHUTDOWN at close_notify or EOF; -errno. */
+static int
+tls_session_read(struct sink_tls *t, struct error_detail *err)
 {
 	char scratch[4096];
 	short events;
@@ -279,8 +289,9 @@ exp_sink_tls_read(struct exp_sink_tls *t, struct error_detail *err)
 	return 0;
 }
 
-int
-exp_sink_tls_shutdown(struct exp_sink_tls *t, short *events)
+/* Sends close_notify. 0 sent; -EAGAIN (wait for *events); -errno. */
+static int
+tls_session_shutdown(struct sink_tls *t, short *events)
 {
 	ERR_clear_error();
 	errno = 0;
@@ -290,9 +301,151 @@ exp_sink_tls_shutdown(struct exp_sink_tls *t, short *events)
 	return tls_result(t, rc, events, NULL);
 }
 
-void
-exp_sink_tls_describe(struct exp_sink_tls *t, char *buf, size_t size)
+/*
+ * The transport.
+ */
+
+static int
+tls_setup(struct sink_conn *c, const char **warning, struct error_detail *err)
 {
-	snprintf(buf, size, "%s %s", SSL_get_version(t->ssl),
-		 SSL_get_cipher_name(t->ssl));
+	c->tls_ctx = tls_ctx_new(c->cfg, err);
+	if (c->tls_ctx == NULL)
+		return -EINVAL;
+	if (!c->cfg->verify)
+		*warning = "verify=no: the receiver's certificate is not "
+			"checked (for tests only)";
+	return 0;
 }
+
+static void
+tls_teardown(struct sink_conn *c)
+{
+	tls_ctx_free(c->tls_ctx);
+	c->tls_ctx = NULL;
+}
+
+static void
+tls_close(struct sink_conn *c)
+{
+	tls_session_free(c->tls);
+	c->tls = NULL;
+	sink_socket_close(c);
+}
+
+/* TCP, then the handshake. */
+static int
+tls_open(struct sink_conn *c)
+{
+	struct error_detail err = { 0 };
+	uint64_t deadline;
+	short events;
+	int rc = sink_tcp_open(c);
+
+	if (rc != 0)
+		return rc;
+	deadline = monotonic_ms() + SINK_CONNECT_TIMEOUT_MS;
+	c->tls = tls_session_new(c->tls_ctx, c->cfg, c->fd, &err);
+	if (c->tls == NULL) {
+		snprintf(c->why, sizeof(c->why), "%s", err.message);
+		tls_close(c);
+		return -ENOMEM;
+	}
+	for (;;) {
+		rc = tls_session_handshake(c->tls, &events, &err);
+		if (rc == 0)
+			return 0;
+		if (rc == -EAGAIN)
+			rc = sink_wait_fd(c, c->fd, events, deadline);
+		if (rc != 0) {
+			snprintf(c->why, sizeof(c->why), "TLS handshake: %s",
+				 rc == -ETIMEDOUT ? "timed out" :
+				 rc == -ECANCELED ? "stopped" : err.message);
+			tls_close(c);
+			return rc;
+		}
+	}
+}
+
+static ssize_t
+tls_send_some(struct sink_conn *c, const void *buf, size_t len,
+	      short *events, struct error_detail *err)
+{
+	return tls_session_write(c->tls, buf, len, events, err);
+}
+
+static int
+tls_write(struct sink_conn *c, const struct sink_batch *b,
+	  unsigned int first, unsigned int *done)
+{
+	size_t start = sink_batch_start(b, first);
+	int rc = sink_stream_write(c, b->data + start, b->len - start,
+				   tls_send_some);
+
+	*done = rc == 0 ? b->n - first : 0;
+	return rc;
+}
+
+/* Reads what the receiver sent: a TLS alert or close_notify ends the
+ * connection like an EOF. */
+static int
+tls_check(struct sink_conn *c)
+{
+	struct error_detail err = { 0 };
+	short revents;
+	int rc = sink_stream_poll(c, &revents);
+
+	if (rc != 0 || revents == 0)
+		return rc;
+	rc = tls_session_read(c->tls, &err);
+	if (rc == 0 && (revents & (POLLHUP | POLLRDHUP)))
+		rc = -ESHUTDOWN;
+	if (rc != 0)
+		snprintf(c->why, sizeof(c->why), "connection to %s: %s",
+			 c->peer, rc == -ESHUTDOWN ?
+			 "closed by the receiver" : err.message);
+	return rc;
+}
+
+/* close_notify, then the TCP FIN. */
+static int
+tls_shutdown(struct sink_conn *c, uint64_t deadline)
+{
+	short events;
+	int rc;
+
+	do {
+		rc = tls_session_shutdown(c->tls, &events);
+		if (rc == -EAGAIN) {
+			rc = sink_wait_fd(c, c->fd, events, deadline);
+			if (rc == 0)
+				rc = -EAGAIN;
+		}
+	} while (rc == -EAGAIN);
+	if (rc != 0)
+		return rc;
+	return sink_stream_shutdown(c, deadline);
+}
+
+static void
+tls_describe(struct sink_conn *c, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s %s", SSL_get_version(c->tls->ssl),
+		 SSL_get_cipher_name(c->tls->ssl));
+}
+
+const struct sink_transport sink_transport_tls = {
+	.framing = SINK_FRAME_OCTET_COUNT,
+	.confirms = true,
+	.reopens = false,
+	.open_verb = "connected to",
+	.name_peer = sink_net_name_peer,
+	.setup = tls_setup,
+	.teardown = tls_teardown,
+	.open = tls_open,
+	.write = tls_write,
+	.check = tls_check,
+	.unacked = sink_stream_unacked,
+	.shutdown = tls_shutdown,
+	.close = tls_close,
+	.describe = tls_describe,
+};

@@ -1,0 +1,173 @@
+/* sink_internal.h -- a sink's state and what its three files give one
+ * another: sink.c (life cycle, submit), sink_queue.c (records in memory,
+ * the memory queue, the list in flight) and sink_thread.c (the thread).
+ * Internal to dataplane/export/. */
+#ifndef IOCSIFT_EXPORT_SINK_INTERNAL_H
+#define IOCSIFT_EXPORT_SINK_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sink_transport.h"
+#include "spool.h"
+
+struct exp_sink_config;
+
+#define SINK_LOG_INTERVAL_MS 60000u    /* repeated problems, once a minute */
+
+#define SINK_LOG_ERR 3
+#define SINK_LOG_WARNING 4
+#define SINK_LOG_INFO 6
+
+/*
+ * Memory records are carved one after another from blocks of
+ * SINK_BLOCK_BYTES and given back in about the order they were taken, so
+ * a block is reused once its last record is freed. malloc would hand out
+ * memory that was never touched for each burst (its free memory goes back
+ * to the kernel), and the page faults fell on the exporter's thread; the
+ * sink's thread keeps a few empty blocks faulted in ahead instead. All
+ * under the sink's lock.
+ */
+struct sink_block {
+	struct sink_block *next;       /* in the list of spare blocks */
+	size_t used;                   /* bytes handed out, header included */
+	size_t live;                   /* records not yet freed */
+	_Alignas(16) unsigned char data[];
+};
+
+/* A record in memory, as submitted. */
+struct sink_rec {
+	struct sink_block *block;      /* NULL: malloc'd on its own */
+	size_t len;
+	_Alignas(16) unsigned char data[];
+};
+
+/* A record written to the transport and not yet confirmed. */
+struct sink_flight {
+	uint64_t written_ms;
+	struct sink_rec *rec;          /* from memory; NULL: from the spool */
+	struct exp_spool_mark mark;    /* from the spool: after it */
+};
+
+/* A rate-limited message: the first at once, then one a minute. */
+struct sink_ratelimit {
+	uint64_t last_ms;
+	uint64_t suppressed;
+	bool armed;
+};
+
+struct exp_sink {
+	struct exp_sink_config *cfg;   /* the sink's own copy */
+	pthread_t thread;
+	atomic_bool stopping;          /* the thread leaves every wait */
+
+	pthread_mutex_t lock;
+	pthread_cond_t wake;           /* to the thread */
+	pthread_cond_t idle;           /* to exp_sink_drain() */
+	/* Guarded by lock. */
+	struct sink_rec **ring;        /* the memory queue, oldest at head */
+	uint32_t ring_cap, ring_head, ring_n;
+	struct sink_flight *flight;    /* in flight, oldest at head */
+	size_t flight_cap, flight_head, flight_n;
+	uint32_t flight_mem;           /* of which from memory */
+	struct exp_spool *spool;
+	struct sink_block *block;      /* records are carved from it */
+	struct sink_block *spare;      /* empty blocks, faulted in */
+	unsigned int n_spare;
+	bool spool_unread;             /* the spool may hold unread records */
+	bool outage;                   /* records go to the spool */
+	bool connected;
+	bool stop, reopen, kick;
+	bool held, woken_late;         /* exp_sink_hold(): wake once, later */
+	unsigned int drainers;         /* in exp_sink_drain() */
+	uint64_t drain_deadline_ms;
+	struct sink_ratelimit drop_log, spool_log;
+
+	/* Counters, relaxed: read by any thread. */
+	atomic_uint_least64_t queued, sent, spooled, retried, dropped;
+	atomic_uint_least64_t connects, errors;
+
+	/* The thread's own. */
+	struct sink_conn conn;         /* the transport */
+	bool up;                       /* the transport is open */
+	bool lazy;                     /* closed on purpose: reconnect later */
+	unsigned int attempt;          /* backoff exponent */
+	unsigned int failures;         /* in a row */
+	uint64_t next_attempt_ms, up_since_ms, spool_retry_ms;
+	struct sink_ratelimit fail_log, commit_log;
+	struct sink_batch batch;
+	unsigned char *rbuf;           /* the last spool record read */
+	size_t rbuf_cap;
+	size_t rbuf_len;
+	struct exp_spool_mark rbuf_mark;
+	bool rbuf_pending;             /* read, not yet in flight */
+	bool fill_blocked;             /* records wait for confirmations */
+	uint64_t rng;
+};
+
+/* "sink NAME: " and the message to the logger (sink.c). */
+void sink_log(const struct exp_sink *s, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* True when a message is due; counts the ones held back. */
+static inline bool
+ratelimit_due(struct sink_ratelimit *r, uint64_t now)
+{
+	if (!r->armed || now - r->last_ms >= SINK_LOG_INTERVAL_MS) {
+		r->armed = true;
+		r->last_ms = now;
+		return true;
+	}
+	r->suppressed++;
+	return false;
+}
+
+static inline void
+counter_add(atomic_uint_least64_t *c, uint64_t n)
+{
+	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+static inline uint64_t
+counter_get(atomic_uint_least64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+/*
+ * sink_queue.c: record memory, the memory queue and the list in flight,
+ * with the lock held (or the thread gone).
+ */
+
+/* Room for a record of len bytes (len and block set). NULL on ENOMEM. */
+struct sink_rec *sink_rec_alloc(struct exp_sink *s, size_t len);
+void sink_rec_free(struct exp_sink *s, struct sink_rec *rec);
+/* The thread's part, without the lock: spare blocks faulted in before a
+ * submit needs them, once records flow. */
+void sink_spares_fill(struct exp_sink *s);
+/* Every block, at the end (no record left). */
+void sink_blocks_free(struct exp_sink *s);
+
+/* The memory queue. 0 or -ENOMEM. */
+int sink_ring_push(struct exp_sink *s, struct sink_rec *rec);
+int sink_ring_push_front(struct exp_sink *s, struct sink_rec *rec);
+struct sink_rec *sink_ring_pop(struct exp_sink *s);
+
+/* The list in flight: the i-th oldest; room for one more (0 or
+ * -ENOMEM), then a push; the oldest out. */
+struct sink_flight *sink_flight_at(struct exp_sink *s, size_t i);
+int sink_flight_reserve(struct exp_sink *s);
+void sink_flight_push(struct exp_sink *s, const struct sink_flight *f);
+struct sink_flight sink_flight_pop(struct exp_sink *s);
+
+/* Puts a memory record in the spool. True if it went there; false when
+ * it was dropped (counted). The record is freed either way. */
+bool sink_spool_put(struct exp_sink *s, struct sink_rec *rec);
+
+/* sink_thread.c: the thread's body, for pthread_create. */
+void *sink_main(void *arg);
+
+#endif
