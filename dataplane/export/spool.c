@@ -1,253 +1,24 @@
-/* spool.c -- the sink's disk spool: segment files of checksummed records,
- * appended with one write(2) each, read oldest first, deleted once a
- * committed cursor (a small file replaced by rename) has passed them. */
-#include <dirent.h>
+/* spool.c -- the sink's disk spool as a FIFO: segment files of
+ * checksummed records, appended with one write(2) each, read oldest
+ * first, deleted once a committed cursor (a small file replaced by rename)
+ * has passed them. What opening finds on disk, and repairs, is
+ * spool_recover.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
 #include "spool.h"
-
-#define SPOOL_BUF_SIZE (256u << 10)   /* larger records bypass it */
-#define SPOOL_NAME_LEN 20             /* 16 hex digits + ".seg" */
-#define SPOOL_CURSOR "cursor"
-#define SPOOL_CURSOR_TMP "cursor.tmp"
-#define SPOOL_CURSOR_MAGIC "IOCSCURS"
-#define SPOOL_CURSOR_SIZE 32u
-#define SPOOL_SHORT (-ENODATA)        /* internal: fewer bytes than promised */
-
-struct spool_segment {
-	uint64_t seq;
-	uint64_t size;      /* bytes of the file on disk */
-	uint64_t end;       /* just after the last valid record */
-	uint64_t records;   /* valid records in [header, end) */
-	bool sealed;        /* never appended to again (damaged) */
-};
-
-/* A position: idx counts the records of segment seq before off. */
-struct spool_pos {
-	uint64_t seq;
-	uint64_t off;
-	uint64_t idx;
-};
-
-/* File bytes [off, off + len) of segment seq. */
-struct spool_buf {
-	uint8_t *data;
-	uint64_t seq;
-	uint64_t off;
-	size_t len;
-};
-
-struct exp_spool {
-	int dirfd;                    /* holds the flock */
-	uint64_t max_bytes;
-	uint64_t segment_size;
-	struct spool_segment *segs;   /* by seq, oldest first */
-	size_t n_segs, cap_segs;
-	uint64_t next_seq;
-	int wfd;                      /* O_APPEND on the last segment, or -1 */
-	bool wfd_dirty;               /* written since its last fsync */
-	bool dir_dirty;               /* entries changed since its fsync */
-	struct spool_pos cursor;      /* committed */
-	bool cursor_dirty;            /* the file is older than cursor */
-	bool cursor_unsynced;         /* the file was renamed in, not fsynced */
-	uint64_t cursor_sync_ns;
-	struct spool_pos rd;          /* next record to read */
-	int rfd;                      /* O_RDONLY on segment rfd_seq, or -1 */
-	uint64_t rfd_seq;
-	struct spool_buf buf;
-	struct spool_pos *pending;    /* marks read since the last commit */
-	size_t p_head, p_len, p_cap;
-	uint64_t records, bytes, torn_bytes;
-	char notice[512];
-};
-
-/* ---- CRC32C ---- */
-
-#if defined(__x86_64__) && !defined(SPOOL_NO_HW_CRC)
-#define SPOOL_HW_CRC 1
-static bool crc_hw;              /* SSE4.2 crc32 instruction */
-#endif
-static uint32_t crc_table[8][256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void
-crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-		for (int k = 0; k < 8; k++)
-			c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-		crc_table[0][i] = c;
-	}
-	for (uint32_t i = 0; i < 256; i++)
-		for (int k = 1; k < 8; k++)
-			crc_table[k][i] = (crc_table[k - 1][i] >> 8) ^
-				crc_table[0][crc_table[k - 1][i] & 0xff];
-#ifdef SPOOL_HW_CRC
-	crc_hw = __builtin_cpu_supports("sse4.2");
-#endif
-}
-
-static uint32_t
-get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t
-get_le64(const uint8_t *p)
-{
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
-static void
-put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void
-put_le64(uint8_t *p, uint64_t v)
-{
-	put_le32(p, (uint32_t)v);
-	put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-/* Slicing by 8: about 1.5 GB/s, for machines without the instruction. */
-static uint32_t
-crc_sw(uint32_t crc, const uint8_t *p, size_t n)
-{
-	for (; n >= 8; p += 8, n -= 8) {
-		uint32_t lo = get_le32(p) ^ crc, hi = get_le32(p + 4);
-		crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
-		      crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
-		      crc_table[3][hi & 0xff] ^ crc_table[2][(hi >> 8) & 0xff] ^
-		      crc_table[1][(hi >> 16) & 0xff] ^ crc_table[0][hi >> 24];
-	}
-	for (; n > 0; p++, n--)
-		crc = crc_table[0][(crc ^ *p) & 0xff] ^ (crc >> 8);
-	return crc;
-}
-
-#ifdef SPOOL_HW_CRC
-__attribute__((target("sse4.2")))
-static uint32_t
-crc_hw_update(uint32_t crc, const uint8_t *p, size_t n)
-{
-	uint64_t c = crc, word;
-
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&word, p, 8);
-		c = __builtin_ia32_crc32di(c, word);
-	}
-	crc = (uint32_t)c;
-	for (; n > 0; p++, n--)
-		crc = __builtin_ia32_crc32qi(crc, *p);
-	return crc;
-}
-#endif
-
-/* crc is the running (inverted) state: start at ~0, finish with ~. */
-static uint32_t
-crc_update(uint32_t crc, const void *bytes, size_t n)
-{
-	pthread_once(&crc_once, crc_init);
-#ifdef SPOOL_HW_CRC
-	if (crc_hw)
-		return crc_hw_update(crc, bytes, n);
-#endif
-	return crc_sw(crc, bytes, n);
-}
-
-uint32_t
-exp_spool_crc32c(const void *bytes, size_t len)
-{
-	return ~crc_update(~0u, bytes, len);
-}
+#include "spool_internal.h"
 
 /* ---- small helpers ---- */
-
-/* Fills err about the spool's directory or one of its files: where is
- * "WHAT PATH" ("spool directory /var/...", "spool segment 00..01.seg"),
- * the message what went wrong. */
-static void
-spool_error(struct error_detail *err, const char *what, const char *path,
-	    const char *fmt, ...)
-{
-	char where[sizeof(err->where)];
-	va_list ap;
-
-	if (err == NULL)
-		return;
-	snprintf(where, sizeof(where), "%s %s", what, path);
-	va_start(ap, fmt);
-	error_detail_vset(err, where, 0, fmt, ap);
-	va_end(ap);
-}
-
-static void
-notice_add(struct exp_spool *s, const char *fmt, ...)
-{
-	size_t n = strlen(s->notice);
-	va_list ap;
-
-	if (n > 0 && n + 2 < sizeof(s->notice)) {
-		memcpy(s->notice + n, "; ", 3);
-		n += 2;
-	}
-	if (n + 1 >= sizeof(s->notice))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(s->notice + n, sizeof(s->notice) - n, fmt, ap);
-	va_end(ap);
-}
-
-static void
-segment_name(char name[SPOOL_NAME_LEN + 1], uint64_t seq)
-{
-	snprintf(name, SPOOL_NAME_LEN + 1, "%016" PRIx64 ".seg", seq);
-}
-
-/* Lowercase only, so each sequence number has exactly one name. */
-static bool
-segment_parse(const char *name, uint64_t *seq)
-{
-	uint64_t v = 0;
-
-	if (strlen(name) != SPOOL_NAME_LEN || strcmp(name + 16, ".seg") != 0)
-		return false;
-	for (int i = 0; i < 16; i++) {
-		char c = name[i];
-		unsigned int d;
-		if (c >= '0' && c <= '9')
-			d = (unsigned int)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			d = (unsigned int)(c - 'a' + 10);
-		else
-			return false;
-		v = v << 4 | d;
-	}
-	*seq = v;
-	return true;
-}
 
 static int
 pos_cmp(uint64_t seq_a, uint64_t off_a, uint64_t seq_b, uint64_t off_b)
@@ -259,10 +30,8 @@ pos_cmp(uint64_t seq_a, uint64_t off_a, uint64_t seq_b, uint64_t off_b)
 	return 0;
 }
 
-/* Reads up to n bytes at off; returns how many (fewer only at end of
- * file) or -errno. */
-static ssize_t
-pread_full(int fd, void *dst, size_t n, uint64_t off)
+ssize_t
+spool_pread_full(int fd, void *dst, size_t n, uint64_t off)
 {
 	size_t done = 0;
 
@@ -300,13 +69,9 @@ write_full(int fd, const void *src, size_t n)
 	return 0;
 }
 
-/* Makes the buffer hold bytes of segment seq from off on, reading no
- * further than limit: at least want (<= SPOOL_BUF_SIZE, <= limit - off)
- * of them at *p. Returns how many are there, SPOOL_SHORT when the file
- * ends before want, or -errno. */
-static ssize_t
-buf_get(struct spool_buf *b, int fd, uint64_t seq, uint64_t off,
-	uint64_t limit, size_t want, const uint8_t **p)
+ssize_t
+spool_buf_get(struct spool_buf *b, int fd, uint64_t seq, uint64_t off,
+	      uint64_t limit, size_t want, const uint8_t **p)
 {
 	if (b->len > 0 && b->seq == seq && off >= b->off &&
 	    off - b->off < b->len && b->len - (off - b->off) >= want) {
@@ -315,7 +80,7 @@ buf_get(struct spool_buf *b, int fd, uint64_t seq, uint64_t off,
 	}
 	size_t n = limit - off < SPOOL_BUF_SIZE ? (size_t)(limit - off) :
 		   SPOOL_BUF_SIZE;
-	ssize_t got = pread_full(fd, b->data, n, off);
+	ssize_t got = spool_pread_full(fd, b->data, n, off);
 	b->len = 0;
 	if (got < 0)
 		return got;
@@ -344,16 +109,16 @@ segment_lower_bound(const struct exp_spool *s, uint64_t seq)
 	return lo;
 }
 
-static struct spool_segment *
-segment_find(struct exp_spool *s, uint64_t seq)
+struct spool_segment *
+spool_segment_find(struct exp_spool *s, uint64_t seq)
 {
 	size_t i = segment_lower_bound(s, seq);
 
 	return i < s->n_segs && s->segs[i].seq == seq ? &s->segs[i] : NULL;
 }
 
-static int
-segs_reserve(struct exp_spool *s)
+int
+spool_segs_reserve(struct exp_spool *s)
 {
 	if (s->n_segs < s->cap_segs)
 		return 0;
@@ -364,15 +129,6 @@ segs_reserve(struct exp_spool *s)
 	s->segs = segs;
 	s->cap_segs = cap;
 	return 0;
-}
-
-static int
-seq_compare(const void *a, const void *b)
-{
-	uint64_t x = ((const struct spool_segment *)a)->seq;
-	uint64_t y = ((const struct spool_segment *)b)->seq;
-
-	return x < y ? -1 : x > y;
 }
 
 static void
@@ -403,9 +159,8 @@ seal_writer(struct exp_spool *s, struct spool_segment *w)
 	w->sealed = true;
 }
 
-/* Removes segs[i] and its file. */
-static int
-segment_remove(struct exp_spool *s, size_t i)
+int
+spool_segment_remove(struct exp_spool *s, size_t i)
 {
 	char name[SPOOL_NAME_LEN + 1];
 
@@ -427,41 +182,8 @@ segment_remove(struct exp_spool *s, size_t i)
 /* ---- the cursor file: magic[8], u64 segment, u64 offset, u32 version,
  * u32 CRC32C of the 28 bytes before it ---- */
 
-/* 1 and *pos when valid, 0 when there is none, -1 when it is unusable. */
-static int
-cursor_read(struct exp_spool *s, struct spool_pos *pos)
-{
-	uint8_t b[SPOOL_CURSOR_SIZE + 1];
-	int fd = openat(s->dirfd, SPOOL_CURSOR, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		notice_add(s, "cursor unreadable (%s): reading from the oldest "
-			   "segment", strerror(errno));
-		return -1;
-	}
-	ssize_t n = pread_full(fd, b, sizeof(b), 0);
-	close(fd);
-	if (n != SPOOL_CURSOR_SIZE ||
-	    memcmp(b, SPOOL_CURSOR_MAGIC, 8) != 0 ||
-	    get_le32(b + 24) != EXP_SPOOL_VERSION ||
-	    get_le32(b + 28) != exp_spool_crc32c(b, 28) ||
-	    get_le64(b + 16) < EXP_SPOOL_HEADER_SIZE) {
-		notice_add(s, "cursor corrupt: reading from the oldest segment "
-			   "(records may be delivered twice)");
-		return -1;
-	}
-	pos->seq = get_le64(b + 8);
-	pos->off = get_le64(b + 16);
-	pos->idx = 0;
-	return 1;
-}
-
-/* Writes the cursor file if it is older than the cursor, fsyncing (file
- * and directory) when forced or when the last fsync is old enough. */
-static int
-cursor_write(struct exp_spool *s, bool force)
+int
+spool_cursor_write(struct exp_spool *s, bool force)
 {
 	uint64_t now = monotonic_ns();
 	bool sync = force ||
@@ -506,327 +228,7 @@ cursor_write(struct exp_spool *s, bool force)
 	return 0;
 }
 
-/* ---- opening ---- */
-
-/* What scanning the cursor's segment says about the cursor. */
-struct scan_cursor {
-	uint64_t off;       /* 0: not this segment */
-	bool hit;           /* off is the header's end or a record's */
-	uint64_t idx;       /* records ending at or before off */
-};
-
-/* Cuts a torn tail at off; a file that cannot be cut is sealed. */
-static void
-segment_cut(struct exp_spool *s, int fd, struct spool_segment *seg,
-	    uint64_t off, const char *name, const char *why)
-{
-	notice_add(s, "%s: %" PRIu64 " bytes cut at offset %" PRIu64 " (%s)",
-		   name, seg->size - off, off, why);
-	s->torn_bytes += seg->size - off;
-	seg->end = off;
-	if (ftruncate(fd, (off_t)off) == 0 && fsync(fd) == 0)
-		seg->size = off;
-	else
-		seg->sealed = true;
-}
-
-/* Checks one segment's header and records and cuts what follows the first
- * bad one. 0; 1 when the header is bad (the caller removes the file);
- * -errno. */
-static int
-segment_scan(struct exp_spool *s, struct spool_segment *seg,
-	     struct scan_cursor *sc, struct error_detail *err)
-{
-	char name[SPOOL_NAME_LEN + 1];
-	const uint8_t *p;
-	struct stat st;
-	ssize_t got;
-	int fd, rc = 0;
-
-	segment_name(name, seg->seq);
-	fd = openat(s->dirfd, name, O_RDWR | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		rc = -errno;
-		spool_error(err, "spool segment", name, "%s",
-			    strerror(errno));
-		goto close_fd;
-	}
-	seg->size = (uint64_t)st.st_size;
-	seg->end = EXP_SPOOL_HEADER_SIZE;
-	seg->records = 0;
-	seg->sealed = false;
-	s->buf.len = 0;
-	if (seg->size < EXP_SPOOL_HEADER_SIZE) {
-		rc = 1;
-		goto close_fd;
-	}
-	got = buf_get(&s->buf, fd, seg->seq, 0, seg->size,
-		      EXP_SPOOL_HEADER_SIZE, &p);
-	if (got == SPOOL_SHORT || (got >= 0 &&
-	    (memcmp(p, EXP_SPOOL_MAGIC, 8) != 0 ||
-	     get_le32(p + 12) != exp_spool_crc32c(p, 12)))) {
-		rc = 1;
-		goto close_fd;
-	}
-	if (got < 0) {
-		rc = (int)got;
-		spool_error(err, "spool segment", name, "%s", strerror(-rc));
-		goto close_fd;
-	}
-	if (get_le32(p + 8) != EXP_SPOOL_VERSION) {
-		rc = -EPROTO;
-		spool_error(err, "spool segment", name, "format version %"
-			    PRIu32 ", this build reads %u", get_le32(p + 8),
-			    EXP_SPOOL_VERSION);
-		goto close_fd;
-	}
-	if (sc->off == EXP_SPOOL_HEADER_SIZE)
-		sc->hit = true;
-
-	uint64_t off = EXP_SPOOL_HEADER_SIZE;
-	const char *why = NULL;
-	while (off < seg->size) {
-		if (seg->size - off < EXP_SPOOL_RECORD_HEADER) {
-			why = "cut short";
-			break;
-		}
-		got = buf_get(&s->buf, fd, seg->seq, off, seg->size,
-			      EXP_SPOOL_RECORD_HEADER, &p);
-		if (got < 0)
-			goto read_failed;
-		uint32_t len = get_le32(p), crc = get_le32(p + 4);
-		if (len == 0 || len > EXP_SPOOL_RECORD_MAX) {
-			why = "bad length";
-			break;
-		}
-		if (len > seg->size - off - EXP_SPOOL_RECORD_HEADER) {
-			why = "cut short";
-			break;
-		}
-		uint64_t pos = off + EXP_SPOOL_RECORD_HEADER;
-		uint64_t stop = pos + len;
-		uint32_t c = ~0u;
-		while (pos < stop) {
-			got = buf_get(&s->buf, fd, seg->seq, pos, seg->size, 1,
-				      &p);
-			if (got < 0)
-				goto read_failed;
-			size_t n = (uint64_t)got < stop - pos ? (size_t)got :
-				   (size_t)(stop - pos);
-			c = crc_update(c, p, n);
-			pos += n;
-		}
-		if (~c != crc) {
-			why = "bad checksum";
-			break;
-		}
-		off = stop;
-		seg->records++;
-		if (sc->off == off) {
-			sc->hit = true;
-			sc->idx = seg->records;
-		}
-	}
-	seg->end = off;
-	if (why != NULL)
-		segment_cut(s, fd, seg, off, name, why);
-	goto close_fd;
-
-read_failed:
-	if (got == SPOOL_SHORT) {
-		/* The file shrank under us: what is left is a torn tail. */
-		seg->end = off;
-		segment_cut(s, fd, seg, off, name, "file shrank");
-	} else {
-		rc = (int)got;
-		spool_error(err, "spool segment", name, "%s", strerror(-rc));
-	}
-close_fd:
-	if (fd >= 0)
-		close(fd);
-	s->buf.len = 0;
-	return rc;
-}
-
-static int
-spool_list(struct exp_spool *s, const char *dir, struct error_detail *err)
-{
-	int fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct dirent *entry;
-	DIR *d;
-	int rc = 0;
-
-	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		rc = -errno;
-		if (fd >= 0)
-			close(fd);
-		spool_error(err, "spool directory", dir, "%s", strerror(-rc));
-		return rc;
-	}
-	while ((errno = 0, entry = readdir(d)) != NULL) {
-		uint64_t seq;
-		if (strcmp(entry->d_name, SPOOL_CURSOR_TMP) == 0) {
-			unlinkat(s->dirfd, SPOOL_CURSOR_TMP, 0);
-			continue;
-		}
-		if (!segment_parse(entry->d_name, &seq))
-			continue;
-		rc = segs_reserve(s);
-		if (rc != 0) {
-			error_detail_set(err, "", 0, "out of memory");
-			break;
-		}
-		s->segs[s->n_segs++] = (struct spool_segment){ .seq = seq };
-	}
-	if (rc == 0 && errno != 0) {
-		rc = -errno;
-		spool_error(err, "spool directory", dir, "%s", strerror(-rc));
-	}
-	closedir(d);
-	if (s->n_segs > 1)
-		qsort(s->segs, s->n_segs, sizeof(s->segs[0]), seq_compare);
-	return rc;
-}
-
-/* Scans the segments and settles the cursor, the counts and the next
- * sequence number. */
-static int
-spool_load(struct exp_spool *s, const char *dir, struct error_detail *err)
-{
-	struct spool_pos cur = { 0 };
-	struct scan_cursor sc = { 0 };
-	int have = cursor_read(s, &cur);
-	int rc = spool_list(s, dir, err);
-
-	if (rc != 0)
-		return rc;
-	for (size_t i = 0; i < s->n_segs;) {
-		struct scan_cursor none = { 0 };
-		struct scan_cursor *use = &none;
-		char name[SPOOL_NAME_LEN + 1];
-
-		if (have == 1 && s->segs[i].seq == cur.seq) {
-			sc.off = cur.off;
-			use = &sc;
-		}
-		rc = segment_scan(s, &s->segs[i], use, err);
-		if (rc < 0)
-			return rc;
-		if (rc == 0) {
-			s->bytes += s->segs[i].size;
-			i++;
-			continue;
-		}
-		/* No valid header: torn at creation, or not ours. */
-		segment_name(name, s->segs[i].seq);
-		notice_add(s, "%s: bad header, %" PRIu64 " bytes removed", name,
-			   s->segs[i].size);
-		s->torn_bytes += s->segs[i].size;
-		s->bytes += s->segs[i].size;
-		rc = segment_remove(s, i);
-		if (rc != 0) {
-			spool_error(err, "spool segment", name, "%s",
-				    strerror(-rc));
-			return rc;
-		}
-		if (use == &sc)
-			sc = (struct scan_cursor){ 0 };
-	}
-
-	if (have == 1) {
-		struct spool_segment *seg = segment_find(s, cur.seq);
-		if (seg != NULL && sc.hit) {
-			cur.idx = sc.idx;
-		} else if (seg != NULL && cur.off > seg->end) {
-			/* Delivered records were lost in a crash, or cut as
-			 * damaged: nothing of this segment is left to read. */
-			notice_add(s, "cursor past the data of segment %016" PRIx64
-				   ": moved back to its end", cur.seq);
-			cur.off = seg->end;
-			cur.idx = seg->records;
-			s->cursor_dirty = true;
-		} else if (seg != NULL) {
-			notice_add(s, "cursor not on a record boundary: reading "
-				   "from the oldest segment");
-			have = -1;
-		}
-	}
-	if (have == 1) {
-		while (s->n_segs > 0 && s->segs[0].seq < cur.seq) {
-			rc = segment_remove(s, 0);
-			if (rc != 0) {
-				spool_error(err, "spool directory", dir,
-					    "cannot remove a delivered segment: "
-					    "%s", strerror(-rc));
-				return rc;
-			}
-		}
-	} else {
-		cur.seq = s->n_segs > 0 ? s->segs[0].seq : 0;
-		cur.off = EXP_SPOOL_HEADER_SIZE;
-		cur.idx = 0;
-	}
-	s->cursor = cur;
-	s->rd = cur;
-	for (size_t i = 0; i < s->n_segs; i++) {
-		s->records += s->segs[i].records;
-		if (s->segs[i].seq == cur.seq)
-			s->records -= cur.idx;
-	}
-	s->next_seq = s->n_segs > 0 ? s->segs[s->n_segs - 1].seq + 1 : 1;
-	if (have == 1 && cur.seq >= s->next_seq)
-		s->next_seq = cur.seq + 1;
-	if (s->next_seq == 0) {
-		spool_error(err, "spool directory", dir, "segment numbers "
-			    "exhausted");
-		return -EOVERFLOW;
-	}
-	if (s->cursor_dirty) {
-		rc = cursor_write(s, true);
-		if (rc != 0) {
-			spool_error(err, "spool cursor in", dir, "%s",
-				    strerror(-rc));
-			return rc;
-		}
-	}
-	return 0;
-}
-
-static int
-spool_open_dir(struct exp_spool *s, const char *dir,
-	       struct error_detail *err)
-{
-	int rc;
-
-	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s->dirfd < 0 && errno == ENOENT) {
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			rc = -errno;
-			error_detail_set(err, "", 0, "cannot create spool "
-					 "directory %s: %s", dir, strerror(-rc));
-			return rc;
-		}
-		s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
-	if (s->dirfd < 0) {
-		rc = -errno;
-		spool_error(err, "spool directory", dir, "%s", strerror(-rc));
-		return rc;
-	}
-	if (faccessat(s->dirfd, ".", R_OK | W_OK | X_OK, AT_EACCESS) != 0) {
-		rc = -errno;
-		spool_error(err, "spool directory", dir, "%s", strerror(-rc));
-		return rc;
-	}
-	if (flock(s->dirfd, LOCK_EX | LOCK_NB) != 0) {
-		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		spool_error(err, "spool directory", dir, "%s",
-			    rc == -EBUSY ? "in use by another spool" :
-					   strerror(-rc));
-		return rc;
-	}
-	return 0;
-}
+/* ---- opening and closing ---- */
 
 static void
 spool_free(struct exp_spool *s)
@@ -863,9 +265,7 @@ exp_spool_open(const char *dir, uint64_t max_bytes, struct error_detail *err)
 		spool_free(s);
 		goto no_memory;
 	}
-	rc = spool_open_dir(s, dir, err);
-	if (rc == 0)
-		rc = spool_load(s, dir, err);
+	rc = spool_recover(s, dir, err);
 	if (rc != 0) {
 		spool_free(s);
 		errno = -rc;
@@ -907,7 +307,7 @@ segment_start(struct exp_spool *s)
 	char name[SPOOL_NAME_LEN + 1];
 	int fd, rc;
 
-	rc = segs_reserve(s);
+	rc = spool_segs_reserve(s);
 	if (rc != 0)
 		return rc;
 	if (s->wfd >= 0 && s->wfd_dirty && fsync(s->wfd) != 0)
@@ -1141,8 +541,8 @@ exp_spool_read(struct exp_spool *s, void *buf, size_t cap, size_t *len,
 			reader_cut(s, seg);
 			continue;
 		}
-		got = buf_get(&s->buf, fd, seg->seq, off, seg->end,
-			      EXP_SPOOL_RECORD_HEADER, &p);
+		got = spool_buf_get(&s->buf, fd, seg->seq, off, seg->end,
+				    EXP_SPOOL_RECORD_HEADER, &p);
 		if (got == SPOOL_SHORT) {
 			reader_cut(s, seg);
 			continue;
@@ -1162,13 +562,14 @@ exp_spool_read(struct exp_spool *s, void *buf, size_t cap, size_t *len,
 		if (pending_reserve(s) != 0)
 			return -ENOMEM;
 		if (EXP_SPOOL_RECORD_HEADER + (size_t)rlen <= SPOOL_BUF_SIZE) {
-			got = buf_get(&s->buf, fd, seg->seq, off, seg->end,
-				      EXP_SPOOL_RECORD_HEADER + rlen, &p);
+			got = spool_buf_get(&s->buf, fd, seg->seq, off,
+					    seg->end, EXP_SPOOL_RECORD_HEADER +
+					    rlen, &p);
 			if (got >= 0)
 				memcpy(buf, p + EXP_SPOOL_RECORD_HEADER, rlen);
 		} else {
-			got = pread_full(fd, buf, rlen,
-					 off + EXP_SPOOL_RECORD_HEADER);
+			got = spool_pread_full(fd, buf, rlen,
+					       off + EXP_SPOOL_RECORD_HEADER);
 			if (got >= 0 && (size_t)got < rlen)
 				got = SPOOL_SHORT;
 		}
@@ -1202,7 +603,7 @@ spool_trim(struct exp_spool *s)
 		if (seg->seq > s->cursor.seq ||
 		    (seg->seq == s->cursor.seq && s->cursor.off < seg->end))
 			break;
-		int rc = segment_remove(s, 0);
+		int rc = spool_segment_remove(s, 0);
 		if (rc != 0)
 			return rc;
 	}
@@ -1239,7 +640,7 @@ exp_spool_commit(struct exp_spool *s, const struct exp_spool_mark *mark)
 	if (s->p_head == s->p_len)
 		s->p_head = s->p_len = 0;
 	s->cursor_dirty = true;
-	rc = cursor_write(s, false);
+	rc = spool_cursor_write(s, false);
 	rc2 = spool_trim(s);
 	return rc != 0 ? rc : rc2;
 }
@@ -1266,7 +667,7 @@ exp_spool_sync(struct exp_spool *s)
 		else
 			s->wfd_dirty = false;
 	}
-	r = cursor_write(s, true);
+	r = spool_cursor_write(s, true);
 	if (r != 0 && rc == 0)
 		rc = r;
 	r = spool_trim(s);
