@@ -8,7 +8,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,12 +30,12 @@ static const struct sink_transport *const sink_transports[] = {
 };
 
 typedef void (*sink_log_fn)(int level, const char *message);
-static _Atomic sink_log_fn sink_logger;
+static sink_log_fn sink_logger;          /* __atomic */
 
 void
 exp_sink_set_logger(void (*fn)(int level, const char *message))
 {
-	atomic_store(&sink_logger, fn);
+	__atomic_store_n(&sink_logger, fn, __ATOMIC_RELEASE);
 }
 
 void
@@ -49,7 +48,7 @@ sink_log(const struct exp_sink *s, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(message + n, sizeof(message) - (size_t)n, fmt, ap);
 	va_end(ap);
-	sink_log_fn fn = atomic_load(&sink_logger);
+	sink_log_fn fn = __atomic_load_n(&sink_logger, __ATOMIC_ACQUIRE);
 	if (fn != NULL)
 		fn(level, message);
 	else
@@ -358,7 +357,7 @@ exp_sink_stop(struct exp_sink *s, unsigned int drain_ms)
 		exp_sink_drain(s, drain_ms);
 	pthread_mutex_lock(&s->lock);
 	s->stop = true;
-	atomic_store(&s->stopping, true);
+	__atomic_store_n(&s->stopping, true, __ATOMIC_RELEASE);
 	pthread_cond_signal(&s->wake);
 	pthread_mutex_unlock(&s->lock);
 	pthread_join(s->thread, NULL);

@@ -6,7 +6,6 @@
 #define IOCSIFT_EXPORT_SINK_INTERNAL_H
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,7 +61,7 @@ struct sink_ratelimit {
 struct exp_sink {
 	struct exp_sink_config *cfg;   /* the sink's own copy */
 	pthread_t thread;
-	atomic_bool stopping;          /* the thread leaves every wait */
+	bool stopping;                 /* __atomic: the thread leaves every wait */
 
 	pthread_mutex_t lock;
 	pthread_cond_t wake;           /* to the thread */
@@ -87,8 +86,9 @@ struct exp_sink {
 	struct sink_ratelimit drop_log, spool_log;
 
 	/* Counters, relaxed: read by any thread. */
-	atomic_uint_least64_t queued, sent, spooled, retried, dropped;
-	atomic_uint_least64_t connects, errors;
+	/* __atomic: the sink thread adds, stats readers read. */
+	uint64_t queued, sent, spooled, retried, dropped;
+	uint64_t connects, errors;
 
 	/* The thread's own. */
 	struct sink_conn conn;         /* the transport */
@@ -126,15 +126,15 @@ ratelimit_due(struct sink_ratelimit *r, uint64_t now)
 }
 
 static inline void
-counter_add(atomic_uint_least64_t *c, uint64_t n)
+counter_add(uint64_t *c, uint64_t n)
 {
-	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
 }
 
 static inline uint64_t
-counter_get(atomic_uint_least64_t *c)
+counter_get(const uint64_t *c)
 {
-	return atomic_load_explicit(c, memory_order_relaxed);
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
 /*

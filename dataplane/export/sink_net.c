@@ -8,7 +8,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -27,7 +26,7 @@ sink_wait_fd(struct sink_conn *c, int fd, short events, uint64_t deadline)
 {
 	for (;;) {
 		uint64_t now = monotonic_ms();
-		if (atomic_load(c->stopping))
+		if (__atomic_load_n(c->stopping, __ATOMIC_ACQUIRE))
 			return -ECANCELED;
 		if (now >= deadline)
 			return -ETIMEDOUT;

@@ -6,7 +6,6 @@
 #ifndef IOCSIFT_EXPORT_SINK_TRANSPORT_H
 #define IOCSIFT_EXPORT_SINK_TRANSPORT_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,7 +41,8 @@ sink_batch_start(const struct sink_batch *b, unsigned int i)
 struct sink_conn {
 	const struct sink_transport *type;
 	const struct exp_sink_config *cfg;
-	atomic_bool *stopping;         /* set: every wait ends (-ECANCELED) */
+	const bool *stopping;          /* __atomic; set: every wait ends
+				        * (-ECANCELED) */
 	char peer[4200];               /* "host:port" or the path, for logs */
 	int fd;                        /* -1 while closed */
 	struct sink_tls_ctx *tls_ctx;  /* tls: made at start */
