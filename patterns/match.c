@@ -77,13 +77,6 @@ hits_add_one(struct pat_hits *hits, uint32_t id)
 		hits->overflow++;
 }
 
-static bool
-is_deleted(const struct pat_set *set, unsigned int layer, uint32_t id)
-{
-	return layer == 0 && set->deleted != NULL &&
-		(set->deleted[id / 8] >> (id % 8)) & 1;
-}
-
 /* An indicator of a layer hit: unless deleted or expired. */
 static void
 hits_add(const struct pat_set *set, unsigned int layer, uint32_t id,
@@ -91,7 +84,7 @@ hits_add(const struct pat_set *set, unsigned int layer, uint32_t id,
 {
 	const struct pat_indicator *ind = &set->layers[layer]->indicators[id];
 
-	if (is_deleted(set, layer, id))
+	if (pat_set_is_deleted(set, layer, id))
 		return;
 	if (ind->expires != 0 && hits->now >= ind->expires)
 		return;

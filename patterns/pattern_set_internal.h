@@ -1,5 +1,6 @@
 /* pattern_set_internal.h -- internal to patterns/: the layers a pattern set
- * is made of, shared by pattern_set.c (build, match, update) and store.c
+ * is made of, shared by pattern_layer.c (a layer's tables and databases),
+ * pattern_set.c (sets: assemble, update), match.c (match) and store.c
  * (save, load). */
 #ifndef IOCSIFT_PATTERNS_PATTERN_SET_INTERNAL_H
 #define IOCSIFT_PATTERNS_PATTERN_SET_INTERNAL_H
@@ -139,15 +140,34 @@ struct pat_set {
 	uint64_t *hit_counts;                  /* count entries, see the header */
 };
 
+/* Whether id of layer is deleted: only base ids are, by the bitmap. */
+static inline bool
+pat_set_is_deleted(const struct pat_set *set, unsigned int layer, uint32_t id)
+{
+	return layer == 0 && set->deleted != NULL &&
+		(set->deleted[id / 8] >> (id % 8)) & 1;
+}
+
+/* ---- layers (pattern_layer.c) ---- */
+
 /* An empty layer for count indicators, refcount 1; NULL on ENOMEM. */
 struct pat_layer *pat_layer_alloc(size_t count);
 void pat_layer_unref(struct pat_layer *layer);
+/* A layer of copies of inds[0..n), indexed, with its filter, literal
+ * tables and Hyperscan databases. NULL with errno and err on failure. */
+struct pat_layer *pat_layer_build(const struct pat_indicator *const *inds,
+				  size_t n, struct error_detail *err);
 /* Records what ind adds to the layer's summary (single-label domains,
  * prefix lengths), so scanners know what to look for. */
 void pat_layer_note(struct pat_layer *layer, const struct pat_indicator *ind);
 /* Builds the layer's filter from its tables, once they are complete.
  * 0 or -ENOMEM. */
 int pat_layer_finish(struct pat_layer *layer);
+/* How many keys the layer's filtered tables (domains, digests,
+ * addresses) hold, and those keys' hashes added to filter. */
+size_t pat_layer_filtered_keys(const struct pat_layer *layer);
+void pat_layer_fill_filter(const struct pat_layer *layer,
+			   struct pat_filter *filter);
 
 /* Whether a file name or URL indicator is looked up in a layer's literal
  * tables (true) or searched for by Hyperscan: a URL whose host is a
@@ -160,10 +180,29 @@ size_t pat_url_host_len(const char *value);
 /* The hash each table kind keeps for a key (key_hash.h). */
 uint64_t pat_table_key_hash(enum table_kind kind, const void *key, size_t len);
 
+/* The exact-table key of an indicator: what a lookup of its value finds.
+ * File names, URLs and regexes are keyed by type and value (file names
+ * lowercased, as they match) so that they can be deleted too. */
+struct pat_indicator_key {
+	enum table_kind kind;
+	const void *data;
+	size_t len;
+	uint64_t hash;
+	uint8_t address[18];
+	char *owned;           /* the caller frees it */
+};
+
+/* ind's key; 0 or -ENOMEM. */
+int pat_indicator_key(const struct pat_indicator *ind,
+		      struct pat_indicator_key *key);
+
 /* Key of an address table entry: version, prefix length, masked address
- * (18 bytes at most). Returns its length. */
+ * (18 bytes at most). Returns its length. In match.c, whose IPv6 lookups
+ * inline it. */
 size_t pat_address_key(int family, uint8_t prefix_len, const uint8_t *addr,
 		       uint8_t *key);
+
+/* ---- sets (pattern_set.c) ---- */
 
 /* A set of base (a reference is taken) and delta (owned), with deleted
  * (owned) marking base ids, and n_scratch scratches. NULL + errno; base is
