@@ -228,36 +228,38 @@ indicator_from_spec(struct pat_arena *arena,
 		    struct pat_indicator *ind, struct error_detail *err)
 {
 	enum pat_type type;
-	const char *reason = NULL;
+	struct error_detail why;
 	size_t len = strlen(spec->value);
 	int rc;
 
-	if (strcmp(spec->type, "auto") == 0 || strcmp(spec->type, "ip") == 0)
-		rc = pat_normalize_untyped(arena, spec->value, len, ind,
-					   &reason);
-	else if (pat_type_from_name(spec->type, strlen(spec->type), &type) != 0)
-		rc = -EINVAL, reason = "unknown indicator type";
-	else
-		rc = pat_normalize(arena, type, spec->value, len, ind, &reason);
+	if (strcmp(spec->type, "auto") == 0 || strcmp(spec->type, "ip") == 0) {
+		rc = pat_normalize_untyped(arena, spec->value, len, ind, &why);
+	} else if (pat_type_from_name(spec->type, strlen(spec->type),
+				      &type) != 0) {
+		rc = -EINVAL;
+		error_detail_set(&why, "", 0, "unknown indicator type");
+	} else {
+		rc = pat_normalize(arena, type, spec->value, len, ind, &why);
+	}
 	if (rc != 0) {
 		error_detail_set(err, "", 0, "%s '%s': %s", spec->type,
-			      spec->value, reason);
+			      spec->value, why.message);
 		return rc;
 	}
 	ind->feed = spec->feed != NULL ? spec->feed : "cli";
 	ind->tags = spec->tags != NULL ? spec->tags : "";
 	if (spec->expires != NULL &&
 	    pat_parse_time(spec->expires, strlen(spec->expires), &ind->expires,
-			   &reason) != 0) {
+			   &why) != 0) {
 		error_detail_set(err, "", 0, "expires '%s': %s", spec->expires,
-			      reason);
+			      why.message);
 		return -EINVAL;
 	}
 	if (spec->severity != NULL &&
 	    pat_parse_severity(spec->severity, strlen(spec->severity),
-			       &ind->severity, &reason) != 0) {
+			       &ind->severity, &why) != 0) {
 		error_detail_set(err, "", 0, "severity '%s': %s", spec->severity,
-			      reason);
+			      why.message);
 		return -EINVAL;
 	}
 	return 0;

@@ -138,18 +138,20 @@ csv_metadata(struct feed_reader *r, const struct csv_state *s,
 	     const struct csv_field *fields, unsigned int n,
 	     struct feed_entry *e)
 {
-	const char *p, *reason;
+	struct error_detail why;
+	const char *p;
 	size_t len;
 
 	csv_optional(fields, n, s->cols[COL_SEVERITY], &p, &len);
-	if (len > 0 && pat_parse_severity(p, len, &e->severity, &reason) != 0)
-		return feed_reader_fail(r, -EINVAL, "%s", reason);
+	if (len > 0 && pat_parse_severity(p, len, &e->severity, &why) != 0)
+		return feed_reader_fail(r, -EINVAL, "%s", why.message);
 	csv_optional(fields, n, s->cols[COL_FIRST_SEEN], &p, &len);
-	if (len > 0 && pat_parse_time(p, len, &e->first_seen, &reason) != 0)
-		return feed_reader_fail(r, -EINVAL, "first_seen: %s", reason);
+	if (len > 0 && pat_parse_time(p, len, &e->first_seen, &why) != 0)
+		return feed_reader_fail(r, -EINVAL, "first_seen: %s",
+					why.message);
 	csv_optional(fields, n, s->cols[COL_EXPIRES], &p, &len);
-	if (len > 0 && pat_parse_time(p, len, &e->expires, &reason) != 0)
-		return feed_reader_fail(r, -EINVAL, "expires: %s", reason);
+	if (len > 0 && pat_parse_time(p, len, &e->expires, &why) != 0)
+		return feed_reader_fail(r, -EINVAL, "expires: %s", why.message);
 	return 0;
 }
 

@@ -253,7 +253,7 @@ misp_csv_row(struct feed_reader *r, struct misp_csv *c,
 {
 	struct csv_field type, value, to_ids, date, tags, category, event;
 	struct feed_value v = { 0 };
-	const char *reason;
+	struct error_detail why;
 
 	if (n > c->ncols)
 		return feed_reader_fail(r, -EINVAL, "too many fields (at most %u)",
@@ -274,8 +274,8 @@ misp_csv_row(struct feed_reader *r, struct misp_csv *c,
 		return feed_reader_fail(r, -EINVAL, "to_ids must be 0 or 1");
 	date = misp_csv_field(c, fields, n, MISP_COL_DATE);
 	if (date.len > 0 &&
-	    pat_parse_time(date.p, date.len, &v.first_seen, &reason) != 0)
-		return feed_reader_fail(r, -EINVAL, "date: %s", reason);
+	    pat_parse_time(date.p, date.len, &v.first_seen, &why) != 0)
+		return feed_reader_fail(r, -EINVAL, "date: %s", why.message);
 	tags = misp_csv_field(c, fields, n, MISP_COL_TAGS);
 	category = misp_csv_field(c, fields, n, MISP_COL_CATEGORY);
 	c->tags.len = 0;
@@ -389,7 +389,7 @@ misp_false(json_t *j)
 static int
 misp_timestamp(struct feed_reader *r, json_t *ts, int64_t *seconds)
 {
-	const char *reason;
+	struct error_detail why;
 
 	if (ts == NULL)
 		return 0;
@@ -400,8 +400,9 @@ misp_timestamp(struct feed_reader *r, json_t *ts, int64_t *seconds)
 	if (!json_is_string(ts))
 		return feed_reader_fail(r, -EINVAL, "timestamp is not a string");
 	if (pat_parse_time(json_string_value(ts), json_string_length(ts),
-			   seconds, &reason) != 0)
-		return feed_reader_fail(r, -EINVAL, "timestamp: %s", reason);
+			   seconds, &why) != 0)
+		return feed_reader_fail(r, -EINVAL, "timestamp: %s",
+					why.message);
 	return 0;
 }
 

@@ -312,7 +312,7 @@ feed_reader_add(struct feed_reader *r, const struct feed_value *v)
 	struct pat_arena *arena = r->feed->arena;
 	enum pat_type type = v->type;
 	struct pat_indicator ind;
-	const char *reason;
+	struct error_detail why;
 	int rc;
 
 	/* Refanging neither adds nor removes a ':': the raw value tells. */
@@ -321,12 +321,12 @@ feed_reader_add(struct feed_reader *r, const struct feed_value *v)
 			       PAT_TYPE_IPV6 : PAT_TYPE_IPV4;
 	if (v->detect)
 		rc = pat_normalize_untyped(arena, v->value, v->value_len, &ind,
-					   &reason);
+					   &why);
 	else
 		rc = pat_normalize(arena, type, v->value, v->value_len, &ind,
-				   &reason);
+				   &why);
 	if (rc != 0)
-		return feed_reader_fail(r, rc, "%s", reason);
+		return feed_reader_fail(r, rc, "%s", why.message);
 	rc = reader_tags(r, v->tags, v->tags_len, &ind.tags);
 	if (rc == 0)
 		rc = reader_source(r, v->source, v->source_len, &ind.source);

@@ -605,7 +605,7 @@ stix_time(struct feed_reader *r, struct stix_indicator *si, json_t *obj,
 	  const char *member, int64_t *seconds)
 {
 	json_t *t = json_object_get(obj, member);
-	const char *reason;
+	struct error_detail why;
 
 	*seconds = 0;
 	if (t == NULL)
@@ -614,8 +614,8 @@ stix_time(struct feed_reader *r, struct stix_indicator *si, json_t *obj,
 	if (!json_is_string(t))
 		return feed_reader_fail(r, -EINVAL, "not a string");
 	if (pat_parse_time(json_string_value(t), json_string_length(t), seconds,
-			   &reason) != 0)
-		return feed_reader_fail(r, -EINVAL, "%s", reason);
+			   &why) != 0)
+		return feed_reader_fail(r, -EINVAL, "%s", why.message);
 	return 0;
 }
 

@@ -51,9 +51,10 @@
  *            not C11. 1970-01-01 to 9999-12-31.
  * severity   (pat_parse_severity) low, medium, high, critical or 1..4.
  *
- * *reason points either to a string literal or to reason_buf, a
- * thread-local buffer (messages that quote the value, a character or
- * Hyperscan's message); normalize.h says how long it stays valid.
+ * A failure is reported in the caller's struct error_detail (common.h),
+ * when it passes one: the message only, as the caller knows the feed and
+ * the line. Checks that type detection reuses take a NULL one and then
+ * format nothing.
  */
 
 #include <arpa/inet.h>
@@ -80,22 +81,6 @@
 #define DOMAIN_MAX 253
 #define DOMAIN_LABEL_MAX 63
 #define FILENAME_MAX_LEN 255
-
-static _Thread_local char reason_buf[sizeof(((struct error_detail *)0)->message)];
-
-static const char *
-reason_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static const char *
-reason_fmt(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(reason_buf, sizeof(reason_buf), fmt, ap);
-	va_end(ap);
-	return reason_buf;
-}
 
 /* Locale-independent character classes: a feed means the same thing
  * whatever LANG the daemon runs under. */
@@ -202,6 +187,22 @@ char_repr(char c, char buf[8])
 	return buf;
 }
 
+/* Fails a check: -EINVAL, and err (if any) says why. */
+static int
+check_fail(struct error_detail *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+check_fail(struct error_detail *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_detail_vset(err, "", 0, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
 /* ---- refang ---------------------------------------------------------- */
 
 static const struct {
@@ -304,25 +305,22 @@ family_bits(int family)
 	return family == AF_INET ? 32 : 128;
 }
 
-/* "addr" or "addr/N". Host bits are the caller's business. */
+/* "addr" or "addr/N". Host bits are the caller's business. 0 or -EINVAL
+ * (err says why). */
 static int
 parse_cidr(int family, const char *s, size_t len, uint8_t *addr,
-	   unsigned int *prefix, const char **reason)
+	   unsigned int *prefix, struct error_detail *err)
 {
 	const char *slash = memchr(s, '/', len);
 	size_t alen = slash != NULL ? (size_t)(slash - s) : len;
 
-	if (parse_addr(family, s, alen, addr) != 0) {
-		*reason = family == AF_INET ? "invalid IPv4 address" :
-					      "invalid IPv6 address";
-		return -EINVAL;
-	}
+	if (parse_addr(family, s, alen, addr) != 0)
+		return check_fail(err, "invalid IPv%d address",
+				  family == AF_INET ? 4 : 6);
 	*prefix = family_bits(family);
 	if (slash != NULL &&
-	    parse_prefix(slash + 1, len - alen - 1, *prefix, prefix) != 0) {
-		*reason = "invalid prefix length";
-		return -EINVAL;
-	}
+	    parse_prefix(slash + 1, len - alen - 1, *prefix, prefix) != 0)
+		return check_fail(err, "invalid prefix length");
 	return 0;
 }
 
@@ -355,12 +353,13 @@ has_non_ascii(const char *s, size_t len)
 	return false;
 }
 
-/* NULL when s (no trailing dot, any case) is a valid name, else why not.
- * what names the thing in the message: "domain" or "url host". idn lets
- * non-ASCII bytes pass as label characters: type detection runs before
- * the IDN conversion, which then judges them. */
-static const char *
-domain_check(const char *s, size_t len, const char *what, bool idn)
+/* 0 when s (no trailing dot, any case) is a valid name, else -EINVAL and
+ * err says why. what names the thing in the message: "domain" or "url
+ * host". idn lets non-ASCII bytes pass as label characters: type
+ * detection runs before the IDN conversion, which then judges them. */
+static int
+domain_check(const char *s, size_t len, const char *what, bool idn,
+	     struct error_detail *err)
 {
 	size_t label = 0;
 	char c[8];
@@ -368,44 +367,47 @@ domain_check(const char *s, size_t len, const char *what, bool idn)
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '.') {
 			if (label == 0)
-				return reason_fmt("empty label in %s", what);
+				return check_fail(err, "empty label in %s",
+						  what);
 			label = 0;
 			continue;
 		}
 		if (!is_domain_char(s[i]) &&
 		    !(idn && (unsigned char)s[i] >= 0x80))
-			return reason_fmt("invalid character '%s' in %s",
+			return check_fail(err, "invalid character '%s' in %s",
 					  char_repr(s[i], c), what);
 		if (++label > DOMAIN_LABEL_MAX)
-			return reason_fmt("label longer than %d bytes in %s",
+			return check_fail(err,
+					  "label longer than %d bytes in %s",
 					  DOMAIN_LABEL_MAX, what);
 	}
 	if (label == 0)
-		return reason_fmt("empty label in %s", what);
+		return check_fail(err, "empty label in %s", what);
 	if (len > DOMAIN_MAX)
-		return reason_fmt("%s longer than %d bytes", what, DOMAIN_MAX);
-	return NULL;
+		return check_fail(err, "%s longer than %d bytes", what,
+				  DOMAIN_MAX);
+	return 0;
 }
 
-static const char *
-port_check(const char *s, size_t len)
+static bool
+port_valid(const char *s, size_t len)
 {
 	unsigned long v = 0;
 
 	if (len == 0 || len > 5)
-		return "invalid port in url";
+		return false;
 	for (size_t i = 0; i < len; i++) {
 		if (!is_digit(s[i]))
-			return "invalid port in url";
+			return false;
 		v = v * 10 + (unsigned long)(s[i] - '0');
 	}
-	return v == 0 || v > 65535 ? "invalid port in url" : NULL;
+	return v != 0 && v <= 65535;
 }
 
-/* host[:port] or [ipv6][:port]. NULL when valid, else why not. idn as
- * for domain_check(). */
-static const char *
-url_host_check(const char *h, size_t len, bool idn)
+/* host[:port] or [ipv6][:port]. 0 when valid, else -EINVAL and err says
+ * why. idn as for domain_check(). */
+static int
+url_host_check(const char *h, size_t len, bool idn, struct error_detail *err)
 {
 	uint8_t addr[16];
 	const char *colon, *close;
@@ -415,27 +417,30 @@ url_host_check(const char *h, size_t len, bool idn)
 		close = memchr(h, ']', len);
 		if (close == NULL ||
 		    parse_addr(AF_INET6, h, (size_t)(close - h) + 1, addr) != 0)
-			return "invalid IPv6 address in url host";
+			return check_fail(err,
+					  "invalid IPv6 address in url host");
 		hlen = (size_t)(close - h) + 1;
 		if (hlen == len)
-			return NULL;
+			return 0;
 		if (h[hlen] != ':')
-			return "invalid url host";
-		return port_check(h + hlen + 1, len - hlen - 1);
+			return check_fail(err, "invalid url host");
+		if (!port_valid(h + hlen + 1, len - hlen - 1))
+			return check_fail(err, "invalid port in url");
+		return 0;
 	}
 	colon = memchr(h, ':', len);
 	if (colon != NULL) {
 		hlen = (size_t)(colon - h);
-		if (port_check(colon + 1, len - hlen - 1) != NULL)
-			return "invalid port in url";
+		if (!port_valid(colon + 1, len - hlen - 1))
+			return check_fail(err, "invalid port in url");
 	}
 	if (hlen == 0)
-		return "url has no host";
+		return check_fail(err, "url has no host");
 	if (parse_addr(AF_INET, h, hlen, addr) == 0)
-		return NULL;
+		return 0;
 	if (h[hlen - 1] == '.')
 		hlen--;
-	return domain_check(h, hlen, "url host", idn);
+	return domain_check(h, hlen, "url host", idn, err);
 }
 
 /* Length of a leading "scheme://", 0 when there is none. */
@@ -472,21 +477,14 @@ struct norm {
 	size_t len;
 	struct pat_arena *arena;
 	struct pat_indicator *ind;
-	const char *reason;
+	struct error_detail *err;      /* the caller's, or NULL */
 	char text[INET6_ADDRSTRLEN + 4];
 };
 
 static int
-norm_fail(struct norm *n, const char *reason)
-{
-	n->reason = reason;
-	return -EINVAL;
-}
-
-static int
 norm_nomem(struct norm *n)
 {
-	n->reason = "out of memory";
+	error_detail_set(n->err, "", 0, "out of memory");
 	return -ENOMEM;
 }
 
@@ -520,8 +518,8 @@ idn_to_ascii(struct norm *n, const char *s, size_t len, const char *tail,
 	if (rc == IDN2_MALLOC)
 		return norm_nomem(n);
 	if (rc != IDN2_OK)
-		return norm_fail(n, reason_fmt("invalid internationalized %s: %s",
-					       what, idn2_strerror(rc)));
+		return check_fail(n->err, "invalid internationalized %s: %s",
+				  what, idn2_strerror(rc));
 	alen = strlen(ascii);
 	*out = pat_arena_alloc(n->arena, alen + tail_len + 1);
 	if (*out == NULL) {
@@ -540,11 +538,11 @@ idn_to_ascii(struct norm *n, const char *s, size_t len, const char *tail,
 static int
 norm_domain(struct norm *n)
 {
-	const char *reason;
 	int rc;
 
 	if (memchr(n->s, '/', n->len) != NULL)
-		return norm_fail(n, "domain must not contain '/' (use type url)");
+		return check_fail(n->err,
+				  "domain must not contain '/' (use type url)");
 	if (n->len > 0 && n->s[n->len - 1] == '.')
 		n->len--;
 	if (has_non_ascii(n->s, n->len)) {
@@ -553,9 +551,9 @@ norm_domain(struct norm *n)
 		if (rc != 0)
 			return rc;
 	}
-	reason = domain_check(n->s, n->len, "domain", false);
-	if (reason != NULL)
-		return norm_fail(n, reason);
+	rc = domain_check(n->s, n->len, "domain", false, n->err);
+	if (rc != 0)
+		return rc;
 	lower_in_place(n->s, n->len);
 	return 0;
 }
@@ -564,14 +562,14 @@ static int
 norm_ip(struct norm *n, int family)
 {
 	unsigned int bits = family_bits(family), prefix;
-	const char *reason;
 	uint8_t addr[16] = { 0 };
 	size_t tlen;
+	int rc = parse_cidr(family, n->s, n->len, addr, &prefix, n->err);
 
-	if (parse_cidr(family, n->s, n->len, addr, &prefix, &reason) != 0)
-		return norm_fail(n, reason);
+	if (rc != 0)
+		return rc;
 	if (host_bits_set(addr, bits, prefix))
-		return norm_fail(n, "host bits set in CIDR");
+		return check_fail(n->err, "host bits set in CIDR");
 	inet_ntop(family, addr, n->text, sizeof(n->text));
 	tlen = strlen(n->text);
 	if (prefix < bits)
@@ -603,8 +601,8 @@ norm_hash(struct norm *n, size_t digits, const char *name)
 	for (size_t i = 0; ok && i < n->len; i++)
 		ok = is_hex(n->s[i]);
 	if (!ok)
-		return norm_fail(n, reason_fmt("%s must be %zu hex digits", name,
-					       digits));
+		return check_fail(n->err, "%s must be %zu hex digits", name,
+				  digits);
 	lower_in_place(n->s, n->len);
 	return 0;
 }
@@ -627,26 +625,25 @@ norm_sha256(struct norm *n)
 	return norm_hash(n, 64, "sha256");
 }
 
-static const char *
-filename_check(const char *s, size_t len)
+static int
+filename_check(const char *s, size_t len, struct error_detail *err)
 {
 	if (len > FILENAME_MAX_LEN)
-		return "filename longer than 255 bytes";
+		return check_fail(err, "filename longer than 255 bytes");
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '/' || s[i] == '\\')
-			return "filename must not contain '/' or '\\'";
+			return check_fail(err, "filename must not contain "
+					  "'/' or '\\'");
 		if (is_control(s[i]))
-			return "control character in filename";
+			return check_fail(err, "control character in filename");
 	}
-	return NULL;
+	return 0;
 }
 
 static int
 norm_filename(struct norm *n)
 {
-	const char *reason = filename_check(n->s, n->len);
-
-	return reason != NULL ? norm_fail(n, reason) : 0;
+	return filename_check(n->s, n->len, n->err);
 }
 
 /* The name in the url host s[0..*host_len) (before a ":port") as
@@ -678,25 +675,24 @@ static int
 norm_url(struct norm *n)
 {
 	size_t skip, host_len;
-	const char *reason;
 	int rc;
 
 	for (size_t i = 0; i < n->len; i++) {
 		if (is_space(n->s[i]) || is_control(n->s[i]))
-			return norm_fail(n, "whitespace or control character in url");
+			return check_fail(n->err, "whitespace or control "
+					  "character in url");
 	}
 	skip = url_scheme_len(n->s, n->len);
 	n->s += skip;
 	n->len -= skip;
 	host_len = url_host_len(n->s, n->len);
 	if (host_len == 0)
-		return norm_fail(n, "url has no host");
+		return check_fail(n->err, "url has no host");
 	rc = url_host_idn(n, &host_len);
 	if (rc != 0)
 		return rc;
 	lower_in_place(n->s, host_len);
-	reason = url_host_check(n->s, host_len, false);
-	return reason != NULL ? norm_fail(n, reason) : 0;
+	return url_host_check(n->s, host_len, false, n->err);
 }
 
 static int
@@ -708,14 +704,14 @@ norm_regex(struct norm *n)
 
 	if (hs_expression_info(n->s, HS_FLAG_SINGLEMATCH, &info,
 			       &compile_err) != HS_SUCCESS) {
-		rc = norm_fail(n, reason_fmt("invalid regex: %s",
-					     compile_err != NULL ?
-					     compile_err->message : "unknown error"));
+		rc = check_fail(n->err, "invalid regex: %s",
+				compile_err != NULL ?
+				compile_err->message : "unknown error");
 		hs_free_compile_error(compile_err);
 		return rc;
 	}
 	if (info->min_width == 0)
-		rc = norm_fail(n, "regex can match the empty string");
+		rc = check_fail(n->err, "regex can match the empty string");
 	free(info);
 	return rc;
 }
@@ -735,18 +731,16 @@ static int (*const normalizers[PAT_TYPE_COUNT])(struct norm *) = {
 /* An arena copy of value, refanged (except regexes) and trimmed. */
 static int
 value_prepare(struct pat_arena *arena, bool is_regex, const char *value,
-	      size_t len, char **s, size_t *slen, const char **reason)
+	      size_t len, char **s, size_t *slen, struct error_detail *err)
 {
 	char *copy;
 	const char *t;
 
-	if (value == NULL || memchr(value, '\0', len) != NULL) {
-		*reason = "NUL byte in value";
-		return -EINVAL;
-	}
+	if (value == NULL || memchr(value, '\0', len) != NULL)
+		return check_fail(err, "NUL byte in value");
 	copy = pat_arena_strndup(arena, value, len);
 	if (copy == NULL) {
-		*reason = "out of memory";
+		error_detail_set(err, "", 0, "out of memory");
 		return -ENOMEM;
 	}
 	t = copy;
@@ -761,9 +755,12 @@ value_prepare(struct pat_arena *arena, bool is_regex, const char *value,
 /* s, len from value_prepare(); fills ind and sets ind->value. */
 static int
 normalize_prepared(struct pat_arena *arena, enum pat_type type, char *s,
-		   size_t len, struct pat_indicator *ind, const char **reason)
+		   size_t len, struct pat_indicator *ind,
+		   struct error_detail *err)
 {
-	struct norm n = { .s = s, .len = len, .arena = arena, .ind = ind };
+	struct norm n = {
+		.s = s, .len = len, .arena = arena, .ind = ind, .err = err,
+	};
 	int rc;
 
 	memset(ind, 0, sizeof(*ind));
@@ -771,26 +768,18 @@ normalize_prepared(struct pat_arena *arena, enum pat_type type, char *s,
 	ind->tags = "";
 	ind->source = "";
 	ind->feed = "";
-	if ((unsigned int)type >= PAT_TYPE_COUNT) {
-		*reason = "unknown type";
-		return -EINVAL;
-	}
-	if (len == 0) {
-		*reason = "empty value";
-		return -EINVAL;
-	}
+	if ((unsigned int)type >= PAT_TYPE_COUNT)
+		return check_fail(err, "unknown type");
+	if (len == 0)
+		return check_fail(err, "empty value");
 	s[len] = '\0';
 	rc = normalizers[type](&n);
-	if (rc != 0) {
-		*reason = n.reason;
+	if (rc != 0)
 		return rc;
-	}
 	if (n.s == n.text) {
 		n.s = pat_arena_strndup(arena, n.text, n.len);
-		if (n.s == NULL) {
-			*reason = "out of memory";
-			return -ENOMEM;
-		}
+		if (n.s == NULL)
+			return norm_nomem(&n);
 	}
 	n.s[n.len] = '\0';
 	ind->value = n.s;
@@ -802,17 +791,17 @@ normalize_prepared(struct pat_arena *arena, enum pat_type type, char *s,
 int
 pat_normalize(struct pat_arena *arena, enum pat_type type,
 	      const char *value, size_t len, struct pat_indicator *ind,
-	      const char **reason)
+	      struct error_detail *err)
 {
 	char *s;
 	size_t slen;
 	int rc;
 
 	rc = value_prepare(arena, type == PAT_TYPE_REGEX, value, len, &s, &slen,
-			   reason);
+			   err);
 	if (rc != 0)
 		return rc;
-	return normalize_prepared(arena, type, s, slen, ind, reason);
+	return normalize_prepared(arena, type, s, slen, ind, err);
 }
 
 /* ---- type detection -------------------------------------------------- */
@@ -880,7 +869,7 @@ looks_like_url(const char *s, size_t len)
 		return false;
 	host_len = url_host_len(s, len);
 	return host_len > 0 && host_len < len && s[host_len] == '/' &&
-	       url_host_check(s, host_len, true) == NULL &&
+	       url_host_check(s, host_len, true, NULL) == 0 &&
 	       (s[0] == '[' || memchr(s, '.', host_len) != NULL);
 }
 
@@ -895,7 +884,7 @@ looks_like_domain(const char *s, size_t len)
 	if (len > 0 && s[len - 1] == '.')
 		len--;
 	dot = last_char(s, len, '.');
-	if (dot == NULL || domain_check(s, len, "domain", true) != NULL)
+	if (dot == NULL || domain_check(s, len, "domain", true, NULL) != 0)
 		return false;
 	for (i = (size_t)(dot + 1 - s); i < len && is_digit(s[i]); i++)
 		;
@@ -908,18 +897,18 @@ detect_prepared(const char *s, size_t len, enum pat_type *type)
 {
 	uint8_t addr[16];
 	unsigned int prefix;
-	const char *reason;
 
-	if (parse_cidr(AF_INET, s, len, addr, &prefix, &reason) == 0)
+	if (parse_cidr(AF_INET, s, len, addr, &prefix, NULL) == 0)
 		*type = PAT_TYPE_IPV4;
 	else if (memchr(s, ':', len) != NULL &&
-		 parse_cidr(AF_INET6, s, len, addr, &prefix, &reason) == 0)
+		 parse_cidr(AF_INET6, s, len, addr, &prefix, NULL) == 0)
 		*type = PAT_TYPE_IPV6;
 	else if (hash_type(s, len, type) == 0)
 		return 0;
 	else if (looks_like_url(s, len))
 		*type = PAT_TYPE_URL;
-	else if (has_file_extension(s, len) && filename_check(s, len) == NULL)
+	else if (has_file_extension(s, len) &&
+		 filename_check(s, len, NULL) == 0)
 		*type = PAT_TYPE_FILENAME;
 	else if (looks_like_domain(s, len))
 		*type = PAT_TYPE_DOMAIN;
@@ -951,7 +940,7 @@ pat_detect_type(const char *value, size_t len, enum pat_type *type)
 
 int
 pat_normalize_untyped(struct pat_arena *arena, const char *value, size_t len,
-		      struct pat_indicator *ind, const char **reason)
+		      struct pat_indicator *ind, struct error_detail *err)
 {
 	enum pat_type type;
 	char *s;
@@ -959,15 +948,13 @@ pat_normalize_untyped(struct pat_arena *arena, const char *value, size_t len,
 	int rc;
 
 	/* One refanged copy serves both detection and normalization. */
-	rc = value_prepare(arena, false, value, len, &s, &slen, reason);
+	rc = value_prepare(arena, false, value, len, &s, &slen, err);
 	if (rc != 0)
 		return rc;
-	if (detect_prepared(s, slen, &type) != 0) {
-		*reason = reason_fmt("cannot detect the type of '%.*s'",
-				     slen > QUOTE_MAX ? QUOTE_MAX : (int)slen, s);
-		return -EINVAL;
-	}
-	return normalize_prepared(arena, type, s, slen, ind, reason);
+	if (detect_prepared(s, slen, &type) != 0)
+		return check_fail(err, "cannot detect the type of '%.*s'",
+				  slen > QUOTE_MAX ? QUOTE_MAX : (int)slen, s);
+	return normalize_prepared(arena, type, s, slen, ind, err);
 }
 
 /* ---- metadata: times and severities ---------------------------------- */
@@ -1130,7 +1117,7 @@ time_unix(const char *s, size_t len, int64_t *seconds)
 
 int
 pat_parse_time(const char *text, size_t len, int64_t *seconds,
-	       const char **reason)
+	       struct error_detail *err)
 {
 	struct civil_time t;
 	const char *why;
@@ -1138,10 +1125,8 @@ pat_parse_time(const char *text, size_t len, int64_t *seconds,
 	size_t i;
 
 	pat_trim(&text, &len);
-	if (len == 0) {
-		*reason = "empty time";
-		return -EINVAL;
-	}
+	if (len == 0)
+		return check_fail(err, "empty time");
 	for (i = 0; i < len && is_digit(text[i]); i++)
 		;
 	if (i == len) {
@@ -1159,12 +1144,10 @@ pat_parse_time(const char *text, size_t len, int64_t *seconds,
 				why = "after 9999-12-31T23:59:59Z";
 		}
 	}
-	if (why != NULL) {
-		*reason = reason_fmt("invalid time '%.*s': %s",
-				     len > QUOTE_MAX ? QUOTE_MAX : (int)len, text,
-				     why);
-		return -EINVAL;
-	}
+	if (why != NULL)
+		return check_fail(err, "invalid time '%.*s': %s",
+				  len > QUOTE_MAX ? QUOTE_MAX : (int)len, text,
+				  why);
 	*seconds = v;
 	return 0;
 }
@@ -1178,7 +1161,7 @@ static const char *const severity_names[] = {
 
 int
 pat_parse_severity(const char *text, size_t len, uint8_t *severity,
-		   const char **reason)
+		   struct error_detail *err)
 {
 	pat_trim(&text, &len);
 	for (unsigned int i = PAT_SEVERITY_LOW; i <= PAT_SEVERITY_CRITICAL; i++) {
@@ -1188,8 +1171,7 @@ pat_parse_severity(const char *text, size_t len, uint8_t *severity,
 			return 0;
 		}
 	}
-	*reason = reason_fmt("invalid severity '%.*s': expected low, medium, "
-			     "high, critical or 1-4",
-			     len > QUOTE_MAX ? QUOTE_MAX : (int)len, text);
-	return -EINVAL;
+	return check_fail(err, "invalid severity '%.*s': expected low, medium, "
+			  "high, critical or 1-4",
+			  len > QUOTE_MAX ? QUOTE_MAX : (int)len, text);
 }

@@ -72,14 +72,13 @@ bench_updates(struct pat_set **set, struct pat_arena *arena,
 {
 	double add_ms[UPDATES], del_ms[UPDATES];
 	struct error_detail err = { 0 };
-	const char *reason;
 
 	for (int i = 0; i < UPDATES; i++) {
 		char value[64];
 		struct pat_indicator ind;
 		snprintf(value, sizeof(value), format, i);
 		if (pat_normalize(arena, type, value, strlen(value),
-				  &ind, &reason) != 0)
+				  &ind, &err) != 0)
 			exit(1);
 		ind.feed = "live";
 		double t0 = now_s();

@@ -389,14 +389,12 @@ apply_param(struct uri_parse *p, enum uri_param id, const char *v,
 		return parse_types(p, v, cfg);
 	case PARAM_FEEDS:
 		return parse_feeds(p, v, cfg);
-	case PARAM_MIN_SEVERITY: {
-		const char *reason = NULL;
+	case PARAM_MIN_SEVERITY:
 		if (len == 0 || pat_parse_severity(v, len, &cfg->min_severity,
-						   &reason) != 0)
+						   NULL) != 0)
 			return fail(p, "min_severity: '%s' is not low, medium, "
 				    "high, critical or 1-4", quoted);
 		return 0;
-	}
 	case PARAM_CA:
 		return copy_path(p, "ca", v, cfg->ca, sizeof(cfg->ca));
 	case PARAM_CERT:

@@ -16,10 +16,9 @@ static void
 check_idempotent(struct pat_arena *arena, const struct pat_indicator *ind)
 {
 	struct pat_indicator again;
-	const char *reason;
 
 	if (pat_normalize(arena, ind->type, ind->value, strlen(ind->value),
-			  &again, &reason) != 0 ||
+			  &again, NULL) != 0 ||
 	    strcmp(again.value, ind->value) != 0 ||
 	    again.prefix_len != ind->prefix_len ||
 	    memcmp(again.addr, ind->addr, sizeof(ind->addr)) != 0)
@@ -34,15 +33,16 @@ check_values(const char *text, size_t len)
 	struct pat_arena *arena = pat_arena_new();
 	struct pat_indicator ind;
 	enum pat_type type;
-	const char *reason;
+	struct error_detail err;
 
 	if (arena == NULL)
 		return;
 	for (int t = 0; t < PAT_TYPE_COUNT; t++) {
-		reason = NULL;
+		/* A failure always says why. */
+		err.message[0] = '\0';
 		if (pat_normalize(arena, (enum pat_type)t, text, len, &ind,
-				  &reason) != 0) {
-			if (reason == NULL)
+				  &err) != 0) {
+			if (err.message[0] == '\0')
 				abort();
 			continue;
 		}

@@ -33,17 +33,18 @@ group_teardown(void **state)
 	return 0;
 }
 
-static const char *norm_reason;
+/* Why the last norm() failed. */
+static struct error_detail norm_err;
 
-/* The normalized text of value, or NULL with norm_reason set. */
+/* The normalized text of value, or NULL with norm_err filled. */
 static const char *
 norm(enum pat_type type, const char *value)
 {
 	struct pat_indicator ind;
 
-	norm_reason = NULL;
+	memset(&norm_err, 0, sizeof(norm_err));
 	if (pat_normalize(arena, type, value, strlen(value), &ind,
-			  &norm_reason) != 0)
+			  &norm_err) != 0)
 		return NULL;
 	return ind.value;
 }
@@ -54,7 +55,7 @@ assert_norm(enum pat_type type, const char *value, const char *expected)
 	const char *got = norm(type, value);
 
 	if (got == NULL)
-		print_error("%s: %s\n", value, norm_reason);
+		print_error("%s: %s\n", value, norm_err.message);
 	assert_non_null(got);
 	assert_string_equal(got, expected);
 }
@@ -63,8 +64,7 @@ static void
 assert_norm_error(enum pat_type type, const char *value, const char *reason)
 {
 	assert_null(norm(type, value));
-	assert_non_null(norm_reason);
-	assert_string_equal(norm_reason, reason);
+	assert_string_equal(norm_err.message, reason);
 }
 
 static void
@@ -171,16 +171,15 @@ static void
 test_ipv4_rules(void **state)
 {
 	struct pat_indicator ind;
-	const char *reason;
 
 	(void)state;
 	assert_int_equal(pat_normalize(arena, PAT_TYPE_IPV4, "10.0.0.0/8", 10,
-				       &ind, &reason), 0);
+				       &ind, NULL), 0);
 	assert_string_equal(ind.value, "10.0.0.0/8");
 	assert_int_equal(ind.prefix_len, 8);
 	assert_memory_equal(ind.addr, "\x0a\x00\x00\x00", 4);
 	assert_int_equal(pat_normalize(arena, PAT_TYPE_IPV4, "192.0.2.1/32", 12,
-				       &ind, &reason), 0);
+				       &ind, NULL), 0);
 	assert_string_equal(ind.value, "192.0.2.1");
 	assert_int_equal(ind.prefix_len, 32);
 	assert_memory_equal(ind.addr, "\xc0\x00\x02\x01", 4);
@@ -202,7 +201,6 @@ static void
 test_ipv6_rules(void **state)
 {
 	struct pat_indicator ind;
-	const char *reason;
 
 	(void)state;
 	assert_norm(PAT_TYPE_IPV6, "2001:DB8:0:0::1", "2001:db8::1");
@@ -215,7 +213,7 @@ test_ipv6_rules(void **state)
 	/* canonical text longer than the input */
 	assert_norm(PAT_TYPE_IPV6, "::ff:1", "::0.255.0.1");
 	assert_int_equal(pat_normalize(arena, PAT_TYPE_IPV6, "2001:db8::/32", 13,
-				       &ind, &reason), 0);
+				       &ind, NULL), 0);
 	assert_int_equal(ind.prefix_len, 32);
 	assert_memory_equal(ind.addr, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\0",
 			    16);
@@ -310,23 +308,23 @@ static void
 test_normalize_nul(void **state)
 {
 	struct pat_indicator ind;
-	const char *reason;
+	struct error_detail err = { 0 };
 
 	(void)state;
 	assert_int_equal(pat_normalize(arena, PAT_TYPE_DOMAIN, "a\0b.test", 8,
-				       &ind, &reason), -EINVAL);
-	assert_string_equal(reason, "NUL byte in value");
+				       &ind, &err), -EINVAL);
+	assert_string_equal(err.message, "NUL byte in value");
 }
 
 static void
 assert_time(const char *text, int64_t expected)
 {
-	const char *reason = NULL;
+	struct error_detail err = { 0 };
 	int64_t seconds = -1;
-	int rc = pat_parse_time(text, strlen(text), &seconds, &reason);
+	int rc = pat_parse_time(text, strlen(text), &seconds, &err);
 
 	if (rc != 0)
-		print_error("%s: %s\n", text, reason);
+		print_error("%s: %s\n", text, err.message);
 	assert_int_equal(rc, 0);
 	assert_int_equal(seconds, expected);
 }
@@ -334,14 +332,13 @@ assert_time(const char *text, int64_t expected)
 static void
 assert_time_error(const char *text, const char *expected)
 {
-	const char *reason = NULL;
+	struct error_detail err = { 0 };
 	int64_t seconds = 42;
 
-	assert_int_equal(pat_parse_time(text, strlen(text), &seconds, &reason),
+	assert_int_equal(pat_parse_time(text, strlen(text), &seconds, &err),
 			 -EINVAL);
 	assert_int_equal(seconds, 42);
-	assert_non_null(reason);
-	assert_string_equal(reason, expected);
+	assert_string_equal(err.message, expected);
 }
 
 static void
@@ -435,24 +432,23 @@ test_time_errors(void **state)
 static void
 assert_severity(const char *text, uint8_t expected)
 {
-	const char *reason = NULL;
 	uint8_t severity = 0xff;
 
 	assert_int_equal(pat_parse_severity(text, strlen(text), &severity,
-					    &reason), 0);
+					    NULL), 0);
 	assert_int_equal(severity, expected);
 }
 
 static void
 assert_severity_error(const char *text, const char *expected)
 {
-	const char *reason = NULL;
+	struct error_detail err = { 0 };
 	uint8_t severity = 0xff;
 
 	assert_int_equal(pat_parse_severity(text, strlen(text), &severity,
-					    &reason), -EINVAL);
+					    &err), -EINVAL);
 	assert_int_equal(severity, 0xff);
-	assert_string_equal(reason, expected);
+	assert_string_equal(err.message, expected);
 }
 
 static void

@@ -386,10 +386,10 @@ indicator_of(struct pat_arena *arena, enum pat_type type, const char *value,
 	     const char *feed)
 {
 	struct pat_indicator ind;
-	const char *reason = NULL;
+	struct error_detail err = { 0 };
 
-	if (pat_normalize(arena, type, value, strlen(value), &ind, &reason) != 0)
-		fail_msg("normalize '%s': %s", value, reason);
+	if (pat_normalize(arena, type, value, strlen(value), &ind, &err) != 0)
+		fail_msg("normalize '%s': %s", value, err.message);
 	ind.feed = feed;
 	return ind;
 }

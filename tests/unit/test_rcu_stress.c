@@ -155,11 +155,11 @@ static struct pat_indicator
 domain_indicator(struct pat_arena *arena, const char *value)
 {
 	struct pat_indicator ind;
-	const char *reason = NULL;
+	struct error_detail err = { 0 };
 
 	if (pat_normalize(arena, PAT_TYPE_DOMAIN, value, strlen(value), &ind,
-			  &reason) != 0)
-		fail_msg("normalize '%s': %s", value, reason);
+			  &err) != 0)
+		fail_msg("normalize '%s': %s", value, err.message);
 	ind.feed = "live";
 	return ind;
 }

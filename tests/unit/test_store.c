@@ -51,7 +51,6 @@ sample_set(void)
 	struct error_detail err = { 0 };
 	struct pat_arena *arena = pat_arena_new();
 	struct pat_indicator ind;
-	const char *reason;
 
 	pat_feed_init(&feed);
 	assert_int_equal(pat_feed_parse(&feed, "unit", "unit.csv", feed_csv,
@@ -60,13 +59,13 @@ sample_set(void)
 	assert_non_null(v1);
 	/* A delta and a deletion, so both are saved too. */
 	assert_int_equal(pat_normalize(arena, PAT_TYPE_DOMAIN, "added.example",
-				       13, &ind, &reason), 0);
+				       13, &ind, &err), 0);
 	ind.feed = "live";
 	ind.expires = NOW + 3600;
 	struct pat_set *v2 = pat_set_add(v1, &ind, 2, &err);
 	assert_non_null(v2);
 	assert_int_equal(pat_normalize(arena, PAT_TYPE_DOMAIN, "gone.example",
-				       12, &ind, &reason), 0);
+				       12, &ind, &err), 0);
 	struct pat_set *v3 = pat_set_delete(v2, &ind, 3, &err);
 	assert_non_null(v3);
 	pat_set_free(v2);
