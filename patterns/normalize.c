@@ -1,4 +1,6 @@
-/* normalize.c -- refangs, checks and canonicalizes single indicator values. */
+/* normalize.c -- refangs, checks and canonicalizes single indicator values
+ * (type detection: normalize_detect.c; times and severities:
+ * normalize_meta.c). */
 
 /*
  * Normalization rules (pat_normalize), applied in this order. Each exists
@@ -45,12 +47,6 @@
  *            database is compiled. A regex that can match the empty string
  *            is refused: it would hit every message.
  *
- * time       (pat_parse_time) RFC 3339 / ISO 8601 in UTC unless an offset
- *            says otherwise, or UNIX seconds; converted with our own
- *            days-from-civil, as mktime() depends on TZ and timegm() is
- *            not C11. 1970-01-01 to 9999-12-31.
- * severity   (pat_parse_severity) low, medium, high, critical or 1..4.
- *
  * A failure is reported in the caller's struct error_detail (common.h),
  * when it passes one: the message only, as the caller knows the feed and
  * the line. Checks that type detection reuses take a NULL one and then
@@ -72,18 +68,14 @@
 
 #include "arena.h"
 #include "normalize.h"
-
-/* How much of an offending value an error message quotes. */
-#define QUOTE_MAX 64
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "normalize_internal.h"
 
 #define DOMAIN_MAX 253
 #define DOMAIN_LABEL_MAX 63
 #define FILENAME_MAX_LEN 255
 
-/* Locale-independent character classes: a feed means the same thing
- * whatever LANG the daemon runs under. */
+/* More character classes (normalize_internal.h has those detection and
+ * the time parser use too). */
 static bool
 is_space(char c)
 {
@@ -92,21 +84,9 @@ is_space(char c)
 }
 
 static bool
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool
 is_alpha(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool
-is_hex(char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 static bool
@@ -145,35 +125,6 @@ has_prefix_ci(const char *s, size_t len, const char *prefix)
 	size_t n = strlen(prefix);
 
 	return len >= n && strncasecmp(s, prefix, n) == 0;
-}
-
-static bool
-equals_ci(const char *s, size_t len, const char *word)
-{
-	return strlen(word) == len && strncasecmp(s, word, len) == 0;
-}
-
-/* memrchr() and memmem() are GNU extensions; patterns/ builds without. */
-static const char *
-last_char(const char *s, size_t len, char c)
-{
-	while (len > 0) {
-		if (s[--len] == c)
-			return s + len;
-	}
-	return NULL;
-}
-
-static bool
-contains(const char *s, size_t len, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (size_t i = 0; i + n <= len; i++) {
-		if (memcmp(s + i, needle, n) == 0)
-			return true;
-	}
-	return false;
 }
 
 /* A character for an error message: printable as is, else escaped. */
@@ -240,13 +191,12 @@ refang_tail(char *s, size_t w)
 	return w;
 }
 
-/* In place, matching tokens against what was already written rather
- * than against the input, so that nested defanging ("[[.]]") is fully
- * undone and normalizing a normalized value changes nothing. Every
- * replacement is shorter than its token: writing never overtakes
- * reading. Returns the new length. */
-static size_t
-refang(char *s, size_t len)
+/* Matching tokens against what was already written rather than against
+ * the input, so that nested defanging ("[[.]]") is fully undone and
+ * normalizing a normalized value changes nothing. Every replacement is
+ * shorter than its token: writing never overtakes reading. */
+size_t
+pat_norm_refang(char *s, size_t len)
 {
 	size_t w = 0, skip;
 
@@ -305,11 +255,9 @@ family_bits(int family)
 	return family == AF_INET ? 32 : 128;
 }
 
-/* "addr" or "addr/N". Host bits are the caller's business. 0 or -EINVAL
- * (err says why). */
-static int
-parse_cidr(int family, const char *s, size_t len, uint8_t *addr,
-	   unsigned int *prefix, struct error_detail *err)
+int
+pat_norm_parse_cidr(int family, const char *s, size_t len, uint8_t *addr,
+		    unsigned int *prefix, struct error_detail *err)
 {
 	const char *slash = memchr(s, '/', len);
 	size_t alen = slash != NULL ? (size_t)(slash - s) : len;
@@ -353,13 +301,11 @@ has_non_ascii(const char *s, size_t len)
 	return false;
 }
 
-/* 0 when s (no trailing dot, any case) is a valid name, else -EINVAL and
- * err says why. what names the thing in the message: "domain" or "url
- * host". idn lets non-ASCII bytes pass as label characters: type
- * detection runs before the IDN conversion, which then judges them. */
-static int
-domain_check(const char *s, size_t len, const char *what, bool idn,
-	     struct error_detail *err)
+/* idn lets non-ASCII bytes pass as label characters: type detection
+ * runs before the IDN conversion, which then judges them. */
+int
+pat_norm_domain_check(const char *s, size_t len, const char *what, bool idn,
+		      struct error_detail *err)
 {
 	size_t label = 0;
 	char c[8];
@@ -404,10 +350,9 @@ port_valid(const char *s, size_t len)
 	return v != 0 && v <= 65535;
 }
 
-/* host[:port] or [ipv6][:port]. 0 when valid, else -EINVAL and err says
- * why. idn as for domain_check(). */
-static int
-url_host_check(const char *h, size_t len, bool idn, struct error_detail *err)
+int
+pat_norm_url_host_check(const char *h, size_t len, bool idn,
+			struct error_detail *err)
 {
 	uint8_t addr[16];
 	const char *colon, *close;
@@ -440,7 +385,7 @@ url_host_check(const char *h, size_t len, bool idn, struct error_detail *err)
 		return 0;
 	if (h[hlen - 1] == '.')
 		hlen--;
-	return domain_check(h, hlen, "url host", idn, err);
+	return pat_norm_domain_check(h, hlen, "url host", idn, err);
 }
 
 /* Length of a leading "scheme://", 0 when there is none. */
@@ -457,8 +402,8 @@ url_scheme_len(const char *s, size_t len)
 	return has_prefix_ci(s + i, len - i, "://") ? i + 3 : 0;
 }
 
-static size_t
-url_host_len(const char *s, size_t len)
+size_t
+pat_norm_url_host_len(const char *s, size_t len)
 {
 	size_t i = 0;
 
@@ -551,7 +496,7 @@ norm_domain(struct norm *n)
 		if (rc != 0)
 			return rc;
 	}
-	rc = domain_check(n->s, n->len, "domain", false, n->err);
+	rc = pat_norm_domain_check(n->s, n->len, "domain", false, n->err);
 	if (rc != 0)
 		return rc;
 	lower_in_place(n->s, n->len);
@@ -564,7 +509,8 @@ norm_ip(struct norm *n, int family)
 	unsigned int bits = family_bits(family), prefix;
 	uint8_t addr[16] = { 0 };
 	size_t tlen;
-	int rc = parse_cidr(family, n->s, n->len, addr, &prefix, n->err);
+	int rc = pat_norm_parse_cidr(family, n->s, n->len, addr, &prefix,
+				     n->err);
 
 	if (rc != 0)
 		return rc;
@@ -625,8 +571,8 @@ norm_sha256(struct norm *n)
 	return norm_hash(n, 64, "sha256");
 }
 
-static int
-filename_check(const char *s, size_t len, struct error_detail *err)
+int
+pat_norm_filename_check(const char *s, size_t len, struct error_detail *err)
 {
 	if (len > FILENAME_MAX_LEN)
 		return check_fail(err, "filename longer than 255 bytes");
@@ -643,12 +589,12 @@ filename_check(const char *s, size_t len, struct error_detail *err)
 static int
 norm_filename(struct norm *n)
 {
-	return filename_check(n->s, n->len, n->err);
+	return pat_norm_filename_check(n->s, n->len, n->err);
 }
 
 /* The name in the url host s[0..*host_len) (before a ":port") as
  * A-labels; the rest of the url follows it unchanged. A bracketed host is
- * left to url_host_check(). */
+ * left to pat_norm_url_host_check(). */
 static int
 url_host_idn(struct norm *n, size_t *host_len)
 {
@@ -685,14 +631,14 @@ norm_url(struct norm *n)
 	skip = url_scheme_len(n->s, n->len);
 	n->s += skip;
 	n->len -= skip;
-	host_len = url_host_len(n->s, n->len);
+	host_len = pat_norm_url_host_len(n->s, n->len);
 	if (host_len == 0)
 		return check_fail(n->err, "url has no host");
 	rc = url_host_idn(n, &host_len);
 	if (rc != 0)
 		return rc;
 	lower_in_place(n->s, host_len);
-	return url_host_check(n->s, host_len, false, n->err);
+	return pat_norm_url_host_check(n->s, host_len, false, n->err);
 }
 
 static int
@@ -745,7 +691,7 @@ value_prepare(struct pat_arena *arena, bool is_regex, const char *value,
 	}
 	t = copy;
 	if (!is_regex)
-		len = refang(copy, len);
+		len = pat_norm_refang(copy, len);
 	pat_trim(&t, &len);
 	*s = copy + (t - copy);
 	*slen = len;
@@ -804,140 +750,6 @@ pat_normalize(struct pat_arena *arena, enum pat_type type,
 	return normalize_prepared(arena, type, s, slen, ind, err);
 }
 
-/* ---- type detection -------------------------------------------------- */
-
-/* File extensions that make a bare value a file name in a plain feed:
- * executables, scripts, installers, archives, disk images and macro-
- * capable documents, on Windows, macOS and Linux, and "ico" (the 3CX
- * attack hid its C2 addresses in icon files). "zip", "app" and "so"
- * are also top-level domains: a plain feed cannot tell, so a domain such
- * as "update.zip" must be given in a CSV feed with its type. */
-static const char *const file_extensions[] = {
-	"7z", "app", "bat", "cmd", "dll", "dmg", "doc", "docm", "docx",
-	"dylib", "exe", "hta", "ico", "img", "iso", "jar", "js", "lnk", "msi",
-	"pdf", "pkg", "ps1", "rar", "scr", "so", "sys", "vbs", "xls", "xlsm",
-	"xlsx", "zip",
-};
-
-static bool
-has_file_extension(const char *s, size_t len)
-{
-	const char *dot = last_char(s, len, '.');
-	size_t elen;
-
-	if (dot == NULL || dot == s)
-		return false;
-	elen = len - (size_t)(dot + 1 - s);
-	for (size_t i = 0; i < ARRAY_SIZE(file_extensions); i++) {
-		if (equals_ci(dot + 1, elen, file_extensions[i]))
-			return true;
-	}
-	return false;
-}
-
-static int
-hash_type(const char *s, size_t len, enum pat_type *type)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (!is_hex(s[i]))
-			return -EINVAL;
-	}
-	switch (len) {
-	case 32:
-		*type = PAT_TYPE_MD5;
-		return 0;
-	case 40:
-		*type = PAT_TYPE_SHA1;
-		return 0;
-	case 64:
-		*type = PAT_TYPE_SHA256;
-		return 0;
-	default:
-		return -EINVAL;
-	}
-}
-
-/* "host/..." where host is an address or a name with a dot. */
-static bool
-looks_like_url(const char *s, size_t len)
-{
-	size_t host_len;
-
-	if (contains(s, len, "://"))
-		return true;
-	if (memchr(s, '/', len) == NULL)
-		return false;
-	host_len = url_host_len(s, len);
-	return host_len > 0 && host_len < len && s[host_len] == '/' &&
-	       url_host_check(s, host_len, true, NULL) == 0 &&
-	       (s[0] == '[' || memchr(s, '.', host_len) != NULL);
-}
-
-/* A name with a dot whose last label is not a number (no TLD is), so
- * that a mistyped address is not taken for a domain. */
-static bool
-looks_like_domain(const char *s, size_t len)
-{
-	const char *dot;
-	size_t i;
-
-	if (len > 0 && s[len - 1] == '.')
-		len--;
-	dot = last_char(s, len, '.');
-	if (dot == NULL || domain_check(s, len, "domain", true, NULL) != 0)
-		return false;
-	for (i = (size_t)(dot + 1 - s); i < len && is_digit(s[i]); i++)
-		;
-	return i < len;
-}
-
-/* s, len refanged and trimmed. */
-static int
-detect_prepared(const char *s, size_t len, enum pat_type *type)
-{
-	uint8_t addr[16];
-	unsigned int prefix;
-
-	if (parse_cidr(AF_INET, s, len, addr, &prefix, NULL) == 0)
-		*type = PAT_TYPE_IPV4;
-	else if (memchr(s, ':', len) != NULL &&
-		 parse_cidr(AF_INET6, s, len, addr, &prefix, NULL) == 0)
-		*type = PAT_TYPE_IPV6;
-	else if (hash_type(s, len, type) == 0)
-		return 0;
-	else if (looks_like_url(s, len))
-		*type = PAT_TYPE_URL;
-	else if (has_file_extension(s, len) &&
-		 filename_check(s, len, NULL) == 0)
-		*type = PAT_TYPE_FILENAME;
-	else if (looks_like_domain(s, len))
-		*type = PAT_TYPE_DOMAIN;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-int
-pat_detect_type(const char *value, size_t len, enum pat_type *type)
-{
-	const char *t;
-	char *copy;
-	int rc;
-
-	if (value == NULL || memchr(value, '\0', len) != NULL)
-		return -EINVAL;
-	copy = malloc(len + 1);
-	if (copy == NULL)
-		return -ENOMEM;
-	memcpy(copy, value, len);
-	len = refang(copy, len);
-	t = copy;
-	pat_trim(&t, &len);
-	rc = detect_prepared(t, len, type);
-	free(copy);
-	return rc;
-}
-
 int
 pat_normalize_untyped(struct pat_arena *arena, const char *value, size_t len,
 		      struct pat_indicator *ind, struct error_detail *err)
@@ -951,227 +763,8 @@ pat_normalize_untyped(struct pat_arena *arena, const char *value, size_t len,
 	rc = value_prepare(arena, false, value, len, &s, &slen, err);
 	if (rc != 0)
 		return rc;
-	if (detect_prepared(s, slen, &type) != 0)
+	if (pat_norm_detect(s, slen, &type) != 0)
 		return check_fail(err, "cannot detect the type of '%.*s'",
 				  slen > QUOTE_MAX ? QUOTE_MAX : (int)slen, s);
 	return normalize_prepared(arena, type, s, slen, ind, err);
-}
-
-/* ---- metadata: times and severities ---------------------------------- */
-
-/* 9999-12-31T23:59:59Z, the last second a four-digit year can name. */
-#define TIME_SECONDS_MAX INT64_C(253402300799)
-#define TIME_SYNTAX \
-	"expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS[.frac][Z|+hh:mm] or UNIX seconds"
-
-/* The broken-down time of an RFC 3339 / ISO 8601 text. */
-struct civil_time {
-	unsigned int year, month, day, hour, minute, second;
-	int offset;   /* seconds east of UTC */
-};
-
-/* Days from 1970-01-01 to y-m-d, proleptic Gregorian (Howard Hinnant's
- * days_from_civil): exact for any year, no TZ, no locale. */
-static int64_t
-days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;                                  /* 0..399 */
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0..365 */
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          /* 0..146096 */
-	return era * 146097 + doe - 719468;
-}
-
-static unsigned int
-days_in_month(unsigned int year, unsigned int month)
-{
-	static const unsigned char days[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
-	};
-	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-
-	return month == 2 && leap ? 29 : days[month - 1];
-}
-
-/* n digits at s[*pos] into *v, *pos past them; false if there are not n. */
-static bool
-take_digits(const char *s, size_t len, size_t *pos, size_t n, unsigned int *v)
-{
-	if (len - *pos < n)
-		return false;
-	*v = 0;
-	for (size_t i = *pos; i < *pos + n; i++) {
-		if (!is_digit(s[i]))
-			return false;
-		*v = *v * 10 + (unsigned int)(s[i] - '0');
-	}
-	*pos += n;
-	return true;
-}
-
-static bool
-take_char(const char *s, size_t len, size_t *pos, char c)
-{
-	if (*pos == len || s[*pos] != c)
-		return false;
-	(*pos)++;
-	return true;
-}
-
-/* "YYYY-MM-DD" (width 4, '-') or "hh:mm:ss" (width 2, ':') at s[*pos]. */
-static bool
-take_triple(const char *s, size_t len, size_t *pos, size_t width, char sep,
-	    unsigned int *a, unsigned int *b, unsigned int *c)
-{
-	return take_digits(s, len, pos, width, a) &&
-	       take_char(s, len, pos, sep) &&
-	       take_digits(s, len, pos, 2, b) &&
-	       take_char(s, len, pos, sep) &&
-	       take_digits(s, len, pos, 2, c);
-}
-
-/* [+-]hh:mm or [+-]hhmm at s[*pos], to the end. */
-static const char *
-time_offset(const char *s, size_t len, size_t pos, int *offset)
-{
-	int sign = s[pos++] == '-' ? -1 : 1;
-	unsigned int h, m;
-
-	if (!take_digits(s, len, &pos, 2, &h))
-		return TIME_SYNTAX;
-	take_char(s, len, &pos, ':');
-	if (!take_digits(s, len, &pos, 2, &m) || pos != len)
-		return TIME_SYNTAX;
-	if (h > 23 || m > 59)
-		return "offset out of range";
-	*offset = sign * (int)(h * 3600 + m * 60);
-	return NULL;
-}
-
-/* The fields of s, checked for syntax only; NULL or why not. */
-static const char *
-time_fields(const char *s, size_t len, struct civil_time *t)
-{
-	size_t pos = 0;
-
-	memset(t, 0, sizeof(*t));
-	if (!take_triple(s, len, &pos, 4, '-', &t->year, &t->month, &t->day))
-		return TIME_SYNTAX;
-	if (pos == len)
-		return NULL;
-	if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ')
-		return TIME_SYNTAX;
-	pos++;
-	if (!take_triple(s, len, &pos, 2, ':', &t->hour, &t->minute, &t->second))
-		return TIME_SYNTAX;
-	if (take_char(s, len, &pos, '.') || take_char(s, len, &pos, ',')) {
-		/* Fractions of a second: indicators live for days. */
-		if (pos == len || !is_digit(s[pos]))
-			return TIME_SYNTAX;
-		while (pos < len && is_digit(s[pos]))
-			pos++;
-	}
-	if (pos == len)
-		return NULL;
-	if (s[pos] == 'Z' || s[pos] == 'z')
-		return pos + 1 == len ? NULL : TIME_SYNTAX;
-	if (s[pos] == '+' || s[pos] == '-')
-		return time_offset(s, len, pos, &t->offset);
-	return TIME_SYNTAX;
-}
-
-/* NULL when the fields name a real time, else why not. A leap second
- * (:60) is allowed, as in RFC 3339, and counts as the next second. */
-static const char *
-time_range(const struct civil_time *t)
-{
-	if (t->month < 1 || t->month > 12)
-		return "month out of range";
-	if (t->day < 1 || t->day > days_in_month(t->year, t->month))
-		return "day out of range";
-	if (t->hour > 23)
-		return "hour out of range";
-	if (t->minute > 59)
-		return "minute out of range";
-	if (t->second > 60)
-		return "second out of range";
-	return NULL;
-}
-
-static const char *
-time_unix(const char *s, size_t len, int64_t *seconds)
-{
-	int64_t v = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		v = v * 10 + (s[i] - '0');
-		if (v > TIME_SECONDS_MAX)
-			return "after 9999-12-31T23:59:59Z";
-	}
-	*seconds = v;
-	return NULL;
-}
-
-int
-pat_parse_time(const char *text, size_t len, int64_t *seconds,
-	       struct error_detail *err)
-{
-	struct civil_time t;
-	const char *why;
-	int64_t v;
-	size_t i;
-
-	pat_trim(&text, &len);
-	if (len == 0)
-		return check_fail(err, "empty time");
-	for (i = 0; i < len && is_digit(text[i]); i++)
-		;
-	if (i == len) {
-		why = time_unix(text, len, &v);
-	} else {
-		why = time_fields(text, len, &t);
-		if (why == NULL)
-			why = time_range(&t);
-		if (why == NULL) {
-			v = days_from_civil(t.year, t.month, t.day) * 86400 +
-			    t.hour * 3600 + t.minute * 60 + t.second - t.offset;
-			if (v < 0)
-				why = "before 1970-01-01T00:00:00Z";
-			else if (v > TIME_SECONDS_MAX)
-				why = "after 9999-12-31T23:59:59Z";
-		}
-	}
-	if (why != NULL)
-		return check_fail(err, "invalid time '%.*s': %s",
-				  len > QUOTE_MAX ? QUOTE_MAX : (int)len, text,
-				  why);
-	*seconds = v;
-	return 0;
-}
-
-static const char *const severity_names[] = {
-	[PAT_SEVERITY_LOW] = "low",
-	[PAT_SEVERITY_MEDIUM] = "medium",
-	[PAT_SEVERITY_HIGH] = "high",
-	[PAT_SEVERITY_CRITICAL] = "critical",
-};
-
-int
-pat_parse_severity(const char *text, size_t len, uint8_t *severity,
-		   struct error_detail *err)
-{
-	pat_trim(&text, &len);
-	for (unsigned int i = PAT_SEVERITY_LOW; i <= PAT_SEVERITY_CRITICAL; i++) {
-		if (equals_ci(text, len, severity_names[i]) ||
-		    (len == 1 && text[0] == (char)('0' + i))) {
-			*severity = (uint8_t)i;
-			return 0;
-		}
-	}
-	return check_fail(err, "invalid severity '%.*s': expected low, medium, "
-			  "high, critical or 1-4",
-			  len > QUOTE_MAX ? QUOTE_MAX : (int)len, text);
 }

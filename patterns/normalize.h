@@ -1,4 +1,6 @@
-/* normalize.h -- refangs and normalizes single indicator values. */
+/* normalize.h -- refangs and normalizes single indicator values
+ * (normalize.c), guesses their type (normalize_detect.c) and parses the
+ * times and severities of feeds (normalize_meta.c). */
 #ifndef IOCSIFT_PATTERNS_NORMALIZE_H
 #define IOCSIFT_PATTERNS_NORMALIZE_H
 
@@ -49,7 +51,7 @@ int pat_detect_type(const char *value, size_t len, enum pat_type *type);
  * the whitespace normalization drops, whatever the locale. */
 void pat_trim(const char **s, size_t *len);
 
-/* Metadata values of feeds (implemented in normalize.c):
+/* Metadata values of feeds (normalize_meta.c):
  * a time as RFC 3339 / ISO 8601 ("2023-03-29", "2023-03-29T10:00:00Z",
  * fractions and +hh:mm offsets) or UNIX seconds, into UNIX seconds;
  * a severity as low|medium|high|critical (any case) or 1..4.
