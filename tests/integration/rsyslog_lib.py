@@ -1,12 +1,15 @@
 """rsyslog_lib.py -- helpers of siem_test.py: a private rsyslogd as the SIEM,
-a test CA made with the openssl command line, pcap writing, and parsers for
-the records iocsift sends (ECS JSON, RFC 5424 structured data, CEF, LEEF).
+a test CA made with the openssl command line, pcap writing, parsers for the
+records iocsift sends (ECS JSON, RFC 5424 structured data, CEF, LEEF) and
+checks of what rsyslog received (the RFC 5424 header, every id exactly once,
+ECS that mmjsonparse, Python and jq all read).
 
 Standard library only. Nothing here touches /etc/rsyslog.conf or the
 system's rsyslog: each instance has its own config, pid file and work
 directory under the test's WORKDIR, and listens on loopback only.
 """
 import atexit
+import collections
 import json
 import os
 import re
@@ -533,4 +536,71 @@ def file_ids(path):
             except (ValueError, KeyError) as e:
                 fail("%s:%d: not an ECS event with event.id (%s): %r" %
                      (path, n, e, line[:200]))
+    return ids
+
+
+# --------------------------------------------------------------------------
+# Checks on what rsyslog received
+
+
+def check_header(rec, what):
+    check(rec["version"] == "1" and rec["app"] == "iocsift" and rec["msgid"] != "-"
+          and rec["msgid"] != "" and rec["hostname"] not in ("", "-"),
+          "%s: rsyslog's RFC 5424 parser saw version %r APP-NAME %r MSGID %r "
+          "HOSTNAME %r; message %r" % (what, rec["version"], rec["app"],
+                                       rec["msgid"], rec["hostname"], rec["msg"][:200]))
+
+
+def ids_of(fmt, records, what):
+    ids = []
+    for rec in records:
+        try:
+            ids.append(event_id(fmt, rec))
+        except (ValueError, KeyError, TypeError) as e:
+            fail("%s: a record without its %s id (%s): sd=%r msg=%r" %
+                 (what, fmt, e, rec.get("sd"), rec["msg"][:300]))
+    return ids
+
+
+def exactly_once(what, got, want_ids, expected):
+    counts = collections.Counter(got)
+    doubled = [i for i, n in counts.items() if n > 1]
+    want = set(want_ids)
+    missing = want - set(counts)
+    extra = set(counts) - want
+    check(len(want_ids) == expected and len(want) == expected,
+          "%s: the file sink has %d events (%d distinct), expected %d" %
+          (what, len(want_ids), len(want), expected))
+    check(not missing and not extra and not doubled and len(got) == expected,
+          "%s: %d received, %d expected: %d missing (%s), %d unexpected (%s), "
+          "%d twice (%s)" % (what, len(got), expected, len(missing),
+                             sorted(missing)[:3], len(extra), sorted(extra)[:3],
+                             len(doubled), doubled[:3]))
+
+
+def check_ecs(records, what, work):
+    """Every MSG is JSON: for rsyslog's mmjsonparse, Python and jq."""
+    ids = []
+    msgs = os.path.join(work, what + "-msgs.jsonl")
+    with open(msgs, "w") as f:
+        for rec in records:
+            try:
+                event = json.loads(rec["msg"])
+            except ValueError as e:
+                fail("%s: MSG is not JSON (%s): %r" % (what, e, rec["msg"][:300]))
+            parsed = rec["parsed"].get("ecs")
+            check(isinstance(parsed, dict) and parsed.get("event", {}).get("id") ==
+                  event["event"]["id"],
+                  "%s: rsyslog's mmjsonparse did not parse %r" % (what, rec["msg"][:300]))
+            check(event.get("event", {}).get("dataset") == "iocsift.hit" or
+                  event.get("event", {}).get("kind") == "alert",
+                  "%s: not an iocsift event: %r" % (what, rec["msg"][:300]))
+            ids.append(event["event"]["id"])
+            f.write(rec["msg"] + "\n")
+    p = subprocess.run(["jq", "-r", ".event.id", msgs], capture_output=True,
+                       text=True)
+    check(p.returncode == 0, "%s: jq refused a MSG: %s" % (what, p.stderr.strip()))
+    check(p.stdout.split("\n")[:-1] == ids,
+          "%s: jq read other ids than Python (%d lines)" %
+          (what, len(p.stdout.splitlines())))
     return ids
