@@ -34,7 +34,7 @@ import random
 import struct
 import sys
 
-from synth_capture import ether, ipv4, ipv6, udp
+from synth_frames import ether, ipv4, ipv6, udp
 
 BASE_TIME_US = int(dt.datetime(2026, 11, 26, 10, 0, 0,
                                tzinfo=dt.timezone.utc).timestamp()) * 1_000_000

@@ -52,7 +52,6 @@ import sys
 
 from synth_feed import INDICATOR_TYPES, Feed, load_feed, normalize, value_key
 from synth_frames import MALFORMED_KINDS, FrameMaker, PcapWriter
-from synth_frames import ether, ipv4, ipv6, udp  # noqa: F401 (perf/bench_traffic.py)
 from synth_sources import DNS_PORT, SYSLOG_PORT, Msg, iso_us
 from synth_templates import (Gen, dns_hit_templates, dns_near_templates,
                              syslog_hit_templates, syslog_near_templates)
