@@ -12,27 +12,10 @@
 #include "normalize.h"
 #include "normalize_internal.h"
 
-/* memrchr() and memmem() are GNU extensions; patterns/ builds without. */
-static const char *
-last_char(const char *s, size_t len, char c)
-{
-	while (len > 0) {
-		if (s[--len] == c)
-			return s + len;
-	}
-	return NULL;
-}
-
 static bool
 contains(const char *s, size_t len, const char *needle)
 {
-	size_t n = strlen(needle);
-
-	for (size_t i = 0; i + n <= len; i++) {
-		if (memcmp(s + i, needle, n) == 0)
-			return true;
-	}
-	return false;
+	return memmem(s, len, needle, strlen(needle)) != NULL;
 }
 
 /* File extensions that make a bare value a file name in a plain feed:
@@ -51,7 +34,7 @@ static const char *const file_extensions[] = {
 static bool
 has_file_extension(const char *s, size_t len)
 {
-	const char *dot = last_char(s, len, '.');
+	const char *dot = memrchr(s, '.', len);
 	size_t elen;
 
 	if (dot == NULL || dot == s)
@@ -112,7 +95,7 @@ looks_like_domain(const char *s, size_t len)
 
 	if (len > 0 && s[len - 1] == '.')
 		len--;
-	dot = last_char(s, len, '.');
+	dot = memrchr(s, '.', len);
 	if (dot == NULL ||
 	    pat_norm_domain_check(s, len, "domain", true, NULL) != 0)
 		return false;
