@@ -260,6 +260,7 @@ dp_dns_parse(const uint8_t *msg, size_t len, struct dp_dns_message *out)
 	out->qname_len = 0;
 	out->qtype = out->qclass = 0;
 	out->answer_count = 0;
+	out->records_malformed = false;
 	if (len < DNS_HDR_LEN)
 		return -EINVAL;
 	out->id = rd16(msg);
@@ -272,15 +273,39 @@ dp_dns_parse(const uint8_t *msg, size_t len, struct dp_dns_message *out)
 	    dns_question(msg, len, &off, out->qname, &out->qname_len,
 			 &out->qtype, &out->qclass) != 0)
 		return -EINVAL;
-	/* Later questions only need checking and skipping. */
+	/* Past the first question a break only ends the walk: what parsed
+	 * before it is kept (docs/matching.md, "Malformed messages"). Later
+	 * questions only need checking and skipping. */
 	for (unsigned int i = 1; i < out->qdcount; i++) {
 		if (dns_question(msg, len, &off, NULL, &scratch_len,
-				 &scratch_type, &scratch_class) != 0)
-			return -EINVAL;
+				 &scratch_type, &scratch_class) != 0) {
+			out->records_malformed = true;
+			return 0;
+		}
 	}
 	for (unsigned int i = 0; i < out->ancount; i++) {
-		if (dns_answer(msg, len, &off, out, &spare) != 0)
-			return -EINVAL;
+		if (dns_answer(msg, len, &off, out, &spare) != 0) {
+			out->records_malformed = true;
+			return 0;
+		}
 	}
 	return 0;
+}
+
+int
+dp_dns_check(const uint8_t *msg, size_t len)
+{
+	uint16_t name_len, qtype, qclass;
+	size_t off = DNS_HDR_LEN;
+
+	if (len < DNS_HDR_LEN || rd16(msg + 4) == 0)
+		return -EINVAL;
+	return dns_question(msg, len, &off, NULL, &name_len, &qtype, &qclass);
+}
+
+void
+dp_dns_flatten(const uint8_t *msg, size_t len, uint8_t *out)
+{
+	for (size_t i = 0; i < len; i++)
+		out[i] = msg[i] < 0x20 ? '.' : msg[i];
 }

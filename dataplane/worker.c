@@ -130,21 +130,25 @@ hits_record(struct dp_worker *w, const struct pat_set *set, uint64_t time_ns,
 	w->pending[w->n_pending++] = hit;
 }
 
+/* The whole message as received, header included, whether the header
+ * parses or not: a sender must not be able to hide an indicator behind a
+ * broken header (docs/matching.md, "Malformed messages"). */
 static void
 syslog_handle(struct dp_worker *w, const struct pat_set *set,
 	      const struct dp_packet *pkt)
 {
-	if (dp_syslog_check(pkt->payload, pkt->payload_len) != 0) {
-		w->stats.malformed_syslog++;
-		return;
-	}
 	w->stats.syslog_messages++;
-	/* The whole message as received, header included (docs/matching.md). */
+	if (dp_syslog_check(pkt->payload, pkt->payload_len) != 0)
+		w->stats.malformed_syslog++;
 	if (pat_match_text(set, pat_set_scratch(set, w->index), pkt->payload,
 			   pkt->payload_len, &w->hits) != 0)
 		w->stats.match_errors++;
 }
 
+/* The question name, and every answer that parsed: all of them when the
+ * message is whole, those before the break when a record is broken. A
+ * message whose header or question does not parse is matched as text,
+ * its label lengths read as dots. */
 static void
 dns_handle(struct dp_worker *w, const struct pat_set *set,
 	   const struct dp_packet *pkt)
@@ -153,11 +157,17 @@ dns_handle(struct dp_worker *w, const struct pat_set *set,
 	struct pat_scratch *scratch = pat_set_scratch(set, w->index);
 	int rc;
 
+	w->stats.dns_messages++;
 	if (dp_dns_parse(pkt->payload, pkt->payload_len, dns) != 0) {
 		w->stats.malformed_dns++;
+		dp_dns_flatten(pkt->payload, pkt->payload_len, w->dns_text);
+		if (pat_match_text(set, scratch, w->dns_text, pkt->payload_len,
+				   &w->hits) != 0)
+			w->stats.match_errors++;
 		return;
 	}
-	w->stats.dns_messages++;
+	if (dns->records_malformed)
+		w->stats.malformed_dns++;
 	rc = pat_match_dns_name(set, scratch, dns->qname, dns->qname_len,
 				&w->hits);
 	for (uint16_t i = 0; i < dns->answer_count; i++) {

@@ -24,13 +24,13 @@
 struct dp_worker_stats {
 	uint64_t packets;
 	uint64_t bytes;
-	uint64_t syslog_messages;
-	uint64_t dns_messages;
+	uint64_t syslog_messages;   /* all matched, malformed_syslog too */
+	uint64_t dns_messages;      /* all matched, malformed_dns too */
 	uint64_t hits;              /* (message, indicator) pairs */
 	uint64_t hit_messages;
 	uint64_t malformed_frame;   /* decode: truncated/lying headers */
-	uint64_t malformed_syslog;
-	uint64_t malformed_dns;
+	uint64_t malformed_syslog;  /* header did not parse: matched raw */
+	uint64_t malformed_dns;     /* a section did not parse: see dns_handle */
 	uint64_t fragments;         /* IP fragments, not reassembled yet */
 	uint64_t tcp_skipped;       /* TCP syslog/DNS, not reassembled yet */
 	uint64_t other;             /* not syslog or DNS */
@@ -94,6 +94,7 @@ struct dp_worker {
 	struct dp_dns_message dns;
 	uint8_t port_kind[65536];   /* enum dp_port_kind by UDP port */
 	uint8_t linear[DP_LINEAR_MAX];
+	uint8_t dns_text[DP_LINEAR_MAX];  /* a DNS message flattened to text */
 };
 
 /* Says what UDP port number carries (both ends of a flow are looked up). */

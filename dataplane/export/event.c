@@ -226,16 +226,20 @@ put_span(struct exp_writer *w, bool *first, const char *key,
 }
 
 /* Syslog fields, then message: the MSG part (event.original, written
- * before, has all of it); log.file for scan's lines. */
-static void
+ * before, has all of it); log.file for scan's lines. A header that does
+ * not parse gives no fields: message is all of it. Returns the tag the
+ * event gets for it, or NULL. */
+static const char *
 put_syslog(struct exp_writer *w, const struct exp_message *msg)
 {
 	const uint8_t *p = msg->payload;
 	bool file = msg->protocol == EXP_PROTOCOL_LOG_LINE && msg->file != NULL;
 	struct dp_syslog parsed;
+	const char *tag = NULL;
 	bool log = false;
 
 	if (dp_syslog_parse(p, msg->payload_len, &parsed) != 0) {
+		tag = EXP_TAG_HEADER_MALFORMED;
 		EXP_PUT_LIT(w, ",\"message\":");
 		put_json_bytes(w, p, msg->payload_len);
 	} else {
@@ -277,6 +281,7 @@ put_syslog(struct exp_writer *w, const struct exp_message *msg)
 		put_log_file(w, msg);
 		EXP_PUT_LIT(w, "}");
 	}
+	return tag;
 }
 
 const char *
@@ -295,28 +300,26 @@ exp_dns_type_name(uint16_t qtype)
 	return NULL;
 }
 
-/* The question of a DNS message; nothing when it does not parse. */
+/* The question of a DNS message (dns is NULL when it did not parse). */
 static void
-put_dns(struct exp_writer *w, const struct exp_message *msg)
+put_dns(struct exp_writer *w, const struct dp_dns_message *dns)
 {
-	struct dp_dns_message dns;     /* 18 KiB: the exporter's stack */
-
-	if (dp_dns_parse(msg->payload, msg->payload_len, &dns) != 0)
+	if (dns == NULL)
 		return;
 	EXP_PUT_LIT(w, ",\"dns\":{\"id\":");
-	exp_put_u64(w, dns.id);
-	if (dns.flags >> 15)
+	exp_put_u64(w, dns->id);
+	if (dns->flags >> 15)
 		EXP_PUT_LIT(w, ",\"type\":\"answer\",\"question\":{\"name\":");
 	else
 		EXP_PUT_LIT(w, ",\"type\":\"query\",\"question\":{\"name\":");
-	put_json_bytes(w, (const uint8_t *)dns.qname, dns.qname_len);
+	put_json_bytes(w, (const uint8_t *)dns->qname, dns->qname_len);
 	EXP_PUT_LIT(w, ",\"type\":\"");
-	const char *type = exp_dns_type_name(dns.qtype);
+	const char *type = exp_dns_type_name(dns->qtype);
 	if (type != NULL) {
 		exp_put_str(w, type);
 	} else {
 		EXP_PUT_LIT(w, "TYPE");
-		exp_put_u64(w, dns.qtype);
+		exp_put_u64(w, dns->qtype);
 	}
 	EXP_PUT_LIT(w, "\"}}");
 }
@@ -374,21 +377,26 @@ put_indicator_fields(struct exp_writer *w, const struct pat_indicator *ind)
 	}
 }
 
-/* Where the atom was found: the DNS field that holds it, else the text. */
+/* Where the atom was found: the DNS field that holds it, else the text
+ * (a DNS message without a readable question is matched as text). */
 const char *
 exp_matched_field(const struct exp_message *msg,
 		  const struct pat_indicator *ind)
 {
 	if (msg->protocol != EXP_PROTOCOL_DNS)
 		return "message";
+	if (msg->payload == NULL ||
+	    dp_dns_check(msg->payload, msg->payload_len) != 0)
+		return "event.original";
 	if (ind->type == PAT_TYPE_IPV4 || ind->type == PAT_TYPE_IPV6)
 		return "dns.answers.data";
 	return "dns.question.name";
 }
 
-/* The tags as an array, empty ones left out. */
+/* The indicator's tags as an array, empty ones left out, then the tag
+ * of a malformed message (NULL: none). */
 static void
-put_tags(struct exp_writer *w, const char *tags)
+put_tags(struct exp_writer *w, const char *tags, const char *malformed)
 {
 	bool first = true;
 
@@ -402,6 +410,13 @@ put_tags(struct exp_writer *w, const char *tags)
 			put_json_bytes(w, (const uint8_t *)tags, n);
 		}
 		tags += n + (tags[n] == ',');
+	}
+	if (malformed != NULL) {
+		if (!first)
+			EXP_PUT_LIT(w, ",");
+		EXP_PUT_LIT(w, "\"");
+		exp_put_str(w, malformed);
+		EXP_PUT_LIT(w, "\"");
 	}
 	EXP_PUT_LIT(w, "]");
 }
@@ -523,12 +538,28 @@ ecs_write(struct exp_buffer *b, const struct exp_message *msg,
 {
 	struct exp_writer w = { .b = b };
 	size_t start = b->len;
+	struct dp_dns_message dns_buf;     /* 18 KiB: the exporter's stack */
+	const struct dp_dns_message *dns = NULL;
+	const char *malformed = NULL;      /* the tag, docs/events.md */
+	bool dns_unreadable = false;
 
+	/* A DNS message is parsed once, for its fields and its tag; one
+	 * whose header does not parse is shown as received. */
+	if (msg->protocol == EXP_PROTOCOL_DNS) {
+		if (msg->payload != NULL &&
+		    dp_dns_parse(msg->payload, msg->payload_len, &dns_buf) == 0)
+			dns = &dns_buf;
+		dns_unreadable = dns == NULL && msg->payload != NULL;
+		if (dns_unreadable)
+			malformed = EXP_TAG_HEADER_MALFORMED;
+		else if (dns != NULL && dns->records_malformed)
+			malformed = EXP_TAG_RECORDS_MALFORMED;
+	}
 	EXP_PUT_LIT(&w, "{\"@timestamp\":");
 	put_json_time(&w, ev != NULL ? exp_event_last_ns(ev) : msg->time_ns);
 	EXP_PUT_LIT(&w, ",\"event\":{\"kind\":\"alert\",\"category\":[\"threat\"],"
 		"\"type\":[\"indicator\"],\"dataset\":\"iocsift.hit\"");
-	if (msg->protocol != EXP_PROTOCOL_DNS) {
+	if (msg->protocol != EXP_PROTOCOL_DNS || dns_unreadable) {
 		EXP_PUT_LIT(&w, ",\"original\":");
 		put_json_bytes(&w, msg->payload, msg->payload_len);
 	}
@@ -548,11 +579,11 @@ ecs_write(struct exp_buffer *b, const struct exp_message *msg,
 	if (msg->ip_version != 0)
 		put_network(&w, msg);
 	if (msg->protocol == EXP_PROTOCOL_DNS)
-		put_dns(&w, msg);
+		put_dns(&w, dns);
 	else
-		put_syslog(&w, msg);
+		malformed = put_syslog(&w, msg);
 	put_threat(&w, msg, ind);
-	put_tags(&w, ind->tags);
+	put_tags(&w, ind->tags, malformed);
 	put_iocsift(&w, msg, ind, db_version, ev);
 	if (ev != NULL && ev->hostname != NULL && ev->hostname[0] != '\0') {
 		EXP_PUT_LIT(&w, ",\"observer\":{\"hostname\":");

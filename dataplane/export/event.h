@@ -17,6 +17,13 @@ enum exp_protocol {
 	EXP_PROTOCOL_LOG_LINE,  /* payload: one line of a log file (scan) */
 };
 
+/* Tags of an event whose message is malformed (docs/events.md): its
+ * syslog header, or its DNS header or question, did not parse, so it was
+ * matched as received; or a DNS record past the question did not, so
+ * what came before it was. */
+#define EXP_TAG_HEADER_MALFORMED "header_malformed"
+#define EXP_TAG_RECORDS_MALFORMED "dns_records_malformed"
+
 /* The message an indicator hit in, with where it came from. */
 struct exp_message {
 	enum exp_protocol protocol;
@@ -51,7 +58,8 @@ const char *exp_ecs_indicator_type(enum pat_type type);
 const char *exp_severity_name(uint8_t severity);
 
 /* Where ind's atom was found, by its ECS name: "message", or for DNS
- * "dns.question.name" (question or CNAME) or "dns.answers.data" (A/AAAA). */
+ * "dns.question.name" (question or CNAME) or "dns.answers.data" (A/AAAA),
+ * or "event.original" for a DNS message without a readable question. */
 const char *exp_matched_field(const struct exp_message *msg,
 			      const struct pat_indicator *ind);
 

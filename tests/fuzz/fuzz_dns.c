@@ -25,10 +25,24 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct dp_dns_message msg;
+	static uint8_t text[65536];
 	int rc = dp_dns_parse(data, size, &msg);
 
-	if (rc == -EINVAL)
+	/* The check says what the parse says; the parse fails only on the
+	 * header or the first question. */
+	if (dp_dns_check(data, size) != rc)
+		__builtin_trap();
+	if (rc == -EINVAL) {
+		/* Matched as text instead: no byte below 0x20 is left. */
+		if (size > sizeof(text))
+			size = sizeof(text);
+		dp_dns_flatten(data, size, text);
+		for (size_t i = 0; i < size; i++)
+			if (text[i] < 0x20 ||
+			    (data[i] >= 0x20 && text[i] != data[i]))
+				__builtin_trap();
 		return 0;
+	}
 	if (rc != 0 || msg.qdcount == 0 ||
 	    msg.answer_count > DP_DNS_ANSWERS_MAX ||
 	    msg.answer_count > msg.ancount)

@@ -160,8 +160,9 @@ add_network(json_t *event, const struct exp_message *msg)
 		"protocol", protocol_names[msg->protocol]));
 }
 
-/* Syslog fields; message is the MSG part, event.original all of it. */
-static void
+/* Syslog fields; message is the MSG part, event.original all of it.
+ * Returns the tag of a header that does not parse, or NULL. */
+static const char *
 add_syslog(json_t *event, const struct exp_message *msg)
 {
 	struct dp_syslog parsed;
@@ -172,7 +173,7 @@ add_syslog(json_t *event, const struct exp_message *msg)
 	if (dp_syslog_parse(p, msg->payload_len, &parsed) != 0) {
 		json_object_set_new(event, "message",
 				    json_bytes(p, msg->payload_len));
-		return;
+		return "header_malformed";
 	}
 	json_t *syslog = json_object();
 	if (parsed.priority >= 0) {
@@ -194,17 +195,30 @@ add_syslog(json_t *event, const struct exp_message *msg)
 	else
 		json_decref(syslog);
 	json_object_set_new(event, "message", json_span(p, parsed.message));
+	return NULL;
 }
 
 
-static void
+/* The question; a message whose header or question does not parse has
+ * event.original instead. Returns the tag of a malformed message, or
+ * NULL. */
+static const char *
 add_dns(json_t *event, const struct exp_message *msg)
 {
+	const char *tag = NULL;
 	/* The exporter re-parses the message it copied; big struct, so heap. */
 	struct dp_dns_message *dns = malloc(sizeof(*dns));
-	if (dns == NULL)
-		return;
-	if (dp_dns_parse(msg->payload, msg->payload_len, dns) == 0) {
+	if (dns == NULL || msg->payload == NULL) {
+		free(dns);
+		return NULL;
+	}
+	if (dp_dns_parse(msg->payload, msg->payload_len, dns) != 0) {
+		json_object_set_new(json_object_get(event, "event"), "original",
+				    json_bytes(msg->payload, msg->payload_len));
+		tag = "header_malformed";
+	} else {
+		if (dns->records_malformed)
+			tag = "dns_records_malformed";
 		json_t *question = json_pack("{s:s#}", "name", dns->qname,
 					     (int)dns->qname_len);
 		const char *type = exp_dns_type_name(dns->qtype);
@@ -219,6 +233,7 @@ add_dns(json_t *event, const struct exp_message *msg)
 			"question", question));
 	}
 	free(dns);
+	return tag;
 }
 
 /* Feed strings are not checked for UTF-8 when read, so every one goes
@@ -262,7 +277,7 @@ add_indicator_fields(json_t *indicator, const struct pat_indicator *ind)
 
 
 static json_t *
-json_tags(const char *tags)
+json_tags(const char *tags, const char *malformed)
 {
 	json_t *array = json_array();
 
@@ -273,6 +288,8 @@ json_tags(const char *tags)
 				json_bytes((const uint8_t *)tags, n));
 		tags += n + (tags[n] == ',');
 	}
+	if (malformed != NULL)
+		json_array_append_new(array, json_string(malformed));
 	return array;
 }
 
@@ -369,10 +386,11 @@ event_build(const struct exp_message *msg, const struct pat_indicator *ind,
 
 	if (msg->ip_version != 0)
 		add_network(event, msg);
+	const char *malformed;
 	if (msg->protocol == EXP_PROTOCOL_DNS)
-		add_dns(event, msg);
+		malformed = add_dns(event, msg);
 	else
-		add_syslog(event, msg);
+		malformed = add_syslog(event, msg);
 	if (msg->protocol == EXP_PROTOCOL_LOG_LINE && msg->file != NULL) {
 		json_t *log = json_object_get(event, "log");
 		if (log == NULL) {
@@ -384,7 +402,7 @@ event_build(const struct exp_message *msg, const struct pat_indicator *ind,
 			"line", (json_int_t)msg->line));
 	}
 	json_object_set_new(event, "threat", json_threat(msg, ind));
-	json_object_set_new(event, "tags", json_tags(ind->tags));
+	json_object_set_new(event, "tags", json_tags(ind->tags, malformed));
 	json_object_set_new(event, "iocsift", json_iocsift(msg, ind, db_version));
 	return event;
 }

@@ -80,10 +80,16 @@ end_query(struct msg *m)
 	put(m, tail, sizeof(tail));
 }
 
+/* What parse() returns for a message broken past its first question:
+ * dp_dns_parse() returns 0 with records_malformed set. */
+#define PARTIAL 1
+
 static int
 parse(const void *msg, size_t len, struct dp_dns_message *out)
 {
-	return dp_dns_parse(msg, len, out);
+	int rc = dp_dns_parse(msg, len, out);
+
+	return rc == 0 && out->records_malformed ? PARTIAL : rc;
 }
 
 static void
@@ -171,7 +177,9 @@ test_mutual_pointers(void **state)
 
 	(void)state;
 	assert_int_equal(sizeof(loop), 47);
-	assert_int_equal(parse(loop, sizeof(loop), &out), -EINVAL);
+	assert_int_equal(parse(loop, sizeof(loop), &out), PARTIAL);
+	assert_int_equal(out.answer_count, 0);
+	assert_string_equal(out.qname, "a");
 }
 
 static void
@@ -222,7 +230,8 @@ test_pointer_chain_limit(void **state)
 	assert_int_equal(out.answer_count, 1);
 	assert_int_equal(out.answers[0].addr[3], 1);
 	build_pointer_chain(&m, 128);
-	assert_int_equal(parse(m.b, m.len, &out), -EINVAL);
+	assert_int_equal(parse(m.b, m.len, &out), PARTIAL);
+	assert_int_equal(out.answer_count, 0);
 }
 
 static void
@@ -298,20 +307,49 @@ test_truncated_header(void **state)
 		assert_int_equal(parse(query, n, &out), -EINVAL);
 }
 
-/* Every strict prefix of a valid message is malformed. */
+/* Every strict prefix of a valid message is malformed: cut in the
+ * header or the question, it is rejected; cut in the answers, the
+ * question and the answers before the cut are kept. */
 static void
 test_truncated_everywhere(void **state)
 {
-	struct dp_dns_message out;
+	/* Where each answer of response ends, and the answers kept (A,
+	 * AAAA, CNAME) once it is whole. */
+	static const size_t answer_end[] = { 51, 67, 82, 110 };
+	static const uint16_t kept_after[] = { 1, 2, 2, 3 };
+	struct dp_dns_message out, whole;
 
 	(void)state;
 	for (size_t n = 0; n < sizeof(query); n++) {
 		if (parse(query, n, &out) != -EINVAL)
 			fail_msg("query prefix of %zu bytes accepted", n);
 	}
+	assert_int_equal(parse(response, sizeof(response), &whole), 0);
+	assert_int_equal(sizeof(response), answer_end[3]);
 	for (size_t n = 0; n < sizeof(response); n++) {
-		if (parse(response, n, &out) != -EINVAL)
-			fail_msg("response prefix of %zu bytes accepted", n);
+		int rc = parse(response, n, &out);
+		uint16_t kept = 0;
+
+		for (size_t i = 0; i < 4 && answer_end[i] <= n; i++)
+			kept = kept_after[i];
+		if (n < 33) {
+			if (rc != -EINVAL)
+				fail_msg("response prefix of %zu bytes: %d", n,
+					 rc);
+			continue;
+		}
+		if (rc != PARTIAL || out.answer_count != kept)
+			fail_msg("response prefix of %zu bytes: %d, %u answers",
+				 n, rc, out.answer_count);
+		assert_string_equal(out.qname, whole.qname);
+		for (uint16_t i = 0; i < kept; i++) {
+			const struct dp_dns_answer *a = &out.answers[i];
+			const struct dp_dns_answer *b = &whole.answers[i];
+			assert_int_equal(a->type, b->type);
+			assert_memory_equal(a->addr, b->addr, sizeof(a->addr));
+			assert_int_equal(a->name_len, b->name_len);
+			assert_memory_equal(a->name, b->name, a->name_len);
+		}
 	}
 }
 
@@ -371,11 +409,12 @@ static const struct {
 	const char *name;
 	size_t rr;
 	uint8_t rdlength;
+	uint16_t kept;          /* answers before the broken one */
 } bad_rdata_cases[] = {
-	{ "A rdlength 5", 51, 5 },
-	{ "AAAA rdlength 4", 82, 4 },
-	{ "CNAME name shorter than rdata", 33, 7 },
-	{ "CNAME name longer than rdata", 33, 5 },
+	{ "A rdlength 5", 51, 5, 1 },
+	{ "AAAA rdlength 4", 82, 4, 2 },
+	{ "CNAME name shorter than rdata", 33, 7, 0 },
+	{ "CNAME name longer than rdata", 33, 5, 0 },
 };
 
 static void
@@ -393,10 +432,11 @@ test_bad_rdata(void **state)
 		put(&m, response, sizeof(response));
 		m.b[bad_rdata_cases[i].rr + 11] = bad_rdata_cases[i].rdlength;
 		rc = parse(m.b, m.len, &out);
-		if (rc != -EINVAL)
+		if (rc != PARTIAL)
 			print_error("case '%s': %d\n", bad_rdata_cases[i].name,
 				    rc);
-		assert_int_equal(rc, -EINVAL);
+		assert_int_equal(rc, PARTIAL);
+		assert_int_equal(out.answer_count, bad_rdata_cases[i].kept);
 	}
 }
 
@@ -418,7 +458,8 @@ test_answers_beyond_max(void **state)
 	assert_int_equal(out.answers[15].addr[3], 15);
 	/* Records past the kept ones are still checked. */
 	m.b[m.len - 5] = 3;
-	assert_int_equal(parse(m.b, m.len, &out), -EINVAL);
+	assert_int_equal(parse(m.b, m.len, &out), PARTIAL);
+	assert_int_equal(out.answer_count, DP_DNS_ANSWERS_MAX);
 }
 
 int

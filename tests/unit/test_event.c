@@ -119,6 +119,71 @@ test_syslog_event(void **state)
 	json_decref(e);
 }
 
+/* A message whose header does not parse is shown as received, with no
+ * field taken from the header, and tagged (docs/events.md). */
+static void
+test_malformed_messages(void **state)
+{
+	(void)state;
+	const char syslog[] = "<999>Nov 26 10:00:05 edr01 falcon: journalide.org";
+	/* ID, flags, QDCOUNT 1, ANCOUNT 1 (and no answer), question
+	 * journalide.org A IN. */
+	static const uint8_t partial[] = {
+		0x12, 0x34, 0x01, 0x00, 0, 1, 0, 1, 0, 0, 0, 0,
+		10, 'j', 'o', 'u', 'r', 'n', 'a', 'l', 'i', 'd', 'e',
+		3, 'o', 'r', 'g', 0, 0, 1, 0, 1,
+	};
+	uint8_t unreadable[sizeof(partial)];
+	struct exp_message msg = {
+		.protocol = EXP_PROTOCOL_SYSLOG,
+		.time_ns = 1795687205123456000ULL,
+		.ip_version = 4,
+		.l4_proto = 17,
+		.payload = (const uint8_t *)syslog,
+		.payload_len = strlen(syslog),
+	};
+	json_t *e = event_of(&msg, &domain_indicator);
+
+	assert_string_equal(string_at(e, "message"), syslog);
+	assert_string_equal(string_at(e, "event/original"), syslog);
+	assert_null(json_object_get(e, "log"));
+	assert_string_equal(string_at(e, "tags/2"), "header_malformed");
+	assert_int_equal(json_array_size(json_object_get(e, "tags")), 3);
+	json_decref(e);
+
+	/* Broken after the question: the question is shown. */
+	msg.protocol = EXP_PROTOCOL_DNS;
+	msg.payload = partial;
+	msg.payload_len = sizeof(partial);
+	e = event_of(&msg, &domain_indicator);
+	assert_string_equal(string_at(e, "dns/question/name"), "journalide.org");
+	assert_null(json_object_get(json_object_get(e, "event"), "original"));
+	assert_string_equal(string_at(e, "tags/2"), "dns_records_malformed");
+	assert_string_equal(string_at(e, "threat/enrichments/0/matched/field"),
+			    "dns.question.name");
+	json_decref(e);
+
+	/* QDCOUNT 0: no question, the message as received. */
+	memcpy(unreadable, partial, sizeof(partial));
+	unreadable[5] = 0;
+	msg.payload = unreadable;
+	e = event_of(&msg, &domain_indicator);
+	assert_null(json_object_get(e, "dns"));
+	assert_non_null(json_object_get(json_object_get(e, "event"),
+					"original"));
+	assert_string_equal(string_at(e, "tags/2"), "header_malformed");
+	assert_string_equal(string_at(e, "threat/enrichments/0/matched/field"),
+			    "event.original");
+	json_decref(e);
+
+	/* Whole messages get no such tag. */
+	unreadable[7] = 0;
+	unreadable[5] = 1;
+	e = event_of(&msg, &domain_indicator);
+	assert_int_equal(json_array_size(json_object_get(e, "tags")), 2);
+	json_decref(e);
+}
+
 static void
 test_hostile_payload_is_escaped(void **state)
 {
@@ -720,6 +785,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_syslog_event),
+		cmocka_unit_test(test_malformed_messages),
 		cmocka_unit_test(test_hostile_payload_is_escaped),
 		cmocka_unit_test(test_indicator_fields_per_type),
 		cmocka_unit_test(test_utf8_sanitize),

@@ -611,19 +611,110 @@ test_truncated_frames(void **state)
 	assert_int_equal(run->n_hits, 0);
 }
 
+/* Every way a syslog header can break, each carrying the watched name:
+ * each is counted malformed and still matched as received
+ * (docs/matching.md, "Malformed messages"). */
+static const char *const broken_syslog_headers[] = {
+	/* PRI over 191, with 4 digits, not closed, not digits, empty. */
+	"<999>Nov 26 10:00:05 edr01 falcon: journalide.org",
+	"<1234>Nov 26 10:00:05 edr01 falcon: journalide.org",
+	"<34 Nov 26 10:00:05 edr01 falcon: journalide.org",
+	"<ab>Nov 26 10:00:05 edr01 falcon: journalide.org",
+	"<>Nov 26 10:00:05 edr01 falcon: journalide.org",
+	/* RFC 5424: a 7-digit fraction, no space after the structured
+	 * data, a structured data element not closed, an SD-NAME with a
+	 * space, a header cut after the host, two spaces between fields,
+	 * a bad month, an APP-NAME over 48 bytes, a time without zone. */
+	"<34>1 2026-11-26T10:00:05.1234567Z edr01 falcon 42 - - journalide.org",
+	"<34>1 2026-11-26T10:00:05Z edr01 falcon 42 - [a@1 x=\"1\"]journalide.org",
+	"<34>1 2026-11-26T10:00:05Z edr01 falcon 42 - [a@1 x=\"1\" journalide.org",
+	"<34>1 2026-11-26T10:00:05Z edr01 falcon 42 - [a b] journalide.org",
+	"<34>1 2026-11-26T10:00:05Z edr01 journalide.org",
+	"<34>1  2026-11-26T10:00:05Z edr01 falcon 42 - - journalide.org",
+	"<34>1 2026-13-26T10:00:05Z edr01 falcon 42 - - journalide.org",
+	"<34>1 2026-11-26T10:00:05Z edr01 "
+	"falcon01234567890123456789012345678901234567890123 42 - - journalide.org",
+	"<34>1 2026-11-26T10:00:05 edr01 falcon 42 - - journalide.org",
+};
+
+static void
+test_broken_syslog_headers_matched(void **state)
+{
+	struct worker_run *run = *state;
+	const unsigned int n = sizeof(broken_syslog_headers) /
+		sizeof(broken_syslog_headers[0]);
+	struct frame frames[sizeof(broken_syslog_headers) /
+			    sizeof(broken_syslog_headers[0])];
+
+	for (unsigned int i = 0; i < n; i++)
+		frames[i] = frame_syslog(broken_syslog_headers[i]);
+	run_prepare(run, 64, 64, false);
+	run_frames(run, frames, n, NULL);
+	assert_counters(&run->stats, (struct counters){
+		.packets = n, .bytes = frames_bytes(frames, n),
+		.syslog_messages = n, .malformed_syslog = n, .hits = n,
+		.hit_messages = n });
+	assert_int_equal(run->n_hits, n);
+	for (unsigned int i = 0; i < n; i++) {
+		assert_one_hit(&run->hits[i], "journalide.org");
+		/* The record carries the message as received. */
+		assert_int_equal(run->hits[i].payload_len,
+				 strlen(broken_syslog_headers[i]));
+		assert_memory_equal(run->hits[i].payload,
+				    broken_syslog_headers[i],
+				    run->hits[i].payload_len);
+	}
+}
+
+/* DNS messages broken past their question keep the question and every
+ * answer before the break; one whose header or question does not parse
+ * is matched as text. Each is counted malformed. */
+static void
+test_broken_dns_matched(void **state)
+{
+	struct worker_run *run = *state;
+	uint8_t msg[512];
+	struct frame frames[4];
+	size_t len;
+
+	/* ANCOUNT says 1, no answer is there. */
+	len = dns_message(msg, "cdn.journalide.org", NULL);
+	put16(msg + 6, 1);
+	frames[0] = frame_ipv4(IPPROTO_UDP, 0, CLIENT_PORT, DNS_PORT, msg, len);
+	/* The watched address as the first answer, then ANCOUNT says 2
+	 * with the second cut in its owner name. */
+	len = dns_message(msg, "www.example.net", watched_addr);
+	put16(msg + 6, 2);
+	msg[len++] = 0xc0;
+	frames[1] = frame_ipv4(IPPROTO_UDP, 0, DNS_PORT, CLIENT_PORT, msg, len);
+	/* QDCOUNT 0: no question, the name is in the bytes. */
+	len = dns_message(msg, "cdn.journalide.org", NULL);
+	put16(msg + 4, 0);
+	frames[2] = frame_ipv4(IPPROTO_UDP, 0, CLIENT_PORT, DNS_PORT, msg, len);
+	/* A header of 3 bytes: nothing to match, counted. */
+	frames[3] = frame_ipv4(IPPROTO_UDP, 0, CLIENT_PORT, DNS_PORT,
+			       "\x12\x34\x01", 3);
+	run_prepare(run, 64, 64, false);
+	run_frames(run, frames, 4, NULL);
+	assert_counters(&run->stats, (struct counters){
+		.packets = 4, .bytes = frames_bytes(frames, 4),
+		.dns_messages = 4, .malformed_dns = 4, .hits = 3,
+		.hit_messages = 3 });
+	assert_int_equal(run->n_hits, 3);
+	assert_one_hit(&run->hits[0], "journalide.org");
+	assert_one_hit(&run->hits[1], "203.0.113.7");
+	assert_one_hit(&run->hits[2], "journalide.org");
+	for (unsigned int i = 0; i < 3; i++)
+		assert_int_equal(run->hits[i].kind, DP_MESSAGE_DNS);
+}
+
 /* Each carries the watched name, and none is matched: each is counted
  * where the worker stops with it. */
 static void
 test_skipped_frames(void **state)
 {
 	struct worker_run *run = *state;
-	const char bad_pri[] = "<999>Nov 26 10:00:05 edr01 journalide.org";
-	const uint8_t bad_dns[] = { 0x12, 0x34, 0x01 };
 	struct frame frames[] = {
-		frame_ipv4(IPPROTO_UDP, 0, CLIENT_PORT, SYSLOG_PORT, bad_pri,
-			   strlen(bad_pri)),
-		frame_ipv4(IPPROTO_UDP, 0, CLIENT_PORT, DNS_PORT, bad_dns,
-			   sizeof(bad_dns)),
 		/* More fragments follow. */
 		frame_ipv4(IPPROTO_UDP, 0x2000, CLIENT_PORT, SYSLOG_PORT,
 			   watched_syslog, strlen(watched_syslog)),
@@ -634,16 +725,15 @@ test_skipped_frames(void **state)
 		frame_syslog(watched_syslog),
 	};
 	/* The last one made an ARP frame: not IP. */
-	frames[5].bytes[12] = 0x08;
-	frames[5].bytes[13] = 0x06;
-	frames[5].len = 14 + 28;
+	frames[3].bytes[12] = 0x08;
+	frames[3].bytes[13] = 0x06;
+	frames[3].len = 14 + 28;
 
 	run_prepare(run, 64, 64, false);
-	run_frames(run, frames, 6, NULL);
+	run_frames(run, frames, 4, NULL);
 	assert_counters(&run->stats, (struct counters){
-		.packets = 6, .bytes = frames_bytes(frames, 6),
-		.malformed_syslog = 1, .malformed_dns = 1, .fragments = 1,
-		.tcp_skipped = 1, .other = 2 });
+		.packets = 4, .bytes = frames_bytes(frames, 4),
+		.fragments = 1, .tcp_skipped = 1, .other = 2 });
 	assert_int_equal(run->n_hits, 0);
 }
 
@@ -824,6 +914,8 @@ main(void)
 		WORKER_TEST(test_dns_answer_hit),
 		WORKER_TEST(test_clean_traffic_no_hit),
 		WORKER_TEST(test_truncated_frames),
+		WORKER_TEST(test_broken_syslog_headers_matched),
+		WORKER_TEST(test_broken_dns_matched),
 		WORKER_TEST(test_skipped_frames),
 		WORKER_TEST(test_hits_overflow),
 		WORKER_TEST(test_ring_full_drops),
