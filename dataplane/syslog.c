@@ -131,7 +131,9 @@ rfc3339_len(const uint8_t *p, const uint8_t *end)
 }
 
 /* RFC 3164 "Mmm dd hh:mm:ss", day space padded or not, with the
- * fraction some senders add. Returns the bytes read or 0. */
+ * fraction some senders add, and the year Cisco ASA puts before the time
+ * ("Mmm dd yyyy hh:mm:ss", which rsyslog reads too). Returns the bytes
+ * read or 0. */
 static size_t
 bsd_time_len(const uint8_t *p, const uint8_t *end)
 {
@@ -155,6 +157,9 @@ bsd_time_len(const uint8_t *p, const uint8_t *end)
 		return 0;
 	if (p + n >= end || p[n] != ' ')
 		return 0;
+	if (digits(p + n + 1, end, 4, 9999) && p + n + 5 < end &&
+	    p[n + 5] == ' ')
+		n += 5;
 	t = time_len(p + n + 1, end);
 	return t == 0 ? 0 : n + 1 + t;
 }
@@ -307,15 +312,17 @@ bsd_hostname(struct cursor *c, struct dp_span *span)
 	c->pos = i + 1;
 }
 
-/* TAG: appname up to '[', ':' or SP, an optional "[procid]", then an
- * optional ':' and one SP. Without any terminator it is message text. */
+/* TAG: appname up to '[', ':', SP or TAB, an optional "[procid]", then
+ * an optional ':' and one SP. Without any terminator it is message text.
+ * rsyslog does not stop at a TAB; Snare separates its fields with them,
+ * and its appname is the first field. */
 static void
 bsd_tag(struct cursor *c, struct dp_syslog *msg)
 {
 	size_t i = c->pos, app_end, pid_start = 0;
 
 	while (i < c->end && c->buf[i] != '[' && c->buf[i] != ':' &&
-	       c->buf[i] != ' ')
+	       c->buf[i] != ' ' && c->buf[i] != '\t')
 		i++;
 	if (i == c->pos || i == c->end)
 		return;

@@ -157,7 +157,29 @@ static const struct header_case rfc3164_cases[] = {
 		.want = { "Mar  1 00:00:09", NULL, "%SYS-5-CONFIG_I", NULL,
 			  NULL, NULL, "Configured from console" },
 	},
+	{
+		.name = "Cisco ASA: a year before the time",
+		.text = "<166>Nov 26 2026 10:00:05: %ASA-6-302013: Built "
+			"outbound TCP connection",
+		.format = DP_SYSLOG_RFC3164, .priority = 166,
+		.want = { "Nov 26 2026 10:00:05", NULL, "%ASA-6-302013", NULL,
+			  NULL, NULL, "Built outbound TCP connection" },
+	},
+	{
+		.name = "Snare: a TAB ends the tag",
+		.text = "<14>Nov 26 10:00:05 WS01 MSWinEventLog\t1\tSecurity",
+		.format = DP_SYSLOG_RFC3164, .priority = 14,
+		.want = { "Nov 26 10:00:05", "WS01", "MSWinEventLog", NULL, NULL,
+			  NULL, "\t1\tSecurity" },
+	},
 	/* What does not fit the header is left in the message. */
+	{
+		.name = "leftovers: a year that is not 4 digits",
+		.text = "<13>Nov 26 202 10:00:05 host app: m",
+		.format = DP_SYSLOG_RFC3164, .priority = 13,
+		.want = { NULL, NULL, "Nov", NULL, NULL, NULL,
+			  "26 202 10:00:05 host app: m" },
+	},
 	{
 		.name = "leftovers: bad month",
 		.text = "<13>Foo 11 22:14:15 host app: m",
@@ -288,6 +310,10 @@ test_5424_grammar_errors(void **state)
 		if (dp_syslog_parse((const uint8_t *)bad[i], strlen(bad[i]),
 				    &m) != -EINVAL)
 			fail_msg("accepted: %s", bad[i]);
+		/* The worker's check says the same. */
+		if (dp_syslog_check((const uint8_t *)bad[i], strlen(bad[i])) !=
+		    -EINVAL)
+			fail_msg("check accepted: %s", bad[i]);
 	}
 	/* 48 characters is the APP-NAME limit, so this one is fine. */
 	assert_int_equal(PARSE("<14>1 - - 012345678901234567890123456789"
@@ -325,6 +351,10 @@ test_bad_pri(void **state)
 		if (dp_syslog_parse((const uint8_t *)bad[i], strlen(bad[i]),
 				    &m) != -EINVAL)
 			fail_msg("accepted: %s", bad[i]);
+		/* The worker's check says the same. */
+		if (dp_syslog_check((const uint8_t *)bad[i], strlen(bad[i])) !=
+		    -EINVAL)
+			fail_msg("check accepted: %s", bad[i]);
 		assert_int_equal(m.priority, -1);
 	}
 }
