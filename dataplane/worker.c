@@ -202,7 +202,7 @@ worker_handle(struct dp_worker *w, const struct pat_set *set,
 
 	w->stats.packets++;
 	w->stats.bytes += rte_pktmbuf_pkt_len(m);
-	switch (dp_decode(frame, len, &pkt)) {
+	switch (dp_decode(&w->decode, frame, len, &pkt)) {
 	case DP_DECODE_OK:
 		break;
 	case DP_DECODE_MALFORMED:
@@ -210,6 +210,9 @@ worker_handle(struct dp_worker *w, const struct pat_set *set,
 		return;
 	case DP_DECODE_FRAGMENT:
 		w->stats.fragments++;
+		return;
+	case DP_DECODE_TOO_DEEP:
+		w->stats.too_deep++;
 		return;
 	default:
 		w->stats.other++;
@@ -303,7 +306,7 @@ worker_fanout(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		const uint8_t *frame = frame_bytes(w, pkts[i], &len);
 		uint16_t target = w->fanout_self;
 
-		if (dp_decode(frame, len, &pkt) == DP_DECODE_OK)
+		if (dp_decode(&w->decode, frame, len, &pkt) == DP_DECODE_OK)
 			target = (uint16_t)(dp_flow_hash(&pkt) % w->n_fanout);
 		if (target == w->fanout_self) {
 			pkts[kept++] = pkts[i];

@@ -3,10 +3,11 @@
  * runs dp_worker_main on the second lcore as replay and run launch it, and
  * the test reads the hit records from its hit ring and its published
  * counters. Hits for a watched domain in syslog, in a DNS question and as
- * a DNS answer's address; none for clean traffic; the counter of each way
- * a frame is skipped (truncated, fragment, TCP, other, malformed syslog or
- * DNS); drops when the exporter ring or the record pool is full; waiting
- * instead in replay mode; capture times; a set published between bursts. */
+ * a DNS answer's address; none for clean traffic; the
+ * counter of each way a frame is skipped (truncated, fragment, TCP,
+ * other, too deep, malformed syslog or DNS); drops when the exporter ring
+ * or the record pool is full; waiting instead in replay mode; capture
+ * times; a set published between bursts. */
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -422,8 +423,9 @@ run_frames(struct worker_run *run, const struct frame *frames, unsigned int n,
 struct counters {
 	uint64_t packets, bytes, syslog_messages, dns_messages, hits,
 		hit_messages, malformed_frame, malformed_syslog, malformed_dns,
-		fragments, tcp_skipped, other, match_errors, hits_overflow,
-		drop_hit_pool, drop_ring_full, drop_fanout_full, fanout_sent;
+		fragments, tcp_skipped, other, too_deep, match_errors,
+		hits_overflow, drop_hit_pool, drop_ring_full, drop_fanout_full,
+		fanout_sent;
 };
 
 #define COUNTER_CHECK(name) do { \
@@ -447,6 +449,7 @@ assert_counters(const struct dp_worker_stats *got, struct counters want)
 	COUNTER_CHECK(fragments);
 	COUNTER_CHECK(tcp_skipped);
 	COUNTER_CHECK(other);
+	COUNTER_CHECK(too_deep);
 	COUNTER_CHECK(match_errors);
 	COUNTER_CHECK(hits_overflow);
 	COUNTER_CHECK(drop_hit_pool);
