@@ -227,6 +227,7 @@ replay_worker_prepare(struct replay *r)
 	w->lcore = r->worker_lcore;
 	dp_worker_set_port_kind(w, r->opt->syslog_port, DP_PORT_SYSLOG);
 	dp_worker_set_port_kind(w, r->opt->dns_port, DP_PORT_DNS);
+	w->decode = r->opt->decode;
 	w->hit_ring = r->hit_ring;
 	w->hit_pool = r->hit_pool;
 	dp_worker_use_capture_time(w);
