@@ -122,6 +122,7 @@ hits_record(struct dp_worker *w, const struct pat_set *set, uint64_t time_ns,
 	hit->dst_port = pkt->dst_port;
 	memcpy(hit->src_addr, pkt->src_addr, sizeof(hit->src_addr));
 	memcpy(hit->dst_addr, pkt->dst_addr, sizeof(hit->dst_addr));
+	hit->encap = pkt->encap;
 	hit->hits = w->hits;
 	hit->truncated = pkt->payload_len > DP_HIT_PAYLOAD_MAX;
 	hit->payload_len = hit->truncated ? DP_HIT_PAYLOAD_MAX :
