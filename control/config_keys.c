@@ -25,6 +25,8 @@ const char *const cfg_section_names[CFG_SEC_COUNT] = {
 const struct cfg_key cfg_keys[CFG_KEY_COUNT] = {
 	[CFG_KEY_SYSLOG_PORTS] = { "syslog_ports", CFG_SEC_DATAPLANE, 0 },
 	[CFG_KEY_DNS_PORTS] = { "dns_ports", CFG_SEC_DATAPLANE, 0 },
+	[CFG_KEY_VXLAN_PORT] = { "vxlan_port", CFG_SEC_DATAPLANE, 0 },
+	[CFG_KEY_GENEVE_PORT] = { "geneve_port", CFG_SEC_DATAPLANE, 0 },
 	[CFG_KEY_MBUFS] = { "mbufs", CFG_SEC_DATAPLANE, 0 },
 	[CFG_KEY_HIT_RECORDS] = { "hit_records", CFG_SEC_DATAPLANE, 0 },
 	[CFG_KEY_HIT_RING_SIZE] = { "hit_ring_size", CFG_SEC_DATAPLANE, 0 },
@@ -648,6 +650,14 @@ cfg_key_set(struct cfg_parser *p, enum cfg_key_id k, char *value)
 	case CFG_KEY_DNS_PORTS:
 		return set_l4_ports(p, k, value, cfg->dns_ports,
 				    &cfg->n_dns_ports);
+	case CFG_KEY_VXLAN_PORT:
+	case CFG_KEY_GENEVE_PORT:
+		rc = set_number(p, k, value, 0, UINT16_MAX, &v);
+		if (rc == 0 && k == CFG_KEY_VXLAN_PORT)
+			cfg->vxlan_port = (uint16_t)v;
+		else if (rc == 0)
+			cfg->geneve_port = (uint16_t)v;
+		return rc;
 	case CFG_KEY_MBUFS:
 		return set_number(p, k, value, 1023, 4194303, &cfg->mbufs);
 	case CFG_KEY_HIT_RECORDS:

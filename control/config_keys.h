@@ -29,6 +29,8 @@ extern const char *const cfg_section_names[CFG_SEC_COUNT];
 enum cfg_key_id {
 	CFG_KEY_SYSLOG_PORTS,
 	CFG_KEY_DNS_PORTS,
+	CFG_KEY_VXLAN_PORT,
+	CFG_KEY_GENEVE_PORT,
 	CFG_KEY_MBUFS,
 	CFG_KEY_HIT_RECORDS,
 	CFG_KEY_HIT_RING_SIZE,

@@ -124,35 +124,76 @@ parse_line(struct cfg_parser *p, char *line)
 	return cfg_key_set(p, k, value);
 }
 
+/* Keys a and b both claim port. The key given last (or the only one
+ * given) is the one to fix. */
+static int
+port_clash(struct cfg_parser *p, enum cfg_key_id a, enum cfg_key_id b,
+	   unsigned int port)
+{
+	unsigned int la = p->key_line[a], lb = p->key_line[b];
+	enum cfg_key_id fix = la > lb ? a : b, other = la > lb ? b : a;
+	bool list = other == CFG_KEY_SYSLOG_PORTS || other == CFG_KEY_DNS_PORTS;
+
+	p->lineno = la > lb ? la : lb;
+	return cfg_key_error(p, fix, "port %u is also %s%s", port,
+			     list ? "in " : "", cfg_keys[other].name);
+}
+
+/* Port is in the list of key k: 0, or the clash with key t. */
+static int
+port_list_check(struct cfg_parser *p, enum cfg_key_id k,
+		const uint16_t *ports, unsigned int n, enum cfg_key_id t,
+		uint16_t port)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (ports[i] == port)
+			return port_clash(p, k, t, port);
+	return 0;
+}
+
+/* A UDP port carries one thing: syslog, DNS, VXLAN or Geneve. */
+static int
+ports_check(struct cfg_parser *p)
+{
+	const struct iocsift_config *cfg = &p->cfg;
+	const struct { enum cfg_key_id key; uint16_t port; } tunnels[] = {
+		{ CFG_KEY_VXLAN_PORT, cfg->vxlan_port },
+		{ CFG_KEY_GENEVE_PORT, cfg->geneve_port },
+	};
+	size_t n_tunnels = sizeof(tunnels) / sizeof(tunnels[0]);
+	int rc = 0;
+
+	for (unsigned int i = 0; rc == 0 && i < cfg->n_syslog_ports; i++)
+		rc = port_list_check(p, CFG_KEY_DNS_PORTS, cfg->dns_ports,
+				     cfg->n_dns_ports, CFG_KEY_SYSLOG_PORTS,
+				     cfg->syslog_ports[i]);
+	for (size_t i = 0; rc == 0 && i < n_tunnels; i++) {
+		if (tunnels[i].port == 0)
+			continue;
+		rc = port_list_check(p, CFG_KEY_SYSLOG_PORTS, cfg->syslog_ports,
+				     cfg->n_syslog_ports, tunnels[i].key,
+				     tunnels[i].port);
+		if (rc == 0)
+			rc = port_list_check(p, CFG_KEY_DNS_PORTS,
+					     cfg->dns_ports, cfg->n_dns_ports,
+					     tunnels[i].key, tunnels[i].port);
+	}
+	if (rc == 0 && cfg->vxlan_port != 0 &&
+	    cfg->vxlan_port == cfg->geneve_port)
+		rc = port_clash(p, CFG_KEY_VXLAN_PORT, CFG_KEY_GENEVE_PORT,
+				cfg->vxlan_port);
+	return rc;
+}
+
 /* Checks across keys, once every line is read. */
 static int
 parse_end(struct cfg_parser *p)
 {
-	const struct iocsift_config *cfg = &p->cfg;
 	int rc = end_port(p);
 
 	if (rc != 0)
 		return rc;
-	for (unsigned int i = 0; i < cfg->n_syslog_ports; i++) {
-		for (unsigned int j = 0; j < cfg->n_dns_ports; j++) {
-			unsigned int sl = p->key_line[CFG_KEY_SYSLOG_PORTS];
-			unsigned int dl = p->key_line[CFG_KEY_DNS_PORTS];
-
-			if (cfg->syslog_ports[i] != cfg->dns_ports[j])
-				continue;
-			/* The key given last (or the only one given) is
-			 * the one to fix. */
-			p->lineno = sl > dl ? sl : dl;
-			if (sl > dl)
-				return cfg_key_error(p, CFG_KEY_SYSLOG_PORTS,
-						     "port %u is also in dns_ports",
-						     cfg->syslog_ports[i]);
-			return cfg_key_error(p, CFG_KEY_DNS_PORTS,
-					     "port %u is also in syslog_ports",
-					     cfg->dns_ports[j]);
-		}
-	}
-	return 0;
+	return ports_check(p);
 }
 
 static int
@@ -195,6 +236,8 @@ cfg_defaults(struct iocsift_config *cfg)
 	cfg->n_syslog_ports = 1;
 	cfg->dns_ports[0] = 53;
 	cfg->n_dns_ports = 1;
+	cfg->vxlan_port = 4789;          /* DP_DECODE_VXLAN_PORT, the IANA's */
+	cfg->geneve_port = 6081;         /* DP_DECODE_GENEVE_PORT */
 	cfg->mbufs = 16383;
 	cfg->hit_records = 8191;
 	cfg->hit_ring_size = 4096;

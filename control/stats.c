@@ -67,6 +67,7 @@ worker_json(const struct dp_worker *w)
 		{ "fragments", s.fragments },
 		{ "tcp_skipped", s.tcp_skipped },
 		{ "other", s.other },
+		{ "too_deep", s.too_deep },
 		{ "match_errors", s.match_errors },
 		{ "hits_overflow", s.hits_overflow },
 		{ "drop_fanout_full", s.drop_fanout_full },

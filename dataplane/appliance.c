@@ -48,6 +48,7 @@ worker_new(struct dp_appliance *app, const struct dp_appliance_options *opt,
 		dp_worker_set_port_kind(w, opt->syslog_ports[i], DP_PORT_SYSLOG);
 	for (unsigned int i = 0; i < opt->n_dns_ports; i++)
 		dp_worker_set_port_kind(w, opt->dns_ports[i], DP_PORT_DNS);
+	w->decode = opt->decode;
 	app->workers[app->n_workers++] = w;
 	return w;
 }

@@ -37,6 +37,7 @@ struct dp_appliance_options {
 	unsigned int n_syslog_ports;
 	uint16_t dns_ports[DP_L4_PORTS_MAX];
 	unsigned int n_dns_ports;
+	struct dp_decode_config decode;   /* VXLAN and Geneve ports */
 	uint32_t mbufs;             /* per port */
 	uint32_t hit_records;
 	uint32_t hit_ring_size;

@@ -198,6 +198,7 @@ hit_export(struct dp_exporter *exp, const struct dp_hit *hit, uint64_t now_ns)
 
 	memcpy(msg.src_addr, hit->src_addr, sizeof(msg.src_addr));
 	memcpy(msg.dst_addr, hit->dst_addr, sizeof(msg.dst_addr));
+	msg.encap = hit->encap;
 	uint64_t *hit_counts = pat_set_hit_counters(hit->set);
 
 	for (uint16_t i = 0; i < hit->hits.count; i++) {

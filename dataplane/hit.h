@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "decode.h"
 #include "pattern_set.h"
 
 /* Messages longer than this are matched whole but exported truncated. */
@@ -29,6 +30,7 @@ struct dp_hit {
 	uint16_t dst_port;
 	uint8_t src_addr[16];
 	uint8_t dst_addr[16];
+	struct dp_encap encap;         /* the layers around the packet */
 	struct pat_hits hits;
 	uint16_t payload_len;
 	uint8_t payload[DP_HIT_PAYLOAD_MAX];

@@ -227,6 +227,7 @@ replay_worker_prepare(struct replay *r)
 	w->lcore = r->worker_lcore;
 	dp_worker_set_port_kind(w, r->opt->syslog_port, DP_PORT_SYSLOG);
 	dp_worker_set_port_kind(w, r->opt->dns_port, DP_PORT_DNS);
+	w->decode = r->opt->decode;
 	w->hit_ring = r->hit_ring;
 	w->hit_pool = r->hit_pool;
 	dp_worker_use_capture_time(w);
@@ -285,12 +286,14 @@ replay_print_summary(const struct replay *r, const struct dp_worker_stats *s,
 		"  fragments:       %" PRIu64 "\n"
 		"  tcp skipped:     %" PRIu64 "\n"
 		"  other:           %" PRIu64 "\n"
+		"  too deep:        %" PRIu64 "\n"
 		"  events written:  %" PRIu64 "\n"
 		"  time:            %.3f s (%.0f packets/s)\n",
 		r->opt->capture, s->packets, s->bytes, s->syslog_messages,
 		s->dns_messages, s->hits, s->hit_messages, malformed,
 		s->malformed_frame, s->malformed_syslog, s->malformed_dns,
-		s->fragments, s->tcp_skipped, s->other, r->exporter.events,
+		s->fragments, s->tcp_skipped, s->other, s->too_deep,
+		r->exporter.events,
 		seconds, seconds > 0 ? (double)s->packets / seconds : 0.0);
 	uint64_t lost = rx_nombuf + s->drop_hit_pool + s->drop_ring_full +
 		s->hits_overflow + s->match_errors + r->exporter.write_errors;

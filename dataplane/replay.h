@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "decode.h"
 #include "pattern_set.h"
 
 struct dp_replay_options {
@@ -17,6 +18,7 @@ struct dp_replay_options {
 	char **eal_argv;           /* defaults, the net_pcap vdev is added */
 	uint16_t syslog_port;
 	uint16_t dns_port;
+	struct dp_decode_config decode;   /* VXLAN and Geneve ports, 0 off */
 	bool verbose;              /* keep EAL's and our INFO logs */
 	const char *const *sinks;  /* sink URIs (docs/sinks.md) */
 	unsigned int n_sinks;

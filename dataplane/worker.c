@@ -122,6 +122,7 @@ hits_record(struct dp_worker *w, const struct pat_set *set, uint64_t time_ns,
 	hit->dst_port = pkt->dst_port;
 	memcpy(hit->src_addr, pkt->src_addr, sizeof(hit->src_addr));
 	memcpy(hit->dst_addr, pkt->dst_addr, sizeof(hit->dst_addr));
+	hit->encap = pkt->encap;
 	hit->hits = w->hits;
 	hit->truncated = pkt->payload_len > DP_HIT_PAYLOAD_MAX;
 	hit->payload_len = hit->truncated ? DP_HIT_PAYLOAD_MAX :
@@ -212,7 +213,7 @@ worker_handle(struct dp_worker *w, const struct pat_set *set,
 
 	w->stats.packets++;
 	w->stats.bytes += rte_pktmbuf_pkt_len(m);
-	switch (dp_decode(frame, len, &pkt)) {
+	switch (dp_decode(&w->decode, frame, len, &pkt)) {
 	case DP_DECODE_OK:
 		break;
 	case DP_DECODE_MALFORMED:
@@ -220,6 +221,9 @@ worker_handle(struct dp_worker *w, const struct pat_set *set,
 		return;
 	case DP_DECODE_FRAGMENT:
 		w->stats.fragments++;
+		return;
+	case DP_DECODE_TOO_DEEP:
+		w->stats.too_deep++;
 		return;
 	default:
 		w->stats.other++;
@@ -313,7 +317,7 @@ worker_fanout(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		const uint8_t *frame = frame_bytes(w, pkts[i], &len);
 		uint16_t target = w->fanout_self;
 
-		if (dp_decode(frame, len, &pkt) == DP_DECODE_OK)
+		if (dp_decode(&w->decode, frame, len, &pkt) == DP_DECODE_OK)
 			target = (uint16_t)(dp_flow_hash(&pkt) % w->n_fanout);
 		if (target == w->fanout_self) {
 			pkts[kept++] = pkts[i];

@@ -10,6 +10,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "decode.h"
 #include "dns.h"
 #include "hit.h"
 #include "pattern_set.h"
@@ -34,6 +35,7 @@ struct dp_worker_stats {
 	uint64_t fragments;         /* IP fragments, not reassembled yet */
 	uint64_t tcp_skipped;       /* TCP syslog/DNS, not reassembled yet */
 	uint64_t other;             /* not syslog or DNS */
+	uint64_t too_deep;          /* more than DP_DECODE_LAYERS_MAX layers */
 	uint64_t match_errors;
 	uint64_t hits_overflow;     /* indicators past PAT_HITS_MAX */
 	uint64_t drop_hit_pool;     /* no hit record free */
@@ -92,6 +94,7 @@ struct dp_worker {
 	uint16_t n_pending;
 	alignas(64) struct pat_hits hits;
 	struct dp_dns_message dns;
+	struct dp_decode_config decode;   /* which UDP ports are tunnels */
 	uint8_t port_kind[65536];   /* enum dp_port_kind by UDP port */
 	uint8_t linear[DP_LINEAR_MAX];
 	uint8_t dns_text[DP_LINEAR_MAX];  /* a DNS message flattened to text */

@@ -158,9 +158,11 @@ capture_load(struct capture *c, const char *path)
 		return -EINVAL;
 	}
 	while ((rc = pcap_next_ex(p, &hdr, &frame)) == 1) {
+		static const struct dp_decode_config decode =
+			DP_DECODE_CONFIG_DEFAULT;
 		struct dp_packet pkt;
 		c->frames++;
-		if (dp_decode(frame, hdr->caplen, &pkt) != DP_DECODE_OK)
+		if (dp_decode(&decode, frame, hdr->caplen, &pkt) != DP_DECODE_OK)
 			continue;
 		int kind = payload_kind(&pkt);
 		if (kind < 0)

@@ -63,6 +63,10 @@ usage(FILE *f)
 		" /var/lib/iocsift/spool)\n"
 		"      --syslog-port N    replay: UDP port of syslog (default 514)\n"
 		"      --dns-port N       replay: UDP port of DNS (default 53)\n"
+		"      --vxlan-port N     replay: UDP port of VXLAN (default 4789,"
+		" 0 off)\n"
+		"      --geneve-port N    replay: UDP port of Geneve (default 6081,"
+		" 0 off)\n"
 		"  -v, --verbose          replay: keep EAL's informational logs\n"
 		"\n"
 		"Exit status: 0 done, 1 failure, 2 bad input (feed, capture,"
@@ -82,6 +86,17 @@ parse_port(const char *text, uint16_t *port)
 	}
 	*port = (uint16_t)value;
 	return 0;
+}
+
+/* A tunnel's port: 0 turns its decoding off. */
+static int
+parse_tunnel_port(const char *text, uint16_t *port)
+{
+	if (strcmp(text, "0") == 0) {
+		*port = 0;
+		return 0;
+	}
+	return parse_port(text, port);
 }
 
 static int
@@ -161,6 +176,8 @@ enum {
 	OPT_FEED_FORMAT = 256,
 	OPT_SYSLOG_PORT,
 	OPT_DNS_PORT,
+	OPT_VXLAN_PORT,
+	OPT_GENEVE_PORT,
 	OPT_ONLY_MATCHING,
 	OPT_SINK,
 	OPT_THROTTLE_WINDOW,
@@ -175,6 +192,8 @@ static const struct option long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "syslog-port", required_argument, NULL, OPT_SYSLOG_PORT },
 	{ "dns-port", required_argument, NULL, OPT_DNS_PORT },
+	{ "vxlan-port", required_argument, NULL, OPT_VXLAN_PORT },
+	{ "geneve-port", required_argument, NULL, OPT_GENEVE_PORT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "db", required_argument, NULL, 'd' },
 	{ "count", no_argument, NULL, 'c' },
@@ -235,6 +254,14 @@ command_line_parse(int argc, char **argv, struct command_line *cl)
 			break;
 		case OPT_DNS_PORT:
 			rc = parse_port(optarg, &cl->replay.dns_port);
+			break;
+		case OPT_VXLAN_PORT:
+			rc = parse_tunnel_port(optarg,
+					       &cl->replay.decode.vxlan_port);
+			break;
+		case OPT_GENEVE_PORT:
+			rc = parse_tunnel_port(optarg,
+					       &cl->replay.decode.geneve_port);
 			break;
 		case 'v':
 			cl->replay.verbose = true;
@@ -327,9 +354,33 @@ command_compile(struct command_line *cl, struct pat_set *set)
 	return EXIT_SUCCESS;
 }
 
+/* A UDP port is one thing: a tunnel port is not also syslog or DNS. */
+static int
+replay_ports_check(const struct dp_replay_options *o)
+{
+	const struct { const char *name; uint16_t port; } tunnels[] = {
+		{ "--vxlan-port", o->decode.vxlan_port },
+		{ "--geneve-port", o->decode.geneve_port },
+	};
+
+	for (size_t i = 0; i < sizeof(tunnels) / sizeof(tunnels[0]); i++) {
+		uint16_t port = tunnels[i].port;
+		if (port != 0 && (port == o->syslog_port || port == o->dns_port ||
+				  (i == 1 && port == tunnels[0].port))) {
+			fprintf(stderr, "iocsift replay: %s %u is also the"
+				" syslog, DNS or other tunnel port (0 turns it"
+				" off)\n", tunnels[i].name, port);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int
 command_replay(struct command_line *cl, struct pat_set *set, FILE *out)
 {
+	if (replay_ports_check(&cl->replay) != 0)
+		return EXIT_BAD_INPUT;
 	if (cl->n_operands != 1) {
 		fprintf(stderr, "iocsift replay: exactly one CAPTURE is needed\n");
 		return EXIT_BAD_INPUT;
@@ -349,6 +400,7 @@ main(int argc, char **argv)
 {
 	struct command_line cl = {
 		.replay = { .syslog_port = 514, .dns_port = 53,
+			    .decode = DP_DECODE_CONFIG_DEFAULT,
 			    .spool_root = "/var/lib/iocsift/spool",
 			    .drain_ms = 30000 },
 	};

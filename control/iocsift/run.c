@@ -325,6 +325,10 @@ options_build(struct run *r, struct dp_appliance_options *opt)
 		.hit_ring_size = r->cfg.hit_ring_size,
 		.rx_descriptors = (uint16_t)r->cfg.rx_descriptors,
 		.hostname = r->cfg.hostname,
+		.decode = {
+			.vxlan_port = r->cfg.vxlan_port,
+			.geneve_port = r->cfg.geneve_port,
+		},
 	};
 	for (unsigned int i = 0; i < r->cfg.n_syslog_ports; i++)
 		opt->syslog_ports[opt->n_syslog_ports++] = r->cfg.syslog_ports[i];

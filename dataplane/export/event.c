@@ -173,13 +173,45 @@ put_endpoint(struct exp_writer *w, uint8_t ip_version, const uint8_t *addr,
 	exp_buffer_advance(w->b, n);
 }
 
+/* {"ip":"ADDR"} */
+static void
+put_ip(struct exp_writer *w, uint8_t ip_version, const uint8_t *addr)
+{
+	char *p = exp_room(w, EXP_ADDR_MAX + 16);
+
+	if (p == NULL)
+		return;
+	size_t n = sizeof("{\"ip\":\"") - 1;
+	memcpy(p, "{\"ip\":\"", n);
+	n += exp_addr_format(ip_version, addr, p + n);
+	memcpy(p + n, "\"}", 2);
+	exp_buffer_advance(w->b, n + 2);
+}
+
+/* ECS network.vlan.id and network.inner.vlan.id (keywords, so strings):
+ * the packet's outer and inner tag. */
+static void
+put_vlans(struct exp_writer *w, const struct dp_encap *encap)
+{
+	if (encap->vlan_count == 0)
+		return;
+	EXP_PUT_LIT(w, ",\"vlan\":{\"id\":\"");
+	exp_put_u64(w, encap->vlan_ids[0]);
+	EXP_PUT_LIT(w, "\"}");
+	if (encap->vlan_count > 1) {
+		EXP_PUT_LIT(w, ",\"inner\":{\"vlan\":{\"id\":\"");
+		exp_put_u64(w, encap->vlan_ids[1]);
+		EXP_PUT_LIT(w, "\"}}");
+	}
+}
+
 static void
 put_network(struct exp_writer *w, const struct exp_message *msg)
 {
 	static const char *const protocol_names[] = {
-		[EXP_PROTOCOL_SYSLOG] = "\"syslog\"}",
-		[EXP_PROTOCOL_DNS] = "\"dns\"}",
-		[EXP_PROTOCOL_LOG_LINE] = "\"syslog\"}",
+		[EXP_PROTOCOL_SYSLOG] = "\"syslog\"",
+		[EXP_PROTOCOL_DNS] = "\"dns\"",
+		[EXP_PROTOCOL_LOG_LINE] = "\"syslog\"",
 	};
 
 	EXP_PUT_LIT(w, ",\"source\":");
@@ -196,6 +228,46 @@ put_network(struct exp_writer *w, const struct exp_message *msg)
 		EXP_PUT_LIT(w, ",\"type\":\"ipv6\",\"protocol\":");
 	const char *name = protocol_names[msg->protocol];
 	exp_put_str(w, name);
+	put_vlans(w, &msg->encap);
+	EXP_PUT_LIT(w, "}");
+}
+
+/* iocsift.encapsulation: the layers, outer first, and the outermost
+ * tunnel's id and endpoints when there is a tunnel. */
+static void
+put_encapsulation(struct exp_writer *w, const struct dp_encap *encap)
+{
+	if (encap->n_layers == 0)
+		return;
+	EXP_PUT_LIT(w, ",\"encapsulation\":{\"layers\":[");
+	for (uint8_t i = 0; i < encap->n_layers; i++) {
+		if (i > 0)
+			EXP_PUT_LIT(w, ",");
+		EXP_PUT_LIT(w, "\"");
+		exp_put_str(w, dp_encap_layer_name(encap->layers[i]));
+		EXP_PUT_LIT(w, "\"");
+	}
+	EXP_PUT_LIT(w, "]");
+	if (encap->has_tunnel_id || encap->outer_ip_version != 0) {
+		bool first = true;
+
+		EXP_PUT_LIT(w, ",\"tunnel\":{");
+		if (encap->has_tunnel_id) {
+			EXP_PUT_LIT(w, "\"id\":");
+			exp_put_u64(w, encap->tunnel_id);
+			first = false;
+		}
+		if (encap->outer_ip_version != 0) {
+			if (!first)
+				EXP_PUT_LIT(w, ",");
+			EXP_PUT_LIT(w, "\"source\":");
+			put_ip(w, encap->outer_ip_version, encap->outer_src_addr);
+			EXP_PUT_LIT(w, ",\"destination\":");
+			put_ip(w, encap->outer_ip_version, encap->outer_dst_addr);
+		}
+		EXP_PUT_LIT(w, "}");
+	}
+	EXP_PUT_LIT(w, "}");
 }
 
 /* "log":{..."file":{"path":...,"line":N}}: scan's lines. */
@@ -515,6 +587,7 @@ put_iocsift(struct exp_writer *w, const struct exp_message *msg,
 			EXP_PUT_LIT(w, ",\"frame\":");
 			put_i64(w, (int64_t)msg->frame);
 		}
+		put_encapsulation(w, &msg->encap);
 	}
 	if (msg->truncated)
 		EXP_PUT_LIT(w, ",\"truncated\":true");

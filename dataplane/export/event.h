@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "decode.h"
 #include "indicator.h"
 #include "text.h"
 
@@ -37,6 +38,8 @@ struct exp_message {
 	uint16_t dst_port;
 	uint64_t frame;            /* replay: 1-based frame in the capture */
 	uint16_t worker;
+	/* VLAN tags and tunnels around the packet; zero for none. */
+	struct dp_encap encap;
 	/* Log lines. */
 	const char *file;
 	uint64_t line;

@@ -29,6 +29,18 @@ check_l4_ports(const uint16_t *ports, unsigned int n)
 	}
 }
 
+/* A tunnel's port (0: off) is no syslog or DNS port. */
+static void
+check_tunnel_port(const struct iocsift_config *cfg, uint16_t port)
+{
+	for (unsigned int i = 0; port != 0 && i < cfg->n_syslog_ports; i++)
+		if (cfg->syslog_ports[i] == port)
+			abort();
+	for (unsigned int i = 0; port != 0 && i < cfg->n_dns_ports; i++)
+		if (cfg->dns_ports[i] == port)
+			abort();
+}
+
 /* What a successful parse promises the caller. */
 static void
 check_config(const struct iocsift_config *cfg)
@@ -41,6 +53,10 @@ check_config(const struct iocsift_config *cfg)
 				abort();
 		}
 	}
+	check_tunnel_port(cfg, cfg->vxlan_port);
+	check_tunnel_port(cfg, cfg->geneve_port);
+	if (cfg->vxlan_port != 0 && cfg->vxlan_port == cfg->geneve_port)
+		abort();
 	if (cfg->mbufs < 1023 || cfg->mbufs > 4194303 ||
 	    cfg->hit_records < 255 || cfg->hit_records > 1048575 ||
 	    cfg->hit_ring_size < 256 || cfg->hit_ring_size > 1048576 ||

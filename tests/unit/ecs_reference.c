@@ -154,10 +154,54 @@ add_network(json_t *event, const struct exp_message *msg)
 		json_endpoint(msg->ip_version, msg->src_addr, msg->src_port));
 	json_object_set_new(event, "destination",
 		json_endpoint(msg->ip_version, msg->dst_addr, msg->dst_port));
-	json_object_set_new(event, "network", json_pack("{s:s, s:s, s:s}",
+	json_t *network = json_pack("{s:s, s:s, s:s}",
 		"transport", msg->l4_proto == IPPROTO_TCP ? "tcp" : "udp",
 		"type", msg->ip_version == 4 ? "ipv4" : "ipv6",
-		"protocol", protocol_names[msg->protocol]));
+		"protocol", protocol_names[msg->protocol]);
+	/* ECS vlan.id is a keyword: a string. */
+	if (msg->encap.vlan_count > 0)
+		json_object_set_new(network, "vlan", json_pack("{s:o}", "id",
+			json_sprintf("%u", msg->encap.vlan_ids[0])));
+	if (msg->encap.vlan_count > 1)
+		json_object_set_new(network, "inner", json_pack("{s:{s:o}}",
+			"vlan", "id",
+			json_sprintf("%u", msg->encap.vlan_ids[1])));
+	json_object_set_new(event, "network", network);
+}
+
+static json_t *
+json_ip(uint8_t ip_version, const uint8_t *addr)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	inet_ntop(ip_version == 4 ? AF_INET : AF_INET6, addr, text, sizeof(text));
+	return json_pack("{s:s}", "ip", text);
+}
+
+/* iocsift.encapsulation: the layers, and the outermost tunnel. */
+static json_t *
+json_encapsulation(const struct dp_encap *encap)
+{
+	json_t *layers = json_array();
+
+	for (unsigned int i = 0; i < encap->n_layers; i++)
+		json_array_append_new(layers,
+			json_string(dp_encap_layer_name(encap->layers[i])));
+	json_t *obj = json_pack("{s:o}", "layers", layers);
+	if (!encap->has_tunnel_id && encap->outer_ip_version == 0)
+		return obj;
+	json_t *tunnel = json_object();
+	if (encap->has_tunnel_id)
+		json_object_set_new(tunnel, "id",
+				    json_integer(encap->tunnel_id));
+	if (encap->outer_ip_version != 0) {
+		json_object_set_new(tunnel, "source",
+			json_ip(encap->outer_ip_version, encap->outer_src_addr));
+		json_object_set_new(tunnel, "destination",
+			json_ip(encap->outer_ip_version, encap->outer_dst_addr));
+	}
+	json_object_set_new(obj, "tunnel", tunnel);
+	return obj;
 }
 
 /* Syslog fields; message is the MSG part, event.original all of it.
@@ -367,6 +411,9 @@ json_iocsift(const struct exp_message *msg, const struct pat_indicator *ind,
 		if (msg->frame != 0)
 			json_object_set_new(obj, "frame",
 					    json_integer((json_int_t)msg->frame));
+		if (msg->encap.n_layers > 0)
+			json_object_set_new(obj, "encapsulation",
+					    json_encapsulation(&msg->encap));
 	}
 	if (msg->truncated)
 		json_object_set_new(obj, "truncated", json_true());

@@ -28,6 +28,8 @@ test_defaults(void **state)
 	assert_int_equal(cfg.syslog_ports[0], 514);
 	assert_int_equal(cfg.n_dns_ports, 1);
 	assert_int_equal(cfg.dns_ports[0], 53);
+	assert_int_equal(cfg.vxlan_port, 4789);
+	assert_int_equal(cfg.geneve_port, 6081);
 	assert_int_equal(cfg.mbufs, 16383);
 	assert_int_equal(cfg.hit_records, 8191);
 	assert_int_equal(cfg.hit_ring_size, 4096);
@@ -59,6 +61,8 @@ static const char full_text[] =
 	"[dataplane]\n"
 	"syslog_ports = 514, 601,6514\n"
 	"dns_ports = 53,5353\n"
+	"vxlan_port = 8472\n"
+	"geneve_port = 0\n"
 	"mbufs = 65535\n"
 	"hit_records = 16383\n"
 	"hit_ring_size = 8192\n"
@@ -104,6 +108,8 @@ test_full(void **state)
 	assert_int_equal(cfg.syslog_ports[2], 6514);
 	assert_int_equal(cfg.n_dns_ports, 2);
 	assert_int_equal(cfg.dns_ports[1], 5353);
+	assert_int_equal(cfg.vxlan_port, 8472);
+	assert_int_equal(cfg.geneve_port, 0);
 	assert_int_equal(cfg.mbufs, 65535);
 	assert_int_equal(cfg.hit_records, 16383);
 	assert_int_equal(cfg.hit_ring_size, 8192);
@@ -122,7 +128,7 @@ test_full(void **state)
 	assert_int_equal(cfg.ports[0].lcores[0], 1);
 	assert_int_equal(cfg.ports[0].lcores[1], 2);
 	assert_false(cfg.ports[0].symmetric_rss);
-	assert_int_equal(cfg.ports[0].line, 11);
+	assert_int_equal(cfg.ports[0].line, 13);
 	assert_string_equal(cfg.ports[1].device,
 			    "net_af_packet0,iface=eth1,qpairs=1");
 	assert_false(cfg.ports[1].is_pci);
@@ -130,7 +136,7 @@ test_full(void **state)
 	assert_int_equal(cfg.ports[1].n_lcores, 1);
 	assert_int_equal(cfg.ports[1].lcores[0], 3);
 	assert_true(cfg.ports[1].symmetric_rss);
-	assert_int_equal(cfg.ports[1].line, 17);
+	assert_int_equal(cfg.ports[1].line, 19);
 
 	assert_string_equal(cfg.socket_path, "/run/iocsift/ctl.sock");
 	assert_string_equal(cfg.socket_group, "iocsift");
@@ -144,10 +150,10 @@ test_full(void **state)
 	assert_int_equal(cfg.n_feeds, 2);
 	assert_string_equal(cfg.feeds[0].path, "/etc/iocsift/feeds/3cx.csv");
 	assert_string_equal(cfg.feeds[0].format, "auto");
-	assert_int_equal(cfg.feeds[0].line, 32);
+	assert_int_equal(cfg.feeds[0].line, 34);
 	assert_string_equal(cfg.feeds[1].path, "/etc/iocsift/feeds/misp.json");
 	assert_string_equal(cfg.feeds[1].format, "misp-json");
-	assert_int_equal(cfg.feeds[1].line, 33);
+	assert_int_equal(cfg.feeds[1].line, 35);
 	assert_int_equal(cfg.n_sinks, 2);
 	assert_string_equal(cfg.sinks[0], "file:///var/log/iocsift/hits.jsonl");
 	assert_string_equal(cfg.sinks[1], "udp://10.0.0.5:514");
@@ -195,6 +201,8 @@ test_examples(void **state)
 	assert_int_equal(cfg.n_syslog_ports, defaults.n_syslog_ports);
 	assert_memory_equal(cfg.dns_ports, defaults.dns_ports,
 			    sizeof(cfg.dns_ports));
+	assert_int_equal(cfg.vxlan_port, defaults.vxlan_port);
+	assert_int_equal(cfg.geneve_port, defaults.geneve_port);
 	assert_int_equal(cfg.mbufs, defaults.mbufs);
 	assert_int_equal(cfg.hit_records, defaults.hit_records);
 	assert_int_equal(cfg.hit_ring_size, defaults.hit_ring_size);
@@ -234,6 +242,32 @@ test_l4_port_overlap(void **state)
 	parse_ok("[dataplane]\nsyslog_ports = 53\ndns_ports = 514\n");
 	assert_int_equal(cfg.syslog_ports[0], 53);
 	assert_int_equal(cfg.dns_ports[0], 514);
+}
+
+/* A tunnel's port is neither syslog's nor DNS's nor the other tunnel's,
+ * defaults included; 0 (off) claims none. */
+static void
+test_tunnel_port_overlap(void **state)
+{
+	(void)state;
+	parse_error("[dataplane]\nsyslog_ports = 514,4789\n", 2,
+		    "key 'syslog_ports': port 4789 is also vxlan_port");
+	parse_error("[dataplane]\nvxlan_port = 53\n", 2,
+		    "key 'vxlan_port': port 53 is also in dns_ports");
+	parse_error("[dataplane]\nsyslog_ports = 601\ngeneve_port = 601\n", 3,
+		    "key 'geneve_port': port 601 is also in syslog_ports");
+	parse_error("[dataplane]\ngeneve_port = 4789\n", 2,
+		    "key 'geneve_port': port 4789 is also vxlan_port");
+	parse_error("[dataplane]\ndns_ports = 6081\nvxlan_port = 0\n", 2,
+		    "key 'dns_ports': port 6081 is also geneve_port");
+	parse_ok("[dataplane]\nvxlan_port = 0\nsyslog_ports = 4789\n");
+	assert_int_equal(cfg.vxlan_port, 0);
+	assert_int_equal(cfg.syslog_ports[0], 4789);
+	parse_ok("[dataplane]\nvxlan_port = 0\ngeneve_port = 0\n");
+	assert_int_equal(cfg.geneve_port, 0);
+	parse_ok("[dataplane]\nvxlan_port = 6081\ngeneve_port = 4789\n");
+	assert_int_equal(cfg.vxlan_port, 6081);
+	assert_int_equal(cfg.geneve_port, 4789);
 }
 
 /* ---- syntax ------------------------------------------------------------- */
@@ -509,6 +543,7 @@ main(void)
 		TEST(test_full),
 		TEST(test_examples),
 		TEST(test_l4_port_overlap),
+		TEST(test_tunnel_port_overlap),
 		TEST(test_syntax),
 		TEST(test_nul_and_long_lines),
 		TEST(test_all_or_nothing),

@@ -82,6 +82,16 @@ test_dataplane(void **state)
 	assert_int_equal(cfg.n_dns_ports, 2);
 	assert_int_equal(cfg.dns_ports[0], 5353);
 	assert_int_equal(cfg.dns_ports[1], 53);
+	key_ok("dataplane", "vxlan_port", "8472");
+	assert_int_equal(cfg.vxlan_port, 8472);
+	assert_int_equal(cfg.geneve_port, 6081);
+	key_ok("dataplane", "vxlan_port", "0");
+	assert_int_equal(cfg.vxlan_port, 0);
+	key_ok("dataplane", "geneve_port", "65535");
+	assert_int_equal(cfg.geneve_port, 65535);
+	assert_int_equal(cfg.vxlan_port, 4789);
+	key_ok("dataplane", "geneve_port", "00");
+	assert_int_equal(cfg.geneve_port, 0);
 	key_ok("dataplane", "mbufs", "1023");
 	assert_int_equal(cfg.mbufs, 1023);
 	key_ok("dataplane", "mbufs", "4194303");
@@ -141,6 +151,15 @@ test_dataplane_errors(void **state)
 		  "key 'dns_ports': expected a comma-separated list of ports from 1 to 65535");
 	key_error("dataplane", "dns_ports", "53,53",
 		  "key 'dns_ports': port 53 is listed twice");
+
+	key_error("dataplane", "vxlan_port", "65536",
+		  "key 'vxlan_port': expected a number from 0 to 65535");
+	key_error("dataplane", "vxlan_port", "4789,4790",
+		  "key 'vxlan_port': expected a number from 0 to 65535");
+	key_error("dataplane", "geneve_port", "-1",
+		  "key 'geneve_port': expected a number from 0 to 65535");
+	key_error("dataplane", "geneve_port", "geneve",
+		  "key 'geneve_port': expected...");
 
 	key_error("dataplane", "mbufs", "1022",
 		  "key 'mbufs': expected a number from 1023 to 4194303");

@@ -1,4 +1,8 @@
-/* test_decode.c -- unit tests of the Ethernet/VLAN/IP/UDP/TCP frame decoder. */
+/* test_decode.c -- unit tests of the frame decoder (decode.c): Ethernet,
+ * VLAN tags, IPv4/IPv6 with options and extension headers, UDP/TCP, and
+ * the encapsulations below the tunnels (PPPoE, MPLS, IP-in-IP) with the
+ * nesting limit, from a table of frames (decode_fixture.h). The tunnels
+ * are test_decode_tunnel.c's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,130 +14,7 @@
 #include <cmocka.h>
 
 #include "decode.h"
-
-static const uint8_t src4[4] = { 192, 0, 2, 1 };
-static const uint8_t dst4[4] = { 198, 51, 100, 7 };
-static const uint8_t src6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 };
-static const uint8_t dst6[16] = { 0x20, 0x01, 0x0d, 0xb8, [14] = 0x02, 0x02 };
-static const char body[] = "<14>hello";
-#define BODY_LEN (sizeof(body) - 1)
-
-/* A frame built header by header; lengths are patched once known. */
-struct frame {
-	uint8_t b[512];
-	size_t len;
-};
-
-static size_t
-put(struct frame *f, const void *data, size_t n)
-{
-	memcpy(f->b + f->len, data, n);
-	f->len += n;
-	return f->len - n;
-}
-
-static void
-put16(struct frame *f, uint16_t v)
-{
-	uint8_t be[2] = { (uint8_t)(v >> 8), (uint8_t)v };
-
-	put(f, be, 2);
-}
-
-static void
-set16(struct frame *f, size_t off, size_t v)
-{
-	f->b[off] = (uint8_t)(v >> 8);
-	f->b[off + 1] = (uint8_t)v;
-}
-
-/* tags: (TPID, TCI) pairs. */
-static void
-eth(struct frame *f, const uint16_t *tags, size_t ntags, uint16_t ethertype)
-{
-	static const uint8_t macs[12] = { 0, 1, 2, 3, 4, 5, 0, 6, 7, 8, 9, 10 };
-
-	f->len = 0;
-	put(f, macs, sizeof(macs));
-	for (size_t i = 0; i < ntags; i++)
-		put16(f, tags[i]);
-	put16(f, ethertype);
-}
-
-static size_t
-ipv4(struct frame *f, uint8_t ihl, uint16_t frag, uint8_t proto)
-{
-	uint8_t h[60] = { 0 };
-	size_t hlen = (size_t)ihl * 4;
-
-	h[0] = (uint8_t)(0x40 | ihl);
-	h[6] = (uint8_t)(frag >> 8);
-	h[7] = (uint8_t)frag;
-	h[8] = 64;
-	h[9] = proto;
-	memcpy(h + 12, src4, 4);
-	memcpy(h + 16, dst4, 4);
-	for (size_t i = 20; i < hlen; i++)
-		h[i] = 1;       /* NOP options */
-	return put(f, h, hlen < 20 ? 20 : hlen);
-}
-
-static void
-ipv4_done(struct frame *f, size_t ip)
-{
-	set16(f, ip + 2, f->len - ip);
-}
-
-static size_t
-ipv6(struct frame *f, uint8_t nh)
-{
-	uint8_t h[40] = { 0x60 };
-
-	h[6] = nh;
-	h[7] = 64;
-	memcpy(h + 8, src6, 16);
-	memcpy(h + 24, dst6, 16);
-	return put(f, h, sizeof(h));
-}
-
-static void
-ipv6_done(struct frame *f, size_t ip)
-{
-	set16(f, ip + 4, f->len - ip - 40);
-}
-
-/* An extension header of len bytes whose length byte says so. */
-static void
-ipv6_ext(struct frame *f, uint8_t nh, uint8_t len_byte, size_t len)
-{
-	uint8_t h[64] = { nh, len_byte };
-
-	put(f, h, len);
-}
-
-static size_t
-udp(struct frame *f, const void *payload, size_t n)
-{
-	size_t off = f->len;
-
-	put16(f, 40005);
-	put16(f, 514);
-	put16(f, (uint16_t)(8 + n));
-	put16(f, 0);
-	put(f, payload, n);
-	return off;
-}
-
-static size_t
-tcp(struct frame *f, uint8_t doff, const void *payload, size_t n)
-{
-	uint8_t h[60] = { 0x9c, 0x45, 0x00, 0x35 };     /* 40005 -> 53 */
-
-	h[12] = (uint8_t)(doff << 4);
-	h[13] = 0x18;
-	put(f, h, doff < 5 ? 20 : (size_t)doff * 4);
-	return put(f, payload, n);
-}
+#include "decode_fixture.h"
 
 /* VLAN 100 + IPv4 + UDP carrying body. */
 static void
@@ -168,10 +49,10 @@ test_ipv4_udp(void **state)
 	ip = ipv4(&f, 5, 0x4000, IPPROTO_UDP);  /* DF is not a fragment */
 	udp(&f, body, BODY_LEN);
 	ipv4_done(&f, ip);
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OK);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OK);
 	assert_int_equal(pkt.ip_version, 4);
 	assert_int_equal(pkt.l4_proto, IPPROTO_UDP);
-	assert_int_equal(pkt.vlan_count, 0);
+	assert_int_equal(pkt.encap.vlan_count, 0);
 	assert_memory_equal(pkt.src_addr, src4, 4);
 	assert_memory_equal(pkt.dst_addr, dst4, 4);
 	assert_int_equal(pkt.src_port, 40005);
@@ -193,7 +74,7 @@ test_ethernet_padding(void **state)
 	ipv4_done(&f, ip);
 	memset(f.b + f.len, 0xee, 60 - f.len);
 	f.len = 60;
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OK);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OK);
 	assert_int_equal(pkt.payload_len, 1);
 	assert_int_equal(pkt.payload[0], 'X');
 }
@@ -210,7 +91,7 @@ test_ipv4_options(void **state)
 	ip = ipv4(&f, 7, 0, IPPROTO_UDP);
 	udp(&f, body, BODY_LEN);
 	ipv4_done(&f, ip);
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OK);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OK);
 	assert_int_equal(pkt.dst_port, 514);
 	assert_payload(&pkt, &f);
 }
@@ -229,18 +110,18 @@ test_ipv4_bad_lengths(void **state)
 	ipv4_done(&f, ip);
 
 	f.b[ip] = 0x44;                         /* IHL 4 < 5 */
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_MALFORMED);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_MALFORMED);
 	f.b[ip] = 0x4f;                         /* IHL 60 > total */
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_MALFORMED);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_MALFORMED);
 	f.b[ip] = 0x65;                         /* version 6 in 0x0800 */
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_MALFORMED);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_MALFORMED);
 	f.b[ip] = 0x45;
 	set16(&f, ip + 2, f.len - ip + 1);      /* total past the frame */
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_MALFORMED);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_MALFORMED);
 	set16(&f, ip + 2, 19);                  /* total < header */
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_MALFORMED);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_MALFORMED);
 	ipv4_done(&f, ip);
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OK);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OK);
 }
 
 static void
@@ -258,7 +139,7 @@ test_ipv4_fragments(void **state)
 		ip = ipv4(&f, 5, frags[i], IPPROTO_UDP);
 		udp(&f, body, BODY_LEN);
 		ipv4_done(&f, ip);
-		assert_int_equal(dp_decode(f.b, f.len, &pkt),
+		assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt),
 				 DP_DECODE_FRAGMENT);
 		/* The addresses are known, for counters and logs. */
 		assert_int_equal(pkt.ip_version, 4);
@@ -275,9 +156,9 @@ test_vlan(void **state)
 
 	(void)state;
 	build_vlan_udp4(&f);
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OK);
-	assert_int_equal(pkt.vlan_count, 1);
-	assert_int_equal(pkt.vlan_ids[0], 100);     /* PCP bits masked */
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OK);
+	assert_int_equal(pkt.encap.vlan_count, 1);
+	assert_int_equal(pkt.encap.vlan_ids[0], 100);     /* PCP bits masked */
 	assert_payload(&pkt, &f);
 }
 
@@ -297,10 +178,10 @@ test_qinq(void **state)
 		ip = ipv4(&f, 5, 0, IPPROTO_UDP);
 		udp(&f, body, BODY_LEN);
 		ipv4_done(&f, ip);
-		assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OK);
-		assert_int_equal(pkt.vlan_count, 2);
-		assert_int_equal(pkt.vlan_ids[0], 10);
-		assert_int_equal(pkt.vlan_ids[1], 20);
+		assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OK);
+		assert_int_equal(pkt.encap.vlan_count, 2);
+		assert_int_equal(pkt.encap.vlan_ids[0], 10);
+		assert_int_equal(pkt.encap.vlan_ids[1], 20);
 		assert_payload(&pkt, &f);
 	}
 }
@@ -318,7 +199,7 @@ test_three_tags_other(void **state)
 	ip = ipv4(&f, 5, 0, IPPROTO_UDP);
 	udp(&f, body, BODY_LEN);
 	ipv4_done(&f, ip);
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OTHER);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OTHER);
 }
 
 static void
@@ -335,7 +216,7 @@ test_ipv6_udp(void **state)
 	ipv6_done(&f, ip);
 	memset(f.b + f.len, 0, 8);      /* trailer past the payload length */
 	f.len += 8;
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OK);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OK);
 	assert_int_equal(pkt.ip_version, 6);
 	assert_memory_equal(pkt.src_addr, src6, 16);
 	assert_memory_equal(pkt.dst_addr, dst6, 16);
@@ -361,7 +242,7 @@ test_ipv6_ext_headers(void **state)
 	ipv6_ext(&f, IPPROTO_TCP, 4, 24);       /* AH: (4 + 2) * 4 */
 	tcp(&f, 5, body, BODY_LEN);
 	ipv6_done(&f, ip);
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OK);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OK);
 	assert_int_equal(pkt.l4_proto, IPPROTO_TCP);
 	assert_int_equal(pkt.src_port, 40005);
 	assert_int_equal(pkt.dst_port, 53);
@@ -387,7 +268,7 @@ test_ipv6_fragment(void **state)
 		set16(&f, fh + 2, offs[i]);
 		udp(&f, body, BODY_LEN);
 		ipv6_done(&f, ip);
-		assert_int_equal(dp_decode(f.b, f.len, &pkt),
+		assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt),
 				 DP_DECODE_FRAGMENT);
 		assert_int_equal(pkt.ip_version, 6);
 	}
@@ -406,14 +287,14 @@ test_ipv6_bad_lengths(void **state)
 	ipv6_ext(&f, IPPROTO_UDP, 0, 8);
 	udp(&f, body, BODY_LEN);
 	ipv6_done(&f, ip);
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OK);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OK);
 	f.b[ip + 41] = 0xff;            /* ext header past the payload */
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_MALFORMED);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_MALFORMED);
 	f.b[ip + 41] = 0;
 	set16(&f, ip + 4, f.len - ip - 39);     /* payload past the frame */
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_MALFORMED);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_MALFORMED);
 	set16(&f, ip + 4, 4);                   /* ext header cut short */
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_MALFORMED);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_MALFORMED);
 }
 
 static void
@@ -429,13 +310,13 @@ test_tcp_data_offset(void **state)
 	l4 = f.len;
 	tcp(&f, 8, body, BODY_LEN);             /* 12 bytes of options */
 	ipv4_done(&f, ip);
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OK);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OK);
 	assert_int_equal(pkt.l4_proto, IPPROTO_TCP);
 	assert_payload(&pkt, &f);
 	f.b[l4 + 12] = 4 << 4;                  /* under 20 bytes */
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_MALFORMED);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_MALFORMED);
 	f.b[l4 + 12] = 15 << 4;                 /* 60 > 41 available */
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_MALFORMED);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_MALFORMED);
 }
 
 static void
@@ -452,7 +333,7 @@ test_tcp_no_payload(void **state)
 	ipv4_done(&f, ip);
 	memset(f.b + f.len, 0, 6);              /* pad to 60 bytes */
 	f.len += 6;
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OK);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OK);
 	assert_int_equal(pkt.payload_len, 0);
 }
 
@@ -469,15 +350,15 @@ test_udp_bad_length(void **state)
 	l4 = udp(&f, body, BODY_LEN);
 	ipv4_done(&f, ip);
 	set16(&f, l4 + 4, 7);
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_MALFORMED);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_MALFORMED);
 	set16(&f, l4 + 4, 8 + BODY_LEN + 1);
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_MALFORMED);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_MALFORMED);
 	/* Shorter than the IP payload: the UDP length wins. */
 	set16(&f, l4 + 4, 8 + 4);
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OK);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OK);
 	assert_int_equal(pkt.payload_len, 4);
 	set16(&f, l4 + 4, 8);
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OK);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OK);
 	assert_int_equal(pkt.payload_len, 0);
 }
 
@@ -488,9 +369,9 @@ assert_prefixes_malformed(const struct frame *f)
 {
 	struct dp_packet pkt;
 
-	assert_int_equal(dp_decode(f->b, f->len, &pkt), DP_DECODE_OK);
+	assert_int_equal(dp_decode(&defaults, f->b, f->len, &pkt), DP_DECODE_OK);
 	for (size_t n = 0; n < f->len; n++) {
-		if (dp_decode(f->b, n, &pkt) != DP_DECODE_MALFORMED)
+		if (dp_decode(&defaults, f->b, n, &pkt) != DP_DECODE_MALFORMED)
 			fail_msg("prefix of %zu bytes not malformed", n);
 	}
 }
@@ -525,22 +406,126 @@ test_not_ip(void **state)
 	eth(&f, NULL, 0, 0x0806);               /* ARP */
 	memset(f.b + f.len, 0, 46);
 	f.len += 46;
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OTHER);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OTHER);
 	eth(&f, tag, 2, 0x0027);                /* 802.3 length field */
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OTHER);
-	assert_int_equal(pkt.vlan_ids[0], 5);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OTHER);
+	assert_int_equal(pkt.encap.vlan_ids[0], 5);
 
 	eth(&f, NULL, 0, 0x0800);
 	ip = ipv4(&f, 5, 0, IPPROTO_ICMP);
 	put(&f, "\x08\0\0\0\0\0\0\0", 8);
 	ipv4_done(&f, ip);
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OTHER);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OTHER);
 	assert_memory_equal(pkt.dst_addr, dst4, 4);
 
 	eth(&f, NULL, 0, 0x86dd);
 	ip = ipv6(&f, IPPROTO_NONE);
 	ipv6_done(&f, ip);
-	assert_int_equal(dp_decode(f.b, f.len, &pkt), DP_DECODE_OTHER);
+	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OTHER);
+}
+
+/*
+ * Encapsulations below the tunnels.
+ */
+
+static const struct encap_case encap_cases[] = {
+	{ "vlan + pppoe + ipv4",
+	  { ETH_VLAN(0x8864, 100), PPPOE(0x0021), IP4(17), PAYLOAD },
+	  .layers = { L_VLAN, L_PPPOE }, .vlans = { 100 } },
+	{ "pppoe + ipv6",
+	  { ETH(0x8864), PPPOE(0x0057), IP6(17), PAYLOAD },
+	  .layers = { L_PPPOE } },
+	{ "mpls, 2 labels + ipv4",
+	  { ETH(0x8847), MPLS(2), IP4(17), PAYLOAD },
+	  .layers = { L_MPLS } },
+	{ "mpls multicast + ipv6",
+	  { ETH(0x8848), MPLS(1), IP6(17), PAYLOAD },
+	  .layers = { L_MPLS } },
+	{ "vlan + mpls + control word + tagged ethernet",
+	  { ETH_VLAN(0x8847, 7), MPLS(3), PW_CW, ETH_VLAN(0x0800, 30),
+	    IP4(17), PAYLOAD },
+	  .layers = { L_VLAN, L_MPLS, L_VLAN }, .vlans = { 30 } },
+	{ "ip-in-ip, ipv4 in ipv4",
+	  { ETH(0x0800), OUTER4(4), IP4(17), PAYLOAD },
+	  .layers = { L_IPIP }, .outer = 4 },
+	{ "ip-in-ip, ipv6 in ipv4",
+	  { ETH(0x0800), OUTER4(41), IP6(17), PAYLOAD },
+	  .layers = { L_IPIP }, .outer = 4 },
+	{ "ip-in-ip, ipv4 in ipv6 after destination options",
+	  { ETH(0x86dd), OUTER6(60), EXT(4, 0, 8), IP4(17), PAYLOAD },
+	  .layers = { L_IPIP }, .outer = 6 },
+	{ "eight layers: the limit",
+	  { ETH_QINQ(0x0800, 1, 2), OUTER4(4), IP4(4), IP4(4), IP4(4),
+	    IP4(4), IP4(4), IP4(17), PAYLOAD },
+	  .layers = { L_VLAN, L_VLAN, L_IPIP, L_IPIP, L_IPIP, L_IPIP, L_IPIP, L_IPIP },
+	  .vlans = { 1, 2 }, .outer = 4 },
+
+	/* Past the limit: one more IP-in-IP. */
+	{ "nine layers",
+	  { ETH_QINQ(0x0800, 1, 2), OUTER4(4), IP4(4), IP4(4), IP4(4),
+	    IP4(4), IP4(4), IP4(4), IP4(17), PAYLOAD },
+	  .status = DP_DECODE_TOO_DEEP },
+
+	/* Well formed, not decoded. */
+	{ "pppoe discovery",
+	  { ETH(0x8863), PPPOE(0) },
+	  .status = DP_DECODE_OTHER },
+	{ "pppoe lcp",
+	  { ETH(0x8864), PPPOE(0xc021), PAYLOAD },
+	  .status = DP_DECODE_OTHER },
+	{ "pppoe version 2",
+	  { ETH(0x8864), { H_PPPOE, 0x0021, 0, 0x21, 0 }, IP4(17), PAYLOAD },
+	  .status = DP_DECODE_OTHER },
+	{ "mpls + associated channel",
+	  { ETH(0x8847), MPLS(1), { H_PW, 0x10, 0, 0, 0 }, PAYLOAD },
+	  .status = DP_DECODE_OTHER },
+	{ "ipv6 + esp",
+	  { ETH(0x86dd), IP6(50), PAYLOAD },
+	  .status = DP_DECODE_OTHER },
+	{ "ipv6 + ah + esp",
+	  { ETH(0x86dd), IP6(51), EXT(50, 1, 12), PAYLOAD },
+	  .status = DP_DECODE_OTHER },
+
+	/* Lengths that lie. */
+	{ "pppoe length past the frame",
+	  { ETH(0x8864), { H_PPPOE, 0x0021, 200, 0, 0 }, IP4(17), PAYLOAD },
+	  .status = DP_DECODE_MALFORMED },
+	{ "pppoe length without the ppp protocol",
+	  { ETH(0x8864), { H_PPPOE, 0x0021, 1, 0, 0 }, IP4(17), PAYLOAD },
+	  .status = DP_DECODE_MALFORMED },
+	{ "mpls without bottom of stack",
+	  { ETH(0x8847), { H_MPLS, 3, 1, 0, 0 } },
+	  .status = DP_DECODE_MALFORMED },
+	{ "mpls stack and nothing after",
+	  { ETH(0x8847), MPLS(2) },
+	  .status = DP_DECODE_MALFORMED },
+	{ "ip-in-ip: ipv6 in protocol 4",
+	  { ETH(0x0800), OUTER4(4), IP6(17), PAYLOAD },
+	  .status = DP_DECODE_MALFORMED },
+	{ "ipv6 + ah past the payload",
+	  { ETH(0x86dd), IP6(51), EXT(17, 200, 8), PAYLOAD },
+	  .status = DP_DECODE_MALFORMED },
+};
+
+static void
+test_encapsulations(void **state)
+{
+	(void)state;
+	encap_cases_check(encap_cases,
+			  sizeof(encap_cases) / sizeof(encap_cases[0]));
+}
+
+static void
+test_layer_names(void **state)
+{
+	static const char *const names[] = { NULL, "vlan", "pppoe", "mpls",
+		"gre", "erspan", "vxlan", "geneve", "ipip" };
+
+	(void)state;
+	for (uint8_t i = DP_ENCAP_VLAN; i <= DP_ENCAP_IPIP; i++)
+		assert_string_equal(dp_encap_layer_name(i), names[i]);
+	assert_string_equal(dp_encap_layer_name(0), "unknown");
+	assert_string_equal(dp_encap_layer_name(DP_ENCAP_IPIP + 1), "unknown");
 }
 
 static void
@@ -615,6 +600,8 @@ main(void)
 		cmocka_unit_test(test_not_ip),
 		cmocka_unit_test(test_addr_format),
 		cmocka_unit_test(test_flow_hash_symmetric),
+		cmocka_unit_test(test_encapsulations),
+		cmocka_unit_test(test_layer_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -184,6 +184,84 @@ test_malformed_messages(void **state)
 	json_decref(e);
 }
 
+/* The tags and the tunnel around the packet: ECS's network.vlan.id and
+ * network.inner.vlan.id (keywords), and iocsift.encapsulation; neither
+ * for a packet that had none. */
+static void
+test_encapsulation_fields(void **state)
+{
+	(void)state;
+	const char payload[] = "<14>host contacted journalide.org:443";
+	struct exp_message msg = {
+		.protocol = EXP_PROTOCOL_SYSLOG,
+		.time_ns = 1795687205123456000ULL,
+		.ip_version = 4,
+		.l4_proto = 17,
+		.src_addr = { 10, 0, 0, 14 },
+		.dst_addr = { 10, 0, 0, 2 },
+		.src_port = 40005,
+		.dst_port = 514,
+		.payload = (const uint8_t *)payload,
+		.payload_len = strlen(payload),
+		.encap = {
+			.layers = { DP_ENCAP_VLAN, DP_ENCAP_GRE, DP_ENCAP_ERSPAN,
+				    DP_ENCAP_VLAN, DP_ENCAP_VLAN },
+			.n_layers = 5,
+			.vlan_count = 2,
+			.vlan_ids = { 100, 20 },
+			.has_tunnel_id = true,
+			.tunnel_id = 341,
+			.outer_ip_version = 6,
+			.outer_src_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+			.outer_dst_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 },
+		},
+	};
+	json_t *e = event_of(&msg, &domain_indicator);
+
+	assert_string_equal(string_at(e, "network/vlan/id"), "100");
+	assert_string_equal(string_at(e, "network/inner/vlan/id"), "20");
+	assert_string_equal(string_at(e, "network/protocol"), "syslog");
+	assert_string_equal(string_at(e, "source/ip"), "10.0.0.14");
+	json_t *encap = json_object_get(json_object_get(e, "iocsift"),
+					"encapsulation");
+	json_t *layers = json_object_get(encap, "layers");
+	assert_int_equal(json_array_size(layers), 5);
+	assert_string_equal(string_at(encap, "layers/0"), "vlan");
+	assert_string_equal(string_at(encap, "layers/1"), "gre");
+	assert_string_equal(string_at(encap, "layers/2"), "erspan");
+	assert_string_equal(string_at(encap, "layers/4"), "vlan");
+	assert_int_equal(json_integer_value(json_object_get(
+		json_object_get(encap, "tunnel"), "id")), 341);
+	assert_string_equal(string_at(encap, "tunnel/source/ip"),
+			    "2001:db8::1");
+	assert_string_equal(string_at(encap, "tunnel/destination/ip"),
+			    "2001:db8::2");
+	json_decref(e);
+
+	/* One tag and a tunnel without an IP header of its own: no inner
+	 * tag, no tunnel object. */
+	memset(&msg.encap, 0, sizeof(msg.encap));
+	msg.encap.layers[0] = DP_ENCAP_VLAN;
+	msg.encap.layers[1] = DP_ENCAP_MPLS;
+	msg.encap.n_layers = 2;
+	msg.encap.vlan_count = 1;
+	msg.encap.vlan_ids[0] = 7;
+	e = event_of(&msg, &domain_indicator);
+	assert_string_equal(string_at(e, "network/vlan/id"), "7");
+	assert_null(json_object_get(json_object_get(e, "network"), "inner"));
+	encap = json_object_get(json_object_get(e, "iocsift"), "encapsulation");
+	assert_string_equal(string_at(encap, "layers/1"), "mpls");
+	assert_null(json_object_get(encap, "tunnel"));
+	json_decref(e);
+
+	memset(&msg.encap, 0, sizeof(msg.encap));
+	e = event_of(&msg, &domain_indicator);
+	assert_null(json_object_get(json_object_get(e, "network"), "vlan"));
+	assert_null(json_object_get(json_object_get(e, "iocsift"),
+				    "encapsulation"));
+	json_decref(e);
+}
+
 static void
 test_hostile_payload_is_escaped(void **state)
 {
@@ -542,6 +620,30 @@ rnd_seconds(void)
 	}
 }
 
+/* Tags and tunnels, half the time: any layer values (out of the enum
+ * too), ids, outer endpoints or none. */
+static void
+rnd_encap(struct dp_encap *e)
+{
+	static const uint8_t versions[] = { 0, 4, 6 };
+
+	memset(e, 0, sizeof(*e));
+	if (rnd_below(2) == 0)
+		return;
+	e->n_layers = (uint8_t)rnd_below(DP_DECODE_LAYERS_MAX + 1);
+	for (uint8_t i = 0; i < e->n_layers; i++)
+		e->layers[i] = (uint8_t)rnd_below(DP_ENCAP_IPIP + 2);
+	e->vlan_count = (uint8_t)rnd_below(DP_DECODE_VLAN_MAX + 1);
+	for (uint8_t i = 0; i < e->vlan_count; i++)
+		e->vlan_ids[i] = (uint16_t)rnd_below(4096);
+	e->has_tunnel_id = rnd_below(2) == 0;
+	if (e->has_tunnel_id)
+		e->tunnel_id = rnd_below(2) ? (uint32_t)rnd() : rnd_below(1024);
+	e->outer_ip_version = versions[rnd_below(3)];
+	rnd_addr(e->outer_src_addr);
+	rnd_addr(e->outer_dst_addr);
+}
+
 /* Everything an event points to, filled by event_fill(). */
 struct test_event {
 	struct exp_message msg;
@@ -584,6 +686,7 @@ event_fill(struct test_event *t, enum exp_protocol protocol,
 	};
 	rnd_addr(t->msg.src_addr);
 	rnd_addr(t->msg.dst_addr);
+	rnd_encap(&t->msg.encap);
 	t->msg.payload_len = protocol == EXP_PROTOCOL_DNS ?
 		rnd_dns(t->payload, sizeof(t->payload)) :
 		rnd_syslog(t->payload, sizeof(t->payload));
@@ -786,6 +889,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_syslog_event),
 		cmocka_unit_test(test_malformed_messages),
+		cmocka_unit_test(test_encapsulation_fields),
 		cmocka_unit_test(test_hostile_payload_is_escaped),
 		cmocka_unit_test(test_indicator_fields_per_type),
 		cmocka_unit_test(test_utf8_sanitize),

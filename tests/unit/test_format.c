@@ -324,6 +324,28 @@ test_ecs_record(void **state)
 	assert_null(json_at(e, "observer"));
 	json_decref(e);
 	free(text);
+
+	/* Tagged and in VXLAN: the tag in network, the tunnel in iocsift;
+	 * the text formats carry neither. */
+	msg.encap = (struct dp_encap){
+		.layers = { DP_ENCAP_VLAN, DP_ENCAP_VXLAN }, .n_layers = 2,
+		.vlan_count = 1, .vlan_ids = { 100 },
+		.has_tunnel_id = true, .tunnel_id = 42, .outer_ip_version = 4,
+		.outer_src_addr = { 192, 0, 2, 10 },
+		.outer_dst_addr = { 192, 0, 2, 20 },
+	};
+	text = format_text(EXP_FORMAT_ECS, &ev, false);
+	assert_non_null(strstr(text, "\"network\":{\"transport\":\"udp\","
+		"\"type\":\"ipv4\",\"protocol\":\"syslog\","
+		"\"vlan\":{\"id\":\"100\"}},"));
+	assert_non_null(strstr(text, "\"frame\":3,\"encapsulation\":{"
+		"\"layers\":[\"vlan\",\"vxlan\"],\"tunnel\":{\"id\":42,"
+		"\"source\":{\"ip\":\"192.0.2.10\"},"
+		"\"destination\":{\"ip\":\"192.0.2.20\"}}},"));
+	free(text);
+	text = format_text(EXP_FORMAT_CEF, &ev, false);
+	assert_null(strstr(text, "192.0.2.10"));
+	free(text);
 }
 
 static void

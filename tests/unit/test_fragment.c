@@ -155,6 +155,7 @@ static void
 assert_whole(struct rte_mbuf *whole, const struct datagram *d)
 {
 	static uint8_t frame[ETH_LEN + IPV6_LEN + DATAGRAM_MAX];
+	const struct dp_decode_config cfg = DP_DECODE_CONFIG_DEFAULT;
 	struct dp_packet pkt;
 	uint32_t len = rte_pktmbuf_pkt_len(whole);
 	const uint8_t *bytes;
@@ -163,7 +164,7 @@ assert_whole(struct rte_mbuf *whole, const struct datagram *d)
 	assert_true(len <= sizeof(frame));
 	bytes = rte_pktmbuf_read(whole, 0, len, frame);
 	assert_non_null(bytes);
-	assert_int_equal(dp_decode(bytes, len, &pkt), DP_DECODE_OK);
+	assert_int_equal(dp_decode(&cfg, bytes, len, &pkt), DP_DECODE_OK);
 	assert_int_equal(pkt.ip_version, d->ip_version);
 	assert_int_equal(pkt.dst_port, 514);
 	assert_int_equal(pkt.payload_len, d->len - UDP_LEN);

@@ -3,10 +3,11 @@
  * runs dp_worker_main on the second lcore as replay and run launch it, and
  * the test reads the hit records from its hit ring and its published
  * counters. Hits for a watched domain in syslog, in a DNS question and as
- * a DNS answer's address; none for clean traffic; the counter of each way
- * a frame is skipped (truncated, fragment, TCP, other, malformed syslog or
- * DNS); drops when the exporter ring or the record pool is full; waiting
- * instead in replay mode; capture times; a set published between bursts. */
+ * a DNS answer's address, and in a tunnel; none for clean traffic; the
+ * counter of each way a frame is skipped (truncated, fragment, TCP,
+ * other, too deep, malformed syslog or DNS); drops when the exporter ring
+ * or the record pool is full; waiting instead in replay mode; capture
+ * times; a set published between bursts. */
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -50,6 +51,8 @@
 static const uint8_t client_addr[4] = { 10, 0, 0, 14 };
 static const uint8_t server_addr[4] = { 10, 0, 0, 2 };
 static const uint8_t watched_addr[4] = { 203, 0, 113, 7 };
+static const uint8_t tunnel_src[4] = { 192, 0, 2, 10 };
+static const uint8_t tunnel_dst[4] = { 192, 0, 2, 20 };
 
 static const char watched_syslog[] =
 	"<34>Nov 26 10:00:05 edr01 falcon[42]: host contacted "
@@ -163,6 +166,58 @@ frame_dns_answer(const char *name, const uint8_t *addr)
 	size_t len = dns_message(msg, name, addr);
 
 	return frame_ipv4(IPPROTO_UDP, 0, DNS_PORT, CLIENT_PORT, msg, len);
+}
+
+/* The frame inner in VXLAN VNI vni, to UDP port, between the tunnel's
+ * endpoints. */
+static struct frame
+frame_vxlan(const struct frame *inner, uint16_t port, uint32_t vni)
+{
+	struct frame f = { 0 };
+	size_t outer = 14 + 20 + 8 + 8;
+	uint8_t *ip = f.bytes + 14, *udp = ip + 20, *vxlan = udp + 8;
+
+	assert_true(outer + inner->len <= FRAME_MAX);
+	memcpy(f.bytes, inner->bytes, 14);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(outer - 14 + inner->len));
+	ip[8] = 64;
+	ip[9] = IPPROTO_UDP;
+	memcpy(ip + 12, tunnel_src, 4);
+	memcpy(ip + 16, tunnel_dst, 4);
+	put16(udp, 49152);
+	put16(udp + 2, port);
+	put16(udp + 4, (uint16_t)(8 + 8 + inner->len));
+	vxlan[0] = 0x08;                        /* I: the VNI is valid */
+	vxlan[4] = (uint8_t)(vni >> 16);
+	vxlan[5] = (uint8_t)(vni >> 8);
+	vxlan[6] = (uint8_t)vni;
+	memcpy(f.bytes + outer, inner->bytes, inner->len);
+	f.len = (uint16_t)(outer + inner->len);
+	return f;
+}
+
+/* The IP packet of inner (Ethernet + IPv4) inside depth IPv4 headers. */
+static struct frame
+frame_ipip(const struct frame *inner, unsigned int depth)
+{
+	struct frame f = { 0 };
+	size_t packet = inner->len - 14u;
+
+	assert_true(14 + 20 * depth + packet <= FRAME_MAX);
+	memcpy(f.bytes, inner->bytes, 14);
+	for (unsigned int i = 0; i < depth; i++) {
+		uint8_t *ip = f.bytes + 14 + 20 * i;
+		ip[0] = 0x45;
+		put16(ip + 2, (uint16_t)(20 * (depth - i) + packet));
+		ip[8] = 64;
+		ip[9] = IPPROTO_IPIP;
+		memcpy(ip + 12, tunnel_src, 4);
+		memcpy(ip + 16, tunnel_dst, 4);
+	}
+	memcpy(f.bytes + 14 + 20 * depth, inner->bytes + 14, packet);
+	f.len = (uint16_t)(14 + 20 * depth + packet);
+	return f;
 }
 
 /*
@@ -422,8 +477,9 @@ run_frames(struct worker_run *run, const struct frame *frames, unsigned int n,
 struct counters {
 	uint64_t packets, bytes, syslog_messages, dns_messages, hits,
 		hit_messages, malformed_frame, malformed_syslog, malformed_dns,
-		fragments, tcp_skipped, other, match_errors, hits_overflow,
-		drop_hit_pool, drop_ring_full, drop_fanout_full, fanout_sent;
+		fragments, tcp_skipped, other, too_deep, match_errors,
+		hits_overflow, drop_hit_pool, drop_ring_full, drop_fanout_full,
+		fanout_sent;
 };
 
 #define COUNTER_CHECK(name) do { \
@@ -447,6 +503,7 @@ assert_counters(const struct dp_worker_stats *got, struct counters want)
 	COUNTER_CHECK(fragments);
 	COUNTER_CHECK(tcp_skipped);
 	COUNTER_CHECK(other);
+	COUNTER_CHECK(too_deep);
 	COUNTER_CHECK(match_errors);
 	COUNTER_CHECK(hits_overflow);
 	COUNTER_CHECK(drop_hit_pool);
@@ -737,6 +794,48 @@ test_skipped_frames(void **state)
 	assert_int_equal(run->n_hits, 0);
 }
 
+/* The watched message in VXLAN is matched, and its hit says how it came;
+ * VXLAN to a port the worker was not given is UDP to that port; IP-in-IP
+ * as deep as the limit is matched, one deeper counted apart. */
+static void
+test_tunnelled_frames(void **state)
+{
+	struct worker_run *run = *state;
+	struct frame plain = frame_syslog(watched_syslog);
+	struct frame frames[] = {
+		frame_vxlan(&plain, 4789, 42),
+		frame_vxlan(&plain, 8472, 42),
+		frame_ipip(&plain, DP_DECODE_LAYERS_MAX),
+		frame_ipip(&plain, DP_DECODE_LAYERS_MAX + 1),
+	};
+
+	run_prepare(run, 64, 64, false);
+	run->w->decode = (struct dp_decode_config)DP_DECODE_CONFIG_DEFAULT;
+	run_frames(run, frames, 4, NULL);
+	assert_counters(&run->stats, (struct counters){
+		.packets = 4, .bytes = frames_bytes(frames, 4),
+		.syslog_messages = 2, .hits = 2, .hit_messages = 2,
+		.other = 1, .too_deep = 1 });
+	assert_int_equal(run->n_hits, 2);
+	const struct dp_hit *hit = &run->hits[0];
+	assert_one_hit(hit, "journalide.org");
+	assert_memory_equal(hit->src_addr, client_addr, 4);
+	assert_int_equal(hit->dst_port, SYSLOG_PORT);
+	assert_int_equal(hit->payload_len, strlen(watched_syslog));
+	assert_int_equal(hit->encap.n_layers, 1);
+	assert_int_equal(hit->encap.layers[0], DP_ENCAP_VXLAN);
+	assert_true(hit->encap.has_tunnel_id);
+	assert_int_equal(hit->encap.tunnel_id, 42);
+	assert_int_equal(hit->encap.outer_ip_version, 4);
+	assert_memory_equal(hit->encap.outer_src_addr, tunnel_src, 4);
+	assert_memory_equal(hit->encap.outer_dst_addr, tunnel_dst, 4);
+	hit = &run->hits[1];
+	assert_int_equal(hit->frame, 3);
+	assert_int_equal(hit->encap.n_layers, DP_DECODE_LAYERS_MAX);
+	assert_int_equal(hit->encap.layers[DP_DECODE_LAYERS_MAX - 1],
+			 DP_ENCAP_IPIP);
+}
+
 /* One message with more distinct indicators than a record holds. */
 static void
 test_hits_overflow(void **state)
@@ -917,6 +1016,7 @@ main(void)
 		WORKER_TEST(test_broken_syslog_headers_matched),
 		WORKER_TEST(test_broken_dns_matched),
 		WORKER_TEST(test_skipped_frames),
+		WORKER_TEST(test_tunnelled_frames),
 		WORKER_TEST(test_hits_overflow),
 		WORKER_TEST(test_ring_full_drops),
 		WORKER_TEST(test_hit_pool_drops),
