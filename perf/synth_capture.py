@@ -173,6 +173,10 @@ def generate(feed: Feed, n: int, seed: int, outdir: str) -> dict:
             fr = fm.malformed(g, cat, ts)
             counts["malformed_frames"] += 1
             malformed_detail[counts["frames"] + 1] = fr.detail
+            # A DNS message that does not parse is still one (matched as
+            # text); the broken frames carry none.
+            if fr.msg is not None:
+                counts["dns_queries"] += 1
         else:
             msg, force = None, None
             if cat in ("hit", "near"):

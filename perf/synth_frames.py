@@ -204,7 +204,10 @@ class FrameMaker:
         return Frame(self._ip(ws, dst, False, 1, icmp, ()), "other", detail="icmp echo")
 
     def malformed(self, gen: Sources, kind: str, ts: int) -> Frame:
-        """A frame that must be counted as malformed and yield no hit."""
+        """A frame that must be counted as malformed. The broken frames
+        yield no hit; the DNS messages whose question does not parse are
+        matched as text (docs/matching.md, "Malformed messages"), so the
+        ones that carry the C2 name hit it: their msg says so."""
         rng = self.rng
         ws = gen.ws()
         self.ident += 1
@@ -239,13 +242,16 @@ class FrameMaker:
                 wire, det = b"\xc0\x0e\xc0\x0c", "pointer ping-pong"
             payload = dns_query(rng.getrandbits(16), wire, QTYPE_A, False)
             seg = udp(ws.ipv4, RESOLVER.ipv4, gen.port(), 53, payload)
+            name, hits = (self.c2, [("domain", self.c2)]) if variant == 1 else ("", [])
             return Frame(self._ip(ws, RESOLVER, False, 17, seg, ()), "malformed",
+                         Msg("dns", name, ws, hits=hits),
                          detail="DNS compression pointer loop: " + det)
         # A 64-byte label (length byte 0x40 is a reserved label type) before a C2.
         wire = b"\x40" + b"a" * 64 + dns_name(self.c2)
         payload = dns_query(rng.getrandbits(16), wire, QTYPE_A, False)
         seg = udp(ws.ipv4, RESOLVER.ipv4, gen.port(), 53, payload)
         return Frame(self._ip(ws, RESOLVER, False, 17, seg, ()), "malformed",
+                     Msg("dns", self.c2, ws, hits=[("domain", self.c2)]),
                      detail=f"DNS label length 64 before {self.c2}")
 
 
