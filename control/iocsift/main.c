@@ -63,6 +63,14 @@ usage(FILE *f)
 		" /var/lib/iocsift/spool)\n"
 		"      --syslog-port N    replay: UDP port of syslog (default 514)\n"
 		"      --dns-port N       replay: UDP port of DNS (default 53)\n"
+		"      --messages         replay: instead of events, every syslog"
+		" and DNS message\n"
+		"                         the dataplane extracted, hit or not, one"
+		" JSON line\n"
+		"                         each (frame, kind, addresses, message or"
+		" DNS fields,\n"
+		"                         hits; docs/events.md); not with --sink or"
+		" --throttle-window\n"
 		"  -v, --verbose          replay: keep EAL's informational logs\n"
 		"\n"
 		"Exit status: 0 done, 1 failure, 2 bad input (feed, capture,"
@@ -165,6 +173,7 @@ enum {
 	OPT_SINK,
 	OPT_THROTTLE_WINDOW,
 	OPT_SPOOL_DIR,
+	OPT_MESSAGES,
 };
 
 #define SINKS_MAX 16
@@ -183,6 +192,7 @@ static const struct option long_options[] = {
 	{ "sink", required_argument, NULL, OPT_SINK },
 	{ "throttle-window", required_argument, NULL, OPT_THROTTLE_WINDOW },
 	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
+	{ "messages", no_argument, NULL, OPT_MESSAGES },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -265,6 +275,9 @@ command_line_parse(int argc, char **argv, struct command_line *cl)
 		case OPT_SPOOL_DIR:
 			cl->replay.spool_root = optarg;
 			break;
+		case OPT_MESSAGES:
+			cl->replay.messages = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(EXIT_SUCCESS);
@@ -332,6 +345,13 @@ command_replay(struct command_line *cl, struct pat_set *set, FILE *out)
 {
 	if (cl->n_operands != 1) {
 		fprintf(stderr, "iocsift replay: exactly one CAPTURE is needed\n");
+		return EXIT_BAD_INPUT;
+	}
+	/* Message lines are no events: nothing a sink or throttle takes. */
+	if (cl->replay.messages && (cl->replay.n_sinks > 0 ||
+				    cl->replay.throttle_window > 0)) {
+		fprintf(stderr, "iocsift replay: --messages writes to stdout or"
+			" -o, not with --sink or --throttle-window\n");
 		return EXIT_BAD_INPUT;
 	}
 	cl->replay.capture = cl->operands[0];
