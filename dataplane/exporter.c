@@ -177,10 +177,11 @@ summary_emit(void *ctx, const struct exp_throttle_summary *s)
 		   s->last_ns);
 }
 
+/* The message a record carries; it points into the record. */
 static void
-hit_export(struct dp_exporter *exp, const struct dp_hit *hit, uint64_t now_ns)
+hit_message(const struct dp_hit *hit, struct exp_message *msg)
 {
-	struct exp_message msg = {
+	*msg = (struct exp_message){
 		.protocol = hit->kind == DP_MESSAGE_DNS ?
 			EXP_PROTOCOL_DNS : EXP_PROTOCOL_SYSLOG,
 		.time_ns = hit->time_ns,
@@ -194,11 +195,18 @@ hit_export(struct dp_exporter *exp, const struct dp_hit *hit, uint64_t now_ns)
 		.payload_len = hit->payload_len,
 		.truncated = hit->truncated,
 	};
+	memcpy(msg->src_addr, hit->src_addr, sizeof(msg->src_addr));
+	memcpy(msg->dst_addr, hit->dst_addr, sizeof(msg->dst_addr));
+	msg->encap = hit->encap;
+}
+
+static void
+hit_export(struct dp_exporter *exp, const struct dp_hit *hit, uint64_t now_ns)
+{
+	struct exp_message msg;
 	uint64_t version = pat_set_version(hit->set);
 
-	memcpy(msg.src_addr, hit->src_addr, sizeof(msg.src_addr));
-	memcpy(msg.dst_addr, hit->dst_addr, sizeof(msg.dst_addr));
-	msg.encap = hit->encap;
+	hit_message(hit, &msg);
 	uint64_t *hit_counts = pat_set_hit_counters(hit->set);
 
 	for (uint16_t i = 0; i < hit->hits.count; i++) {
@@ -218,6 +226,30 @@ hit_export(struct dp_exporter *exp, const struct dp_hit *hit, uint64_t now_ns)
 	}
 }
 
+/* replay --messages: the record's message line, hits counted, no event.
+ * The ECS buffer serves as scratch: no event is made in this mode. */
+static void
+message_export(struct dp_exporter *exp, const struct dp_hit *hit)
+{
+	struct exp_buffer *b = &exp->formatted[EXP_FORMAT_ECS][0];
+	struct exp_message msg;
+
+	if (exp->out == NULL)
+		return;
+	hit_message(hit, &msg);
+	exp_buffer_reset(b);
+	if (exp_message_json(&msg, (unsigned int)hit->hits.count +
+			     hit->hits.overflow, b) != 0 ||
+	    fwrite(b->data, 1, b->len, exp->out) != b->len ||
+	    fputc('\n', exp->out) == EOF) {
+		if (exp->write_errors++ == 0)
+			LOG(ERR, "writing a message line failed\n");
+		return;
+	}
+	__atomic_store_n(&exp->message_lines, exp->message_lines + 1,
+			 __ATOMIC_RELAXED);
+}
+
 unsigned int
 dp_exporter_drain(struct dp_exporter *exp, struct dp_worker *w)
 {
@@ -226,8 +258,12 @@ dp_exporter_drain(struct dp_exporter *exp, struct dp_worker *w)
 						   EXPORT_BURST, NULL);
 	uint64_t now = n > 0 && exp->throttle != NULL ? monotonic_ns() : 0;
 
-	for (unsigned int i = 0; i < n; i++)
-		hit_export(exp, records[i], now);
+	for (unsigned int i = 0; i < n; i++) {
+		if (exp->messages)
+			message_export(exp, records[i]);
+		else
+			hit_export(exp, records[i], now);
+	}
 	if (n > 0)
 		rte_mempool_put_bulk(w->hit_pool, records, n);
 	return n;

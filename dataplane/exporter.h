@@ -30,6 +30,10 @@ struct dp_exporter {
 	struct dp_exporter_sink sinks[DP_SINKS_MAX];
 	unsigned int n_sinks;
 	struct exp_throttle *throttle;   /* NULL: every hit is an event */
+	/* replay --messages: each record is written to out as a message
+	 * line (exp_message_json()), hit or not, and makes no event. Set
+	 * after dp_exporter_init(), with workers that record_messages. */
+	bool messages;
 	char hostname[256];
 	char run_id[24];           /* event ids are RUN_ID-SEQUENCE */
 	uint64_t next_id;
@@ -40,6 +44,7 @@ struct dp_exporter {
 	uint64_t events;           /* events made (after throttling) */
 	uint64_t throttled;        /* hits folded into a summary event */
 	uint64_t summaries;        /* summary events (part of events) */
+	uint64_t message_lines;    /* lines written in messages mode */
 	uint64_t write_errors;
 	/* The exporter thread (dp_exporter_start) drains these. */
 	struct dp_worker **workers;

@@ -223,6 +223,7 @@ replay_worker_prepare(struct replay *r)
 	w->port = r->port;
 	w->queue = 0;
 	w->backpressure = true;
+	w->record_messages = r->opt->messages;
 	w->stop = false;
 	w->lcore = r->worker_lcore;
 	dp_worker_set_port_kind(w, r->opt->syslog_port, DP_PORT_SYSLOG);
@@ -287,13 +288,14 @@ replay_print_summary(const struct replay *r, const struct dp_worker_stats *s,
 		"  tcp skipped:     %" PRIu64 "\n"
 		"  other:           %" PRIu64 "\n"
 		"  too deep:        %" PRIu64 "\n"
-		"  events written:  %" PRIu64 "\n"
+		"  %s %" PRIu64 "\n"
 		"  time:            %.3f s (%.0f packets/s)\n",
 		r->opt->capture, s->packets, s->bytes, s->syslog_messages,
 		s->dns_messages, s->hits, s->hit_messages, malformed,
 		s->malformed_frame, s->malformed_syslog, s->malformed_dns,
 		s->fragments, s->tcp_skipped, s->other, s->too_deep,
-		r->exporter.events,
+		r->opt->messages ? "message lines:  " : "events written: ",
+		r->opt->messages ? r->exporter.message_lines : r->exporter.events,
 		seconds, seconds > 0 ? (double)s->packets / seconds : 0.0);
 	uint64_t lost = rx_nombuf + s->drop_hit_pool + s->drop_ring_full +
 		s->hits_overflow + s->match_errors + r->exporter.write_errors;
@@ -407,6 +409,7 @@ dp_replay_run(const struct dp_replay_options *opt)
 
 	dp_active_set = opt->set;   /* no reader yet: a plain store will do */
 	rc = dp_exporter_init(&r.exporter, opt->out, NULL);
+	r.exporter.messages = opt->messages;
 	if (rc == 0)
 		rc = replay_sinks(&r);
 	if (rc != 0)

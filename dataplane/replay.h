@@ -13,6 +13,7 @@
 struct dp_replay_options {
 	const char *capture;
 	FILE *out;                 /* events, one JSON object per line, or NULL */
+	bool messages;             /* out gets every message instead of events */
 	struct pat_set *set;       /* built with one scratch; stays the caller's */
 	int eal_argc;              /* EAL arguments after "--": replace the */
 	char **eal_argv;           /* defaults, the net_pcap vdev is added */

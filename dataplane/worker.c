@@ -253,8 +253,12 @@ worker_handle(struct dp_worker *w, const struct pat_set *set,
 		dns_handle(w, set, &pkt);
 	else
 		syslog_handle(w, set, &pkt);
-	if (w->hits.count > 0)
+	if (w->hits.count > 0) {
 		hits_record(w, set, time_ns, &pkt, kind);
+	} else if (unlikely(w->record_messages)) {
+		hits_record(w, set, time_ns, &pkt, kind);
+		w->stats.hit_messages--;     /* a message, not a hit */
+	}
 }
 
 static void

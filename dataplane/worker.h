@@ -77,6 +77,10 @@ struct dp_worker {
 	/* Replay: wait for a hit record and for room in the ring instead of
 	 * dropping, since the source is a file and the hits must be exact. */
 	bool backpressure;
+	/* replay --messages: a record for every syslog and DNS message
+	 * handled, hits or not (hits.count 0), for the exporter's message
+	 * lines. Not counted in hits or hit_messages. */
+	bool record_messages;
 	bool online;                /* QSBR: offline while idle */
 	bool stop;                 /* __atomic: set by the main lcore */
 	int timestamp_offset;       /* mbuf rx timestamp dynfield, -1 none */

@@ -29,6 +29,7 @@ ripgrep
 rsyslog
 rsyslog-openssl
 tcpreplay
+tshark
 "
 
 missing=""

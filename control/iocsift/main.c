@@ -67,6 +67,14 @@ usage(FILE *f)
 		" 0 off)\n"
 		"      --geneve-port N    replay: UDP port of Geneve (default 6081,"
 		" 0 off)\n"
+		"      --messages         replay: instead of events, every syslog"
+		" and DNS message\n"
+		"                         the dataplane extracted, hit or not, one"
+		" JSON line\n"
+		"                         each (frame, kind, addresses, message or"
+		" DNS fields,\n"
+		"                         hits; docs/events.md); not with --sink or"
+		" --throttle-window\n"
 		"  -v, --verbose          replay: keep EAL's informational logs\n"
 		"\n"
 		"Exit status: 0 done, 1 failure, 2 bad input (feed, capture,"
@@ -182,6 +190,7 @@ enum {
 	OPT_SINK,
 	OPT_THROTTLE_WINDOW,
 	OPT_SPOOL_DIR,
+	OPT_MESSAGES,
 };
 
 #define SINKS_MAX 16
@@ -202,6 +211,7 @@ static const struct option long_options[] = {
 	{ "sink", required_argument, NULL, OPT_SINK },
 	{ "throttle-window", required_argument, NULL, OPT_THROTTLE_WINDOW },
 	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
+	{ "messages", no_argument, NULL, OPT_MESSAGES },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -291,6 +301,9 @@ command_line_parse(int argc, char **argv, struct command_line *cl)
 			break;
 		case OPT_SPOOL_DIR:
 			cl->replay.spool_root = optarg;
+			break;
+		case OPT_MESSAGES:
+			cl->replay.messages = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -383,6 +396,13 @@ command_replay(struct command_line *cl, struct pat_set *set, FILE *out)
 		return EXIT_BAD_INPUT;
 	if (cl->n_operands != 1) {
 		fprintf(stderr, "iocsift replay: exactly one CAPTURE is needed\n");
+		return EXIT_BAD_INPUT;
+	}
+	/* Message lines are no events: nothing a sink or throttle takes. */
+	if (cl->replay.messages && (cl->replay.n_sinks > 0 ||
+				    cl->replay.throttle_window > 0)) {
+		fprintf(stderr, "iocsift replay: --messages writes to stdout or"
+			" -o, not with --sink or --throttle-window\n");
 		return EXIT_BAD_INPUT;
 	}
 	cl->replay.capture = cl->operands[0];

@@ -372,6 +372,22 @@ exp_dns_type_name(uint16_t qtype)
 	return NULL;
 }
 
+/* "TYPE": the mnemonic, else TYPEnn (RFC 3597). */
+static void
+put_dns_type(struct exp_writer *w, uint16_t qtype)
+{
+	const char *type = exp_dns_type_name(qtype);
+
+	EXP_PUT_LIT(w, "\"");
+	if (type != NULL) {
+		exp_put_str(w, type);
+	} else {
+		EXP_PUT_LIT(w, "TYPE");
+		exp_put_u64(w, qtype);
+	}
+	EXP_PUT_LIT(w, "\"");
+}
+
 /* The question of a DNS message (dns is NULL when it did not parse). */
 static void
 put_dns(struct exp_writer *w, const struct dp_dns_message *dns)
@@ -385,15 +401,9 @@ put_dns(struct exp_writer *w, const struct dp_dns_message *dns)
 	else
 		EXP_PUT_LIT(w, ",\"type\":\"query\",\"question\":{\"name\":");
 	put_json_bytes(w, (const uint8_t *)dns->qname, dns->qname_len);
-	EXP_PUT_LIT(w, ",\"type\":\"");
-	const char *type = exp_dns_type_name(dns->qtype);
-	if (type != NULL) {
-		exp_put_str(w, type);
-	} else {
-		EXP_PUT_LIT(w, "TYPE");
-		exp_put_u64(w, dns->qtype);
-	}
-	EXP_PUT_LIT(w, "\"}}");
+	EXP_PUT_LIT(w, ",\"type\":");
+	put_dns_type(w, dns->qtype);
+	EXP_PUT_LIT(w, "}}");
 }
 
 /* The indicator by type: "url":{"domain":V}, "ip":V, ... */
@@ -691,4 +701,86 @@ exp_event_write(FILE *out, const struct exp_message *msg,
 		rc = -EIO;
 	exp_buffer_free(&line);
 	return rc;
+}
+
+/* "dns":{"question":{...},"answers":[...],"malformed":TAG} of a message
+ * line: what dp_dns_parse() keeps, as the worker matched it. */
+static void
+put_message_dns(struct exp_writer *w, const struct exp_message *msg)
+{
+	struct dp_dns_message dns;         /* 18 KiB: the exporter's stack */
+
+	if (dp_dns_parse(msg->payload, msg->payload_len, &dns) != 0) {
+		EXP_PUT_LIT(w, ",\"dns\":{\"malformed\":\""
+			    EXP_TAG_HEADER_MALFORMED "\"}");
+		return;
+	}
+	EXP_PUT_LIT(w, ",\"dns\":{\"question\":{\"name\":");
+	put_json_bytes(w, (const uint8_t *)dns.qname, dns.qname_len);
+	EXP_PUT_LIT(w, ",\"type\":");
+	put_dns_type(w, dns.qtype);
+	EXP_PUT_LIT(w, "},\"answers\":[");
+	for (uint16_t i = 0; i < dns.answer_count; i++) {
+		const struct dp_dns_answer *a = &dns.answers[i];
+		if (i > 0)
+			EXP_PUT_LIT(w, ",");
+		if (a->type == DP_DNS_TYPE_A || a->type == DP_DNS_TYPE_AAAA) {
+			char *p = exp_room(w, EXP_ADDR_MAX + 2);
+			if (p == NULL)
+				return;
+			p[0] = '"';
+			size_t n = 1 + exp_addr_format(
+				a->type == DP_DNS_TYPE_A ? 4 : 6, a->addr, p + 1);
+			p[n++] = '"';
+			exp_buffer_advance(w->b, n);
+		} else {
+			put_json_bytes(w, (const uint8_t *)a->name,
+				       a->name_len);
+		}
+	}
+	EXP_PUT_LIT(w, "]");
+	if (dns.records_malformed)
+		EXP_PUT_LIT(w, ",\"malformed\":\""
+			    EXP_TAG_RECORDS_MALFORMED "\"");
+	EXP_PUT_LIT(w, "}");
+}
+
+int
+exp_message_json(const struct exp_message *msg, unsigned int hits,
+		 struct exp_buffer *b)
+{
+	struct exp_writer w = { .b = b };
+	size_t start = b->len;
+	bool dns = msg->protocol == EXP_PROTOCOL_DNS;
+
+	EXP_PUT_LIT(&w, "{\"frame\":");
+	exp_put_u64(&w, msg->frame);
+	if (dns)
+		EXP_PUT_LIT(&w, ",\"kind\":\"dns\"");
+	else
+		EXP_PUT_LIT(&w, ",\"kind\":\"syslog\"");
+	if (msg->l4_proto == IPPROTO_TCP)
+		EXP_PUT_LIT(&w, ",\"transport\":\"tcp\",\"source\":");
+	else
+		EXP_PUT_LIT(&w, ",\"transport\":\"udp\",\"source\":");
+	put_endpoint(&w, msg->ip_version, msg->src_addr, msg->src_port);
+	EXP_PUT_LIT(&w, ",\"destination\":");
+	put_endpoint(&w, msg->ip_version, msg->dst_addr, msg->dst_port);
+	if (dns) {
+		put_message_dns(&w, msg);
+	} else {
+		EXP_PUT_LIT(&w, ",\"message\":");
+		put_json_bytes(&w, msg->payload, msg->payload_len);
+	}
+	if (msg->truncated)
+		EXP_PUT_LIT(&w, ",\"truncated\":true");
+	EXP_PUT_LIT(&w, ",\"hits\":");
+	exp_put_u64(&w, hits);
+	EXP_PUT_LIT(&w, "}");
+	if (w.err != 0) {
+		b->len = start;
+		if (b->data != NULL)
+			b->data[start] = '\0';
+	}
+	return w.err;
 }

@@ -53,6 +53,15 @@ struct exp_message {
 int exp_event_write(FILE *out, const struct exp_message *msg,
 		    const struct pat_indicator *ind, uint64_t db_version);
 
+/* One line of `iocsift replay --messages` (docs/events.md, "Message
+ * lines"): the message as the dataplane extracted it, hit or not, and the
+ * number of indicators it hit. A syslog message as received, escaped as
+ * event.original is; a DNS message by the fields dp_dns_parse() gives
+ * (question, answers, malformed tag). Appended to out without a newline;
+ * on error out is as it was. 0 or -ENOMEM. */
+int exp_message_json(const struct exp_message *msg, unsigned int hits,
+		     struct exp_buffer *out);
+
 /* ECS threat.indicator.type for our type: "domain-name", "ipv4-addr",
  * "ipv6-addr", "file", "url"; NULL for regex (ECS has none). */
 const char *exp_ecs_indicator_type(enum pat_type type);

@@ -1,6 +1,8 @@
 /* test_event.c -- ECS events: field names, values, and escaping of hostile
  * payloads (read back with jansson); the streaming writer against the
- * jansson writer it replaced (ecs_reference.c), byte for byte. */
+ * jansson writer it replaced (ecs_reference.c), byte for byte; the message
+ * lines of replay --messages, whole. */
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -349,6 +351,138 @@ test_utf8_sanitize(void **state)
 					   out), 12);
 	assert_int_equal(exp_utf8_sanitize((const uint8_t *)"\xf0\x9f\x98\x80", 4,
 					   out), 4);
+}
+
+/*
+ * Message lines (replay --messages): whole lines compared, so that the
+ * format is pinned; every line must also be one JSON object.
+ */
+
+/* A response for "a b.example" (a label with a space): A 203.0.113.7,
+ * AAAA 2001:db8::1, a TXT record (not kept), CNAME cdn.<question>. */
+static const uint8_t dns_answers[] = {
+	0x12, 0x34, 0x81, 0x80, 0, 1, 0, 4, 0, 0, 0, 0,
+	3, 'a', ' ', 'b', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0, 0, 1, 0, 1,
+	0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 203, 0, 113, 7,
+	0xc0, 12, 0, 28, 0, 1, 0, 0, 1, 44, 0, 16,
+	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	0xc0, 12, 0, 16, 0, 1, 0, 0, 1, 44, 0, 2, 1, 'x',
+	0xc0, 12, 0, 5, 0, 1, 0, 0, 1, 44, 0, 6, 3, 'c', 'd', 'n', 0xc0, 12,
+};
+
+/* QTYPE 99 for "x.org", ANCOUNT 2: one A record, then one cut short. */
+static const uint8_t dns_broken_answer[] = {
+	0xab, 0xcd, 0x81, 0x80, 0, 1, 0, 2, 0, 0, 0, 0,
+	1, 'x', 3, 'o', 'r', 'g', 0, 0, 99, 0, 1,
+	0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0, 2, 1,
+	0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0,
+};
+
+/* A header cut after 5 bytes. */
+static const uint8_t dns_unreadable[] = { 0x12, 0x34, 0x01, 0x00, 0 };
+
+static const uint8_t syslog_hostile[] =
+	"<999>Nov 26 edr01: \"q\" \\ \t\x01\xff journalide.org";
+
+/* Syslog from the client to port 514, DNS from port 53 to the client. */
+#define LINE_SYSLOG \
+	"{\"frame\":7,\"kind\":\"syslog\",\"transport\":\"udp\"," \
+	"\"source\":{\"ip\":\"10.0.0.14\",\"port\":40005}," \
+	"\"destination\":{\"ip\":\"10.0.0.2\",\"port\":514}"
+#define LINE_DNS \
+	"{\"frame\":7,\"kind\":\"dns\",\"transport\":\"udp\"," \
+	"\"source\":{\"ip\":\"10.0.0.2\",\"port\":53}," \
+	"\"destination\":{\"ip\":\"10.0.0.14\",\"port\":40005}"
+
+static const struct message_case {
+	const char *name;
+	enum exp_protocol protocol;
+	uint8_t ip_version;
+	uint8_t l4_proto;
+	const uint8_t *payload;
+	size_t payload_len;
+	bool truncated;
+	unsigned int hits;
+	const char *line;
+} message_cases[] = {
+	{ "syslog, header malformed, hostile bytes", EXP_PROTOCOL_SYSLOG, 4,
+	  IPPROTO_UDP, syslog_hostile, sizeof(syslog_hostile) - 1, false, 1,
+	  LINE_SYSLOG ",\"message\":\"<999>Nov 26 edr01: "
+	  "\\\"q\\\" \\\\ \\t\\u0001\xef\xbf\xbd journalide.org\",\"hits\":1}" },
+	{ "syslog, cut to fit the record", EXP_PROTOCOL_SYSLOG, 4,
+	  IPPROTO_UDP, (const uint8_t *)"<14>x", 5, true, 0,
+	  LINE_SYSLOG ",\"message\":\"<14>x\","
+	  "\"truncated\":true,\"hits\":0}" },
+	{ "syslog over TCP and IPv6", EXP_PROTOCOL_SYSLOG, 6, IPPROTO_TCP,
+	  (const uint8_t *)"hello", 5, false, 0,
+	  "{\"frame\":7,\"kind\":\"syslog\",\"transport\":\"tcp\","
+	  "\"source\":{\"ip\":\"2001:db8::e\",\"port\":40005},"
+	  "\"destination\":{\"ip\":\"2001:db8::2\",\"port\":514},"
+	  "\"message\":\"hello\",\"hits\":0}" },
+	{ "DNS with answers", EXP_PROTOCOL_DNS, 4, IPPROTO_UDP, dns_answers,
+	  sizeof(dns_answers), false, 2,
+	  LINE_DNS ",\"dns\":{\"question\":{\"name\":"
+	  "\"a\\\\032b.example\",\"type\":\"A\"},\"answers\":[\"203.0.113.7\","
+	  "\"2001:db8::1\",\"cdn.a\\\\032b.example\"]},\"hits\":2}" },
+	{ "DNS, an answer broken", EXP_PROTOCOL_DNS, 4, IPPROTO_UDP,
+	  dns_broken_answer, sizeof(dns_broken_answer), false, 0,
+	  LINE_DNS ",\"dns\":{\"question\":{\"name\":"
+	  "\"x.org\",\"type\":\"TYPE99\"},\"answers\":[\"192.0.2.1\"],"
+	  "\"malformed\":\"dns_records_malformed\"},\"hits\":0}" },
+	{ "DNS, header unreadable", EXP_PROTOCOL_DNS, 4, IPPROTO_UDP,
+	  dns_unreadable, sizeof(dns_unreadable), false, 0,
+	  LINE_DNS ",\"dns\":{\"malformed\":"
+	  "\"header_malformed\"},\"hits\":0}" },
+};
+
+static void
+test_message_lines(void **state)
+{
+	(void)state;
+	static const uint8_t v6_client[16] = {
+		0x20, 0x01, 0x0d, 0xb8, [15] = 0x0e };
+	static const uint8_t v6_server[16] = {
+		0x20, 0x01, 0x0d, 0xb8, [15] = 0x02 };
+	struct exp_buffer b = { 0 };
+
+	for (size_t i = 0; i < sizeof(message_cases) / sizeof(message_cases[0]);
+	     i++) {
+		const struct message_case *c = &message_cases[i];
+		bool dns = c->protocol == EXP_PROTOCOL_DNS;
+		struct exp_message msg = {
+			.protocol = c->protocol,
+			.time_ns = 1795687205123456000ULL,
+			.ip_version = c->ip_version,
+			.l4_proto = c->l4_proto,
+			.src_addr = { 10, 0, 0, dns ? 2 : 14 },
+			.dst_addr = { 10, 0, 0, dns ? 14 : 2 },
+			.src_port = dns ? 53 : 40005,
+			.dst_port = dns ? 40005 : 514,
+			.frame = 7,
+			.payload = c->payload,
+			.payload_len = c->payload_len,
+			.truncated = c->truncated,
+		};
+		json_error_t error;
+
+		if (c->ip_version == 6) {
+			memcpy(msg.src_addr, v6_client, 16);
+			memcpy(msg.dst_addr, v6_server, 16);
+		}
+		/* Appended: what the buffer held stays. */
+		exp_buffer_reset(&b);
+		assert_int_equal(exp_buffer_append(&b, "x", 1), 0);
+		if (exp_message_json(&msg, c->hits, &b) != 0)
+			fail_msg("%s: exp_message_json failed", c->name);
+		if (strcmp(b.data + 1, c->line) != 0)
+			fail_msg("%s:\n got  %s\n want %s", c->name, b.data + 1,
+				 c->line);
+		json_t *line = json_loads(b.data + 1, 0, &error);
+		if (!json_is_object(line))
+			fail_msg("%s: not a JSON object: %s", c->name, error.text);
+		json_decref(line);
+	}
+	exp_buffer_free(&b);
 }
 
 /*
@@ -893,6 +1027,7 @@ main(void)
 		cmocka_unit_test(test_hostile_payload_is_escaped),
 		cmocka_unit_test(test_indicator_fields_per_type),
 		cmocka_unit_test(test_utf8_sanitize),
+		cmocka_unit_test(test_message_lines),
 		cmocka_unit_test(test_against_jansson_every_kind),
 		cmocka_unit_test(test_against_jansson_random),
 		cmocka_unit_test(test_against_jansson_every_byte),

@@ -5,7 +5,8 @@
  * fields, one event per (message, indicator), a sink's filter, the
  * counters (events, throttled, summaries, write errors, hits per
  * indicator, the sinks' sent), records back in the pool; throttling of
- * repeats; the exporter thread, dp_exporter_retire and dp_exporter_stop. */
+ * repeats; message lines (replay --messages); the exporter thread,
+ * dp_exporter_retire and dp_exporter_stop. */
 #include <ftw.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -120,10 +121,11 @@ message_match(enum dp_message_kind kind, const uint8_t *payload, size_t len,
 }
 
 /* A record from the worker's pool into its ring: syslog from the client
- * to port 514, DNS from port 53 to the client. */
+ * to port 514, DNS from port 53 to the client. The message must hit, or
+ * with want_hit false must not (replay --messages records those too). */
 static void
-record_enqueue(enum dp_message_kind kind, const void *payload, size_t len,
-	       uint64_t frame, uint64_t time_ns)
+record_put(enum dp_message_kind kind, const void *payload, size_t len,
+	   uint64_t frame, uint64_t time_ns, bool want_hit)
 {
 	struct dp_hit *hit;
 
@@ -145,8 +147,15 @@ record_enqueue(enum dp_message_kind kind, const void *payload, size_t len,
 	memcpy(hit->payload, payload, len);
 	hit->payload_len = (uint16_t)len;
 	message_match(kind, hit->payload, len, &hit->hits);
-	assert_true(hit->hits.count > 0);
+	assert_int_equal(hit->hits.count > 0, want_hit);
 	assert_int_equal(rte_ring_sp_enqueue(fx.hit_ring, hit), 0);
+}
+
+static void
+record_enqueue(enum dp_message_kind kind, const void *payload, size_t len,
+	       uint64_t frame, uint64_t time_ns)
+{
+	record_put(kind, payload, len, frame, time_ns, true);
 }
 
 static void
@@ -548,6 +557,55 @@ test_throttle_folds_repeats(void **state)
 	lines_free(&out);
 }
 
+/* replay --messages: a message line for each record, hit or not, in
+ * order, and no event; the indicators' hit counters are left alone. */
+static void
+test_message_lines(void **state)
+{
+	(void)state;
+	static const uint8_t other_addr[4] = { 192, 0, 2, 1 };
+	static const char clean[] = "<14>Nov 26 10:00:05 edr01 sshd: clean";
+	uint8_t dns[512];
+	size_t dns_len = dns_response(dns, "www.example.net", other_addr);
+	struct lines out;
+
+	fx.exp.messages = true;
+	syslog_record_enqueue(3, TIME_NS);
+	record_put(DP_MESSAGE_DNS, dns, dns_len, 4, TIME_NS, false);
+	record_put(DP_MESSAGE_SYSLOG, clean, strlen(clean), 6, TIME_NS, false);
+	assert_int_equal(dp_exporter_drain(&fx.exp, fx.worker), 3);
+	assert_int_equal(rte_mempool_avail_count(fx.hit_pool), HIT_RECORDS);
+	assert_int_equal(dp_exporter_finish(&fx.exp, DRAIN_MS), 0);
+	assert_int_equal(fx.exp.events, 0);
+	assert_int_equal(fx.exp.message_lines, 3);
+	assert_int_equal(fx.exp.write_errors, 0);
+	assert_int_equal(pat_set_hit_counters(fx.set)[fx.domain_id], 0);
+
+	lines_read(fx.out_path, &out);
+	assert_int_equal(out.count, 3);
+	json_t *m = event_parse(out.text[0]);
+	assert_int_equal(integer_at(m, "frame"), 3);
+	assert_string_equal(string_at(m, "kind"), "syslog");
+	assert_string_equal(string_at(m, "message"), watched_syslog);
+	assert_int_equal(integer_at(m, "hits"), 1);
+	json_decref(m);
+	m = event_parse(out.text[1]);
+	assert_int_equal(integer_at(m, "frame"), 4);
+	assert_string_equal(string_at(m, "kind"), "dns");
+	assert_string_equal(string_at(m, "source/ip"), "10.0.0.2");
+	assert_string_equal(string_at(m, "dns/question/name"),
+			    "www.example.net");
+	assert_string_equal(string_at(m, "dns/answers/0"), "192.0.2.1");
+	assert_int_equal(integer_at(m, "hits"), 0);
+	json_decref(m);
+	m = event_parse(out.text[2]);
+	assert_int_equal(integer_at(m, "frame"), 6);
+	assert_string_equal(string_at(m, "message"), clean);
+	assert_int_equal(integer_at(m, "hits"), 0);
+	json_decref(m);
+	lines_free(&out);
+}
+
 /* A file that takes nothing: each event is one write error, and the
  * records still go back to the pool. */
 static void
@@ -622,6 +680,7 @@ main(void)
 	cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
 		EXPORTER_TEST(test_events_out_and_in_file_sinks),
 		EXPORTER_TEST(test_throttle_folds_repeats),
+		EXPORTER_TEST(test_message_lines),
 		EXPORTER_TEST(test_write_errors_counted),
 		EXPORTER_TEST(test_thread_retire_and_stop),
 #undef EXPORTER_TEST

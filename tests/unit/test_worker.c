@@ -5,7 +5,8 @@
  * counters. Hits for a watched domain in syslog, in a DNS question and as
  * a DNS answer's address, and in a tunnel; none for clean traffic; the
  * counter of each way a frame is skipped (truncated, fragment, TCP,
- * other, too deep, malformed syslog or DNS); drops when the exporter ring
+ * other, too deep, malformed syslog or DNS); a record for every message
+ * with record_messages (replay --messages); drops when the exporter ring
  * or the record pool is full; waiting instead in replay mode; capture
  * times; a set published between bursts. */
 #include <inttypes.h>
@@ -836,6 +837,68 @@ test_tunnelled_frames(void **state)
 			 DP_ENCAP_IPIP);
 }
 
+/* replay --messages: a record for every syslog and DNS message, hit or
+ * not, header parsed or not, in frame order; none for what is no message
+ * (TCP, other ports); hits counted only for messages with hits. In
+ * replay mode, with fewer records in the pool than messages. */
+static void
+test_record_messages(void **state)
+{
+	struct worker_run *run = *state;
+	struct frame frames[] = {
+		frame_syslog(watched_syslog),
+		frame_syslog(clean_syslog),
+		frame_dns_query("www.example.net"),
+		frame_dns_answer("www.example.net", watched_addr),
+		frame_syslog("<999>a header that does not parse"),
+		frame_ipv4(IPPROTO_UDP, 0, CLIENT_PORT, 9999, "x", 1),
+		frame_ipv4(IPPROTO_UDP, 0, CLIENT_PORT, DNS_PORT,
+			   "\x12\x34\x01", 3),
+		frame_ipv4(IPPROTO_TCP, 0, CLIENT_PORT, SYSLOG_PORT,
+			   watched_syslog, strlen(watched_syslog)),
+	};
+	static const struct {
+		uint64_t frame;
+		enum dp_message_kind kind;
+		uint16_t hits;
+		uint16_t payload_len;
+	} want[] = {
+		{ 1, DP_MESSAGE_SYSLOG, 1, sizeof(watched_syslog) - 1 },
+		{ 2, DP_MESSAGE_SYSLOG, 0, sizeof(clean_syslog) - 1 },
+		{ 3, DP_MESSAGE_DNS, 0, 12 + 17 + 4 },
+		{ 4, DP_MESSAGE_DNS, 1, 12 + 17 + 4 + 16 },
+		{ 5, DP_MESSAGE_SYSLOG, 0, 33 },
+		{ 7, DP_MESSAGE_DNS, 0, 3 },
+	};
+	unsigned int n_want = sizeof(want) / sizeof(want[0]);
+
+	run_prepare(run, 8, 4, true);
+	run->w->record_messages = true;
+	run_frames(run, frames, 8, NULL);
+	assert_counters(&run->stats, (struct counters){
+		.packets = 8, .bytes = frames_bytes(frames, 8),
+		.syslog_messages = 3, .dns_messages = 3, .hits = 2,
+		.hit_messages = 2, .malformed_syslog = 1, .malformed_dns = 1,
+		.other = 1, .tcp_skipped = 1 });
+	assert_int_equal(run->n_hits, n_want);
+	for (unsigned int i = 0; i < n_want; i++) {
+		const struct dp_hit *hit = &run->hits[i];
+		if (hit->frame != want[i].frame || hit->kind != want[i].kind ||
+		    hit->hits.count != want[i].hits ||
+		    hit->payload_len != want[i].payload_len)
+			fail_msg("record %u: frame %" PRIu64 ", kind %u, %u hits, "
+				 "%u bytes; expected frame %" PRIu64 ", kind %u, "
+				 "%u hits, %u bytes", i, hit->frame, hit->kind,
+				 hit->hits.count, hit->payload_len,
+				 want[i].frame, want[i].kind, want[i].hits,
+				 want[i].payload_len);
+		assert_ptr_equal(hit->set, fx.set);
+		assert_false(hit->truncated);
+	}
+	assert_string_equal(hit_value(&run->hits[0], 0), "journalide.org");
+	assert_string_equal(hit_value(&run->hits[3], 0), "203.0.113.7");
+}
+
 /* One message with more distinct indicators than a record holds. */
 static void
 test_hits_overflow(void **state)
@@ -1017,6 +1080,7 @@ main(void)
 		WORKER_TEST(test_broken_dns_matched),
 		WORKER_TEST(test_skipped_frames),
 		WORKER_TEST(test_tunnelled_frames),
+		WORKER_TEST(test_record_messages),
 		WORKER_TEST(test_hits_overflow),
 		WORKER_TEST(test_ring_full_drops),
 		WORKER_TEST(test_hit_pool_drops),
