@@ -39,6 +39,8 @@ struct iocsift_config {
 	uint16_t syslog_ports[CFG_L4_PORTS_MAX]; unsigned int n_syslog_ports;
 	uint16_t dns_ports[CFG_L4_PORTS_MAX]; unsigned int n_dns_ports;
 	uint16_t vxlan_port, geneve_port;   /* 0 = not decoded */
+	uint32_t fragment_datagrams;        /* per worker */
+	uint32_t fragment_timeout;          /* seconds */
 	uint32_t mbufs, hit_records, hit_ring_size, rx_descriptors;
 	char *eal_args[CFG_EAL_ARGS_MAX]; unsigned int n_eal_args;   /* owned (strdup) */
 	struct cfg_port ports[CFG_PORTS_MAX]; unsigned int n_ports;

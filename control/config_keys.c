@@ -27,6 +27,8 @@ const struct cfg_key cfg_keys[CFG_KEY_COUNT] = {
 	[CFG_KEY_DNS_PORTS] = { "dns_ports", CFG_SEC_DATAPLANE, 0 },
 	[CFG_KEY_VXLAN_PORT] = { "vxlan_port", CFG_SEC_DATAPLANE, 0 },
 	[CFG_KEY_GENEVE_PORT] = { "geneve_port", CFG_SEC_DATAPLANE, 0 },
+	[CFG_KEY_FRAGMENT_DATAGRAMS] = { "fragment_datagrams", CFG_SEC_DATAPLANE, 0 },
+	[CFG_KEY_FRAGMENT_TIMEOUT] = { "fragment_timeout", CFG_SEC_DATAPLANE, 0 },
 	[CFG_KEY_MBUFS] = { "mbufs", CFG_SEC_DATAPLANE, 0 },
 	[CFG_KEY_HIT_RECORDS] = { "hit_records", CFG_SEC_DATAPLANE, 0 },
 	[CFG_KEY_HIT_RING_SIZE] = { "hit_ring_size", CFG_SEC_DATAPLANE, 0 },
@@ -658,6 +660,11 @@ cfg_key_set(struct cfg_parser *p, enum cfg_key_id k, char *value)
 		else if (rc == 0)
 			cfg->geneve_port = (uint16_t)v;
 		return rc;
+	case CFG_KEY_FRAGMENT_DATAGRAMS:
+		return set_number(p, k, value, 16, 65536,
+				  &cfg->fragment_datagrams);
+	case CFG_KEY_FRAGMENT_TIMEOUT:
+		return set_number(p, k, value, 1, 300, &cfg->fragment_timeout);
 	case CFG_KEY_MBUFS:
 		return set_number(p, k, value, 1023, 4194303, &cfg->mbufs);
 	case CFG_KEY_HIT_RECORDS:

@@ -238,6 +238,8 @@ cfg_defaults(struct iocsift_config *cfg)
 	cfg->n_dns_ports = 1;
 	cfg->vxlan_port = 4789;          /* DP_DECODE_VXLAN_PORT, the IANA's */
 	cfg->geneve_port = 6081;         /* DP_DECODE_GENEVE_PORT */
+	cfg->fragment_datagrams = 512;   /* DP_FRAGMENT_DATAGRAMS_DEFAULT */
+	cfg->fragment_timeout = 30;      /* DP_FRAGMENT_TIMEOUT_MS_DEFAULT */
 	cfg->mbufs = 16383;
 	cfg->hit_records = 8191;
 	cfg->hit_ring_size = 4096;

@@ -38,6 +38,12 @@ worker_new(struct dp_appliance *app, const struct dp_appliance_options *opt,
 		rte_free(w);
 		return NULL;
 	}
+	if (dp_worker_init(w, &opt->fragments,
+			   (int)rte_lcore_to_socket_id(lcore)) != 0) {
+		rte_ring_free(w->hit_ring);
+		rte_free(w);
+		return NULL;
+	}
 	w->index = (uint16_t)index;
 	w->port = port_id;
 	w->lcore = lcore;
@@ -93,10 +99,13 @@ port_prepare(struct dp_appliance *app, const struct dp_appliance_options *opt,
 	if (rte_eth_dev_get_name_by_port(plan->port_id, port->name) != 0)
 		snprintf(port->name, sizeof(port->name), "port%u", plan->port_id);
 	snprintf(name, sizeof(name), "mbufs%u", plan->port_id);
-	/* Room for every descriptor, every fan-out ring, and the bursts and
-	 * caches in flight on top of opt->mbufs. */
+	/* Room for every descriptor, every fan-out ring, every fragment the
+	 * workers' tables may hold, and the bursts and caches in flight on
+	 * top of opt->mbufs. */
+	uint32_t fragments = (uint32_t)plan->n_lcores *
+		opt->fragments.datagrams_max * DP_FRAGMENTS_PER_DATAGRAM;
 	port->mbuf_pool = rte_pktmbuf_pool_create(name,
-		opt->mbufs + fanout + (uint32_t)plan->n_queues *
+		opt->mbufs + fanout + fragments + (uint32_t)plan->n_queues *
 		opt->rx_descriptors, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 		rte_eth_dev_socket_id(plan->port_id));
 	if (port->mbuf_pool == NULL) {
@@ -222,6 +231,7 @@ dp_appliance_release(struct dp_appliance *app)
 		if (app->ports[p].started)
 			dp_port_stop(app->ports[p].port_id);
 	for (unsigned int i = 0; i < app->n_workers; i++) {
+		dp_worker_release(app->workers[i]);
 		rte_ring_free(app->workers[i]->hit_ring);
 		rte_free(app->workers[i]);
 	}

@@ -38,6 +38,7 @@ struct dp_appliance_options {
 	uint16_t dns_ports[DP_L4_PORTS_MAX];
 	unsigned int n_dns_ports;
 	struct dp_decode_config decode;   /* VXLAN and Geneve ports */
+	struct dp_fragment_config fragments;   /* each worker's table */
 	uint32_t mbufs;             /* per port */
 	uint32_t hit_records;
 	uint32_t hit_ring_size;

@@ -383,10 +383,14 @@ decode_ip(struct decode_ctx *c, uint8_t version, const uint8_t *p, size_t len)
  * Below IP: PPPoE, MPLS, Ethernet and its tags.
  */
 
+/* A PPPoE session header and the PPP protocol, two bytes or, compressed
+ * (RFC 1661 section 6.5: a protocol number's first byte is even, its
+ * last odd, so an odd first byte is a one-byte protocol), one. */
 static enum dp_decode_status
 decode_pppoe(struct decode_ctx *c, const uint8_t *p, size_t len)
 {
-	size_t ppp_len;
+	size_t ppp_len, proto_len;
+	uint16_t proto;
 
 	if (len < DECODE_PPPOE_HLEN + DECODE_PPP_PROTO_LEN)
 		return DP_DECODE_MALFORMED;
@@ -394,14 +398,16 @@ decode_pppoe(struct decode_ctx *c, const uint8_t *p, size_t len)
 		return DP_DECODE_OTHER;
 	/* The PPP frame, protocol included; what is past it is padding. */
 	ppp_len = rd16(p + 4);
-	if (ppp_len < DECODE_PPP_PROTO_LEN ||
-	    ppp_len > len - DECODE_PPPOE_HLEN)
+	proto_len = (p[DECODE_PPPOE_HLEN] & 1) ? 1 : DECODE_PPP_PROTO_LEN;
+	if (ppp_len < proto_len || ppp_len > len - DECODE_PPPOE_HLEN)
 		return DP_DECODE_MALFORMED;
 	if (!layer_push(c, DP_ENCAP_PPPOE))
 		return DP_DECODE_TOO_DEEP;
-	p += DECODE_PPPOE_HLEN + DECODE_PPP_PROTO_LEN;
-	len = ppp_len - DECODE_PPP_PROTO_LEN;
-	switch (rd16(p - DECODE_PPP_PROTO_LEN)) {
+	proto = proto_len == 1 ? p[DECODE_PPPOE_HLEN] :
+		rd16(p + DECODE_PPPOE_HLEN);
+	p += DECODE_PPPOE_HLEN + proto_len;
+	len = ppp_len - proto_len;
+	switch (proto) {
 	case DECODE_PPP_IPV4:
 		return decode_ipv4(c, p, len);
 	case DECODE_PPP_IPV6:
@@ -575,26 +581,17 @@ dp_flow_hash(const struct dp_packet *pkt)
 {
 	size_t n = pkt->ip_version == 6 ? 16 : 4;
 	const uint8_t *a = pkt->src_addr, *b = pkt->dst_addr;
-	uint16_t port_a = pkt->src_port, port_b = pkt->dst_port;
-	int order = memcmp(a, b, n);
 	uint32_t hash = 2166136261u;   /* FNV-1a */
 
-	/* The lower endpoint first, so both directions hash alike. */
-	if (order > 0 || (order == 0 && port_a > port_b)) {
+	/* The lower address first, so both directions hash alike. */
+	if (memcmp(a, b, n) > 0) {
 		const uint8_t *t = a;
 		a = b;
 		b = t;
-		uint16_t p = port_a;
-		port_a = port_b;
-		port_b = p;
 	}
 	for (size_t i = 0; i < n; i++)
 		hash = (hash ^ a[i]) * 16777619u;
 	for (size_t i = 0; i < n; i++)
 		hash = (hash ^ b[i]) * 16777619u;
-	hash = (hash ^ (port_a >> 8)) * 16777619u;
-	hash = (hash ^ (port_a & 0xff)) * 16777619u;
-	hash = (hash ^ (port_b >> 8)) * 16777619u;
-	hash = (hash ^ (port_b & 0xff)) * 16777619u;
-	return (hash ^ pkt->l4_proto) * 16777619u;
+	return hash;
 }

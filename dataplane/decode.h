@@ -115,9 +115,10 @@ enum dp_decode_status dp_decode_ip(const struct dp_decode_config *cfg,
  * "unknown" for a value out of the enum. */
 const char *dp_encap_layer_name(uint8_t layer);
 
-/* A hash of the flow that is the same in both directions (addresses and
- * ports swapped): the software fan-out's choice of worker. The innermost
- * packet's flow, whatever the tunnel. */
+/* A hash of the two addresses of the innermost packet, the same in both
+ * directions: the software fan-out's choice of worker. Ports are left
+ * out so that a datagram's fragments, of which only the first carries
+ * them, reach the worker its whole packets and its TCP stream reach. */
 uint32_t dp_flow_hash(const struct dp_packet *pkt);
 
 /* Formats an address of the given version; buf needs 46 bytes. */

@@ -133,6 +133,7 @@ dp_fragments_add(struct dp_fragments *f, struct rte_mbuf *m,
 	 * it removes an IPv6 fragment header only right after the fixed
 	 * header. */
 	if (rte_pktmbuf_data_len(m) < (uint32_t)l3_offset + l3_len ||
+	    l3_offset >= 1u << RTE_MBUF_L2_LEN_BITS ||
 	    (ip_version == 6 && l3_len != sizeof(struct rte_ipv6_hdr) +
 	     sizeof(struct rte_ipv6_fragment_ext))) {
 		stats->unsupported++;

@@ -32,8 +32,10 @@ struct dp_fragment_stats {
 				     * empty */
 	uint64_t table_full;        /* fragments dropped: no room */
 	uint64_t unsupported;       /* IPv6 headers before the fragment
-				     * header, or headers not in the first
-				     * segment */
+				     * header, headers not in the first
+				     * segment, or more than 127 bytes of
+				     * headers before the IP header (the
+				     * mbuf's l2_len) */
 };
 
 struct dp_fragments {

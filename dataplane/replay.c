@@ -189,7 +189,9 @@ replay_find_port(struct replay *r)
 static int
 replay_alloc(struct replay *r)
 {
-	r->mbuf_pool = rte_pktmbuf_pool_create("replay_mbufs", MBUF_COUNT, 256,
+	/* With room for every fragment the worker's table may hold. */
+	r->mbuf_pool = rte_pktmbuf_pool_create("replay_mbufs", MBUF_COUNT +
+		r->opt->fragments.datagrams_max * DP_FRAGMENTS_PER_DATAGRAM, 256,
 					       0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					       rte_socket_id());
 	r->hit_pool = rte_mempool_create("replay_hits", HIT_RECORDS,
@@ -213,6 +215,7 @@ static int
 replay_worker_prepare(struct replay *r)
 {
 	struct dp_worker *w = r->worker;
+	int rc;
 
 	r->worker_lcore = rte_get_next_lcore(-1, 1, 0);
 	if (r->worker_lcore >= RTE_MAX_LCORE) {
@@ -229,6 +232,11 @@ replay_worker_prepare(struct replay *r)
 	dp_worker_set_port_kind(w, r->opt->syslog_port, DP_PORT_SYSLOG);
 	dp_worker_set_port_kind(w, r->opt->dns_port, DP_PORT_DNS);
 	w->decode = r->opt->decode;
+	rc = dp_worker_init(w, &r->opt->fragments, (int)rte_socket_id());
+	if (rc != 0) {
+		LOG(ERR, "fragment table: %s\n", strerror(-rc));
+		return rc;
+	}
 	w->hit_ring = r->hit_ring;
 	w->hit_pool = r->hit_pool;
 	dp_worker_use_capture_time(w);
@@ -284,7 +292,10 @@ replay_print_summary(const struct replay *r, const struct dp_worker_stats *s,
 		"  hits:            %" PRIu64 " in %" PRIu64 " messages\n"
 		"  malformed:       %" PRIu64 " (frame %" PRIu64 ", syslog %"
 		PRIu64 ", dns %" PRIu64 ")\n"
-		"  fragments:       %" PRIu64 "\n"
+		"  fragments:       %" PRIu64 " (%" PRIu64 " datagrams reassembled"
+		"; dropped: %" PRIu64 " expired, %" PRIu64 " overlapping, %"
+		PRIu64 " oversized, %" PRIu64 " table full, %" PRIu64
+		" unsupported)\n"
 		"  tcp skipped:     %" PRIu64 "\n"
 		"  other:           %" PRIu64 "\n"
 		"  too deep:        %" PRIu64 "\n"
@@ -293,7 +304,10 @@ replay_print_summary(const struct replay *r, const struct dp_worker_stats *s,
 		r->opt->capture, s->packets, s->bytes, s->syslog_messages,
 		s->dns_messages, s->hits, s->hit_messages, malformed,
 		s->malformed_frame, s->malformed_syslog, s->malformed_dns,
-		s->fragments, s->tcp_skipped, s->other, s->too_deep,
+		s->fragments, s->fragment.reassembled, s->fragment.expired,
+		s->fragment.overlapping, s->fragment.oversized,
+		s->fragment.table_full, s->fragment.unsupported,
+		s->tcp_skipped, s->other, s->too_deep,
 		r->opt->messages ? "message lines:  " : "events written: ",
 		r->opt->messages ? r->exporter.message_lines : r->exporter.events,
 		seconds, seconds > 0 ? (double)s->packets / seconds : 0.0);
@@ -377,6 +391,8 @@ replay_release(struct replay *r)
 {
 	if (r->port_started)
 		dp_port_stop(r->port);
+	if (r->worker != NULL)
+		dp_worker_release(r->worker);
 	rte_free(r->worker);
 	rte_ring_free(r->hit_ring);
 	rte_mempool_free(r->hit_pool);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "decode.h"
+#include "fragment.h"
 #include "pattern_set.h"
 
 struct dp_replay_options {
@@ -20,6 +21,7 @@ struct dp_replay_options {
 	uint16_t syslog_port;
 	uint16_t dns_port;
 	struct dp_decode_config decode;   /* VXLAN and Geneve ports, 0 off */
+	struct dp_fragment_config fragments;   /* the worker's table */
 	bool verbose;              /* keep EAL's and our INFO logs */
 	const char *const *sinks;  /* sink URIs (docs/sinks.md) */
 	unsigned int n_sinks;

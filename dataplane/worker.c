@@ -185,6 +185,19 @@ dns_handle(struct dp_worker *w, const struct pat_set *set,
 		w->stats.match_errors++;
 }
 
+int
+dp_worker_init(struct dp_worker *w, const struct dp_fragment_config *cfg,
+	       int socket)
+{
+	return dp_fragments_init(&w->fragments, cfg, socket);
+}
+
+void
+dp_worker_release(struct dp_worker *w)
+{
+	dp_fragments_fini(&w->fragments);
+}
+
 void
 dp_worker_set_port_kind(struct dp_worker *w, uint16_t port,
 			enum dp_port_kind kind)
@@ -202,63 +215,110 @@ packet_kind(const struct dp_worker *w, const struct dp_packet *pkt)
 	return (enum dp_port_kind)(src > dst ? src : dst);
 }
 
-/* decode -> classify -> parse + match -> emit. */
+/* A fragment goes to the table, which hands back the whole datagram when
+ * this one completes it; the datagram is then decoded from its IP header
+ * on (the headers around it are the fragment's). *m is NULL from here on
+ * if the table took it; *whole is the datagram, for the caller to free. */
+static enum dp_decode_status
+fragment_handle(struct dp_worker *w, struct rte_mbuf **m,
+		struct dp_packet *pkt, struct rte_mbuf **whole)
+{
+	const uint8_t *frame;
+	uint32_t len, l3_offset = pkt->l3_offset;
+
+	w->stats.fragments++;
+	*whole = dp_fragments_add(&w->fragments, *m, pkt->ip_version,
+				  (uint16_t)l3_offset, (uint16_t)pkt->l3_len,
+				  rte_rdtsc(), &w->stats.fragment);
+	*m = NULL;
+	if (*whole == NULL)
+		return DP_DECODE_FRAGMENT;
+	frame = frame_bytes(w, *whole, &len);
+	if (len < l3_offset)
+		return DP_DECODE_MALFORMED;
+	return dp_decode_ip(&w->decode, pkt->ip_version, frame + l3_offset,
+			    len - l3_offset, pkt);
+}
+
+/* The message's kind by its ports, or other. */
+static bool
+message_kind(const struct dp_worker *w, const struct dp_packet *pkt,
+	     enum dp_message_kind *kind)
+{
+	switch (packet_kind(w, pkt)) {
+	case DP_PORT_DNS:
+		*kind = DP_MESSAGE_DNS;
+		return true;
+	case DP_PORT_SYSLOG:
+		*kind = DP_MESSAGE_SYSLOG;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* parse + match one message, and its record when it hit (or, for replay
+ * --messages, always). */
+static void
+message_handle(struct dp_worker *w, const struct pat_set *set,
+	       const struct dp_packet *pkt, enum dp_message_kind kind,
+	       uint64_t time_ns)
+{
+	pat_hits_reset(&w->hits, (int64_t)(time_ns / 1000000000ULL));
+	if (kind == DP_MESSAGE_DNS)
+		dns_handle(w, set, pkt);
+	else
+		syslog_handle(w, set, pkt);
+	if (w->hits.count > 0) {
+		hits_record(w, set, time_ns, pkt, kind);
+	} else if (unlikely(w->record_messages)) {
+		hits_record(w, set, time_ns, pkt, kind);
+		w->stats.hit_messages--;     /* a message, not a hit */
+	}
+}
+
+/* decode (reassembling fragments) -> classify -> parse + match -> emit.
+ * Sets *m to NULL when the fragment table took the mbuf. */
 static void
 worker_handle(struct dp_worker *w, const struct pat_set *set,
-	      const struct rte_mbuf *m)
+	      struct rte_mbuf **m)
 {
 	struct dp_packet pkt;
+	struct rte_mbuf *whole = NULL;
+	enum dp_message_kind kind;
 	uint32_t len;
-	const uint8_t *frame = frame_bytes(w, m, &len);
+	const uint8_t *frame = frame_bytes(w, *m, &len);
+	uint64_t time_ns = frame_time_ns(w, *m);
+	enum dp_decode_status status;
 
 	w->stats.packets++;
-	w->stats.bytes += rte_pktmbuf_pkt_len(m);
-	switch (dp_decode(&w->decode, frame, len, &pkt)) {
+	w->stats.bytes += rte_pktmbuf_pkt_len(*m);
+	status = dp_decode(&w->decode, frame, len, &pkt);
+	if (status == DP_DECODE_FRAGMENT)
+		status = fragment_handle(w, m, &pkt, &whole);
+	switch (status) {
 	case DP_DECODE_OK:
+		if (!message_kind(w, &pkt, &kind))
+			w->stats.other++;
+		else if (pkt.l4_proto != IPPROTO_UDP)
+			w->stats.tcp_skipped++;
+		else
+			message_handle(w, set, &pkt, kind, time_ns);
 		break;
 	case DP_DECODE_MALFORMED:
 		w->stats.malformed_frame++;
-		return;
-	case DP_DECODE_FRAGMENT:
-		w->stats.fragments++;
-		return;
+		break;
+	case DP_DECODE_FRAGMENT:            /* kept for later, or dropped */
+		break;
 	case DP_DECODE_TOO_DEEP:
 		w->stats.too_deep++;
-		return;
-	default:
-		w->stats.other++;
-		return;
-	}
-
-	enum dp_message_kind kind;
-	switch (packet_kind(w, &pkt)) {
-	case DP_PORT_DNS:
-		kind = DP_MESSAGE_DNS;
-		break;
-	case DP_PORT_SYSLOG:
-		kind = DP_MESSAGE_SYSLOG;
 		break;
 	default:
 		w->stats.other++;
-		return;
+		break;
 	}
-	if (pkt.l4_proto != IPPROTO_UDP) {
-		w->stats.tcp_skipped++;
-		return;
-	}
-
-	uint64_t time_ns = frame_time_ns(w, m);
-	pat_hits_reset(&w->hits, (int64_t)(time_ns / 1000000000ULL));
-	if (kind == DP_MESSAGE_DNS)
-		dns_handle(w, set, &pkt);
-	else
-		syslog_handle(w, set, &pkt);
-	if (w->hits.count > 0) {
-		hits_record(w, set, time_ns, &pkt, kind);
-	} else if (unlikely(w->record_messages)) {
-		hits_record(w, set, time_ns, &pkt, kind);
-		w->stats.hit_messages--;     /* a message, not a hit */
-	}
+	if (whole != NULL)
+		rte_pktmbuf_free(whole);
 }
 
 static void
@@ -321,7 +381,10 @@ worker_fanout(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		const uint8_t *frame = frame_bytes(w, pkts[i], &len);
 		uint16_t target = w->fanout_self;
 
-		if (dp_decode(&w->decode, frame, len, &pkt) == DP_DECODE_OK)
+		enum dp_decode_status status = dp_decode(&w->decode, frame, len,
+							 &pkt);
+		/* A fragment goes where its flow goes (dp_flow_hash). */
+		if (status == DP_DECODE_OK || status == DP_DECODE_FRAGMENT)
 			target = (uint16_t)(dp_flow_hash(&pkt) % w->n_fanout);
 		if (target == w->fanout_self) {
 			pkts[kept++] = pkts[i];
@@ -335,6 +398,15 @@ worker_fanout(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	return kept;
 }
 
+/* Every DP_HOUSEKEEPING loops, busy or idle: the datagrams whose time is
+ * up leave the fragment table, and the counters are published. */
+static void
+worker_housekeeping(struct dp_worker *w)
+{
+	dp_fragments_expire(&w->fragments, rte_rdtsc(), &w->stats.fragment);
+	stats_publish(w);
+}
+
 /* No packets: leave the grace periods alone (QSBR offline) and publish
  * the counters. */
 static void
@@ -345,7 +417,7 @@ worker_idle(struct dp_worker *w)
 		w->online = false;
 		stats_publish(w);
 	} else if (unlikely(++w->iterations % DP_HOUSEKEEPING == 0)) {
-		stats_publish(w);
+		worker_housekeeping(w);
 	}
 	rte_pause();
 }
@@ -375,13 +447,14 @@ dp_worker_main(void *arg)
 		const struct pat_set *set = rcu_dereference(dp_active_set);
 		uint16_t own = w->n_fanout > 1 ? worker_fanout(w, pkts, n) : n;
 		for (uint16_t i = 0; i < own; i++)
-			worker_handle(w, set, pkts[i]);
+			worker_handle(w, set, &pkts[i]);
 		hits_emit(w);
-		rte_pktmbuf_free_bulk(pkts, own);
+		rte_pktmbuf_free_bulk(pkts, own);     /* NULL: taken */
+		dp_fragments_flush(&w->fragments);    /* the ones dropped */
 		urcu_qsbr_quiescent_state();       /* set is dead past this line */
 		burst_account(w, start);
 		if (unlikely(++w->iterations % DP_HOUSEKEEPING == 0))
-			stats_publish(w);
+			worker_housekeeping(w);
 	}
 	stats_publish(w);
 	if (!w->online)

@@ -12,11 +12,14 @@
 
 #include "decode.h"
 #include "dns.h"
+#include "fragment.h"
 #include "hit.h"
 #include "pattern_set.h"
 
 #define DP_BURST 32
-#define DP_LINEAR_MAX 65536   /* largest frame a worker copies together */
+/* The largest frame, or reassembled datagram with the headers before
+ * it, a worker copies together. */
+#define DP_LINEAR_MAX (65536 + 512)
 
 #define DP_BURST_BUCKETS 16
 
@@ -32,7 +35,8 @@ struct dp_worker_stats {
 	uint64_t malformed_frame;   /* decode: truncated/lying headers */
 	uint64_t malformed_syslog;  /* header did not parse: matched raw */
 	uint64_t malformed_dns;     /* a section did not parse: see dns_handle */
-	uint64_t fragments;         /* IP fragments, not reassembled yet */
+	uint64_t fragments;         /* IP fragments handed to reassembly */
+	struct dp_fragment_stats fragment;  /* how they ended (fragment.h) */
 	uint64_t tcp_skipped;       /* TCP syslog/DNS, not reassembled yet */
 	uint64_t other;             /* not syslog or DNS */
 	uint64_t too_deep;          /* more than DP_DECODE_LAYERS_MAX layers */
@@ -99,10 +103,17 @@ struct dp_worker {
 	alignas(64) struct pat_hits hits;
 	struct dp_dns_message dns;
 	struct dp_decode_config decode;   /* which UDP ports are tunnels */
+	struct dp_fragments fragments;    /* reassembly, dp_worker_init() */
 	uint8_t port_kind[65536];   /* enum dp_port_kind by UDP port */
 	uint8_t linear[DP_LINEAR_MAX];
 	uint8_t dns_text[DP_LINEAR_MAX];  /* a DNS message flattened to text */
 };
+
+/* What a worker allocates for itself, on socket: its fragment table.
+ * 0 or -errno. dp_worker_release() frees it. */
+int dp_worker_init(struct dp_worker *w, const struct dp_fragment_config *cfg,
+		   int socket);
+void dp_worker_release(struct dp_worker *w);
 
 /* Says what UDP port number carries (both ends of a flow are looked up). */
 void dp_worker_set_port_kind(struct dp_worker *w, uint16_t port,

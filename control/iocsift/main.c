@@ -421,6 +421,10 @@ main(int argc, char **argv)
 	struct command_line cl = {
 		.replay = { .syslog_port = 514, .dns_port = 53,
 			    .decode = DP_DECODE_CONFIG_DEFAULT,
+			    .fragments = {
+				    .datagrams_max = DP_FRAGMENT_DATAGRAMS_DEFAULT,
+				    .timeout_ms = DP_FRAGMENT_TIMEOUT_MS_DEFAULT,
+			    },
 			    .spool_root = "/var/lib/iocsift/spool",
 			    .drain_ms = 30000 },
 	};

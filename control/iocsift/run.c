@@ -329,6 +329,10 @@ options_build(struct run *r, struct dp_appliance_options *opt)
 			.vxlan_port = r->cfg.vxlan_port,
 			.geneve_port = r->cfg.geneve_port,
 		},
+		.fragments = {
+			.datagrams_max = r->cfg.fragment_datagrams,
+			.timeout_ms = r->cfg.fragment_timeout * 1000,
+		},
 	};
 	for (unsigned int i = 0; i < r->cfg.n_syslog_ports; i++)
 		opt->syslog_ports[opt->n_syslog_ports++] = r->cfg.syslog_ports[i];

@@ -42,7 +42,7 @@ tcpdump-syslog_udp.pcap 4 4 0 0 0 0 0 0
 zeek-dns-edns-bad-length.pcap 1 0 1 0 0 0 0 0
 zeek-dns-invalid-names.pcap 3 0 3 0 0 3 0 0
 zeek-fake-syslog-with-padding.pcap 5 5 0 0 0 0 0 0
-zeek-ipv6-fragmented-dns.pcap 8 0 4 0 0 0 4 0
+zeek-ipv6-fragmented-dns.pcap 8 0 5 0 0 0 4 0
 zeek-loc-29-trunc.pcap 2 0 2 0 0 0 0 0
 zeek-syslog-missing-pri.pcap 1 1 0 0 0 0 0 0
 zeek-syslog-single-udp.pcap 1 1 0 0 0 0 0 1

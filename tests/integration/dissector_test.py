@@ -69,8 +69,6 @@ TSHARK = [
     "-E", "aggregator=" + AGGREGATOR,
 ]
 
-REASSEMBLY = "not yet: issue 11, IP reassembly (dataplane/fragment.c is " \
-    "not wired to the worker; fragments are counted and skipped)"
 TCP_DNS = "not yet: issue 11, TCP reassembly (DNS over TCP is counted in " \
     "tcp_skipped)"
 TCP_SYSLOG = "not yet: issue 11, TCP syslog (counted in tcp_skipped)"
@@ -81,13 +79,6 @@ TCP_SYSLOG = "not yet: issue 11, TCP syslog (counted in tcp_skipped)"
 KNOWN_BY_NAME = {
     ("generated/odd-bytes.pcap", 4, "dns"): "by design: iocsift keeps the "
     "first question (dataplane/dns.h); resolvers refuse QDCOUNT > 1",
-    # A TXT response in three IPv6 fragments (frames 6 to 8).
-    ("zeek/ipv6-fragmented-dns.pcap", 8, "dns"): REASSEMBLY,
-    # DNSSEC responses in two IPv4 fragments (the frame before each).
-    ("zeek/dns-edns-ecs.pcap", 54, "dns"): REASSEMBLY,
-    ("zeek/dns-edns-ecs.pcap", 59, "dns"): REASSEMBLY,
-    ("zeek/dns-edns-ecs.pcap", 63, "dns"): REASSEMBLY,
-    ("zeek/dns-edns-ecs.pcap", 85, "dns"): REASSEMBLY,
     # Responses over TCP (IPv4 and IPv6), and one query and its answer.
     ("zeek/dns-edns-ecs.pcap", 11, "dns"): TCP_DNS,
     ("zeek/dns-edns-ecs.pcap", 13, "dns"): TCP_DNS,
@@ -367,6 +358,13 @@ def main():
     generated = os.path.join(work, "odd-bytes.pcap")
     odd_bytes_capture(generated)
     captures.append(("generated/odd-bytes.pcap", generated))
+    # Fragments and every encapsulation (tests/integration/wire_test.py).
+    wire = os.path.join(work, "wire.pcap")
+    subprocess.run(["/usr/bin/python3",
+                    os.path.join(source, "tests/integration/wire_capture.py"),
+                    wire, os.path.join(work, "wire.json")], check=True,
+                   stderr=subprocess.DEVNULL)
+    captures.append(("generated/wire.pcap", wire))
     feed = os.path.join(work, "feed.csv")
     with open(feed, "w") as f:
         f.write("type,value\ndomain,tcpdump.org\nregex,\"Hello, syslog\"\n")

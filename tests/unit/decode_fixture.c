@@ -319,7 +319,13 @@ put_below_ip(struct frame *f, const struct hdr *h)
 		put16(f, (uint16_t)((h->c != 0 ? h->c : 0x11) << 8));
 		put16(f, 0x1234);                    /* session */
 		put16(f, (uint16_t)h->b);
-		put16(f, (uint16_t)h->a);
+		/* d: the protocol compressed to one byte (RFC 1661 6.5). */
+		if (h->d != 0) {
+			uint8_t proto = (uint8_t)h->a;
+			put(f, &proto, 1);
+		} else {
+			put16(f, (uint16_t)h->a);
+		}
 		break;
 	}
 }

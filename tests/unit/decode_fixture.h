@@ -118,6 +118,8 @@ struct hdr {
 #define MPLS(labels) { H_MPLS, labels, 0, 0, 0 }
 #define PW_CW { H_PW, 0, 0, 0, 0 }
 #define PPPOE(proto) { H_PPPOE, proto, 0, 0, 0 }
+/* The PPP protocol in one byte (protocol-field compression). */
+#define PPPOE_PFC(proto) { H_PPPOE, proto, 0, 0, 1 }
 
 /* Builds the frame hdrs describe, every length patched to its end. */
 void build(struct frame *f, const struct hdr *hdrs);

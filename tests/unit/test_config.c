@@ -44,6 +44,8 @@ test_defaults(void **state)
 	assert_true(cfg.telemetry);
 	assert_int_equal(cfg.rollback_depth, 8);
 	assert_int_equal(cfg.compact_threshold, 1000);
+	assert_int_equal(cfg.fragment_datagrams, 512);
+	assert_int_equal(cfg.fragment_timeout, 30);
 	assert_int_equal(cfg.n_feeds, 0);
 	assert_int_equal(cfg.n_sinks, 0);
 

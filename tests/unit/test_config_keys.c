@@ -92,6 +92,14 @@ test_dataplane(void **state)
 	assert_int_equal(cfg.vxlan_port, 4789);
 	key_ok("dataplane", "geneve_port", "00");
 	assert_int_equal(cfg.geneve_port, 0);
+	key_ok("dataplane", "fragment_datagrams", "16");
+	assert_int_equal(cfg.fragment_datagrams, 16);
+	key_ok("dataplane", "fragment_datagrams", "65536");
+	assert_int_equal(cfg.fragment_datagrams, 65536);
+	key_ok("dataplane", "fragment_timeout", "1");
+	assert_int_equal(cfg.fragment_timeout, 1);
+	key_ok("dataplane", "fragment_timeout", "300");
+	assert_int_equal(cfg.fragment_timeout, 300);
 	key_ok("dataplane", "mbufs", "1023");
 	assert_int_equal(cfg.mbufs, 1023);
 	key_ok("dataplane", "mbufs", "4194303");
@@ -156,6 +164,12 @@ test_dataplane_errors(void **state)
 		  "key 'vxlan_port': expected a number from 0 to 65535");
 	key_error("dataplane", "vxlan_port", "4789,4790",
 		  "key 'vxlan_port': expected a number from 0 to 65535");
+	key_error("dataplane", "fragment_datagrams", "15",
+		  "key 'fragment_datagrams': expected a number from 16 to 65536");
+	key_error("dataplane", "fragment_timeout", "0",
+		  "key 'fragment_timeout': expected a number from 1 to 300");
+	key_error("dataplane", "fragment_timeout", "301",
+		  "key 'fragment_timeout': expected a number from 1 to 300");
 	key_error("dataplane", "geneve_port", "-1",
 		  "key 'geneve_port': expected a number from 0 to 65535");
 	key_error("dataplane", "geneve_port", "geneve",

@@ -435,6 +435,9 @@ static const struct encap_case encap_cases[] = {
 	{ "pppoe + ipv6",
 	  { ETH(0x8864), PPPOE(0x0057), IP6(17), PAYLOAD },
 	  .layers = { L_PPPOE } },
+	{ "pppoe, protocol compressed to one byte + ipv4",
+	  { ETH(0x8864), PPPOE_PFC(0x21), IP4(17), PAYLOAD },
+	  .layers = { L_PPPOE } },
 	{ "mpls, 2 labels + ipv4",
 	  { ETH(0x8847), MPLS(2), IP4(17), PAYLOAD },
 	  .layers = { L_MPLS } },
@@ -542,7 +545,8 @@ test_addr_format(void **state)
 	assert_null(dp_addr_format(4, src4, buf, 8));
 }
 
-/* Both directions of a flow hash alike; another flow (almost surely) not. */
+/* Both directions of a flow hash alike; another pair of addresses (almost
+ * surely) not; the ports play no part (fragments carry none). */
 static void
 test_flow_hash_symmetric(void **state)
 {
@@ -557,14 +561,14 @@ test_flow_hash_symmetric(void **state)
 
 	assert_int_equal(dp_flow_hash(&there), dp_flow_hash(&back));
 	other.src_port = 40006;
+	other.l4_proto = 6;
+	assert_int_equal(dp_flow_hash(&there), dp_flow_hash(&other));
+	other.src_addr[3] = 15;
 	assert_int_not_equal(dp_flow_hash(&there), dp_flow_hash(&other));
-	/* Same addresses, ports only: still symmetric. */
-	struct dp_packet same = there, same_back = there;
-	memcpy(same.dst_addr, same.src_addr, 4);
-	memcpy(same_back.dst_addr, same.src_addr, 4);
-	same_back.src_port = 514;
-	same_back.dst_port = 40005;
-	assert_int_equal(dp_flow_hash(&same), dp_flow_hash(&same_back));
+	/* A fragment: no ports, no protocol. */
+	struct dp_packet fragment = { .ip_version = 4,
+		.src_addr = { 10, 0, 0, 14 }, .dst_addr = { 10, 0, 0, 2 } };
+	assert_int_equal(dp_flow_hash(&there), dp_flow_hash(&fragment));
 	struct dp_packet v6 = { .ip_version = 6, .l4_proto = 17,
 		.src_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
 		.dst_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 },

@@ -353,6 +353,9 @@ run_prepare(struct worker_run *run, unsigned int ring_size,
 	w->hit_pool = run->hit_pool;
 	dp_worker_set_port_kind(w, SYSLOG_PORT, DP_PORT_SYSLOG);
 	dp_worker_set_port_kind(w, DNS_PORT, DP_PORT_DNS);
+	assert_int_equal(dp_worker_init(w, &(struct dp_fragment_config){
+		.datagrams_max = 16, .timeout_ms = 1000 },
+		(int)rte_socket_id()), 0);
 }
 
 static int
@@ -376,6 +379,8 @@ run_teardown(void **state)
 		__atomic_store_n(&run->w->stop, true, __ATOMIC_RELEASE);
 		rte_eal_wait_lcore(fx.worker_lcore);
 	}
+	if (run->w != NULL)
+		dp_worker_release(run->w);
 	rte_free(run->w);
 	rte_ring_free(run->hit_ring);
 	rte_mempool_free(run->hit_pool);
@@ -773,9 +778,6 @@ test_skipped_frames(void **state)
 {
 	struct worker_run *run = *state;
 	struct frame frames[] = {
-		/* More fragments follow. */
-		frame_ipv4(IPPROTO_UDP, 0x2000, CLIENT_PORT, SYSLOG_PORT,
-			   watched_syslog, strlen(watched_syslog)),
 		frame_ipv4(IPPROTO_TCP, 0, CLIENT_PORT, SYSLOG_PORT,
 			   watched_syslog, strlen(watched_syslog)),
 		frame_ipv4(IPPROTO_UDP, 0, CLIENT_PORT, 9999, watched_syslog,
@@ -783,16 +785,67 @@ test_skipped_frames(void **state)
 		frame_syslog(watched_syslog),
 	};
 	/* The last one made an ARP frame: not IP. */
-	frames[3].bytes[12] = 0x08;
-	frames[3].bytes[13] = 0x06;
-	frames[3].len = 14 + 28;
+	frames[2].bytes[12] = 0x08;
+	frames[2].bytes[13] = 0x06;
+	frames[2].len = 14 + 28;
 
+	run_prepare(run, 64, 64, false);
+	run_frames(run, frames, 3, NULL);
+	assert_counters(&run->stats, (struct counters){
+		.packets = 3, .bytes = frames_bytes(frames, 3),
+		.tcp_skipped = 1, .other = 2 });
+	assert_int_equal(run->n_hits, 0);
+}
+
+/* The IPv4 packet of f cut in two fragments at cut bytes of its IP
+ * payload (a multiple of 8). */
+static void
+frame_fragments(const struct frame *f, size_t cut, struct frame out[2])
+{
+	size_t ip_len = (size_t)(f->bytes[16] << 8 | f->bytes[17]);
+
+	for (int i = 0; i < 2; i++) {
+		size_t from = i == 0 ? 0 : cut;
+		size_t n = i == 0 ? cut : ip_len - 20 - cut;
+		memcpy(out[i].bytes, f->bytes, 14 + 20);
+		memcpy(out[i].bytes + 34, f->bytes + 34 + from, n);
+		put16(out[i].bytes + 16, (uint16_t)(20 + n));
+		put16(out[i].bytes + 20, (uint16_t)(i == 0 ? 0x2000 : cut / 8));
+		out[i].len = (uint16_t)(34 + n);
+	}
+}
+
+/* A syslog message and a DNS query, each in two fragments, the DNS one
+ * last piece first: both reassembled and matched (test_fragment.c has
+ * the ways a fragment is dropped). */
+static void
+test_fragments_reassembled(void **state)
+{
+	struct worker_run *run = *state;
+	struct frame syslog = frame_syslog(watched_syslog);
+	struct frame dns = frame_dns_query("cdn.journalide.org");
+	struct frame frames[4];
+
+	frame_fragments(&syslog, 32, &frames[0]);
+	frame_fragments(&dns, 24, &frames[2]);
+	struct frame swap = frames[2];
+	frames[2] = frames[3];
+	frames[3] = swap;
 	run_prepare(run, 64, 64, false);
 	run_frames(run, frames, 4, NULL);
 	assert_counters(&run->stats, (struct counters){
 		.packets = 4, .bytes = frames_bytes(frames, 4),
-		.fragments = 1, .tcp_skipped = 1, .other = 2 });
-	assert_int_equal(run->n_hits, 0);
+		.fragments = 4, .syslog_messages = 1, .dns_messages = 1,
+		.hits = 2, .hit_messages = 2 });
+	assert_int_equal(run->stats.fragment.reassembled, 2);
+	assert_int_equal(run->n_hits, 2);
+	assert_one_hit(&run->hits[0], "journalide.org");
+	assert_int_equal(run->hits[0].kind, DP_MESSAGE_SYSLOG);
+	assert_int_equal(run->hits[0].payload_len, strlen(watched_syslog));
+	assert_memory_equal(run->hits[0].payload, watched_syslog,
+			    strlen(watched_syslog));
+	assert_int_equal(run->hits[1].kind, DP_MESSAGE_DNS);
+	assert_int_equal(run->hits[1].frame, 4);
 }
 
 /* The watched message in VXLAN is matched, and its hit says how it came;
@@ -1079,6 +1132,7 @@ main(void)
 		WORKER_TEST(test_broken_syslog_headers_matched),
 		WORKER_TEST(test_broken_dns_matched),
 		WORKER_TEST(test_skipped_frames),
+		WORKER_TEST(test_fragments_reassembled),
 		WORKER_TEST(test_tunnelled_frames),
 		WORKER_TEST(test_record_messages),
 		WORKER_TEST(test_hits_overflow),
