@@ -39,6 +39,11 @@ struct iocsift_config {
 	uint16_t syslog_ports[CFG_L4_PORTS_MAX]; unsigned int n_syslog_ports;
 	uint16_t dns_ports[CFG_L4_PORTS_MAX]; unsigned int n_dns_ports;
 	uint16_t vxlan_port, geneve_port;   /* 0 = not decoded */
+	uint16_t syslog_tcp_ports[CFG_L4_PORTS_MAX]; unsigned int n_syslog_tcp_ports;
+	uint16_t dns_tcp_ports[CFG_L4_PORTS_MAX]; unsigned int n_dns_tcp_ports;
+	uint32_t tcp_streams;               /* per worker */
+	uint32_t tcp_buffer;                /* MiB per worker */
+	uint32_t tcp_idle_timeout;          /* seconds */
 	uint32_t fragment_datagrams;        /* per worker */
 	uint32_t fragment_timeout;          /* seconds */
 	uint32_t mbufs, hit_records, hit_ring_size, rx_descriptors;

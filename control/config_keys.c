@@ -27,6 +27,11 @@ const struct cfg_key cfg_keys[CFG_KEY_COUNT] = {
 	[CFG_KEY_DNS_PORTS] = { "dns_ports", CFG_SEC_DATAPLANE, 0 },
 	[CFG_KEY_VXLAN_PORT] = { "vxlan_port", CFG_SEC_DATAPLANE, 0 },
 	[CFG_KEY_GENEVE_PORT] = { "geneve_port", CFG_SEC_DATAPLANE, 0 },
+	[CFG_KEY_SYSLOG_TCP_PORTS] = { "syslog_tcp_ports", CFG_SEC_DATAPLANE, 0 },
+	[CFG_KEY_DNS_TCP_PORTS] = { "dns_tcp_ports", CFG_SEC_DATAPLANE, 0 },
+	[CFG_KEY_TCP_STREAMS] = { "tcp_streams", CFG_SEC_DATAPLANE, 0 },
+	[CFG_KEY_TCP_BUFFER] = { "tcp_buffer", CFG_SEC_DATAPLANE, 0 },
+	[CFG_KEY_TCP_IDLE_TIMEOUT] = { "tcp_idle_timeout", CFG_SEC_DATAPLANE, 0 },
 	[CFG_KEY_FRAGMENT_DATAGRAMS] = { "fragment_datagrams", CFG_SEC_DATAPLANE, 0 },
 	[CFG_KEY_FRAGMENT_TIMEOUT] = { "fragment_timeout", CFG_SEC_DATAPLANE, 0 },
 	[CFG_KEY_MBUFS] = { "mbufs", CFG_SEC_DATAPLANE, 0 },
@@ -660,6 +665,18 @@ cfg_key_set(struct cfg_parser *p, enum cfg_key_id k, char *value)
 		else if (rc == 0)
 			cfg->geneve_port = (uint16_t)v;
 		return rc;
+	case CFG_KEY_SYSLOG_TCP_PORTS:
+		return set_l4_ports(p, k, value, cfg->syslog_tcp_ports,
+				    &cfg->n_syslog_tcp_ports);
+	case CFG_KEY_DNS_TCP_PORTS:
+		return set_l4_ports(p, k, value, cfg->dns_tcp_ports,
+				    &cfg->n_dns_tcp_ports);
+	case CFG_KEY_TCP_STREAMS:
+		return set_number(p, k, value, 64, 1048576, &cfg->tcp_streams);
+	case CFG_KEY_TCP_BUFFER:
+		return set_number(p, k, value, 1, 4096, &cfg->tcp_buffer);
+	case CFG_KEY_TCP_IDLE_TIMEOUT:
+		return set_number(p, k, value, 1, 86400, &cfg->tcp_idle_timeout);
 	case CFG_KEY_FRAGMENT_DATAGRAMS:
 		return set_number(p, k, value, 16, 65536,
 				  &cfg->fragment_datagrams);

@@ -132,7 +132,9 @@ port_clash(struct cfg_parser *p, enum cfg_key_id a, enum cfg_key_id b,
 {
 	unsigned int la = p->key_line[a], lb = p->key_line[b];
 	enum cfg_key_id fix = la > lb ? a : b, other = la > lb ? b : a;
-	bool list = other == CFG_KEY_SYSLOG_PORTS || other == CFG_KEY_DNS_PORTS;
+	bool list = other == CFG_KEY_SYSLOG_PORTS || other == CFG_KEY_DNS_PORTS ||
+		other == CFG_KEY_SYSLOG_TCP_PORTS ||
+		other == CFG_KEY_DNS_TCP_PORTS;
 
 	p->lineno = la > lb ? la : lb;
 	return cfg_key_error(p, fix, "port %u is also %s%s", port,
@@ -151,7 +153,8 @@ port_list_check(struct cfg_parser *p, enum cfg_key_id k,
 	return 0;
 }
 
-/* A UDP port carries one thing: syslog, DNS, VXLAN or Geneve. */
+/* A UDP port carries one thing: syslog, DNS, VXLAN or Geneve; a TCP port
+ * syslog or DNS. */
 static int
 ports_check(struct cfg_parser *p)
 {
@@ -167,6 +170,11 @@ ports_check(struct cfg_parser *p)
 		rc = port_list_check(p, CFG_KEY_DNS_PORTS, cfg->dns_ports,
 				     cfg->n_dns_ports, CFG_KEY_SYSLOG_PORTS,
 				     cfg->syslog_ports[i]);
+	for (unsigned int i = 0; rc == 0 && i < cfg->n_syslog_tcp_ports; i++)
+		rc = port_list_check(p, CFG_KEY_DNS_TCP_PORTS,
+				     cfg->dns_tcp_ports, cfg->n_dns_tcp_ports,
+				     CFG_KEY_SYSLOG_TCP_PORTS,
+				     cfg->syslog_tcp_ports[i]);
 	for (size_t i = 0; rc == 0 && i < n_tunnels; i++) {
 		if (tunnels[i].port == 0)
 			continue;
@@ -238,6 +246,14 @@ cfg_defaults(struct iocsift_config *cfg)
 	cfg->n_dns_ports = 1;
 	cfg->vxlan_port = 4789;          /* DP_DECODE_VXLAN_PORT, the IANA's */
 	cfg->geneve_port = 6081;         /* DP_DECODE_GENEVE_PORT */
+	cfg->syslog_tcp_ports[0] = 514;
+	cfg->syslog_tcp_ports[1] = 601;
+	cfg->n_syslog_tcp_ports = 2;
+	cfg->dns_tcp_ports[0] = 53;
+	cfg->n_dns_tcp_ports = 1;
+	cfg->tcp_streams = 16384;        /* DP_STREAM_STREAMS_MAX_DEFAULT */
+	cfg->tcp_buffer = 16;            /* DP_STREAM_BUFFER_BYTES_MAX_DEFAULT */
+	cfg->tcp_idle_timeout = 60;      /* DP_STREAM_IDLE_TIMEOUT_NS_DEFAULT */
 	cfg->fragment_datagrams = 512;   /* DP_FRAGMENT_DATAGRAMS_DEFAULT */
 	cfg->fragment_timeout = 30;      /* DP_FRAGMENT_TIMEOUT_MS_DEFAULT */
 	cfg->mbufs = 16383;

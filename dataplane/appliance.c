@@ -1,6 +1,7 @@
 /* appliance.c -- bring the ports, workers and exporter of `iocsift run`
  * up and down, in that order and back. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
@@ -51,9 +52,17 @@ worker_new(struct dp_appliance *app, const struct dp_appliance_options *opt,
 	w->timestamp_offset = -1;
 	w->stop = false;
 	for (unsigned int i = 0; i < opt->n_syslog_ports; i++)
-		dp_worker_set_port_kind(w, opt->syslog_ports[i], DP_PORT_SYSLOG);
+		dp_worker_set_port_kind(w, IPPROTO_UDP, opt->syslog_ports[i],
+					DP_PORT_SYSLOG);
 	for (unsigned int i = 0; i < opt->n_dns_ports; i++)
-		dp_worker_set_port_kind(w, opt->dns_ports[i], DP_PORT_DNS);
+		dp_worker_set_port_kind(w, IPPROTO_UDP, opt->dns_ports[i],
+					DP_PORT_DNS);
+	for (unsigned int i = 0; i < opt->n_syslog_tcp_ports; i++)
+		dp_worker_set_port_kind(w, IPPROTO_TCP, opt->syslog_tcp_ports[i],
+					DP_PORT_SYSLOG);
+	for (unsigned int i = 0; i < opt->n_dns_tcp_ports; i++)
+		dp_worker_set_port_kind(w, IPPROTO_TCP, opt->dns_tcp_ports[i],
+					DP_PORT_DNS);
 	w->decode = opt->decode;
 	app->workers[app->n_workers++] = w;
 	return w;

@@ -37,6 +37,10 @@ struct dp_appliance_options {
 	unsigned int n_syslog_ports;
 	uint16_t dns_ports[DP_L4_PORTS_MAX];
 	unsigned int n_dns_ports;
+	uint16_t syslog_tcp_ports[DP_L4_PORTS_MAX];
+	unsigned int n_syslog_tcp_ports;
+	uint16_t dns_tcp_ports[DP_L4_PORTS_MAX];
+	unsigned int n_dns_tcp_ports;
 	struct dp_decode_config decode;   /* VXLAN and Geneve ports */
 	struct dp_fragment_config fragments;   /* each worker's table */
 	uint32_t mbufs;             /* per port */

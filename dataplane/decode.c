@@ -195,6 +195,9 @@ decode_tcp(struct dp_packet *pkt, const uint8_t *p, size_t len)
 	hlen = (size_t)(p[12] >> 4) * 4;
 	if (hlen < DECODE_TCP_HLEN || hlen > len)
 		return DP_DECODE_MALFORMED;
+	pkt->tcp_seq = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 |
+		(uint32_t)p[6] << 8 | p[7];
+	pkt->tcp_flags = p[13];
 	return decode_l4_done(pkt, IPPROTO_TCP, p, p + hlen, len - hlen);
 }
 

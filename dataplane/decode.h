@@ -82,6 +82,10 @@ struct dp_packet {
 	uint8_t dst_addr[16];
 	const uint8_t *payload;    /* points into the frame */
 	uint32_t payload_len;
+	/* TCP: the sequence number and the flags byte (FIN 0x01, SYN 0x02,
+	 * RST 0x04, ACK 0x10...); zero for UDP. */
+	uint32_t tcp_seq;
+	uint8_t tcp_flags;
 	/* Where its IP header is in the buffer decoded, and that header's
 	 * length: IPv4 options included; IPv6 extension headers up to the
 	 * L4 header, or up to and including the fragment header of a

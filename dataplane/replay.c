@@ -2,6 +2,7 @@
  * signal, so the frames are counted with libpcap first and the replay ends
  * when the worker has handled that many (see docs/architecture.md). */
 #include <errno.h>
+#include <netinet/in.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,8 +230,15 @@ replay_worker_prepare(struct replay *r)
 	w->record_messages = r->opt->messages;
 	w->stop = false;
 	w->lcore = r->worker_lcore;
-	dp_worker_set_port_kind(w, r->opt->syslog_port, DP_PORT_SYSLOG);
-	dp_worker_set_port_kind(w, r->opt->dns_port, DP_PORT_DNS);
+	dp_worker_set_port_kind(w, IPPROTO_UDP, r->opt->syslog_port,
+				DP_PORT_SYSLOG);
+	dp_worker_set_port_kind(w, IPPROTO_UDP, r->opt->dns_port, DP_PORT_DNS);
+	/* TCP: the same ports, and 601 for syslog (docs/matching.md). */
+	dp_worker_set_port_kind(w, IPPROTO_TCP, r->opt->syslog_port,
+				DP_PORT_SYSLOG);
+	dp_worker_set_port_kind(w, IPPROTO_TCP, DP_SYSLOG_TCP_PORT,
+				DP_PORT_SYSLOG);
+	dp_worker_set_port_kind(w, IPPROTO_TCP, r->opt->dns_port, DP_PORT_DNS);
 	w->decode = r->opt->decode;
 	rc = dp_worker_init(w, &r->opt->fragments, (int)rte_socket_id());
 	if (rc != 0) {

@@ -199,18 +199,22 @@ dp_worker_release(struct dp_worker *w)
 }
 
 void
-dp_worker_set_port_kind(struct dp_worker *w, uint16_t port,
+dp_worker_set_port_kind(struct dp_worker *w, uint8_t l4_proto, uint16_t port,
 			enum dp_port_kind kind)
 {
-	w->port_kind[port] = (uint8_t)kind;
+	unsigned int shift = l4_proto == IPPROTO_TCP ? 4 : 0;
+
+	w->port_kind[port] = (uint8_t)((w->port_kind[port] & ~(0x0fu << shift)) |
+				       (unsigned int)kind << shift);
 }
 
 /* DNS wins when one end is a DNS port and the other a syslog port. */
 static enum dp_port_kind
 packet_kind(const struct dp_worker *w, const struct dp_packet *pkt)
 {
-	uint8_t src = w->port_kind[pkt->src_port];
-	uint8_t dst = w->port_kind[pkt->dst_port];
+	unsigned int shift = pkt->l4_proto == IPPROTO_TCP ? 4 : 0;
+	uint8_t src = (w->port_kind[pkt->src_port] >> shift) & 0x0f;
+	uint8_t dst = (w->port_kind[pkt->dst_port] >> shift) & 0x0f;
 
 	return (enum dp_port_kind)(src > dst ? src : dst);
 }

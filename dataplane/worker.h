@@ -56,6 +56,10 @@ struct dp_worker_stats {
 };
 
 /* What a UDP port carries, by port number (either end of the flow). */
+/* The TCP port of syslog besides 514 (RFC 6587's usual pair), on by
+ * default in the configuration and always in replay. */
+#define DP_SYSLOG_TCP_PORT 601
+
 enum dp_port_kind {
 	DP_PORT_OTHER,
 	DP_PORT_SYSLOG,
@@ -104,7 +108,9 @@ struct dp_worker {
 	struct dp_dns_message dns;
 	struct dp_decode_config decode;   /* which UDP ports are tunnels */
 	struct dp_fragments fragments;    /* reassembly, dp_worker_init() */
-	uint8_t port_kind[65536];   /* enum dp_port_kind by UDP port */
+	/* enum dp_port_kind by port: UDP in the low 4 bits, TCP in the
+	 * high 4 (dp_worker_set_port_kind). */
+	uint8_t port_kind[65536];
 	uint8_t linear[DP_LINEAR_MAX];
 	uint8_t dns_text[DP_LINEAR_MAX];  /* a DNS message flattened to text */
 };
@@ -116,8 +122,8 @@ int dp_worker_init(struct dp_worker *w, const struct dp_fragment_config *cfg,
 void dp_worker_release(struct dp_worker *w);
 
 /* Says what UDP port number carries (both ends of a flow are looked up). */
-void dp_worker_set_port_kind(struct dp_worker *w, uint16_t port,
-			     enum dp_port_kind kind);
+void dp_worker_set_port_kind(struct dp_worker *w, uint8_t l4_proto,
+			     uint16_t port, enum dp_port_kind kind);
 
 /* Events of this worker carry the capture time net_pcap puts in each
  * mbuf (UNIX microseconds), not the time of arrival. Only for net_pcap:

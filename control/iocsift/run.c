@@ -338,6 +338,12 @@ options_build(struct run *r, struct dp_appliance_options *opt)
 		opt->syslog_ports[opt->n_syslog_ports++] = r->cfg.syslog_ports[i];
 	for (unsigned int i = 0; i < r->cfg.n_dns_ports; i++)
 		opt->dns_ports[opt->n_dns_ports++] = r->cfg.dns_ports[i];
+	for (unsigned int i = 0; i < r->cfg.n_syslog_tcp_ports; i++)
+		opt->syslog_tcp_ports[opt->n_syslog_tcp_ports++] =
+			r->cfg.syslog_tcp_ports[i];
+	for (unsigned int i = 0; i < r->cfg.n_dns_tcp_ports; i++)
+		opt->dns_tcp_ports[opt->n_dns_tcp_ports++] =
+			r->cfg.dns_tcp_ports[i];
 
 	struct dp_port_request req[CFG_PORTS_MAX];
 	struct error_detail err;

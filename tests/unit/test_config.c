@@ -44,6 +44,14 @@ test_defaults(void **state)
 	assert_true(cfg.telemetry);
 	assert_int_equal(cfg.rollback_depth, 8);
 	assert_int_equal(cfg.compact_threshold, 1000);
+	assert_int_equal(cfg.n_syslog_tcp_ports, 2);
+	assert_int_equal(cfg.syslog_tcp_ports[0], 514);
+	assert_int_equal(cfg.syslog_tcp_ports[1], 601);
+	assert_int_equal(cfg.n_dns_tcp_ports, 1);
+	assert_int_equal(cfg.dns_tcp_ports[0], 53);
+	assert_int_equal(cfg.tcp_streams, 16384);
+	assert_int_equal(cfg.tcp_buffer, 16);
+	assert_int_equal(cfg.tcp_idle_timeout, 60);
 	assert_int_equal(cfg.fragment_datagrams, 512);
 	assert_int_equal(cfg.fragment_timeout, 30);
 	assert_int_equal(cfg.n_feeds, 0);
@@ -270,6 +278,11 @@ test_tunnel_port_overlap(void **state)
 	parse_ok("[dataplane]\nvxlan_port = 6081\ngeneve_port = 4789\n");
 	assert_int_equal(cfg.vxlan_port, 6081);
 	assert_int_equal(cfg.geneve_port, 4789);
+	/* TCP: syslog or DNS, apart from the UDP lists. */
+	parse_error("[dataplane]\ndns_tcp_ports = 53,601\n", 2,
+		    "key 'dns_tcp_ports': port 601 is also in syslog_tcp_ports");
+	parse_ok("[dataplane]\nsyslog_tcp_ports = 53\ndns_tcp_ports = 5353\n");
+	assert_int_equal(cfg.syslog_tcp_ports[0], 53);
 }
 
 /* ---- syntax ------------------------------------------------------------- */

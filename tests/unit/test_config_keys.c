@@ -92,6 +92,17 @@ test_dataplane(void **state)
 	assert_int_equal(cfg.vxlan_port, 4789);
 	key_ok("dataplane", "geneve_port", "00");
 	assert_int_equal(cfg.geneve_port, 0);
+	key_ok("dataplane", "syslog_tcp_ports", "6514, 10514");
+	assert_int_equal(cfg.n_syslog_tcp_ports, 2);
+	assert_int_equal(cfg.syslog_tcp_ports[1], 10514);
+	key_ok("dataplane", "dns_tcp_ports", "5353");
+	assert_int_equal(cfg.dns_tcp_ports[0], 5353);
+	key_ok("dataplane", "tcp_streams", "64");
+	assert_int_equal(cfg.tcp_streams, 64);
+	key_ok("dataplane", "tcp_buffer", "4096");
+	assert_int_equal(cfg.tcp_buffer, 4096);
+	key_ok("dataplane", "tcp_idle_timeout", "86400");
+	assert_int_equal(cfg.tcp_idle_timeout, 86400);
 	key_ok("dataplane", "fragment_datagrams", "16");
 	assert_int_equal(cfg.fragment_datagrams, 16);
 	key_ok("dataplane", "fragment_datagrams", "65536");
@@ -164,6 +175,14 @@ test_dataplane_errors(void **state)
 		  "key 'vxlan_port': expected a number from 0 to 65535");
 	key_error("dataplane", "vxlan_port", "4789,4790",
 		  "key 'vxlan_port': expected a number from 0 to 65535");
+	key_error("dataplane", "syslog_tcp_ports", "514,514",
+		  "key 'syslog_tcp_ports': port 514 is listed twice");
+	key_error("dataplane", "tcp_streams", "63",
+		  "key 'tcp_streams': expected a number from 64 to 1048576");
+	key_error("dataplane", "tcp_buffer", "0",
+		  "key 'tcp_buffer': expected a number from 1 to 4096");
+	key_error("dataplane", "tcp_idle_timeout", "86401",
+		  "key 'tcp_idle_timeout': expected a number from 1 to 86400");
 	key_error("dataplane", "fragment_datagrams", "15",
 		  "key 'fragment_datagrams': expected a number from 16 to 65536");
 	key_error("dataplane", "fragment_timeout", "0",

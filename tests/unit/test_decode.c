@@ -310,8 +310,12 @@ test_tcp_data_offset(void **state)
 	l4 = f.len;
 	tcp(&f, 8, body, BODY_LEN);             /* 12 bytes of options */
 	ipv4_done(&f, ip);
+	memcpy(f.b + l4 + 4, "\x89\xab\xcd\xef", 4);   /* sequence number */
+	f.b[l4 + 13] = 0x11;                    /* FIN, ACK */
 	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_OK);
 	assert_int_equal(pkt.l4_proto, IPPROTO_TCP);
+	assert_int_equal(pkt.tcp_seq, 0x89abcdef);
+	assert_int_equal(pkt.tcp_flags, 0x11);
 	assert_payload(&pkt, &f);
 	f.b[l4 + 12] = 4 << 4;                  /* under 20 bytes */
 	assert_int_equal(dp_decode(&defaults, f.b, f.len, &pkt), DP_DECODE_MALFORMED);

@@ -351,8 +351,10 @@ run_prepare(struct worker_run *run, unsigned int ring_size,
 	w->stop = false;
 	w->hit_ring = run->hit_ring;
 	w->hit_pool = run->hit_pool;
-	dp_worker_set_port_kind(w, SYSLOG_PORT, DP_PORT_SYSLOG);
-	dp_worker_set_port_kind(w, DNS_PORT, DP_PORT_DNS);
+	dp_worker_set_port_kind(w, IPPROTO_UDP, SYSLOG_PORT, DP_PORT_SYSLOG);
+	dp_worker_set_port_kind(w, IPPROTO_UDP, DNS_PORT, DP_PORT_DNS);
+	dp_worker_set_port_kind(w, IPPROTO_TCP, SYSLOG_PORT, DP_PORT_SYSLOG);
+	dp_worker_set_port_kind(w, IPPROTO_TCP, DNS_PORT, DP_PORT_DNS);
 	assert_int_equal(dp_worker_init(w, &(struct dp_fragment_config){
 		.datagrams_max = 16, .timeout_ms = 1000 },
 		(int)rte_socket_id()), 0);
