@@ -11,15 +11,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The input (tests/fuzz/gen_tcp_stream_corpus.py writes it):
  *   header   message_max (u16 BE, from DP_STREAM_MESSAGE_MIN up),
  *            initial sequence number (u32 BE)
- *   ops      flow (bits 0-2), DNS framing (bit 3), expire (bit 7);
- *            TCP flags; sequence delta (s16 BE) from the flow's next
- *            expected byte; payload length; time step (ms); payload
+ *   ops      flow (bits 0-2), DNS framing (bit 3), fill (bit 6),
+ *            expire (bit 7); TCP flags; sequence delta (s16 BE) from the
+ *            flow's next expected byte; payload length; time step (ms);
+ *            the payload, or with fill one byte that the payload repeats
+ *            64 times the length (long messages, several chunks)
  * A table of 4 streams, 8 chunks and 2 chunks per stream, over 8 flows,
  * so eviction, buffer limits and gaps all come up. */
 #define FLOWS 8
 #define HEADER_LEN 6
 #define OP_LEN 6
 #define MS 1000000ull
+#define FILL_FACTOR 64
+
+static uint8_t fill_buf[255 * FILL_FACTOR];
 
 struct run {
 	struct dp_stream_config cfg;
@@ -101,10 +106,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			DP_STREAM_SYSLOG;
 		uint32_t seq = next[flow] + (uint32_t)(int16_t)(op[2] << 8 | op[3]);
 		uint32_t len = op[4];
+		const uint8_t *payload = data + pos + OP_LEN;
 
 		pos += OP_LEN;
-		if (len > size - pos)
-			len = (uint32_t)(size - pos);
+		if (op[0] & 0x40) {
+			memset(fill_buf, pos < size ? data[pos] : 'A',
+			       len * FILL_FACTOR);
+			payload = fill_buf;
+			len *= FILL_FACTOR;
+			pos += pos < size ? 1 : 0;
+		} else {
+			if (len > size - pos)
+				len = (uint32_t)(size - pos);
+			pos += len;
+		}
 		now += op[5] * MS;
 		if (op[0] & 0x80) {
 			dp_stream_expire(t, now, on_message, &run);
@@ -119,14 +134,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			key.dst_port = framing == DP_STREAM_DNS ? 53 : 514;
 			key.src_port = (uint16_t)flow;
 			dp_stream_segment(t, &key, framing, seq, op[1],
-					  data + pos, len, now, on_message, &run);
+					  payload, len, now, on_message, &run);
 			/* The flow moves on past what was sent. */
 			uint32_t end = seq + len + ((op[1] & DP_STREAM_TCP_SYN) ? 1 : 0);
 
 			if ((int32_t)(end - next[flow]) > 0)
 				next[flow] = end;
 		}
-		pos += len;
 		check_bounds(t, &run);
 	}
 

@@ -5,7 +5,7 @@ import os
 import struct
 
 FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
-DNS, EXPIRE = 0x08, 0x80
+DNS, FILL, EXPIRE = 0x08, 0x40, 0x80
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus",
                    "tcp_stream")
 
@@ -34,6 +34,12 @@ class Flow:
         data = op(self.flow, flags, offset - self.next, payload, dns=self.dns)
         self.next = max(self.next, offset + len(payload))
         return data
+
+
+def fill(flow, flags, delta, byte, units, step_ms=1):
+    """A payload of units * 64 copies of byte."""
+    return struct.pack(">BBhBBB", flow | FILL, flags, delta, units, step_ms,
+                       byte)
 
 
 def expire(step_ms):
@@ -85,6 +91,11 @@ SEEDS = {
     + op(4, ACK, 0, b"<13>" + b"A" * 250) + op(4, ACK, 0, b"B" * 250 + b"\n")
     + op(5, SYN, -1) + op(5, ACK, 0, b"300 <13>" + b"C" * 240)
     + op(5, ACK, 0, b"D" * 56 + octet(b"<13>x")),
+    # 3 x 6400 bytes without a LF: a message over several chunks, cut;
+    # then FIN after an unterminated one.
+    "long_fill": header(4000, 5) + op(6, SYN, -1) + op(6, ACK, 0, b"<13>")
+    + fill(6, ACK, 0, ord("L"), 100) + fill(6, ACK, 0, ord("L"), 100)
+    + fill(6, ACK, 0, ord("L"), 100) + op(6, ACK | FIN, 0, b"\n<13>end"),
 }
 
 
