@@ -1,113 +1,9 @@
-/* tcp_stream.c -- flow table, sequence tracking and out-of-order buffer of the TCP stream reassembler. */
+/* tcp_stream.c -- per segment: sequence tracking, out-of-order buffer, framing and delivery of the TCP stream reassembler. */
 #include <errno.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
-#include "stream_framing.h"
-#include "tcp_stream.h"
-
-#define NIL UINT32_MAX
-#define STREAMS_LIMIT (1u << 24)
-#define MESSAGE_LIMIT (16u << 20)
-
-/* Buffered bytes, from the table's pool. Out of order: disjoint, sorted
- * by seq. A partial message: in arrival order, seq unused. */
-struct chunk {
-	uint32_t next;
-	uint32_t seq;              /* of data[0] */
-	uint32_t len;
-	uint8_t data[DP_STREAM_CHUNK_SIZE];
-};
-
-/* A stream is on one of two LRU lists: probation until it has delivered
- * a message, established after. A full table evicts from probation
- * first, so a SYN flood only churns streams that carried nothing yet
- * (Linux conntrack's early_drop spares "assured" entries the same way). */
-enum stream_list {
-	LIST_PROBATION,
-	LIST_ESTABLISHED,
-};
-
-enum stream_link {
-	LINK_LRU,                  /* on t->lru[s->list], by last segment */
-	LINK_WAIT,                 /* on t->wait while a hole is open */
-};
-
-enum close_reason {
-	CLOSE_FIN,
-	CLOSE_RST,
-	CLOSE_REUSED,              /* a SYN with another ISN: a new connection */
-	CLOSE_IDLE,
-	CLOSE_EVICT,
-};
-
-struct link {
-	uint32_t prev;
-	uint32_t next;
-};
-
-/* Both lists run from head (newest) to tail (oldest). */
-struct list {
-	uint32_t head;
-	uint32_t tail;
-};
-
-struct stream {
-	struct dp_stream_key key;
-	uint32_t hash;
-	uint32_t hash_next;        /* the bucket's chain, or the free list */
-	struct link links[2];      /* enum stream_link */
-	uint32_t next_seq;         /* the next byte to frame */
-	uint32_t fin_seq;          /* with fin_seen: the FIN's sequence number */
-	uint32_t isn;              /* with syn_seen */
-	uint32_t ooo_head;         /* out-of-order chunks */
-	uint32_t ooo_chunks;
-	uint32_t msg_head;         /* body bytes of the message being framed */
-	uint32_t msg_tail;
-	uint64_t last_ns;          /* last segment */
-	uint64_t wait_since_ns;    /* with waiting: when the hole began to hold data up */
-	struct dp_framer framer;
-	uint8_t framing;           /* enum dp_stream_framing */
-	uint8_t list;              /* enum stream_list */
-	bool syn_seen;
-	bool fin_seen;
-	bool waiting;
-};
-
-struct dp_stream_table {
-	struct dp_stream_config cfg;
-	struct dp_stream_stats stats;
-	struct stream *streams;    /* streams_max entries */
-	uint32_t *buckets;
-	uint32_t bucket_mask;
-	uint32_t free_stream;
-	uint32_t streams_used;
-	struct list lru[2];        /* enum stream_list */
-	struct list wait;          /* streams with a hole, by wait_since_ns */
-	uint32_t streams_waiting;
-	struct chunk *chunks;
-	uint32_t free_chunk;
-	uint32_t chunks_used;
-	uint32_t ooo_chunks_max;   /* per stream, from stream_buffer_max */
-	uint64_t hash_seed;
-	uint8_t *message;          /* message_max bytes: a message made contiguous */
-};
-
-/* Sequence numbers compare in serial arithmetic (RFC 1982): they wrap. */
-static bool
-seq_lt(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
-
-static bool
-seq_le(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) <= 0;
-}
+#include "tcp_stream_internal.h"
 
 static uint64_t
 elapsed(uint64_t now, uint64_t then)
@@ -115,63 +11,24 @@ elapsed(uint64_t now, uint64_t then)
 	return now > then ? now - then : 0;
 }
 
-/* ---- the intrusive lists ---- */
-
-static struct link *
-link_of(struct dp_stream_table *t, uint32_t i, enum stream_link which)
-{
-	return &t->streams[i].links[which];
-}
-
-static void
-list_remove(struct dp_stream_table *t, struct list *l, enum stream_link which,
-	    uint32_t i)
-{
-	struct link *k = link_of(t, i, which);
-
-	if (k->prev != NIL)
-		link_of(t, k->prev, which)->next = k->next;
-	else
-		l->head = k->next;
-	if (k->next != NIL)
-		link_of(t, k->next, which)->prev = k->prev;
-	else
-		l->tail = k->prev;
-	k->prev = NIL;
-	k->next = NIL;
-}
-
-static void
-list_push_head(struct dp_stream_table *t, struct list *l,
-	       enum stream_link which, uint32_t i)
-{
-	struct link *k = link_of(t, i, which);
-
-	k->prev = NIL;
-	k->next = l->head;
-	if (l->head != NIL)
-		link_of(t, l->head, which)->prev = i;
-	else
-		l->tail = i;
-	l->head = i;
-}
-
-static uint32_t
-stream_index(const struct dp_stream_table *t, const struct stream *s)
-{
-	return (uint32_t)(s - t->streams);
-}
+enum close_reason {
+	CLOSE_FIN,
+	CLOSE_RST,
+	CLOSE_REUSED,        /* a SYN with another ISN: a new connection */
+	CLOSE_IDLE,
+	CLOSE_EVICT,
+};
 
 static void
 stream_touch(struct dp_stream_table *t, struct stream *s)
 {
 	uint32_t i = stream_index(t, s);
-	struct list *l = &t->lru[s->list];
+	struct stream_list *l = &t->lru[s->list];
 
 	if (l->head == i)
 		return;
-	list_remove(t, l, LINK_LRU, i);
-	list_push_head(t, l, LINK_LRU, i);
+	stream_list_remove(t, l, STREAM_LINK_LRU, i);
+	stream_list_push_head(t, l, STREAM_LINK_LRU, i);
 }
 
 static void
@@ -179,110 +36,12 @@ stream_promote(struct dp_stream_table *t, struct stream *s)
 {
 	uint32_t i = stream_index(t, s);
 
-	if (s->list == LIST_ESTABLISHED)
+	if (s->list == STREAM_ESTABLISHED)
 		return;
-	list_remove(t, &t->lru[LIST_PROBATION], LINK_LRU, i);
-	s->list = LIST_ESTABLISHED;
-	list_push_head(t, &t->lru[LIST_ESTABLISHED], LINK_LRU, i);
-}
-
-/* ---- the hash ---- */
-
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
-/* Seeded per table, so flows that collide cannot be chosen in advance;
- * a chain is bounded by streams_max anyway. */
-static uint32_t
-key_hash(const struct dp_stream_table *t, const struct dp_stream_key *key)
-{
-	uint64_t w[4];
-	uint64_t h = t->hash_seed;
-
-	memcpy(w, key->src_addr, 16);
-	memcpy(w + 2, key->dst_addr, 16);
-	for (int i = 0; i < 4; i++)
-		h = mix64(h ^ w[i]);
-	h = mix64(h ^ ((uint64_t)key->src_port << 32 |
-		       (uint64_t)key->dst_port << 16 | key->ip_version));
-	return (uint32_t)h;
-}
-
-static bool
-key_equal(const struct dp_stream_key *a, const struct dp_stream_key *b)
-{
-	return a->src_port == b->src_port && a->dst_port == b->dst_port &&
-	       a->ip_version == b->ip_version &&
-	       memcmp(a->src_addr, b->src_addr, 16) == 0 &&
-	       memcmp(a->dst_addr, b->dst_addr, 16) == 0;
-}
-
-static struct stream *
-stream_lookup(struct dp_stream_table *t, const struct dp_stream_key *key,
-	      uint32_t hash)
-{
-	for (uint32_t i = t->buckets[hash & t->bucket_mask]; i != NIL;
-	     i = t->streams[i].hash_next) {
-		struct stream *s = &t->streams[i];
-
-		if (s->hash == hash && key_equal(&s->key, key))
-			return s;
-	}
-	return NULL;
-}
-
-static void
-bucket_remove(struct dp_stream_table *t, struct stream *s)
-{
-	uint32_t *link = &t->buckets[s->hash & t->bucket_mask];
-	uint32_t i = stream_index(t, s);
-
-	while (*link != i)
-		link = &t->streams[*link].hash_next;
-	*link = s->hash_next;
-}
-
-/* ---- the chunk pool ---- */
-
-static uint32_t
-chunk_alloc(struct dp_stream_table *t)
-{
-	uint32_t i = t->free_chunk;
-
-	if (i == NIL)
-		return NIL;
-	t->free_chunk = t->chunks[i].next;
-	t->chunks_used++;
-	t->chunks[i].next = NIL;
-	t->chunks[i].len = 0;
-	return i;
-}
-
-static void
-chunk_free(struct dp_stream_table *t, uint32_t i)
-{
-	t->chunks[i].next = t->free_chunk;
-	t->free_chunk = i;
-	t->chunks_used--;
-}
-
-static void
-chain_free(struct dp_stream_table *t, uint32_t head)
-{
-	while (head != NIL) {
-		uint32_t next = t->chunks[head].next;
-
-		chunk_free(t, head);
-		head = next;
-	}
+	stream_list_remove(t, &t->lru[STREAM_PROBATION], STREAM_LINK_LRU, i);
+	s->list = STREAM_ESTABLISHED;
+	stream_list_push_head(t, &t->lru[STREAM_ESTABLISHED], STREAM_LINK_LRU,
+			      i);
 }
 
 /* ---- the message being framed ---- */
@@ -290,9 +49,9 @@ chain_free(struct dp_stream_table *t, uint32_t head)
 static void
 msg_free(struct dp_stream_table *t, struct stream *s)
 {
-	chain_free(t, s->msg_head);
-	s->msg_head = NIL;
-	s->msg_tail = NIL;
+	stream_chain_free(t, s->msg_head);
+	s->msg_head = STREAM_NIL;
+	s->msg_tail = STREAM_NIL;
 }
 
 static int
@@ -302,18 +61,19 @@ msg_append(struct dp_stream_table *t, struct stream *s, const uint8_t *p,
 	while (n > 0) {
 		uint32_t i = s->msg_tail;
 
-		if (i == NIL || t->chunks[i].len == DP_STREAM_CHUNK_SIZE) {
-			i = chunk_alloc(t);
-			if (i == NIL)
+		if (i == STREAM_NIL ||
+		    t->chunks[i].len == DP_STREAM_CHUNK_SIZE) {
+			i = stream_chunk_alloc(t);
+			if (i == STREAM_NIL)
 				return -ENOBUFS;
-			if (s->msg_tail == NIL)
+			if (s->msg_tail == STREAM_NIL)
 				s->msg_head = i;
 			else
 				t->chunks[s->msg_tail].next = i;
 			s->msg_tail = i;
 		}
 
-		struct chunk *c = &t->chunks[i];
+		struct stream_chunk *c = &t->chunks[i];
 		size_t m = DP_STREAM_CHUNK_SIZE - c->len;
 
 		if (m > n)
@@ -337,9 +97,10 @@ stream_deliver(struct dp_stream_table *t, struct stream *s,
 	const uint8_t *msg = body;
 	size_t len = body_len;
 
-	if (s->msg_head != NIL) {
+	if (s->msg_head != STREAM_NIL) {
 		len = 0;
-		for (uint32_t i = s->msg_head; i != NIL; i = t->chunks[i].next) {
+		for (uint32_t i = s->msg_head; i != STREAM_NIL;
+		     i = t->chunks[i].next) {
 			memcpy(t->message + len, t->chunks[i].data,
 			       t->chunks[i].len);
 			len += t->chunks[i].len;
@@ -400,9 +161,9 @@ static void
 stream_drain(struct dp_stream_table *t, struct stream *s,
 	     dp_stream_deliver_fn deliver, void *ctx)
 {
-	while (s->ooo_head != NIL) {
+	while (s->ooo_head != STREAM_NIL) {
 		uint32_t i = s->ooo_head;
-		struct chunk *c = &t->chunks[i];
+		struct stream_chunk *c = &t->chunks[i];
 		uint32_t off = s->next_seq - c->seq;
 
 		if (seq_lt(s->next_seq, c->seq))
@@ -414,7 +175,7 @@ stream_drain(struct dp_stream_table *t, struct stream *s,
 				    ctx);
 			s->next_seq = c->seq + c->len;
 		}
-		chunk_free(t, i);
+		stream_chunk_free(t, i);
 	}
 }
 
@@ -430,7 +191,7 @@ stream_take(struct dp_stream_table *t, struct stream *s, const uint8_t *p,
 	bool covered = false;
 
 	while (seq_lt(s->next_seq, end)) {
-		const struct chunk *c = s->ooo_head != NIL ?
+		const struct stream_chunk *c = s->ooo_head != STREAM_NIL ?
 			&t->chunks[s->ooo_head] : NULL;
 		uint32_t n = end - s->next_seq;
 
@@ -457,10 +218,11 @@ ooo_insert(struct dp_stream_table *t, struct stream *s, uint32_t seq,
 	   const uint8_t *p, uint32_t len, bool *overlap)
 {
 	uint32_t *link = &s->ooo_head;
-	struct chunk *prev = NULL;
+	struct stream_chunk *prev = NULL;
 
 	while (len > 0) {
-		struct chunk *c = *link != NIL ? &t->chunks[*link] : NULL;
+		struct stream_chunk *c = *link != STREAM_NIL ?
+			&t->chunks[*link] : NULL;
 		uint32_t n = len;
 
 		if (c != NULL && seq_le(c->seq + c->len, seq)) {
@@ -498,12 +260,12 @@ ooo_insert(struct dp_stream_table *t, struct stream *s, uint32_t seq,
 		if (s->ooo_chunks >= t->ooo_chunks_max)
 			return -ENOBUFS;
 
-		uint32_t i = chunk_alloc(t);
+		uint32_t i = stream_chunk_alloc(t);
 
-		if (i == NIL)
+		if (i == STREAM_NIL)
 			return -ENOBUFS;
 
-		struct chunk *nc = &t->chunks[i];
+		struct stream_chunk *nc = &t->chunks[i];
 		uint32_t m = n < DP_STREAM_CHUNK_SIZE ? n : DP_STREAM_CHUNK_SIZE;
 
 		memcpy(nc->data, p, m);
@@ -541,13 +303,14 @@ stream_skip_to(struct dp_stream_table *t, struct stream *s, uint32_t target,
 static uint32_t
 stream_hole_end(const struct dp_stream_table *t, const struct stream *s)
 {
-	return s->ooo_head != NIL ? t->chunks[s->ooo_head].seq : s->fin_seq;
+	return s->ooo_head != STREAM_NIL ? t->chunks[s->ooo_head].seq :
+		s->fin_seq;
 }
 
 static bool
 stream_has_hole(const struct stream *s)
 {
-	return s->ooo_head != NIL ||
+	return s->ooo_head != STREAM_NIL ||
 	       (s->fin_seen && seq_lt(s->next_seq, s->fin_seq));
 }
 
@@ -562,12 +325,12 @@ wait_update(struct dp_stream_table *t, struct stream *s, uint64_t now,
 	bool hole = stream_has_hole(s);
 
 	if (s->waiting && (!hole || restart)) {
-		list_remove(t, &t->wait, LINK_WAIT, i);
+		stream_list_remove(t, &t->wait, STREAM_LINK_WAIT, i);
 		s->waiting = false;
 		t->streams_waiting--;
 	}
 	if (hole && !s->waiting) {
-		list_push_head(t, &t->wait, LINK_WAIT, i);
+		stream_list_push_head(t, &t->wait, STREAM_LINK_WAIT, i);
 		s->waiting = true;
 		s->wait_since_ns = now;
 		t->streams_waiting++;
@@ -627,7 +390,7 @@ stream_data(struct dp_stream_table *t, struct stream *s, uint32_t seq,
 
 		uint32_t target = stream_hole_end(t, s);
 
-		if (s->ooo_head == NIL || seq_lt(seq, target))
+		if (s->ooo_head == STREAM_NIL || seq_lt(seq, target))
 			target = seq;
 		stream_skip_to(t, s, target, deliver, ctx);
 		if (seq_le(end, s->next_seq))
@@ -646,7 +409,7 @@ stream_close(struct dp_stream_table *t, struct stream *s,
 	uint32_t i = stream_index(t, s);
 
 	/* Data buffered beyond holes still holds whole messages. */
-	while (s->ooo_head != NIL)
+	while (s->ooo_head != STREAM_NIL)
 		stream_skip_to(t, s, t->chunks[s->ooo_head].seq, deliver, ctx);
 
 	/* A last LF message without its LF is delivered, as rsyslog does
@@ -680,10 +443,10 @@ stream_close(struct dp_stream_table *t, struct stream *s,
 		break;
 	}
 
-	bucket_remove(t, s);
-	list_remove(t, &t->lru[s->list], LINK_LRU, i);
+	stream_bucket_remove(t, s);
+	stream_list_remove(t, &t->lru[s->list], STREAM_LINK_LRU, i);
 	if (s->waiting) {
-		list_remove(t, &t->wait, LINK_WAIT, i);
+		stream_list_remove(t, &t->wait, STREAM_LINK_WAIT, i);
 		t->streams_waiting--;
 	}
 	s->hash_next = t->free_stream;
@@ -707,33 +470,31 @@ stream_create(struct dp_stream_table *t, const struct dp_stream_key *key,
 	      uint32_t hash, enum dp_stream_framing framing, bool midstream,
 	      uint64_t now, dp_stream_deliver_fn deliver, void *ctx)
 {
-	if (t->free_stream == NIL) {
-		uint32_t victim = t->lru[LIST_PROBATION].tail;
+	if (t->free_stream == STREAM_NIL) {
+		uint32_t victim = t->lru[STREAM_PROBATION].tail;
 
-		if (victim == NIL)
-			victim = t->lru[LIST_ESTABLISHED].tail;
+		if (victim == STREAM_NIL)
+			victim = t->lru[STREAM_ESTABLISHED].tail;
 		stream_close(t, &t->streams[victim], CLOSE_EVICT, deliver, ctx);
 	}
 
 	uint32_t i = t->free_stream;
 	struct stream *s = &t->streams[i];
-	uint32_t *bucket = &t->buckets[hash & t->bucket_mask];
 
 	t->free_stream = s->hash_next;
 	t->streams_used++;
 	memset(s, 0, sizeof(*s));
 	s->key = *key;
 	s->hash = hash;
-	s->hash_next = *bucket;
-	*bucket = i;
-	s->ooo_head = NIL;
-	s->msg_head = NIL;
-	s->msg_tail = NIL;
+	stream_bucket_insert(t, s);
+	s->ooo_head = STREAM_NIL;
+	s->msg_head = STREAM_NIL;
+	s->msg_tail = STREAM_NIL;
 	s->last_ns = now;
 	s->framing = (uint8_t)framing;
-	s->list = LIST_PROBATION;
+	s->list = STREAM_PROBATION;
 	dp_framer_init(&s->framer, framing, midstream);
-	list_push_head(t, &t->lru[LIST_PROBATION], LINK_LRU, i);
+	stream_list_push_head(t, &t->lru[STREAM_PROBATION], STREAM_LINK_LRU, i);
 	t->stats.streams_created++;
 	if (midstream)
 		t->stats.streams_midstream++;
@@ -746,7 +507,7 @@ dp_stream_segment(struct dp_stream_table *t, const struct dp_stream_key *key,
 		  uint8_t tcp_flags, const uint8_t *payload, uint32_t len,
 		  uint64_t now_ns, dp_stream_deliver_fn deliver, void *ctx)
 {
-	uint32_t hash = key_hash(t, key);
+	uint32_t hash = stream_key_hash(t, key);
 	struct stream *s = stream_lookup(t, key, hash);
 	bool syn = (tcp_flags & DP_STREAM_TCP_SYN) != 0;
 
@@ -794,7 +555,7 @@ dp_stream_expire(struct dp_stream_table *t, uint64_t now_ns,
 		 dp_stream_deliver_fn deliver, void *ctx)
 {
 	for (uint32_t n = 0; n < DP_STREAM_EXPIRE_BATCH &&
-	     t->wait.tail != NIL; n++) {
+	     t->wait.tail != STREAM_NIL; n++) {
 		struct stream *s = &t->streams[t->wait.tail];
 
 		if (elapsed(now_ns, s->wait_since_ns) < t->cfg.gap_timeout_ns)
@@ -802,9 +563,9 @@ dp_stream_expire(struct dp_stream_table *t, uint64_t now_ns,
 		stream_give_up_hole(t, s, now_ns, deliver, ctx);
 		stream_try_finish(t, s, deliver, ctx);
 	}
-	for (int l = LIST_PROBATION; l <= LIST_ESTABLISHED; l++) {
+	for (int l = STREAM_PROBATION; l <= STREAM_ESTABLISHED; l++) {
 		for (uint32_t n = 0; n < DP_STREAM_EXPIRE_BATCH &&
-		     t->lru[l].tail != NIL; n++) {
+		     t->lru[l].tail != STREAM_NIL; n++) {
 			struct stream *s = &t->streams[t->lru[l].tail];
 
 			if (elapsed(now_ns, s->last_ns) < t->cfg.idle_timeout_ns)
@@ -814,129 +575,3 @@ dp_stream_expire(struct dp_stream_table *t, uint64_t now_ns,
 	}
 }
 
-/* ---- the table ---- */
-
-void
-dp_stream_config_init(struct dp_stream_config *cfg)
-{
-	cfg->streams_max = DP_STREAM_STREAMS_MAX_DEFAULT;
-	cfg->buffer_bytes_max = DP_STREAM_BUFFER_BYTES_MAX_DEFAULT;
-	cfg->stream_buffer_max = DP_STREAM_STREAM_BUFFER_MAX_DEFAULT;
-	cfg->message_max = DP_STREAM_MESSAGE_MAX_DEFAULT;
-	cfg->idle_timeout_ns = DP_STREAM_IDLE_TIMEOUT_NS_DEFAULT;
-	cfg->gap_timeout_ns = DP_STREAM_GAP_TIMEOUT_NS_DEFAULT;
-}
-
-static bool
-config_valid(const struct dp_stream_config *cfg)
-{
-	return cfg->streams_max > 0 && cfg->streams_max <= STREAMS_LIMIT &&
-	       cfg->message_max >= DP_STREAM_MESSAGE_MIN &&
-	       cfg->message_max <= MESSAGE_LIMIT &&
-	       cfg->buffer_bytes_max >= DP_STREAM_CHUNK_SIZE &&
-	       cfg->stream_buffer_max >= DP_STREAM_CHUNK_SIZE &&
-	       cfg->idle_timeout_ns > 0 && cfg->gap_timeout_ns > 0;
-}
-
-static uint64_t
-seed_make(const struct dp_stream_table *t)
-{
-	uint64_t seed;
-	struct timespec ts;
-
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed))
-		return seed;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return mix64((uint64_t)(uintptr_t)t ^ (uint64_t)ts.tv_nsec ^
-		     (uint64_t)ts.tv_sec << 32);
-}
-
-int
-dp_stream_table_create(const struct dp_stream_config *cfg,
-		       struct dp_stream_table **out)
-{
-	struct dp_stream_config defaults;
-	struct dp_stream_table *t;
-	uint32_t buckets = 1, chunks;
-
-	if (cfg == NULL) {
-		dp_stream_config_init(&defaults);
-		cfg = &defaults;
-	}
-	if (!config_valid(cfg))
-		return -EINVAL;
-	while (buckets < cfg->streams_max)
-		buckets <<= 1;
-	chunks = cfg->buffer_bytes_max / DP_STREAM_CHUNK_SIZE;
-
-	t = calloc(1, sizeof(*t));
-	if (t == NULL)
-		return -ENOMEM;
-	t->streams = calloc(cfg->streams_max, sizeof(*t->streams));
-	if (t->streams == NULL)
-		goto free_table;
-	t->buckets = malloc((size_t)buckets * sizeof(*t->buckets));
-	if (t->buckets == NULL)
-		goto free_streams;
-	t->chunks = malloc((size_t)chunks * sizeof(*t->chunks));
-	if (t->chunks == NULL)
-		goto free_buckets;
-	t->message = malloc(cfg->message_max);
-	if (t->message == NULL)
-		goto free_chunks;
-
-	t->cfg = *cfg;
-	t->bucket_mask = buckets - 1;
-	for (uint32_t i = 0; i < buckets; i++)
-		t->buckets[i] = NIL;
-	for (uint32_t i = 0; i < cfg->streams_max; i++)
-		t->streams[i].hash_next = i + 1 < cfg->streams_max ? i + 1 : NIL;
-	for (uint32_t i = 0; i < chunks; i++)
-		t->chunks[i].next = i + 1 < chunks ? i + 1 : NIL;
-	t->free_stream = 0;
-	t->free_chunk = 0;
-	t->lru[LIST_PROBATION] = (struct list){ NIL, NIL };
-	t->lru[LIST_ESTABLISHED] = (struct list){ NIL, NIL };
-	t->wait = (struct list){ NIL, NIL };
-	t->ooo_chunks_max = cfg->stream_buffer_max / DP_STREAM_CHUNK_SIZE;
-	t->hash_seed = seed_make(t);
-	*out = t;
-	return 0;
-
-free_chunks:
-	free(t->chunks);
-free_buckets:
-	free(t->buckets);
-free_streams:
-	free(t->streams);
-free_table:
-	free(t);
-	return -ENOMEM;
-}
-
-void
-dp_stream_table_free(struct dp_stream_table *t)
-{
-	if (t == NULL)
-		return;
-	free(t->message);
-	free(t->chunks);
-	free(t->buckets);
-	free(t->streams);
-	free(t);
-}
-
-const struct dp_stream_stats *
-dp_stream_table_stats(const struct dp_stream_table *t)
-{
-	return &t->stats;
-}
-
-void
-dp_stream_table_usage(const struct dp_stream_table *t,
-		      struct dp_stream_usage *usage)
-{
-	usage->streams = t->streams_used;
-	usage->streams_waiting = t->streams_waiting;
-	usage->buffer_bytes = (uint64_t)t->chunks_used * DP_STREAM_CHUNK_SIZE;
-}

@@ -12,7 +12,7 @@
 #define DP_STREAM_TCP_ACK 0x10u
 
 /* Flags of a delivered message. */
-#define DP_STREAM_MSG_CUT 0x1u      /* longer than message_max: these are its first bytes */
+#define DP_STREAM_MSG_CUT 0x1u  /* over message_max: its first bytes */
 
 /* Buffered bytes are held in chunks of this many bytes; the limits below
  * count whole chunks, i.e. the memory actually held. */
@@ -42,7 +42,7 @@ enum dp_stream_framing {
  * struct dp_packet, which zeroes the unused 12 address bytes of IPv4:
  * every byte of both addresses takes part in the lookup. */
 struct dp_stream_key {
-	uint8_t src_addr[16];      /* IPv4 in the first 4 bytes, the rest zero */
+	uint8_t src_addr[16];      /* IPv4: the first 4 bytes, the rest zero */
 	uint8_t dst_addr[16];
 	uint16_t src_port;         /* host byte order */
 	uint16_t dst_port;
@@ -50,12 +50,12 @@ struct dp_stream_key {
 };
 
 struct dp_stream_config {
-	uint32_t streams_max;        /* streams in the table (both directions count) */
-	uint32_t buffer_bytes_max;   /* buffered bytes, all streams: the chunk pool */
-	uint32_t stream_buffer_max;  /* out-of-order bytes one stream may hold */
+	uint32_t streams_max;        /* streams (each direction is one) */
+	uint32_t buffer_bytes_max;   /* all streams' buffered bytes: the pool */
+	uint32_t stream_buffer_max;  /* out-of-order bytes of one stream */
 	uint32_t message_max;        /* longer messages are delivered cut */
-	uint64_t idle_timeout_ns;    /* a stream without segments this long is expired */
-	uint64_t gap_timeout_ns;     /* how long later data waits for a missing segment */
+	uint64_t idle_timeout_ns;    /* no segment for this long: expired */
+	uint64_t gap_timeout_ns;     /* data behind a hole waits this long */
 };
 
 /* Counters, only ever incremented; the worker reads them (one table per
@@ -67,25 +67,25 @@ struct dp_stream_stats {
 	uint64_t streams_evicted;        /* the table was full */
 	uint64_t streams_midstream;      /* first segment seen had no SYN */
 	uint64_t segments;               /* every dp_stream_segment() call */
-	uint64_t segments_retransmitted; /* only bytes already received: ignored */
-	uint64_t segments_overlapping;   /* some bytes already received: those ignored */
-	uint64_t segments_out_of_order;  /* arrived ahead of a missing segment */
+	uint64_t segments_retransmitted; /* all bytes seen before: ignored */
+	uint64_t segments_overlapping;   /* some bytes seen before: skipped */
+	uint64_t segments_out_of_order;  /* ahead of a missing segment */
 	uint64_t gaps;                   /* missing bytes given up */
 	uint64_t gap_bytes;              /* how many */
-	uint64_t bytes_skipped;          /* received, not delivered: resync, rest of a cut message */
+	uint64_t bytes_skipped;          /* resync, the rest of a cut message */
 	uint64_t messages;               /* delivered */
 	uint64_t messages_cut;           /* delivered cut to message_max */
-	uint64_t partial_frames_dropped; /* an incomplete frame when the stream ended */
+	uint64_t partial_frames_dropped; /* the stream ended inside a frame */
 	uint64_t dns_zero_length;        /* DNS frames of length 0, skipped */
-	uint64_t framing_errors;         /* an octet-counting header that is not one */
-	uint64_t buffer_limit_hits;      /* stream_buffer_max or buffer_bytes_max reached */
+	uint64_t framing_errors;         /* octet counting: no MSG-LEN SP */
+	uint64_t buffer_limit_hits;      /* stream or table buffer full */
 };
 
 /* What the table holds now (gauges, not counters). */
 struct dp_stream_usage {
 	uint32_t streams;            /* <= streams_max */
-	uint32_t streams_waiting;    /* with out-of-order data or a FIN behind a hole */
-	uint64_t buffer_bytes;       /* chunk bytes in use, <= buffer_bytes_max */
+	uint32_t streams_waiting;    /* with data or a FIN behind a hole */
+	uint64_t buffer_bytes;       /* chunks in use, <= buffer_bytes_max */
 };
 
 /* A complete message of the stream key, framed as framing says: len
@@ -123,7 +123,8 @@ void dp_stream_segment(struct dp_stream_table *t,
 		       const struct dp_stream_key *key,
 		       enum dp_stream_framing framing, uint32_t seq,
 		       uint8_t tcp_flags, const uint8_t *payload, uint32_t len,
-		       uint64_t now_ns, dp_stream_deliver_fn deliver, void *ctx);
+		       uint64_t now_ns, dp_stream_deliver_fn deliver,
+		       void *ctx);
 
 /* Housekeeping the worker calls periodically: gives up the holes that
  * have waited gap_timeout_ns, then expires streams idle for
@@ -133,7 +134,8 @@ void dp_stream_segment(struct dp_stream_table *t,
 void dp_stream_expire(struct dp_stream_table *t, uint64_t now_ns,
 		      dp_stream_deliver_fn deliver, void *ctx);
 
-const struct dp_stream_stats *dp_stream_table_stats(const struct dp_stream_table *t);
+const struct dp_stream_stats *
+dp_stream_table_stats(const struct dp_stream_table *t);
 
 void dp_stream_table_usage(const struct dp_stream_table *t,
 			   struct dp_stream_usage *usage);
