@@ -69,11 +69,10 @@ frame_start(struct dp_framer *f, enum framer_phase body, uint32_t len)
 }
 
 void
-dp_framer_init(struct dp_framer *f, enum dp_stream_framing framing,
-	       bool midstream)
+dp_framer_init(struct dp_framer *f, bool dns, bool midstream)
 {
 	memset(f, 0, sizeof(*f));
-	if (framing == DP_STREAM_DNS) {
+	if (dns) {
 		/* A DNS stream picked up midway is assumed to be at a
 		 * boundary: nothing in a DNS frame marks its start. */
 		f->kind = DP_FRAMER_DNS;
@@ -88,7 +87,8 @@ dp_framer_init(struct dp_framer *f, enum dp_stream_framing framing,
  * else LF framing, and then the digits read so far begin its first
  * message (reported as the prefix). */
 static size_t
-detect(struct dp_framer *f, const uint8_t *p, size_t n, struct dp_frame_out *out)
+detect(struct dp_framer *f, const uint8_t *p, size_t n,
+       struct dp_frame_out *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = p[i];
@@ -120,9 +120,9 @@ detect(struct dp_framer *f, const uint8_t *p, size_t n, struct dp_frame_out *out
 /* Midstream, the bytes read as a candidate header were not one: LF
  * framing, dropping to the first terminator. */
 static size_t
-detect_mid_fail(struct dp_framer *f, struct dp_stream_stats *st, size_t i)
+detect_mid_fail(struct dp_framer *f, struct dp_frame_out *out, size_t i)
 {
-	st->bytes_skipped += f->digits + (f->after_space ? 1u : 0u);
+	out->skipped += f->digits + (f->after_space ? 1u : 0u);
 	header_reset(f);
 	f->kind = DP_FRAMER_SYSLOG_LF;
 	f->phase = PH_SKIP_LF;
@@ -133,14 +133,14 @@ detect_mid_fail(struct dp_framer *f, struct dp_stream_stats *st, size_t i)
  * octet-counted one; anything else is the middle of a message. */
 static size_t
 detect_mid(struct dp_framer *f, const uint8_t *p, size_t n,
-	   struct dp_stream_stats *st)
+	   struct dp_frame_out *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = p[i];
 
 		if (f->after_space) {
 			if (c != '<')
-				return detect_mid_fail(f, st, i);
+				return detect_mid_fail(f, out, i);
 			f->kind = DP_FRAMER_SYSLOG_OCTET;
 			frame_start(f, PH_OCTET_BODY, f->value);
 			return i;
@@ -153,12 +153,12 @@ detect_mid(struct dp_framer *f, const uint8_t *p, size_t n,
 				return i;
 			}
 			if (!is_nonzero_digit(c))
-				return detect_mid_fail(f, st, i);
+				return detect_mid_fail(f, out, i);
 		} else if (c == ' ') {
 			f->after_space = true;
 			continue;
 		} else if (!is_digit(c) || f->digits == DP_FRAMER_DIGITS_MAX) {
-			return detect_mid_fail(f, st, i);
+			return detect_mid_fail(f, out, i);
 		}
 		f->digits++;
 		f->value = f->value * 10 + (uint32_t)(c - '0');
@@ -167,12 +167,12 @@ detect_mid(struct dp_framer *f, const uint8_t *p, size_t n,
 }
 
 static size_t
-octet_error(struct dp_framer *f, struct dp_stream_stats *st, size_t i)
+octet_error(struct dp_framer *f, struct dp_frame_out *out, size_t i)
 {
 	bool in_digits = f->digits > 0;
 
-	st->framing_errors++;
-	st->bytes_skipped += f->digits;
+	out->framing_errors++;
+	out->skipped += f->digits;
 	header_reset(f);
 	/* A digit right after the bad header's digits cannot start one. */
 	f->after_digit = in_digits;
@@ -183,7 +183,7 @@ octet_error(struct dp_framer *f, struct dp_stream_stats *st, size_t i)
 /* MSG-LEN SP between octet-counted frames. */
 static size_t
 octet_len(struct dp_framer *f, const uint8_t *p, size_t n,
-	  struct dp_stream_stats *st)
+	  struct dp_frame_out *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = p[i];
@@ -193,12 +193,12 @@ octet_len(struct dp_framer *f, const uint8_t *p, size_t n,
 			if (c == '\n' || c == '\r' || c == '\0')
 				continue;
 			if (!is_nonzero_digit(c))
-				return octet_error(f, st, i);
+				return octet_error(f, out, i);
 		} else if (c == ' ') {
 			frame_start(f, PH_OCTET_BODY, f->value);
 			return i + 1;
 		} else if (!is_digit(c) || f->digits == DP_FRAMER_DIGITS_MAX) {
-			return octet_error(f, st, i);
+			return octet_error(f, out, i);
 		}
 		f->digits++;
 		f->value = f->value * 10 + (uint32_t)(c - '0');
@@ -210,7 +210,7 @@ octet_len(struct dp_framer *f, const uint8_t *p, size_t n,
  * first digit (1-9) does not follow a digit is taken for a header. */
 static size_t
 resync_octet(struct dp_framer *f, const uint8_t *p, size_t n,
-	     struct dp_stream_stats *st)
+	     struct dp_frame_out *out)
 {
 	size_t i = 0;
 
@@ -223,7 +223,7 @@ resync_octet(struct dp_framer *f, const uint8_t *p, size_t n,
 				return i;
 			}
 			/* Not a header; c may start the next one. */
-			st->bytes_skipped += f->digits + 1u;
+			out->skipped += f->digits + 1u;
 			header_reset(f);
 			continue;
 		}
@@ -243,7 +243,7 @@ resync_octet(struct dp_framer *f, const uint8_t *p, size_t n,
 			f->value = (uint32_t)(c - '0');
 			continue;
 		}
-		st->bytes_skipped += f->digits + 1u;
+		out->skipped += f->digits + 1u;
 		header_reset(f);
 		f->after_digit = is_digit(c);
 	}
@@ -252,14 +252,14 @@ resync_octet(struct dp_framer *f, const uint8_t *p, size_t n,
 
 static size_t
 dns_len(struct dp_framer *f, const uint8_t *p, size_t n,
-	struct dp_stream_stats *st)
+	struct dp_frame_out *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		f->value = f->value << 8 | p[i];
 		if (++f->digits < 2)
 			continue;
 		if (f->value == 0) {
-			st->dns_zero_length++;
+			out->zero_length++;
 			header_reset(f);
 			continue;
 		}
@@ -271,11 +271,11 @@ dns_len(struct dp_framer *f, const uint8_t *p, size_t n,
 
 static size_t
 skip_lf(struct dp_framer *f, const uint8_t *p, size_t n,
-	struct dp_stream_stats *st)
+	struct dp_frame_out *out)
 {
 	size_t t = terminator_at(p, n);
 
-	st->bytes_skipped += t;
+	out->skipped += t;
 	if (t == n)
 		return n;
 	f->phase = PH_LF_BODY;
@@ -284,12 +284,12 @@ skip_lf(struct dp_framer *f, const uint8_t *p, size_t n,
 }
 
 static size_t
-skip_count(struct dp_framer *f, size_t n, struct dp_stream_stats *st)
+skip_count(struct dp_framer *f, size_t n, struct dp_frame_out *out)
 {
 	size_t take = n < f->remaining ? n : f->remaining;
 
 	f->remaining -= (uint32_t)take;
-	st->bytes_skipped += take;
+	out->skipped += take;
 	if (f->remaining == 0)
 		f->phase = (uint8_t)header_phase(f);
 	return take;
@@ -360,8 +360,7 @@ counted_body(struct dp_framer *f, size_t pos, size_t len,
 
 void
 dp_framer_step(struct dp_framer *f, const uint8_t *in, size_t len,
-	       uint32_t message_max, struct dp_stream_stats *st,
-	       struct dp_frame_out *out)
+	       uint32_t message_max, struct dp_frame_out *out)
 {
 	size_t pos = 0;
 
@@ -383,26 +382,26 @@ dp_framer_step(struct dp_framer *f, const uint8_t *in, size_t len,
 			pos += detect(f, p, n, out);
 			break;
 		case PH_DETECT_MID:
-			pos += detect_mid(f, p, n, st);
+			pos += detect_mid(f, p, n, out);
 			break;
 		case PH_OCTET_LEN:
-			pos += octet_len(f, p, n, st);
+			pos += octet_len(f, p, n, out);
 			break;
 		case PH_DNS_LEN:
-			pos += dns_len(f, p, n, st);
+			pos += dns_len(f, p, n, out);
 			break;
 		case PH_RESYNC_LF:
 			/* As at a midstream pickup: a PRI marks a start. */
 			f->phase = *p == '<' ? PH_LF_BODY : PH_SKIP_LF;
 			break;
 		case PH_SKIP_LF:
-			pos += skip_lf(f, p, n, st);
+			pos += skip_lf(f, p, n, out);
 			break;
 		case PH_SKIP_COUNT:
-			pos += skip_count(f, n, st);
+			pos += skip_count(f, n, out);
 			break;
 		case PH_RESYNC_OCTET:
-			pos += resync_octet(f, p, n, st);
+			pos += resync_octet(f, p, n, out);
 			break;
 		}
 	}

@@ -6,8 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tcp_stream.h"
-
 /* The framer only says where messages are: it stores no message bytes.
  * Its caller keeps the body bytes of a message that spans several inputs
  * and delivers them when the framer reports the end. */
@@ -48,6 +46,10 @@ struct dp_frame_out {
 	bool end;
 	bool cut;                  /* end, at message_max bytes */
 	bool strip_cr;             /* end at LF or NUL: drop a CR before it */
+	/* What the step dropped, for the caller's counters. */
+	size_t skipped;            /* bytes: resync, the rest of a cut message */
+	uint32_t zero_length;      /* DNS frames of length 0 */
+	uint32_t framing_errors;   /* octet counting: no MSG-LEN SP */
 };
 
 /* What is left when the stream ends. */
@@ -57,17 +59,15 @@ enum dp_framer_rest {
 	DP_FRAMER_REST_PARTIAL,    /* an incomplete octet-counted or DNS frame */
 };
 
-/* midstream: the stream's first bytes were not seen, so its first byte
- * is not known to start a message. */
-void dp_framer_init(struct dp_framer *f, enum dp_stream_framing framing,
-		    bool midstream);
+/* dns: DNS framing, else syslog (detected). midstream: the stream's
+ * first bytes were not seen, so its first byte is not known to start a
+ * message. */
+void dp_framer_init(struct dp_framer *f, bool dns, bool midstream);
 
 /* Consumes at least one byte of in[0, len) when len > 0, or ends a
- * message. message_max >= DP_STREAM_MESSAGE_MIN bounds msg_len. Counts
- * dns_zero_length, framing_errors and bytes_skipped in st. */
+ * message. message_max, over DP_FRAMER_DIGITS_MAX, bounds msg_len. */
 void dp_framer_step(struct dp_framer *f, const uint8_t *in, size_t len,
-		    uint32_t message_max, struct dp_stream_stats *st,
-		    struct dp_frame_out *out);
+		    uint32_t message_max, struct dp_frame_out *out);
 
 /* Bytes are missing before the next input: forget the current message
  * and find the next boundary (LF: here if the next byte is '<', else

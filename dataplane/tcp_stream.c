@@ -1,9 +1,106 @@
-/* tcp_stream.c -- per segment: sequence tracking, out-of-order buffer, framing and delivery of the TCP stream reassembler. */
+/* tcp_stream.c -- the TCP stream table: flows, sequence tracking, gaps, framing and delivery. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
-#include "tcp_stream_internal.h"
+#include "stream_buffer.h"
+#include "stream_framing.h"
+#include "tcp_stream.h"
+
+#define NIL UINT32_MAX
+#define STREAMS_LIMIT (1u << 24)
+#define MESSAGE_LIMIT (16u << 20)
+
+/* The first message of a syslog stream may begin with the digits the
+ * octet-counting detection held. */
+_Static_assert(DP_STREAM_MESSAGE_MIN > DP_FRAMER_DIGITS_MAX,
+	       "message_max must hold the detection's digits");
+
+/* A stream is on one of two LRU lists: probation until it has delivered
+ * a message, established after. A full table evicts from probation
+ * first, so a SYN flood only churns streams that carried nothing yet
+ * (Linux conntrack's early_drop spares "assured" entries the same way). */
+enum stream_lru {
+	STREAM_PROBATION,
+	STREAM_ESTABLISHED,
+};
+
+enum stream_link_kind {
+	STREAM_LINK_LRU,           /* on t->lru[s->list], by last segment */
+	STREAM_LINK_WAIT,          /* on t->wait while a hole is open */
+};
+
+enum close_reason {
+	CLOSE_FIN,
+	CLOSE_RST,
+	CLOSE_REUSED,              /* a SYN with another ISN: new connection */
+	CLOSE_IDLE,
+	CLOSE_EVICT,
+};
+
+struct stream_link {
+	uint32_t prev;
+	uint32_t next;
+};
+
+/* Both lists run from head (newest) to tail (oldest). */
+struct stream_list {
+	uint32_t head;
+	uint32_t tail;
+};
+
+struct stream {
+	struct dp_stream_key key;
+	uint32_t hash;
+	uint32_t hash_next;        /* the bucket's chain, or the free list */
+	struct stream_link links[2]; /* enum stream_link_kind */
+	uint32_t next_seq;         /* the next byte to frame */
+	uint32_t fin_seq;          /* with fin_seen: the FIN's number */
+	uint32_t isn;              /* with syn_seen */
+	struct dp_stream_ooo ooo;  /* bytes ahead of a hole */
+	struct dp_stream_msgbuf msg; /* the message being framed, so far */
+	uint64_t last_ns;          /* last segment */
+	uint64_t wait_since_ns;    /* with waiting: when the hole began */
+	struct dp_framer framer;
+	uint8_t framing;           /* enum dp_stream_framing */
+	uint8_t list;              /* enum stream_lru */
+	bool syn_seen;
+	bool fin_seen;
+	bool waiting;
+};
+
+struct dp_stream_table {
+	struct dp_stream_config cfg;
+	struct dp_stream_stats stats;
+	struct stream *streams;    /* streams_max entries */
+	uint32_t *buckets;
+	uint32_t bucket_mask;
+	uint32_t free_stream;
+	uint32_t streams_used;
+	struct stream_list lru[2]; /* enum stream_lru */
+	struct stream_list wait;   /* streams with a hole, by wait_since_ns */
+	uint32_t streams_waiting;
+	struct dp_stream_pool pool;
+	uint32_t ooo_chunks_max;   /* per stream, from stream_buffer_max */
+	uint64_t hash_seed;
+	uint8_t *message;          /* message_max bytes: a message made whole */
+};
+
+/* Sequence numbers compare in serial arithmetic (RFC 1982): they wrap. */
+static bool
+seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static bool
+seq_le(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
 
 static uint64_t
 elapsed(uint64_t now, uint64_t then)
@@ -11,13 +108,52 @@ elapsed(uint64_t now, uint64_t then)
 	return now > then ? now - then : 0;
 }
 
-enum close_reason {
-	CLOSE_FIN,
-	CLOSE_RST,
-	CLOSE_REUSED,        /* a SYN with another ISN: a new connection */
-	CLOSE_IDLE,
-	CLOSE_EVICT,
-};
+/* ---- the lists ---- */
+
+static struct stream_link *
+link_of(struct dp_stream_table *t, uint32_t i, enum stream_link_kind which)
+{
+	return &t->streams[i].links[which];
+}
+
+static void
+list_remove(struct dp_stream_table *t, struct stream_list *l,
+	    enum stream_link_kind which, uint32_t i)
+{
+	struct stream_link *k = link_of(t, i, which);
+
+	if (k->prev != NIL)
+		link_of(t, k->prev, which)->next = k->next;
+	else
+		l->head = k->next;
+	if (k->next != NIL)
+		link_of(t, k->next, which)->prev = k->prev;
+	else
+		l->tail = k->prev;
+	k->prev = NIL;
+	k->next = NIL;
+}
+
+static void
+list_push_head(struct dp_stream_table *t, struct stream_list *l,
+	       enum stream_link_kind which, uint32_t i)
+{
+	struct stream_link *k = link_of(t, i, which);
+
+	k->prev = NIL;
+	k->next = l->head;
+	if (l->head != NIL)
+		link_of(t, l->head, which)->prev = i;
+	else
+		l->tail = i;
+	l->head = i;
+}
+
+static uint32_t
+stream_index(const struct dp_stream_table *t, const struct stream *s)
+{
+	return (uint32_t)(s - t->streams);
+}
 
 static void
 stream_touch(struct dp_stream_table *t, struct stream *s)
@@ -27,8 +163,8 @@ stream_touch(struct dp_stream_table *t, struct stream *s)
 
 	if (l->head == i)
 		return;
-	stream_list_remove(t, l, STREAM_LINK_LRU, i);
-	stream_list_push_head(t, l, STREAM_LINK_LRU, i);
+	list_remove(t, l, STREAM_LINK_LRU, i);
+	list_push_head(t, l, STREAM_LINK_LRU, i);
 }
 
 static void
@@ -38,53 +174,85 @@ stream_promote(struct dp_stream_table *t, struct stream *s)
 
 	if (s->list == STREAM_ESTABLISHED)
 		return;
-	stream_list_remove(t, &t->lru[STREAM_PROBATION], STREAM_LINK_LRU, i);
+	list_remove(t, &t->lru[STREAM_PROBATION], STREAM_LINK_LRU, i);
 	s->list = STREAM_ESTABLISHED;
-	stream_list_push_head(t, &t->lru[STREAM_ESTABLISHED], STREAM_LINK_LRU,
-			      i);
+	list_push_head(t, &t->lru[STREAM_ESTABLISHED], STREAM_LINK_LRU, i);
 }
 
-/* ---- the message being framed ---- */
+/* ---- the hash ---- */
+
+static uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+/* Seeded per table, so flows that collide cannot be chosen in advance;
+ * a chain is bounded by streams_max anyway. */
+static uint32_t
+key_hash(const struct dp_stream_table *t, const struct dp_stream_key *key)
+{
+	uint64_t w[4];
+	uint64_t h = t->hash_seed;
+
+	memcpy(w, key->src_addr, 16);
+	memcpy(w + 2, key->dst_addr, 16);
+	for (int i = 0; i < 4; i++)
+		h = mix64(h ^ w[i]);
+	h = mix64(h ^ ((uint64_t)key->src_port << 32 |
+		       (uint64_t)key->dst_port << 16 | key->ip_version));
+	return (uint32_t)h;
+}
+
+static bool
+key_equal(const struct dp_stream_key *a, const struct dp_stream_key *b)
+{
+	return a->src_port == b->src_port && a->dst_port == b->dst_port &&
+	       a->ip_version == b->ip_version &&
+	       memcmp(a->src_addr, b->src_addr, 16) == 0 &&
+	       memcmp(a->dst_addr, b->dst_addr, 16) == 0;
+}
+
+static struct stream *
+stream_lookup(struct dp_stream_table *t, const struct dp_stream_key *key,
+	      uint32_t hash)
+{
+	for (uint32_t i = t->buckets[hash & t->bucket_mask]; i != NIL;
+	     i = t->streams[i].hash_next) {
+		struct stream *s = &t->streams[i];
+
+		if (s->hash == hash && key_equal(&s->key, key))
+			return s;
+	}
+	return NULL;
+}
 
 static void
-msg_free(struct dp_stream_table *t, struct stream *s)
+bucket_insert(struct dp_stream_table *t, struct stream *s)
 {
-	stream_chain_free(t, s->msg_head);
-	s->msg_head = STREAM_NIL;
-	s->msg_tail = STREAM_NIL;
+	uint32_t *bucket = &t->buckets[s->hash & t->bucket_mask];
+
+	s->hash_next = *bucket;
+	*bucket = stream_index(t, s);
 }
 
-static int
-msg_append(struct dp_stream_table *t, struct stream *s, const uint8_t *p,
-	   size_t n)
+static void
+bucket_remove(struct dp_stream_table *t, struct stream *s)
 {
-	while (n > 0) {
-		uint32_t i = s->msg_tail;
+	uint32_t *link = &t->buckets[s->hash & t->bucket_mask];
+	uint32_t i = stream_index(t, s);
 
-		if (i == STREAM_NIL ||
-		    t->chunks[i].len == DP_STREAM_CHUNK_SIZE) {
-			i = stream_chunk_alloc(t);
-			if (i == STREAM_NIL)
-				return -ENOBUFS;
-			if (s->msg_tail == STREAM_NIL)
-				s->msg_head = i;
-			else
-				t->chunks[s->msg_tail].next = i;
-			s->msg_tail = i;
-		}
-
-		struct stream_chunk *c = &t->chunks[i];
-		size_t m = DP_STREAM_CHUNK_SIZE - c->len;
-
-		if (m > n)
-			m = n;
-		memcpy(c->data + c->len, p, m);
-		c->len += (uint32_t)m;
-		p += m;
-		n -= m;
-	}
-	return 0;
+	while (*link != i)
+		link = &t->streams[*link].hash_next;
+	*link = s->hash_next;
 }
+
+/* ---- framing and delivery ---- */
 
 /* The message ends with body: delivered in place when nothing of it was
  * kept from earlier segments, else made contiguous in t->message. The
@@ -97,19 +265,12 @@ stream_deliver(struct dp_stream_table *t, struct stream *s,
 	const uint8_t *msg = body;
 	size_t len = body_len;
 
-	if (s->msg_head != STREAM_NIL) {
-		len = 0;
-		for (uint32_t i = s->msg_head; i != STREAM_NIL;
-		     i = t->chunks[i].next) {
-			memcpy(t->message + len, t->chunks[i].data,
-			       t->chunks[i].len);
-			len += t->chunks[i].len;
-		}
+	if (!dp_stream_msgbuf_empty(&s->msg)) {
+		len = dp_stream_msgbuf_take(&t->pool, &s->msg, t->message);
 		if (body_len > 0)
 			memcpy(t->message + len, body, body_len);
 		len += body_len;
 		msg = t->message;
-		msg_free(t, s);
 	}
 	if (strip_cr && len > 0 && msg[len - 1] == '\r')
 		len--;
@@ -133,19 +294,24 @@ stream_feed(struct dp_stream_table *t, struct stream *s, const uint8_t *in,
 		struct dp_frame_out out;
 		bool kept = true;
 
-		dp_framer_step(&s->framer, in, len, t->cfg.message_max,
-			       &t->stats, &out);
+		dp_framer_step(&s->framer, in, len, t->cfg.message_max, &out);
+		t->stats.bytes_skipped += out.skipped;
+		t->stats.dns_zero_length += out.zero_length;
+		t->stats.framing_errors += out.framing_errors;
 		if (out.prefix_len > 0)
-			kept = msg_append(t, s, out.prefix, out.prefix_len) == 0;
+			kept = dp_stream_msgbuf_append(&t->pool, &s->msg,
+						       out.prefix,
+						       out.prefix_len) == 0;
 		if (kept && out.end)
 			stream_deliver(t, s, in + out.body_off, out.body_len,
 				       out.cut, out.strip_cr, deliver, ctx);
 		else if (kept && out.body_len > 0)
-			kept = msg_append(t, s, in + out.body_off,
-					  out.body_len) == 0;
+			kept = dp_stream_msgbuf_append(&t->pool, &s->msg,
+						       in + out.body_off,
+						       out.body_len) == 0;
 		if (!kept) {
 			t->stats.buffer_limit_hits++;
-			msg_free(t, s);
+			dp_stream_msgbuf_clear(&t->pool, &s->msg);
 			if (!out.end)
 				dp_framer_skip_message(&s->framer);
 		}
@@ -161,21 +327,18 @@ static void
 stream_drain(struct dp_stream_table *t, struct stream *s,
 	     dp_stream_deliver_fn deliver, void *ctx)
 {
-	while (s->ooo_head != STREAM_NIL) {
-		uint32_t i = s->ooo_head;
-		struct stream_chunk *c = &t->chunks[i];
+	const struct dp_stream_chunk *c;
+
+	while ((c = dp_stream_ooo_first(&t->pool, &s->ooo)) != NULL &&
+	       seq_le(c->seq, s->next_seq)) {
 		uint32_t off = s->next_seq - c->seq;
 
-		if (seq_lt(s->next_seq, c->seq))
-			break;
-		s->ooo_head = c->next;
-		s->ooo_chunks--;
 		if (off < c->len) {
 			stream_feed(t, s, c->data + off, c->len - off, deliver,
 				    ctx);
 			s->next_seq = c->seq + c->len;
 		}
-		stream_chunk_free(t, i);
+		dp_stream_ooo_pop(&t->pool, &s->ooo);
 	}
 }
 
@@ -191,8 +354,8 @@ stream_take(struct dp_stream_table *t, struct stream *s, const uint8_t *p,
 	bool covered = false;
 
 	while (seq_lt(s->next_seq, end)) {
-		const struct stream_chunk *c = s->ooo_head != STREAM_NIL ?
-			&t->chunks[s->ooo_head] : NULL;
+		const struct dp_stream_chunk *c =
+			dp_stream_ooo_first(&t->pool, &s->ooo);
 		uint32_t n = end - s->next_seq;
 
 		if (c != NULL && seq_le(c->seq, s->next_seq)) {
@@ -209,80 +372,6 @@ stream_take(struct dp_stream_table *t, struct stream *s, const uint8_t *p,
 	return covered;
 }
 
-/* Keeps the bytes of [seq, seq + len) that no chunk holds yet, filling
- * the free room of the chunk before them first. seq is past next_seq.
- * Returns 0, or -ENOBUFS when the stream's or the table's limit is
- * reached (what fitted stays). */
-static int
-ooo_insert(struct dp_stream_table *t, struct stream *s, uint32_t seq,
-	   const uint8_t *p, uint32_t len, bool *overlap)
-{
-	uint32_t *link = &s->ooo_head;
-	struct stream_chunk *prev = NULL;
-
-	while (len > 0) {
-		struct stream_chunk *c = *link != STREAM_NIL ?
-			&t->chunks[*link] : NULL;
-		uint32_t n = len;
-
-		if (c != NULL && seq_le(c->seq + c->len, seq)) {
-			prev = c;
-			link = &c->next;
-			continue;
-		}
-		if (c != NULL && seq_le(c->seq, seq)) {
-			uint32_t held = c->seq + c->len - seq;
-
-			*overlap = true;
-			if (held >= len)
-				return 0;
-			p += held;
-			seq += held;
-			len -= held;
-			prev = c;
-			link = &c->next;
-			continue;
-		}
-		if (c != NULL && c->seq - seq < n)
-			n = c->seq - seq;
-		if (prev != NULL && prev->seq + prev->len == seq &&
-		    prev->len < DP_STREAM_CHUNK_SIZE) {
-			uint32_t room = DP_STREAM_CHUNK_SIZE - prev->len;
-			uint32_t m = n < room ? n : room;
-
-			memcpy(prev->data + prev->len, p, m);
-			prev->len += m;
-			p += m;
-			seq += m;
-			len -= m;
-			continue;
-		}
-		if (s->ooo_chunks >= t->ooo_chunks_max)
-			return -ENOBUFS;
-
-		uint32_t i = stream_chunk_alloc(t);
-
-		if (i == STREAM_NIL)
-			return -ENOBUFS;
-
-		struct stream_chunk *nc = &t->chunks[i];
-		uint32_t m = n < DP_STREAM_CHUNK_SIZE ? n : DP_STREAM_CHUNK_SIZE;
-
-		memcpy(nc->data, p, m);
-		nc->seq = seq;
-		nc->len = m;
-		nc->next = *link;
-		*link = i;
-		s->ooo_chunks++;
-		p += m;
-		seq += m;
-		len -= m;
-		prev = nc;
-		link = &nc->next;
-	}
-	return 0;
-}
-
 /* Gives up the bytes before target: a gap. The message they belonged to
  * is lost and the framer looks for the next boundary. */
 static void
@@ -292,7 +381,7 @@ stream_skip_to(struct dp_stream_table *t, struct stream *s, uint32_t target,
 	if (seq_lt(s->next_seq, target)) {
 		t->stats.gaps++;
 		t->stats.gap_bytes += target - s->next_seq;
-		msg_free(t, s);
+		dp_stream_msgbuf_clear(&t->pool, &s->msg);
 		dp_framer_resync(&s->framer);
 		s->next_seq = target;
 	}
@@ -303,14 +392,16 @@ stream_skip_to(struct dp_stream_table *t, struct stream *s, uint32_t target,
 static uint32_t
 stream_hole_end(const struct dp_stream_table *t, const struct stream *s)
 {
-	return s->ooo_head != STREAM_NIL ? t->chunks[s->ooo_head].seq :
-		s->fin_seq;
+	const struct dp_stream_chunk *c =
+		dp_stream_ooo_first(&t->pool, &s->ooo);
+
+	return c != NULL ? c->seq : s->fin_seq;
 }
 
 static bool
 stream_has_hole(const struct stream *s)
 {
-	return s->ooo_head != STREAM_NIL ||
+	return s->ooo.chunks > 0 ||
 	       (s->fin_seen && seq_lt(s->next_seq, s->fin_seq));
 }
 
@@ -325,12 +416,12 @@ wait_update(struct dp_stream_table *t, struct stream *s, uint64_t now,
 	bool hole = stream_has_hole(s);
 
 	if (s->waiting && (!hole || restart)) {
-		stream_list_remove(t, &t->wait, STREAM_LINK_WAIT, i);
+		list_remove(t, &t->wait, STREAM_LINK_WAIT, i);
 		s->waiting = false;
 		t->streams_waiting--;
 	}
 	if (hole && !s->waiting) {
-		stream_list_push_head(t, &t->wait, STREAM_LINK_WAIT, i);
+		list_push_head(t, &t->wait, STREAM_LINK_WAIT, i);
 		s->waiting = true;
 		s->wait_since_ns = now;
 		t->streams_waiting++;
@@ -381,7 +472,8 @@ stream_data(struct dp_stream_table *t, struct stream *s, uint32_t seq,
 				overlap = true;
 			break;
 		}
-		if (ooo_insert(t, s, seq, p, len, &overlap) == 0)
+		if (dp_stream_ooo_insert(&t->pool, &s->ooo, t->ooo_chunks_max,
+					 seq, p, len, &overlap) == 0)
 			break;
 		/* No room: give up the first hole (or the one before this
 		 * segment) and frame what is then in order; each round
@@ -390,9 +482,11 @@ stream_data(struct dp_stream_table *t, struct stream *s, uint32_t seq,
 
 		uint32_t target = stream_hole_end(t, s);
 
-		if (s->ooo_head == STREAM_NIL || seq_lt(seq, target))
+		if (s->ooo.chunks == 0 || seq_lt(seq, target))
 			target = seq;
 		stream_skip_to(t, s, target, deliver, ctx);
+		/* Not reached while what did not fit is still missing;
+		 * it keeps len from wrapping all the same. */
 		if (seq_le(end, s->next_seq))
 			break;
 	}
@@ -407,10 +501,11 @@ stream_close(struct dp_stream_table *t, struct stream *s,
 	     enum close_reason reason, dp_stream_deliver_fn deliver, void *ctx)
 {
 	uint32_t i = stream_index(t, s);
+	const struct dp_stream_chunk *c;
 
 	/* Data buffered beyond holes still holds whole messages. */
-	while (s->ooo_head != STREAM_NIL)
-		stream_skip_to(t, s, t->chunks[s->ooo_head].seq, deliver, ctx);
+	while ((c = dp_stream_ooo_first(&t->pool, &s->ooo)) != NULL)
+		stream_skip_to(t, s, c->seq, deliver, ctx);
 
 	/* A last LF message without its LF is delivered, as rsyslog does
 	 * when a connection closes; a reset drops it. */
@@ -419,7 +514,8 @@ stream_close(struct dp_stream_table *t, struct stream *s,
 		break;
 	case DP_FRAMER_REST_LF:
 		if (reason != CLOSE_RST) {
-			stream_deliver(t, s, NULL, 0, false, true, deliver, ctx);
+			stream_deliver(t, s, NULL, 0, false, true, deliver,
+				       ctx);
 			break;
 		}
 		/* fall through */
@@ -427,7 +523,7 @@ stream_close(struct dp_stream_table *t, struct stream *s,
 		t->stats.partial_frames_dropped++;
 		break;
 	}
-	msg_free(t, s);
+	dp_stream_msgbuf_clear(&t->pool, &s->msg);
 
 	switch (reason) {
 	case CLOSE_FIN:
@@ -443,10 +539,10 @@ stream_close(struct dp_stream_table *t, struct stream *s,
 		break;
 	}
 
-	stream_bucket_remove(t, s);
-	stream_list_remove(t, &t->lru[s->list], STREAM_LINK_LRU, i);
+	bucket_remove(t, s);
+	list_remove(t, &t->lru[s->list], STREAM_LINK_LRU, i);
 	if (s->waiting) {
-		stream_list_remove(t, &t->wait, STREAM_LINK_WAIT, i);
+		list_remove(t, &t->wait, STREAM_LINK_WAIT, i);
 		t->streams_waiting--;
 	}
 	s->hash_next = t->free_stream;
@@ -470,10 +566,10 @@ stream_create(struct dp_stream_table *t, const struct dp_stream_key *key,
 	      uint32_t hash, enum dp_stream_framing framing, bool midstream,
 	      uint64_t now, dp_stream_deliver_fn deliver, void *ctx)
 {
-	if (t->free_stream == STREAM_NIL) {
+	if (t->free_stream == NIL) {
 		uint32_t victim = t->lru[STREAM_PROBATION].tail;
 
-		if (victim == STREAM_NIL)
+		if (victim == NIL)
 			victim = t->lru[STREAM_ESTABLISHED].tail;
 		stream_close(t, &t->streams[victim], CLOSE_EVICT, deliver, ctx);
 	}
@@ -486,15 +582,14 @@ stream_create(struct dp_stream_table *t, const struct dp_stream_key *key,
 	memset(s, 0, sizeof(*s));
 	s->key = *key;
 	s->hash = hash;
-	stream_bucket_insert(t, s);
-	s->ooo_head = STREAM_NIL;
-	s->msg_head = STREAM_NIL;
-	s->msg_tail = STREAM_NIL;
+	bucket_insert(t, s);
+	dp_stream_ooo_init(&s->ooo);
+	dp_stream_msgbuf_init(&s->msg);
 	s->last_ns = now;
 	s->framing = (uint8_t)framing;
 	s->list = STREAM_PROBATION;
-	dp_framer_init(&s->framer, framing, midstream);
-	stream_list_push_head(t, &t->lru[STREAM_PROBATION], STREAM_LINK_LRU, i);
+	dp_framer_init(&s->framer, framing == DP_STREAM_DNS, midstream);
+	list_push_head(t, &t->lru[STREAM_PROBATION], STREAM_LINK_LRU, i);
 	t->stats.streams_created++;
 	if (midstream)
 		t->stats.streams_midstream++;
@@ -507,7 +602,7 @@ dp_stream_segment(struct dp_stream_table *t, const struct dp_stream_key *key,
 		  uint8_t tcp_flags, const uint8_t *payload, uint32_t len,
 		  uint64_t now_ns, dp_stream_deliver_fn deliver, void *ctx)
 {
-	uint32_t hash = stream_key_hash(t, key);
+	uint32_t hash = key_hash(t, key);
 	struct stream *s = stream_lookup(t, key, hash);
 	bool syn = (tcp_flags & DP_STREAM_TCP_SYN) != 0;
 
@@ -555,7 +650,7 @@ dp_stream_expire(struct dp_stream_table *t, uint64_t now_ns,
 		 dp_stream_deliver_fn deliver, void *ctx)
 {
 	for (uint32_t n = 0; n < DP_STREAM_EXPIRE_BATCH &&
-	     t->wait.tail != STREAM_NIL; n++) {
+	     t->wait.tail != NIL; n++) {
 		struct stream *s = &t->streams[t->wait.tail];
 
 		if (elapsed(now_ns, s->wait_since_ns) < t->cfg.gap_timeout_ns)
@@ -565,13 +660,140 @@ dp_stream_expire(struct dp_stream_table *t, uint64_t now_ns,
 	}
 	for (int l = STREAM_PROBATION; l <= STREAM_ESTABLISHED; l++) {
 		for (uint32_t n = 0; n < DP_STREAM_EXPIRE_BATCH &&
-		     t->lru[l].tail != STREAM_NIL; n++) {
+		     t->lru[l].tail != NIL; n++) {
 			struct stream *s = &t->streams[t->lru[l].tail];
 
-			if (elapsed(now_ns, s->last_ns) < t->cfg.idle_timeout_ns)
+			if (elapsed(now_ns, s->last_ns) <
+			    t->cfg.idle_timeout_ns)
 				break;
 			stream_close(t, s, CLOSE_IDLE, deliver, ctx);
 		}
 	}
+}
+
+/* ---- the table ---- */
+
+void
+dp_stream_config_init(struct dp_stream_config *cfg)
+{
+	cfg->streams_max = DP_STREAM_STREAMS_MAX_DEFAULT;
+	cfg->buffer_bytes_max = DP_STREAM_BUFFER_BYTES_MAX_DEFAULT;
+	cfg->stream_buffer_max = DP_STREAM_STREAM_BUFFER_MAX_DEFAULT;
+	cfg->message_max = DP_STREAM_MESSAGE_MAX_DEFAULT;
+	cfg->idle_timeout_ns = DP_STREAM_IDLE_TIMEOUT_NS_DEFAULT;
+	cfg->gap_timeout_ns = DP_STREAM_GAP_TIMEOUT_NS_DEFAULT;
+}
+
+static bool
+config_valid(const struct dp_stream_config *cfg)
+{
+	return cfg->streams_max > 0 && cfg->streams_max <= STREAMS_LIMIT &&
+	       cfg->message_max >= DP_STREAM_MESSAGE_MIN &&
+	       cfg->message_max <= MESSAGE_LIMIT &&
+	       cfg->buffer_bytes_max >= DP_STREAM_CHUNK_SIZE &&
+	       cfg->stream_buffer_max >= DP_STREAM_CHUNK_SIZE &&
+	       cfg->idle_timeout_ns > 0 && cfg->gap_timeout_ns > 0;
+}
+
+static uint64_t
+seed_make(const struct dp_stream_table *t)
+{
+	uint64_t seed;
+	struct timespec ts;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed))
+		return seed;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return mix64((uint64_t)(uintptr_t)t ^ (uint64_t)ts.tv_nsec ^
+		     (uint64_t)ts.tv_sec << 32);
+}
+
+int
+dp_stream_table_create(const struct dp_stream_config *cfg,
+		       struct dp_stream_table **out)
+{
+	struct dp_stream_config defaults;
+	struct dp_stream_table *t;
+	uint32_t buckets = 1;
+	int rc = -ENOMEM;
+
+	if (cfg == NULL) {
+		dp_stream_config_init(&defaults);
+		cfg = &defaults;
+	}
+	if (!config_valid(cfg))
+		return -EINVAL;
+	while (buckets < cfg->streams_max)
+		buckets <<= 1;
+
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	t->streams = calloc(cfg->streams_max, sizeof(*t->streams));
+	if (t->streams == NULL)
+		goto free_table;
+	t->buckets = malloc((size_t)buckets * sizeof(*t->buckets));
+	if (t->buckets == NULL)
+		goto free_streams;
+	t->message = malloc(cfg->message_max);
+	if (t->message == NULL)
+		goto free_buckets;
+	rc = dp_stream_pool_init(&t->pool,
+				 cfg->buffer_bytes_max / DP_STREAM_CHUNK_SIZE);
+	if (rc != 0)
+		goto free_message;
+
+	t->cfg = *cfg;
+	t->bucket_mask = buckets - 1;
+	for (uint32_t i = 0; i < buckets; i++)
+		t->buckets[i] = NIL;
+	for (uint32_t i = 0; i < cfg->streams_max; i++)
+		t->streams[i].hash_next =
+			i + 1 < cfg->streams_max ? i + 1 : NIL;
+	t->free_stream = 0;
+	t->lru[STREAM_PROBATION] = (struct stream_list){ NIL, NIL };
+	t->lru[STREAM_ESTABLISHED] = t->lru[STREAM_PROBATION];
+	t->wait = t->lru[STREAM_PROBATION];
+	t->ooo_chunks_max = cfg->stream_buffer_max / DP_STREAM_CHUNK_SIZE;
+	t->hash_seed = seed_make(t);
+	*out = t;
+	return 0;
+
+free_message:
+	free(t->message);
+free_buckets:
+	free(t->buckets);
+free_streams:
+	free(t->streams);
+free_table:
+	free(t);
+	return rc;
+}
+
+void
+dp_stream_table_free(struct dp_stream_table *t)
+{
+	if (t == NULL)
+		return;
+	dp_stream_pool_fini(&t->pool);
+	free(t->message);
+	free(t->buckets);
+	free(t->streams);
+	free(t);
+}
+
+const struct dp_stream_stats *
+dp_stream_table_stats(const struct dp_stream_table *t)
+{
+	return &t->stats;
+}
+
+void
+dp_stream_table_usage(const struct dp_stream_table *t,
+		      struct dp_stream_usage *usage)
+{
+	usage->streams = t->streams_used;
+	usage->streams_waiting = t->streams_waiting;
+	usage->buffer_bytes = (uint64_t)t->pool.used * DP_STREAM_CHUNK_SIZE;
 }
 

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stream_buffer.h"        /* DP_STREAM_CHUNK_SIZE */
+
 /* The TCP header's flag bits, so the worker passes the flags byte as is. */
 #define DP_STREAM_TCP_FIN 0x01u
 #define DP_STREAM_TCP_SYN 0x02u
@@ -14,9 +16,6 @@
 /* Flags of a delivered message. */
 #define DP_STREAM_MSG_CUT 0x1u  /* over message_max: its first bytes */
 
-/* Buffered bytes are held in chunks of this many bytes; the limits below
- * count whole chunks, i.e. the memory actually held. */
-#define DP_STREAM_CHUNK_SIZE 2048u
 /* The smallest message_max accepted: the octet-counting detection holds
  * up to 9 digits that may become the start of a message. */
 #define DP_STREAM_MESSAGE_MIN 16u
