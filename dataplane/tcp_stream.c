@@ -19,13 +19,16 @@
 _Static_assert(DP_STREAM_MESSAGE_MIN > DP_FRAMER_DIGITS_MAX,
 	       "message_max must hold the detection's digits");
 
-/* A stream is on one of two LRU lists: probation until it has delivered
- * a message, established after. A full table evicts from probation
- * first, so a SYN flood only churns streams that carried nothing yet
- * (Linux conntrack's early_drop spares "assured" entries the same way). */
+/* A stream is on one of three LRU lists: probation until it has
+ * delivered a message, established after, closed once its FIN has been
+ * framed. A full table evicts from them in that order (closed first), so
+ * a SYN flood only churns streams that carried nothing yet (Linux
+ * conntrack's early_drop spares "assured" entries the same way). */
 enum stream_lru {
+	STREAM_CLOSED,
 	STREAM_PROBATION,
 	STREAM_ESTABLISHED,
+	STREAM_LRU_LISTS,
 };
 
 enum stream_link_kind {
@@ -80,9 +83,10 @@ struct dp_stream_table {
 	uint32_t bucket_mask;
 	uint32_t free_stream;
 	uint32_t streams_used;
-	struct stream_list lru[2]; /* enum stream_lru */
+	struct stream_list lru[STREAM_LRU_LISTS];
 	struct stream_list wait;   /* streams with a hole, by wait_since_ns */
 	uint32_t streams_waiting;
+	uint32_t streams_lingering; /* on lru[STREAM_CLOSED] */
 	struct dp_stream_pool pool;
 	uint32_t ooo_chunks_max;   /* per stream, from stream_buffer_max */
 	uint64_t hash_seed;
@@ -496,11 +500,51 @@ stream_data(struct dp_stream_table *t, struct stream *s, uint32_t seq,
 
 /* ---- stream life ---- */
 
+/* Unlinks s and gives its entry back. */
 static void
-stream_close(struct dp_stream_table *t, struct stream *s,
-	     enum close_reason reason, dp_stream_deliver_fn deliver, void *ctx)
+stream_free(struct dp_stream_table *t, struct stream *s)
 {
 	uint32_t i = stream_index(t, s);
+
+	bucket_remove(t, s);
+	list_remove(t, &t->lru[s->list], STREAM_LINK_LRU, i);
+	if (s->list == STREAM_CLOSED)
+		t->streams_lingering--;
+	if (s->waiting) {
+		list_remove(t, &t->wait, STREAM_LINK_WAIT, i);
+		t->streams_waiting--;
+	}
+	s->hash_next = t->free_stream;
+	t->free_stream = i;
+	t->streams_used--;
+}
+
+/* After its FIN a stream lingers, holding no bytes, for idle_timeout_ns
+ * (Linux keeps TIME_WAIT 60 s): the sender retransmits its last segment
+ * when the ACK of the FIN is lost, and the copy must not be picked up
+ * as a new stream that would deliver the last messages again. */
+static void
+stream_linger(struct dp_stream_table *t, struct stream *s, uint64_t now)
+{
+	uint32_t i = stream_index(t, s);
+
+	list_remove(t, &t->lru[s->list], STREAM_LINK_LRU, i);
+	s->list = STREAM_CLOSED;
+	list_push_head(t, &t->lru[STREAM_CLOSED], STREAM_LINK_LRU, i);
+	s->last_ns = now;
+	t->streams_lingering++;
+	if (s->waiting) {
+		list_remove(t, &t->wait, STREAM_LINK_WAIT, i);
+		s->waiting = false;
+		t->streams_waiting--;
+	}
+}
+
+static void
+stream_close(struct dp_stream_table *t, struct stream *s,
+	     enum close_reason reason, uint64_t now,
+	     dp_stream_deliver_fn deliver, void *ctx)
+{
 	const struct dp_stream_chunk *c;
 
 	/* Data buffered beyond holes still holds whole messages. */
@@ -527,6 +571,9 @@ stream_close(struct dp_stream_table *t, struct stream *s,
 
 	switch (reason) {
 	case CLOSE_FIN:
+		t->stats.streams_closed++;
+		stream_linger(t, s, now);
+		return;
 	case CLOSE_RST:
 	case CLOSE_REUSED:
 		t->stats.streams_closed++;
@@ -538,40 +585,37 @@ stream_close(struct dp_stream_table *t, struct stream *s,
 		t->stats.streams_evicted++;
 		break;
 	}
-
-	bucket_remove(t, s);
-	list_remove(t, &t->lru[s->list], STREAM_LINK_LRU, i);
-	if (s->waiting) {
-		list_remove(t, &t->wait, STREAM_LINK_WAIT, i);
-		t->streams_waiting--;
-	}
-	s->hash_next = t->free_stream;
-	t->free_stream = i;
-	t->streams_used--;
+	stream_free(t, s);
 }
 
 /* Closes s once every byte before its FIN has been framed. */
 static void
-stream_try_finish(struct dp_stream_table *t, struct stream *s,
+stream_try_finish(struct dp_stream_table *t, struct stream *s, uint64_t now,
 		  dp_stream_deliver_fn deliver, void *ctx)
 {
 	if (s->fin_seen && seq_le(s->fin_seq, s->next_seq))
-		stream_close(t, s, CLOSE_FIN, deliver, ctx);
+		stream_close(t, s, CLOSE_FIN, now, deliver, ctx);
 }
 
-/* A full table makes room: the least recently used stream on probation,
- * or the least recently used one if none is. */
+/* A full table makes room: the least recently used closed stream, else
+ * the one on probation, else the established one. */
 static struct stream *
 stream_create(struct dp_stream_table *t, const struct dp_stream_key *key,
 	      uint32_t hash, enum dp_stream_framing framing, bool midstream,
 	      uint64_t now, dp_stream_deliver_fn deliver, void *ctx)
 {
 	if (t->free_stream == NIL) {
-		uint32_t victim = t->lru[STREAM_PROBATION].tail;
+		int l = STREAM_CLOSED;
 
-		if (victim == NIL)
-			victim = t->lru[STREAM_ESTABLISHED].tail;
-		stream_close(t, &t->streams[victim], CLOSE_EVICT, deliver, ctx);
+		while (t->lru[l].tail == NIL)
+			l++;
+
+		struct stream *victim = &t->streams[t->lru[l].tail];
+
+		if (l == STREAM_CLOSED)
+			stream_free(t, victim);
+		else
+			stream_close(t, victim, CLOSE_EVICT, now, deliver, ctx);
 	}
 
 	uint32_t i = t->free_stream;
@@ -609,12 +653,23 @@ dp_stream_segment(struct dp_stream_table *t, const struct dp_stream_key *key,
 	t->stats.segments++;
 	if (payload == NULL)
 		len = 0;
-	if (s != NULL && (tcp_flags & DP_STREAM_TCP_RST)) {
-		stream_close(t, s, CLOSE_RST, deliver, ctx);
+	/* A SYN with another ISN opens a new connection on the same ports. */
+	bool reused = s != NULL && syn && !(s->syn_seen && s->isn == seq);
+
+	if (s != NULL && s->list == STREAM_CLOSED) {
+		if (reused || (tcp_flags & DP_STREAM_TCP_RST)) {
+			stream_free(t, s);
+			s = NULL;
+		} else {
+			if (len > 0)
+				t->stats.segments_retransmitted++;
+			return;
+		}
+	} else if (s != NULL && (tcp_flags & DP_STREAM_TCP_RST)) {
+		stream_close(t, s, CLOSE_RST, now_ns, deliver, ctx);
 		return;
-	}
-	if (s != NULL && syn && !(s->syn_seen && s->isn == seq)) {
-		stream_close(t, s, CLOSE_REUSED, deliver, ctx);
+	} else if (reused) {
+		stream_close(t, s, CLOSE_REUSED, now_ns, deliver, ctx);
 		s = NULL;
 	}
 	if (s == NULL) {
@@ -642,7 +697,7 @@ dp_stream_segment(struct dp_stream_table *t, const struct dp_stream_key *key,
 	if (s->waiting &&
 	    elapsed(now_ns, s->wait_since_ns) >= t->cfg.gap_timeout_ns)
 		stream_give_up_hole(t, s, now_ns, deliver, ctx);
-	stream_try_finish(t, s, deliver, ctx);
+	stream_try_finish(t, s, now_ns, deliver, ctx);
 }
 
 void
@@ -656,9 +711,9 @@ dp_stream_expire(struct dp_stream_table *t, uint64_t now_ns,
 		if (elapsed(now_ns, s->wait_since_ns) < t->cfg.gap_timeout_ns)
 			break;
 		stream_give_up_hole(t, s, now_ns, deliver, ctx);
-		stream_try_finish(t, s, deliver, ctx);
+		stream_try_finish(t, s, now_ns, deliver, ctx);
 	}
-	for (int l = STREAM_PROBATION; l <= STREAM_ESTABLISHED; l++) {
+	for (int l = 0; l < STREAM_LRU_LISTS; l++) {
 		for (uint32_t n = 0; n < DP_STREAM_EXPIRE_BATCH &&
 		     t->lru[l].tail != NIL; n++) {
 			struct stream *s = &t->streams[t->lru[l].tail];
@@ -666,7 +721,11 @@ dp_stream_expire(struct dp_stream_table *t, uint64_t now_ns,
 			if (elapsed(now_ns, s->last_ns) <
 			    t->cfg.idle_timeout_ns)
 				break;
-			stream_close(t, s, CLOSE_IDLE, deliver, ctx);
+			if (l == STREAM_CLOSED)
+				stream_free(t, s);
+			else
+				stream_close(t, s, CLOSE_IDLE, now_ns, deliver,
+					     ctx);
 		}
 	}
 }
@@ -751,9 +810,9 @@ dp_stream_table_create(const struct dp_stream_config *cfg,
 		t->streams[i].hash_next =
 			i + 1 < cfg->streams_max ? i + 1 : NIL;
 	t->free_stream = 0;
-	t->lru[STREAM_PROBATION] = (struct stream_list){ NIL, NIL };
-	t->lru[STREAM_ESTABLISHED] = t->lru[STREAM_PROBATION];
-	t->wait = t->lru[STREAM_PROBATION];
+	for (int l = 0; l < STREAM_LRU_LISTS; l++)
+		t->lru[l] = (struct stream_list){ NIL, NIL };
+	t->wait = (struct stream_list){ NIL, NIL };
 	t->ooo_chunks_max = cfg->stream_buffer_max / DP_STREAM_CHUNK_SIZE;
 	t->hash_seed = seed_make(t);
 	*out = t;
@@ -794,6 +853,7 @@ dp_stream_table_usage(const struct dp_stream_table *t,
 {
 	usage->streams = t->streams_used;
 	usage->streams_waiting = t->streams_waiting;
+	usage->streams_lingering = t->streams_lingering;
 	usage->buffer_bytes = (uint64_t)t->pool.used * DP_STREAM_CHUNK_SIZE;
 }
 

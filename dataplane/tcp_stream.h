@@ -61,7 +61,7 @@ struct dp_stream_config {
  * worker, single-threaded). docs/statistics.md, "TCP streams". */
 struct dp_stream_stats {
 	uint64_t streams_created;
-	uint64_t streams_closed;         /* FIN reached, or RST */
+	uint64_t streams_closed;         /* FIN reached, RST, or a new SYN */
 	uint64_t streams_expired;        /* idle for idle_timeout_ns */
 	uint64_t streams_evicted;        /* the table was full */
 	uint64_t streams_midstream;      /* first segment seen had no SYN */
@@ -82,8 +82,9 @@ struct dp_stream_stats {
 
 /* What the table holds now (gauges, not counters). */
 struct dp_stream_usage {
-	uint32_t streams;            /* <= streams_max */
+	uint32_t streams;            /* <= streams_max, lingering ones too */
 	uint32_t streams_waiting;    /* with data or a FIN behind a hole */
+	uint32_t streams_lingering;  /* closed by a FIN, kept a while */
 	uint64_t buffer_bytes;       /* chunks in use, <= buffer_bytes_max */
 };
 

@@ -342,7 +342,8 @@ run_frame_case(const struct frame_case *c)
 	assert_int_equal(st->framing_errors, c->framing_errors);
 	assert_int_equal(st->messages_cut, c->cut);
 	if (c->fin) {
-		assert_int_equal(usage(fx).streams, 0);
+		assert_int_equal(usage(fx).streams_lingering, 1);
+		assert_int_equal(usage(fx).streams, 1);
 		assert_int_equal(st->streams_closed, 1);
 	}
 	assert_int_equal(st->gaps, 0);
@@ -586,7 +587,7 @@ test_fin_after_hole(void **state)
 	assert_int_equal(usage(fx).streams, 1);
 	SEG(fx, 1, SYSLOG, ISN + 1, ACK, "<13>a\n", 3);
 	assert_int_equal(fx->sink.count, 1);
-	assert_int_equal(usage(fx).streams, 0);
+	assert_int_equal(usage(fx).streams_lingering, 1);
 
 	/* The data before the FIN never comes. */
 	SEG(fx, 2, SYSLOG, ISN, SYN, "", 4);
@@ -598,6 +599,49 @@ test_fin_after_hole(void **state)
 	assert_msg(fx, 1, "<13>b");
 	assert_int_equal(stats(fx)->gaps, 1);
 	assert_int_equal(stats(fx)->streams_closed, 2);
+	assert_int_equal(usage(fx).streams_lingering, 2);
+	assert_int_equal(usage(fx).streams_waiting, 0);
+	assert_int_equal(usage(fx).buffer_bytes, 0);
+	fixture_free(fx);
+}
+
+/* A closed stream lingers: a copy of its last segment (its FIN was not
+ * acknowledged) is a retransmission, not a new stream. */
+static void
+test_retransmission_after_fin(void **state)
+{
+	struct fixture *fx = fixture_new(NULL);
+	uint64_t idle = fx->cfg.idle_timeout_ns;
+
+	(void)state;
+	SEG(fx, 1, SYSLOG, ISN, SYN, "", 1);
+	SEG(fx, 1, SYSLOG, ISN + 1, ACK | FIN, "<13>a\n<13>b", 2);
+	SEG(fx, 1, SYSLOG, ISN + 1, ACK | FIN, "<13>a\n<13>b", 3);
+	SEG(fx, 1, SYSLOG, ISN + 7, ACK, "<13>b", 4);
+	assert_int_equal(fx->sink.count, 2);
+	assert_int_equal(stats(fx)->segments_retransmitted, 2);
+	assert_int_equal(stats(fx)->streams_midstream, 0);
+	assert_int_equal(stats(fx)->streams_created, 1);
+	assert_int_equal(usage(fx).streams_lingering, 1);
+	/* It goes after idle_timeout_ns, as no expiry. */
+	dp_stream_expire(fx->t, 2 + idle, on_message, &fx->sink);
+	assert_int_equal(usage(fx).streams, 0);
+	assert_int_equal(usage(fx).streams_lingering, 0);
+	assert_int_equal(stats(fx)->streams_expired, 0);
+
+	/* A new connection on the ports of a lingering stream. */
+	SEG(fx, 2, SYSLOG, ISN, SYN, "", 5);
+	SEG(fx, 2, SYSLOG, ISN + 1, ACK | FIN, "<13>c\n", 6);
+	SEG(fx, 2, SYSLOG, 7000, SYN, "", 7);
+	SEG(fx, 2, SYSLOG, 7001, ACK, "<13>d\n", 8);
+	assert_int_equal(fx->sink.count, 4);
+	assert_msg(fx, 3, "<13>d");
+	assert_int_equal(stats(fx)->streams_closed, 2);
+	assert_int_equal(usage(fx).streams_lingering, 0);
+	/* A RST ends the lingering at once. */
+	SEG(fx, 2, SYSLOG, 7007, ACK | FIN, "", 9);
+	assert_int_equal(usage(fx).streams_lingering, 1);
+	SEG(fx, 2, SYSLOG, 7008, RST, "", 10);
 	assert_int_equal(usage(fx).streams, 0);
 	fixture_free(fx);
 }
@@ -734,6 +778,32 @@ test_table_full_lru(void **state)
 	assert_int_equal(stats(fx)->streams_midstream, 3);
 	assert_int_equal(usage(fx).streams, 4);
 	assert_int_equal(fx->sink.count, 10);
+	fixture_free(fx);
+}
+
+/* Streams that lingered after their FIN go first, and uncounted: they
+ * hold nothing. */
+static void
+test_table_full_closed_first(void **state)
+{
+	struct dp_stream_config cfg;
+
+	(void)state;
+	dp_stream_config_init(&cfg);
+	cfg.streams_max = 2;
+
+	struct fixture *fx = fixture_new(&cfg);
+
+	SEG(fx, 1, SYSLOG, ISN, SYN, "", 1);
+	SEG(fx, 1, SYSLOG, ISN + 1, ACK, "<13>a\n", 2);
+	SEG(fx, 2, SYSLOG, ISN, SYN, "", 3);
+	SEG(fx, 2, SYSLOG, ISN + 1, ACK | FIN, "<13>b\n", 4);
+	SEG(fx, 3, SYSLOG, ISN, SYN, "", 5);
+	assert_int_equal(stats(fx)->streams_evicted, 0);
+	assert_int_equal(usage(fx).streams_lingering, 0);
+	SEG(fx, 1, SYSLOG, ISN + 7, ACK, "<13>c\n", 6);
+	assert_int_equal(stats(fx)->streams_midstream, 0);
+	assert_int_equal(fx->sink.count, 3);
 	fixture_free(fx);
 }
 
@@ -904,11 +974,13 @@ main(void)
 		cmocka_unit_test(test_gap_at_boundary),
 		cmocka_unit_test(test_gap_timeout_on_segment),
 		cmocka_unit_test(test_fin_after_hole),
+		cmocka_unit_test(test_retransmission_after_fin),
 		cmocka_unit_test(test_rst_drops),
 		cmocka_unit_test(test_port_reuse),
 		cmocka_unit_test(test_idle_expiry),
 		cmocka_unit_test(test_expire_is_incremental),
 		cmocka_unit_test(test_table_full_lru),
+		cmocka_unit_test(test_table_full_closed_first),
 		cmocka_unit_test(test_syn_flood),
 		cmocka_unit_test(test_huge_message),
 		cmocka_unit_test(test_table_buffer_bound),
