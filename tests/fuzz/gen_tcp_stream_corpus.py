@@ -10,8 +10,19 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus",
                    "tcp_stream")
 
 
-def header(message_max_extra, isn):
-    return struct.pack(">HI", message_max_extra, isn)
+OPS, SPLIT = 0, 1
+S_DNS, S_MIDSTREAM, S_FIN, S_SWAP, S_TWICE = 1, 2, 4, 8, 16
+
+
+def header(message_max_extra, isn, mode=OPS):
+    return struct.pack(">BHI", mode, message_max_extra, isn)
+
+
+def split(options, cuts, data, message_max_extra=200, isn=1000):
+    """One stream, sent whole and cut at the offsets given."""
+    return (header(message_max_extra, isn, SPLIT)
+            + struct.pack(">BB", options, len(cuts))
+            + b"".join(struct.pack(">H", c) for c in cuts) + data)
 
 
 def op(flow, flags, delta, payload=b"", step_ms=1, dns=False):
@@ -96,6 +107,20 @@ SEEDS = {
     "long_fill": header(4000, 5) + op(6, SYN, -1) + op(6, ACK, 0, b"<13>")
     + fill(6, ACK, 0, ord("L"), 100) + fill(6, ACK, 0, ord("L"), 100)
     + fill(6, ACK, 0, ord("L"), 100) + op(6, ACK | FIN, 0, b"\n<13>end"),
+    # The same stream whole and in pieces: LF with CRLF, cut inside a
+    # CRLF and inside a message, pieces swapped, sent twice, FIN.
+    "split_lf": split(S_FIN | S_SWAP | S_TWICE, [5, 63, 64, 90],
+                      SYSLOG_A.replace(b"\n", b"\r\n") + SYSLOG_B + b"<13>x"),
+    # Octet counting cut inside MSG-LEN, the detection's digits, a body.
+    "split_octet": split(S_FIN | S_SWAP, [1, 2, 40],
+                         octet(SYSLOG_A[:-1]) + octet(SYSLOG_B[:-1])),
+    # DNS cut inside a length prefix, and a zero-length frame.
+    "split_dns": split(S_DNS | S_TWICE, [1, 31, 32, 34],
+                       dns(QUERY) + b"\x00\x00" + dns(QUERY)),
+    # Midstream, a message over message_max (16 bytes) cut mid-message.
+    "split_midstream_cut": split(S_MIDSTREAM | S_SWAP, [3, 20, 50],
+                                 b"ial\n" + SYSLOG_A + SYSLOG_B,
+                                 message_max_extra=0),
 }
 
 
