@@ -131,14 +131,18 @@ table_new(const uint8_t *header, struct run *run)
 	return t;
 }
 
-/* Everything left goes at the end: nothing may stay behind. */
+/* Everything left goes at the end: nothing may stay behind. A stream
+ * that the first expiry closes (its FIN was behind a hole) lingers until
+ * the second. */
 static void
 table_drop(struct dp_stream_table *t, struct run *run, uint64_t now)
 {
 	struct dp_stream_usage u;
+	uint64_t later = now + run->cfg.idle_timeout_ns +
+		run->cfg.gap_timeout_ns;
 
-	dp_stream_expire(t, now + run->cfg.idle_timeout_ns +
-			 run->cfg.gap_timeout_ns, on_message, run);
+	dp_stream_expire(t, later, on_message, run);
+	dp_stream_expire(t, later + run->cfg.idle_timeout_ns, on_message, run);
 	dp_stream_table_usage(t, &u);
 	if (u.streams != 0 || u.streams_waiting != 0 ||
 	    u.streams_lingering != 0 || u.buffer_bytes != 0)
