@@ -674,7 +674,7 @@ cfg_key_set(struct cfg_parser *p, enum cfg_key_id k, char *value)
 	case CFG_KEY_TCP_STREAMS:
 		return set_number(p, k, value, 64, 1048576, &cfg->tcp_streams);
 	case CFG_KEY_TCP_BUFFER:
-		return set_number(p, k, value, 1, 4096, &cfg->tcp_buffer);
+		return set_number(p, k, value, 1, 4095, &cfg->tcp_buffer);
 	case CFG_KEY_TCP_IDLE_TIMEOUT:
 		return set_number(p, k, value, 1, 86400, &cfg->tcp_idle_timeout);
 	case CFG_KEY_FRAGMENT_DATAGRAMS:

@@ -39,7 +39,7 @@ worker_new(struct dp_appliance *app, const struct dp_appliance_options *opt,
 		rte_free(w);
 		return NULL;
 	}
-	if (dp_worker_init(w, &opt->fragments,
+	if (dp_worker_init(w, &opt->fragments, &opt->streams,
 			   (int)rte_lcore_to_socket_id(lcore)) != 0) {
 		rte_ring_free(w->hit_ring);
 		rte_free(w);

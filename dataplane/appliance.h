@@ -43,6 +43,7 @@ struct dp_appliance_options {
 	unsigned int n_dns_tcp_ports;
 	struct dp_decode_config decode;   /* VXLAN and Geneve ports */
 	struct dp_fragment_config fragments;   /* each worker's table */
+	struct dp_stream_config streams;       /* each worker's TCP table */
 	uint32_t mbufs;             /* per port */
 	uint32_t hit_records;
 	uint32_t hit_ring_size;

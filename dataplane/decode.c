@@ -522,6 +522,11 @@ dp_decode(const struct dp_decode_config *cfg, const uint8_t *frame,
 	struct decode_ctx c = { .cfg = cfg, .base = frame, .pkt = pkt };
 
 	memset(pkt, 0, sizeof(*pkt));
+	if (cfg->raw_ip) {
+		if (len == 0)
+			return DP_DECODE_MALFORMED;
+		return decode_ip(&c, frame[0] >> 4, frame, len);
+	}
 	return decode_ether(&c, frame, len);
 }
 

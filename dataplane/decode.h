@@ -34,6 +34,9 @@ enum dp_decode_status {
 struct dp_decode_config {
 	uint16_t vxlan_port;
 	uint16_t geneve_port;
+	/* Frames start at the IP header, no Ethernet: captures of link type
+	 * RAW (replay; a NIC always gives Ethernet). */
+	bool raw_ip;
 };
 
 #define DP_DECODE_CONFIG_DEFAULT { \

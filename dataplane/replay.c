@@ -40,6 +40,7 @@ RTE_LOG_REGISTER(dp_logtype_replay, iocsift.replay, INFO);
 struct replay {
 	const struct dp_replay_options *opt;
 	uint64_t frames;
+	bool raw_ip;               /* the capture's frames start at IP */
 	uint16_t port;
 	bool port_started;
 	struct rte_mempool *mbuf_pool;
@@ -52,7 +53,7 @@ struct replay {
 };
 
 static int
-capture_count_frames(const char *path, uint64_t *frames)
+capture_count_frames(const char *path, uint64_t *frames, bool *raw_ip)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	pcap_t *pcap = pcap_open_offline(path, errbuf);
@@ -68,6 +69,14 @@ capture_count_frames(const char *path, uint64_t *frames)
 			fprintf(stderr, "iocsift: %s: %s\n", path, errbuf);
 		return -EINVAL;
 	}
+	/* Ethernet, or IP without a link header (LINKTYPE_RAW); the rest
+	 * is read as Ethernet and counted as other or malformed. */
+	int link = pcap_datalink(pcap);
+	*raw_ip = link == DLT_RAW || link == DLT_IPV4 || link == DLT_IPV6;
+	if (link != DLT_EN10MB && !*raw_ip)
+		fprintf(stderr, "iocsift: %s: link type %s is read as Ethernet\n",
+			path, pcap_datalink_val_to_name(link) != NULL ?
+			pcap_datalink_val_to_name(link) : "unknown");
 	*frames = 0;
 	while ((rc = pcap_next_ex(pcap, &header, &data)) == 1)
 		(*frames)++;
@@ -240,7 +249,9 @@ replay_worker_prepare(struct replay *r)
 				DP_PORT_SYSLOG);
 	dp_worker_set_port_kind(w, IPPROTO_TCP, r->opt->dns_port, DP_PORT_DNS);
 	w->decode = r->opt->decode;
-	rc = dp_worker_init(w, &r->opt->fragments, (int)rte_socket_id());
+	w->decode.raw_ip = r->raw_ip;
+	rc = dp_worker_init(w, &r->opt->fragments, &r->opt->streams,
+			    (int)rte_socket_id());
 	if (rc != 0) {
 		LOG(ERR, "fragment table: %s\n", strerror(-rc));
 		return rc;
@@ -251,7 +262,10 @@ replay_worker_prepare(struct replay *r)
 	return 0;
 }
 
-/* Exports hits until the worker has handled every frame of the capture. */
+/* Exports hits until the worker has handled every frame of the capture,
+ * then until it has delivered what its TCP streams still hold (a last
+ * line without its LF, a stream without FIN), as rsyslog does when a
+ * connection ends. */
 static int
 replay_wait_for_end(struct replay *r)
 {
@@ -267,8 +281,15 @@ replay_wait_for_end(struct replay *r)
 		dp_worker_stats_read(r->worker, &stats);
 		if (rte_eth_stats_get(r->port, &port_stats) != 0)
 			port_stats.rx_nombuf = 0;
-		if (stats.packets + port_stats.rx_nombuf >= r->frames)
-			return 0;
+		if (stats.packets + port_stats.rx_nombuf >= r->frames) {
+			if (__atomic_load_n(&r->worker->flushed,
+					    __ATOMIC_ACQUIRE))
+				return 0;
+			__atomic_store_n(&r->worker->flush, true,
+					 __ATOMIC_RELEASE);
+			usleep(100);
+			continue;
+		}
 		if (stats.packets != last_packets) {
 			last_packets = stats.packets;
 			last_progress = rte_get_timer_cycles();
@@ -304,6 +325,10 @@ replay_print_summary(const struct replay *r, const struct dp_worker_stats *s,
 		"; dropped: %" PRIu64 " expired, %" PRIu64 " overlapping, %"
 		PRIu64 " oversized, %" PRIu64 " table full, %" PRIu64
 		" unsupported)\n"
+		"  tcp:             %" PRIu64 " segments, %" PRIu64 " streams, %"
+		PRIu64 " messages (%" PRIu64 " midstream, %" PRIu64 " gaps, %"
+		PRIu64 " overlapping, %" PRIu64 " retransmitted, %" PRIu64
+		" cut, %" PRIu64 " evicted)\n"
 		"  tcp skipped:     %" PRIu64 "\n"
 		"  other:           %" PRIu64 "\n"
 		"  too deep:        %" PRIu64 "\n"
@@ -315,6 +340,11 @@ replay_print_summary(const struct replay *r, const struct dp_worker_stats *s,
 		s->fragments, s->fragment.reassembled, s->fragment.expired,
 		s->fragment.overlapping, s->fragment.oversized,
 		s->fragment.table_full, s->fragment.unsupported,
+		s->stream.segments, s->stream.streams_created,
+		s->stream.messages, s->stream.streams_midstream, s->stream.gaps,
+		s->stream.segments_overlapping,
+		s->stream.segments_retransmitted, s->stream.messages_cut,
+		s->stream.streams_evicted,
 		s->tcp_skipped, s->other, s->too_deep,
 		r->opt->messages ? "message lines:  " : "events written: ",
 		r->opt->messages ? r->exporter.message_lines : r->exporter.events,
@@ -414,7 +444,7 @@ dp_replay_run(const struct dp_replay_options *opt)
 	struct replay r = { .opt = opt };
 	int rc;
 
-	rc = capture_count_frames(opt->capture, &r.frames);
+	rc = capture_count_frames(opt->capture, &r.frames, &r.raw_ip);
 	if (rc != 0)
 		return rc;
 	rc = replay_eal_init(opt);

@@ -9,6 +9,7 @@
 
 #include "decode.h"
 #include "fragment.h"
+#include "tcp_stream.h"
 #include "pattern_set.h"
 
 struct dp_replay_options {
@@ -22,6 +23,7 @@ struct dp_replay_options {
 	uint16_t dns_port;
 	struct dp_decode_config decode;   /* VXLAN and Geneve ports, 0 off */
 	struct dp_fragment_config fragments;   /* the worker's table */
+	struct dp_stream_config streams;       /* its TCP stream table */
 	bool verbose;              /* keep EAL's and our INFO logs */
 	const char *const *sinks;  /* sink URIs (docs/sinks.md) */
 	unsigned int n_sinks;

@@ -186,16 +186,22 @@ dns_handle(struct dp_worker *w, const struct pat_set *set,
 }
 
 int
-dp_worker_init(struct dp_worker *w, const struct dp_fragment_config *cfg,
-	       int socket)
+dp_worker_init(struct dp_worker *w, const struct dp_fragment_config *frag,
+	       const struct dp_stream_config *streams, int socket)
 {
-	return dp_fragments_init(&w->fragments, cfg, socket);
+	int rc = dp_stream_table_create(streams, &w->streams);
+
+	if (rc == 0)
+		rc = dp_fragments_init(&w->fragments, frag, socket);
+	return rc;
 }
 
 void
 dp_worker_release(struct dp_worker *w)
 {
 	dp_fragments_fini(&w->fragments);
+	dp_stream_table_free(w->streams);
+	w->streams = NULL;
 }
 
 void
@@ -281,6 +287,72 @@ message_handle(struct dp_worker *w, const struct pat_set *set,
 	}
 }
 
+/* A message a TCP stream completed: matched as a datagram's payload is,
+ * with the stream's addresses, and the layers of the segment when the
+ * message is that segment's stream's (an evicted or expired stream's
+ * last message comes without). */
+static void
+stream_deliver(void *ctx, const struct dp_stream_key *key,
+	       enum dp_stream_framing framing, const uint8_t *msg, size_t len,
+	       unsigned int flags)
+{
+	struct dp_worker *w = ctx;
+	const struct dp_packet *seg = w->stream_pkt;
+	struct dp_packet pkt = {
+		.ip_version = key->ip_version,
+		.l4_proto = IPPROTO_TCP,
+		.src_port = key->src_port,
+		.dst_port = key->dst_port,
+		.payload = msg,
+		.payload_len = (uint32_t)len,
+	};
+
+	(void)flags;         /* cut messages are counted by the table */
+	memcpy(pkt.src_addr, key->src_addr, sizeof(pkt.src_addr));
+	memcpy(pkt.dst_addr, key->dst_addr, sizeof(pkt.dst_addr));
+	if (seg != NULL && seg->src_port == key->src_port &&
+	    seg->dst_port == key->dst_port &&
+	    memcmp(seg->src_addr, key->src_addr, sizeof(key->src_addr)) == 0 &&
+	    memcmp(seg->dst_addr, key->dst_addr, sizeof(key->dst_addr)) == 0)
+		pkt.encap = seg->encap;
+	message_handle(w, w->stream_set, &pkt, framing == DP_STREAM_DNS ?
+		       DP_MESSAGE_DNS : DP_MESSAGE_SYSLOG, w->stream_time_ns);
+}
+
+/* A TCP segment to the stream table, which hands back the messages it
+ * completes (docs/matching.md, "TCP streams"). */
+static void
+stream_handle(struct dp_worker *w, const struct pat_set *set,
+	      const struct dp_packet *pkt, enum dp_message_kind kind,
+	      uint64_t time_ns)
+{
+	struct dp_stream_key key = {
+		.src_port = pkt->src_port,
+		.dst_port = pkt->dst_port,
+		.ip_version = pkt->ip_version,
+	};
+
+	memcpy(key.src_addr, pkt->src_addr, sizeof(key.src_addr));
+	memcpy(key.dst_addr, pkt->dst_addr, sizeof(key.dst_addr));
+	w->stream_set = set;
+	w->stream_pkt = pkt;
+	w->stream_time_ns = time_ns;
+	dp_stream_segment(w->streams, &key, kind == DP_MESSAGE_DNS ?
+			  DP_STREAM_DNS : DP_STREAM_SYSLOG, pkt->tcp_seq,
+			  pkt->tcp_flags, pkt->payload, pkt->payload_len,
+			  time_ns, stream_deliver, w);
+	w->stream_pkt = NULL;
+}
+
+/* TCP to a port configured for syslog or DNS over UDP only: someone asked
+ * for the port, not for TCP on it. */
+static bool
+tcp_unasked(const struct dp_worker *w, const struct dp_packet *pkt)
+{
+	return ((w->port_kind[pkt->src_port] | w->port_kind[pkt->dst_port]) &
+		0x0f) != 0;
+}
+
 /* decode (reassembling fragments) -> classify -> parse + match -> emit.
  * Sets *m to NULL when the fragment table took the mbuf. */
 static void
@@ -302,12 +374,17 @@ worker_handle(struct dp_worker *w, const struct pat_set *set,
 		status = fragment_handle(w, m, &pkt, &whole);
 	switch (status) {
 	case DP_DECODE_OK:
-		if (!message_kind(w, &pkt, &kind))
-			w->stats.other++;
-		else if (pkt.l4_proto != IPPROTO_UDP)
+		w->last_frame_ns = time_ns;
+		if (message_kind(w, &pkt, &kind)) {
+			if (pkt.l4_proto == IPPROTO_TCP)
+				stream_handle(w, set, &pkt, kind, time_ns);
+			else
+				message_handle(w, set, &pkt, kind, time_ns);
+		} else if (pkt.l4_proto == IPPROTO_TCP && tcp_unasked(w, &pkt)) {
 			w->stats.tcp_skipped++;
-		else
-			message_handle(w, set, &pkt, kind, time_ns);
+		} else {
+			w->stats.other++;
+		}
 		break;
 	case DP_DECODE_MALFORMED:
 		w->stats.malformed_frame++;
@@ -328,6 +405,8 @@ worker_handle(struct dp_worker *w, const struct pat_set *set,
 static void
 stats_publish(struct dp_worker *w)
 {
+	if (w->streams != NULL)
+		w->stats.stream = *dp_stream_table_stats(w->streams);
 	const uint64_t *src = (const uint64_t *)&w->stats;
 	uint64_t *dst = (uint64_t *)&w->published;
 
@@ -402,17 +481,66 @@ worker_fanout(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	return kept;
 }
 
-/* Every DP_HOUSEKEEPING loops, busy or idle: the datagrams whose time is
- * up leave the fragment table, and the counters are published. */
+/* The TCP streams whose time is up (at now): their holes given up, the
+ * idle ones forgotten, each message they held delivered and matched
+ * against set first. A bounded batch per call (tcp_stream.h). */
 static void
-worker_housekeeping(struct dp_worker *w)
+streams_expire(struct dp_worker *w, const struct pat_set *set, uint64_t now)
+{
+	w->stream_set = set;
+	w->stream_time_ns = now;
+	dp_stream_expire(w->streams, now, stream_deliver, w);
+}
+
+/* Every DP_HOUSEKEEPING bursts, with the burst's set: the datagrams whose
+ * time is up leave the fragment table, the streams theirs, and the
+ * counters are published. */
+static void
+worker_housekeeping(struct dp_worker *w, const struct pat_set *set)
 {
 	dp_fragments_expire(&w->fragments, rte_rdtsc(), &w->stats.fragment);
+	streams_expire(w, set, w->last_frame_ns);
 	stats_publish(w);
 }
 
+/* The now of an idle worker: the wall clock, or with capture times (a
+ * replay) the last frame's, which an idle replay does not move. */
+static uint64_t
+idle_now(const struct dp_worker *w)
+{
+	return w->timestamp_offset >= 0 ? w->last_frame_ns :
+		dp_clock_ns(rte_rdtsc());
+}
+
+/* Idle housekeeping, or flushing every stream when asked: the messages
+ * they deliver need a set, so the worker is online for it. */
+static void
+worker_idle_streams(struct dp_worker *w, bool flush)
+{
+	struct dp_stream_usage usage;
+
+	dp_stream_table_usage(w->streams, &usage);
+	if (usage.streams == 0)
+		return;
+	urcu_qsbr_thread_online();
+	const struct pat_set *set = rcu_dereference(dp_active_set);
+	if (!flush) {
+		streams_expire(w, set, idle_now(w));
+	} else {
+		/* Every entry is past any timeout at the end of time; a
+		 * batch per call, so as many calls as batches. */
+		for (uint32_t i = 0; usage.streams > 0 &&
+		     i <= usage.streams / DP_STREAM_EXPIRE_BATCH + 1; i++) {
+			streams_expire(w, set, UINT64_MAX);
+			dp_stream_table_usage(w->streams, &usage);
+		}
+	}
+	hits_emit(w);
+	urcu_qsbr_thread_offline();
+}
+
 /* No packets: leave the grace periods alone (QSBR offline) and publish
- * the counters. */
+ * the counters; flush the streams when the main lcore asks. */
 static void
 worker_idle(struct dp_worker *w)
 {
@@ -420,8 +548,16 @@ worker_idle(struct dp_worker *w)
 		urcu_qsbr_thread_offline();
 		w->online = false;
 		stats_publish(w);
+	} else if (unlikely(__atomic_load_n(&w->flush, __ATOMIC_ACQUIRE) &&
+			    !w->flushed)) {
+		worker_idle_streams(w, true);
+		stats_publish(w);
+		__atomic_store_n(&w->flushed, true, __ATOMIC_RELEASE);
 	} else if (unlikely(++w->iterations % DP_HOUSEKEEPING == 0)) {
-		worker_housekeeping(w);
+		dp_fragments_expire(&w->fragments, rte_rdtsc(),
+				    &w->stats.fragment);
+		worker_idle_streams(w, false);
+		stats_publish(w);
 	}
 	rte_pause();
 }
@@ -452,13 +588,13 @@ dp_worker_main(void *arg)
 		uint16_t own = w->n_fanout > 1 ? worker_fanout(w, pkts, n) : n;
 		for (uint16_t i = 0; i < own; i++)
 			worker_handle(w, set, &pkts[i]);
+		if (unlikely(++w->iterations % DP_HOUSEKEEPING == 0))
+			worker_housekeeping(w, set);
 		hits_emit(w);
 		rte_pktmbuf_free_bulk(pkts, own);     /* NULL: taken */
 		dp_fragments_flush(&w->fragments);    /* the ones dropped */
 		urcu_qsbr_quiescent_state();       /* set is dead past this line */
 		burst_account(w, start);
-		if (unlikely(++w->iterations % DP_HOUSEKEEPING == 0))
-			worker_housekeeping(w);
 	}
 	stats_publish(w);
 	if (!w->online)

@@ -13,6 +13,7 @@
 #include "decode.h"
 #include "dns.h"
 #include "fragment.h"
+#include "tcp_stream.h"
 #include "hit.h"
 #include "pattern_set.h"
 
@@ -37,6 +38,9 @@ struct dp_worker_stats {
 	uint64_t malformed_dns;     /* a section did not parse: see dns_handle */
 	uint64_t fragments;         /* IP fragments handed to reassembly */
 	struct dp_fragment_stats fragment;  /* how they ended (fragment.h) */
+	/* TCP syslog and DNS: the stream table's counters (tcp_stream.h),
+	 * copied when the worker publishes. */
+	struct dp_stream_stats stream;
 	uint64_t tcp_skipped;       /* TCP syslog/DNS, not reassembled yet */
 	uint64_t other;             /* not syslog or DNS */
 	uint64_t too_deep;          /* more than DP_DECODE_LAYERS_MAX layers */
@@ -91,6 +95,10 @@ struct dp_worker {
 	bool record_messages;
 	bool online;                /* QSBR: offline while idle */
 	bool stop;                 /* __atomic: set by the main lcore */
+	/* __atomic: the main lcore asks the idle worker to deliver what its
+	 * TCP streams still hold (replay's end); flushed says it is done. */
+	bool flush;
+	bool flushed;
 	int timestamp_offset;       /* mbuf rx timestamp dynfield, -1 none */
 	uint64_t timestamp_flag;
 	uint64_t timestamp_ns_per_unit;
@@ -108,6 +116,12 @@ struct dp_worker {
 	struct dp_dns_message dns;
 	struct dp_decode_config decode;   /* which UDP ports are tunnels */
 	struct dp_fragments fragments;    /* reassembly, dp_worker_init() */
+	struct dp_stream_table *streams;  /* TCP, dp_worker_init() */
+	/* The segment being handed to the stream table, for its messages. */
+	const struct pat_set *stream_set;
+	const struct dp_packet *stream_pkt;
+	uint64_t stream_time_ns;
+	uint64_t last_frame_ns;           /* the time of the last frame */
 	/* enum dp_port_kind by port: UDP in the low 4 bits, TCP in the
 	 * high 4 (dp_worker_set_port_kind). */
 	uint8_t port_kind[65536];
@@ -115,10 +129,11 @@ struct dp_worker {
 	uint8_t dns_text[DP_LINEAR_MAX];  /* a DNS message flattened to text */
 };
 
-/* What a worker allocates for itself, on socket: its fragment table.
- * 0 or -errno. dp_worker_release() frees it. */
-int dp_worker_init(struct dp_worker *w, const struct dp_fragment_config *cfg,
-		   int socket);
+/* What a worker allocates for itself: its fragment table (on socket)
+ * and its TCP stream table. 0 or -errno. dp_worker_release() frees
+ * them. */
+int dp_worker_init(struct dp_worker *w, const struct dp_fragment_config *frag,
+		   const struct dp_stream_config *streams, int socket);
 void dp_worker_release(struct dp_worker *w);
 
 /* Says what UDP port number carries (both ends of a flow are looked up). */

@@ -409,6 +409,7 @@ command_replay(struct command_line *cl, struct pat_set *set, FILE *out)
 	cl->replay.out = out;
 	cl->replay.sinks = cl->sinks;
 	cl->replay.set = set;
+	dp_stream_config_init(&cl->replay.streams);
 	int rc = dp_replay_run(&cl->replay);
 	if (rc == -EINVAL || rc == -ENOENT)
 		return EXIT_BAD_INPUT;

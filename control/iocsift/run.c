@@ -334,6 +334,11 @@ options_build(struct run *r, struct dp_appliance_options *opt)
 			.timeout_ms = r->cfg.fragment_timeout * 1000,
 		},
 	};
+	dp_stream_config_init(&opt->streams);
+	opt->streams.streams_max = r->cfg.tcp_streams;
+	opt->streams.buffer_bytes_max = r->cfg.tcp_buffer << 20;
+	opt->streams.idle_timeout_ns = (uint64_t)r->cfg.tcp_idle_timeout *
+		1000000000ULL;
 	for (unsigned int i = 0; i < r->cfg.n_syslog_ports; i++)
 		opt->syslog_ports[opt->n_syslog_ports++] = r->cfg.syslog_ports[i];
 	for (unsigned int i = 0; i < r->cfg.n_dns_ports; i++)

@@ -99,8 +99,8 @@ test_dataplane(void **state)
 	assert_int_equal(cfg.dns_tcp_ports[0], 5353);
 	key_ok("dataplane", "tcp_streams", "64");
 	assert_int_equal(cfg.tcp_streams, 64);
-	key_ok("dataplane", "tcp_buffer", "4096");
-	assert_int_equal(cfg.tcp_buffer, 4096);
+	key_ok("dataplane", "tcp_buffer", "4095");
+	assert_int_equal(cfg.tcp_buffer, 4095);
 	key_ok("dataplane", "tcp_idle_timeout", "86400");
 	assert_int_equal(cfg.tcp_idle_timeout, 86400);
 	key_ok("dataplane", "fragment_datagrams", "16");
@@ -180,7 +180,7 @@ test_dataplane_errors(void **state)
 	key_error("dataplane", "tcp_streams", "63",
 		  "key 'tcp_streams': expected a number from 64 to 1048576");
 	key_error("dataplane", "tcp_buffer", "0",
-		  "key 'tcp_buffer': expected a number from 1 to 4096");
+		  "key 'tcp_buffer': expected a number from 1 to 4095");
 	key_error("dataplane", "tcp_idle_timeout", "86401",
 		  "key 'tcp_idle_timeout': expected a number from 1 to 86400");
 	key_error("dataplane", "fragment_datagrams", "15",

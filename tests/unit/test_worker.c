@@ -46,6 +46,7 @@
 #define SYSLOG_PORT 514
 #define DNS_PORT 53
 #define CLIENT_PORT 40005
+#define UDP_ONLY_PORT 5514        /* syslog over UDP, not over TCP */
 #define FLOOD_DOMAINS 40          /* more than PAT_HITS_MAX in one message */
 #define WAIT_MS 10000
 
@@ -355,8 +356,9 @@ run_prepare(struct worker_run *run, unsigned int ring_size,
 	dp_worker_set_port_kind(w, IPPROTO_UDP, DNS_PORT, DP_PORT_DNS);
 	dp_worker_set_port_kind(w, IPPROTO_TCP, SYSLOG_PORT, DP_PORT_SYSLOG);
 	dp_worker_set_port_kind(w, IPPROTO_TCP, DNS_PORT, DP_PORT_DNS);
+	dp_worker_set_port_kind(w, IPPROTO_UDP, UDP_ONLY_PORT, DP_PORT_SYSLOG);
 	assert_int_equal(dp_worker_init(w, &(struct dp_fragment_config){
-		.datagrams_max = 16, .timeout_ms = 1000 },
+		.datagrams_max = 16, .timeout_ms = 1000 }, NULL,
 		(int)rte_socket_id()), 0);
 }
 
@@ -780,7 +782,7 @@ test_skipped_frames(void **state)
 {
 	struct worker_run *run = *state;
 	struct frame frames[] = {
-		frame_ipv4(IPPROTO_TCP, 0, CLIENT_PORT, SYSLOG_PORT,
+		frame_ipv4(IPPROTO_TCP, 0, CLIENT_PORT, UDP_ONLY_PORT,
 			   watched_syslog, strlen(watched_syslog)),
 		frame_ipv4(IPPROTO_UDP, 0, CLIENT_PORT, 9999, watched_syslog,
 			   strlen(watched_syslog)),
@@ -797,6 +799,88 @@ test_skipped_frames(void **state)
 		.packets = 3, .bytes = frames_bytes(frames, 3),
 		.tcp_skipped = 1, .other = 2 });
 	assert_int_equal(run->n_hits, 0);
+}
+
+/* A TCP segment of the client's stream to port: seq, flags, payload. */
+static struct frame
+frame_tcp(uint16_t port, uint32_t seq, uint8_t flags, const char *payload)
+{
+	struct frame f = frame_ipv4(IPPROTO_TCP, 0, CLIENT_PORT, port, payload,
+				    strlen(payload));
+	uint8_t *tcp = f.bytes + 14 + 20;
+
+	put16(tcp + 4, (uint16_t)(seq >> 16));
+	put16(tcp + 6, (uint16_t)seq);
+	tcp[13] = flags;
+	return f;
+}
+
+/* TCP syslog in both framings and DNS over TCP: a message over two
+ * segments, the second segment first; an octet-counted message with a
+ * newline in it; a DNS query whose length prefix is split from it. Each
+ * hits once, as TCP. */
+static void
+test_tcp_streams(void **state)
+{
+	struct worker_run *run = *state;
+	uint8_t dns[512];
+	char dns_stream[600];
+	size_t dns_len = dns_message(dns, "cdn.journalide.org", NULL);
+	const char octets[] = "52 <34>Nov 26 10:00:05 edr01 a: one\nline journalide.org";
+	struct frame frames[9];
+
+	frames[0] = frame_tcp(SYSLOG_PORT, 100, 0x02, "");          /* SYN */
+	/* "<34>... host contacted journalide.org:443\n" in two pieces,
+	 * the second first. */
+	frames[1] = frame_tcp(SYSLOG_PORT, 101 + 20, 0x18,
+			      watched_syslog + 20);
+	frames[2] = frame_tcp(SYSLOG_PORT, 101, 0x18, "");
+	memcpy(frames[2].bytes + 54, watched_syslog, 20);
+	frames[2].len = 54 + 20;
+	put16(frames[2].bytes + 16, 20 + 20 + 20);
+	/* The LF that ends the first message. */
+	frames[3] = frame_tcp(SYSLOG_PORT, 101 + (uint32_t)strlen(watched_syslog),
+			      0x18, "\n");
+	/* Another stream on 601: octet counting, picked up mid-way. */
+	frames[4] = frame_tcp(DP_SYSLOG_TCP_PORT, 7000, 0x18, octets);
+	frames[4].bytes[34 + 1] = 0x46;            /* another client port */
+	/* DNS: the 2-byte length alone, then the message. */
+	dns_stream[0] = (char)(dns_len >> 8);
+	dns_stream[1] = (char)dns_len;
+	frames[5] = frame_tcp(DNS_PORT, 1, 0x02, "");
+	frames[6] = frame_tcp(DNS_PORT, 2, 0x18, "");
+	memcpy(frames[6].bytes + 54, dns_stream, 2);
+	frames[6].len = 56;
+	put16(frames[6].bytes + 16, 42);
+	frames[7] = frame_tcp(DNS_PORT, 4, 0x18, "");
+	memcpy(frames[7].bytes + 54, dns, dns_len);
+	frames[7].len = (uint16_t)(54 + dns_len);
+	put16(frames[7].bytes + 16, (uint16_t)(40 + dns_len));
+	frames[8] = frame_tcp(DNS_PORT, 4 + (uint32_t)dns_len, 0x11, "");
+	run_prepare(run, 64, 64, false);
+	dp_worker_set_port_kind(run->w, IPPROTO_TCP, DP_SYSLOG_TCP_PORT,
+				DP_PORT_SYSLOG);
+	run_frames(run, frames, 9, NULL);
+	assert_counters(&run->stats, (struct counters){
+		.packets = 9, .bytes = frames_bytes(frames, 9),
+		.syslog_messages = 2, .dns_messages = 1, .hits = 3,
+		.hit_messages = 3 });
+	assert_int_equal(run->stats.stream.messages, 3);
+	assert_int_equal(run->stats.stream.streams_midstream, 1);
+	assert_int_equal(run->stats.stream.segments_out_of_order, 1);
+	assert_int_equal(run->n_hits, 3);
+	/* The first message, whole, when its LF came (frame 4). */
+	assert_one_hit(&run->hits[0], "journalide.org");
+	assert_int_equal(run->hits[0].l4_proto, IPPROTO_TCP);
+	assert_int_equal(run->hits[0].frame, 4);
+	assert_int_equal(run->hits[0].payload_len, strlen(watched_syslog));
+	assert_memory_equal(run->hits[0].payload, watched_syslog,
+			    strlen(watched_syslog));
+	/* The octet-counted one, newline included, 52 bytes. */
+	assert_int_equal(run->hits[1].payload_len, 52);
+	assert_memory_equal(run->hits[1].payload, octets + 3, 52);
+	assert_int_equal(run->hits[2].kind, DP_MESSAGE_DNS);
+	assert_int_equal(run->hits[2].frame, 8);
 }
 
 /* The IPv4 packet of f cut in two fragments at cut bytes of its IP
@@ -909,7 +993,7 @@ test_record_messages(void **state)
 		frame_ipv4(IPPROTO_UDP, 0, CLIENT_PORT, 9999, "x", 1),
 		frame_ipv4(IPPROTO_UDP, 0, CLIENT_PORT, DNS_PORT,
 			   "\x12\x34\x01", 3),
-		frame_ipv4(IPPROTO_TCP, 0, CLIENT_PORT, SYSLOG_PORT,
+		frame_ipv4(IPPROTO_TCP, 0, CLIENT_PORT, UDP_ONLY_PORT,
 			   watched_syslog, strlen(watched_syslog)),
 	};
 	static const struct {
@@ -1135,6 +1219,7 @@ main(void)
 		WORKER_TEST(test_broken_dns_matched),
 		WORKER_TEST(test_skipped_frames),
 		WORKER_TEST(test_fragments_reassembled),
+		WORKER_TEST(test_tcp_streams),
 		WORKER_TEST(test_tunnelled_frames),
 		WORKER_TEST(test_record_messages),
 		WORKER_TEST(test_hits_overflow),
