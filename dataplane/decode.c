@@ -589,17 +589,26 @@ dp_flow_hash(const struct dp_packet *pkt)
 {
 	size_t n = pkt->ip_version == 6 ? 16 : 4;
 	const uint8_t *a = pkt->src_addr, *b = pkt->dst_addr;
+	uint16_t port_a = pkt->src_port, port_b = pkt->dst_port;
+	int order = memcmp(a, b, n);
 	uint32_t hash = 2166136261u;   /* FNV-1a */
 
-	/* The lower address first, so both directions hash alike. */
-	if (memcmp(a, b, n) > 0) {
+	/* The lower endpoint first, so both directions hash alike. */
+	if (order > 0 || (order == 0 && port_a > port_b)) {
 		const uint8_t *t = a;
 		a = b;
 		b = t;
+		uint16_t p = port_a;
+		port_a = port_b;
+		port_b = p;
 	}
 	for (size_t i = 0; i < n; i++)
 		hash = (hash ^ a[i]) * 16777619u;
 	for (size_t i = 0; i < n; i++)
 		hash = (hash ^ b[i]) * 16777619u;
-	return hash;
+	hash = (hash ^ (port_a >> 8)) * 16777619u;
+	hash = (hash ^ (port_a & 0xff)) * 16777619u;
+	hash = (hash ^ (port_b >> 8)) * 16777619u;
+	hash = (hash ^ (port_b & 0xff)) * 16777619u;
+	return (hash ^ pkt->l4_proto) * 16777619u;
 }

@@ -122,10 +122,11 @@ enum dp_decode_status dp_decode_ip(const struct dp_decode_config *cfg,
  * "unknown" for a value out of the enum. */
 const char *dp_encap_layer_name(uint8_t layer);
 
-/* A hash of the two addresses of the innermost packet, the same in both
- * directions: the software fan-out's choice of worker. Ports are left
- * out so that a datagram's fragments, of which only the first carries
- * them, reach the worker its whole packets and its TCP stream reach. */
+/* A hash of the flow of the innermost packet (addresses, ports,
+ * protocol), the same in both directions: the software fan-out's choice
+ * of worker. A fragment has no ports or protocol here (dp_decode() stops
+ * at its IP header), so every fragment of a datagram hashes alike, by its
+ * addresses, as a NIC's RSS hashes fragments. */
 uint32_t dp_flow_hash(const struct dp_packet *pkt);
 
 /* Formats an address of the given version; buf needs 46 bytes. */

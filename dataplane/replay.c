@@ -333,7 +333,9 @@ replay_print_summary(const struct replay *r, const struct dp_worker_stats *s,
 		"  other:           %" PRIu64 "\n"
 		"  too deep:        %" PRIu64 "\n"
 		"  %s %" PRIu64 "\n"
-		"  time:            %.3f s (%.0f packets/s)\n",
+		"  time:            %.3f s (%.0f packets/s)\n"
+		"  worker busy:     %.6f s (decode to hit records, receive"
+		" not included)\n",
 		r->opt->capture, s->packets, s->bytes, s->syslog_messages,
 		s->dns_messages, s->hits, s->hit_messages, malformed,
 		s->malformed_frame, s->malformed_syslog, s->malformed_dns,
@@ -348,7 +350,8 @@ replay_print_summary(const struct replay *r, const struct dp_worker_stats *s,
 		s->tcp_skipped, s->other, s->too_deep,
 		r->opt->messages ? "message lines:  " : "events written: ",
 		r->opt->messages ? r->exporter.message_lines : r->exporter.events,
-		seconds, seconds > 0 ? (double)s->packets / seconds : 0.0);
+		seconds, seconds > 0 ? (double)s->packets / seconds : 0.0,
+		(double)s->busy_cycles / (double)rte_get_tsc_hz());
 	uint64_t lost = rx_nombuf + s->drop_hit_pool + s->drop_ring_full +
 		s->hits_overflow + s->match_errors + r->exporter.write_errors;
 	if (lost > 0)

@@ -466,7 +466,7 @@ worker_fanout(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 
 		enum dp_decode_status status = dp_decode(&w->decode, frame, len,
 							 &pkt);
-		/* A fragment goes where its flow goes (dp_flow_hash). */
+		/* Every fragment of a datagram goes to one worker. */
 		if (status == DP_DECODE_OK || status == DP_DECODE_FRAGMENT)
 			target = (uint16_t)(dp_flow_hash(&pkt) % w->n_fanout);
 		if (target == w->fanout_self) {

@@ -16,7 +16,9 @@
 # and after the cell, see floor_ref), peak RSS
 # (VmHWM) of the measuring process. A cell whose measuring thread had
 # less than 90% of its CPU is marked with '*'. Then a syslog message length
-# sweep of floor and matcher at 100k indicators, for perf/plot.sh.
+# sweep of floor and matcher at 100k indicators, for perf/plot.sh. Then the
+# paths table: the worker's cost per message over TCP, in fragments, in
+# VXLAN and DNS over TCP against UDP (perf/bench_paths.py).
 #
 # The raw results go to a JSON lines file, named at the end. --smoke: the
 # 1k column only, windows of about a second, a non-zero exit when a cell
@@ -335,9 +337,23 @@ for n in $sizes; do
 	rm -f "$work/floor$n.hsdb"
 done
 
+# The cost per message of each path a message takes (issue 11): TCP,
+# fragments, VXLAN, DNS over TCP against UDP, in rounds side by side.
+printf 'type,value\ndomain,journalide.org\n' > "$work/paths.csv"
+if [ "$smoke" -eq 1 ]; then path_messages=2000 path_rounds=1
+else path_messages=100000 path_rounds=5; fi
+echo "bench: paths, $path_messages messages, $path_rounds rounds" >&2
+paths_table=$(/usr/bin/python3 perf/bench_paths.py "$iocsift" "$work/paths.csv" \
+	"$work/paths" --messages "$path_messages" --rounds "$path_rounds" \
+	--out "$out") || failed=$((failed + 1))
+rm -rf "$work/paths"
+
 echo
 status=0
 /usr/bin/python3 perf/bench_table.py "$out" || status=$?
+echo
+echo "Paths (one worker, iocsift replay; worker busy time per message):"
+echo "$paths_table"
 echo "results: $out"
 if [ "$smoke" -eq 0 ] && command -v gnuplot >/dev/null 2>&1; then
 	sh perf/plot.sh "$out" || status=1
