@@ -699,8 +699,9 @@ static const char *const broken_syslog_headers[] = {
 	"<34>1 2026-11-26T10:00:05Z edr01 journalide.org",
 	"<34>1  2026-11-26T10:00:05Z edr01 falcon 42 - - journalide.org",
 	"<34>1 2026-13-26T10:00:05Z edr01 falcon 42 - - journalide.org",
-	"<34>1 2026-11-26T10:00:05Z edr01 "
-	"falcon01234567890123456789012345678901234567890123 42 - - journalide.org",
+	("<34>1 2026-11-26T10:00:05Z edr01 "
+	 "falcon01234567890123456789012345678901234567890123 42 - - "
+	 "journalide.org"),
 	"<34>1 2026-11-26T10:00:05 edr01 falcon 42 - - journalide.org",
 };
 
