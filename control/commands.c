@@ -34,7 +34,7 @@ command_status(struct ctl_context *ctx, const struct ctl_request *req)
 	const struct ctl_database *db = ctx->db;
 
 	return ctl_reply_ok(req, json_pack(
-		"{s:s, s:I, s:I, s:I, s:o, s:I, s:i, s:i, s:I, s:I, s:s}",
+		"{s:s, s:I, s:I, s:I, s:o, s:I, s:i, s:i, s:I, s:I, s:s, s:o}",
 		"program", "iocsift " IOCSIFT_VERSION,
 		"db_version", (json_int_t)db->version,
 		"indicators", (json_int_t)db->indicators,
@@ -46,7 +46,8 @@ command_status(struct ctl_context *ctx, const struct ctl_request *req)
 		"ports", ctx->app->n_ports,
 		"swaps", (json_int_t)db->swaps,
 		"last_swap_us", (json_int_t)(db->last_swap_ns / 1000),
-		"state_dir", ctx->state_dir));
+		"state_dir", ctx->state_dir,
+		"state", ctl_db_state_json(db)));
 }
 
 static char *
@@ -77,8 +78,16 @@ command_load(struct ctl_context *ctx, const struct ctl_request *req)
 	if (pat_feed_parse(&feed, req->name, label, (const char *)req->data,
 			   req->data_len, format, &err) != 0)
 		return reply_error_detail(req, CTL_ERR_INVALID_FEED, &err);
-	if (ctl_db_load_feed(ctx->db, &feed, &err) != 0) {
-		reply = reply_error_detail(req, CTL_ERR_INVALID_FEED, &err);
+	struct ctl_feed_source source = {
+		.name = req->name, .label = label,
+		.text = (const char *)req->data, .len = req->data_len,
+		.format = format,
+	};
+	int rc = ctl_db_load_feed(ctx->db, &feed, &source, &err);
+	if (rc != 0) {
+		reply = reply_error_detail(req, rc == -ECANCELED ?
+					   CTL_ERR_NOT_SAVED :
+					   CTL_ERR_INVALID_FEED, &err);
 	} else {
 		json_t *result = swap_result(ctx);
 		json_object_set_new(result, "feed", json_string(req->name));
@@ -104,6 +113,8 @@ update_error_code(int rc)
 		return CTL_ERR_NOT_FOUND;
 	case -EINVAL:
 		return CTL_ERR_INVALID_INDICATOR;
+	case -ECANCELED:
+		return CTL_ERR_NOT_SAVED;
 	default:
 		return CTL_ERR_INTERNAL;
 	}
@@ -134,11 +145,14 @@ command_update(struct ctl_context *ctx, const struct ctl_request *req)
 static char *
 command_rollback(struct ctl_context *ctx, const struct ctl_request *req)
 {
+	struct error_detail err = { 0 };
 	uint64_t from;
+	int rc = ctl_db_rollback(ctx->db, &from, &err);
 
-	if (ctl_db_rollback(ctx->db, &from) != 0)
-		return ctl_reply_error(req, CTL_ERR_NO_PREVIOUS,
-				       "no previous version to roll back to");
+	if (rc != 0)
+		return reply_error_detail(req, rc == -ECANCELED ?
+					  CTL_ERR_NOT_SAVED :
+					  CTL_ERR_NO_PREVIOUS, &err);
 	json_t *result = swap_result(ctx);
 	json_object_set_new(result, "from", json_integer((json_int_t)from));
 	return ctl_reply_ok(req, result);

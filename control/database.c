@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include <rte_log.h>
@@ -36,31 +37,43 @@ ctl_db_init(struct ctl_database *db, const struct ctl_database_options *opt)
 		.next_version = 1,
 		.exporter = opt->exporter,
 	};
+	db->store.journal.fd = -1;
 	pthread_mutex_init(&db->lock, NULL);
 	if (mkdir(opt->state_dir, 0750) != 0 && errno != EEXIST) {
 		int rc = -errno;
 		LOG(ERR, "state dir %s: %s\n", opt->state_dir, strerror(errno));
 		return rc;
 	}
-	if ((size_t)snprintf(db->state_path, sizeof(db->state_path),
-			     "%s/active.db", opt->state_dir) >=
-	    sizeof(db->state_path))
-		return -ENAMETOOLONG;
-	return 0;
+	struct error_detail err = { 0 };
+	int rc = ctl_state_open(&db->store, opt->state_dir, &err);
+	if (rc != 0) {
+		char text[ERROR_DETAIL_TEXT_MAX];
+		LOG(ERR, "%s\n", error_detail_format(&err, text, sizeof(text)));
+	}
+	return rc;
 }
 
-/* Frees a set no worker, hit record or counter reader can still see. */
+/* Frees a set no worker, hit record or counter reader can still see;
+ * the one the snapshot thread is saving waits for it. */
 static void
 db_free_set(struct ctl_database *db, struct pat_set *set)
 {
+	if (set != NULL && set == ctl_state_snapshot_busy(&db->store)) {
+		db->free_after_snapshot = true;
+		return;
+	}
 	pthread_mutex_lock(&db->lock);
 	pat_set_free(set);
 	pthread_mutex_unlock(&db->lock);
 }
 
+static void db_snapshot_finish(struct ctl_database *db, bool wait);
+
 void
 ctl_db_release(struct ctl_database *db)
 {
+	db_snapshot_finish(db, true);
+	ctl_state_close(&db->store);
 	for (unsigned int i = 0; i < db->n_history; i++)
 		db_free_set(db, db->history[i]);
 	db->n_history = 0;
@@ -100,25 +113,100 @@ db_swap(struct ctl_database *db, struct pat_set *next)
 	return prev;
 }
 
-/* Saves the active version; a failure is logged and counted, matching
- * goes on with the version in memory. */
+/* Journals one change before it is made: 0, or -errno with err saying
+ * why, counted, and then the change must not be made. While resuming,
+ * the record being replayed stands for it. */
+static int
+db_journal(struct ctl_database *db, json_t *op, const struct iovec *blobs,
+	   unsigned int n_blobs, uint64_t *seq, struct error_detail *err)
+{
+	struct error_detail why = { 0 };
+	char text[ERROR_DETAIL_TEXT_MAX];
+	int rc;
+
+	if (op == NULL) {
+		error_detail_set(err, "", 0, "not saved: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	if (db->replaying) {
+		*seq = db->replay_seq;
+		json_decref(op);
+		return 0;
+	}
+	json_object_set_new(op, "time", json_integer((json_int_t)time(NULL)));
+	rc = ctl_state_append(&db->store, op, blobs, n_blobs, seq, &why);
+	json_decref(op);
+	if (rc == 0)
+		return 0;
+	error_detail_format(&why, text, sizeof(text));
+	counter_set(&db->persist_errors, db->persist_errors + 1);
+	pthread_mutex_lock(&db->lock);
+	snprintf(db->persist_error, sizeof(db->persist_error), "%s", text);
+	db->persist_error_time = time(NULL);
+	pthread_mutex_unlock(&db->lock);
+	LOG(ERR, "change refused, it could not be saved: %s\n", text);
+	error_detail_set(err, "", 0, "not saved, so not made: %s", text);
+	return -ECANCELED;
+}
+
+/* Hands a finished snapshot's set back (freed when it left meanwhile). */
 static void
-db_persist(struct ctl_database *db)
+db_snapshot_finish(struct ctl_database *db, bool wait)
 {
 	struct error_detail err = { 0 };
+	char text[ERROR_DETAIL_TEXT_MAX];
+	int rc;
+	const struct pat_set *saved =
+		ctl_state_snapshot_finish(&db->store, wait, &rc, &err);
 
-	if (pat_set_save(db->active, db->state_path, &err) != 0) {
-		counter_set(&db->persist_errors, db->persist_errors + 1);
-		LOG(ERR, "saving version %lu to %s: %s\n",
-		    (unsigned long)pat_set_version(db->active), db->state_path,
-		    err.message);
+	if (saved == NULL)
+		return;
+	if (rc != 0)
+		LOG(ERR, "writing a snapshot: %s (the journal keeps every "
+		    "change)\n", error_detail_format(&err, text, sizeof(text)));
+	if (db->free_after_snapshot) {
+		db->free_after_snapshot = false;
+		db_free_set(db, (struct pat_set *)(uintptr_t)saved);
 	}
 }
 
-/* Publishes next; the previous version becomes the newest of history. */
+/* The oldest version kept (the rollback horizon) is what a snapshot
+ * holds, so a restart rebuilds the same history from the journal. One is
+ * written when the journal holds DB_SNAPSHOT_RECORDS changes older than
+ * the horizon, or a loaded feed (costly to replay, large to keep). */
+#define DB_SNAPSHOT_RECORDS 32
+
 static void
-db_publish(struct ctl_database *db, struct pat_set *next)
+db_snapshot_maybe(struct ctl_database *db)
 {
+	if (db->replaying || db->active == NULL)
+		return;
+	db_snapshot_finish(db, false);
+	const struct pat_set *horizon = db->n_history > 0 ?
+		db->history[db->n_history - 1] : db->active;
+	uint64_t seq = db->n_history > 0 ?
+		db->history_seq[db->n_history - 1] : db->active_seq;
+	uint64_t covered = db->store.snapshot_seq;
+
+	if (seq <= covered)
+		return;
+	if (seq - covered >= DB_SNAPSHOT_RECORDS ||
+	    (db->blob_seq > covered && db->blob_seq <= seq))
+		ctl_state_snapshot_start(&db->store, horizon, seq);
+}
+
+void
+ctl_db_tick(struct ctl_database *db)
+{
+	db_snapshot_maybe(db);
+}
+
+/* Publishes next, which journal record seq made; the previous version
+ * becomes the newest of history. */
+static void
+db_publish(struct ctl_database *db, struct pat_set *next, uint64_t seq)
+{
+	uint64_t prev_seq = db->active_seq;
 	struct pat_set *prev = db_swap(db, next);
 
 	if (prev != NULL) {
@@ -128,35 +216,55 @@ db_publish(struct ctl_database *db, struct pat_set *next)
 		}
 		memmove(&db->history[1], &db->history[0],
 			db->n_history * sizeof(db->history[0]));
+		memmove(&db->history_seq[1], &db->history_seq[0],
+			db->n_history * sizeof(db->history_seq[0]));
 		db->history[0] = prev;
+		db->history_seq[0] = prev_seq;
 		db->n_history++;
 	}
+	db->active_seq = seq;
 	db->next_version = pat_set_version(next) + 1;
-	db_persist(db);
-	LOG(INFO, "version %lu active: %zu indicators\n",
-	    (unsigned long)pat_set_version(next), pat_set_count(next));
+	if (!db->replaying)
+		LOG(INFO, "version %lu active: %zu indicators\n",
+		    (unsigned long)pat_set_version(next), pat_set_count(next));
+	db_snapshot_maybe(db);
 }
 
-int
-ctl_db_resume(struct ctl_database *db, struct error_detail *err)
+/* A load's record: the feeds' names, labels, formats and lengths; their
+ * bytes follow as the blob, one after another. */
+static json_t *
+load_record(const struct ctl_feed_source *sources, size_t n,
+	    uint64_t version)
 {
-	struct stat st;
+	json_t *feeds = json_array();
 
-	if (stat(db->state_path, &st) != 0)
-		return -ENOENT;
-	struct pat_set *set = pat_set_load(db->state_path, db->n_workers + 1,
-					   err);
-	if (set == NULL)
-		return errno != 0 ? -errno : -EINVAL;
-	db_swap(db, set);      /* the first version: nothing to retire */
-	db->next_version = pat_set_version(set) + 1;
-	return 0;
+	for (size_t i = 0; feeds != NULL && i < n; i++)
+		json_array_append_new(feeds, json_pack("{s:s, s:s, s:s, s:I}",
+			"name", sources[i].name, "label", sources[i].label,
+			"format", pat_feed_format_name(sources[i].format),
+			"length", (json_int_t)sources[i].len));
+	if (feeds == NULL)
+		return NULL;
+	return json_pack("{s:s, s:I, s:o}", "op", "load", "version",
+			 (json_int_t)version, "feeds", feeds);
 }
 
+/* Builds the next version from parsed feeds (replacing the feeds of their
+ * names), journals the sources they came from, publishes it. */
 static int
 feeds_publish(struct ctl_database *db, const struct pat_feed *const *feeds,
-	      size_t n, struct error_detail *err)
+	      const struct ctl_feed_source *sources, size_t n,
+	      struct error_detail *err)
 {
+	struct iovec blobs[CTL_JOURNAL_BLOBS_MAX];
+	uint64_t seq;
+	int rc;
+
+	if (n > CTL_JOURNAL_BLOBS_MAX) {
+		error_detail_set(err, "", 0, "at most %d feeds in one load",
+				 CTL_JOURNAL_BLOBS_MAX);
+		return -E2BIG;
+	}
 	struct pat_set *next = db->active == NULL ?
 		pat_set_build(feeds, n, db->n_workers + 1, db->next_version,
 			      err) :
@@ -165,33 +273,46 @@ feeds_publish(struct ctl_database *db, const struct pat_feed *const *feeds,
 
 	if (next == NULL)
 		return errno != 0 ? -errno : -EINVAL;
-	db_publish(db, next);
+	for (size_t i = 0; i < n; i++)
+		blobs[i] = (struct iovec){ (void *)(uintptr_t)sources[i].text,
+					   sources[i].len };
+	rc = db_journal(db, load_record(sources, n, pat_set_version(next)),
+			blobs, (unsigned int)n, &seq, err);
+	if (rc != 0) {
+		pat_set_free(next);
+		return rc;
+	}
+	if (n > 0)
+		db->blob_seq = seq;
+	db_publish(db, next, seq);
 	return 0;
 }
 
-int
-ctl_db_load_files(struct ctl_database *db, const char *const *paths,
-		  const enum pat_feed_format *formats, size_t n,
-		  struct error_detail *err)
+/* Parses sources[0..n) and publishes them as one version. */
+static int
+sources_load(struct ctl_database *db, const struct ctl_feed_source *sources,
+	     size_t n, struct error_detail *err)
 {
 	struct pat_feed *feeds = calloc(n + 1, sizeof(*feeds));
 	const struct pat_feed **pointers = calloc(n + 1, sizeof(*pointers));
+	size_t parsed = 0;
 	int rc = 0;
-	size_t loaded = 0;
 
 	if (feeds == NULL || pointers == NULL) {
 		rc = -ENOMEM;
 		error_detail_set(err, "", 0, "loading feeds: %s", strerror(ENOMEM));
 	}
-	for (; rc == 0 && loaded < n; loaded++) {
-		pat_feed_init(&feeds[loaded]);
-		pointers[loaded] = &feeds[loaded];
-		rc = pat_feed_load_file(&feeds[loaded], paths[loaded],
-					formats[loaded], err);
+	for (; rc == 0 && parsed < n; parsed++) {
+		pat_feed_init(&feeds[parsed]);
+		pointers[parsed] = &feeds[parsed];
+		rc = pat_feed_parse(&feeds[parsed], sources[parsed].name,
+				    sources[parsed].label, sources[parsed].text,
+				    sources[parsed].len, sources[parsed].format,
+				    err);
 	}
 	if (rc == 0)
-		rc = feeds_publish(db, pointers, n, err);
-	for (size_t i = 0; i < loaded; i++)
+		rc = feeds_publish(db, pointers, sources, n, err);
+	for (size_t i = 0; i < parsed; i++)
 		pat_feed_free(&feeds[i]);
 	free(pointers);
 	free(feeds);
@@ -199,12 +320,57 @@ ctl_db_load_files(struct ctl_database *db, const char *const *paths,
 }
 
 int
+ctl_db_load_files(struct ctl_database *db, const char *const *paths,
+		  const enum pat_feed_format *formats, size_t n,
+		  struct error_detail *err)
+{
+	struct ctl_feed_source *sources = calloc(n + 1, sizeof(*sources));
+	char **names = calloc(n + 1, sizeof(*names));
+	char **texts = calloc(n + 1, sizeof(*texts));
+	int rc = 0;
+
+	if (sources == NULL || names == NULL || texts == NULL) {
+		rc = -ENOMEM;
+		error_detail_set(err, "", 0, "loading feeds: %s", strerror(ENOMEM));
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		size_t len = 0;
+		rc = file_read_all(paths[i], SIZE_MAX / 2, &texts[i], &len);
+		if (rc != 0) {
+			error_detail_set(err, paths[i], 0, "%s", strerror(-rc));
+			break;
+		}
+		names[i] = pat_feed_name_from_path(paths[i]);
+		if (names[i] == NULL) {
+			rc = -ENOMEM;
+			error_detail_set(err, paths[i], 0, "%s", strerror(ENOMEM));
+			break;
+		}
+		sources[i] = (struct ctl_feed_source){
+			.name = names[i], .label = paths[i],
+			.text = texts[i] != NULL ? texts[i] : "", .len = len,
+			.format = formats[i],
+		};
+	}
+	if (rc == 0)
+		rc = sources_load(db, sources, n, err);
+	for (size_t i = 0; names != NULL && texts != NULL && i < n; i++) {
+		free(names[i]);
+		free(texts[i]);
+	}
+	free(names);
+	free(texts);
+	free(sources);
+	return rc;
+}
+
+int
 ctl_db_load_feed(struct ctl_database *db, const struct pat_feed *feed,
-		 struct error_detail *err)
+		 const struct ctl_feed_source *source, struct error_detail *err)
 {
 	const struct pat_feed *feeds[] = { feed };
 
-	return feeds_publish(db, feeds, 1, err);
+	return feeds_publish(db, feeds, source, 1, err);
 }
 
 /* The active set with an empty one standing in before the first load. */
@@ -213,12 +379,7 @@ db_ensure_active(struct ctl_database *db, struct error_detail *err)
 {
 	if (db->active != NULL)
 		return 0;
-	struct pat_set *empty = pat_set_build(NULL, 0, db->n_workers + 1,
-					      db->next_version, err);
-	if (empty == NULL)
-		return -errno;
-	db_publish(db, empty);
-	return 0;
+	return feeds_publish(db, NULL, NULL, 0, err);
 }
 
 /* Normalizes a user's indicator into ind (strings in arena). */
@@ -287,6 +448,26 @@ db_compact_if_needed(struct ctl_database *db, struct pat_set *next,
 	return compact;
 }
 
+/* An add's or a delete's record: the request as given (normalized again
+ * when replayed, as it was the first time). */
+static json_t *
+update_record(const struct ctl_indicator_spec *spec, bool add,
+	      uint64_t version)
+{
+	json_t *op = json_pack("{s:s, s:I, s:s, s:s}", "op", add ? "add" : "del",
+			       "version", (json_int_t)version, "type",
+			       spec->type, "value", spec->value);
+	const char *const fields[] = { "feed", "tags", "expires", "severity" };
+	const char *const values[] = { spec->feed, spec->tags, spec->expires,
+				       spec->severity };
+
+	for (size_t i = 0; op != NULL && i < 4; i++)
+		if (values[i] != NULL)
+			json_object_set_new(op, fields[i],
+					    json_string(values[i]));
+	return op;
+}
+
 /* add or delete: one indicator, a new version sharing the base. */
 static int
 db_update(struct ctl_database *db, const struct ctl_indicator_spec *spec,
@@ -306,12 +487,18 @@ db_update(struct ctl_database *db, const struct ctl_indicator_spec *spec,
 		struct pat_set *next = add ?
 			pat_set_add(db->active, &ind, db->next_version, err) :
 			pat_set_delete(db->active, &ind, db->next_version, err);
-		if (next == NULL) {
+		uint64_t seq;
+		if (next == NULL)
 			rc = -errno;
-		} else {
+		else
+			rc = db_journal(db, update_record(spec, add,
+				pat_set_version(next)), NULL, 0, &seq, err);
+		if (rc == 0) {
 			if (removed != NULL)
 				*removed = before - pat_set_count(next);
-			db_publish(db, db_compact_if_needed(db, next, err));
+			db_publish(db, db_compact_if_needed(db, next, err), seq);
+		} else if (next != NULL) {
+			pat_set_free(next);
 		}
 	}
 	pat_arena_free(arena);
@@ -333,20 +520,205 @@ ctl_db_delete(struct ctl_database *db, const struct ctl_indicator_spec *spec,
 }
 
 int
-ctl_db_rollback(struct ctl_database *db, uint64_t *from)
+ctl_db_rollback(struct ctl_database *db, uint64_t *from,
+		struct error_detail *err)
 {
-	if (db->n_history == 0 || db->active == NULL)
+	uint64_t seq;
+
+	if (db->n_history == 0 || db->active == NULL) {
+		error_detail_set(err, "", 0, "no earlier version to roll back to");
 		return -ENOENT;
+	}
 	struct pat_set *previous = db->history[0];
+	*from = pat_set_version(db->active);
+	int rc = db_journal(db, json_pack("{s:s, s:I, s:I}", "op", "rollback",
+					  "from", (json_int_t)*from, "to",
+					  (json_int_t)pat_set_version(previous)),
+			    NULL, 0, &seq, err);
+	if (rc != 0)
+		return rc;
+	uint64_t previous_seq = db->history_seq[0];
 	memmove(&db->history[0], &db->history[1],
 		(db->n_history - 1) * sizeof(db->history[0]));
+	memmove(&db->history_seq[0], &db->history_seq[1],
+		(db->n_history - 1) * sizeof(db->history_seq[0]));
 	db->n_history--;
-	*from = pat_set_version(db->active);
+	db->active_seq = previous_seq;
 	db_free_set(db, db_swap(db, previous));   /* no redo: the newer goes */
-	db_persist(db);
-	LOG(INFO, "rolled back from version %lu to %lu\n",
-	    (unsigned long)*from, (unsigned long)pat_set_version(previous));
+	if (!db->replaying)
+		LOG(INFO, "rolled back from version %lu to %lu\n",
+		    (unsigned long)*from, (unsigned long)pat_set_version(previous));
 	return 0;
+}
+
+/* ---- resuming what the state dir holds ---- */
+
+static const char *
+op_string(json_t *op, const char *key)
+{
+	return json_string_value(json_object_get(op, key));
+}
+
+static int
+replay_load(struct ctl_database *db, json_t *op, const uint8_t *blob,
+	    size_t blob_len, struct error_detail *err)
+{
+	json_t *feeds = json_object_get(op, "feeds");
+	size_t n = json_array_size(feeds), at = 0;
+	struct ctl_feed_source sources[CTL_JOURNAL_BLOBS_MAX];
+
+	if (!json_is_array(feeds) || n > CTL_JOURNAL_BLOBS_MAX) {
+		error_detail_set(err, "", 0, "a load without its feeds");
+		return -EBADMSG;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *f = json_array_get(feeds, i);
+		json_int_t len = json_integer_value(json_object_get(f, "length"));
+		const char *format = op_string(f, "format");
+		sources[i] = (struct ctl_feed_source){
+			.name = op_string(f, "name"),
+			.label = op_string(f, "label"),
+			.text = (const char *)blob + at, .len = (size_t)len,
+		};
+		if (sources[i].name == NULL || sources[i].label == NULL ||
+		    format == NULL || len < 0 || (size_t)len > blob_len - at ||
+		    pat_feed_format_from_name(format, &sources[i].format) != 0) {
+			error_detail_set(err, "", 0, "feed %zu of a load does "
+					 "not add up", i);
+			return -EBADMSG;
+		}
+		at += (size_t)len;
+	}
+	if (at != blob_len) {
+		error_detail_set(err, "", 0, "a load's feeds do not add up");
+		return -EBADMSG;
+	}
+	if (n == 0)
+		return feeds_publish(db, NULL, NULL, 0, err);
+	return sources_load(db, sources, n, err);
+}
+
+/* One journal record, applied as it was the first time. */
+static int
+replay_record(void *arg, uint64_t seq, json_t *op, const uint8_t *blob,
+	      size_t blob_len, struct error_detail *err)
+{
+	struct ctl_database *db = arg;
+	const char *name = op_string(op, "op");
+	json_int_t version = json_integer_value(json_object_get(op, "version"));
+	int rc;
+
+	db->replay_seq = seq;
+	if (version > 0)
+		db->next_version = (uint64_t)version;
+	if (name == NULL) {
+		error_detail_set(err, "", 0, "a record without an operation");
+		rc = -EBADMSG;
+	} else if (strcmp(name, "load") == 0) {
+		rc = replay_load(db, op, blob, blob_len, err);
+	} else if (strcmp(name, "add") == 0 || strcmp(name, "del") == 0) {
+		struct ctl_indicator_spec spec = {
+			.type = op_string(op, "type"),
+			.value = op_string(op, "value"),
+			.feed = op_string(op, "feed"),
+			.tags = op_string(op, "tags"),
+			.expires = op_string(op, "expires"),
+			.severity = op_string(op, "severity"),
+		};
+		if (spec.type == NULL || spec.value == NULL) {
+			error_detail_set(err, "", 0, "an %s without its "
+					 "indicator", name);
+			return -EBADMSG;
+		}
+		rc = db_update(db, &spec, name[0] == 'a', NULL, err);
+	} else if (strcmp(name, "rollback") == 0) {
+		json_int_t to = json_integer_value(json_object_get(op, "to"));
+		uint64_t from;
+		if (db->n_history == 0 ||
+		    pat_set_version(db->history[0]) != (uint64_t)to) {
+			error_detail_set(err, "", 0, "a rollback to version "
+					 "%lld, which is not the previous one",
+					 (long long)to);
+			return -EBADMSG;
+		}
+		rc = ctl_db_rollback(db, &from, err);
+	} else {
+		error_detail_set(err, "", 0, "unknown operation '%s'", name);
+		rc = -EBADMSG;
+	}
+	if (rc == 0 && version > 0 && db->active != NULL &&
+	    pat_set_version(db->active) != (uint64_t)version) {
+		error_detail_set(err, "", 0, "made version %lu, not %lld",
+				 (unsigned long)pat_set_version(db->active),
+				 (long long)version);
+		rc = -EBADMSG;
+	}
+	return rc;
+}
+
+int
+ctl_db_resume(struct ctl_database *db, struct error_detail *err)
+{
+	const char *path = ctl_state_snapshot_path(&db->store);
+	char text[ERROR_DETAIL_TEXT_MAX];
+	int rc;
+
+	if (path[0] != '\0') {
+		struct pat_set *set = pat_set_load(path, db->n_workers + 1, err);
+		if (set == NULL) {
+			rc = errno != 0 ? -errno : -EINVAL;
+			ctl_state_set_aside(&db->store);
+			return rc;
+		}
+		db_swap(db, set);      /* the first version: nothing to retire */
+		db->next_version = pat_set_version(set) + 1;
+		db->active_seq = db->store.snapshot_seq;
+	}
+	db->replaying = true;
+	struct error_detail why = { 0 };
+	rc = ctl_state_replay(&db->store, replay_record, db, &why);
+	db->replaying = false;
+	if (db->store.journal.notice != NULL)
+		LOG(WARNING, "journal: %s (byte %lu of the last segment)\n",
+		    db->store.journal.notice,
+		    (unsigned long)db->store.journal.notice_offset);
+	if (rc != 0)
+		LOG(ERR, "journal: %s; serving version %lu, the last one "
+		    "rebuilt\n", error_detail_format(&why, text, sizeof(text)),
+		    (unsigned long)(db->active ? pat_set_version(db->active) : 0));
+	if (db->active == NULL)
+		return -ENOENT;
+	db_snapshot_maybe(db);
+	return 0;
+}
+
+json_t *
+ctl_db_state_json(const struct ctl_database *db)
+{
+	/* Reading is logically const: the lock only orders the reader. */
+	pthread_mutex_t *lock = (pthread_mutex_t *)&db->lock;
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+		"journal_records",
+		(json_int_t)ctl_journal_records(&db->store.journal),
+		"journal_bytes", (json_int_t)ctl_journal_bytes(&db->store.journal),
+		"snapshot_seq", (json_int_t)__atomic_load_n(
+			&db->store.snapshot_seq, __ATOMIC_RELAXED),
+		"snapshots", (json_int_t)__atomic_load_n(&db->store.snapshots,
+							 __ATOMIC_RELAXED),
+		"snapshot_errors", (json_int_t)__atomic_load_n(
+			&db->store.snapshot_errors, __ATOMIC_RELAXED),
+		"persist_errors", (json_int_t)__atomic_load_n(
+			&db->persist_errors, __ATOMIC_RELAXED));
+
+	pthread_mutex_lock(lock);
+	if (o != NULL && db->persist_error[0] != '\0') {
+		json_object_set_new(o, "persist_error",
+				    json_string(db->persist_error));
+		json_object_set_new(o, "persist_error_time",
+				    json_integer((json_int_t)db->persist_error_time));
+	}
+	pthread_mutex_unlock(lock);
+	return o;
 }
 
 struct ranked {

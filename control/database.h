@@ -9,12 +9,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "exporter.h"
 #include "feed.h"
 #include "pattern_set.h"
+#include "state_store.h"
 
 #define CTL_ROLLBACK_MAX 64
 
@@ -26,7 +28,14 @@ struct ctl_database {
 	unsigned int compact_threshold;
 	unsigned int n_workers;              /* scratch 0..n-1 are theirs */
 	uint64_t next_version;
-	char state_path[4096];               /* STATE_DIR/active.db */
+	/* The state dir: a snapshot and the journal of changes after it. */
+	struct ctl_state_store store;
+	uint64_t active_seq;                 /* the record that made active */
+	uint64_t history_seq[CTL_ROLLBACK_MAX];
+	uint64_t blob_seq;                   /* the last record with a feed */
+	bool replaying;                      /* resume: no journal writes */
+	uint64_t replay_seq;
+	bool free_after_snapshot;            /* the set being saved left */
 	struct dp_exporter *exporter;        /* waited on before a free */
 	/* Held while active changes or a set is freed, for the readers of
 	 * the active set's hit counters on other threads (telemetry). */
@@ -38,6 +47,9 @@ struct ctl_database {
 	uint64_t last_swap_ns;
 	uint64_t max_swap_ns;
 	uint64_t persist_errors;
+	/* The last change that could not be saved (under lock). */
+	char persist_error[ERROR_DETAIL_TEXT_MAX];
+	time_t persist_error_time;
 };
 
 struct ctl_database_options {
@@ -53,18 +65,38 @@ int ctl_db_init(struct ctl_database *db,
 		const struct ctl_database_options *opt);
 void ctl_db_release(struct ctl_database *db);
 
-/* Resumes the version saved in the state dir: 0, -ENOENT when there is
- * none, other -errno (with err) when it is unusable. Publishes it. */
+/* Resumes what the state dir holds: the snapshot, then every change
+ * journaled after it, each applied as it was first (same versions, same
+ * rollback history). 0; -ENOENT when the state dir holds nothing; other
+ * -errno (with err) when the snapshot is unusable: it and the journal
+ * are then set aside as *.unusable and nothing is active. A journal
+ * that stops part-way is logged, and what came before is served. */
 int ctl_db_resume(struct ctl_database *db, struct error_detail *err);
 
-/* Builds a version from feed files (replacing what is active) and
- * publishes it. 0 or -errno with err naming FILE:LINE. */
+/* Every change below is journaled (synced) before it is published: 0, or
+ * -errno with err saying why, and then nothing changed. -ECANCELED: the
+ * change could not be saved (err: the file and strerror, ENOSPC say),
+ * so it was not made. */
+
+/* Builds a version from feed files (replacing the feeds of those names)
+ * and publishes it. 0 or -errno with err naming FILE:LINE. */
 int ctl_db_load_files(struct ctl_database *db, const char *const *paths,
 		      const enum pat_feed_format *formats, size_t n,
 		      struct error_detail *err);
 
-/* Replaces the indicators of feed->name with the feed's. */
+/* A feed as received: what the journal keeps to build it again. */
+struct ctl_feed_source {
+	const char *name;
+	const char *label;          /* FILE in FILE:LINE */
+	const char *text;
+	size_t len;
+	enum pat_feed_format format;
+};
+
+/* Replaces the indicators of feed->name with the feed's, parsed from
+ * source. */
 int ctl_db_load_feed(struct ctl_database *db, const struct pat_feed *feed,
+		     const struct ctl_feed_source *source,
 		     struct error_detail *err);
 
 /* One indicator: type and value as a user gives them (normalized here),
@@ -87,7 +119,17 @@ int ctl_db_delete(struct ctl_database *db,
 		  struct error_detail *err);
 
 /* Makes the previous version active again. -ENOENT when there is none. */
-int ctl_db_rollback(struct ctl_database *db, uint64_t *from);
+int ctl_db_rollback(struct ctl_database *db, uint64_t *from,
+		    struct error_detail *err);
+
+/* Between requests (the control loop's tick): finishes a snapshot the
+ * snapshot thread completed, and starts one when the journal has grown. */
+void ctl_db_tick(struct ctl_database *db);
+
+/* The state dir's side for status: {journal_records, journal_bytes,
+ * snapshot_seq, snapshots, snapshot_errors, persist_errors,
+ * persist_error}. Any thread. */
+json_t *ctl_db_state_json(const struct ctl_database *db);
 
 /* {name, indicators} per feed of the active set, as a JSON array. */
 json_t *ctl_db_feeds(const struct ctl_database *db);

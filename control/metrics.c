@@ -155,7 +155,18 @@ static const struct metrics_family db_families[] = {
 	{ "max_swap_us", "iocsift_db_max_swap_seconds", "gauge", 1e6,
 	  "The longest publish, in seconds." },
 	{ "persist_errors", "iocsift_db_persist_errors_total", "counter", 0,
-	  "Failed saves of the active database to the state dir." },
+	  "Changes refused because their journal record could not be written." },
+};
+
+static const struct metrics_family state_families[] = {
+	{ "journal_records", "iocsift_state_journal_records", "gauge", 0,
+	  "Records in the state dir's journal." },
+	{ "journal_bytes", "iocsift_state_journal_bytes", "gauge", 0,
+	  "Bytes of the state dir's journal." },
+	{ "snapshots", "iocsift_state_snapshots_total", "counter", 0,
+	  "Snapshots of the database written to the state dir." },
+	{ "snapshot_errors", "iocsift_state_snapshot_errors_total", "counter", 0,
+	  "Snapshots that could not be written." },
 };
 
 static const struct metrics_family indicator_families[] = {
@@ -446,6 +457,8 @@ ctl_metrics_prometheus(const json_t *stats)
 			      json_object_get(stats, "exporter"), NULL);
 		emit_families(&b, db_families, METRICS_DIM(db_families),
 			      json_object_get(stats, "db"), NULL);
+		emit_families(&b, state_families, METRICS_DIM(state_families),
+			      json_object_get(stats, "state"), NULL);
 		if (json_is_array(indicators))
 			emit_families(&b, indicator_families,
 				      METRICS_DIM(indicator_families),

@@ -45,6 +45,7 @@ enum ctl_command {
 #define CTL_ERR_NOT_FOUND "not_found"
 #define CTL_ERR_EXISTS "exists"
 #define CTL_ERR_NO_PREVIOUS "no_previous"
+#define CTL_ERR_NOT_SAVED "not_saved"
 #define CTL_ERR_INTERNAL "internal"
 
 /* A parsed, validated request. String pointers are NULL when the field is

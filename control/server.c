@@ -415,6 +415,8 @@ ctl_server_run(struct ctl_server *srv)
 		}
 		if ((fds[0].revents & POLLIN) && signal_handle(srv) != 0)
 			return 0;
+		if (srv->opt.ctx->db != NULL)
+			ctl_db_tick(srv->opt.ctx->db);
 		/* Connections first: the indexes of fds follow them. */
 		for (unsigned int i = srv->n_connections; i-- > 0;) {
 			struct ctl_connection *c = srv->connections[i];

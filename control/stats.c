@@ -118,7 +118,7 @@ ctl_stats_json(struct dp_appliance *app, const struct ctl_database *db,
 	for (unsigned int i = 0; workers != NULL && i < app->n_workers; i++)
 		json_array_append_new(workers, worker_json(app->workers[i]));
 	return json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:o,"
-			 " s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o}",
+			 " s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o}",
 		"ports", ports_json(app),
 		"workers", workers,
 		"exporter",
@@ -134,5 +134,6 @@ ctl_stats_json(struct dp_appliance *app, const struct ctl_database *db,
 		"last_swap_us", (json_int_t)(relaxed(&db->last_swap_ns) / 1000),
 		"max_swap_us", (json_int_t)(relaxed(&db->max_swap_ns) / 1000),
 		"persist_errors", (json_int_t)relaxed(&db->persist_errors),
-		"indicators", ctl_db_top_indicators(db, top));
+		"indicators", ctl_db_top_indicators(db, top),
+		"state", ctl_db_state_json(db));
 }

@@ -169,9 +169,8 @@ pat_feed_parse(struct pat_feed *feed, const char *feed_name,
 	return rc;
 }
 
-/* "feeds/3cx.csv" -> "3cx"; a leading dot is no extension. */
-static char *
-feed_name_from_path(const char *path)
+char *
+pat_feed_name_from_path(const char *path)
 {
 	const char *base = strrchr(path, '/');
 	const char *dot;
@@ -204,7 +203,7 @@ pat_feed_load_file(struct pat_feed *feed, const char *path,
 		error_detail_set(err, path, 0, "%s", strerror(-rc));
 		return rc;
 	}
-	name = feed_name_from_path(path);
+	name = pat_feed_name_from_path(path);
 	if (name == NULL) {
 		free(text);
 		error_detail_set(err, path, 0, "%s", strerror(ENOMEM));
@@ -233,6 +232,16 @@ static const struct {
 	{ "suricata-ipv4", PAT_FEED_SURICATA_IPV4 },
 	{ "suricata-ipv6", PAT_FEED_SURICATA_IPV6 },
 };
+
+const char *
+pat_feed_format_name(enum pat_feed_format format)
+{
+	for (size_t i = 0; i < sizeof(feed_formats) / sizeof(feed_formats[0]);
+	     i++)
+		if (feed_formats[i].format == format)
+			return feed_formats[i].name;
+	return "auto";
+}
 
 int
 pat_feed_format_from_name(const char *name, enum pat_feed_format *format)

@@ -34,6 +34,10 @@ int pat_feed_parse(struct pat_feed *feed, const char *feed_name,
 		   const char *file_label, const char *text, size_t len,
 		   enum pat_feed_format format, struct error_detail *err);
 
+/* A file's feed name: "feeds/3cx.csv" -> "3cx" (a leading dot is no
+ * extension). malloc'ed; NULL without memory. */
+char *pat_feed_name_from_path(const char *path);
+
 /* Reads and parses path. The feed name is the file's base name without
  * its extension ("feeds/3cx.csv" -> "3cx"). -errno on I/O errors. */
 int pat_feed_load_file(struct pat_feed *feed, const char *path,
@@ -42,5 +46,8 @@ int pat_feed_load_file(struct pat_feed *feed, const char *path,
 /* "auto", "csv", "stix", "suricata-md5", ... (as --feed-format takes
  * them). 0 or -EINVAL. */
 int pat_feed_format_from_name(const char *name, enum pat_feed_format *format);
+
+/* The name pat_feed_format_from_name takes for format. */
+const char *pat_feed_format_name(enum pat_feed_format format);
 
 #endif

@@ -293,6 +293,24 @@ render_status(const json_t *r)
 	table_add(&kv, (const char *const[]){ "swaps", line });
 	table_add(&kv, (const char *const[]){ "state dir",
 					      f_str(r, "state_dir") });
+	const json_t *state = json_object_get(r, "state");
+	char journal[256], errors[192];
+	if (json_is_object(state)) {
+		char n[3][NUMBUF];
+		snprintf(journal, sizeof(journal), "%s records, %s bytes "
+			 "(snapshot covers up to %s)",
+			 f_int(n[0], state, "journal_records"),
+			 f_int(n[1], state, "journal_bytes"),
+			 f_int(n[2], state, "snapshot_seq"));
+		table_add(&kv, (const char *const[]){ "journal", journal });
+		snprintf(errors, sizeof(errors), "%s changes not saved, %s "
+			 "snapshots failed", f_int(n[0], state, "persist_errors"),
+			 f_int(n[1], state, "snapshot_errors"));
+		table_add(&kv, (const char *const[]){ "persist errors", errors });
+		if (json_is_string(json_object_get(state, "persist_error")))
+			table_add(&kv, (const char *const[]){ "last error",
+				  f_str(state, "persist_error") });
+	}
 	table_flush(&kv);
 
 	if (!json_is_array(feeds))

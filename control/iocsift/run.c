@@ -23,6 +23,7 @@
 #include "database.h"
 #include "run.h"
 #include "server.h"
+#include "state_lock.h"
 #include "stats.h"
 #include "telemetry.h"
 
@@ -48,6 +49,8 @@ struct run {
 	struct ctl_database db;
 	struct ctl_context ctx;
 	struct ctl_server server;
+	struct ctl_lock state_lock;    /* STATE_DIR/lock */
+	struct ctl_lock socket_lock;   /* SOCKET.lock */
 };
 
 static void
@@ -415,8 +418,9 @@ feeds_reload(void *arg)
 		error_detail_print(stderr, "iocsift", &err);
 }
 
-/* The saved version if there is one (then only the -f feeds are loaded
- * on top), else the config's feeds and -f's. */
+/* What the state dir holds if anything (then only the -f feeds are
+ * loaded on top, and one that fails leaves the resumed version serving),
+ * else the config's feeds and -f's (one that fails stops the start). */
 static int
 database_open(struct run *r)
 {
@@ -441,21 +445,22 @@ database_open(struct run *r)
 	if (rc == 0) {
 		fprintf(stderr, "iocsift: resumed version %lu from %s "
 			"(%lu indicators)\n", (unsigned long)r->db.version,
-			r->db.state_path, (unsigned long)r->db.indicators);
+			r->cfg.state_dir, (unsigned long)r->db.indicators);
 	} else if (rc != -ENOENT) {
 		/* Kept aside for a look; the feeds are the fallback. */
-		char aside[sizeof(r->db.state_path) + 16];
-		snprintf(aside, sizeof(aside), "%s.unusable", r->db.state_path);
 		error_detail_print(stderr, "iocsift", &err);
-		rename(r->db.state_path, aside);
-		fprintf(stderr, "iocsift: moved it to %s; loading the feeds\n",
-			aside);
+		fprintf(stderr, "iocsift: the state dir's snapshot and journal "
+			"are set aside as *.unusable; loading the feeds\n");
 	}
-	int n = feed_lists(r, rc != 0, paths, formats);
+	bool resumed = rc == 0;
+	int n = feed_lists(r, !resumed, paths, formats);
 	if (n > 0 && ctl_db_load_files(&r->db, paths, formats, (size_t)n,
 				       &err) != 0) {
 		error_detail_print(stderr, "iocsift", &err);
-		return -EINVAL;
+		if (!resumed)
+			return -EINVAL;
+		fprintf(stderr, "iocsift: serving the resumed version %lu "
+			"without that feed\n", (unsigned long)r->db.version);
 	}
 	if (r->db.active == NULL) {
 		rc = ctl_db_load_files(&r->db, NULL, NULL, 0, &err);
@@ -468,6 +473,31 @@ database_open(struct run *r)
 }
 
 /* ---- the whole ---- */
+
+/* One daemon per state dir and per control socket, decided before
+ * anything in either is read or written: a second one exits here. */
+static int
+locks_take(struct run *r)
+{
+	char path[CFG_PATH_MAX + 16];
+	struct error_detail err = { 0 };
+	char text[ERROR_DETAIL_TEXT_MAX];
+	pid_t holder;
+
+	snprintf(path, sizeof(path), "%s/lock", r->cfg.state_dir);
+	if (ctl_lock_take(&r->state_lock, path, 0750, &holder, &err) != 0) {
+		fprintf(stderr, "iocsift: state dir %s\n",
+			error_detail_format(&err, text, sizeof(text)));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s.lock", r->cfg.socket_path);
+	if (ctl_lock_take(&r->socket_lock, path, 0755, &holder, &err) != 0) {
+		fprintf(stderr, "iocsift: control socket %s\n",
+			error_detail_format(&err, text, sizeof(text)));
+		return -1;
+	}
+	return 0;
+}
 
 static json_t *
 telemetry_stats(void *arg)
@@ -530,9 +560,15 @@ run_main(int argc, char **argv)
 	int rc, status = EXIT_FAILURE;
 
 	r.server.listen_fd = r.server.metrics_fd = r.server.signal_fd = -1;
+	r.state_lock.fd = r.socket_lock.fd = -1;
 	if (command_line_parse(&r, argc, argv) != 0) {
 		usage(stderr);
 		return EXIT_BAD_INPUT;
+	}
+	if (locks_take(&r) != 0) {
+		ctl_lock_release(&r.state_lock);
+		cfg_release(&r.cfg);
+		return EXIT_FAILURE;
 	}
 	/* Before EAL creates its threads, so they inherit the mask. */
 	if (ctl_signals_block() != 0)
@@ -591,5 +627,7 @@ out:
 	dp_appliance_release(&r.app);
 	cfg_release(&r.cfg);
 	rte_eal_cleanup();
+	ctl_lock_release(&r.socket_lock);   /* last: everything is written */
+	ctl_lock_release(&r.state_lock);
 	return status;
 }

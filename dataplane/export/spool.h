@@ -105,4 +105,8 @@ int exp_spool_set_segment_size(struct exp_spool *s, uint64_t bytes);
 /* CRC32C (Castagnoli) of len bytes, as stored in the files. */
 uint32_t exp_spool_crc32c(const void *bytes, size_t len);
 
+/* The same over pieces: crc = exp_crc32c_extend(0, a, n); crc =
+ * exp_crc32c_extend(crc, b, m) is exp_spool_crc32c of a then b. */
+uint32_t exp_crc32c_extend(uint32_t crc, const void *bytes, size_t len);
+
 #endif

@@ -84,3 +84,9 @@ exp_spool_crc32c(const void *bytes, size_t len)
 	return ~spool_crc_update(~0u, bytes, len);
 }
 
+
+uint32_t
+exp_crc32c_extend(uint32_t crc, const void *bytes, size_t len)
+{
+	return ~spool_crc_update(~crc, bytes, len);
+}

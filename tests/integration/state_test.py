@@ -1,0 +1,304 @@
+#!/usr/bin/python3
+"""state_test.py -- the state dir an operator can trust (issue 12).
+
+1. Locks: a second `iocsift run` on a state dir in use exits at once,
+   naming the holder's pid, and writes nothing there; one on another
+   state dir but the same control socket exits the same way.
+2. kill -9 at random points during a stream of adds, three times: every
+   add the daemon acknowledged is there after the restart, the versions
+   go on from where they were, and the rollback history survived (a
+   rollback after the restart gives the version before the last add).
+3. A full state dir (a small tmpfs, filled): an add that cannot be saved
+   is refused with `not_saved` and "No space left on device", is not
+   live, and status shows the persist error; with space again, adds are
+   saved, and after kill -9 exactly the acknowledged ones are back.
+
+usage: state_test.py IOCSIFT IOCSIFTCTL SOURCE_DIR WORKDIR
+"""
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+
+def fail(message):
+    print("FAIL: " + message, file=sys.stderr)
+    sys.exit(1)
+
+
+def check(condition, message):
+    if not condition:
+        fail(message)
+
+
+class Daemon:
+    def __init__(self, iocsift, state, sock, capture, log, extra=()):
+        self.log = log
+        self.sock = sock
+        args = [iocsift, "run", "--socket", sock, "--state-dir", state] + \
+            list(extra) + ["--", "--no-pci", "--no-huge", "-m", "256",
+                           "--file-prefix=iocstate%d_%d" % (os.getpid(),
+                                                           random.randrange(1 << 30)),
+                           "--vdev=net_pcap0,rx_pcap=" + capture]
+        self.proc = subprocess.Popen(args, stderr=open(log, "w"))
+
+    def wait_ready(self, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                fail("iocsift exited %d:\n%s" % (self.proc.returncode,
+                                                 open(self.log).read()))
+            try:
+                if request(self.sock, {"cmd": "status"})["ok"]:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        fail("iocsift did not answer:\n" + open(self.log).read())
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=60)
+
+
+class Client:
+    """One connection speaking the control protocol (docs/control-protocol.md)."""
+
+    def __init__(self, sock_path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(30)
+        self.s.connect(sock_path)
+        self.buf = b""
+        self.id = 0
+
+    def call(self, payload):
+        self.id += 1
+        line = dict(payload, v=1, id=self.id)
+        self.s.sendall(json.dumps(line).encode() + b"\n")
+        while b"\n" not in self.buf:
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise ConnectionResetError("daemon closed the connection")
+            self.buf += chunk
+        reply, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(reply)
+
+    def close(self):
+        self.s.close()
+
+
+def request(sock_path, payload):
+    c = Client(sock_path)
+    try:
+        return c.call(payload)
+    finally:
+        c.close()
+
+
+def domains(sock_path):
+    r = request(sock_path, {"cmd": "list", "type": "domain",
+                            "limit": 1000000})
+    check(r["ok"], "list: %s" % r)
+    return {i["value"] for i in r["result"]["indicators"]}
+
+
+def state_files(state):
+    return {name: (os.stat(os.path.join(state, name)).st_size,
+                   os.stat(os.path.join(state, name)).st_mtime_ns)
+            for name in os.listdir(state) if name != "lock"}
+
+
+def locks(iocsift, capture, work):
+    state = os.path.join(work, "locked")
+    sock = os.path.join(work, "locked.sock")
+    first = Daemon(iocsift, state, sock, capture, os.path.join(work, "locked.log"))
+    first.wait_ready()
+    check(request(sock, {"cmd": "add", "type": "domain",
+                         "value": "held.example"})["ok"], "add")
+    before = state_files(state)
+    trials = [("same state dir", state, os.path.join(work, "other.sock")),
+              ("same socket", os.path.join(work, "other-state"), sock)]
+    for what, other_state, other_sock in trials:
+        started = time.time()
+        p = subprocess.run([iocsift, "run", "--socket", other_sock,
+                            "--state-dir", other_state, "--", "--no-pci",
+                            "--no-huge", "-m", "256",
+                            "--vdev=net_pcap0,rx_pcap=" + capture],
+                           capture_output=True, text=True, timeout=60)
+        took = time.time() - started
+        check(p.returncode != 0, "%s: a second daemon started" % what)
+        check("in use by iocsift pid %d" % first.proc.pid in p.stderr,
+              "%s: the message does not name pid %d: %s" %
+              (what, first.proc.pid, p.stderr))
+        check(took < 2, "%s: the second daemon took %.1f s to exit" % (what, took))
+        check(state_files(state) == before,
+              "%s: the second daemon touched the state dir" % what)
+        print("lock (%s): refused in %.2f s: %s" % (what, took,
+                                                   p.stderr.strip().splitlines()[-1]))
+    check(not os.path.exists(os.path.join(work, "other.sock")),
+          "the refused daemon made its socket")
+    check(request(sock, {"cmd": "status"})["ok"], "the first daemon stopped")
+    check(first.stop() == 0, "the first daemon did not exit 0")
+
+
+def adder(sock, prefix, acked, stop):
+    """Adds prefix-N.example one by one; records each acknowledged one."""
+    try:
+        c = Client(sock)
+        n = 0
+        while not stop.is_set():
+            value = "%s-%d.example" % (prefix, n)
+            r = c.call({"cmd": "add", "type": "domain", "value": value})
+            if not r["ok"]:
+                return
+            acked.append((value, r["result"]["db_version"]))
+            n += 1
+    except (OSError, ValueError):
+        return       # killed under us: what was acknowledged is in acked
+
+
+def kill_during_adds(iocsift, capture, work):
+    state = os.path.join(work, "killed")
+    sock = os.path.join(work, "killed.sock")
+    all_acked = []
+    daemon = Daemon(iocsift, state, sock, capture, os.path.join(work, "killed-0.log"))
+    daemon.wait_ready()
+    for round_ in range(3):
+        acked, stop = [], threading.Event()
+        t = threading.Thread(target=adder, args=(sock, "r%d" % round_, acked, stop))
+        t.start()
+        time.sleep(random.uniform(0.5, 2.0))
+        daemon.kill()
+        stop.set()
+        t.join(timeout=30)
+        check(len(acked) > 5, "round %d: only %d adds before the kill" %
+              (round_, len(acked)))
+        all_acked += acked
+        daemon = Daemon(iocsift, state, sock, capture,
+                        os.path.join(work, "killed-%d.log" % (round_ + 1)))
+        daemon.wait_ready()
+        have = domains(sock)
+        missing = [v for v, _ in all_acked if v not in have]
+        check(not missing, "round %d: %d acknowledged adds lost after kill -9: %s"
+              % (round_, len(missing), missing[:5]))
+        status = request(sock, {"cmd": "status"})["result"]
+        last_version = acked[-1][1]
+        check(status["db_version"] >= last_version,
+              "round %d: version %d after the restart, %d acknowledged" %
+              (round_, status["db_version"], last_version))
+        print("kill -9 round %d: %d adds acknowledged, all %d back at version %d"
+              " (journal %d records)" % (round_, len(acked), len(all_acked),
+                                        status["db_version"],
+                                        status["state"]["journal_records"]))
+    # The rollback history came back too: one rollback undoes the last
+    # acknowledged add (or the add that was in flight, saved but not
+    # acknowledged, whose version is the active one).
+    status = request(sock, {"cmd": "status"})["result"]
+    before = domains(sock)
+    r = request(sock, {"cmd": "rollback"})
+    check(r["ok"], "rollback after restart: %s" % r)
+    after = domains(sock)
+    check(len(before - after) == 1 and after < before,
+          "rollback after restart removed %s" % sorted(before - after)[:5])
+    check(r["result"]["from"] == status["db_version"], "rollback: %s" % r)
+    print("rollback after restart: version %d -> %d, undid %s" %
+          (r["result"]["from"], r["result"]["db_version"], (before - after).pop()))
+    # A rollback is journaled too: kill -9, and it stays rolled back.
+    daemon.kill()
+    daemon = Daemon(iocsift, state, sock, capture, os.path.join(work, "killed-rb.log"))
+    daemon.wait_ready()
+    check(domains(sock) == after, "the rollback did not survive kill -9")
+    check(request(sock, {"cmd": "status"})["result"]["db_version"] ==
+          r["result"]["db_version"], "version after the rollback and kill -9")
+    check(daemon.stop() == 0, "iocsift did not exit 0")
+
+
+def full_disk(iocsift, capture, work):
+    mnt = os.path.join(work, "tmpfs")
+    os.makedirs(mnt)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt],
+                   check=True)
+    try:
+        state = os.path.join(mnt, "state")
+        sock = os.path.join(work, "full.sock")
+        daemon = Daemon(iocsift, state, sock, capture, os.path.join(work, "full.log"))
+        daemon.wait_ready()
+        saved = []
+        for n in range(5):
+            value = "before-full-%d.example" % n
+            check(request(sock, {"cmd": "add", "type": "domain",
+                                 "value": value})["ok"], "add " + value)
+            saved.append(value)
+        filler = os.path.join(mnt, "filler")
+        with open(filler, "wb") as f:
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        refused = None
+        for n in range(200):
+            value = "while-full-%d.example" % n
+            r = request(sock, {"cmd": "add", "type": "domain", "value": value})
+            if not r["ok"]:
+                refused = (value, r)
+                break
+            saved.append(value)
+        check(refused is not None, "no add was refused on a full disk")
+        value, r = refused
+        check(r["error"]["code"] == "not_saved" and
+              "No space left on device" in r["error"]["message"],
+              "refusal on a full disk: %s" % r)
+        t = request(sock, {"cmd": "test", "text": "to " + value})
+        check(t["ok"] and not t["result"]["hits"],
+              "the refused indicator is live: %s" % t)
+        state_json = request(sock, {"cmd": "status"})["result"]["state"]
+        check(state_json["persist_errors"] >= 1 and
+              "No space left on device" in state_json.get("persist_error", ""),
+              "status does not show the persist error: %s" % state_json)
+        print("full disk: %s refused (%s); status: %s" %
+              (value, r["error"]["message"], state_json["persist_error"]))
+        os.unlink(filler)
+        check(request(sock, {"cmd": "add", "type": "domain",
+                             "value": "after-full.example"})["ok"],
+              "add after space came back")
+        saved.append("after-full.example")
+        daemon.kill()
+        daemon = Daemon(iocsift, state, sock, capture, os.path.join(work, "full-2.log"))
+        daemon.wait_ready()
+        have = domains(sock)
+        check(set(saved) <= have and value not in have,
+              "after kill -9: missing %s, refused present: %s" %
+              (sorted(set(saved) - have)[:5], value in have))
+        print("full disk: after kill -9, the %d saved adds are back and the "
+              "refused one is not" % len(saved))
+        check(daemon.stop() == 0, "iocsift did not exit 0")
+    finally:
+        subprocess.run(["umount", "-l", mnt])
+
+
+def main():
+    iocsift, ctl_exe, src, work = sys.argv[1:5]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    capture = os.path.join(src, "tests", "data", "captures",
+                           "tcpdump-syslog_udp.pcap")
+    locks(iocsift, capture, work)
+    kill_during_adds(iocsift, capture, work)
+    full_disk(iocsift, capture, work)
+    print("PASS")
+
+
+if __name__ == "__main__":
+    main()
