@@ -18,7 +18,9 @@
 # less than 90% of its CPU is marked with '*'. Then a syslog message length
 # sweep of floor and matcher at 100k indicators, for perf/plot.sh. Then the
 # paths table: the worker's cost per message over TCP, in fragments, in
-# VXLAN and DNS over TCP against UDP (perf/bench_paths.py).
+# VXLAN and DNS over TCP against UDP (perf/bench_paths.py). Then the
+# control table: add and delete latency at the largest feed and the
+# restart after kill -9 (perf/bench_control.py).
 #
 # The raw results go to a JSON lines file, named at the end. --smoke: the
 # 1k column only, windows of about a second, a non-zero exit when a cell
@@ -348,12 +350,25 @@ paths_table=$(/usr/bin/python3 perf/bench_paths.py "$iocsift" "$work/paths.csv" 
 	--out "$out") || failed=$((failed + 1))
 rm -rf "$work/paths"
 
+# A change acknowledged at the largest database (issue 12): adds and
+# deletes one after another, request to reply (journaled and live), and
+# the restart after kill -9 that applies the journal again.
+if [ "$smoke" -eq 1 ]; then changes=100; else changes=1000; fi
+echo "bench: control, $changes adds and deletes at $(label "$largest") indicators" >&2
+control_table=$(/usr/bin/python3 perf/bench_control.py "$iocsift" \
+	"$work/feed$largest.csv" "$work/control" --changes "$changes" \
+	--out "$out") || failed=$((failed + 1))
+rm -rf "$work/control"
+
 echo
 status=0
 /usr/bin/python3 perf/bench_table.py "$out" || status=$?
 echo
 echo "Paths (one worker, iocsift replay; worker busy time per message):"
 echo "$paths_table"
+echo
+echo "Control (iocsift run, one iocsiftctl connection):"
+echo "$control_table"
 echo "results: $out"
 if [ "$smoke" -eq 0 ] && command -v gnuplot >/dev/null 2>&1; then
 	sh perf/plot.sh "$out" || status=1
