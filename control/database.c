@@ -74,6 +74,10 @@ ctl_db_release(struct ctl_database *db)
 {
 	db_snapshot_finish(db, true);
 	ctl_state_close(&db->store);
+	/* The workers are stopped by now: no grace period needed. */
+	for (unsigned int i = 0; i < db->n_retiring; i++)
+		db_free_set(db, db->retiring[i]);
+	db->n_retiring = 0;
 	for (unsigned int i = 0; i < db->n_history; i++)
 		db_free_set(db, db->history[i]);
 	db->n_history = 0;
@@ -87,21 +91,51 @@ ctl_db_release(struct ctl_database *db)
 	pthread_mutex_destroy(&db->lock);
 }
 
+/* Frees the sets that left once the exporter holds no hit record of
+ * theirs: each left after a grace period (dp_publish), and the exporter's
+ * retire then waits for the records queued before it. */
+static void
+db_reclaim(struct ctl_database *db)
+{
+	if (db->n_retiring == 0)
+		return;
+	if (db->exporter != NULL)
+		dp_exporter_retire(db->exporter);
+	for (unsigned int i = 0; i < db->n_retiring; i++)
+		db_free_set(db, db->retiring[i]);
+	db->n_retiring = 0;
+}
+
+/* A set that left: freed by the next tick, after the reply. */
+static void
+db_retire(struct ctl_database *db, struct pat_set *set)
+{
+	if (set == NULL)
+		return;
+	if (db->n_retiring == CTL_RETIRING_MAX)
+		db_reclaim(db);
+	db->retiring[db->n_retiring++] = set;
+}
+
 /* The set the workers see next: after the swap and the grace period no
- * worker reads the previous one, and once the exporter has retired it no
- * hit record points at it; its hit counts then move to next. */
+ * worker reads the previous one, so a packet handled after the return is
+ * matched against next. A version made by an add or a delete shares its
+ * hit counters with the previous one; a new base (a load, a compaction,
+ * a rollback across one) gets the previous one's counts moved, once the
+ * exporter has retired it and no hit record can count into it. */
 static struct pat_set *
 db_swap(struct ctl_database *db, struct pat_set *next)
 {
 	uint64_t start = monotonic_ns();
 	struct pat_set *prev = dp_publish(next);
 	uint64_t took = monotonic_ns() - start;
+	bool move = prev != NULL && !pat_set_shares_counts(prev, next);
 
-	if (db->exporter != NULL)
+	if (move && db->exporter != NULL)
 		dp_exporter_retire(db->exporter);
 	pthread_mutex_lock(&db->lock);
 	db->active = next;
-	if (prev != NULL)
+	if (move)
 		pat_set_move_hit_counts(next, prev);
 	pthread_mutex_unlock(&db->lock);
 	counter_set(&db->version, pat_set_version(next));
@@ -198,6 +232,7 @@ db_snapshot_maybe(struct ctl_database *db)
 void
 ctl_db_tick(struct ctl_database *db)
 {
+	db_reclaim(db);
 	db_snapshot_maybe(db);
 }
 
@@ -209,9 +244,11 @@ db_publish(struct ctl_database *db, struct pat_set *next, uint64_t seq)
 	uint64_t prev_seq = db->active_seq;
 	struct pat_set *prev = db_swap(db, next);
 
-	if (prev != NULL) {
+	if (prev != NULL && db->rollback_depth == 0) {
+		db_retire(db, prev);
+	} else if (prev != NULL) {
 		if (db->n_history == db->rollback_depth) {
-			db_free_set(db, db->history[db->n_history - 1]);
+			db_retire(db, db->history[db->n_history - 1]);
 			db->n_history--;
 		}
 		memmove(&db->history[1], &db->history[0],
@@ -434,8 +471,10 @@ db_compact_if_needed(struct ctl_database *db, struct pat_set *next,
 {
 	size_t deleted = pat_set_id_limit(next) - pat_set_count(next);
 
+	/* Each indicator added to a base takes a hit counter slot. */
 	if (pat_set_delta_count(next) <= db->compact_threshold &&
-	    deleted <= db->compact_threshold)
+	    deleted <= db->compact_threshold &&
+	    pat_set_counter_slots_left(next) > 0)
 		return next;
 	struct pat_set *compact = pat_set_compact(next, pat_set_version(next),
 						  err);
@@ -544,7 +583,7 @@ ctl_db_rollback(struct ctl_database *db, uint64_t *from,
 		(db->n_history - 1) * sizeof(db->history_seq[0]));
 	db->n_history--;
 	db->active_seq = previous_seq;
-	db_free_set(db, db_swap(db, previous));   /* no redo: the newer goes */
+	db_retire(db, db_swap(db, previous));   /* no redo: the newer goes */
 	if (!db->replaying)
 		LOG(INFO, "rolled back from version %lu to %lu\n",
 		    (unsigned long)*from, (unsigned long)pat_set_version(previous));
@@ -746,10 +785,9 @@ ctl_db_top_indicators(const struct ctl_database *db, size_t top)
 
 	pthread_mutex_lock(lock);
 	const struct pat_set *set = db->active;
-	const uint64_t *counts = set != NULL ? pat_set_hit_counters(set) : NULL;
-	for (uint32_t id = 0; list != NULL && counts != NULL &&
+	for (uint32_t id = 0; list != NULL && set != NULL &&
 	     id < pat_set_id_limit(set); id++) {
-		uint64_t hits = __atomic_load_n(&counts[id], __ATOMIC_RELAXED);
+		uint64_t hits = pat_set_hit_count(set, id);
 		if (hits == 0 || pat_set_live_indicator(set, id) == NULL)
 			continue;
 		if (n == cap) {

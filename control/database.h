@@ -19,6 +19,9 @@
 #include "state_store.h"
 
 #define CTL_ROLLBACK_MAX 64
+/* Sets that left (out of history, or rolled back from) and wait for the
+ * exporter to let go of them, freed off the reply path (ctl_db_tick). */
+#define CTL_RETIRING_MAX 16
 
 struct ctl_database {
 	struct pat_set *active;              /* what dp_active_set points at */
@@ -37,6 +40,8 @@ struct ctl_database {
 	uint64_t replay_seq;
 	bool free_after_snapshot;            /* the set being saved left */
 	struct dp_exporter *exporter;        /* waited on before a free */
+	struct pat_set *retiring[CTL_RETIRING_MAX];
+	unsigned int n_retiring;
 	/* Held while active changes or a set is freed, for the readers of
 	 * the active set's hit counters on other threads (telemetry). */
 	pthread_mutex_t lock;

@@ -207,15 +207,14 @@ hit_export(struct dp_exporter *exp, const struct dp_hit *hit, uint64_t now_ns)
 	uint64_t version = pat_set_version(hit->set);
 
 	hit_message(hit, &msg);
-	uint64_t *hit_counts = pat_set_hit_counters(hit->set);
 
 	for (uint16_t i = 0; i < hit->hits.count; i++) {
 		const struct pat_indicator *ind =
 			pat_set_indicator(hit->set, hit->hits.ids[i]);
-		/* Read by the control thread, carried over by it to the next
-		 * version once this one is retired (ctl_db). */
-		__atomic_fetch_add(&hit_counts[hit->hits.ids[i]], 1,
-				   __ATOMIC_RELAXED);
+		/* Read by the control thread; versions sharing a base
+		 * share the counters, and a new base gets them moved once
+		 * this version is retired (ctl_db). */
+		pat_set_count_hit(hit->set, hit->hits.ids[i]);
 		if (exp->throttle != NULL &&
 		    !exp_throttle_hit(exp->throttle, &msg, ind, version, now_ns)) {
 			__atomic_store_n(&exp->throttled, exp->throttled + 1,

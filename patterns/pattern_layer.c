@@ -49,6 +49,10 @@ pat_layer_unref(struct pat_layer *layer)
 	pat_string_table_free(layer->filenames);
 	free(layer->next_literal);
 	free(layer->next_same);
+	free(layer->hit_counts);
+	for (unsigned int c = 0; c < PAT_SLOT_CHUNKS; c++)
+		free(layer->slot_chunks[c]);
+	free(layer->slots);
 	free(layer->indicators);
 	pat_arena_free(layer->arena);
 	free(layer);

@@ -77,10 +77,49 @@ pat_set_scratch(const struct pat_set *set, unsigned int i)
 	return i < set->n_scratch ? &set->scratch[i] : NULL;
 }
 
-uint64_t *
-pat_set_hit_counters(const struct pat_set *set)
+/* The counter of id: its base layer's, or the slot of its delta
+ * indicator; NULL for an id out of range. */
+static uint64_t *
+set_counter(const struct pat_set *set, uint32_t id)
 {
-	return set->hit_counts;
+	const struct pat_layer *base = set->layers[0], *delta = set->layers[1];
+
+	if (id < base->count)
+		return &base->hit_counts[id];
+	if (delta == NULL || id - set->id_base[1] >= delta->count)
+		return NULL;
+	uint32_t slot = delta->slots[id - set->id_base[1]];
+	return &base->slot_chunks[slot >> PAT_SLOT_CHUNK_SHIFT]
+				 [slot & (PAT_SLOT_CHUNK - 1)];
+}
+
+void
+pat_set_count_hit(const struct pat_set *set, uint32_t id)
+{
+	uint64_t *counter = set_counter(set, id);
+
+	if (counter != NULL)
+		__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
+uint64_t
+pat_set_hit_count(const struct pat_set *set, uint32_t id)
+{
+	const uint64_t *counter = set_counter(set, id);
+
+	return counter != NULL ? __atomic_load_n(counter, __ATOMIC_RELAXED) : 0;
+}
+
+bool
+pat_set_shares_counts(const struct pat_set *a, const struct pat_set *b)
+{
+	return a->layers[0] == b->layers[0];
+}
+
+size_t
+pat_set_counter_slots_left(const struct pat_set *set)
+{
+	return PAT_SLOTS_MAX - set->layers[0]->slots_used;
 }
 
 /* ---- sets ---- */
@@ -97,7 +136,6 @@ pat_set_free(struct pat_set *set)
 	free(set->scratch);
 	pat_filter_free(set->filter_owned);
 	free(set->ipv4_map_owned);
-	free(set->hit_counts);
 	for (unsigned int l = 0; l < LAYERS_MAX; l++)
 		pat_layer_unref(set->layers[l]);
 	free(set->deleted);
@@ -174,6 +212,50 @@ set_filter(struct pat_set *set)
 	return 0;
 }
 
+/* A new counter slot of base (zero), or -ENOSPC when it has handed out
+ * PAT_SLOTS_MAX, -ENOMEM. */
+static int64_t
+base_slot_take(struct pat_layer *base)
+{
+	uint32_t slot = base->slots_used, chunk = slot >> PAT_SLOT_CHUNK_SHIFT;
+
+	if (slot >= PAT_SLOTS_MAX)
+		return -ENOSPC;
+	if (base->slot_chunks[chunk] == NULL) {
+		base->slot_chunks[chunk] = calloc(PAT_SLOT_CHUNK, sizeof(uint64_t));
+		if (base->slot_chunks[chunk] == NULL)
+			return -ENOMEM;
+	}
+	base->slots_used++;
+	return slot;
+}
+
+/* The base's counters on first use, and a slot for every indicator of a
+ * delta that has none yet (one loaded from a stored set). 0 or -errno. */
+static int
+set_counters(struct pat_set *set)
+{
+	struct pat_layer *base = set->layers[0], *delta = set->layers[1];
+
+	if (base->hit_counts == NULL) {
+		base->hit_counts = calloc(base->count + 1, sizeof(uint64_t));
+		if (base->hit_counts == NULL)
+			return -ENOMEM;
+	}
+	if (delta == NULL || delta->slots != NULL)
+		return 0;
+	delta->slots = malloc((delta->count + 1) * sizeof(*delta->slots));
+	if (delta->slots == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < delta->count; i++) {
+		int64_t slot = base_slot_take(base);
+		if (slot < 0)
+			return (int)slot;
+		delta->slots[i] = (uint32_t)slot;
+	}
+	return 0;
+}
+
 struct pat_set *
 pat_set_assemble(uint64_t version, struct pat_layer *base, struct pat_layer *delta,
 	     uint8_t *deleted, uint32_t deleted_count, unsigned int n_scratch)
@@ -246,11 +328,13 @@ pat_set_assemble(uint64_t version, struct pat_layer *base, struct pat_layer *del
 		set->has_table[TABLE_DIGESTS] || set->ipv4_prefixes != 0 ||
 		(set->ipv6_prefixes[0] | set->ipv6_prefixes[1] |
 		 set->ipv6_prefixes[2]) != 0;
-	set->hit_counts = calloc(set->count + 1, sizeof(*set->hit_counts));
-	if (set->hit_counts == NULL || set_filter(set) != 0 ||
-	    set_alloc_scratch(set, n_scratch) != 0) {
+	int rc = set_counters(set);
+	if (rc == 0 && (set_filter(set) != 0 ||
+			set_alloc_scratch(set, n_scratch) != 0))
+		rc = -ENOMEM;
+	if (rc != 0) {
 		pat_set_free(set);
-		errno = ENOMEM;
+		errno = -rc;
 		return NULL;
 	}
 	return set;
@@ -366,6 +450,33 @@ deleted_copy(const struct pat_set *set)
 	return copy;
 }
 
+/* Gives each indicator of delta, built from inds, the counter slot it
+ * had in prev's delta, or a new one: its hits keep counting in the same
+ * place from version to version. 0 or -errno. */
+static int
+delta_carry_slots(const struct pat_set *prev,
+		  const struct pat_indicator *const *inds,
+		  struct pat_layer *delta)
+{
+	const struct pat_layer *old = prev->layers[1];
+
+	delta->slots = malloc((delta->count + 1) * sizeof(*delta->slots));
+	if (delta->slots == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < delta->count; i++) {
+		if (old != NULL && inds[i] >= old->indicators &&
+		    inds[i] < old->indicators + old->count) {
+			delta->slots[i] = old->slots[inds[i] - old->indicators];
+			continue;
+		}
+		int64_t slot = base_slot_take(prev->layers[0]);
+		if (slot < 0)
+			return (int)slot;
+		delta->slots[i] = (uint32_t)slot;
+	}
+	return 0;
+}
+
 /* The new set: prev's base, delta rebuilt from inds[0..n), deleted. */
 static struct pat_set *
 set_with_delta(const struct pat_set *prev, const struct pat_indicator **inds,
@@ -378,6 +489,16 @@ set_with_delta(const struct pat_set *prev, const struct pat_indicator **inds,
 		delta = pat_layer_build(inds, n, err);
 		if (delta == NULL) {
 			free(deleted);
+			return NULL;
+		}
+		int rc = delta_carry_slots(prev, inds, delta);
+		if (rc != 0) {
+			error_detail_set(err, "", 0, "new pattern set: %s%s",
+				      strerror(-rc), rc == -ENOSPC ?
+				      " (hit counters: compact the set)" : "");
+			pat_layer_unref(delta);
+			free(deleted);
+			errno = -rc;
 			return NULL;
 		}
 	}
@@ -416,20 +537,25 @@ hit_carry_add(unsigned int layer, uint32_t id, void *ctx)
 {
 	struct hit_carry *c = ctx;
 
-	if (strcmp(c->to->layers[layer]->indicators[id].feed, c->feed) == 0)
-		__atomic_fetch_add(&c->to->hit_counts[c->to->id_base[layer] + id],
-				   c->count, __ATOMIC_RELAXED);
+	if (strcmp(c->to->layers[layer]->indicators[id].feed, c->feed) != 0)
+		return;
+	uint64_t *counter = set_counter(c->to, c->to->id_base[layer] + id);
+	if (counter != NULL)
+		__atomic_fetch_add(counter, c->count, __ATOMIC_RELAXED);
 }
 
 void
 pat_set_move_hit_counts(const struct pat_set *to, const struct pat_set *from)
 {
+	if (pat_set_shares_counts(to, from))
+		return;
 	for (uint32_t id = 0; id < from->count; id++) {
-		if (__atomic_load_n(&from->hit_counts[id], __ATOMIC_RELAXED) == 0)
+		uint64_t *counter = set_counter(from, id);
+		if (counter == NULL ||
+		    __atomic_load_n(counter, __ATOMIC_RELAXED) == 0)
 			continue;
-		uint64_t n = __atomic_exchange_n(&from->hit_counts[id], 0,
-						 __ATOMIC_RELAXED);
-		const struct pat_indicator *ind = pat_set_indicator(from, id);
+		uint64_t n = __atomic_exchange_n(counter, 0, __ATOMIC_RELAXED);
+		const struct pat_indicator *ind = pat_set_live_indicator(from, id);
 		struct pat_indicator_key key;
 		if (ind == NULL || pat_indicator_key(ind, &key) != 0)
 			continue;

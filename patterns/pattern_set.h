@@ -3,6 +3,7 @@
 #ifndef IOCSIFT_PATTERNS_PATTERN_SET_H
 #define IOCSIFT_PATTERNS_PATTERN_SET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,14 +58,23 @@ const struct pat_indicator *pat_set_live_indicator(const struct pat_set *set,
 						   uint32_t id);
 unsigned int pat_set_scratch_count(const struct pat_set *set);
 
-/* Hits per indicator id: pat_set_id_limit() counters, zero when the set
- * is built, for whoever reports hits to count (the exporter, with atomic
- * adds) and to read. The one part of a set written after it is built. */
-uint64_t *pat_set_hit_counters(const struct pat_set *set);
+/* Hits per indicator id, counted by whoever reports hits (the exporter)
+ * and read by anyone: the one part of a set written after it is built.
+ * Versions made by pat_set_add and pat_set_delete share the counters of
+ * the version they came from (pat_set_shares_counts), so that an update
+ * moves no count; a new base layer (build, compact, replace_feeds, load)
+ * starts at zero. */
+void pat_set_count_hit(const struct pat_set *set, uint32_t id);
+uint64_t pat_set_hit_count(const struct pat_set *set, uint32_t id);
+bool pat_set_shares_counts(const struct pat_set *a, const struct pat_set *b);
+/* How many more indicators updates of this base can add before it must
+ * be compacted (each added indicator takes a counter slot for good). */
+size_t pat_set_counter_slots_left(const struct pat_set *set);
 
-/* Adds every count of from to the same indicator (type, value, feed) in
- * to, where it is live, and zeroes from's: when to replaces from. from
- * must no longer be counted into; to may be, concurrently (atomic adds). */
+/* When to replaces from and they do not share counters: adds every count
+ * of from to the same indicator (type, value, feed) in to, where it is
+ * live, and zeroes from's. from must no longer be counted into; to may
+ * be, concurrently (atomic adds). */
 void pat_set_move_hit_counts(const struct pat_set *to,
 			     const struct pat_set *from);
 /* The scratch reserved for thread index i (< n_scratch of the build). */

@@ -18,6 +18,13 @@
 
 #define NO_NEXT UINT32_MAX
 
+/* Hit counters of delta indicators: slots in chunks of 4,096 held by the
+ * base layer, at most 1,048,576 per base (a compaction starts afresh). */
+#define PAT_SLOT_CHUNK_SHIFT 12
+#define PAT_SLOT_CHUNK (1u << PAT_SLOT_CHUNK_SHIFT)
+#define PAT_SLOT_CHUNKS 256
+#define PAT_SLOTS_MAX (PAT_SLOT_CHUNK * PAT_SLOT_CHUNKS)
+
 /* Last labels of domain indicators, as bits of their hashes: a token
  * whose last label is none of them cannot end in any indicator, and its
  * parents are not looked up. 4,096 bits stay in L1. */
@@ -98,6 +105,16 @@ struct pat_layer {
 	uint64_t filename_ext[PAT_TLD_WORDS];  /* last labels of those names */
 	uint64_t filename_lengths[4];          /* lengths 0..255 of those names */
 	bool has_single_label_domain;
+	/* Hit counts (pat_set_count_hit). A base layer holds one per
+	 * indicator, and the slots it hands to the delta layers built on it;
+	 * a delta layer holds the slot of each of its indicators, carried
+	 * from the delta it was rebuilt from. Versions sharing a base so
+	 * share their counts, and an add or a delete moves none. The control
+	 * path allocates them before it publishes the set that uses them. */
+	uint64_t *hit_counts;                    /* base: count entries */
+	uint64_t *slot_chunks[PAT_SLOT_CHUNKS];  /* base: slots handed out */
+	uint32_t slots_used;                     /* base */
+	uint32_t *slots;                         /* delta: count entries */
 	/* Bit n set: some IPv4 (IPv6) indicator has prefix length n. */
 	uint64_t ipv4_prefixes;
 	uint64_t ipv6_prefixes[3];
@@ -137,7 +154,6 @@ struct pat_set {
 	uint64_t ipv6_prefixes[3];
 	unsigned int n_scratch;
 	struct pat_scratch *scratch;
-	uint64_t *hit_counts;                  /* count entries, see the header */
 };
 
 /* Whether id of layer is deleted: only base ids are, by the bitmap. */

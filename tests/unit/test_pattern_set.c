@@ -455,6 +455,83 @@ test_add_and_delete(void **state)
 	pat_arena_free(arena);
 }
 
+/* The id of the one indicator that text hits in set. */
+static uint32_t
+id_hit_by(const struct pat_set *set, const char *text)
+{
+	struct pat_hits h = text_hits(set, text);
+
+	assert_int_equal(h.count, 1);
+	return h.ids[0];
+}
+
+/* Versions made by add and delete share their hit counters, so that an
+ * update moves none; a compaction (a new base) gets them moved. */
+static void
+test_hit_counts_follow_versions(void **state)
+{
+	const struct pat_set *base = ((struct fixture *)*state)->set;
+	struct pat_arena *arena = pat_arena_new();
+	struct error_detail err = { 0 };
+	struct pat_indicator first =
+		indicator_of(arena, PAT_TYPE_DOMAIN, "first-c2.example", "live");
+	struct pat_indicator second =
+		indicator_of(arena, PAT_TYPE_DOMAIN, "second-c2.example", "live");
+	struct pat_indicator base_address =
+		indicator_of(arena, PAT_TYPE_IPV4, "10.1.2.3", "any");
+	const char *evil = "connect evil.com:443";
+	const char *c2 = "to first-c2.example";
+
+	struct pat_set *v1 = pat_set_add(base, &first, 8, &err);
+	assert_non_null(v1);
+	uint64_t evil_before = pat_set_hit_count(v1, id_hit_by(v1, evil));
+	size_t slots_left = pat_set_counter_slots_left(v1);
+	pat_set_count_hit(v1, id_hit_by(v1, evil));
+	pat_set_count_hit(v1, id_hit_by(v1, c2));
+	pat_set_count_hit(v1, id_hit_by(v1, c2));
+
+	/* v2 adds one indicator, v3 deletes one of the base: both see v1's
+	 * counts, and counts made in v3 are seen in v1. */
+	struct pat_set *v2 = pat_set_add(v1, &second, 9, &err);
+	assert_non_null(v2);
+	struct pat_set *v3 = pat_set_delete(v2, &base_address, 10, &err);
+	assert_non_null(v3);
+	assert_true(pat_set_shares_counts(v1, v3));
+	assert_true(pat_set_shares_counts(v3, base));
+	assert_int_equal(pat_set_hit_count(v3, id_hit_by(v3, c2)), 2);
+	assert_int_equal(pat_set_hit_count(v3, id_hit_by(v3, evil)),
+			 evil_before + 1);
+	pat_set_count_hit(v3, id_hit_by(v3, "to second-c2.example"));
+	pat_set_count_hit(v3, id_hit_by(v3, c2));
+	assert_int_equal(pat_set_hit_count(v1, id_hit_by(v1, c2)), 3);
+	assert_int_equal(pat_set_hit_count(v3,
+		id_hit_by(v3, "to second-c2.example")), 1);
+	/* The new indicator took a slot of its own, the carried one none. */
+	assert_int_equal(pat_set_counter_slots_left(v3), slots_left - 1);
+
+	/* A compaction starts at zero; the move carries the live ones. */
+	struct pat_set *v4 = pat_set_compact(v3, 11, &err);
+	assert_non_null(v4);
+	assert_false(pat_set_shares_counts(v3, v4));
+	assert_int_equal(pat_set_hit_count(v4, id_hit_by(v4, c2)), 0);
+	pat_set_move_hit_counts(v4, v3);
+	assert_int_equal(pat_set_hit_count(v4, id_hit_by(v4, c2)), 3);
+	assert_int_equal(pat_set_hit_count(v4,
+		id_hit_by(v4, "to second-c2.example")), 1);
+	assert_int_equal(pat_set_hit_count(v4, id_hit_by(v4, evil)),
+			 evil_before + 1);
+	assert_int_equal(pat_set_hit_count(v3, id_hit_by(v3, c2)), 0);
+	/* An id out of range counts nothing and reads zero. */
+	pat_set_count_hit(v4, pat_set_id_limit(v4) + 5);
+	assert_int_equal(pat_set_hit_count(v4, pat_set_id_limit(v4) + 5), 0);
+
+	pat_set_free(v4);
+	pat_set_free(v3);
+	pat_set_free(v2);
+	pat_set_free(v1);
+	pat_arena_free(arena);
+}
+
 static void
 test_delete_address_and_regex(void **state)
 {
@@ -572,6 +649,7 @@ main(void)
 		cmocka_unit_test(test_regex),
 		cmocka_unit_test(test_one_hit_per_indicator),
 		cmocka_unit_test(test_add_and_delete),
+		cmocka_unit_test(test_hit_counts_follow_versions),
 		cmocka_unit_test(test_delete_address_and_regex),
 	};
 	const struct CMUnitTest standalone[] = {
