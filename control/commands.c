@@ -83,10 +83,12 @@ command_load(struct ctl_context *ctx, const struct ctl_request *req)
 		.text = (const char *)req->data, .len = req->data_len,
 		.format = format,
 	};
-	int rc = ctl_db_load_feed(ctx->db, &feed, &source, &err);
+	int rc = ctl_db_load_feed(ctx->db, &feed, &source, req->allow_shrink,
+				  &err);
 	if (rc != 0) {
 		reply = reply_error_detail(req, rc == -ECANCELED ?
-					   CTL_ERR_NOT_SAVED :
+					   CTL_ERR_NOT_SAVED : rc == -ERANGE ?
+					   CTL_ERR_WOULD_SHRINK :
 					   CTL_ERR_INVALID_FEED, &err);
 	} else {
 		json_t *result = swap_result(ctx);
@@ -97,6 +99,9 @@ command_load(struct ctl_context *ctx, const struct ctl_request *req)
 				    json_integer((json_int_t)feed.skipped));
 		json_object_set_new(result, "duplicates",
 				    json_integer((json_int_t)feed.duplicates));
+		if (feed.skipped > 0)
+			json_object_set_new(result, "first_skip",
+					    json_string(feed.first_skip));
 		reply = ctl_reply_ok(req, result);
 	}
 	pat_feed_free(&feed);

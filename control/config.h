@@ -57,6 +57,7 @@ struct iocsift_config {
 	bool telemetry;
 	unsigned int rollback_depth;
 	unsigned int compact_threshold;
+	unsigned int shrink_percent;     /* a load keeping less is refused */
 	struct cfg_feed feeds[CFG_FEEDS_MAX]; unsigned int n_feeds;
 	char sinks[CFG_SINKS_MAX][1024]; unsigned int n_sinks;
 	unsigned int throttle_window;  /* seconds, 0 = off */

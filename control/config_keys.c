@@ -51,6 +51,7 @@ const struct cfg_key cfg_keys[CFG_KEY_COUNT] = {
 	[CFG_KEY_TELEMETRY] = { "telemetry", CFG_SEC_CONTROL, 0 },
 	[CFG_KEY_ROLLBACK_DEPTH] = { "rollback_depth", CFG_SEC_CONTROL, 0 },
 	[CFG_KEY_COMPACT_THRESHOLD] = { "compact_threshold", CFG_SEC_CONTROL, 0 },
+	[CFG_KEY_SHRINK_PERCENT] = { "shrink_percent", CFG_SEC_CONTROL, 0 },
 	[CFG_KEY_FEED] = { "feed", CFG_SEC_FEEDS, CFG_KEY_REPEATS },
 	[CFG_KEY_SINK] = { "sink", CFG_SEC_SINKS, CFG_KEY_REPEATS },
 	[CFG_KEY_THROTTLE_WINDOW] = { "throttle_window", CFG_SEC_SINKS, 0 },
@@ -740,6 +741,11 @@ cfg_key_set(struct cfg_parser *p, enum cfg_key_id k, char *value)
 		rc = set_number(p, k, value, 1, 1000000, &v);
 		if (rc == 0)
 			cfg->compact_threshold = v;
+		return rc;
+	case CFG_KEY_SHRINK_PERCENT:
+		rc = set_number(p, k, value, 0, 100, &v);
+		if (rc == 0)
+			cfg->shrink_percent = v;
 		return rc;
 	case CFG_KEY_FEED:
 		return set_feed(p, value);

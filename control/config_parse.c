@@ -268,6 +268,7 @@ cfg_defaults(struct iocsift_config *cfg)
 	cfg->telemetry = true;
 	cfg->rollback_depth = 8;
 	cfg->compact_threshold = 1000;
+	cfg->shrink_percent = 50;
 	cfg->throttle_window = 60;
 }
 

@@ -33,6 +33,7 @@ ctl_db_init(struct ctl_database *db, const struct ctl_database_options *opt)
 		.rollback_depth = opt->rollback_depth < CTL_ROLLBACK_MAX ?
 			opt->rollback_depth : CTL_ROLLBACK_MAX,
 		.compact_threshold = opt->compact_threshold,
+		.shrink_percent = opt->shrink_percent,
 		.n_workers = opt->n_workers,
 		.next_version = 1,
 		.exporter = opt->exporter,
@@ -286,12 +287,57 @@ load_record(const struct ctl_feed_source *sources, size_t n,
 			 (json_int_t)version, "feeds", feeds);
 }
 
+/* Live indicators of the feed called name in the active set. */
+static size_t
+db_feed_count(const struct ctl_database *db, const char *name)
+{
+	size_t n = 0;
+
+	for (uint32_t id = 0; db->active != NULL &&
+	     id < pat_set_id_limit(db->active); id++) {
+		const struct pat_indicator *ind =
+			pat_set_live_indicator(db->active, id);
+		if (ind != NULL && strcmp(ind->feed, name) == 0)
+			n++;
+	}
+	return n;
+}
+
+/* -ERANGE when feed would leave its name with 0 indicators or fewer
+ * than shrink_percent % of those it has now (ctl_db_load_feed). */
+static int
+db_shrink_check(const struct ctl_database *db, const struct pat_feed *feed,
+		const struct ctl_feed_source *source, struct error_detail *err)
+{
+	size_t now = db_feed_count(db, source->name);
+
+	if (feed->count > 0 &&
+	    (uint64_t)feed->count * 100 >= (uint64_t)now * db->shrink_percent)
+		return 0;
+	if (now == 0 && feed->skipped > 0)
+		error_detail_set(err, source->label, 0, "yields 0 indicators "
+				 "(%zu records skipped, the first: %s); not "
+				 "loaded: give --allow-shrink to load an empty "
+				 "feed", feed->skipped, feed->first_skip);
+	else if (now == 0)
+		error_detail_set(err, source->label, 0, "yields 0 indicators; "
+				 "not loaded: give --allow-shrink to load an "
+				 "empty feed");
+	else
+		error_detail_set(err, source->label, 0, "yields %zu indicators "
+				 "where feed '%s' has %zu (less than %u%%); not "
+				 "loaded, the %zu stay: give --allow-shrink to "
+				 "replace them", feed->count, source->name, now,
+				 db->shrink_percent, now);
+	return -ERANGE;
+}
+
 /* Builds the next version from parsed feeds (replacing the feeds of their
  * names), journals the sources they came from, publishes it. */
 static int
 feeds_publish(struct ctl_database *db, const struct pat_feed *const *feeds,
 	      const struct ctl_feed_source *sources, size_t n,
-	      struct error_detail *err)
+	      bool allow_shrink, struct error_detail *err)
 {
 	struct iovec blobs[CTL_JOURNAL_BLOBS_MAX];
 	uint64_t seq;
@@ -301,6 +347,11 @@ feeds_publish(struct ctl_database *db, const struct pat_feed *const *feeds,
 		error_detail_set(err, "", 0, "at most %d feeds in one load",
 				 CTL_JOURNAL_BLOBS_MAX);
 		return -E2BIG;
+	}
+	for (size_t i = 0; !allow_shrink && !db->replaying && i < n; i++) {
+		rc = db_shrink_check(db, feeds[i], &sources[i], err);
+		if (rc != 0)
+			return rc;
 	}
 	struct pat_set *next = db->active == NULL ?
 		pat_set_build(feeds, n, db->n_workers + 1, db->next_version,
@@ -328,7 +379,7 @@ feeds_publish(struct ctl_database *db, const struct pat_feed *const *feeds,
 /* Parses sources[0..n) and publishes them as one version. */
 static int
 sources_load(struct ctl_database *db, const struct ctl_feed_source *sources,
-	     size_t n, struct error_detail *err)
+	     size_t n, bool allow_shrink, struct error_detail *err)
 {
 	struct pat_feed *feeds = calloc(n + 1, sizeof(*feeds));
 	const struct pat_feed **pointers = calloc(n + 1, sizeof(*pointers));
@@ -348,7 +399,8 @@ sources_load(struct ctl_database *db, const struct ctl_feed_source *sources,
 				    err);
 	}
 	if (rc == 0)
-		rc = feeds_publish(db, pointers, sources, n, err);
+		rc = feeds_publish(db, pointers, sources, n, allow_shrink,
+				   err);
 	for (size_t i = 0; i < parsed; i++)
 		pat_feed_free(&feeds[i]);
 	free(pointers);
@@ -359,7 +411,7 @@ sources_load(struct ctl_database *db, const struct ctl_feed_source *sources,
 int
 ctl_db_load_files(struct ctl_database *db, const char *const *paths,
 		  const enum pat_feed_format *formats, size_t n,
-		  struct error_detail *err)
+		  bool allow_shrink, struct error_detail *err)
 {
 	struct ctl_feed_source *sources = calloc(n + 1, sizeof(*sources));
 	char **names = calloc(n + 1, sizeof(*names));
@@ -390,7 +442,7 @@ ctl_db_load_files(struct ctl_database *db, const char *const *paths,
 		};
 	}
 	if (rc == 0)
-		rc = sources_load(db, sources, n, err);
+		rc = sources_load(db, sources, n, allow_shrink, err);
 	for (size_t i = 0; names != NULL && texts != NULL && i < n; i++) {
 		free(names[i]);
 		free(texts[i]);
@@ -403,11 +455,12 @@ ctl_db_load_files(struct ctl_database *db, const char *const *paths,
 
 int
 ctl_db_load_feed(struct ctl_database *db, const struct pat_feed *feed,
-		 const struct ctl_feed_source *source, struct error_detail *err)
+		 const struct ctl_feed_source *source, bool allow_shrink,
+		 struct error_detail *err)
 {
 	const struct pat_feed *feeds[] = { feed };
 
-	return feeds_publish(db, feeds, source, 1, err);
+	return feeds_publish(db, feeds, source, 1, allow_shrink, err);
 }
 
 /* The active set with an empty one standing in before the first load. */
@@ -416,7 +469,7 @@ db_ensure_active(struct ctl_database *db, struct error_detail *err)
 {
 	if (db->active != NULL)
 		return 0;
-	return feeds_publish(db, NULL, NULL, 0, err);
+	return feeds_publish(db, NULL, NULL, 0, true, err);
 }
 
 /* Normalizes a user's indicator into ind (strings in arena). */
@@ -633,8 +686,8 @@ replay_load(struct ctl_database *db, json_t *op, const uint8_t *blob,
 		return -EBADMSG;
 	}
 	if (n == 0)
-		return feeds_publish(db, NULL, NULL, 0, err);
-	return sources_load(db, sources, n, err);
+		return feeds_publish(db, NULL, NULL, 0, true, err);
+	return sources_load(db, sources, n, true, err);
 }
 
 /* One journal record, applied as it was the first time. */

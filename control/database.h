@@ -29,6 +29,7 @@ struct ctl_database {
 	unsigned int n_history;
 	unsigned int rollback_depth;
 	unsigned int compact_threshold;
+	unsigned int shrink_percent;
 	unsigned int n_workers;              /* scratch 0..n-1 are theirs */
 	uint64_t next_version;
 	/* The state dir: a snapshot and the journal of changes after it. */
@@ -62,6 +63,7 @@ struct ctl_database_options {
 	unsigned int n_workers;
 	unsigned int rollback_depth;
 	unsigned int compact_threshold;
+	unsigned int shrink_percent;   /* see ctl_db_load_feed */
 	struct dp_exporter *exporter;
 };
 
@@ -84,10 +86,11 @@ int ctl_db_resume(struct ctl_database *db, struct error_detail *err);
  * so it was not made. */
 
 /* Builds a version from feed files (replacing the feeds of those names)
- * and publishes it. 0 or -errno with err naming FILE:LINE. */
+ * and publishes it. 0 or -errno with err naming FILE:LINE; -ERANGE as
+ * ctl_db_load_feed. */
 int ctl_db_load_files(struct ctl_database *db, const char *const *paths,
 		      const enum pat_feed_format *formats, size_t n,
-		      struct error_detail *err);
+		      bool allow_shrink, struct error_detail *err);
 
 /* A feed as received: what the journal keeps to build it again. */
 struct ctl_feed_source {
@@ -99,9 +102,12 @@ struct ctl_feed_source {
 };
 
 /* Replaces the indicators of feed->name with the feed's, parsed from
- * source. */
+ * source. Unless allow_shrink, a feed of 0 indicators, or one of fewer
+ * than shrink_percent % of the live indicators of the feed it replaces,
+ * is refused with -ERANGE: a truncated download must not turn detection
+ * off. */
 int ctl_db_load_feed(struct ctl_database *db, const struct pat_feed *feed,
-		     const struct ctl_feed_source *source,
+		     const struct ctl_feed_source *source, bool allow_shrink,
 		     struct error_detail *err);
 
 /* One indicator: type and value as a user gives them (normalized here),

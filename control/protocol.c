@@ -11,6 +11,7 @@
 enum ctl_field_kind {
 	CTL_FIELD_STRING,       /* const char * member, no NUL byte */
 	CTL_FIELD_INT,          /* int64_t member */
+	CTL_FIELD_BOOL,         /* bool member */
 	CTL_FIELD_DATA,         /* "data": any string, NUL bytes allowed */
 	CTL_FIELD_DATA_BASE64,  /* "data_base64" */
 };
@@ -23,6 +24,7 @@ struct ctl_field {
 
 #define CTL_STR(n, member) { n, CTL_FIELD_STRING, offsetof(struct ctl_request, member) }
 #define CTL_INT(n, member) { n, CTL_FIELD_INT, offsetof(struct ctl_request, member) }
+#define CTL_BOOL(n, member) { n, CTL_FIELD_BOOL, offsetof(struct ctl_request, member) }
 
 static const struct ctl_field ctl_stats_fields[] = {
 	CTL_INT("top", top),
@@ -30,6 +32,7 @@ static const struct ctl_field ctl_stats_fields[] = {
 static const struct ctl_field ctl_load_fields[] = {
 	CTL_STR("name", name),
 	CTL_STR("format", format),
+	CTL_BOOL("allow_shrink", allow_shrink),
 	{ "data", CTL_FIELD_DATA, 0 },
 	{ "data_base64", CTL_FIELD_DATA_BASE64, 0 },
 };
@@ -361,6 +364,14 @@ ctl_parse_fields(struct ctl_request *req, struct error_detail *err)
 						field->name);
 			*(int64_t *)((char *)req + field->offset) =
 				json_integer_value(value);
+			break;
+		case CTL_FIELD_BOOL:
+			if (!json_is_boolean(value))
+				return ctl_fail(err, -EINVAL,
+						"field '%s' must be true or "
+						"false", field->name);
+			*(bool *)((char *)req + field->offset) =
+				json_is_true(value);
 			break;
 		case CTL_FIELD_DATA:
 		case CTL_FIELD_DATA_BASE64:

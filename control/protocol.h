@@ -46,6 +46,7 @@ enum ctl_command {
 #define CTL_ERR_EXISTS "exists"
 #define CTL_ERR_NO_PREVIOUS "no_previous"
 #define CTL_ERR_NOT_SAVED "not_saved"
+#define CTL_ERR_WOULD_SHRINK "would_shrink"
 #define CTL_ERR_INTERNAL "internal"
 
 /* A parsed, validated request. String pointers are NULL when the field is
@@ -65,6 +66,7 @@ struct ctl_request {
 			      * hold NUL bytes; data[data_len] is a NUL */
 	size_t data_len;
 	int64_t top, limit;
+	bool allow_shrink;   /* load: a feed may shrink (see ctl_db_load_feed) */
 };
 
 /* Parses one request line (no newline). 0, or -EINVAL (bad_request),

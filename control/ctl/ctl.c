@@ -24,6 +24,7 @@ const struct option ctl_long_options[] = {
 	{ "feed", required_argument, NULL, OPT_FEED },
 	{ "type", required_argument, NULL, OPT_TYPE },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "allow-shrink", no_argument, NULL, OPT_ALLOW_SHRINK },
 	{ NULL, 0, NULL, 0 },
 };
 

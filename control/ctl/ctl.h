@@ -33,6 +33,7 @@ enum opt_id {
 	OPT_FEED,
 	OPT_TYPE,
 	OPT_LIMIT,
+	OPT_ALLOW_SHRINK,
 };
 
 struct options {
@@ -41,7 +42,8 @@ struct options {
 	double timeout;          /* seconds, 0: the command's default */
 	const char *name, *format, *tags, *expires, *severity, *feed, *type;
 	const char *top, *limit;
-	const char *seen[OPT_LIMIT + 1];   /* command options given, by id */
+	bool allow_shrink;
+	const char *seen[OPT_ALLOW_SHRINK + 1];   /* command options given, by id */
 };
 
 struct command {

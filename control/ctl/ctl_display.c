@@ -535,6 +535,9 @@ render_change(enum ctl_command cmd, const json_t *r, const char *const *args,
 			   f_int(b[0], r, "indicators"), extra,
 			   f_int(b[1], r, "db_version"),
 			   f_ms(b[2], r, "swap_us"));
+		if (skipped > 0 && json_is_string(json_object_get(r,
+							"first_skip")))
+			print_safe("first skipped: %s", f_str(r, "first_skip"));
 		break;
 	case CTL_CMD_ADD:
 		print_safe("added %s %s to feed '%s': db version %s (swap %s)",

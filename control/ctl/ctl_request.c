@@ -190,6 +190,9 @@ ctl_build_request(const struct command *c, const char *const *args,
 		free(name);
 		if (err != 0 || set_str(req, "format", o->format) != 0)
 			goto out;
+		if (o->allow_shrink &&
+		    json_object_set_new(req, "allow_shrink", json_true()) != 0)
+			goto nomem;
 		err = read_file(args[0], CTL_LOAD_REQUEST_MAX, &data, &len);
 		if (err == -EFBIG) {
 			ctl_fail("%s: larger than a load request may carry "

@@ -28,7 +28,7 @@
 #include "ctl_request.h"
 
 static const int stats_opts[] = { OPT_TOP, 0 };
-static const int load_opts[] = { OPT_NAME, OPT_FORMAT, 0 };
+static const int load_opts[] = { OPT_NAME, OPT_FORMAT, OPT_ALLOW_SHRINK, 0 };
 static const int add_opts[] = { OPT_TAGS, OPT_EXPIRES, OPT_SEVERITY, OPT_FEED, 0 };
 static const int list_opts[] = { OPT_TYPE, OPT_FEED, OPT_LIMIT, 0 };
 static const int no_opts[] = { 0 };
@@ -57,12 +57,15 @@ usage(FILE *out)
 "  status                     database version, feeds, uptime\n"
 "  stats [--top N]            port, worker, exporter and database counters,\n"
 "                             the N indicators with the most hits (20; 0..1000)\n"
-"  load FEED [--name NAME] [--format F]\n"
+"  load FEED [--name NAME] [--format F] [--allow-shrink]\n"
 "                             replace feed NAME (default: FEED's base name\n"
 "                             without extension) with the indicators of the\n"
 "                             file FEED (\"-\": stdin, then --name is needed);\n"
 "                             F: auto csv plain stix misp-csv misp-json zeek\n"
-"                             suricata-{string,md5,sha256,ipv4,ipv6}\n"
+"                             suricata-{string,md5,sha256,ipv4,ipv6};\n"
+"                             a feed of 0 indicators, or one that keeps less\n"
+"                             than shrink_percent of the feed it replaces, is\n"
+"                             refused without --allow-shrink\n"
 "  add TYPE VALUE [--tags T] [--expires E] [--severity S] [--feed F]\n"
 "                             add one indicator (feed \"cli\" by default)\n"
 "  del TYPE VALUE             delete an indicator from every feed\n"
@@ -281,6 +284,9 @@ main(int argc, char **argv)
 		case OPT_LIMIT:
 			o.seen[opt] = optarg;
 			break;
+		case OPT_ALLOW_SHRINK:
+			o.seen[opt] = "";
+			break;
 		case ':':
 			return ctl_usage_error("%s needs a value", argv[optind - 1]);
 		default:
@@ -304,7 +310,7 @@ main(int argc, char **argv)
 		return ctl_usage_error("%s takes %d argument%s, not %d", c->name,
 				   c->max_args, c->max_args == 1 ? "" : "s",
 				   nargs);
-	for (int id = OPT_TOP; id <= OPT_LIMIT; id++) {
+	for (int id = OPT_TOP; id <= OPT_ALLOW_SHRINK; id++) {
 		bool allowed = false;
 
 		if (o.seen[id] == NULL)
@@ -324,6 +330,7 @@ main(int argc, char **argv)
 	o.feed = o.seen[OPT_FEED];
 	o.type = o.seen[OPT_TYPE];
 	o.limit = o.seen[OPT_LIMIT];
+	o.allow_shrink = o.seen[OPT_ALLOW_SHRINK] != NULL;
 
 	rc = run(c, (const char *const *)&argv[optind + 1], &o);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

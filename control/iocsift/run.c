@@ -414,7 +414,8 @@ feeds_reload(void *arg)
 	dp_exporter_reopen(&r->app.exporter);   /* file sinks, for logrotate */
 	if (n == 0)
 		return;
-	if (ctl_db_load_files(&r->db, paths, formats, (size_t)n, &err) != 0)
+	if (ctl_db_load_files(&r->db, paths, formats, (size_t)n, false,
+			      &err) != 0)
 		error_detail_print(stderr, "iocsift", &err);
 }
 
@@ -432,6 +433,7 @@ database_open(struct run *r)
 		.n_workers = r->app.n_workers,
 		.rollback_depth = r->cfg.rollback_depth,
 		.compact_threshold = r->cfg.compact_threshold,
+		.shrink_percent = r->cfg.shrink_percent,
 		.exporter = &r->app.exporter,
 	};
 	int rc = ctl_db_init(&r->db, &opt);
@@ -454,8 +456,10 @@ database_open(struct run *r)
 	}
 	bool resumed = rc == 0;
 	int n = feed_lists(r, !resumed, paths, formats);
+	/* Over a resumed version, a feed that shrank is refused like a
+	 * load; a first start takes the feeds as they are. */
 	if (n > 0 && ctl_db_load_files(&r->db, paths, formats, (size_t)n,
-				       &err) != 0) {
+				       !resumed, &err) != 0) {
 		error_detail_print(stderr, "iocsift", &err);
 		if (!resumed)
 			return -EINVAL;
@@ -463,7 +467,7 @@ database_open(struct run *r)
 			"without that feed\n", (unsigned long)r->db.version);
 	}
 	if (r->db.active == NULL) {
-		rc = ctl_db_load_files(&r->db, NULL, NULL, 0, &err);
+		rc = ctl_db_load_files(&r->db, NULL, NULL, 0, true, &err);
 		if (rc != 0) {
 			error_detail_print(stderr, "iocsift", &err);
 			return rc;

@@ -12,6 +12,12 @@
    is refused with `not_saved` and "No space left on device", is not
    live, and status shows the persist error; with space again, adds are
    saved, and after kill -9 exactly the acknowledged ones are back.
+4. A load that would shrink a feed: an empty file, a file of fewer than
+   half the feed's indicators and a STIX bundle whose every indicator is
+   skipped are refused (`would_shrink`, the first skip reason named) and
+   the feed stays; a load of more than half, and one with
+   --allow-shrink, are taken. SIGHUP after the -f file was truncated,
+   and a restart with it, keep the feed and log why.
 
 usage: state_test.py IOCSIFT IOCSIFTCTL SOURCE_DIR WORKDIR
 """
@@ -288,6 +294,83 @@ def full_disk(iocsift, capture, work):
         subprocess.run(["umount", "-l", mnt])
 
 
+def ctl(ctl_exe, sock, *args):
+    p = subprocess.run([ctl_exe, "-s", sock] + list(args),
+                       capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout + p.stderr
+
+
+def shrink_guard(iocsift, ctl_exe, capture, work):
+    feed = os.path.join(work, "intel.csv")
+    names = ["shrink-c2-%d.example" % i for i in range(10)]
+    with open(feed, "w") as f:
+        f.write("type,value\n" + "".join("domain,%s\n" % n for n in names))
+    empty = os.path.join(work, "empty.csv")
+    open(empty, "w").close()
+    small = os.path.join(work, "small.csv")
+    with open(small, "w") as f:
+        f.write("type,value\n" + "".join("domain,%s\n" % n for n in names[:3]))
+    most = os.path.join(work, "most.csv")
+    with open(most, "w") as f:
+        f.write("type,value\n" + "".join("domain,%s\n" % n for n in names[:6]))
+    stix = os.path.join(work, "stixonly.json")
+    with open(stix, "w") as f:
+        json.dump({"type": "bundle", "id": "bundle--1", "objects": [{
+            "type": "indicator", "spec_version": "2.1", "id": "indicator--a",
+            "created": "2026-01-01T00:00:00Z",
+            "modified": "2026-01-01T00:00:00Z",
+            "pattern": "[process:name = 'evil.exe']", "pattern_type": "stix",
+            "valid_from": "2026-01-01T00:00:00Z"}]}, f)
+    state = os.path.join(work, "shrink-state")
+    sock = os.path.join(work, "shrink.sock")
+    log = os.path.join(work, "shrink.log")
+    daemon = Daemon(iocsift, state, sock, capture, log, ["-f", feed])
+    daemon.wait_ready()
+    check(domains(sock) == set(names), "the -f feed was not loaded")
+
+    for path, want in ((empty, "yields 0 indicators where feed 'intel' has 10"),
+                       (small, "yields 3 indicators where feed 'intel' has 10")):
+        rc, out = ctl(ctl_exe, sock, "load", path, "--name", "intel")
+        check(rc != 0 and "would_shrink" in out and want in out and
+              "--allow-shrink" in out, "load %s: rc %d: %s" % (path, rc, out))
+        check(domains(sock) == set(names), "a refused load changed the feed")
+    rc, out = ctl(ctl_exe, sock, "load", stix)
+    check(rc != 0 and "yields 0 indicators (1 records skipped, the first: "
+          "/objects/0/pattern" in out, "load of an all-skipped bundle: %s" % out)
+    print("shrink: refused: %s" % out.strip())
+    rc, out = ctl(ctl_exe, sock, "load", most, "--name", "intel")
+    check(rc == 0 and "6 indicators" in out, "load of 6 of 10: %s" % out)
+    check(domains(sock) == set(names[:6]), "the 6 were not loaded")
+    rc, out = ctl(ctl_exe, sock, "load", empty, "--name", "intel",
+                  "--allow-shrink")
+    check(rc == 0 and "0 indicators" in out, "--allow-shrink: %s" % out)
+    check(domains(sock) == set(), "--allow-shrink did not empty the feed")
+    rc, out = ctl(ctl_exe, sock, "load", feed)
+    check(rc == 0 and "10 indicators" in out, "reload of intel: %s" % out)
+
+    # The -f file truncated (a download cut short), then SIGHUP.
+    open(feed, "w").close()
+    daemon.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 20
+    while "yields 0 indicators" not in open(log).read():
+        check(time.time() < deadline, "SIGHUP: no refusal logged:\n" +
+              open(log).read())
+        time.sleep(0.1)
+    check(domains(sock) == set(names), "SIGHUP with an empty -f file "
+          "changed the feed")
+    check(daemon.stop() == 0, "iocsift did not exit 0")
+    daemon = Daemon(iocsift, state, sock, capture, log + ".2", ["-f", feed])
+    daemon.wait_ready()
+    check(domains(sock) == set(names), "a restart with an empty -f file "
+          "lost the resumed feed")
+    text = open(log + ".2").read()
+    check("yields 0 indicators" in text and "serving the resumed version" in text,
+          "restart with an empty -f file: %s" % text)
+    print("shrink: SIGHUP and a restart with the -f file emptied keep the "
+          "10 indicators")
+    check(daemon.stop() == 0, "iocsift did not exit 0")
+
+
 def main():
     iocsift, ctl_exe, src, work = sys.argv[1:5]
     shutil.rmtree(work, ignore_errors=True)
@@ -297,6 +380,7 @@ def main():
     locks(iocsift, capture, work)
     kill_during_adds(iocsift, capture, work)
     full_disk(iocsift, capture, work)
+    shrink_guard(iocsift, ctl_exe, capture, work)
     print("PASS")
 
 

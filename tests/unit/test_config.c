@@ -44,6 +44,7 @@ test_defaults(void **state)
 	assert_true(cfg.telemetry);
 	assert_int_equal(cfg.rollback_depth, 8);
 	assert_int_equal(cfg.compact_threshold, 1000);
+	assert_int_equal(cfg.shrink_percent, 50);
 	assert_int_equal(cfg.n_syslog_tcp_ports, 2);
 	assert_int_equal(cfg.syslog_tcp_ports[0], 514);
 	assert_int_equal(cfg.syslog_tcp_ports[1], 601);

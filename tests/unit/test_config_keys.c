@@ -482,6 +482,10 @@ test_control(void **state)
 	assert_int_equal(cfg.compact_threshold, 1);
 	key_ok("control", "compact_threshold", "1000000");
 	assert_int_equal(cfg.compact_threshold, 1000000);
+	key_ok("control", "shrink_percent", "0");
+	assert_int_equal(cfg.shrink_percent, 0);
+	key_ok("control", "shrink_percent", "100");
+	assert_int_equal(cfg.shrink_percent, 100);
 }
 
 static void
@@ -557,6 +561,8 @@ test_control_errors(void **state)
 		  "key 'rollback_depth': expected a number from 1 to 64");
 	key_error("control", "compact_threshold", "0",
 		  "key 'compact_threshold': expected a number from 1 to 1000000");
+	key_error("control", "shrink_percent", "101",
+		  "key 'shrink_percent': expected a number from 0 to 100");
 	key_error("control", "compact_threshold", "1000001",
 		  "key 'compact_threshold': expected a number from 1 to 1000000");
 }

@@ -147,6 +147,11 @@ test_load(void **state)
 	/* The JSON copy of the feed is dropped once decoded. */
 	assert_null(json_object_get(req.json, "data"));
 	assert_int_equal(req.id, 3);
+	assert_false(req.allow_shrink);
+
+	parse_ok("{\"cmd\":\"load\",\"v\":1,\"name\":\"x\",\"data\":\"\","
+		 "\"allow_shrink\":true}", CTL_CMD_LOAD);
+	assert_true(req.allow_shrink);
 
 	parse_ok("{\"cmd\":\"load\",\"v\":1,\"name\":\"a.b_c-D\","
 		 "\"format\":\"suricata-sha256\",\"data\":\"\"}",
@@ -189,6 +194,9 @@ test_load_errors(void **state)
 	(void)state;
 	parse_error("{\"cmd\":\"load\",\"v\":1,\"data\":\"x\"}", -EINVAL,
 		    "bad_request", "missing field 'name'");
+	parse_error("{\"cmd\":\"load\",\"v\":1,\"name\":\"x\",\"data\":\"\","
+		    "\"allow_shrink\":1}", -EINVAL, "bad_request",
+		    "field 'allow_shrink' must be true or false");
 	parse_error("{\"cmd\":\"load\",\"v\":1,\"name\":\"x\"}", -EINVAL,
 		    "bad_request", "missing field 'data' (or 'data_base64')");
 	parse_error("{\"cmd\":\"load\",\"v\":1,\"name\":\"x\",\"data\":\"\","
