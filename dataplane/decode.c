@@ -590,8 +590,16 @@ dp_flow_hash(const struct dp_packet *pkt)
 	size_t n = pkt->ip_version == 6 ? 16 : 4;
 	const uint8_t *a = pkt->src_addr, *b = pkt->dst_addr;
 	uint16_t port_a = pkt->src_port, port_b = pkt->dst_port;
+	uint8_t proto = pkt->l4_proto;
 	int order = memcmp(a, b, n);
 	uint32_t hash = 2166136261u;   /* FNV-1a */
+
+	/* TCP by its addresses alone, as a fragment is: a segment that came
+	 * in fragments is reassembled on its stream's worker. */
+	if (proto == IPPROTO_TCP) {
+		port_a = port_b = 0;
+		proto = 0;
+	}
 
 	/* The lower endpoint first, so both directions hash alike. */
 	if (order > 0 || (order == 0 && port_a > port_b)) {
@@ -610,5 +618,5 @@ dp_flow_hash(const struct dp_packet *pkt)
 	hash = (hash ^ (port_a & 0xff)) * 16777619u;
 	hash = (hash ^ (port_b >> 8)) * 16777619u;
 	hash = (hash ^ (port_b & 0xff)) * 16777619u;
-	return (hash ^ pkt->l4_proto) * 16777619u;
+	return (hash ^ proto) * 16777619u;
 }

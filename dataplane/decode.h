@@ -126,7 +126,9 @@ const char *dp_encap_layer_name(uint8_t layer);
  * protocol), the same in both directions: the software fan-out's choice
  * of worker. A fragment has no ports or protocol here (dp_decode() stops
  * at its IP header), so every fragment of a datagram hashes alike, by its
- * addresses, as a NIC's RSS hashes fragments. */
+ * addresses, as a NIC's RSS hashes fragments. TCP hashes by its addresses
+ * alone too, so that a segment that came in fragments is reassembled on
+ * the worker that follows its stream. */
 uint32_t dp_flow_hash(const struct dp_packet *pkt);
 
 /* Formats an address of the given version; buf needs 46 bytes. */

@@ -579,6 +579,13 @@ test_flow_hash_symmetric(void **state)
 	struct dp_packet fragment_back = { .ip_version = 4,
 		.src_addr = { 10, 0, 0, 2 }, .dst_addr = { 10, 0, 0, 14 } };
 	assert_int_equal(dp_flow_hash(&fragment), dp_flow_hash(&fragment_back));
+	/* TCP hashes like the fragments of its addresses, whatever its
+	 * ports, so a segment in fragments meets its stream; UDP does not. */
+	struct dp_packet segment = there, segment_back = back;
+	segment.l4_proto = segment_back.l4_proto = 6;
+	assert_int_equal(dp_flow_hash(&segment), dp_flow_hash(&fragment));
+	assert_int_equal(dp_flow_hash(&segment_back), dp_flow_hash(&fragment));
+	assert_int_not_equal(dp_flow_hash(&there), dp_flow_hash(&fragment));
 	struct dp_packet v6 = { .ip_version = 6, .l4_proto = 17,
 		.src_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
 		.dst_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 },
