@@ -41,7 +41,7 @@ struct dp_worker_stats {
 	/* TCP syslog and DNS: the stream table's counters (tcp_stream.h),
 	 * copied when the worker publishes. */
 	struct dp_stream_stats stream;
-	uint64_t tcp_skipped;       /* TCP syslog/DNS, not reassembled yet */
+	uint64_t tcp_skipped;       /* TCP to a port configured for UDP only */
 	uint64_t other;             /* not syslog or DNS */
 	uint64_t too_deep;          /* more than DP_DECODE_LAYERS_MAX layers */
 	uint64_t match_errors;
