@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "common.h"
 #include "database.h"
+#include "feed_reader.h"
 #include "publish.h"
 #include "store.h"
 
@@ -499,6 +500,11 @@ indicator_from_spec(struct pat_arena *arena,
 	}
 	ind->feed = spec->feed != NULL ? spec->feed : "cli";
 	ind->tags = spec->tags != NULL ? spec->tags : "";
+	if (strlen(ind->tags) > FEED_TAGS_MAX) {
+		error_detail_set(err, "", 0, "tags: %zu bytes, more than %d",
+				 strlen(ind->tags), FEED_TAGS_MAX);
+		return -EINVAL;
+	}
 	if (spec->expires != NULL &&
 	    pat_parse_time(spec->expires, strlen(spec->expires), &ind->expires,
 			   &why) != 0) {
@@ -572,6 +578,14 @@ db_update(struct ctl_database *db, const struct ctl_indicator_spec *spec,
 	if (arena == NULL)
 		return -ENOMEM;
 	rc = indicator_from_spec(arena, spec, &ind, err);
+	/* An add that could never match is a mistake; a journaled one
+	 * replayed after its expiry is what was acknowledged. */
+	if (rc == 0 && add && !db->replaying && ind.expires != 0 &&
+	    ind.expires <= (int64_t)time(NULL)) {
+		error_detail_set(err, "", 0, "expires '%s' is in the past",
+				 spec->expires);
+		rc = -EINVAL;
+	}
 	if (rc == 0)
 		rc = db_ensure_active(db, err);
 	if (rc == 0) {

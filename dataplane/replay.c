@@ -155,9 +155,10 @@ replay_eal_init(const struct dp_replay_options *opt)
 	if (argc < 0)
 		return argc;
 	if (rte_eal_init(argc, argv) < 0) {
-		fprintf(stderr, "iocsift: EAL init failed: %s\n",
-			rte_strerror(rte_errno));
-		return -rte_errno;
+		fprintf(stderr, "iocsift: EAL init failed%s%s\n",
+			rte_errno != 0 ? ": " : " (see EAL's messages above)",
+			rte_errno != 0 ? rte_strerror(rte_errno) : "");
+		return rte_errno != 0 ? -rte_errno : -EINVAL;
 	}
 	return 0;
 }

@@ -306,8 +306,9 @@ eal_init(struct run *r)
 	}
 	argv[argc] = NULL;
 	if (rte_eal_init(argc, argv) < 0) {
-		fprintf(stderr, "iocsift: EAL init failed: %s\n",
-			rte_strerror(rte_errno));
+		fprintf(stderr, "iocsift: EAL init failed%s%s\n",
+			rte_errno != 0 ? ": " : " (see EAL's messages above)",
+			rte_errno != 0 ? rte_strerror(rte_errno) : "");
 		return -EINVAL;
 	}
 	return 0;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "event.h"
@@ -172,6 +173,13 @@ scan_file(const struct pat_set *set, const char *path,
 		rc = -errno;
 		fprintf(stderr, "iocsift: %s: %s\n", path, strerror(errno));
 		return rc;
+	}
+	struct stat info;
+	if (!is_stdin && fstat(fd, &info) == 0 && S_ISDIR(info.st_mode)) {
+		fprintf(stderr, "iocsift: %s: is a directory; scan reads files "
+			"(give %s/*)\n", path, path);
+		close(fd);
+		return -EISDIR;
 	}
 	struct scan_file_state st = {
 		.set = set, .options = options, .out = out, .totals = totals,

@@ -47,6 +47,10 @@ expect_output "$status" 1 "exit status without a hit"
 status=0
 "$iocsift" scan -f "$work/feed.csv" -c "$work/missing.log" >/dev/null 2>&1 || status=$?
 expect_output "$status" 2 "exit status for a missing file"
+status=0
+"$iocsift" scan -f "$work/feed.csv" "$work" >/dev/null 2>"$work/dir.err" || status=$?
+expect_output "$status" 2 "exit status for a directory"
+grep -q "is a directory; scan reads files" "$work/dir.err" || fail "scan DIR: $(cat "$work/dir.err")"
 
 # compile + --db: the same events as the feed, without recompiling.
 "$iocsift" compile -f "$work/feed.csv" -o "$work/set.db" 2>/dev/null

@@ -348,6 +348,20 @@ def shrink_guard(iocsift, ctl_exe, capture, work):
     rc, out = ctl(ctl_exe, sock, "load", feed)
     check(rc == 0 and "10 indicators" in out, "reload of intel: %s" % out)
 
+    # add: tags past the feeds' 1024-byte limit, an expiry in the past.
+    rc, out = ctl(ctl_exe, sock, "add", "domain", "long-tags.example",
+                  "--tags", "x" * 1025)
+    check(rc != 0 and "tags: 1025 bytes, more than 1024" in out,
+          "add with 1025 bytes of tags: %s" % out)
+    rc, out = ctl(ctl_exe, sock, "add", "domain", "expired.example",
+                  "--expires", "2001-01-01T00:00:00Z")
+    check(rc != 0 and "is in the past" in out, "add expired: %s" % out)
+    rc, out = ctl(ctl_exe, sock, "add", "domain", "later.example",
+                  "--expires", "2099-01-01T00:00:00Z")
+    check(rc == 0, "add with a future expiry: %s" % out)
+    rc, out = ctl(ctl_exe, sock, "del", "domain", "later.example")
+    check(rc == 0, "del later.example: %s" % out)
+
     # The -f file truncated (a download cut short), then SIGHUP.
     open(feed, "w").close()
     daemon.proc.send_signal(signal.SIGHUP)
