@@ -144,6 +144,8 @@ command_update(struct ctl_context *ctx, const struct ctl_request *req)
 	if (req->cmd == CTL_CMD_DEL)
 		json_object_set_new(result, "removed",
 				    json_integer((json_int_t)removed));
+	if (err.message[0] != '\0')
+		json_object_set_new(result, "warning", json_string(err.message));
 	return ctl_reply_ok(req, result);
 }
 

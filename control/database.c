@@ -566,6 +566,20 @@ update_record(const struct ctl_indicator_spec *spec, bool add,
 	return op;
 }
 
+/* An added network of prefix length 0 matches every address: taken (it
+ * was asked for), with a warning in err for the reply and the log. */
+static void
+db_warn_everything(const struct ctl_database *db, bool add,
+		   const struct pat_indicator *ind, struct error_detail *err)
+{
+	if (!add || db->replaying || ind->prefix_len != 0 ||
+	    (ind->type != PAT_TYPE_IPV4 && ind->type != PAT_TYPE_IPV6))
+		return;
+	error_detail_set(err, "", 0, "%s matches every IPv%c address",
+			 ind->value, ind->type == PAT_TYPE_IPV4 ? '4' : '6');
+	LOG(WARNING, "added %s\n", err->message);
+}
+
 /* add or delete: one indicator, a new version sharing the base. */
 static int
 db_update(struct ctl_database *db, const struct ctl_indicator_spec *spec,
@@ -603,6 +617,7 @@ db_update(struct ctl_database *db, const struct ctl_indicator_spec *spec,
 			if (removed != NULL)
 				*removed = before - pat_set_count(next);
 			db_publish(db, db_compact_if_needed(db, next, err), seq);
+			db_warn_everything(db, add, &ind, err);
 		} else if (next != NULL) {
 			pat_set_free(next);
 		}

@@ -110,6 +110,9 @@ int ctl_db_load_feed(struct ctl_database *db, const struct pat_feed *feed,
 		     const struct ctl_feed_source *source, bool allow_shrink,
 		     struct error_detail *err);
 
+/* ctl_db_add: on success, err's message is a warning when not empty
+ * (0.0.0.0/0 or ::/0 matches every address). */
+
 /* One indicator: type and value as a user gives them (normalized here),
  * optional tags, expiry and severity text (NULL when not given). */
 struct ctl_indicator_spec {

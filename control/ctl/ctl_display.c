@@ -544,6 +544,8 @@ render_change(enum ctl_command cmd, const json_t *r, const char *const *args,
 			   args[0], args[1], o->feed != NULL ? o->feed : "cli",
 			   f_int(b[0], r, "db_version"),
 			   f_ms(b[1], r, "swap_us"));
+		if (json_is_string(json_object_get(r, "warning")))
+			ctl_fail("warning: %s", f_str(r, "warning"));
 		break;
 	case CTL_CMD_DEL:
 		print_safe("deleted %s %s (%s removed): db version %s (swap %s)",

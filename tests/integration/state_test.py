@@ -361,6 +361,15 @@ def shrink_guard(iocsift, ctl_exe, capture, work):
     check(rc == 0, "add with a future expiry: %s" % out)
     rc, out = ctl(ctl_exe, sock, "del", "domain", "later.example")
     check(rc == 0, "del later.example: %s" % out)
+    for value, family in (("0.0.0.0/0", "4"), ("::/0", "6")):
+        rc, out = ctl(ctl_exe, sock, "add", "ip", value)
+        check(rc == 0 and "warning: %s matches every IPv%s address" %
+              (value, family) in out, "add %s: %s" % (value, out))
+        rc, out = ctl(ctl_exe, sock, "del", "ip", value)
+        check(rc == 0, "del %s: %s" % (value, out))
+    rc, out = ctl(ctl_exe, sock, "add", "ip", "10.0.0.0/8")
+    check(rc == 0 and "warning" not in out, "add 10.0.0.0/8: %s" % out)
+    check(ctl(ctl_exe, sock, "del", "ip", "10.0.0.0/8")[0] == 0, "del 10/8")
 
     # The -f file truncated (a download cut short), then SIGHUP.
     open(feed, "w").close()
