@@ -866,7 +866,7 @@ ctl_db_top_indicators(const struct ctl_database *db, size_t top)
 	size_t n = 0, cap = 0;
 
 	pthread_mutex_lock(lock);
-	const struct pat_set *set = db->active;
+	const struct pat_set *set = top > 0 ? db->active : NULL;
 	for (uint32_t id = 0; list != NULL && set != NULL &&
 	     id < pat_set_id_limit(set); id++) {
 		uint64_t hits = pat_set_hit_count(set, id);

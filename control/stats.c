@@ -117,7 +117,7 @@ ctl_stats_json(struct dp_appliance *app, const struct ctl_database *db,
 
 	for (unsigned int i = 0; workers != NULL && i < app->n_workers; i++)
 		json_array_append_new(workers, worker_json(app->workers[i]));
-	return json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:o,"
+	json_t *stats = json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:o,"
 			 " s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o}",
 		"ports", ports_json(app),
 		"workers", workers,
@@ -136,4 +136,10 @@ ctl_stats_json(struct dp_appliance *app, const struct ctl_database *db,
 		"persist_errors", (json_int_t)relaxed(&db->persist_errors),
 		"indicators", ctl_db_top_indicators(db, top),
 		"state", ctl_db_state_json(db));
+
+	/* --top 0: no ranking asked for, none given (an empty one would
+	 * read as "no indicator has hits"). */
+	if (stats != NULL && top == 0)
+		json_object_del(stats, "indicators");
+	return stats;
 }

@@ -162,6 +162,12 @@ def fanout(iocsift, ctl_exe, src, work):
     got_hits = collections.Counter({i["value"]: i["hits"] for i in top})
     check(got_hits == want_hits, "hits per indicator after a swap: %s, events "
           "say %s" % (sorted(got_hits.items())[:5], sorted(want_hits.items())[:5]))
+    # --top 0: no ranking, rather than an empty one read as "no hits".
+    zero = ctl.call("stats", "--top", "0")[1]
+    check("indicators" not in zero, "stats --top 0 ranked: %s" % zero.get("indicators"))
+    human = ctl.call("stats", "--top", "0", json_out=False)[1]
+    check("no indicator has hits" not in human and "FEED" not in human,
+          "stats --top 0 printed a ranking: " + human)
     check(daemon.stop() == 0, "fan-out: iocsift did not exit 0")
     workers = stats["workers"]
     check(len(workers) == 2, "fan-out: %d workers" % len(workers))
