@@ -129,7 +129,9 @@ drop:
 			snprintf(more, sizeof(more), " (%" PRIu64 " more since "
 				 "the last message)", suppressed);
 		sink_log(s, SINK_LOG_WARNING, "dropping records: %s%s",
-			 rc == -ENOSPC ? "the spool is full" :
+			 rc == -EDQUOT ? "the spool is full (spool_max)" :
+			 rc == -ENOSPC ? "no space left on the spool's file "
+			 "system" :
 			 rc == -ENOBUFS ? "the queue is full and there is no "
 			 "spool" : strerror(-rc), more);
 	}

@@ -91,7 +91,8 @@ struct exp_sink *exp_sink_start(const struct exp_sink_config *cfg,
 /* Queues one record of 1..EXP_SINK_RECORD_MAX bytes, unframed (the sink
  * adds "\n" for files, "LEN " for TCP/TLS, nothing for UDP). Never blocks
  * on I/O: memory queue, else spool, else dropped (counted, logged at most
- * once a minute). 0 when kept; -ENOSPC (spool full) or -ENOBUFS (no spool,
+ * once a minute). 0 when kept; -EDQUOT (spool at spool_max), -ENOSPC
+ * (the spool's disk full) or -ENOBUFS (no spool,
  * queue full) or -ENOMEM when dropped; -EINVAL for a bad length (not
  * counted). */
 int exp_sink_submit(struct exp_sink *s, const void *record, size_t len);

@@ -258,7 +258,8 @@ sink_spool_put(struct exp_sink *s, struct sink_rec *rec)
 	counter_add(&s->dropped, 1);
 	if (ratelimit_due(&s->spool_log, monotonic_ms()))
 		sink_log(s, SINK_LOG_ERR, "spool: %s; records are dropped",
-			 rc == -ENOSPC ? "full (spool_max)" : strerror(-rc));
+			 rc == -EDQUOT ? "full (spool_max)" : rc == -ENOSPC ?
+			 "no space left on its file system" : strerror(-rc));
 	return false;
 }
 

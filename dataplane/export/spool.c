@@ -400,7 +400,7 @@ exp_spool_append(struct exp_spool *s, const void *rec, size_t len)
 		need += EXP_SPOOL_HEADER_SIZE;
 	if (s->max_bytes > 0 &&
 	    (s->bytes > s->max_bytes || need > s->max_bytes - s->bytes))
-		return -ENOSPC;
+		return -EDQUOT;   /* its own limit: not the disk's ENOSPC */
 	if (roll) {
 		rc = segment_start(s);
 		if (rc != 0)

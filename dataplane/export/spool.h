@@ -47,9 +47,10 @@ struct exp_spool *exp_spool_open(const char *dir, uint64_t max_bytes,
 void exp_spool_close(struct exp_spool *s);
 
 /* Appends one record of 1..EXP_SPOOL_RECORD_MAX bytes with one write(2),
- * no fsync. 0; -EINVAL for a bad length; -ENOSPC when it would pass
- * max_bytes (nothing written); -errno of the file system (-EIO, -ENOSPC,
- * ...) with the segment rolled back to its previous end. */
+ * no fsync. 0; -EINVAL for a bad length; -EDQUOT when it would pass
+ * max_bytes (nothing written); -errno of the file system (-EIO, -ENOSPC
+ * for a full disk, ...) with the segment rolled back to its previous
+ * end. */
 int exp_spool_append(struct exp_spool *s, const void *rec, size_t len);
 
 /* Copies the next record not yet read since the last commit or rewind into

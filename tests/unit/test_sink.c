@@ -342,7 +342,7 @@ test_spool_full(void **state)
 	for (unsigned int i = 0; i < 200; i++) {
 		int rc = exp_sink_submit(s, rec, sizeof(rec));
 		if (rc != 0) {
-			assert_int_equal(rc, -ENOSPC);
+			assert_int_equal(rc, -EDQUOT);
 			refused++;
 		}
 	}
@@ -352,7 +352,7 @@ test_spool_full(void **state)
 	assert_int_equal(st.spooled + st.dropped, 200);
 	assert_int_equal(st.spool_records, st.spooled);
 	assert_true(st.spool_bytes <= 65536);
-	assert_true(log_has("dropping records: the spool is full"));
+	assert_true(log_has("dropping records: the spool is full (spool_max)"));
 	exp_sink_stop(s, 0);
 }
 

@@ -320,13 +320,13 @@ test_limit(void **state)
 	s = open_ok(4096);
 	while ((rc = exp_spool_append(s, buf, 100)) == 0)
 		n++;
-	assert_int_equal(rc, -ENOSPC);
+	assert_int_equal(rc, -EDQUOT);
 	assert_true(n > 20);
 	uint64_t bytes = stats(s).bytes;
 	assert_true(bytes <= 4096);
 	assert_true(bytes + 108 > 4096);
 	assert_int_equal(bytes, files_bytes());
-	assert_int_equal(exp_spool_append(s, buf, 100), -ENOSPC);
+	assert_int_equal(exp_spool_append(s, buf, 100), -EDQUOT);
 	assert_int_equal(stats(s).bytes, bytes);
 	assert_int_equal(stats(s).records, n);
 	assert_int_equal(files_bytes(), bytes);
@@ -343,7 +343,7 @@ test_limit(void **state)
 	/* Larger than the whole limit: never fits. */
 	uint8_t *big = calloc(1, 5000);
 	assert_non_null(big);
-	assert_int_equal(exp_spool_append(s, big, 5000), -ENOSPC);
+	assert_int_equal(exp_spool_append(s, big, 5000), -EDQUOT);
 	free(big);
 	exp_spool_close(s);
 
