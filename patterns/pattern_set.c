@@ -230,8 +230,34 @@ base_slot_take(struct pat_layer *base)
 	return slot;
 }
 
-/* The base's counters on first use, and a slot for every indicator of a
- * delta that has none yet (one loaded from a stored set). 0 or -errno. */
+/* Gives each indicator of delta a counter slot of base: the one it had
+ * in old when inds[i] points into old's indicators (delta was built from
+ * inds), so its hits keep counting in the same place from version to
+ * version, else a new one. old and inds may be NULL. 0 or -errno. */
+static int
+delta_give_slots(struct pat_layer *base, const struct pat_layer *old,
+		 const struct pat_indicator *const *inds,
+		 struct pat_layer *delta)
+{
+	delta->slots = malloc((delta->count + 1) * sizeof(*delta->slots));
+	if (delta->slots == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < delta->count; i++) {
+		if (old != NULL && inds != NULL && inds[i] >= old->indicators &&
+		    inds[i] < old->indicators + old->count) {
+			delta->slots[i] = old->slots[inds[i] - old->indicators];
+			continue;
+		}
+		int64_t slot = base_slot_take(base);
+		if (slot < 0)
+			return (int)slot;
+		delta->slots[i] = (uint32_t)slot;
+	}
+	return 0;
+}
+
+/* The base's counters on first use, and slots for a delta that has none
+ * yet (one loaded from a stored set). 0 or -errno. */
 static int
 set_counters(struct pat_set *set)
 {
@@ -244,16 +270,7 @@ set_counters(struct pat_set *set)
 	}
 	if (delta == NULL || delta->slots != NULL)
 		return 0;
-	delta->slots = malloc((delta->count + 1) * sizeof(*delta->slots));
-	if (delta->slots == NULL)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < delta->count; i++) {
-		int64_t slot = base_slot_take(base);
-		if (slot < 0)
-			return (int)slot;
-		delta->slots[i] = (uint32_t)slot;
-	}
-	return 0;
+	return delta_give_slots(base, NULL, NULL, delta);
 }
 
 struct pat_set *
@@ -450,33 +467,6 @@ deleted_copy(const struct pat_set *set)
 	return copy;
 }
 
-/* Gives each indicator of delta, built from inds, the counter slot it
- * had in prev's delta, or a new one: its hits keep counting in the same
- * place from version to version. 0 or -errno. */
-static int
-delta_carry_slots(const struct pat_set *prev,
-		  const struct pat_indicator *const *inds,
-		  struct pat_layer *delta)
-{
-	const struct pat_layer *old = prev->layers[1];
-
-	delta->slots = malloc((delta->count + 1) * sizeof(*delta->slots));
-	if (delta->slots == NULL)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < delta->count; i++) {
-		if (old != NULL && inds[i] >= old->indicators &&
-		    inds[i] < old->indicators + old->count) {
-			delta->slots[i] = old->slots[inds[i] - old->indicators];
-			continue;
-		}
-		int64_t slot = base_slot_take(prev->layers[0]);
-		if (slot < 0)
-			return (int)slot;
-		delta->slots[i] = (uint32_t)slot;
-	}
-	return 0;
-}
-
 /* The new set: prev's base, delta rebuilt from inds[0..n), deleted. */
 static struct pat_set *
 set_with_delta(const struct pat_set *prev, const struct pat_indicator **inds,
@@ -491,7 +481,8 @@ set_with_delta(const struct pat_set *prev, const struct pat_indicator **inds,
 			free(deleted);
 			return NULL;
 		}
-		int rc = delta_carry_slots(prev, inds, delta);
+		int rc = delta_give_slots(prev->layers[0], prev->layers[1],
+					  inds, delta);
 		if (rc != 0) {
 			error_detail_set(err, "", 0, "new pattern set: %s%s",
 				      strerror(-rc), rc == -ENOSPC ?
