@@ -70,16 +70,14 @@ db_free_set(struct ctl_database *db, struct pat_set *set)
 }
 
 static void db_snapshot_finish(struct ctl_database *db, bool wait);
+static void db_reclaim(struct ctl_database *db);
 
 void
 ctl_db_release(struct ctl_database *db)
 {
 	db_snapshot_finish(db, true);
 	ctl_state_close(&db->store);
-	/* The workers are stopped by now: no grace period needed. */
-	for (unsigned int i = 0; i < db->n_retiring; i++)
-		db_free_set(db, db->retiring[i]);
-	db->n_retiring = 0;
+	db_reclaim(db);      /* a stopped exporter is not waited for */
 	for (unsigned int i = 0; i < db->n_history; i++)
 		db_free_set(db, db->history[i]);
 	db->n_history = 0;
