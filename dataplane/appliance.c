@@ -174,6 +174,18 @@ dp_appliance_prepare(struct dp_appliance *app,
 	return 0;
 }
 
+/* Stops the first n workers, all launched, and waits until each has
+ * returned from its loop. */
+static void
+workers_stop(struct dp_appliance *app, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		__atomic_store_n(&app->workers[i]->stop, true,
+				 __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < n; i++)
+		rte_eal_wait_lcore(app->workers[i]->lcore);
+}
+
 int
 dp_appliance_launch(struct dp_appliance *app)
 {
@@ -209,6 +221,9 @@ dp_appliance_launch(struct dp_appliance *app)
 		if (rc != 0) {
 			LOG(ERR, "worker %u on lcore %u: %s\n", i, w->lcore,
 			    rte_strerror(-rc));
+			/* The ones already running must be back before the
+			 * caller frees what they use. */
+			workers_stop(app, i);
 			return rc;
 		}
 	}
@@ -222,11 +237,7 @@ void
 dp_appliance_stop(struct dp_appliance *app, unsigned int drain_ms)
 {
 	if (app->launched) {
-		for (unsigned int i = 0; i < app->n_workers; i++)
-			__atomic_store_n(&app->workers[i]->stop, true,
-					 __ATOMIC_RELEASE);
-		for (unsigned int i = 0; i < app->n_workers; i++)
-			rte_eal_wait_lcore(app->workers[i]->lcore);
+		workers_stop(app, app->n_workers);
 		app->launched = false;
 	}
 	dp_exporter_stop(&app->exporter, drain_ms);

@@ -79,7 +79,11 @@ int dp_appliance_prepare(struct dp_appliance *app,
 			 const struct dp_appliance_options *opt);
 
 /* Configures and starts the ports, then the exporter thread and the
- * workers. */
+ * workers. 0 or -errno, logged. When a worker cannot be launched, the
+ * workers launched before it are stopped and waited for before the
+ * error returns: none runs on what dp_appliance_release() frees. The
+ * exporter thread and the ports are left to dp_appliance_stop() and
+ * dp_appliance_release(), as after a success. */
 int dp_appliance_launch(struct dp_appliance *app);
 
 /* Stops the workers, then the exporter once it has written every hit;
