@@ -18,6 +18,7 @@
 #include "appliance.h"
 #include "commands.h"
 #include "config.h"
+#include "eal_args.h"
 #include "port_plan.h"
 #include "replay.h"
 #include "database.h"
@@ -28,7 +29,6 @@
 #include "telemetry.h"
 
 #define EXIT_BAD_INPUT 2
-#define EAL_ARGV_MAX (CFG_EAL_ARGS_MAX * 2 + 32)
 #define TELEMETRY_TOP 100
 #define SINK_DRAIN_MS 5000
 
@@ -234,78 +234,25 @@ command_line_parse(struct run *r, int argc, char **argv)
 
 /* ---- EAL ---- */
 
-static bool
-has_option(char **argv, int argc, const char *const *names)
-{
-	for (int i = 0; i < argc; i++)
-		for (const char *const *n = names; *n != NULL; n++) {
-			size_t len = strlen(*n);
-			if (strncmp(argv[i], *n, len) == 0 &&
-			    (argv[i][len] == '\0' || argv[i][len] == '=' ||
-			     (len == 2 && argv[i][0] == '-' && argv[i][1] != '-')))
-				return true;
-		}
-	return false;
-}
-
-/* The config's EAL arguments and those after "--", the ports of the
- * config, and our defaults for whatever neither says. */
 static int
 eal_init(struct run *r)
 {
-	static const char *const lcore_options[] = { "-l", "-c", "--lcores", NULL };
-	static const char *const memory_options[] = { "--no-huge", "-m",
-		"--socket-mem", "--in-memory", NULL };
-	static const char *const prefix_options[] = { "--file-prefix",
-		"--in-memory", "--no-shconf", NULL };
-	static const char *const log_options[] = { "--log-level", NULL };
-	static const char *const telemetry_options[] = { "--no-telemetry",
-		"--telemetry", NULL };
-	char *argv[EAL_ARGV_MAX + 1];
-	char lcores[32];
-	int argc = 0;
-	bool any_pci = false;
+	static struct eal_args args;    /* EAL keeps pointers into argv */
+	struct eal_args_input in = {
+		.cfg = &r->cfg,
+		.extra = r->extra_eal_argv,
+		.n_extra = r->extra_eal_argc,
+		.cpus = sysconf(_SC_NPROCESSORS_ONLN),
+		.hugepages = dp_hugepages_available(),
+		.verbose = r->verbose,
+	};
 
-	argv[argc++] = "iocsift";
-	for (unsigned int i = 0; i < r->cfg.n_eal_args; i++)
-		argv[argc++] = r->cfg.eal_args[i];
-	if (r->extra_eal_argc > CFG_EAL_ARGS_MAX) {
+	if (eal_args_build(&args, &in) != 0) {
 		fprintf(stderr, "iocsift: at most %d EAL arguments\n",
 			CFG_EAL_ARGS_MAX);
 		return -E2BIG;
 	}
-	for (int i = 0; i < r->extra_eal_argc; i++)
-		argv[argc++] = r->extra_eal_argv[i];
-	int given = argc;
-	for (unsigned int p = 0; p < r->cfg.n_ports; p++) {
-		struct cfg_port *port = &r->cfg.ports[p];
-		argv[argc++] = port->is_pci ? "-a" : "--vdev";
-		argv[argc++] = port->device;
-		any_pci |= port->is_pci;
-	}
-	if (r->cfg.n_ports > 0 && !any_pci &&
-	    !has_option(argv, given, (const char *const[]){ "-a", "--allow",
-			"-b", "--block", "--no-pci", NULL }))
-		argv[argc++] = "--no-pci";
-	if (!has_option(argv, given, lcore_options)) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		snprintf(lcores, sizeof(lcores), "-l0-%ld", cpus > 1 ? cpus - 1 : 1);
-		argv[argc++] = cpus > 1 ? lcores : "--lcores=(0,1)@0";
-	}
-	if (!has_option(argv, given, memory_options) && !dp_hugepages_available()) {
-		argv[argc++] = "--no-huge";
-		argv[argc++] = "-m1024";
-	}
-	if (!has_option(argv, given, prefix_options))
-		argv[argc++] = "--file-prefix=iocsift";
-	if (!r->cfg.telemetry && !has_option(argv, given, telemetry_options))
-		argv[argc++] = "--no-telemetry";
-	if (!has_option(argv, given, log_options) && !r->verbose) {
-		argv[argc++] = "--log-level=lib.*:warning";
-		argv[argc++] = "--log-level=pmd.*:warning";
-	}
-	argv[argc] = NULL;
-	if (rte_eal_init(argc, argv) < 0) {
+	if (rte_eal_init(args.argc, args.argv) < 0) {
 		fprintf(stderr, "iocsift: EAL init failed%s%s\n",
 			rte_errno != 0 ? ": " : " (see EAL's messages above)",
 			rte_errno != 0 ? rte_strerror(rte_errno) : "");
