@@ -23,18 +23,28 @@ struct feeds {
 	enum pat_feed_format format;
 };
 
+#define USAGE_SYNOPSIS \
+	"usage: iocsift run [-c CONF] [--check] [options] [-- EAL-ARGS...]" \
+	" (iocsift run --help)\n" \
+	"       iocsift replay -f FEED [-f FEED]... [-o OUT.jsonl] [options]" \
+	" CAPTURE.pcap [-- EAL-ARGS...]\n" \
+	"       iocsift scan -f FEED [-f FEED]... [-o OUT.jsonl] [options]" \
+	" FILE...\n" \
+	"       iocsift compile -f FEED [-f FEED]... -o FILE.db\n" \
+	"       iocsift version\n"
+
+/* A mistake on the command line: what it was has been printed. */
+static void
+usage_short(void)
+{
+	fprintf(stderr, USAGE_SYNOPSIS "see 'iocsift --help'\n");
+}
+
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: iocsift run [-c CONF] [options] [-- EAL-ARGS...]"
-		" (iocsift run --help)\n"
-		"       iocsift replay -f FEED [-f FEED]... [-o OUT.jsonl] [options]"
-		" CAPTURE.pcap [-- EAL-ARGS...]\n"
-		"       iocsift scan -f FEED [-f FEED]... [-o OUT.jsonl] [options]"
-		" FILE...\n"
-		"       iocsift compile -f FEED [-f FEED]... -o FILE.db\n"
-		"       iocsift version\n"
+		USAGE_SYNOPSIS
 		"\n"
 		"  -f, --feed FILE        indicators (CSV, plain, STIX 2.1, MISP,"
 		" Zeek Intel,\n"
@@ -431,7 +441,7 @@ main(int argc, char **argv)
 	};
 
 	if (argc < 2) {
-		usage(stderr);
+		usage_short();
 		return EXIT_BAD_INPUT;
 	}
 	const char *command = argv[1];
@@ -443,17 +453,21 @@ main(int argc, char **argv)
 		usage(stdout);
 		return EXIT_SUCCESS;
 	}
+	/* getopt names the program by argv[0] in its messages. */
+	static char label[32];
+	snprintf(label, sizeof(label), "iocsift %s", command);
+	argv[1] = label;
 	if (strcmp(command, "run") == 0)
 		return run_main(argc - 1, argv + 1);
 	bool replay = strcmp(command, "replay") == 0;
 	bool compile = strcmp(command, "compile") == 0;
 	if (!replay && !compile && strcmp(command, "scan") != 0) {
 		fprintf(stderr, "iocsift: unknown command '%s'\n", command);
-		usage(stderr);
+		usage_short();
 		return EXIT_BAD_INPUT;
 	}
 	if (command_line_parse(argc - 1, argv + 1, &cl) != 0) {
-		usage(stderr);
+		usage_short();
 		return EXIT_BAD_INPUT;
 	}
 

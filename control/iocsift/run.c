@@ -16,6 +16,7 @@
 #include <rte_log.h>
 
 #include "appliance.h"
+#include "check.h"
 #include "commands.h"
 #include "config.h"
 #include "eal_args.h"
@@ -45,6 +46,10 @@ struct run {
 	int extra_eal_argc;            /* after "--" */
 	char **extra_eal_argv;
 	bool verbose;
+	bool check;                    /* --check: validate, start nothing */
+	/* What the command line sets over the config (NULL, -1: not). */
+	const char *socket, *state_dir, *prometheus, *spool_dir;
+	long throttle;
 	struct dp_appliance app;
 	struct ctl_database db;
 	struct ctl_context ctx;
@@ -53,13 +58,17 @@ struct run {
 	struct ctl_lock socket_lock;   /* SOCKET.lock */
 };
 
+#define USAGE_SYNOPSIS \
+	"usage: iocsift run [-c CONF] [--check] [--socket PATH]" \
+	" [--state-dir DIR] [-f FEED]...\n" \
+	"                   [-o FILE] [--prometheus HOST:PORT] [-v]" \
+	" [-- EAL-ARGS...]\n"
+
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: iocsift run [-c CONF] [--socket PATH] [--state-dir DIR]"
-		" [-f FEED]... [-o FILE]\n"
-		"                   [--prometheus HOST:PORT] [-v] [-- EAL-ARGS...]\n"
+		USAGE_SYNOPSIS
 		"\n"
 		"  -c, --config FILE      the config (docs/configuration.md);"
 		" without one,\n"
@@ -80,8 +89,24 @@ usage(FILE *f)
 		" 60, 0: off)\n"
 		"      --spool-dir DIR    where sinks spool (default STATE_DIR/spool)\n"
 		"      --prometheus H:P   metrics endpoint on a loopback address\n"
-		"  -v, --verbose          EAL's informational logs too\n",
+		"  -v, --verbose          EAL's informational logs too\n"
+		"      --check            check the config, its feeds, sinks and"
+		" directories\n"
+		"                         without starting; one line each, exit"
+		" 0 or 2\n"
+		"\n"
+		"Exit status: 0 stopped by SIGTERM (or --check found no error),"
+		" 1 failure,\n"
+		"2 bad input (command line, config, feed, sink URI).\n",
 		"/run/iocsift/control.sock");
+}
+
+/* A mistake on the command line: what it was has been printed; the
+ * synopsis, not the whole help. */
+static void
+usage_short(void)
+{
+	fprintf(stderr, USAGE_SYNOPSIS "see 'iocsift run --help'\n");
 }
 
 enum {
@@ -92,8 +117,11 @@ enum {
 	OPT_SINK,
 	OPT_THROTTLE_WINDOW,
 	OPT_SPOOL_DIR,
+	OPT_CHECK,
 };
 
+/* The options; -EINVAL (said on stderr) for a mistake in them. The
+ * config is read afterwards (config_load()). */
 static int
 command_line_parse(struct run *r, int argc, char **argv)
 {
@@ -109,13 +137,13 @@ command_line_parse(struct run *r, int argc, char **argv)
 		{ "throttle-window", required_argument, NULL, OPT_THROTTLE_WINDOW },
 		{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *socket = NULL, *state_dir = NULL, *prometheus = NULL;
-	const char *spool_dir = NULL;
-	long throttle = -1;
 	int opt;
+
+	r->throttle = -1;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
@@ -131,10 +159,10 @@ command_line_parse(struct run *r, int argc, char **argv)
 			r->config_path = optarg;
 			break;
 		case OPT_SOCKET:
-			socket = optarg;
+			r->socket = optarg;
 			break;
 		case OPT_STATE_DIR:
-			state_dir = optarg;
+			r->state_dir = optarg;
 			break;
 		case 'f':
 			if (r->n_cli_feeds == CFG_FEEDS_MAX) {
@@ -155,7 +183,7 @@ command_line_parse(struct run *r, int argc, char **argv)
 			r->output = optarg;
 			break;
 		case OPT_PROMETHEUS:
-			prometheus = optarg;
+			r->prometheus = optarg;
 			break;
 		case OPT_SINK:
 			if (r->n_cli_sinks == CFG_SINKS_MAX) {
@@ -173,14 +201,17 @@ command_line_parse(struct run *r, int argc, char **argv)
 					"seconds from 0 to 86400\n");
 				return -EINVAL;
 			}
-			throttle = (long)v;
+			r->throttle = (long)v;
 			break;
 		}
 		case OPT_SPOOL_DIR:
-			spool_dir = optarg;
+			r->spool_dir = optarg;
 			break;
 		case 'v':
 			r->verbose = true;
+			break;
+		case OPT_CHECK:
+			r->check = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -193,42 +224,55 @@ command_line_parse(struct run *r, int argc, char **argv)
 		fprintf(stderr, "iocsift run: unexpected '%s'\n", argv[optind]);
 		return -EINVAL;
 	}
+	if (r->socket != NULL &&
+	    strlen(r->socket) >= sizeof(r->cfg.socket_path)) {
+		fprintf(stderr, "iocsift run: --socket: longer than %zu bytes\n",
+			sizeof(r->cfg.socket_path) - 1);
+		return -EINVAL;
+	}
+	if (r->prometheus != NULL) {
+		char host[64];
+		uint16_t port;
+		if (strlen(r->prometheus) >= sizeof(r->cfg.prometheus) ||
+		    cfg_parse_listen(r->prometheus, host, sizeof(host),
+				     &port) != 0) {
+			fprintf(stderr, "iocsift run: --prometheus %s: expected"
+				" a loopback HOST:PORT\n", r->prometheus);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
 
-	struct error_detail err = { 0 };
+/* The config (or the defaults without -c), then the command line over
+ * it. -errno with err set when the file cannot be read or does not
+ * parse. */
+static int
+config_load(struct run *r, struct error_detail *err)
+{
 	cfg_defaults(&r->cfg);
-	if (r->config_path != NULL && cfg_load(&r->cfg, r->config_path, &err) != 0) {
-		error_detail_print(stderr, "iocsift", &err);
-		return -EINVAL;
+	if (r->config_path != NULL) {
+		int rc = cfg_load(&r->cfg, r->config_path, err);
+		if (rc != 0)
+			return rc;
 	}
-	/* The command line wins over the config. */
-	if (socket != NULL &&
-	    snprintf(r->cfg.socket_path, sizeof(r->cfg.socket_path), "%s",
-		     socket) >= (int)sizeof(r->cfg.socket_path)) {
-		fprintf(stderr, "iocsift: --socket: path too long\n");
-		return -EINVAL;
-	}
-	if (state_dir != NULL)
+	if (r->socket != NULL)
+		snprintf(r->cfg.socket_path, sizeof(r->cfg.socket_path), "%s",
+			 r->socket);
+	if (r->state_dir != NULL)
 		snprintf(r->cfg.state_dir, sizeof(r->cfg.state_dir), "%s",
-			 state_dir);
-	if (spool_dir != NULL)
+			 r->state_dir);
+	if (r->spool_dir != NULL)
 		snprintf(r->cfg.spool_dir, sizeof(r->cfg.spool_dir), "%s",
-			 spool_dir);
+			 r->spool_dir);
 	else if (r->cfg.spool_dir[0] == '\0')
 		snprintf(r->cfg.spool_dir, sizeof(r->cfg.spool_dir), "%.*s/spool",
 			 (int)sizeof(r->cfg.spool_dir) - 7, r->cfg.state_dir);
-	if (throttle >= 0)
-		r->cfg.throttle_window = (unsigned int)throttle;
-	if (prometheus != NULL) {
-		char host[64];
-		uint16_t port;
-		if (cfg_parse_listen(prometheus, host, sizeof(host), &port) != 0) {
-			fprintf(stderr, "iocsift: --prometheus %s: expected a "
-				"loopback HOST:PORT\n", prometheus);
-			return -EINVAL;
-		}
+	if (r->throttle >= 0)
+		r->cfg.throttle_window = (unsigned int)r->throttle;
+	if (r->prometheus != NULL)
 		snprintf(r->cfg.prometheus, sizeof(r->cfg.prometheus), "%s",
-			 prometheus);
-	}
+			 r->prometheus);
 	return 0;
 }
 
@@ -462,13 +506,10 @@ telemetry_stats(void *arg)
 /* Events go to the sinks: the config's, or those of the command line
  * (--sink, and -o FILE as a file sink) which replace them. With none,
  * ECS JSON lines to stdout. */
-static int
-sinks_open(struct run *r)
+static unsigned int
+sink_uris(struct run *r, const char **uris)
 {
-	const char *uris[CFG_SINKS_MAX + 1];
 	unsigned int n = 0;
-	struct error_detail err = { 0 };
-	char text[ERROR_DETAIL_TEXT_MAX];
 
 	if (r->output != NULL) {
 		char *dir = realpath(".", NULL);
@@ -483,8 +524,21 @@ sinks_open(struct run *r)
 	}
 	for (unsigned int i = 0; i < r->n_cli_sinks; i++)
 		uris[n++] = r->cli_sinks[i];
-	for (unsigned int i = 0; n == 0 && i < r->cfg.n_sinks; i++)
+	if (n > 0)
+		return n;
+	for (unsigned int i = 0; i < r->cfg.n_sinks; i++)
 		uris[n++] = r->cfg.sinks[i];
+	return n;
+}
+
+static int
+sinks_open(struct run *r)
+{
+	const char *uris[CFG_SINKS_MAX + 1];
+	unsigned int n = sink_uris(r, uris);
+	struct error_detail err = { 0 };
+	char text[ERROR_DETAIL_TEXT_MAX];
+
 	if (n == 0)
 		r->app.exporter.out = stdout;
 	/* The spool root usually lives in the state dir, made here first. */
@@ -504,6 +558,29 @@ sinks_open(struct run *r)
 	return 0;
 }
 
+/* --check: nothing is started, written or locked. The exit status. */
+static int
+run_check(struct run *r, const struct error_detail *config_error)
+{
+	const char *feeds[2 * CFG_FEEDS_MAX];
+	enum pat_feed_format formats[2 * CFG_FEEDS_MAX];
+	const char *uris[CFG_SINKS_MAX + 1];
+	struct check_input in = {
+		.config_path = r->config_path,
+		.cfg = config_error == NULL ? &r->cfg : NULL,
+		.config_error = config_error,
+		.feeds = feeds,
+		.formats = formats,
+		.sinks = uris,
+	};
+
+	if (config_error == NULL) {
+		in.n_feeds = (unsigned int)feed_lists(r, true, feeds, formats);
+		in.n_sinks = sink_uris(r, uris);
+	}
+	return check_run(&in, stdout) == 0 ? EXIT_SUCCESS : EXIT_BAD_INPUT;
+}
+
 int
 run_main(int argc, char **argv)
 {
@@ -514,7 +591,20 @@ run_main(int argc, char **argv)
 	r.server.listen_fd = r.server.metrics_fd = r.server.signal_fd = -1;
 	r.state_lock.fd = r.socket_lock.fd = -1;
 	if (command_line_parse(&r, argc, argv) != 0) {
-		usage(stderr);
+		usage_short();
+		return EXIT_BAD_INPUT;
+	}
+	struct error_detail err = { 0 };
+	rc = config_load(&r, &err);
+	if (r.check) {
+		status = run_check(&r, rc == 0 ? NULL : &err);
+		cfg_release(&r.cfg);
+		return status;
+	}
+	if (rc != 0) {
+		/* The file's mistake, not the command line's: no usage. */
+		error_detail_print(stderr, "iocsift", &err);
+		fprintf(stderr, "see 'iocsift --help'\n");
 		return EXIT_BAD_INPUT;
 	}
 	if (locks_take(&r) != 0) {

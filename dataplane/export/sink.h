@@ -72,6 +72,13 @@ int exp_sink_parse_uri(const char *uri, struct exp_sink_config *cfg,
 bool exp_sink_accepts(const struct exp_sink_config *cfg,
 		      const struct pat_indicator *ind);
 
+/* What a TLS sink's thread loads before its first connection: the CA
+ * (else the system's store), the certificate and the key, and that they
+ * match; nothing is connected. 0, or -errno with err (where is "")
+ * naming the file and OpenSSL's reason. For `iocsift run --check`. */
+int exp_sink_check_tls(const struct exp_sink_config *cfg,
+		       struct error_detail *err);
+
 /* "file", "udp", "tcp", "tls". */
 const char *exp_sink_kind_name(enum exp_sink_kind kind);
 

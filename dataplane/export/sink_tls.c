@@ -136,6 +136,17 @@ tls_ctx_free(struct sink_tls_ctx *c)
 	free(c);
 }
 
+int
+exp_sink_check_tls(const struct exp_sink_config *cfg, struct error_detail *err)
+{
+	struct sink_tls_ctx *c = tls_ctx_new(cfg, err);
+
+	if (c == NULL)
+		return -errno;
+	tls_ctx_free(c);
+	return 0;
+}
+
 static bool
 is_address(const char *name)
 {
