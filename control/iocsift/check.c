@@ -22,27 +22,27 @@
 
 enum check_level { CHECK_OK, CHECK_WARNING, CHECK_ERROR };
 
-struct checker {
+struct tally {
 	FILE *out;
 	unsigned int errors, warnings;
 };
 
-static void report(struct checker *ck, enum check_level level,
+static void report(struct tally *tally, enum check_level level,
 		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
-report(struct checker *ck, enum check_level level, const char *fmt, ...)
+report(struct tally *tally, enum check_level level, const char *fmt, ...)
 {
 	static const char *const names[] = { "ok", "warning", "error" };
 	va_list ap;
 
-	fprintf(ck->out, "%-7s ", names[level]);
+	fprintf(tally->out, "%-7s ", names[level]);
 	va_start(ap, fmt);
-	vfprintf(ck->out, fmt, ap);
+	vfprintf(tally->out, fmt, ap);
 	va_end(ap);
-	fputc('\n', ck->out);
-	ck->errors += level == CHECK_ERROR;
-	ck->warnings += level == CHECK_WARNING;
+	fputc('\n', tally->out);
+	tally->errors += level == CHECK_ERROR;
+	tally->warnings += level == CHECK_WARNING;
 }
 
 /* ---- directories -------------------------------------------------------- */
@@ -89,7 +89,7 @@ dir_writable(const char *dir, char *why, size_t size)
  * its parent or in made_before, a directory the daemon makes first (or
  * NULL). Whether it will be there. */
 static bool
-dir_check(struct checker *ck, const char *what, const char *dir, mode_t mode,
+dir_check(struct tally *tally, const char *what, const char *dir, mode_t mode,
 	  const char *made_before)
 {
 	char why[2 * PATH_MAX], parent[PATH_MAX];
@@ -97,25 +97,26 @@ dir_check(struct checker *ck, const char *what, const char *dir, mode_t mode,
 
 	if (stat(dir, &st) == 0 || errno != ENOENT) {
 		if (dir_writable(dir, why, sizeof(why)) == 0) {
-			report(ck, CHECK_OK, "%s %s: writable", what, dir);
+			report(tally, CHECK_OK, "%s %s: writable", what, dir);
 			return true;
 		}
-		report(ck, CHECK_ERROR, "%s %s", what, why);
+		report(tally, CHECK_ERROR, "%s %s", what, why);
 		return false;
 	}
 	parent_of(dir, parent, sizeof(parent));
 	if (made_before != NULL && strcmp(parent, made_before) == 0) {
-		report(ck, CHECK_OK, "%s %s: missing, made (mode %04o) at the "
-		       "start, after %s", what, dir, (unsigned int)mode,
+		report(tally, CHECK_OK, "%s %s: missing, made (mode %04o) at "
+		       "the start, after %s", what, dir, (unsigned int)mode,
 		       parent);
 		return true;
 	}
 	if (dir_writable(parent, why, sizeof(why)) == 0) {
-		report(ck, CHECK_OK, "%s %s: missing, made (mode %04o) at the "
-		       "start in %s", what, dir, (unsigned int)mode, parent);
+		report(tally, CHECK_OK, "%s %s: missing, made (mode %04o) at "
+		       "the start in %s", what, dir, (unsigned int)mode,
+		       parent);
 		return true;
 	}
-	report(ck, CHECK_ERROR, "%s %s: missing, and its parent cannot hold "
+	report(tally, CHECK_ERROR, "%s %s: missing, and its parent cannot hold "
 	       "it (%s); make it: install -d -m %04o %s", what, dir, why,
 	       (unsigned int)mode, dir);
 	return false;
@@ -124,31 +125,31 @@ dir_check(struct checker *ck, const char *what, const char *dir, mode_t mode,
 /* ---- the config and its ports ------------------------------------------- */
 
 static void
-config_check(struct checker *ck, const struct check_input *in)
+config_check(struct tally *tally, const struct check_input *in)
 {
 	char text[ERROR_DETAIL_TEXT_MAX];
 	const struct iocsift_config *cfg = in->cfg;
 
 	if (cfg == NULL) {
-		report(ck, CHECK_ERROR, "config %s",
+		report(tally, CHECK_ERROR, "config %s",
 		       error_detail_format(in->config_error, text,
 					   sizeof(text)));
 		return;
 	}
 	if (in->config_path == NULL)
-		report(ck, CHECK_OK, "config: none given, the defaults");
+		report(tally, CHECK_OK, "config: none given, the defaults");
 	else
-		report(ck, CHECK_OK, "config %s: %u port%s, %u feed%s, %u "
+		report(tally, CHECK_OK, "config %s: %u port%s, %u feed%s, %u "
 		       "sink%s", in->config_path, cfg->n_ports,
 		       cfg->n_ports == 1 ? "" : "s", cfg->n_feeds,
 		       cfg->n_feeds == 1 ? "" : "s", cfg->n_sinks,
 		       cfg->n_sinks == 1 ? "" : "s");
 	if (cfg->socket_group[0] != '\0') {
 		if (getgrnam(cfg->socket_group) == NULL)
-			report(ck, CHECK_ERROR, "socket group %s: no such group",
-			       cfg->socket_group);
+			report(tally, CHECK_ERROR, "socket group %s: no such "
+			       "group", cfg->socket_group);
 		else
-			report(ck, CHECK_OK, "socket group %s: exists",
+			report(tally, CHECK_OK, "socket group %s: exists",
 			       cfg->socket_group);
 	}
 }
@@ -171,7 +172,7 @@ devarg(const char *device, const char *key, char *value, size_t size)
 }
 
 static void
-pci_port_check(struct checker *ck, const char *device)
+pci_port_check(struct tally *tally, const char *device)
 {
 	static const char *const dpdk_drivers[] = { "vfio-pci",
 		"uio_pci_generic", "igb_uio" };
@@ -185,15 +186,16 @@ pci_port_check(struct checker *ck, const char *device)
 		*c = (char)tolower((unsigned char)*c);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", id);
 	if (access(path, F_OK) != 0) {
-		report(ck, CHECK_ERROR, "port %s: no such PCI device (%s)",
+		report(tally, CHECK_ERROR, "port %s: no such PCI device (%s)",
 		       device, path);
 		return;
 	}
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", id);
 	ssize_t len = readlink(path, link, sizeof(link) - 1);
 	if (len <= 0) {
-		report(ck, CHECK_WARNING, "port %s: bound to no driver (bind "
-		       "it: dpdk-devbind.py -b vfio-pci %s)", device, id);
+		report(tally, CHECK_WARNING, "port %s: bound to no driver "
+		       "(bind it: dpdk-devbind.py -b vfio-pci %s)", device,
+		       id);
 		return;
 	}
 	link[len] = '\0';
@@ -202,12 +204,12 @@ pci_port_check(struct checker *ck, const char *device)
 	for (size_t i = 0; i < sizeof(dpdk_drivers) / sizeof(dpdk_drivers[0]);
 	     i++) {
 		if (strcmp(driver, dpdk_drivers[i]) == 0) {
-			report(ck, CHECK_OK, "port %s: PCI device bound to %s",
-			       device, driver);
+			report(tally, CHECK_OK, "port %s: PCI device bound "
+			       "to %s", device, driver);
 			return;
 		}
 	}
-	report(ck, CHECK_WARNING, "port %s: bound to the kernel's %s; EAL "
+	report(tally, CHECK_WARNING, "port %s: bound to the kernel's %s; EAL "
 	       "takes it only if that driver is bifurcated (mlx5), else: "
 	       "dpdk-devbind.py -b vfio-pci %s", device, driver, id);
 }
@@ -215,7 +217,7 @@ pci_port_check(struct checker *ck, const char *device)
 /* What a vdev names that exists outside EAL: af_packet's and pcap's
  * interface, pcap's capture file. The rest shows when EAL starts. */
 static void
-vdev_port_check(struct checker *ck, const char *device)
+vdev_port_check(struct tally *tally, const char *device)
 {
 	static const char *const iface_keys[] = { "iface", "rx_iface",
 		"rx_iface_in" };
@@ -229,30 +231,30 @@ vdev_port_check(struct checker *ck, const char *device)
 		named = true;
 		snprintf(path, sizeof(path), "/sys/class/net/%s", value);
 		if (access(path, F_OK) == 0)
-			report(ck, CHECK_OK, "port %s: interface %s exists",
+			report(tally, CHECK_OK, "port %s: interface %s exists",
 			       device, value);
 		else
-			report(ck, CHECK_ERROR, "port %s: no interface %s",
+			report(tally, CHECK_ERROR, "port %s: no interface %s",
 			       device, value);
 	}
 	if (devarg(device, "rx_pcap", value, sizeof(value))) {
 		named = true;
 		if (access(value, R_OK) == 0)
-			report(ck, CHECK_OK, "port %s: capture %s readable",
+			report(tally, CHECK_OK, "port %s: capture %s readable",
 			       device, value);
 		else
-			report(ck, CHECK_ERROR, "port %s: capture %s: %s",
+			report(tally, CHECK_ERROR, "port %s: capture %s: %s",
 			       device, value, strerror(errno));
 	}
 	if (!named)
-		report(ck, CHECK_OK, "port %s: a vdev, checked when EAL starts",
-		       device);
+		report(tally, CHECK_OK, "port %s: a vdev, checked when EAL "
+		       "starts", device);
 }
 
 /* ---- feeds -------------------------------------------------------------- */
 
 static void
-feeds_check(struct checker *ck, const struct check_input *in)
+feeds_check(struct tally *tally, const struct check_input *in)
 {
 	char text[ERROR_DETAIL_TEXT_MAX];
 
@@ -265,19 +267,19 @@ feeds_check(struct checker *ck, const struct check_input *in)
 				       &err) != 0) {
 			/* err names the file (and the line when there is
 			 * one). */
-			report(ck, CHECK_ERROR, "feed %s",
+			report(tally, CHECK_ERROR, "feed %s",
 			       error_detail_format(&err, text, sizeof(text)));
 		} else if (feed.count == 0) {
-			report(ck, CHECK_WARNING, "feed %s: no indicator%s%s",
-			       in->feeds[i], feed.skipped > 0 ?
+			report(tally, CHECK_WARNING, "feed %s: no "
+			       "indicator%s%s", in->feeds[i], feed.skipped > 0 ?
 			       ", every record skipped; first: " : "",
 			       feed.first_skip);
 		} else if (feed.skipped > 0) {
-			report(ck, CHECK_OK, "feed %s: %zu indicators, %zu "
+			report(tally, CHECK_OK, "feed %s: %zu indicators, %zu "
 			       "skipped (first: %s)", in->feeds[i], feed.count,
 			       feed.skipped, feed.first_skip);
 		} else {
-			report(ck, CHECK_OK, "feed %s: %zu indicators",
+			report(tally, CHECK_OK, "feed %s: %zu indicators",
 			       in->feeds[i], feed.count);
 		}
 		pat_feed_free(&feed);
@@ -287,66 +289,70 @@ feeds_check(struct checker *ck, const struct check_input *in)
 /* ---- sinks -------------------------------------------------------------- */
 
 static void
-file_sink_check(struct checker *ck, const struct exp_sink_config *sc)
+file_sink_check(struct tally *tally, const struct exp_sink_config *sink)
 {
 	char dir[PATH_MAX], why[2 * PATH_MAX];
 	struct stat st;
 
-	parent_of(sc->path, dir, sizeof(dir));
-	if (stat(sc->path, &st) == 0) {
+	parent_of(sink->path, dir, sizeof(dir));
+	if (stat(sink->path, &st) == 0) {
 		if (!S_ISREG(st.st_mode))
-			report(ck, CHECK_ERROR, "sink %s: %s: not a regular file",
-			       sc->name, sc->path);
-		else if (access(sc->path, W_OK) != 0)
-			report(ck, CHECK_ERROR, "sink %s: %s: not writable: %s",
-			       sc->name, sc->path, strerror(errno));
+			report(tally, CHECK_ERROR, "sink %s: %s: not a "
+			       "regular file", sink->name, sink->path);
+		else if (access(sink->path, W_OK) != 0)
+			report(tally, CHECK_ERROR, "sink %s: %s: not "
+			       "writable: %s", sink->name, sink->path,
+			       strerror(errno));
 		else
-			report(ck, CHECK_OK, "sink %s: %s writable (appended "
-			       "to)", sc->name, sc->path);
+			report(tally, CHECK_OK, "sink %s: %s writable "
+			       "(appended to)", sink->name, sink->path);
 		return;
 	}
 	/* The sink creates its file, never the directory. */
 	int rc = dir_writable(dir, why, sizeof(why));
 	if (rc == 0)
-		report(ck, CHECK_OK, "sink %s: %s created when the sink opens "
-		       "it, in a writable %s", sc->name, sc->path, dir);
+		report(tally, CHECK_OK, "sink %s: %s created when the sink "
+		       "opens it, in a writable %s", sink->name, sink->path,
+		       dir);
 	else if (rc == -ENOENT)
-		report(ck, CHECK_ERROR, "sink %s: directory %s; make it: "
-		       "install -d -m 0750 %s", sc->name, why, dir);
+		report(tally, CHECK_ERROR, "sink %s: directory %s; make it: "
+		       "install -d -m 0750 %s", sink->name, why, dir);
 	else
-		report(ck, CHECK_ERROR, "sink %s: directory %s", sc->name, why);
+		report(tally, CHECK_ERROR, "sink %s: directory %s", sink->name,
+		       why);
 }
 
 /* Whether the receiver answers: resolved, and for TCP and TLS one TCP
  * connection made and closed (no TLS handshake, nothing sent). A failure
  * is a warning: the sink reconnects on its own and spools meanwhile. */
 static void
-net_sink_check(struct checker *ck, const struct exp_sink_config *sc)
+net_sink_check(struct tally *tally, const struct exp_sink_config *sink)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC }, *res, *ai;
 	char port[8], address[NI_MAXHOST], why[NI_MAXHOST + 128] = "";
-	const char *after = sc->spool_max > 0 ?
+	const char *after = sink->spool_max > 0 ?
 		"events wait in the spool until it answers" :
 		"events are dropped while it is away (no spool)";
 	int rc;
 
-	hints.ai_socktype = sc->kind == EXP_SINK_UDP ? SOCK_DGRAM : SOCK_STREAM;
-	snprintf(port, sizeof(port), "%u", sc->port);
-	rc = getaddrinfo(sc->host, port, &hints, &res);
+	hints.ai_socktype = sink->kind == EXP_SINK_UDP ? SOCK_DGRAM :
+		SOCK_STREAM;
+	snprintf(port, sizeof(port), "%u", sink->port);
+	rc = getaddrinfo(sink->host, port, &hints, &res);
 	if (rc != 0) {
-		report(ck, CHECK_WARNING, "sink %s: cannot resolve %s: %s; %s",
-		       sc->name, sc->host, rc == EAI_SYSTEM ? strerror(errno) :
-		       gai_strerror(rc), after);
+		report(tally, CHECK_WARNING, "sink %s: cannot resolve %s: %s; "
+		       "%s", sink->name, sink->host, rc == EAI_SYSTEM ?
+		       strerror(errno) : gai_strerror(rc), after);
 		return;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, address,
 				sizeof(address), NULL, 0, NI_NUMERICHOST) != 0)
-			snprintf(address, sizeof(address), "%s", sc->host);
-		if (sc->kind == EXP_SINK_UDP) {
-			report(ck, CHECK_OK, "sink %s: %s resolves to %s (UDP: "
-			       "nothing to connect to)", sc->name, sc->host,
-			       address);
+			snprintf(address, sizeof(address), "%s", sink->host);
+		if (sink->kind == EXP_SINK_UDP) {
+			report(tally, CHECK_OK, "sink %s: %s resolves to %s "
+			       "(UDP: nothing to connect to)", sink->name,
+			       sink->host, address);
 			freeaddrinfo(res);
 			return;
 		}
@@ -360,7 +366,8 @@ net_sink_check(struct checker *ck, const struct exp_sink_config *sc)
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
 			e = errno;
 			if (e == EINPROGRESS) {
-				struct pollfd p = { .fd = fd, .events = POLLOUT };
+				struct pollfd p = { .fd = fd,
+						    .events = POLLOUT };
 				socklen_t len = sizeof(e);
 				if (poll(&p, 1, CHECK_CONNECT_TIMEOUT_MS) != 1)
 					e = ETIMEDOUT;
@@ -371,27 +378,28 @@ net_sink_check(struct checker *ck, const struct exp_sink_config *sc)
 		}
 		close(fd);
 		if (e == 0) {
-			report(ck, CHECK_OK, "sink %s: connected to %s port %s "
-			       "(closed again, nothing sent)", sc->name,
+			report(tally, CHECK_OK, "sink %s: connected to %s port "
+			       "%s (closed again, nothing sent)", sink->name,
 			       address, port);
 			freeaddrinfo(res);
 			return;
 		}
 		if (e == ETIMEDOUT)
 			snprintf(why, sizeof(why), "%s port %s: no answer in "
-				 "%d ms", address, port, CHECK_CONNECT_TIMEOUT_MS);
+				 "%d ms", address, port,
+				 CHECK_CONNECT_TIMEOUT_MS);
 		else
 			snprintf(why, sizeof(why), "%s port %s: %s", address,
 				 port, strerror(e));
 	}
 	freeaddrinfo(res);
-	report(ck, CHECK_WARNING, "sink %s: cannot connect to %s (%s); %s",
-	       sc->name, sc->host, why, after);
+	report(tally, CHECK_WARNING, "sink %s: cannot connect to %s (%s); %s",
+	       sink->name, sink->host, why, after);
 }
 
 /* state_dir: the state dir when it will exist, else NULL. */
 static void
-sinks_check(struct checker *ck, const struct check_input *in,
+sinks_check(struct tally *tally, const struct check_input *in,
 	    const char *state_dir)
 {
 	static struct exp_sink_config configs[CFG_SINKS_MAX + 1];
@@ -403,69 +411,70 @@ sinks_check(struct checker *ck, const struct check_input *in,
 		CFG_SINKS_MAX + 1;
 
 	if (n == 0)
-		report(ck, CHECK_OK, "sinks: none, events go to stdout");
+		report(tally, CHECK_OK, "sinks: none, events go to stdout");
 	for (unsigned int i = 0; i < n; i++) {
-		struct exp_sink_config *sc = &configs[i];
+		struct exp_sink_config *sink = &configs[i];
 		struct error_detail err = { 0 };
 		enum exp_format format;
 
-		if (exp_sink_parse_uri(in->sinks[i], sc, &err) != 0) {
-			report(ck, CHECK_ERROR, "%s",
+		if (exp_sink_parse_uri(in->sinks[i], sink, &err) != 0) {
+			report(tally, CHECK_ERROR, "%s",
 			       error_detail_format(&err, text, sizeof(text)));
 			continue;
 		}
-		if (exp_format_from_name(sc->format, &format) != 0) {
-			report(ck, CHECK_ERROR, "sink %s: unknown format '%s'",
-			       sc->name, sc->format);
+		if (exp_format_from_name(sink->format, &format) != 0) {
+			report(tally, CHECK_ERROR, "sink %s: unknown format "
+			       "'%s'", sink->name, sink->format);
 			continue;
 		}
 		parsed[i] = true;
 		bool clash = false;
 		for (unsigned int j = 0; j < i; j++) {
-			if (parsed[j] && sc->spool_max > 0 &&
+			if (parsed[j] && sink->spool_max > 0 &&
 			    configs[j].spool_max > 0 &&
-			    strcmp(configs[j].name, sc->name) == 0) {
-				report(ck, CHECK_ERROR, "sink %s: the name of an "
-				       "earlier sink too, so both would spool in "
-				       "%s/%s (give one name=...)", sc->name,
-				       spool_root, sc->name);
+			    strcmp(configs[j].name, sink->name) == 0) {
+				report(tally, CHECK_ERROR, "sink %s: the name "
+				       "of an earlier sink too, so both would "
+				       "spool in %s/%s (give one name=...)",
+				       sink->name, spool_root, sink->name);
 				clash = true;
 				break;
 			}
 		}
 		if (clash)
 			continue;
-		spooled |= sc->spool_max > 0;
-		switch (sc->kind) {
+		spooled |= sink->spool_max > 0;
+		switch (sink->kind) {
 		case EXP_SINK_FILE:
-			file_sink_check(ck, sc);
+			file_sink_check(tally, sink);
 			break;
 		case EXP_SINK_TLS:
-			if (exp_sink_check_tls(sc, &err) != 0) {
-				report(ck, CHECK_ERROR, "sink %s: %s", sc->name,
-				       error_detail_format(&err, text,
-							   sizeof(text)));
+			if (exp_sink_check_tls(sink, &err) != 0) {
+				report(tally, CHECK_ERROR, "sink %s: %s",
+				       sink->name, error_detail_format(&err,
+					       text, sizeof(text)));
 				break;
 			}
-			net_sink_check(ck, sc);
+			net_sink_check(tally, sink);
 			break;
 		case EXP_SINK_UDP:
 		case EXP_SINK_TCP:
-			net_sink_check(ck, sc);
+			net_sink_check(tally, sink);
 			break;
 		}
 	}
 	/* Where every sink with a spool keeps it, spool_dir/NAME. */
 	if (spooled)
-		dir_check(ck, "spool dir", spool_root, 0700, state_dir);
+		dir_check(tally, "spool dir", spool_root, 0700, state_dir);
 	for (unsigned int i = 0; spooled && i < n; i++) {
 		char dir[PATH_MAX + 80], why[2 * PATH_MAX + 160];
 		if (!parsed[i] || configs[i].spool_max == 0)
 			continue;
-		snprintf(dir, sizeof(dir), "%s/%s", spool_root, configs[i].name);
+		snprintf(dir, sizeof(dir), "%s/%s", spool_root,
+			 configs[i].name);
 		if (access(dir, F_OK) == 0 &&
 		    dir_writable(dir, why, sizeof(why)) != 0)
-			report(ck, CHECK_ERROR, "spool of sink %s: %s",
+			report(tally, CHECK_ERROR, "spool of sink %s: %s",
 			       configs[i].name, why);
 	}
 }
@@ -475,28 +484,28 @@ sinks_check(struct checker *ck, const struct check_input *in,
 unsigned int
 check_run(const struct check_input *in, FILE *out)
 {
-	struct checker ck = { .out = out };
+	struct tally tally = { .out = out };
 	const struct iocsift_config *cfg = in->cfg;
 	char dir[PATH_MAX];
 
-	config_check(&ck, in);
+	config_check(&tally, in);
 	if (cfg != NULL) {
 		for (unsigned int p = 0; p < cfg->n_ports; p++) {
 			if (cfg->ports[p].is_pci)
-				pci_port_check(&ck, cfg->ports[p].device);
+				pci_port_check(&tally, cfg->ports[p].device);
 			else
-				vdev_port_check(&ck, cfg->ports[p].device);
+				vdev_port_check(&tally, cfg->ports[p].device);
 		}
-		feeds_check(&ck, in);
-		bool state = dir_check(&ck, "state dir", cfg->state_dir, 0750,
-				       NULL);
+		feeds_check(&tally, in);
+		bool state = dir_check(&tally, "state dir", cfg->state_dir,
+				       0750, NULL);
 		parent_of(cfg->socket_path, dir, sizeof(dir));
-		dir_check(&ck, "control socket directory", dir, 0755, NULL);
-		sinks_check(&ck, in, state ? cfg->state_dir : NULL);
+		dir_check(&tally, "control socket directory", dir, 0755, NULL);
+		sinks_check(&tally, in, state ? cfg->state_dir : NULL);
 	}
 	fprintf(out, "iocsift run --check: %u error%s, %u warning%s\n",
-		ck.errors, ck.errors == 1 ? "" : "s", ck.warnings,
-		ck.warnings == 1 ? "" : "s");
+		tally.errors, tally.errors == 1 ? "" : "s", tally.warnings,
+		tally.warnings == 1 ? "" : "s");
 	fflush(out);
-	return ck.errors;
+	return tally.errors;
 }
