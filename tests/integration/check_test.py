@@ -10,7 +10,7 @@
    missing file), a sink (a URI that does not parse, a TLS CA that is
    not there, a file sink's missing directory, two sinks spooling in one
    place), the state dir, the spool dir, the socket's directory, the
-   socket group, a port's interface and capture.
+   socket group, a port's PCI device, interface and capture.
 3. Without --check, a config error prints the error and one line "see
    'iocsift --help'", no usage text, exit 2; a mistake on the command
    line prints the short usage.
@@ -211,6 +211,8 @@ def failures(iocsift, cfg, src):
         "socket group no-such-group-iocsift: no such group")
     case("interface", lambda c: c.ports.append("net_af_packet2,iface=nosuch0"),
          "port net_af_packet2,iface=nosuch0: no interface nosuch0")
+    case("PCI device", lambda c: c.ports.append("0000:fe:1f.7"),
+         "port 0000:fe:1f.7: no such PCI device")
     case("capture", lambda c: c.ports.append(
         "net_pcap3,rx_pcap=%s/none.pcap" % work),
         "port net_pcap3,rx_pcap=%s/none.pcap: capture %s/none.pcap: No such "
