@@ -1,6 +1,7 @@
 /* commands.c -- the control requests (docs/control-protocol.md) on the
  * database and the counters. A failed request changes nothing. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <hs/hs.h>
@@ -9,6 +10,19 @@
 #include "commands.h"
 #include "protocol.h"
 #include "stats.h"
+
+/* A load, run off the control thread: parsing and building a feed of a
+ * million indicators takes seconds, in which status, stats, list and test
+ * are still answered. */
+struct ctl_job {
+	struct ctl_context *ctx;
+	struct ctl_request req;
+	struct pat_feed feed;
+	struct ctl_db_prepared prepared;
+	struct error_detail err;
+	const char *code;        /* the error reply's code, NULL on success */
+	uint64_t started_ns;
+};
 
 static char *
 reply_error_detail(const struct ctl_request *req, const char *code,
@@ -28,12 +42,20 @@ swap_result(const struct ctl_context *ctx)
 			 (json_int_t)(ctx->db->last_swap_ns / 1000));
 }
 
+/* The load being built, for status: {command, feed, seconds}. */
+static json_t *
+running_json(const struct ctl_job *job)
+{
+	return json_pack("{s:s, s:s, s:f}", "command", "load", "feed",
+			 job->req.name, "seconds",
+			 (double)(monotonic_ns() - job->started_ns) / 1e9);
+}
+
 static char *
 command_status(struct ctl_context *ctx, const struct ctl_request *req)
 {
 	const struct ctl_database *db = ctx->db;
-
-	return ctl_reply_ok(req, json_pack(
+	json_t *result = json_pack(
 		"{s:s, s:I, s:I, s:I, s:o, s:I, s:i, s:i, s:I, s:I, s:s, s:o}",
 		"program", "iocsift " IOCSIFT_VERSION,
 		"db_version", (json_int_t)db->version,
@@ -47,7 +69,11 @@ command_status(struct ctl_context *ctx, const struct ctl_request *req)
 		"swaps", (json_int_t)db->swaps,
 		"last_swap_us", (json_int_t)(db->last_swap_ns / 1000),
 		"state_dir", ctx->state_dir,
-		"state", ctl_db_state_json(db)));
+		"state", ctl_db_state_json(db));
+
+	if (result != NULL && ctx->running != NULL)
+		json_object_set_new(result, "running", running_json(ctx->running));
+	return ctl_reply_ok(req, result);
 }
 
 static char *
@@ -61,51 +87,84 @@ command_version(struct ctl_context *ctx, const struct ctl_request *req)
 		"dpdk", rte_version()));
 }
 
-static char *
-command_load(struct ctl_context *ctx, const struct ctl_request *req)
-{
-	enum pat_feed_format format;
-	struct pat_feed feed;
-	struct error_detail err = { 0 };
-	char label[CTL_FEED_NAME_MAX + 16];
-	char *reply;
 
-	if (pat_feed_format_from_name(req->format, &format) != 0)
-		return ctl_reply_error(req, CTL_ERR_BAD_REQUEST,
-				       "unknown feed format");
+void
+ctl_job_run(struct ctl_job *job)
+{
+	const struct ctl_request *req = &job->req;
+	enum pat_feed_format format;
+	char label[CTL_FEED_NAME_MAX + 16];
+	int rc;
+
+	if (pat_feed_format_from_name(req->format, &format) != 0) {
+		error_detail_set(&job->err, "", 0, "unknown feed format");
+		job->code = CTL_ERR_BAD_REQUEST;
+		return;
+	}
 	snprintf(label, sizeof(label), "%s", req->name);
-	pat_feed_init(&feed);
-	if (pat_feed_parse(&feed, req->name, label, (const char *)req->data,
-			   req->data_len, format, &err) != 0)
-		return reply_error_detail(req, CTL_ERR_INVALID_FEED, &err);
+	if (pat_feed_parse(&job->feed, req->name, label,
+			   (const char *)req->data, req->data_len, format,
+			   &job->err) != 0) {
+		job->code = CTL_ERR_INVALID_FEED;
+		return;
+	}
 	struct ctl_feed_source source = {
 		.name = req->name, .label = label,
 		.text = (const char *)req->data, .len = req->data_len,
 		.format = format,
 	};
-	int rc = ctl_db_load_feed(ctx->db, &feed, &source, req->allow_shrink,
-				  &err);
-	if (rc != 0) {
-		reply = reply_error_detail(req, rc == -ECANCELED ?
-					   CTL_ERR_NOT_SAVED : rc == -ERANGE ?
-					   CTL_ERR_WOULD_SHRINK :
-					   CTL_ERR_INVALID_FEED, &err);
+	rc = ctl_db_load_prepare(job->ctx->db, &job->feed, &source,
+				 req->allow_shrink, &job->prepared, &job->err);
+	if (rc != 0)
+		job->code = rc == -ECANCELED ? CTL_ERR_NOT_SAVED :
+			    rc == -ERANGE ? CTL_ERR_WOULD_SHRINK :
+			    CTL_ERR_INVALID_FEED;
+}
+
+char *
+ctl_job_finish(struct ctl_job *job)
+{
+	const struct ctl_request *req = &job->req;
+	char *reply;
+
+	job->ctx->running = NULL;
+	if (job->code != NULL) {
+		reply = reply_error_detail(req, job->code, &job->err);
 	} else {
-		json_t *result = swap_result(ctx);
+		ctl_db_load_commit(job->ctx->db, &job->prepared);
+		json_t *result = swap_result(job->ctx);
+		const struct pat_feed *feed = &job->feed;
 		json_object_set_new(result, "feed", json_string(req->name));
 		json_object_set_new(result, "indicators",
-				    json_integer((json_int_t)feed.count));
+				    json_integer((json_int_t)feed->count));
 		json_object_set_new(result, "skipped",
-				    json_integer((json_int_t)feed.skipped));
+				    json_integer((json_int_t)feed->skipped));
 		json_object_set_new(result, "duplicates",
-				    json_integer((json_int_t)feed.duplicates));
-		if (feed.skipped > 0)
+				    json_integer((json_int_t)feed->duplicates));
+		if (feed->skipped > 0)
 			json_object_set_new(result, "first_skip",
-					    json_string(feed.first_skip));
+					    json_string(feed->first_skip));
 		reply = ctl_reply_ok(req, result);
 	}
-	pat_feed_free(&feed);
+	pat_feed_free(&job->feed);
+	ctl_request_release(&job->req);
+	free(job);
 	return reply;
+}
+
+static struct ctl_job *
+job_start(struct ctl_context *ctx, struct ctl_request *req)
+{
+	struct ctl_job *job = calloc(1, sizeof(*job));
+
+	if (job == NULL)
+		return NULL;
+	job->ctx = ctx;
+	job->started_ns = monotonic_ns();
+	job->req = *req;              /* the job owns it from here */
+	memset(req, 0, sizeof(*req));
+	pat_feed_init(&job->feed);
+	return job;
 }
 
 static const char *
@@ -169,63 +228,88 @@ static char *
 command_list(struct ctl_context *ctx, const struct ctl_request *req)
 {
 	struct error_detail err = { 0 };
-	json_t *result = ctl_db_list(ctx->db, req->type, req->feed,
-				     (size_t)req->limit, &err);
+	struct ctl_list_page page = {
+		.type = req->type, .feed = req->feed,
+		.version = (uint64_t)req->version, .from = (uint32_t)req->from,
+		.limit = (size_t)req->limit,
+	};
+	json_t *result = ctl_db_list(ctx->db, &page, &err);
 
-	if (result == NULL)
-		return errno == EINVAL ?
-			reply_error_detail(req, CTL_ERR_BAD_REQUEST, &err) :
-			ctl_reply_error(req, CTL_ERR_INTERNAL, "out of memory");
-	return ctl_reply_ok(req, result);
+	if (result != NULL)
+		return ctl_reply_ok(req, result);
+	if (errno == EINVAL)
+		return reply_error_detail(req, CTL_ERR_BAD_REQUEST, &err);
+	if (errno == ESTALE)
+		return reply_error_detail(req, CTL_ERR_CHANGED, &err);
+	return ctl_reply_error(req, CTL_ERR_INTERNAL, "out of memory");
 }
 
-char *
-ctl_command_handle(struct ctl_context *ctx, const char *line, size_t len)
+static bool
+command_changes(enum ctl_command cmd)
+{
+	return cmd == CTL_CMD_LOAD || cmd == CTL_CMD_ADD ||
+	       cmd == CTL_CMD_DEL || cmd == CTL_CMD_ROLLBACK;
+}
+
+enum ctl_outcome
+ctl_command_handle(struct ctl_context *ctx, const char *line, size_t len,
+		   bool changes_busy, char **reply, struct ctl_job **job)
 {
 	struct ctl_request req;
 	struct error_detail err = { 0 };
-	char *reply;
 	int rc = ctl_request_parse(line, len, &req, &err);
 
+	*reply = NULL;
+	*job = NULL;
 	if (rc != 0) {
-		reply = ctl_reply_error(&req, ctl_request_error_code(rc),
-					err.message);
+		*reply = ctl_reply_error(&req, ctl_request_error_code(rc),
+					 err.message);
 		ctl_request_release(&req);
-		return reply;
+		return CTL_REPLY;
+	}
+	if (changes_busy && command_changes(req.cmd)) {
+		ctl_request_release(&req);
+		return CTL_WAIT;
 	}
 	switch (req.cmd) {
 	case CTL_CMD_STATUS:
-		reply = command_status(ctx, &req);
+		*reply = command_status(ctx, &req);
 		break;
 	case CTL_CMD_VERSION:
-		reply = command_version(ctx, &req);
+		*reply = command_version(ctx, &req);
 		break;
 	case CTL_CMD_STATS:
-		reply = ctl_reply_ok(&req, ctl_stats_json(ctx->app, ctx->db,
-							  (size_t)req.top));
+		*reply = ctl_reply_ok(&req, ctl_stats_json(ctx->app, ctx->db,
+							   (size_t)req.top));
 		break;
 	case CTL_CMD_LOAD:
-		reply = command_load(ctx, &req);
+		*job = job_start(ctx, &req);
+		if (*job != NULL) {
+			ctx->running = *job;
+			return CTL_JOB;
+		}
+		*reply = ctl_reply_error(&req, CTL_ERR_INTERNAL,
+					 "out of memory");
 		break;
 	case CTL_CMD_ADD:
 	case CTL_CMD_DEL:
-		reply = command_update(ctx, &req);
+		*reply = command_update(ctx, &req);
 		break;
 	case CTL_CMD_LIST:
-		reply = command_list(ctx, &req);
+		*reply = command_list(ctx, &req);
 		break;
 	case CTL_CMD_TEST:
-		reply = ctl_reply_ok(&req, ctl_db_test(ctx->db, req.text,
-						       strlen(req.text)));
+		*reply = ctl_reply_ok(&req, ctl_db_test(ctx->db, req.text,
+							strlen(req.text)));
 		break;
 	case CTL_CMD_ROLLBACK:
-		reply = command_rollback(ctx, &req);
+		*reply = command_rollback(ctx, &req);
 		break;
 	default:
-		reply = ctl_reply_error(&req, CTL_ERR_UNKNOWN_COMMAND,
-					"unknown command");
+		*reply = ctl_reply_error(&req, CTL_ERR_UNKNOWN_COMMAND,
+					 "unknown command");
 		break;
 	}
 	ctl_request_release(&req);
-	return reply;
+	return CTL_REPLY;
 }

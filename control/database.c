@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "common.h"
 #include "database.h"
+#include "protocol.h"
 #include "feed_reader.h"
 #include "publish.h"
 #include "store.h"
@@ -303,7 +304,7 @@ db_feed_count(const struct ctl_database *db, const char *name)
 }
 
 /* -ERANGE when feed would leave its name with 0 indicators or fewer
- * than shrink_percent % of those it has now (ctl_db_load_feed). */
+ * than shrink_percent % of those it has now (ctl_db_load_prepare). */
 static int
 db_shrink_check(const struct ctl_database *db, const struct pat_feed *feed,
 		const struct ctl_feed_source *source, struct error_detail *err)
@@ -332,16 +333,18 @@ db_shrink_check(const struct ctl_database *db, const struct pat_feed *feed,
 }
 
 /* Builds the next version from parsed feeds (replacing the feeds of their
- * names), journals the sources they came from, publishes it. */
+ * names) and journals the sources they came from: the part of a load that
+ * takes time, and changes nothing the workers or the readers see. */
 static int
-feeds_publish(struct ctl_database *db, const struct pat_feed *const *feeds,
+feeds_prepare(struct ctl_database *db, const struct pat_feed *const *feeds,
 	      const struct ctl_feed_source *sources, size_t n,
-	      bool allow_shrink, struct error_detail *err)
+	      bool allow_shrink, struct ctl_db_prepared *prepared,
+	      struct error_detail *err)
 {
 	struct iovec blobs[CTL_JOURNAL_BLOBS_MAX];
-	uint64_t seq;
 	int rc;
 
+	*prepared = (struct ctl_db_prepared){ 0 };
 	if (n > CTL_JOURNAL_BLOBS_MAX) {
 		error_detail_set(err, "", 0, "at most %d feeds in one load",
 				 CTL_JOURNAL_BLOBS_MAX);
@@ -364,15 +367,39 @@ feeds_publish(struct ctl_database *db, const struct pat_feed *const *feeds,
 		blobs[i] = (struct iovec){ (void *)(uintptr_t)sources[i].text,
 					   sources[i].len };
 	rc = db_journal(db, load_record(sources, n, pat_set_version(next)),
-			blobs, (unsigned int)n, &seq, err);
+			blobs, (unsigned int)n, &prepared->seq, err);
 	if (rc != 0) {
 		pat_set_free(next);
 		return rc;
 	}
-	if (n > 0)
-		db->blob_seq = seq;
-	db_publish(db, next, seq);
+	prepared->next = next;
+	prepared->has_blob = n > 0;
 	return 0;
+}
+
+void
+ctl_db_load_commit(struct ctl_database *db, struct ctl_db_prepared *prepared)
+{
+	if (prepared->next == NULL)
+		return;
+	if (prepared->has_blob)
+		db->blob_seq = prepared->seq;
+	db_publish(db, prepared->next, prepared->seq);
+	prepared->next = NULL;
+}
+
+static int
+feeds_publish(struct ctl_database *db, const struct pat_feed *const *feeds,
+	      const struct ctl_feed_source *sources, size_t n,
+	      bool allow_shrink, struct error_detail *err)
+{
+	struct ctl_db_prepared prepared;
+	int rc = feeds_prepare(db, feeds, sources, n, allow_shrink, &prepared,
+			       err);
+
+	if (rc == 0)
+		ctl_db_load_commit(db, &prepared);
+	return rc;
 }
 
 /* Parses sources[0..n) and publishes them as one version. */
@@ -453,13 +480,13 @@ ctl_db_load_files(struct ctl_database *db, const char *const *paths,
 }
 
 int
-ctl_db_load_feed(struct ctl_database *db, const struct pat_feed *feed,
-		 const struct ctl_feed_source *source, bool allow_shrink,
-		 struct error_detail *err)
+ctl_db_load_prepare(struct ctl_database *db, const struct pat_feed *feed,
+		    const struct ctl_feed_source *source, bool allow_shrink,
+		    struct ctl_db_prepared *prepared, struct error_detail *err)
 {
 	const struct pat_feed *feeds[] = { feed };
 
-	return feeds_publish(db, feeds, source, 1, allow_shrink, err);
+	return feeds_prepare(db, feeds, source, 1, allow_shrink, prepared, err);
 }
 
 /* The active set with an empty one standing in before the first load. */
@@ -965,35 +992,84 @@ indicator_json(const struct pat_indicator *ind)
 	return o;
 }
 
+/* The set of version (0: the active one) when the database still holds
+ * it: active or in the rollback history. */
+static const struct pat_set *
+db_set_of_version(const struct ctl_database *db, uint64_t version)
+{
+	if (db->active == NULL)
+		return NULL;
+	if (version == 0 || pat_set_version(db->active) == version)
+		return db->active;
+	for (unsigned int i = 0; i < db->n_history; i++)
+		if (pat_set_version(db->history[i]) == version)
+			return db->history[i];
+	return NULL;
+}
+
+static bool
+list_wanted(const struct pat_indicator *ind, const char *type,
+	    enum pat_type want, const char *feed)
+{
+	return ind != NULL && (type == NULL || ind->type == want) &&
+	       (feed == NULL || strcmp(ind->feed, feed) == 0);
+}
+
 json_t *
-ctl_db_list(const struct ctl_database *db, const char *type,
-	    const char *feed, size_t limit, struct error_detail *err)
+ctl_db_list(const struct ctl_database *db, const struct ctl_list_page *page,
+	    struct error_detail *err)
 {
 	enum pat_type want = PAT_TYPE_COUNT;
-	size_t total = 0;
+	const char *type = page->type, *feed = page->feed;
+	size_t rows = page->limit < CTL_LIST_PAGE_ROWS ? page->limit :
+		      CTL_LIST_PAGE_ROWS;
 
 	if (type != NULL && pat_type_from_name(type, strlen(type), &want) != 0) {
 		error_detail_set(err, "", 0, "unknown indicator type '%s'", type);
 		errno = EINVAL;
 		return NULL;
 	}
+	if (db->active == NULL && page->version == 0)
+		return json_pack("{s:I, s:I, s:b, s:[]}", "db_version",
+				 (json_int_t)0, "total", (json_int_t)0,
+				 "truncated", false, "indicators");
+	const struct pat_set *set = db_set_of_version(db, page->version);
+	if (set == NULL) {
+		error_detail_set(err, "", 0, "version %lu is no longer held "
+				 "(the rollback history keeps %u); list again",
+				 (unsigned long)page->version, db->rollback_depth);
+		errno = ESTALE;
+		return NULL;
+	}
 	json_t *list = json_array();
-	for (uint32_t id = 0; list != NULL && db->active != NULL &&
-	     id < pat_set_id_limit(db->active); id++) {
-		const struct pat_indicator *ind =
-			pat_set_live_indicator(db->active, id);
-		if (ind == NULL || (type != NULL && ind->type != want) ||
-		    (feed != NULL && strcmp(ind->feed, feed) != 0))
-			continue;
-		if (total++ < limit)
+	uint32_t limit = pat_set_id_limit(set), id = page->from;
+	for (; list != NULL && id < limit && json_array_size(list) < rows;
+	     id++) {
+		const struct pat_indicator *ind = pat_set_live_indicator(set, id);
+		if (list_wanted(ind, type, want, feed))
 			json_array_append_new(list, indicator_json(ind));
 	}
+	/* Is there another row after this page? */
+	while (id < limit &&
+	       !list_wanted(pat_set_live_indicator(set, id), type, want, feed))
+		id++;
 	if (list == NULL)
 		return NULL;
-	return json_pack("{s:I, s:I, s:b, s:o}", "db_version",
-			 (json_int_t)(db->active ? pat_set_version(db->active) : 0),
-			 "total", (json_int_t)total, "truncated", total > limit,
-			 "indicators", list);
+	json_t *result = json_pack("{s:I, s:b, s:o}", "db_version",
+				   (json_int_t)pat_set_version(set),
+				   "truncated", id < limit, "indicators", list);
+	if (result != NULL && id < limit)
+		json_object_set_new(result, "next", json_integer(id));
+	/* The first page counts them all: one pass, no JSON. */
+	if (result != NULL && page->from == 0) {
+		size_t total = 0;
+		for (uint32_t i = 0; i < limit; i++)
+			total += list_wanted(pat_set_live_indicator(set, i),
+					     type, want, feed);
+		json_object_set_new(result, "total",
+				    json_integer((json_int_t)total));
+	}
+	return result;
 }
 
 /* Where a hit shows in the text: the value's first occurrence in any

@@ -63,7 +63,7 @@ struct ctl_database_options {
 	unsigned int n_workers;
 	unsigned int rollback_depth;
 	unsigned int compact_threshold;
-	unsigned int shrink_percent;   /* see ctl_db_load_feed */
+	unsigned int shrink_percent;   /* see ctl_db_load_prepare */
 	struct dp_exporter *exporter;
 };
 
@@ -87,7 +87,7 @@ int ctl_db_resume(struct ctl_database *db, struct error_detail *err);
 
 /* Builds a version from feed files (replacing the feeds of those names)
  * and publishes it. 0 or -errno with err naming FILE:LINE; -ERANGE as
- * ctl_db_load_feed. */
+ * ctl_db_load_prepare. */
 int ctl_db_load_files(struct ctl_database *db, const char *const *paths,
 		      const enum pat_feed_format *formats, size_t n,
 		      bool allow_shrink, struct error_detail *err);
@@ -101,14 +101,28 @@ struct ctl_feed_source {
 	enum pat_feed_format format;
 };
 
-/* Replaces the indicators of feed->name with the feed's, parsed from
- * source. Unless allow_shrink, a feed of 0 indicators, or one of fewer
- * than shrink_percent % of the live indicators of the feed it replaces,
- * is refused with -ERANGE: a truncated download must not turn detection
- * off. */
-int ctl_db_load_feed(struct ctl_database *db, const struct pat_feed *feed,
-		     const struct ctl_feed_source *source, bool allow_shrink,
-		     struct error_detail *err);
+/* A load in two halves, so that the control thread can serve requests
+ * that change nothing (status, stats, list, test) while it is built.
+ * ctl_db_load_prepare (any thread, while no other change, rollback or
+ * ctl_db_tick runs) replaces the indicators of feed->name with the
+ * feed's, parsed from source: it builds the next version and journals
+ * it. Unless allow_shrink, a feed of 0 indicators, or one of fewer than
+ * shrink_percent % of the live indicators of the feed it replaces, is
+ * refused with -ERANGE: a truncated download must not turn detection
+ * off. ctl_db_load_commit (the control thread) publishes it. A prepared
+ * load is journaled: it must be committed. */
+struct ctl_db_prepared {
+	struct pat_set *next;
+	uint64_t seq;
+	bool has_blob;
+};
+
+int ctl_db_load_prepare(struct ctl_database *db, const struct pat_feed *feed,
+			const struct ctl_feed_source *source,
+			bool allow_shrink, struct ctl_db_prepared *prepared,
+			struct error_detail *err);
+void ctl_db_load_commit(struct ctl_database *db,
+			struct ctl_db_prepared *prepared);
 
 /* ctl_db_add: on success, err's message is a warning when not empty
  * (0.0.0.0/0 or ::/0 matches every address). */
@@ -148,10 +162,23 @@ json_t *ctl_db_state_json(const struct ctl_database *db);
 /* {name, indicators} per feed of the active set, as a JSON array. */
 json_t *ctl_db_feeds(const struct ctl_database *db);
 
-/* Indicators of the active set, filtered by type and feed names (NULL:
- * any), at most limit: {total, truncated, indicators: [...]}. */
-json_t *ctl_db_list(const struct ctl_database *db, const char *type,
-		    const char *feed, size_t limit, struct error_detail *err);
+/* One page of a listing: the indicators of a version (0: the active
+ * one), filtered by type and feed name (NULL: any), from the id `from`
+ * on, at most limit (and at most CTL_LIST_PAGE_ROWS, protocol.h). */
+struct ctl_list_page {
+	const char *type;
+	const char *feed;
+	uint64_t version;
+	uint32_t from;
+	size_t limit;
+};
+
+/* {db_version, truncated, indicators: [...], next (the from of the next
+ * page, when there are more), total (on the first page, from 0)}. NULL
+ * with errno EINVAL (unknown type, err says), ESTALE (the version left
+ * the rollback history, err says) or ENOMEM. */
+json_t *ctl_db_list(const struct ctl_database *db,
+		    const struct ctl_list_page *page, struct error_detail *err);
 
 /* The indicators of the active set hit most, by hits: a JSON array of
  * {type, value, feed, hits}, new reference. Any thread. */

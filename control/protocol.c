@@ -52,6 +52,8 @@ static const struct ctl_field ctl_list_fields[] = {
 	CTL_STR("type", type),
 	CTL_STR("feed", feed),
 	CTL_INT("limit", limit),
+	CTL_INT("version", version),
+	CTL_INT("from", from),
 };
 static const struct ctl_field ctl_test_fields[] = {
 	CTL_STR("text", text),
@@ -443,6 +445,13 @@ ctl_parse_fields(struct ctl_request *req, struct error_detail *err)
 			return ctl_fail(err, -EINVAL,
 					"field 'limit' must be between 1 and "
 					"%d", CTL_LIST_LIMIT_MAX);
+		if (req->version < 0)
+			return ctl_fail(err, -EINVAL,
+					"field 'version' must not be negative");
+		if (req->from < 0 || req->from > UINT32_MAX)
+			return ctl_fail(err, -EINVAL,
+					"field 'from' must be between 0 and "
+					"%u", UINT32_MAX);
 		break;
 	case CTL_CMD_TEST:
 		if (req->text == NULL)

@@ -20,6 +20,7 @@
 #define CTL_STATS_TOP_MAX 1000
 #define CTL_LIST_LIMIT_DEFAULT 1000
 #define CTL_LIST_LIMIT_MAX 1000000
+#define CTL_LIST_PAGE_ROWS 10000             /* rows in one list reply */
 #define CTL_DEFAULT_SOCKET "/run/iocsift/control.sock"
 
 /* Commands are added, never renamed or reused. */
@@ -47,6 +48,7 @@ enum ctl_command {
 #define CTL_ERR_NO_PREVIOUS "no_previous"
 #define CTL_ERR_NOT_SAVED "not_saved"
 #define CTL_ERR_WOULD_SHRINK "would_shrink"
+#define CTL_ERR_CHANGED "changed"
 #define CTL_ERR_INTERNAL "internal"
 
 /* A parsed, validated request. String pointers are NULL when the field is
@@ -66,7 +68,8 @@ struct ctl_request {
 			      * hold NUL bytes; data[data_len] is a NUL */
 	size_t data_len;
 	int64_t top, limit;
-	bool allow_shrink;   /* load: a feed may shrink (see ctl_db_load_feed) */
+	int64_t version, from;  /* list: the page's version (0: active), id */
+	bool allow_shrink;   /* load: a feed may shrink (see ctl_db_load_prepare) */
 };
 
 /* Parses one request line (no newline). 0, or -EINVAL (bad_request),

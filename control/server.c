@@ -1,6 +1,8 @@
 /* server.c -- poll() over the control socket, its connections, the
- * Prometheus endpoint and a signalfd. Requests are handled one at a time
- * in arrival order; a long `load` delays the others, never the workers. */
+ * Prometheus endpoint and a signalfd. Requests are handled in arrival
+ * order, each connection's one after another. A load (seconds at a
+ * million indicators) runs on a thread of its own: meanwhile requests
+ * that change nothing are answered, and changes wait for it. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
@@ -9,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -44,6 +47,7 @@ struct ctl_connection {
 	char *out;               /* bytes to send */
 	size_t out_len, out_sent;
 	bool closing;            /* close once out is sent */
+	bool waiting;            /* for the job: lines stay in `in` */
 };
 
 int
@@ -185,7 +189,8 @@ ctl_server_open(struct ctl_server *srv, const struct ctl_server_options *opt)
 	int rc;
 
 	*srv = (struct ctl_server){ .opt = *opt, .listen_fd = -1,
-				    .metrics_fd = -1, .signal_fd = -1 };
+				    .metrics_fd = -1, .signal_fd = -1,
+				    .job_fd = -1 };
 	rc = control_socket_open(srv);
 	if (rc != 0) {
 		LOG(ERR, "control socket %s: %s\n", opt->socket_path,
@@ -206,6 +211,9 @@ ctl_server_open(struct ctl_server *srv, const struct ctl_server_options *opt)
 	sigaddset(&set, SIGHUP);
 	srv->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (srv->signal_fd < 0)
+		return -errno;
+	srv->job_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (srv->job_fd < 0)
 		return -errno;
 	LOG(INFO, "listening on %s (mode %04o)%s%s\n", opt->socket_path,
 	    opt->socket_mode, opt->prometheus[0] != '\0' ?
@@ -267,6 +275,38 @@ connection_send(struct ctl_connection *c, char *text)
 	free(text);
 }
 
+static void *
+job_main(void *arg)
+{
+	struct ctl_server *srv = arg;
+	uint64_t one = 1;
+
+	ctl_job_run(srv->job);
+	if (write(srv->job_fd, &one, sizeof(one)) != sizeof(one))
+		LOG(ERR, "signalling the end of a load: %s\n", strerror(errno));
+	return NULL;
+}
+
+/* Runs job on a thread of its own; c waits for its reply. Without a
+ * thread, runs it here. */
+static void
+job_start(struct ctl_server *srv, struct ctl_connection *c,
+	  struct ctl_job *job)
+{
+	srv->job = job;
+	int rc = pthread_create(&srv->job_thread, NULL, job_main, srv);
+	if (rc != 0) {
+		LOG(WARNING, "no thread for a load (%s): it runs on the "
+		    "control thread\n", strerror(rc));
+		srv->job = NULL;
+		ctl_job_run(job);
+		connection_send(c, ctl_job_finish(job));
+		return;
+	}
+	srv->job_connection = c;
+	c->waiting = true;
+}
+
 /* Handles the whole lines in c->in; keeps the rest. */
 static void
 control_lines(struct ctl_server *srv, struct ctl_connection *c)
@@ -274,24 +314,74 @@ control_lines(struct ctl_server *srv, struct ctl_connection *c)
 	size_t start = 0;
 	char *nl;
 
-	while (!c->closing &&
+	while (!c->closing && !c->waiting &&
 	       (nl = memchr(c->in + c->in_scanned, '\n',
 			    c->in_len - c->in_scanned)) != NULL) {
 		size_t len = (size_t)(nl - (c->in + start));
-		connection_send(c, ctl_command_handle(srv->opt.ctx,
-						      c->in + start, len));
+		struct ctl_job *job;
+		char *reply;
+		enum ctl_outcome outcome = ctl_command_handle(
+			srv->opt.ctx, c->in + start, len, srv->job != NULL,
+			&reply, &job);
+
+		if (outcome == CTL_WAIT) {
+			c->waiting = true;
+			break;
+		}
+		if (outcome == CTL_JOB)
+			job_start(srv, c, job);
+		else
+			connection_send(c, reply);
 		start += len + 1;
 		c->in_scanned = start;
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
-	c->in_scanned = c->in_len;
+	/* Waiting, the lines left are read again once the job is done. */
+	c->in_scanned = c->waiting ? 0 : c->in_len;
 	/* A line longer than its limit is refused without being read on. */
-	if (!c->closing && c->in_len > ctl_request_limit(c->in, c->in_len)) {
+	if (!c->closing && !c->waiting &&
+	    c->in_len > ctl_request_limit(c->in, c->in_len)) {
 		connection_send(c, ctl_reply_error(NULL, CTL_ERR_TOO_LARGE,
 			"request line over its size limit"));
 		c->closing = true;
 		c->in_len = 0;
+	}
+}
+
+/* Once the job has run: publishes it, replies, and lets the requests that
+ * waited for it go on. */
+static void
+job_finish(struct ctl_server *srv)
+{
+	uint64_t count;
+
+	if (read(srv->job_fd, &count, sizeof(count)) != sizeof(count) ||
+	    srv->job == NULL)
+		return;
+	pthread_join(srv->job_thread, NULL);
+	char *reply = ctl_job_finish(srv->job);
+	srv->job = NULL;
+	if (srv->job_connection != NULL) {
+		srv->job_connection->waiting = false;
+		connection_send(srv->job_connection, reply);
+		srv->job_connection = NULL;
+	} else {
+		free(reply);      /* its client left; the load is made */
+	}
+	for (unsigned int i = 0; i < srv->n_connections; i++) {
+		struct ctl_connection *c = srv->connections[i];
+		if (c->waiting && srv->job == NULL)
+			c->waiting = false;
+		if (!c->waiting)
+			control_lines(srv, c);
+	}
+	if (srv->reload_pending && srv->job == NULL) {
+		srv->reload_pending = false;
+		LOG(INFO, "SIGHUP during a load: reloading the configured "
+		    "feeds now\n");
+		if (srv->opt.reload != NULL)
+			srv->opt.reload(srv->opt.reload_arg);
 	}
 }
 
@@ -380,7 +470,9 @@ signal_handle(struct ctl_server *srv)
 	struct signalfd_siginfo info;
 
 	while (read(srv->signal_fd, &info, sizeof(info)) == sizeof(info)) {
-		if (info.ssi_signo == SIGHUP) {
+		if (info.ssi_signo == SIGHUP && srv->job != NULL) {
+			srv->reload_pending = true;
+		} else if (info.ssi_signo == SIGHUP) {
 			LOG(INFO, "SIGHUP: reloading the configured feeds\n");
 			if (srv->opt.reload != NULL)
 				srv->opt.reload(srv->opt.reload_arg);
@@ -392,35 +484,60 @@ signal_handle(struct ctl_server *srv)
 	return 0;
 }
 
+/* Stopping: a load that was journaled is published before the exit. */
+static void
+job_wait(struct ctl_server *srv)
+{
+	struct pollfd p = { .fd = srv->job_fd, .events = POLLIN };
+
+	while (srv->job != NULL) {
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			break;
+		job_finish(srv);
+	}
+}
+
+enum { FD_SIGNAL, FD_LISTEN, FD_METRICS, FD_JOB, FD_CONNECTIONS };
+
 int
 ctl_server_run(struct ctl_server *srv)
 {
-	struct pollfd fds[CTL_CLIENTS_MAX + 3];
+	struct pollfd fds[CTL_CLIENTS_MAX + FD_CONNECTIONS];
 
 	for (;;) {
 		nfds_t n = 0;
 		fds[n++] = (struct pollfd){ .fd = srv->signal_fd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = srv->listen_fd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = srv->metrics_fd, .events = POLLIN };
+		fds[n++] = (struct pollfd){ .fd = srv->job_fd, .events = POLLIN };
 		for (unsigned int i = 0; i < srv->n_connections; i++) {
 			struct ctl_connection *c = srv->connections[i];
+			/* A waiting connection is not read: the socket's
+			 * buffer bounds what its client can queue. */
+			short events = c->out_len > c->out_sent ? POLLOUT :
+				       c->waiting ? 0 : POLLIN;
 			fds[n++] = (struct pollfd){ .fd = c->fd,
-				.events = (short)(c->out_len > c->out_sent ?
-						  POLLOUT : POLLIN) };
+						    .events = events };
 		}
 		if (poll(fds, n, 1000) < 0) {
 			if (errno == EINTR)
 				continue;
+			job_wait(srv);
 			return -errno;
 		}
-		if ((fds[0].revents & POLLIN) && signal_handle(srv) != 0)
+		if ((fds[FD_SIGNAL].revents & POLLIN) && signal_handle(srv) != 0) {
+			job_wait(srv);
 			return 0;
-		if (srv->opt.ctx->db != NULL)
+		}
+		if (fds[FD_JOB].revents & POLLIN)
+			job_finish(srv);
+		/* A job changes the state dir: no snapshot meanwhile. */
+		if (srv->opt.ctx->db != NULL && srv->job == NULL)
 			ctl_db_tick(srv->opt.ctx->db);
 		/* Connections first: the indexes of fds follow them. */
 		for (unsigned int i = srv->n_connections; i-- > 0;) {
 			struct ctl_connection *c = srv->connections[i];
-			short revents = fds[3 + i].revents;
+			short revents = fds[FD_CONNECTIONS + i].revents;
 			bool keep = true;
 			if (revents & (POLLIN | POLLHUP | POLLERR))
 				keep = connection_read(srv, c);
@@ -429,14 +546,16 @@ ctl_server_run(struct ctl_server *srv)
 			else if (keep && c->closing)
 				keep = false;
 			if (!keep) {
+				if (c == srv->job_connection)
+					srv->job_connection = NULL;
 				connection_free(c);
 				srv->connections[i] =
 					srv->connections[--srv->n_connections];
 			}
 		}
-		if (fds[1].revents & POLLIN)
+		if (fds[FD_LISTEN].revents & POLLIN)
 			connection_accept(srv, srv->listen_fd, CONNECTION_CONTROL);
-		if (fds[2].revents & POLLIN)
+		if (fds[FD_METRICS].revents & POLLIN)
 			connection_accept(srv, srv->metrics_fd, CONNECTION_METRICS);
 	}
 }
@@ -453,7 +572,9 @@ ctl_server_close(struct ctl_server *srv)
 		close(srv->metrics_fd);
 	if (srv->signal_fd >= 0)
 		close(srv->signal_fd);
+	if (srv->job_fd >= 0)
+		close(srv->job_fd);
 	if (srv->socket_created)
 		unlink(srv->opt.socket_path);
-	srv->listen_fd = srv->metrics_fd = srv->signal_fd = -1;
+	srv->listen_fd = srv->metrics_fd = srv->signal_fd = srv->job_fd = -1;
 }

@@ -3,6 +3,7 @@
 #ifndef IOCSIFT_CONTROL_SERVER_H
 #define IOCSIFT_CONTROL_SERVER_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -31,6 +32,13 @@ struct ctl_server {
 	struct ctl_connection *connections[CTL_CLIENTS_MAX];
 	unsigned int n_connections;
 	bool socket_created;
+	/* A load runs on a thread of its own, one at a time; meanwhile
+	 * requests that change nothing are answered, changes wait. */
+	struct ctl_job *job;
+	pthread_t job_thread;
+	int job_fd;                              /* eventfd: it has run */
+	struct ctl_connection *job_connection;   /* NULL once gone */
+	bool reload_pending;                     /* SIGHUP during a job */
 };
 
 /* Blocks SIGTERM, SIGINT, SIGHUP and SIGPIPE in the calling thread and

@@ -64,6 +64,7 @@ struct table {
 	char **cells;                       /* rows * ncols, term_safe'd */
 	size_t rows, cap;
 	bool failed;                        /* ENOMEM on the way */
+	bool hide_head;                     /* sized by head, not printed */
 };
 
 static void
@@ -133,7 +134,7 @@ table_flush(struct table *t)
 				width[c] = w;
 		}
 	}
-	if (t->head[0] != NULL && !t->failed)
+	if (t->head[0] != NULL && !t->hide_head && !t->failed)
 		table_print_row(t, width, t->head);
 	for (size_t r = 0; r < t->rows; r++) {
 		if (!t->failed)
@@ -283,6 +284,14 @@ render_status(const json_t *r)
 	table_add(&kv, (const char *const[]){ "db version",
 					      f_int(b[2], r, "db_version") });
 	table_add(&kv, (const char *const[]){ "indicators", line });
+	const json_t *running = json_object_get(r, "running");
+	char load[CTL_FEED_NAME_MAX + 64];
+	if (json_is_object(running)) {
+		snprintf(load, sizeof(load), "load of feed '%s' (%.1f s so far)",
+			 f_str(running, "feed"), json_number_value(
+				 json_object_get(running, "seconds")));
+		table_add(&kv, (const char *const[]){ "running", load });
+	}
 	table_add(&kv, (const char *const[]){ "uptime",
 					      f_duration(b[3], r, "uptime_seconds") });
 	table_add(&kv, (const char *const[]){ "workers",
@@ -439,52 +448,32 @@ render_stats(const json_t *r)
 	return EXIT_OK;
 }
 
-static int
-render_list(const json_t *r)
+void
+ctl_render_list_rows(const json_t *r, bool header)
 {
 	const json_t *items = json_object_get(r, "indicators");
 	const json_t *e;
 	size_t i;
-	bool severity = false, expires = false;
-	char b[NUMBUF];
+	/* Every column on every page: the pages of a listing line up. */
+	struct table t = { .ncols = 6,
+		.head = { "TYPE", "VALUE", "FEED", "TAGS", "SEVERITY",
+			  "EXPIRES" } };
 
+	t.hide_head = !header;
 	json_array_foreach(items, i, e) {
-		severity |= json_object_get(e, "severity") != NULL;
-		expires |= json_object_get(e, "expires") != NULL;
-	}
-	if (json_array_size(items) == 0) {
-		puts("no indicators");
-	} else {
-		struct table t = { .ncols = 4,
-			.head = { "TYPE", "VALUE", "FEED", "TAGS" } };
+		const char *tags = json_string_value(json_object_get(e, "tags"));
+		const char *severity = json_string_value(
+			json_object_get(e, "severity"));
+		const char *expires = json_string_value(
+			json_object_get(e, "expires"));
 
-		if (severity)
-			t.head[t.ncols++] = "SEVERITY";
-		if (expires)
-			t.head[t.ncols++] = "EXPIRES";
-		json_array_foreach(items, i, e) {
-			const char *tags = json_string_value(
-				json_object_get(e, "tags"));
-			const char *row[6] = { f_str(e, "type"),
-				f_str(e, "value"), f_str(e, "feed"),
-				tags != NULL && tags[0] != '\0' ? tags : "-" };
-			size_t c = 4;
-
-			if (severity)
-				row[c++] = json_string_value(
-					json_object_get(e, "severity"));
-			if (expires)
-				row[c++] = json_string_value(
-					json_object_get(e, "expires"));
-			table_add(&t, row);
-		}
-		table_flush(&t);
+		table_add(&t, (const char *const[]){ f_str(e, "type"),
+			  f_str(e, "value"), f_str(e, "feed"),
+			  tags != NULL && tags[0] != '\0' ? tags : "-",
+			  severity != NULL ? severity : "-",
+			  expires != NULL ? expires : "-" });
 	}
-	if (json_is_true(json_object_get(r, "truncated")))
-		fprintf(stderr, "%s: showing %zu of %s indicators; --limit "
-			"shows more\n", ctl_prog, json_array_size(items),
-			f_int(b, r, "total"));
-	return EXIT_OK;
+	table_flush(&t);
 }
 
 static int
@@ -575,8 +564,6 @@ ctl_render(enum ctl_command cmd, const json_t *result, const char *const *args,
 		return render_version(result);
 	case CTL_CMD_STATS:
 		return render_stats(result);
-	case CTL_CMD_LIST:
-		return render_list(result);
 	case CTL_CMD_TEST:
 		return render_test(result);
 	case CTL_CMD_LOAD:
@@ -584,6 +571,9 @@ ctl_render(enum ctl_command cmd, const json_t *result, const char *const *args,
 	case CTL_CMD_DEL:
 	case CTL_CMD_ROLLBACK:
 		return render_change(cmd, result, args, o);
+	case CTL_CMD_LIST:
+		ctl_render_list_rows(result, true);   /* one page; see ctl_list.c */
+		break;
 	}
 	return EXIT_OK;
 }

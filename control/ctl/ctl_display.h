@@ -2,6 +2,8 @@
 #ifndef IOCSIFT_CTL_DISPLAY_H
 #define IOCSIFT_CTL_DISPLAY_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "ctl.h"
@@ -14,5 +16,9 @@ char *ctl_term_safe(const char *s);
  * (test: EXIT_NO_HIT when nothing hit). */
 int ctl_render(enum ctl_command cmd, const json_t *result,
 	       const char *const *args, const struct options *o);
+
+/* The rows of one page of a listing as a table; its header when header.
+ * The widths are the page's own. */
+void ctl_render_list_rows(const json_t *result, bool header);
 
 #endif

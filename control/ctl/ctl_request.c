@@ -1,6 +1,7 @@
 /* ctl_request.c -- iocsiftctl's request: the command line made into one
  * protocol request line (docs/control-protocol.md). */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -115,13 +116,12 @@ ctl_build_request(const struct command *c, const char *const *args,
 		}
 		break;
 	case CTL_CMD_LIST:
-		if (o->limit != NULL) {
-			if (!ctl_parse_int(o->limit, 1, CTL_LIST_LIMIT_MAX, &n)) {
-				rc = ctl_usage_error("--limit: '%s' is not a number "
-						 "from 1 to %d", o->limit,
-						 CTL_LIST_LIMIT_MAX);
-				goto out;
-			}
+		/* The pages' limits are set as they are asked for. */
+		if (o->limit != NULL && strcmp(o->limit, "all") != 0 &&
+		    !ctl_parse_int(o->limit, 1, LLONG_MAX, &n)) {
+			rc = ctl_usage_error("--limit: '%s' is not a number "
+					 "from 1 up, nor 'all'", o->limit);
+			goto out;
 		}
 		if (o->feed != NULL && !ctl_feed_name_valid(o->feed)) {
 			rc = ctl_usage_error("--feed: '%s' is not a feed name "
@@ -130,9 +130,7 @@ ctl_build_request(const struct command *c, const char *const *args,
 			goto out;
 		}
 		if (set_str(req, "type", o->type) != 0 ||
-		    set_str(req, "feed", o->feed) != 0 ||
-		    (o->limit != NULL &&
-		     json_object_set_new(req, "limit", json_integer(n)) != 0))
+		    set_str(req, "feed", o->feed) != 0)
 			goto out;
 		break;
 	case CTL_CMD_ADD:

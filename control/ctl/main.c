@@ -25,6 +25,7 @@
 #include "ctl.h"
 #include "ctl_client.h"
 #include "ctl_display.h"
+#include "ctl_list.h"
 #include "ctl_request.h"
 
 static const int stats_opts[] = { OPT_TOP, 0 };
@@ -69,8 +70,9 @@ usage(FILE *out)
 "  add TYPE VALUE [--tags T] [--expires E] [--severity S] [--feed F]\n"
 "                             add one indicator (feed \"cli\" by default)\n"
 "  del TYPE VALUE             delete an indicator from every feed\n"
-"  list [--type T] [--feed F] [--limit N]\n"
-"                             list indicators (at most N, default 1000)\n"
+"  list [--type T] [--feed F] [--limit N|all]\n"
+"                             list indicators (at most N, default 1000),\n"
+"                             fetched in pages of 10000 of one version\n"
 "  test TEXT                  which indicators TEXT would hit\n"
 "  rollback                   make the previous database version active\n"
 "  version                    daemon, protocol and library versions\n"
@@ -88,15 +90,15 @@ usage(FILE *out)
 }
 
 
-/* Checks the reply and prints it. Returns the exit status. */
+/* Checks a reply line: EXIT_OK with *reply (owned) and *result (in it),
+ * else the exit status, its reason printed. */
 static int
-handle_reply(const char *text, size_t len, const struct command *c,
-	     const char *const *args, const struct options *o)
+reply_check(const char *text, size_t len, json_t **reply_out,
+	    const json_t **result_out)
 {
 	json_error_t jerr;
 	json_t *reply = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	const json_t *v, *id, *ok, *error, *result;
-	int rc = EXIT_UNREACHABLE;
 
 	if (reply == NULL) {
 		ctl_fail("broken reply from the daemon: %s", jerr.text);
@@ -109,12 +111,12 @@ handle_reply(const char *text, size_t len, const struct command *c,
 	result = json_object_get(reply, "result");
 	if (!json_is_object(reply) || !json_is_boolean(ok)) {
 		ctl_fail("broken reply from the daemon: no \"ok\"");
-		goto out;
+		goto broken;
 	}
 	if (id != NULL && (!json_is_integer(id) ||
 			   json_integer_value(id) != REQUEST_ID)) {
 		ctl_fail("broken reply from the daemon: it answers another request");
-		goto out;
+		goto broken;
 	}
 	if (json_is_false(ok)) {
 		const char *code = json_string_value(json_object_get(error,
@@ -126,7 +128,7 @@ handle_reply(const char *text, size_t len, const struct command *c,
 		if (code == NULL || msg == NULL) {
 			ctl_fail("broken reply from the daemon: an error without "
 			     "code or message");
-			goto out;
+			goto broken;
 		}
 		safe_code = ctl_term_safe(code);
 		safe_msg = ctl_term_safe(msg);
@@ -134,85 +136,92 @@ handle_reply(const char *text, size_t len, const struct command *c,
 		     safe_msg != NULL ? safe_msg : "");
 		free(safe_code);
 		free(safe_msg);
-		rc = EXIT_REFUSED;
-		goto out;
+		json_decref(reply);
+		return EXIT_REFUSED;
 	}
 	if (!json_is_integer(v) || json_integer_value(v) != CTL_PROTOCOL_VERSION) {
 		ctl_fail("broken reply from the daemon: protocol version is not %d",
 		     CTL_PROTOCOL_VERSION);
-		goto out;
+		goto broken;
 	}
 	if (!json_is_object(result)) {
 		ctl_fail("broken reply from the daemon: no result object");
-		goto out;
+		goto broken;
 	}
-	if (o->json) {
-		if (json_dumpf(result, stdout, JSON_COMPACT |
-			       JSON_PRESERVE_ORDER |
-			       JSON_REAL_PRECISION(15)) != 0) {
-			ctl_fail("writing the result: %s", strerror(errno));
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		putchar('\n');
-		rc = EXIT_OK;
-		if (c->cmd == CTL_CMD_TEST &&
-		    json_array_size(json_object_get(result, "hits")) == 0)
-			rc = EXIT_NO_HIT;
-	} else {
-		rc = ctl_render(c->cmd, result, args, o);
-	}
-out:
+	*reply_out = reply;
+	*result_out = result;
+	return EXIT_OK;
+broken:
 	json_decref(reply);
-	return rc;
+	return EXIT_UNREACHABLE;
 }
 
+/* Prints a reply's result. Returns the exit status. */
 static int
-run(const struct command *c, const char *const *args, const struct options *o)
+result_print(const json_t *result, const struct command *c,
+	     const char *const *args, const struct options *o)
 {
-	json_t *req = NULL;
-	char *line;
-	size_t len, max;
-	struct ctl_exchange x;
-	int rc, fd;
-	double timeout = o->timeout > 0 ? o->timeout :
-			 c->cmd == CTL_CMD_LOAD ? TIMEOUT_LOAD : TIMEOUT_DEFAULT;
-	int64_t deadline;
+	if (!o->json)
+		return ctl_render(c->cmd, result, args, o);
+	if (json_dumpf(result, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER |
+		       JSON_REAL_PRECISION(15)) != 0) {
+		ctl_fail("writing the result: %s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	putchar('\n');
+	if (c->cmd == CTL_CMD_TEST &&
+	    json_array_size(json_object_get(result, "hits")) == 0)
+		return EXIT_NO_HIT;
+	return EXIT_OK;
+}
 
-	rc = ctl_build_request(c, args, o, &req);
-	if (rc != EXIT_OK)
-		return rc;
-	line = json_line(req, &len);
-	json_decref(req);
+/* A connection for the command, its failure printed: the fd, or -(exit
+ * status). */
+static int
+connect_daemon(const struct options *o, double timeout)
+{
+	int64_t deadline = (int64_t)monotonic_ms() + (int64_t)(timeout * 1000.0);
+	int fd = ctl_client_connect(o->socket, deadline);
+
+	if (fd == -ENAMETOOLONG) {
+		ctl_fail("%s: socket path too long", o->socket);
+		return -EXIT_USAGE;
+	}
+	if (fd < 0) {
+		ctl_fail("cannot connect to %s: %s%s", o->socket, strerror(-fd),
+		     fd == -ENOENT || fd == -ECONNREFUSED ?
+		     " (is iocsift running?)" : "");
+		return -EXIT_UNREACHABLE;
+	}
+	return fd;
+}
+
+/* Sends req over fd and checks its reply: EXIT_OK with *reply (owned)
+ * and *result, else the exit status, its reason printed. */
+static int
+exchange(int fd, const json_t *req, enum ctl_command cmd,
+	 const struct options *o, double timeout, json_t **reply,
+	 const json_t **result)
+{
+	struct ctl_exchange x;
+	size_t len, max;
+	char *line = json_line(req, &len);
+	int rc;
+
 	if (line == NULL) {
 		ctl_fail("out of memory building the request");
 		return EXIT_USAGE;
 	}
-	max = c->cmd == CTL_CMD_LOAD ? CTL_LOAD_REQUEST_MAX : CTL_REQUEST_MAX;
+	max = cmd == CTL_CMD_LOAD ? CTL_LOAD_REQUEST_MAX : CTL_REQUEST_MAX;
 	if (len - 1 > max) {
 		ctl_fail("the request would be %zu bytes, more than the daemon "
-		     "takes (%zu)%s", len - 1, max, c->cmd == CTL_CMD_LOAD ?
+		     "takes (%zu)%s", len - 1, max, cmd == CTL_CMD_LOAD ?
 		     "; split the feed" : "");
 		free(line);
 		return EXIT_USAGE;
 	}
-
-	deadline = (int64_t)monotonic_ms() + (int64_t)(timeout * 1000.0);
-	fd = ctl_client_connect(o->socket, deadline);
-	if (fd < 0) {
-		if (fd == -ENAMETOOLONG) {
-			ctl_fail("%s: socket path too long", o->socket);
-			free(line);
-			return EXIT_USAGE;
-		}
-		ctl_fail("cannot connect to %s: %s%s", o->socket, strerror(-fd),
-		     fd == -ENOENT || fd == -ECONNREFUSED ?
-		     " (is iocsift running?)" : "");
-		free(line);
-		return EXIT_UNREACHABLE;
-	}
-	rc = ctl_client_exchange(fd, line, len, deadline, &x);
-	close(fd);
+	rc = ctl_client_exchange(fd, line, len, (int64_t)monotonic_ms() +
+				 (int64_t)(timeout * 1000.0), &x);
 	free(line);
 	switch (rc) {
 	case 0:
@@ -236,8 +245,85 @@ run(const struct command *c, const char *const *args, const struct options *o)
 		ctl_fail("talking to %s: %s", o->socket, strerror(-rc));
 		return EXIT_UNREACHABLE;
 	}
-	rc = handle_reply(x.reply, x.reply_len, c, args, o);
+	rc = reply_check(x.reply, x.reply_len, reply, result);
 	free(x.reply);
+	return rc;
+}
+
+/* A listing: page after page of one version, each printed as it comes,
+ * until --limit rows or the last page. */
+static int
+list_run(int fd, json_t *req, const struct options *o, double timeout)
+{
+	struct ctl_list_output out;
+	long long want = CTL_LIST_LIMIT_DEFAULT;
+	int rc = EXIT_OK;
+
+	if (o->limit != NULL && strcmp(o->limit, "all") == 0)
+		want = LLONG_MAX;
+	else if (o->limit != NULL)
+		ctl_parse_int(o->limit, 1, LLONG_MAX, &want);  /* checked */
+	ctl_list_output_start(&out, o->json);
+	for (;;) {
+		json_t *reply;
+		const json_t *result;
+		long long left = want - (long long)out.shown;
+
+		json_object_set_new(req, "limit", json_integer(
+			left < CTL_LIST_PAGE_ROWS ? left : CTL_LIST_PAGE_ROWS));
+		rc = exchange(fd, req, CTL_CMD_LIST, o, timeout, &reply,
+			      &result);
+		if (rc != EXIT_OK)
+			break;
+		rc = ctl_list_output_page(&out, result);
+		const json_t *next = json_object_get(result, "next");
+		bool more = json_is_integer(next) &&
+			    (long long)out.shown < want;
+		if (more && out.shown == json_array_size(json_object_get(
+				result, "indicators")))
+			/* The rest come from the version of the first. */
+			json_object_set_new(req, "version", json_integer(
+				json_integer_value(json_object_get(
+					result, "db_version"))));
+		if (more)
+			json_object_set_new(req, "from", json_integer(
+				json_integer_value(next)));
+		json_decref(reply);
+		if (rc != EXIT_OK || !more)
+			break;
+	}
+	int end = ctl_list_output_end(&out, rc == EXIT_OK);
+	return rc != EXIT_OK ? rc : end;
+}
+
+static int
+run(const struct command *c, const char *const *args, const struct options *o)
+{
+	json_t *req = NULL, *reply;
+	const json_t *result;
+	int rc, fd;
+	double timeout = o->timeout > 0 ? o->timeout :
+			 c->cmd == CTL_CMD_LOAD ? TIMEOUT_LOAD : TIMEOUT_DEFAULT;
+
+	rc = ctl_build_request(c, args, o, &req);
+	if (rc != EXIT_OK)
+		return rc;
+	fd = connect_daemon(o, timeout);
+	if (fd < 0) {
+		json_decref(req);
+		return -fd;
+	}
+	if (c->cmd == CTL_CMD_LIST) {
+		rc = list_run(fd, req, o, timeout);
+	} else {
+		rc = exchange(fd, req, c->cmd, o, timeout, &reply, &result);
+		if (rc == EXIT_OK) {
+			rc = result_print(result, c, args, o);
+			json_decref(reply);
+		}
+	}
+	close(fd);
+	json_decref(req);
 	return rc;
 }
 

@@ -307,6 +307,18 @@ test_list(void **state)
 	assert_string_equal(req.type, "domain");
 	assert_string_equal(req.feed, "3cx");
 	assert_int_equal(req.limit, 1000000);
+	assert_int_equal(req.version, 0);
+	assert_int_equal(req.from, 0);
+	/* The next page of a listing: its version and where it starts. */
+	parse_ok("{\"cmd\":\"list\",\"v\":1,\"version\":12,\"from\":"
+		 "4294967295}", CTL_CMD_LIST);
+	assert_int_equal(req.version, 12);
+	assert_int_equal(req.from, 4294967295LL);
+	parse_error("{\"cmd\":\"list\",\"v\":1,\"from\":4294967296}",
+		    -EINVAL, "bad_request",
+		    "field 'from' must be between 0 and 4294967295");
+	parse_error("{\"cmd\":\"list\",\"v\":1,\"version\":-1}", -EINVAL,
+		    "bad_request", "field 'version' must not be negative");
 	parse_error("{\"cmd\":\"list\",\"v\":1,\"limit\":0}", -EINVAL,
 		    "bad_request", "field 'limit' must be between 1 and 1000000");
 	parse_error("{\"cmd\":\"list\",\"v\":1,\"limit\":1000001}", -EINVAL,

@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""control_test.py -- the control socket at a million indicators (issue 12).
+
+1. A load of 1,000,000 indicators runs off the control thread: a status
+   sent from another connection while it runs is answered before the
+   load's reply, and an add sent meanwhile waits for the load and is
+   made after it (its version follows the load's).
+2. `iocsiftctl --json list --limit all` streams all 1,000,001 rows in
+   pages: every row once, as many as `total`.
+3. The pages of a listing come from one version: a page asked for with
+   the first page's version after an add still lists that version (no
+   new row); once the version has left the rollback history (8 more
+   adds), the page is refused with `changed`.
+
+usage: control_test.py IOCSIFT IOCSIFTCTL SOURCE_DIR WORKDIR
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from state_test import Client, Daemon, check, request
+
+INDICATORS = 1000000
+
+
+def load_while_status(ctl_exe, sock, feed):
+    """Item 1: status answered during the load, an add made after it."""
+    load = subprocess.Popen([ctl_exe, "-s", sock, "--json", "load", feed],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # Status names the load while the daemon builds it: those replies
+    # came while it ran.
+    statuses = 0
+    adder = None
+    while load.poll() is None:
+        r = request(sock, {"cmd": "status"})
+        check(r["ok"], "status during a load: %s" % r)
+        running = r["result"].get("running")
+        time.sleep(0.05)
+        if running is None:
+            continue
+        check(running["command"] == "load" and
+              running["feed"] == "million", "status: running %s" % running)
+        statuses += 1
+        if adder is None:
+            adder = subprocess.Popen(
+                [ctl_exe, "-s", sock, "--json", "add", "domain",
+                 "during-load.example"], stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE)
+    out, err = load.communicate()
+    check(load.returncode == 0, "load: %s %s" % (out, err))
+    loaded = json.loads(out)
+    check(loaded["indicators"] == INDICATORS, "load: %s" % loaded)
+    check(statuses >= 2, "only %d status replies came while the load of "
+          "%d indicators ran" % (statuses, INDICATORS))
+    out, err = adder.communicate()
+    check(adder.returncode == 0, "add during the load: %s %s" % (out, err))
+    added = json.loads(out)
+    check(added["db_version"] == loaded["db_version"] + 1,
+          "the add during the load made version %d, the load %d" %
+          (added["db_version"], loaded["db_version"]))
+    print("load: %d status replies while %d indicators loaded; the add "
+          "sent meanwhile made version %d after the load's %d" %
+          (statuses, INDICATORS, added["db_version"], loaded["db_version"]))
+
+
+def list_all(ctl_exe, sock):
+    """Item 2: every row of a million, streamed."""
+    p = subprocess.run([ctl_exe, "-s", sock, "--json", "list", "--limit",
+                        "all"], capture_output=True, timeout=300)
+    check(p.returncode == 0, "list --limit all: %s" % p.stderr[-2000:])
+    listed = json.loads(p.stdout)
+    rows = listed["indicators"]
+    keys = set((i["type"], i["value"], i["feed"]) for i in rows)
+    check(listed["total"] == INDICATORS + 1 and len(rows) == listed["total"]
+          and len(keys) == len(rows) and listed["truncated"] is False,
+          "list: total %d, %d rows, %d distinct, truncated %s" %
+          (listed["total"], len(rows), len(keys), listed["truncated"]))
+    check(("domain", "during-load.example", "cli") in keys,
+          "list: the add made during the load is not listed")
+    print("list: %d rows streamed, each once" % len(rows))
+
+
+def pinned_pages(sock):
+    """Item 3: the pages of one listing are one version's."""
+    c = Client(sock)
+    first = c.call({"cmd": "list", "feed": "cli", "limit": 1})
+    check(first["ok"] and len(first["result"]["indicators"]) == 1 and
+          "next" not in first["result"], "first page: %s" % first)
+    version = first["result"]["db_version"]
+    page = c.call({"cmd": "list", "limit": 3})["result"]
+    check(page["truncated"] and page["next"] >= 3, "page: %s" % page)
+    r = c.call({"cmd": "add", "type": "domain", "value": "after-first-page.example"})
+    check(r["ok"], "add: %s" % r)
+    again = c.call({"cmd": "list", "feed": "cli", "version": version,
+                    "limit": 10})
+    check(again["ok"] and again["result"]["db_version"] == version and
+          [i["value"] for i in again["result"]["indicators"]] ==
+          ["during-load.example"], "a page of version %d after an add: %s" %
+          (version, again))
+    for n in range(8):
+        r = c.call({"cmd": "add", "type": "domain",
+                    "value": "push%d.example" % n})
+        check(r["ok"], "add: %s" % r)
+    gone = c.call({"cmd": "list", "version": version, "from": 3, "limit": 10})
+    check(not gone["ok"] and gone["error"]["code"] == "changed" and
+          "list again" in gone["error"]["message"],
+          "a page of a version out of the history: %s" % gone)
+    c.close()
+    print("pages: version %d listed after an add, refused with 'changed' "
+          "once it left the history" % version)
+
+
+def main():
+    iocsift, ctl_exe, src, work = sys.argv[1:5]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    capture = os.path.join(src, "tests", "data", "captures",
+                           "tcpdump-syslog_udp.pcap")
+    feed = os.path.join(work, "million.csv")
+    subprocess.run([sys.executable, os.path.join(src, "perf", "gen_feed.py"),
+                    str(INDICATORS), feed], check=True)
+    sock = os.path.join(work, "control.sock")
+    daemon = Daemon(iocsift, os.path.join(work, "state"), sock, capture,
+                    os.path.join(work, "iocsift.log"))
+    try:
+        daemon.wait_ready()
+        load_while_status(ctl_exe, sock, feed)
+        list_all(ctl_exe, sock)
+        pinned_pages(sock)
+        check(daemon.stop() == 0, "iocsift did not exit 0")
+    finally:
+        if daemon.proc.poll() is None:
+            daemon.kill()
+    print("PASS")
+
+
+if __name__ == "__main__":
+    main()
