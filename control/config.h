@@ -30,6 +30,7 @@ struct cfg_port {
 	uint16_t lcores[CFG_PORT_LCORES_MAX];
 	uint16_t n_lcores;
 	bool symmetric_rss;
+	bool af_packet_outgoing;       /* keep the frames the host sends */
 	unsigned int line;             /* where the [port] section starts */
 };
 

@@ -43,6 +43,7 @@ const struct cfg_key cfg_keys[CFG_KEY_COUNT] = {
 	[CFG_KEY_RX_QUEUES] = { "rx_queues", CFG_SEC_PORT, 0 },
 	[CFG_KEY_LCORES] = { "lcores", CFG_SEC_PORT, 0 },
 	[CFG_KEY_SYMMETRIC_RSS] = { "symmetric_rss", CFG_SEC_PORT, 0 },
+	[CFG_KEY_AF_PACKET_OUTGOING] = { "af_packet_outgoing", CFG_SEC_PORT, 0 },
 	[CFG_KEY_SOCKET] = { "socket", CFG_SEC_CONTROL, 0 },
 	[CFG_KEY_SOCKET_GROUP] = { "socket_group", CFG_SEC_CONTROL, CFG_KEY_EMPTY_OK },
 	[CFG_KEY_SOCKET_MODE] = { "socket_mode", CFG_SEC_CONTROL, 0 },
@@ -718,6 +719,8 @@ cfg_key_set(struct cfg_parser *p, enum cfg_key_id k, char *value)
 		return set_lcores(p, value);
 	case CFG_KEY_SYMMETRIC_RSS:
 		return set_bool(p, k, value, &p->port->symmetric_rss);
+	case CFG_KEY_AF_PACKET_OUTGOING:
+		return set_bool(p, k, value, &p->port->af_packet_outgoing);
 	case CFG_KEY_SOCKET:
 		return set_abs_path(p, k, value, cfg->socket_path,
 				    sizeof(cfg->socket_path));

@@ -1073,7 +1073,7 @@ ctl_db_list(const struct ctl_database *db, const struct ctl_list_page *page,
 }
 
 /* Where a hit shows in the text: the value's first occurrence in any
- * case, when it appears as written (not for CIDRs or regexes). */
+ * case, when it appears as written (not for addresses or regexes). */
 static const char *
 text_find(const char *text, size_t len, const char *value, size_t *found)
 {
@@ -1090,6 +1090,23 @@ text_find(const char *text, size_t len, const char *value, size_t *found)
 		}
 	}
 	return NULL;
+}
+
+/* The address token of the text that an IP or CIDR indicator hit, as
+ * written: its text rarely equals the indicator's (a CIDR, an IPv6
+ * address in another form). */
+static const char *
+address_find(const struct ctl_database *db, const char *text, size_t len,
+	     int64_t now, uint32_t id, size_t *found)
+{
+	size_t off;
+
+	if (pat_locate_address(db->active, pat_set_scratch(db->active,
+							   db->n_workers),
+			       (const uint8_t *)text, len, now, id, &off,
+			       found) != 0)
+		return NULL;
+	return text + off;
 }
 
 static const char *const match_reasons[PAT_TYPE_COUNT] = {
@@ -1123,8 +1140,12 @@ ctl_db_test(const struct ctl_database *db, const char *text, size_t len)
 			pat_set_indicator(db->active, hits.ids[i]);
 		json_t *o = indicator_json(ind);
 		size_t found_len = 0;
-		const char *found = ind->type == PAT_TYPE_REGEX ? NULL :
-			text_find(text, len, ind->value, &found_len);
+		const char *found = NULL;
+		if (ind->type == PAT_TYPE_IPV4 || ind->type == PAT_TYPE_IPV6)
+			found = address_find(db, text, len, hits.now,
+					     hits.ids[i], &found_len);
+		else if (ind->type != PAT_TYPE_REGEX)
+			found = text_find(text, len, ind->value, &found_len);
 		if (found != NULL)
 			json_object_set_new(o, "matched",
 					    json_stringn(found, found_len));

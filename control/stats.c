@@ -19,15 +19,22 @@ ports_json(const struct dp_appliance *app)
 	for (unsigned int p = 0; list != NULL && p < app->n_ports; p++) {
 		struct rte_eth_stats s = { 0 };
 		rte_eth_stats_get(app->ports[p].port_id, &s);
-		json_array_append_new(list, json_pack(
-			"{s:i, s:s, s:I, s:I, s:I, s:I, s:I}",
+		json_t *port = json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:I}",
 			"port", app->ports[p].port_id,
 			"name", app->ports[p].name,
 			"rx_packets", (json_int_t)s.ipackets,
 			"rx_bytes", (json_int_t)s.ibytes,
 			"imissed", (json_int_t)s.imissed,
 			"ierrors", (json_int_t)s.ierrors,
-			"rx_nombuf", (json_int_t)s.rx_nombuf));
+			"rx_nombuf", (json_int_t)s.rx_nombuf);
+		/* net_af_packet: the frames the host sends on the interface
+		 * (docs/deployment.md, "Each frame once"). */
+		enum dp_outgoing outgoing = app->ports[p].outgoing;
+		if (port != NULL && outgoing != DP_OUTGOING_NONE)
+			json_object_set_new(port, "outgoing", json_string(
+				outgoing == DP_OUTGOING_DROPPED ?
+				"dropped" : "kept"));
+		json_array_append_new(list, port);
 	}
 	return list;
 }

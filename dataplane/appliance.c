@@ -94,6 +94,34 @@ fanout_prepare(struct dp_appliance *app, struct dp_worker **workers,
 	return 0;
 }
 
+/* A net_af_packet port receives a copy of what the host sends on its
+ * interface, unless the configuration keeps it: dropped by default
+ * (docs/deployment.md, "Each frame once"). */
+static int
+outgoing_prepare(struct dp_appliance_port *port,
+		 const struct dp_port_plan *plan)
+{
+	struct rte_eth_dev_info info;
+
+	if (rte_eth_dev_info_get(plan->port_id, &info) != 0 ||
+	    strcmp(info.driver_name, "net_af_packet") != 0) {
+		port->outgoing = DP_OUTGOING_NONE;
+		return 0;
+	}
+	if (plan->af_packet_outgoing) {
+		LOG(INFO, "%s: outgoing frames kept (af_packet_outgoing = yes): "
+		    "a frame the host sends and receives on it counts twice\n",
+		    port->name);
+		port->outgoing = DP_OUTGOING_KEPT;
+		return 0;
+	}
+	int rc = dp_port_drop_outgoing(plan->port_id);
+	if (rc < 0)
+		return rc;
+	port->outgoing = DP_OUTGOING_DROPPED;
+	return 0;
+}
+
 static int
 port_prepare(struct dp_appliance *app, const struct dp_appliance_options *opt,
 	     const struct dp_port_plan *plan)
@@ -107,6 +135,11 @@ port_prepare(struct dp_appliance *app, const struct dp_appliance_options *opt,
 	port->port_id = plan->port_id;
 	if (rte_eth_dev_get_name_by_port(plan->port_id, port->name) != 0)
 		snprintf(port->name, sizeof(port->name), "port%u", plan->port_id);
+	/* As early as the appliance can: the packet sockets queue frames
+	 * from EAL's probe on. */
+	int rc = outgoing_prepare(port, plan);
+	if (rc != 0)
+		return rc;
 	snprintf(name, sizeof(name), "mbufs%u", plan->port_id);
 	/* Room for every descriptor, every fan-out ring, every fragment the
 	 * workers' tables may hold, and the bursts and caches in flight on

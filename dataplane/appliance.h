@@ -28,6 +28,7 @@ struct dp_port_plan {
 	uint16_t n_lcores;          /* workers: n_queues, or more to fan out */
 	unsigned int lcores[DP_WORKERS_MAX];
 	bool symmetric_rss;
+	bool af_packet_outgoing;    /* net_af_packet: keep what the host sends */
 };
 
 struct dp_appliance_options {
@@ -52,10 +53,18 @@ struct dp_appliance_options {
 	const char *hostname;       /* of syslog headers; NULL: the system's */
 };
 
+/* What a net_af_packet port does with the frames the host sends. */
+enum dp_outgoing {
+	DP_OUTGOING_NONE,          /* another driver: nothing to choose */
+	DP_OUTGOING_DROPPED,       /* filtered out (dp_port_drop_outgoing) */
+	DP_OUTGOING_KEPT,          /* af_packet_outgoing = yes */
+};
+
 struct dp_appliance_port {
 	uint16_t port_id;
 	char name[RTE_ETH_NAME_MAX_LEN];
 	struct rte_mempool *mbuf_pool;
+	enum dp_outgoing outgoing;
 	bool started;
 };
 

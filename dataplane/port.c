@@ -1,5 +1,12 @@
 /* port.c -- bring a receive-only port up and down. */
+#include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/filter.h>
+#include <linux/if_packet.h>
 
 #include <rte_ethdev.h>
 #include <rte_log.h>
@@ -18,6 +25,88 @@ static uint8_t symmetric_rss_key[40] = {
 	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
 	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
 };
+
+/* Classic BPF over the kernel's packet type: drop a frame the host sent
+ * (the copy dev_queue_xmit_nit hands packet sockets), keep anything else
+ * whole. It is tcpdump's "inbound". A filter belongs to its socket, so it
+ * works in a fanout group, where PACKET_IGNORE_OUTGOING does not. */
+static struct sock_filter drop_outgoing_code[] = {
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 1),
+	BPF_STMT(BPF_RET | BPF_K, 0),
+	BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+};
+
+/* Whether fd is a packet socket bound to ifindex. */
+static bool
+packet_socket_on(int fd, int ifindex)
+{
+	struct sockaddr_ll addr;
+	socklen_t len = sizeof(addr);
+
+	if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0)
+		return false;   /* not a socket */
+	return len >= offsetof(struct sockaddr_ll, sll_addr) &&
+		addr.sll_family == AF_PACKET && addr.sll_ifindex == ifindex;
+}
+
+int
+dp_port_drop_outgoing(uint16_t port)
+{
+	struct sock_fprog program = {
+		.len = sizeof(drop_outgoing_code) / sizeof(drop_outgoing_code[0]),
+		.filter = drop_outgoing_code,
+	};
+	struct rte_eth_dev_info info;
+	struct dirent *entry;
+	unsigned int filtered = 0;
+	int rc = rte_eth_dev_info_get(port, &info);
+
+	if (rc != 0) {
+		LOG(ERR, "%u: device info: %s\n", port, rte_strerror(-rc));
+		return rc;
+	}
+	if (strcmp(info.driver_name, "net_af_packet") != 0)
+		return 0;
+	DIR *fds = opendir("/proc/self/fd");
+	if (fds == NULL) {
+		rc = -errno;
+		LOG(ERR, "%u: /proc/self/fd: %s: cannot find the packet sockets "
+		    "to drop outgoing frames (af_packet_outgoing = yes runs "
+		    "without)\n", port, strerror(errno));
+		return rc;
+	}
+	while (rc == 0 && (entry = readdir(fds)) != NULL) {
+		char *end;
+		long fd = strtol(entry->d_name, &end, 10);
+		if (end == entry->d_name || *end != '\0' || fd == dirfd(fds) ||
+		    !packet_socket_on((int)fd, (int)info.if_index))
+			continue;
+		if (setsockopt((int)fd, SOL_SOCKET, SO_ATTACH_FILTER, &program,
+			       sizeof(program)) != 0) {
+			rc = -errno;
+			LOG(ERR, "%u: packet socket %ld: filter of outgoing "
+			    "frames: %s\n", port, fd, strerror(errno));
+			break;
+		}
+		filtered++;
+	}
+	closedir(fds);
+	if (rc != 0)
+		return rc;
+	if (filtered == 0) {
+		LOG(ERR, "%u: no packet socket on interface %u: cannot drop "
+		    "outgoing frames (af_packet_outgoing = yes runs without)\n",
+		    port, info.if_index);
+		return -ENOENT;
+	}
+	/* One per queue pair; more when another port uses the interface. */
+	LOG(INFO, "%u: outgoing frames dropped on %u packet socket%s of "
+	    "interface %u (%u queue%s)\n", port, filtered,
+	    filtered == 1 ? "" : "s", info.if_index, info.max_rx_queues,
+	    info.max_rx_queues == 1 ? "" : "s");
+	return (int)filtered;
+}
 
 uint16_t
 dp_port_max_rx_queues(uint16_t port)

@@ -156,6 +156,7 @@ dp_ports_plan(const struct dp_port_request *req, unsigned int n,
 
 		*plan = (struct dp_port_plan){
 			.symmetric_rss = req[p].symmetric_rss,
+			.af_packet_outgoing = req[p].af_packet_outgoing,
 		};
 		rc = port_find(&req[p], &plan->port_id, err);
 		if (rc == 0)

@@ -20,6 +20,7 @@ struct dp_port_request {
 	const uint16_t *lcores;    /* worker lcores; none: dealt from EAL's */
 	uint16_t n_lcores;
 	bool symmetric_rss;
+	bool af_packet_outgoing;   /* net_af_packet: keep outgoing frames */
 	unsigned int line;         /* in the configuration, for messages */
 };
 

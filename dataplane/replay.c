@@ -1,6 +1,8 @@
 /* replay.c -- `iocsift replay`. net_pcap in DPDK 22.11 has no end-of-file
  * signal, so the frames are counted with libpcap first and the replay ends
- * when the worker has handled that many (see docs/architecture.md). */
+ * when the worker has handled that many (see docs/architecture.md). A
+ * capture cut short is replayed up to its last whole frame, where
+ * net_pcap stops reading too. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <inttypes.h>
@@ -39,8 +41,10 @@ RTE_LOG_REGISTER(dp_logtype_replay, iocsift.replay, INFO);
 /* What a replay owns, released in reverse order by replay_release(). */
 struct replay {
 	const struct dp_replay_options *opt;
-	uint64_t frames;
+	uint64_t frames;           /* whole frames */
 	bool raw_ip;               /* the capture's frames start at IP */
+	bool truncated;            /* a record past them could not be read */
+	long truncated_offset;     /* where that record starts, -1 unknown */
 	uint16_t port;
 	bool port_started;
 	struct rte_mempool *mbuf_pool;
@@ -52,9 +56,36 @@ struct replay {
 	uint64_t start_cycles;
 };
 
-static int
-capture_count_frames(const char *path, uint64_t *frames, bool *raw_ip)
+/* The byte offset at which the capture's record number frames + 1
+ * starts, for the warning about a capture cut short: the file read again
+ * to it. (Asking while counting would cost a seek per frame.) -1 when it
+ * cannot be told. */
+static long
+capture_record_offset(const char *path, uint64_t frames)
 {
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *pcap = pcap_open_offline(path, errbuf);
+	struct pcap_pkthdr *header;
+	const u_char *data;
+	long offset = -1;
+	uint64_t n = 0;
+
+	if (pcap == NULL)
+		return -1;
+	while (n < frames && pcap_next_ex(pcap, &header, &data) == 1)
+		n++;
+	if (n == frames)
+		offset = ftell(pcap_file(pcap));
+	pcap_close(pcap);
+	return offset;
+}
+
+static int
+capture_count_frames(struct replay *r)
+{
+	const char *path = r->opt->capture;
+	uint64_t *frames = &r->frames;
+	bool *raw_ip = &r->raw_ip;
 	char errbuf[PCAP_ERRBUF_SIZE];
 	pcap_t *pcap = pcap_open_offline(path, errbuf);
 	struct pcap_pkthdr *header;
@@ -80,10 +111,29 @@ capture_count_frames(const char *path, uint64_t *frames, bool *raw_ip)
 	*frames = 0;
 	while ((rc = pcap_next_ex(pcap, &header, &data)) == 1)
 		(*frames)++;
-	if (rc == PCAP_ERROR)
-		fprintf(stderr, "iocsift: %s: %s\n", path, pcap_geterr(pcap));
+	/* A record cut short (a capture copied while written, a download
+	 * cut) or damaged: the whole frames before it are replayed, which
+	 * is what net_pcap reads before it stops at the same record. */
+	if (rc == PCAP_ERROR) {
+		char reason[PCAP_ERRBUF_SIZE + 1];
+		snprintf(reason, sizeof(reason), "%s", pcap_geterr(pcap));
+		r->truncated = true;
+		r->truncated_offset = capture_record_offset(path, *frames);
+		if (r->truncated_offset >= 0)
+			fprintf(stderr, "iocsift: warning: %s: truncated capture:"
+				" the record at byte offset %ld cannot be read"
+				" (%s); replaying the %" PRIu64 " whole frames"
+				" before it\n", path, r->truncated_offset,
+				reason, *frames);
+		else
+			fprintf(stderr, "iocsift: warning: %s: truncated capture:"
+				" the record after frame %" PRIu64 " cannot be"
+				" read (%s); replaying the %" PRIu64 " whole"
+				" frames before it\n", path, *frames, reason,
+				*frames);
+	}
 	pcap_close(pcap);
-	return rc == PCAP_ERROR ? -EINVAL : 0;
+	return 0;
 }
 
 bool
@@ -353,6 +403,13 @@ replay_print_summary(const struct replay *r, const struct dp_worker_stats *s,
 		r->opt->messages ? r->exporter.message_lines : r->exporter.events,
 		seconds, seconds > 0 ? (double)s->packets / seconds : 0.0,
 		(double)s->busy_cycles / (double)rte_get_tsc_hz());
+	if (r->truncated && r->truncated_offset >= 0)
+		fprintf(stderr, "  TRUNCATED:       read up to byte offset %ld"
+			" (%" PRIu64 " whole frames), the record there cannot"
+			" be read\n", r->truncated_offset, r->frames);
+	else if (r->truncated)
+		fprintf(stderr, "  TRUNCATED:       read up to frame %" PRIu64
+			", the record after it cannot be read\n", r->frames);
 	uint64_t lost = rx_nombuf + s->drop_hit_pool + s->drop_ring_full +
 		s->hits_overflow + s->match_errors + r->exporter.write_errors;
 	if (lost > 0)
@@ -425,6 +482,8 @@ replay_finish(struct replay *r, int rc)
 			stats.drop_hit_pool > 0 || stats.drop_ring_full > 0 ||
 			sinks_dropped(&r->exporter) > 0))
 		rc = -EIO;
+	if (rc == 0 && r->truncated)
+		rc = -ENODATA;
 	return rc;
 }
 
@@ -448,7 +507,7 @@ dp_replay_run(const struct dp_replay_options *opt)
 	struct replay r = { .opt = opt };
 	int rc;
 
-	rc = capture_count_frames(opt->capture, &r.frames, &r.raw_ip);
+	rc = capture_count_frames(&r);
 	if (rc != 0)
 		return rc;
 	rc = replay_eal_init(opt);

@@ -33,7 +33,9 @@ struct dp_replay_options {
 };
 
 /* Runs the replay and prints the summary on stderr. 0, -ENOENT/-EINVAL
- * for an unreadable capture (bad input), other -errno for failures. */
+ * for an unreadable capture (bad input), -ENODATA when the capture is cut
+ * short (its whole frames were replayed, with a warning naming the byte
+ * offset of the cut record), other -errno for failures. */
 int dp_replay_run(const struct dp_replay_options *opt);
 
 /* Whether the system has a free hugepage (EAL then need not run with

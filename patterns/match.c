@@ -250,6 +250,14 @@ struct lookup_queue {
 	unsigned int n_ipv4;
 };
 
+/* pat_locate_address(): the indicator asked about and the first address
+ * token of the text that hits it. */
+struct address_locate {
+	uint32_t id;
+	size_t off;
+	size_t len;            /* 0: none found yet */
+};
+
 struct text_scan {
 	const struct pat_set *set;
 	const uint8_t *text;
@@ -258,6 +266,7 @@ struct text_scan {
 	size_t n_blocks;
 	struct pat_hits *hits;
 	struct lookup_queue *queue;
+	struct address_locate *locate;   /* NULL when matching */
 };
 
 static void
@@ -306,6 +315,33 @@ queue_ipv4(const struct text_scan *s, const uint8_t *addr)
 	memcpy(q->ipv4[q->n_ipv4++], addr, 4);
 	if (q->n_ipv4 == QUEUE_MAX)
 		queue_flush(s);
+}
+
+/* An address token of the text, at [off, off + len): matched, or when
+ * locating, checked alone for the indicator asked about. */
+static inline void
+address_found(const struct text_scan *s, int family, const uint8_t *addr,
+	      size_t off, size_t len)
+{
+	struct address_locate *locate = s->locate;
+
+	if (locate == NULL) {
+		if (family == 4)
+			queue_ipv4(s, addr);
+		else
+			match_ipv6(s->set, addr, s->hits);
+		return;
+	}
+	struct pat_hits hits;
+	pat_hits_reset(&hits, s->hits->now);
+	pat_match_address(s->set, family, addr, &hits);
+	for (uint16_t i = 0; i < hits.count; i++) {
+		if (hits.ids[i] == locate->id &&
+		    (locate->len == 0 || off < locate->off)) {
+			locate->off = off;
+			locate->len = len;
+		}
+	}
 }
 
 enum field {
@@ -626,7 +662,9 @@ text_match_ipv4(const struct text_scan *s, size_t a, size_t e)
 		    (i < s->len && is_letter(t[i])))
 			continue;
 		addr[3] = (uint8_t)value;
-		queue_ipv4(s, addr);
+		/* Without the sentence's dot. */
+		size_t end = t[i - 1] == '.' ? i - 1 : i;
+		address_found(s, 4, addr, start, end - start);
 	}
 }
 
@@ -778,12 +816,14 @@ text_match_ipv6(const struct text_scan *s)
 		 * brackets already; "addr ::1." or "::1:" still needs this. */
 		if (n > 1 && a[n - 1] == '.')
 			n--;
-		if (ipv6_parse(a, n, addr) ||
-		    (n > 2 && a[n - 1] == ':' && a[n - 2] != ':' &&
-		     ipv6_parse(a, n - 1, addr)) ||
-		    (n > 2 && a[0] == ':' && a[1] != ':' &&
-		     ipv6_parse(a + 1, n - 1, addr)))
-			pat_match_address(s->set, 6, addr, s->hits);
+		if (ipv6_parse(a, n, addr))
+			address_found(s, 6, addr, start, n);
+		else if (n > 2 && a[n - 1] == ':' && a[n - 2] != ':' &&
+			 ipv6_parse(a, n - 1, addr))
+			address_found(s, 6, addr, start, n - 1);
+		else if (n > 2 && a[0] == ':' && a[1] != ':' &&
+			 ipv6_parse(a + 1, n - 1, addr))
+			address_found(s, 6, addr, start + 1, n - 1);
 	}
 }
 
@@ -977,6 +1017,48 @@ pat_match_text(const struct pat_set *set, struct pat_scratch *scratch,
 	if (rc != 0)
 		return rc;
 	return hyperscan_scan(set, scratch, false, text, len, hits);
+}
+
+int
+pat_locate_address(const struct pat_set *set, struct pat_scratch *scratch,
+		   const uint8_t *text, size_t len, int64_t now, uint32_t id,
+		   size_t *off, size_t *found_len)
+{
+	if (len > UINT32_MAX)
+		return -EINVAL;
+	if (len == 0)
+		return -ENOENT;
+	int rc = scratch_classes(scratch, len);
+	if (rc != 0)
+		return rc;
+	pat_text_classify(text, len, scratch->classes);
+	struct pat_hits unused;
+	struct address_locate locate = { .id = id };
+	pat_hits_reset(&unused, now);
+	struct text_scan s = {
+		.set = set, .text = text, .len = len,
+		.cls = scratch->classes, .n_blocks = (len + 63) / 64,
+		.hits = &unused, .locate = &locate,
+	};
+	/* The IPv4 candidates of text_match_names(): the runs of name
+	 * characters that hold three dots. */
+	if (set->ipv4_prefixes != 0) {
+		for (size_t p = next_in(&s, FIELD_DOT, 0); p < len;) {
+			size_t a = run_start(&s, FIELD_NAME, p);
+			size_t e = run_end(&s, FIELD_NAME, p);
+			if (at_least_in(&s, FIELD_DOT, a, e, 3))
+				text_match_ipv4(&s, a, e);
+			p = next_in(&s, FIELD_DOT, e);
+		}
+	}
+	if ((set->ipv6_prefixes[0] | set->ipv6_prefixes[1] |
+	     set->ipv6_prefixes[2]) != 0)
+		text_match_ipv6(&s);
+	if (locate.len == 0)
+		return -ENOENT;
+	*off = locate.off;
+	*found_len = locate.len;
+	return 0;
 }
 
 /* Where the label ending at end begins: after the last '.' in [a, end),

@@ -97,6 +97,15 @@ int pat_match_dns_name(const struct pat_set *set, struct pat_scratch *scratch,
 void pat_match_address(const struct pat_set *set, int family,
 		       const uint8_t *addr, struct pat_hits *hits);
 
+/* Where indicator id (an address or CIDR, IPv4 or IPv6) hits text under
+ * the rules of pat_match_text() at UNIX time now: the first address token
+ * it takes, as written, at text + *off for *found_len bytes. It explains
+ * a hit (`iocsiftctl test`) and is not meant for the data path. 0,
+ * -ENOENT when no address of the text hits id, -EINVAL, -ENOMEM. */
+int pat_locate_address(const struct pat_set *set, struct pat_scratch *scratch,
+		       const uint8_t *text, size_t len, int64_t now,
+		       uint32_t id, size_t *off, size_t *found_len);
+
 /* Updates. Each returns a new set (the version given, the same number of
  * scratches) and leaves prev untouched, so prev can keep serving until the
  * new one is published. The new set shares prev's base layer: only the

@@ -87,7 +87,9 @@ usage(FILE *f)
 		" --throttle-window\n"
 		"  -v, --verbose          replay: keep EAL's informational logs\n"
 		"\n"
-		"Exit status: 0 done, 1 failure, 2 bad input (feed, capture,"
+		"Exit status: 0 done, 1 failure (replay: also a capture cut"
+		" short, replayed\n"
+		"up to its last whole frame), 2 bad input (feed, capture,"
 		" arguments);\n"
 		"scan as grep: 0 some line hit, 1 none, 2 trouble.\n");
 }

@@ -359,6 +359,7 @@ options_build(struct run *r, struct dp_appliance_options *opt)
 			.lcores = port->lcores,
 			.n_lcores = port->n_lcores,
 			.symmetric_rss = port->symmetric_rss,
+			.af_packet_outgoing = port->af_packet_outgoing,
 			.line = port->line,
 		};
 	}

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "hit.h"
 #include "scan.h"
 
 #define SCAN_READ_SIZE (1 << 20)
@@ -25,13 +26,20 @@ now_ns(void)
 	return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
 }
 
+/* The event carries at most DP_HIT_PAYLOAD_MAX bytes of the line and the
+ * truncation flag, as a worker's hit record does for replay and run: the
+ * line was matched whole, only its copy in the event is cut. */
 static void
 write_event(const struct pat_set *set, const struct exp_message *msg,
 	    uint32_t id, FILE *out, struct scan_totals *totals)
 {
 	const struct pat_indicator *ind = pat_set_indicator(set, id);
+	struct exp_message cut = *msg;
 
-	if (exp_event_write(out, msg, ind, pat_set_version(set)) != 0)
+	cut.truncated = msg->payload_len > DP_HIT_PAYLOAD_MAX;
+	if (cut.truncated)
+		cut.payload_len = DP_HIT_PAYLOAD_MAX;
+	if (exp_event_write(out, &cut, ind, pat_set_version(set)) != 0)
 		totals->errors++;
 }
 

@@ -254,6 +254,21 @@ def commands(ctl, work):
     after = ctl.call("status")[1]
     check(after["db_version"] == before["db_version"] and
           after["indicators"] == before["indicators"], "a bad load changed the db")
+    # test names the address an IP or CIDR indicator hit, as written.
+    ctl.call("add", "ipv4", "198.51.100.0/24")
+    ctl.call("add", "ipv6", "2001:db8::1")
+    text = "src=198.51.100.77 dst=2001:DB8:0:0:0:0:0:1 port 443"
+    rc, tested, _ = ctl.call("test", text)
+    matched = sorted((h["value"], h.get("matched")) for h in tested["hits"])
+    check(matched == [("198.51.100.0/24", "198.51.100.77"),
+                      ("2001:db8::1", "2001:DB8:0:0:0:0:0:1")],
+          "test of addresses: %s" % matched)
+    rc, human, _ = ctl.call("test", text, json_out=False)
+    rows = [line.split() for line in human.splitlines()[1:]]
+    check(sorted((r[0], r[1], r[4]) for r in rows) ==
+          [("ipv4", "198.51.100.0/24", "198.51.100.77"),
+           ("ipv6", "2001:db8::1", "2001:DB8:0:0:0:0:0:1")],
+          "human test of addresses: " + human)
     rc, stats, _ = ctl.call("stats", "--top", "5")
     check("ports" in stats and "workers" in stats and stats["db"]["swaps"] >= 5,
           "stats: %s" % stats)

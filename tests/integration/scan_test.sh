@@ -65,4 +65,23 @@ status=0
 "$iocsift" scan --db "$work/bad.db" "$work/a.log" 2>"$work/bad.err" >/dev/null || status=$?
 expect_output "$status" 2 "exit status for a bad --db"
 grep -q "not an iocsift pattern set" "$work/bad.err" || fail "bad --db: $(cat "$work/bad.err")"
+# A long line is matched whole but its event carries the first 4096 bytes
+# and iocsift.truncated, as replay's events do (DP_HIT_PAYLOAD_MAX); a line
+# of exactly 4096 bytes is not cut.
+python3 - "$work" <<'PY'
+import sys
+work = sys.argv[1]
+with open(work + "/long.log", "w") as f:
+    # 10 MB of filler, the indicator at the end, past the cut.
+    f.write("Nov 26 10:00:05 proxy squid[1]: " + "x" * (10 << 20) + " CONNECT evil.example:443\n")
+    line = "Nov 26 10:00:06 proxy squid[1]: CONNECT evil.example:443 "
+    f.write(line + "y" * (4096 - len(line)) + "\n")
+PY
+"$iocsift" scan -f "$work/feed.csv" "$work/long.log" > "$work/long.jsonl" 2>/dev/null
+[ "$(wc -l < "$work/long.jsonl")" -eq 2 ] || fail "long lines: $(wc -l < "$work/long.jsonl") events, expected 2"
+size=$(wc -c < "$work/long.jsonl")
+[ "$size" -lt 20000 ] || fail "long lines: $size bytes of events"
+out=$(jq -c '[(.message | length), .iocsift.truncated, .threat.enrichments[0].matched.atomic]' "$work/long.jsonl")
+expect_output "$out" '[4096,true,"evil.example"]
+[4096,null,"evil.example"]' "long lines cut at 4096 bytes"
 echo "scan: all checks passed"

@@ -230,6 +230,7 @@ test_examples(void **state)
 	assert_int_equal(cfg.ports[0].rx_queues, 0);
 	assert_int_equal(cfg.ports[0].n_lcores, 0);
 	assert_true(cfg.ports[0].symmetric_rss);
+	assert_false(cfg.ports[0].af_packet_outgoing);
 	assert_int_equal(cfg.n_feeds, 1);
 	assert_string_equal(cfg.feeds[0].format, "auto");
 }

@@ -291,6 +291,11 @@ test_port(void **state)
 	assert_int_equal(cfg.ports[0].n_lcores, 128);
 	assert_int_equal(cfg.ports[0].lcores[127], 1023);
 
+	assert_false(cfg.ports[0].af_packet_outgoing);
+	port_key_ok("af_packet_outgoing", "yes");
+	assert_true(cfg.ports[0].af_packet_outgoing);
+	port_key_ok("af_packet_outgoing", "off");
+	assert_false(cfg.ports[0].af_packet_outgoing);
 	port_key_ok("symmetric_rss", "no");
 	assert_false(cfg.ports[0].symmetric_rss);
 	port_key_ok("symmetric_rss", "TRUE");

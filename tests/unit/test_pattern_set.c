@@ -235,6 +235,55 @@ test_address_from_dns_answer(void **state)
 	assert_true(has_value(set, &h, "2001:db8::1"));
 }
 
+/* The address that an IP or CIDR indicator hit, as the text wrote it
+ * (iocsiftctl test names it); "" when pat_locate_address finds none. */
+static const char *
+located(const struct pat_set *set, const char *text, const char *value)
+{
+	static char found[64];
+	struct pat_hits h = text_hits(set, text);
+	size_t off, len;
+
+	for (uint16_t i = 0; i < h.count; i++) {
+		if (strcmp(pat_set_indicator(set, h.ids[i])->value, value) != 0)
+			continue;
+		assert_int_equal(pat_locate_address(set, pat_set_scratch(set, 0),
+						    (const uint8_t *)text,
+						    strlen(text), NOW, h.ids[i],
+						    &off, &len), 0);
+		assert_true(len < sizeof(found));
+		memcpy(found, text + off, len);
+		found[len] = '\0';
+		return found;
+	}
+	return "";
+}
+
+static void
+test_locate_address(void **state)
+{
+	const struct pat_set *set = ((struct fixture *)*state)->set;
+	const char *text = "src=110.1.2.30 dst=10.1.2.3.";
+	size_t off, len;
+
+	assert_string_equal(located(set, text, "10.1.2.3"), "10.1.2.3");
+	assert_string_equal(located(set, "a 192.168.0.1 b 192.168.44.7",
+				    "192.168.0.0/16"), "192.168.0.1");
+	assert_string_equal(located(set, "peer [2001:DB8:0:0:0:0:0:1]:53",
+				    "2001:db8::1"), "2001:DB8:0:0:0:0:0:1");
+	assert_string_equal(located(set, "src 2001:0db8:ff12::7: refused",
+				    "2001:db8:ff00::/40"), "2001:0db8:ff12::7");
+	/* An address the text has only inside a longer token is none. */
+	struct pat_hits h = text_hits(set, "dst=10.1.2.3");
+	assert_int_equal(h.count, 1);
+	assert_int_equal(pat_locate_address(set, pat_set_scratch(set, 0),
+					    (const uint8_t *)"v10.1.2.3.4", 11,
+					    NOW, h.ids[0], &off, &len), -ENOENT);
+	assert_int_equal(pat_locate_address(set, pat_set_scratch(set, 0),
+					    (const uint8_t *)text, 0, NOW,
+					    h.ids[0], &off, &len), -ENOENT);
+}
+
 static void
 test_digests(void **state)
 {
@@ -643,6 +692,7 @@ main(void)
 		cmocka_unit_test(test_ipv4_cidr),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_address_from_dns_answer),
+		cmocka_unit_test(test_locate_address),
 		cmocka_unit_test(test_digests),
 		cmocka_unit_test(test_filename),
 		cmocka_unit_test(test_url),
