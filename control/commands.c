@@ -144,6 +144,9 @@ ctl_job_finish(struct ctl_job *job)
 		if (feed->skipped > 0)
 			json_object_set_new(result, "first_skip",
 					    json_string(feed->first_skip));
+		if (job->prepared.overridden > 0)
+			json_object_set_new(result, "overridden", json_integer(
+				(json_int_t)job->prepared.overridden));
 		reply = ctl_reply_ok(req, result);
 	}
 	pat_feed_free(&job->feed);
@@ -209,6 +212,20 @@ command_update(struct ctl_context *ctx, const struct ctl_request *req)
 }
 
 static char *
+command_undel(struct ctl_context *ctx, const struct ctl_request *req)
+{
+	struct ctl_indicator_spec spec = { .type = req->type,
+					   .value = req->value };
+	struct error_detail err = { 0 };
+	int rc = ctl_db_undelete(ctx->db, &spec, &err);
+
+	if (rc != 0)
+		return reply_error_detail(req, update_error_code(rc), &err);
+	return ctl_reply_ok(req, json_pack("{s:I}", "db_version",
+					   (json_int_t)ctx->db->version));
+}
+
+static char *
 command_rollback(struct ctl_context *ctx, const struct ctl_request *req)
 {
 	struct error_detail err = { 0 };
@@ -228,6 +245,11 @@ static char *
 command_list(struct ctl_context *ctx, const struct ctl_request *req)
 {
 	struct error_detail err = { 0 };
+	if (req->overrides) {
+		json_t *overrides = ctl_db_overrides(ctx->db, (size_t)req->limit);
+		return overrides != NULL ? ctl_reply_ok(req, overrides) :
+			ctl_reply_error(req, CTL_ERR_INTERNAL, "out of memory");
+	}
 	struct ctl_list_page page = {
 		.type = req->type, .feed = req->feed,
 		.version = (uint64_t)req->version, .from = (uint32_t)req->from,
@@ -248,7 +270,8 @@ static bool
 command_changes(enum ctl_command cmd)
 {
 	return cmd == CTL_CMD_LOAD || cmd == CTL_CMD_ADD ||
-	       cmd == CTL_CMD_DEL || cmd == CTL_CMD_ROLLBACK;
+	       cmd == CTL_CMD_DEL || cmd == CTL_CMD_ROLLBACK ||
+	       cmd == CTL_CMD_UNDEL;
 }
 
 enum ctl_outcome
@@ -304,6 +327,9 @@ ctl_command_handle(struct ctl_context *ctx, const char *line, size_t len,
 		break;
 	case CTL_CMD_ROLLBACK:
 		*reply = command_rollback(ctx, &req);
+		break;
+	case CTL_CMD_UNDEL:
+		*reply = command_undel(ctx, &req);
 		break;
 	default:
 		*reply = ctl_reply_error(&req, CTL_ERR_UNKNOWN_COMMAND,

@@ -15,6 +15,7 @@
 #include "database.h"
 #include "protocol.h"
 #include "feed_reader.h"
+#include "overrides.h"
 #include "publish.h"
 #include "store.h"
 
@@ -42,6 +43,9 @@ ctl_db_init(struct ctl_database *db, const struct ctl_database_options *opt)
 	};
 	db->store.journal.fd = -1;
 	pthread_mutex_init(&db->lock, NULL);
+	db->overrides = json_object();
+	if (db->overrides == NULL)
+		return -ENOMEM;
 	if (mkdir(opt->state_dir, 0750) != 0 && errno != EEXIST) {
 		int rc = -errno;
 		LOG(ERR, "state dir %s: %s\n", opt->state_dir, strerror(errno));
@@ -90,6 +94,8 @@ ctl_db_release(struct ctl_database *db)
 	db->active = NULL;
 	pthread_mutex_unlock(&db->lock);
 	pthread_mutex_destroy(&db->lock);
+	json_decref(db->overrides);
+	db->overrides = NULL;
 }
 
 /* Frees the sets that left once the exporter holds no hit record of
@@ -227,7 +233,8 @@ db_snapshot_maybe(struct ctl_database *db)
 		return;
 	if (seq - covered >= DB_SNAPSHOT_RECORDS ||
 	    (db->blob_seq > covered && db->blob_seq <= seq))
-		ctl_state_snapshot_start(&db->store, horizon, seq);
+		ctl_state_snapshot_start(&db->store, horizon, seq,
+					 json_deep_copy(db->overrides));
 }
 
 void
@@ -272,7 +279,7 @@ db_publish(struct ctl_database *db, struct pat_set *next, uint64_t seq)
  * bytes follow as the blob, one after another. */
 static json_t *
 load_record(const struct ctl_feed_source *sources, size_t n,
-	    uint64_t version)
+	    uint64_t version, json_t *overridden)
 {
 	json_t *feeds = json_array();
 
@@ -283,8 +290,13 @@ load_record(const struct ctl_feed_source *sources, size_t n,
 			"length", (json_int_t)sources[i].len));
 	if (feeds == NULL)
 		return NULL;
-	return json_pack("{s:s, s:I, s:o}", "op", "load", "version",
-			 (json_int_t)version, "feeds", feeds);
+	json_t *op = json_pack("{s:s, s:I, s:o}", "op", "load", "version",
+			       (json_int_t)version, "feeds", feeds);
+	/* Replayed, the load takes out these, whatever the overrides are
+	 * then: the same version as the first time. */
+	if (op != NULL && json_array_size(overridden) > 0)
+		json_object_set(op, "overridden", overridden);
+	return op;
 }
 
 /* Live indicators of the feed called name in the active set. */
@@ -336,7 +348,7 @@ db_shrink_check(const struct ctl_database *db, const struct pat_feed *feed,
  * names) and journals the sources they came from: the part of a load that
  * takes time, and changes nothing the workers or the readers see. */
 static int
-feeds_prepare(struct ctl_database *db, const struct pat_feed *const *feeds,
+feeds_prepare(struct ctl_database *db, struct pat_feed *const *feeds,
 	      const struct ctl_feed_source *sources, size_t n,
 	      bool allow_shrink, struct ctl_db_prepared *prepared,
 	      struct error_detail *err)
@@ -350,24 +362,41 @@ feeds_prepare(struct ctl_database *db, const struct pat_feed *const *feeds,
 				 CTL_JOURNAL_BLOBS_MAX);
 		return -E2BIG;
 	}
+	json_t *overridden = json_array();
+	if (overridden == NULL) {
+		error_detail_set(err, "", 0, "loading feeds: %s",
+				 strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		prepared->overridden += ctl_overrides_apply(db->replaying ?
+			db->replay_overridden : db->overrides, feeds[i],
+			overridden);
 	for (size_t i = 0; !allow_shrink && !db->replaying && i < n; i++) {
 		rc = db_shrink_check(db, feeds[i], &sources[i], err);
-		if (rc != 0)
+		if (rc != 0) {
+			json_decref(overridden);
 			return rc;
+		}
 	}
+	const struct pat_feed *const *built = (const struct pat_feed *const *)feeds;
 	struct pat_set *next = db->active == NULL ?
-		pat_set_build(feeds, n, db->n_workers + 1, db->next_version,
+		pat_set_build(built, n, db->n_workers + 1, db->next_version,
 			      err) :
-		pat_set_replace_feeds(db->active, feeds, n, db->next_version,
+		pat_set_replace_feeds(db->active, built, n, db->next_version,
 				      err);
 
-	if (next == NULL)
+	if (next == NULL) {
+		json_decref(overridden);
 		return errno != 0 ? -errno : -EINVAL;
+	}
 	for (size_t i = 0; i < n; i++)
 		blobs[i] = (struct iovec){ (void *)(uintptr_t)sources[i].text,
 					   sources[i].len };
-	rc = db_journal(db, load_record(sources, n, pat_set_version(next)),
+	rc = db_journal(db, load_record(sources, n, pat_set_version(next),
+					overridden),
 			blobs, (unsigned int)n, &prepared->seq, err);
+	json_decref(overridden);
 	if (rc != 0) {
 		pat_set_free(next);
 		return rc;
@@ -389,7 +418,7 @@ ctl_db_load_commit(struct ctl_database *db, struct ctl_db_prepared *prepared)
 }
 
 static int
-feeds_publish(struct ctl_database *db, const struct pat_feed *const *feeds,
+feeds_publish(struct ctl_database *db, struct pat_feed *const *feeds,
 	      const struct ctl_feed_source *sources, size_t n,
 	      bool allow_shrink, struct error_detail *err)
 {
@@ -408,7 +437,7 @@ sources_load(struct ctl_database *db, const struct ctl_feed_source *sources,
 	     size_t n, bool allow_shrink, struct error_detail *err)
 {
 	struct pat_feed *feeds = calloc(n + 1, sizeof(*feeds));
-	const struct pat_feed **pointers = calloc(n + 1, sizeof(*pointers));
+	struct pat_feed **pointers = calloc(n + 1, sizeof(*pointers));
 	size_t parsed = 0;
 	int rc = 0;
 
@@ -480,11 +509,11 @@ ctl_db_load_files(struct ctl_database *db, const char *const *paths,
 }
 
 int
-ctl_db_load_prepare(struct ctl_database *db, const struct pat_feed *feed,
+ctl_db_load_prepare(struct ctl_database *db, struct pat_feed *feed,
 		    const struct ctl_feed_source *source, bool allow_shrink,
 		    struct ctl_db_prepared *prepared, struct error_detail *err)
 {
-	const struct pat_feed *feeds[] = { feed };
+	struct pat_feed *feeds[] = { feed };
 
 	return feeds_prepare(db, feeds, source, 1, allow_shrink, prepared, err);
 }
@@ -605,6 +634,25 @@ db_warn_everything(const struct ctl_database *db, bool add,
 	LOG(WARNING, "added %s\n", err->message);
 }
 
+/* A delete leaves an override on its indicator, an add lifts it. */
+static void
+db_override(struct ctl_database *db, bool add, const struct pat_indicator *ind)
+{
+	char *key = ctl_override_key(ind->type, ind->value);
+
+	if (key == NULL) {
+		LOG(ERR, "out of memory recording the override of %s\n",
+		    ind->value);
+		return;
+	}
+	if (add)
+		json_object_del(db->overrides, key);
+	else
+		json_object_set_new(db->overrides, key, json_integer(
+			db->replaying ? db->replay_time : (json_int_t)time(NULL)));
+	free(key);
+}
+
 /* add or delete: one indicator, a new version sharing the base. */
 static int
 db_update(struct ctl_database *db, const struct ctl_indicator_spec *spec,
@@ -642,6 +690,7 @@ db_update(struct ctl_database *db, const struct ctl_indicator_spec *spec,
 			if (removed != NULL)
 				*removed = before - pat_set_count(next);
 			db_publish(db, db_compact_if_needed(db, next, err), seq);
+			db_override(db, add, &ind);
 			db_warn_everything(db, add, &ind, err);
 		} else if (next != NULL) {
 			pat_set_free(next);
@@ -663,6 +712,48 @@ ctl_db_delete(struct ctl_database *db, const struct ctl_indicator_spec *spec,
 	      size_t *removed, struct error_detail *err)
 {
 	return db_update(db, spec, false, removed, err);
+}
+
+int
+ctl_db_undelete(struct ctl_database *db, const struct ctl_indicator_spec *spec,
+		struct error_detail *err)
+{
+	struct pat_arena *arena = pat_arena_new();
+	struct pat_indicator ind;
+	char *key = NULL;
+	uint64_t seq;
+	int rc;
+
+	if (arena == NULL)
+		return -ENOMEM;
+	rc = indicator_from_spec(arena, spec, &ind, err);
+	if (rc == 0) {
+		key = ctl_override_key(ind.type, ind.value);
+		rc = key == NULL ? -ENOMEM : 0;
+	}
+	if (rc == 0 && json_object_get(db->overrides, key) == NULL) {
+		error_detail_set(err, "", 0, "no override on %s %s",
+				 pat_type_name(ind.type), ind.value);
+		rc = -ENOENT;
+	}
+	if (rc == 0)
+		rc = db_journal(db, json_pack("{s:s, s:s, s:s}", "op", "undel",
+					      "type", spec->type, "value",
+					      spec->value), NULL, 0, &seq, err);
+	if (rc == 0) {
+		json_object_del(db->overrides, key);
+		if (!db->replaying)
+			LOG(INFO, "override lifted: %s\n", key);
+	}
+	free(key);
+	pat_arena_free(arena);
+	return rc;
+}
+
+json_t *
+ctl_db_overrides(const struct ctl_database *db, size_t limit)
+{
+	return ctl_overrides_list(db->overrides, limit);
 }
 
 int
@@ -739,9 +830,14 @@ replay_load(struct ctl_database *db, json_t *op, const uint8_t *blob,
 		error_detail_set(err, "", 0, "a load's feeds do not add up");
 		return -EBADMSG;
 	}
-	if (n == 0)
-		return feeds_publish(db, NULL, NULL, 0, true, err);
-	return sources_load(db, sources, n, true, err);
+	json_t *none = json_array();
+	db->replay_overridden = json_object_get(op, "overridden") != NULL ?
+		json_object_get(op, "overridden") : none;
+	int rc = n == 0 ? feeds_publish(db, NULL, NULL, 0, true, err) :
+		 sources_load(db, sources, n, true, err);
+	db->replay_overridden = NULL;
+	json_decref(none);
+	return rc;
 }
 
 /* One journal record, applied as it was the first time. */
@@ -755,6 +851,7 @@ replay_record(void *arg, uint64_t seq, json_t *op, const uint8_t *blob,
 	int rc;
 
 	db->replay_seq = seq;
+	db->replay_time = json_integer_value(json_object_get(op, "time"));
 	if (version > 0)
 		db->next_version = (uint64_t)version;
 	if (name == NULL) {
@@ -777,6 +874,17 @@ replay_record(void *arg, uint64_t seq, json_t *op, const uint8_t *blob,
 			return -EBADMSG;
 		}
 		rc = db_update(db, &spec, name[0] == 'a', NULL, err);
+	} else if (strcmp(name, "undel") == 0) {
+		struct ctl_indicator_spec spec = {
+			.type = op_string(op, "type"),
+			.value = op_string(op, "value"),
+		};
+		if (spec.type == NULL || spec.value == NULL) {
+			error_detail_set(err, "", 0, "an undel without its "
+					 "indicator");
+			return -EBADMSG;
+		}
+		rc = ctl_db_undelete(db, &spec, err);
 	} else if (strcmp(name, "rollback") == 0) {
 		json_int_t to = json_integer_value(json_object_get(op, "to"));
 		uint64_t from;
@@ -819,6 +927,16 @@ ctl_db_resume(struct ctl_database *db, struct error_detail *err)
 		db_swap(db, set);      /* the first version: nothing to retire */
 		db->next_version = pat_set_version(set) + 1;
 		db->active_seq = db->store.snapshot_seq;
+		struct error_detail why = { 0 };
+		json_t *overrides = ctl_state_overrides(&db->store, &why);
+		if (overrides != NULL) {
+			json_decref(db->overrides);
+			db->overrides = overrides;
+		} else {
+			LOG(ERR, "%s: the overrides before the snapshot are "
+			    "lost (set aside as *.unusable)\n",
+			    error_detail_format(&why, text, sizeof(text)));
+		}
 	}
 	db->replaying = true;
 	struct error_detail why = { 0 };

@@ -39,6 +39,10 @@ struct ctl_database {
 	uint64_t blob_seq;                   /* the last record with a feed */
 	bool replaying;                      /* resume: no journal writes */
 	uint64_t replay_seq;
+	int64_t replay_time;                 /* the record's "time" */
+	const json_t *replay_overridden;     /* a load's "overridden" */
+	/* What `del` took out for good (overrides.h); control thread. */
+	json_t *overrides;
 	bool free_after_snapshot;            /* the set being saved left */
 	struct dp_exporter *exporter;        /* waited on before a free */
 	struct pat_set *retiring[CTL_RETIRING_MAX];
@@ -115,9 +119,12 @@ struct ctl_db_prepared {
 	struct pat_set *next;
 	uint64_t seq;
 	bool has_blob;
+	size_t overridden;   /* indicators the overrides took out */
 };
 
-int ctl_db_load_prepare(struct ctl_database *db, const struct pat_feed *feed,
+/* The feed's indicators that an override names (a `del` made earlier)
+ * are taken out of it first. */
+int ctl_db_load_prepare(struct ctl_database *db, struct pat_feed *feed,
 			const struct ctl_feed_source *source,
 			bool allow_shrink, struct ctl_db_prepared *prepared,
 			struct error_detail *err);
@@ -139,12 +146,24 @@ struct ctl_indicator_spec {
 };
 
 /* -EINVAL (invalid_indicator), -EEXIST, -ENOENT (del), -ENOMEM. *removed
- * is how many indicators a delete took out (one per feed). */
+ * is how many indicators a delete took out (one per feed). A delete
+ * leaves an override: no later load brings the indicator back. An add
+ * lifts the override of its indicator. */
 int ctl_db_add(struct ctl_database *db, const struct ctl_indicator_spec *spec,
 	       struct error_detail *err);
 int ctl_db_delete(struct ctl_database *db,
 		  const struct ctl_indicator_spec *spec, size_t *removed,
 		  struct error_detail *err);
+
+/* Lifts the override a delete left on the indicator: the next load of a
+ * feed that has it brings it back. No new version. -ENOENT when there is
+ * no such override, -EINVAL, -ECANCELED as the others. */
+int ctl_db_undelete(struct ctl_database *db,
+		    const struct ctl_indicator_spec *spec,
+		    struct error_detail *err);
+
+/* The overrides, as ctl_overrides_list. */
+json_t *ctl_db_overrides(const struct ctl_database *db, size_t limit);
 
 /* Makes the previous version active again. -ENOENT when there is none. */
 int ctl_db_rollback(struct ctl_database *db, uint64_t *from,

@@ -54,6 +54,7 @@ static const struct ctl_field ctl_list_fields[] = {
 	CTL_INT("limit", limit),
 	CTL_INT("version", version),
 	CTL_INT("from", from),
+	CTL_BOOL("overrides", overrides),
 };
 static const struct ctl_field ctl_test_fields[] = {
 	CTL_STR("text", text),
@@ -78,6 +79,7 @@ static const struct ctl_command_spec ctl_commands[] = {
 	[CTL_CMD_LIST] = { "list", CTL_FIELDS(ctl_list_fields) },
 	[CTL_CMD_TEST] = { "test", CTL_FIELDS(ctl_test_fields) },
 	[CTL_CMD_ROLLBACK] = { "rollback", NULL, 0 },
+	[CTL_CMD_UNDEL] = { "undel", CTL_FIELDS(ctl_del_fields) },
 };
 
 #define CTL_N_COMMANDS (sizeof(ctl_commands) / sizeof(ctl_commands[0]))
@@ -431,6 +433,7 @@ ctl_parse_fields(struct ctl_request *req, struct error_detail *err)
 				     err);
 	case CTL_CMD_ADD:
 	case CTL_CMD_DEL:
+	case CTL_CMD_UNDEL:
 		if (req->type == NULL)
 			return ctl_fail(err, -EINVAL,
 					"missing field 'type'");

@@ -34,6 +34,7 @@ enum ctl_command {
 	CTL_CMD_LIST,
 	CTL_CMD_TEST,
 	CTL_CMD_ROLLBACK,
+	CTL_CMD_UNDEL,
 };
 
 /* Error codes ("code" of an error reply). */
@@ -69,6 +70,7 @@ struct ctl_request {
 	size_t data_len;
 	int64_t top, limit;
 	int64_t version, from;  /* list: the page's version (0: active), id */
+	bool overrides;      /* list: the overrides instead of indicators */
 	bool allow_shrink;   /* load: a feed may shrink (see ctl_db_load_prepare) */
 };
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "overrides.h"
 #include "state_store.h"
 #include "store.h"
 
@@ -31,6 +32,13 @@ snapshot_name(const struct ctl_state_store *s, uint64_t seq, char *buf,
 	      size_t size)
 {
 	snprintf(buf, size, "%s/snapshot-%020" PRIu64 ".db", s->dir, seq);
+}
+
+static void
+overrides_name(const struct ctl_state_store *s, uint64_t seq, char *buf,
+	       size_t size)
+{
+	snprintf(buf, size, "%s/overrides-%020" PRIu64 ".json", s->dir, seq);
 }
 
 static void
@@ -76,15 +84,22 @@ ctl_state_open(struct ctl_state_store *s, const char *dir,
 			found = true;
 		}
 	}
-	/* Older snapshots, and temporary files of a write cut short. */
+	/* Older snapshots and their overrides, and temporary files of a
+	 * write cut short. */
 	rewinddir(d);
 	while ((e = readdir(d)) != NULL) {
 		unsigned long long seq;
 		char tail[8], path[4400];
-		if (sscanf(e->d_name, "snapshot-%20llu%7s", &seq, tail) != 2)
+		if (sscanf(e->d_name, "snapshot-%20llu%7s", &seq, tail) == 2) {
+			if (strcmp(tail, ".db") == 0 && seq == newest && found)
+				continue;
+		} else if (sscanf(e->d_name, "overrides-%20llu%7s", &seq,
+				  tail) == 2) {
+			if (strcmp(tail, ".json") == 0 && seq == newest && found)
+				continue;
+		} else {
 			continue;
-		if (strcmp(tail, ".db") == 0 && seq == newest && found)
-			continue;
+		}
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		unlink(path);
 	}
@@ -150,8 +165,14 @@ snapshot_thread(void *arg)
 	pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
 	uint64_t start = now_ns();
 
+	/* The overrides first: a snapshot is only ever found with its
+	 * own. */
+	overrides_name(s, s->saving_seq, path, sizeof(path));
+	s->saving_rc = ctl_overrides_save(s->saving_overrides, path,
+					  &s->saving_err);
 	snapshot_name(s, s->saving_seq, path, sizeof(path));
-	s->saving_rc = pat_set_save(s->saving, path, &s->saving_err);
+	if (s->saving_rc == 0)
+		s->saving_rc = pat_set_save(s->saving, path, &s->saving_err);
 	if (s->saving_rc == 0)
 		directory_sync(s->dir);
 	uint64_t end = now_ns();
@@ -163,13 +184,16 @@ snapshot_thread(void *arg)
 
 bool
 ctl_state_snapshot_start(struct ctl_state_store *s, const struct pat_set *set,
-			 uint64_t seq)
+			 uint64_t seq, json_t *overrides)
 {
-	if (s->thread_started || seq <= s->snapshot_seq)
+	if (overrides == NULL || s->thread_started || seq <= s->snapshot_seq ||
+	    (s->last_snapshot_end != 0 &&
+	     now_ns() - s->last_snapshot_end < 9 * s->last_snapshot_ns)) {
+		json_decref(overrides);
 		return false;
-	if (s->last_snapshot_end != 0 &&
-	    now_ns() - s->last_snapshot_end < 9 * s->last_snapshot_ns)
-		return false;
+	}
+	json_decref(s->saving_overrides);
+	s->saving_overrides = overrides;
 	s->saving = set;
 	s->saving_seq = seq;
 	s->saving_done = 0;
@@ -201,10 +225,14 @@ ctl_state_snapshot_finish(struct ctl_state_store *s, bool wait, int *rc,
 		*err = s->saving_err;
 		return saved;
 	}
-	/* The new snapshot is durable: the old one and the journal it
-	 * makes redundant go. */
-	if (s->snapshot_path[0] != '\0')
+	/* The new snapshot is durable: the old one, its overrides and the
+	 * journal it makes redundant go. */
+	if (s->snapshot_path[0] != '\0') {
+		char old[4400];
 		unlink(s->snapshot_path);
+		overrides_name(s, s->snapshot_seq, old, sizeof(old));
+		unlink(old);
+	}
 	__atomic_store_n(&s->snapshot_seq, s->saving_seq, __ATOMIC_RELAXED);
 	snapshot_name(s, s->snapshot_seq, s->snapshot_path,
 		      sizeof(s->snapshot_path));
@@ -220,6 +248,22 @@ ctl_state_snapshot_busy(const struct ctl_state_store *s)
 	return s->thread_started ? s->saving : NULL;
 }
 
+json_t *
+ctl_state_overrides(struct ctl_state_store *s, struct error_detail *err)
+{
+	char path[4400], aside[4420];
+
+	if (s->snapshot_seq == 0)
+		return json_object();    /* none, or the legacy file: none */
+	overrides_name(s, s->snapshot_seq, path, sizeof(path));
+	json_t *overrides = ctl_overrides_load(path, err);
+	if (overrides == NULL) {
+		snprintf(aside, sizeof(aside), "%s.unusable", path);
+		rename(path, aside);
+	}
+	return overrides;
+}
+
 void
 ctl_state_close(struct ctl_state_store *s)
 {
@@ -227,5 +271,7 @@ ctl_state_close(struct ctl_state_store *s)
 		pthread_join(s->thread, NULL);
 		s->thread_started = false;
 	}
+	json_decref(s->saving_overrides);
+	s->saving_overrides = NULL;
 	ctl_journal_close(&s->journal);
 }

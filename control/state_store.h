@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "journal.h"
 #include "pattern_set.h"
 
@@ -23,6 +25,7 @@ struct ctl_state_store {
 	pthread_t thread;
 	bool thread_started;
 	const struct pat_set *saving; /* kept alive by the database */
+	json_t *saving_overrides;     /* the thread's own copy */
 	uint64_t saving_seq;
 	int saving_done;              /* atomic: the thread finished */
 	int saving_rc;
@@ -58,12 +61,20 @@ int ctl_state_append(struct ctl_state_store *s, const json_t *op,
 		     uint64_t *seq, struct error_detail *err);
 
 /* Starts writing set, the version the journal's record seq made, as the
- * new snapshot; false when a write is under way, there is nothing new to
+ * new snapshot, with overrides (taken: freed by the store) as its
+ * overrides-SEQ.json; false when a write is under way, there is nothing new to
  * cover, or the last write ended less than 9 times its duration ago (so
  * snapshots take at most a tenth of a CPU). The caller keeps set alive
  * until ctl_state_snapshot_finish hands it back. */
 bool ctl_state_snapshot_start(struct ctl_state_store *s,
-			      const struct pat_set *set, uint64_t seq);
+			      const struct pat_set *set, uint64_t seq,
+			      json_t *overrides);
+
+/* The overrides saved with the snapshot (overrides.h): a new object,
+ * empty when there is none; NULL with err when the file is unusable (it
+ * is then renamed *.unusable). */
+json_t *ctl_state_overrides(struct ctl_state_store *s,
+			    struct error_detail *err);
 
 /* When the snapshot thread is done (or, with wait, once it is): the new
  * snapshot replaces the old one and the journal segments it covers are

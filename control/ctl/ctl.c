@@ -25,6 +25,7 @@ const struct option ctl_long_options[] = {
 	{ "type", required_argument, NULL, OPT_TYPE },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "allow-shrink", no_argument, NULL, OPT_ALLOW_SHRINK },
+	{ "overrides", no_argument, NULL, OPT_OVERRIDES },
 	{ NULL, 0, NULL, 0 },
 };
 

@@ -34,6 +34,7 @@ enum opt_id {
 	OPT_TYPE,
 	OPT_LIMIT,
 	OPT_ALLOW_SHRINK,
+	OPT_OVERRIDES,
 };
 
 struct options {
@@ -43,7 +44,8 @@ struct options {
 	const char *name, *format, *tags, *expires, *severity, *feed, *type;
 	const char *top, *limit;
 	bool allow_shrink;
-	const char *seen[OPT_ALLOW_SHRINK + 1];   /* command options given, by id */
+	bool overrides;
+	const char *seen[OPT_OVERRIDES + 1];   /* command options given, by id */
 };
 
 struct command {

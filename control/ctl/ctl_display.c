@@ -477,6 +477,25 @@ ctl_render_list_rows(const json_t *r, bool header)
 }
 
 static int
+render_overrides(const json_t *r)
+{
+	const json_t *rows = json_object_get(r, "overrides");
+	const json_t *e;
+	size_t i;
+	struct table t = { .ncols = 3, .head = { "TYPE", "VALUE", "DELETED" } };
+
+	if (json_array_size(rows) == 0) {
+		puts("no overrides");
+		return EXIT_OK;
+	}
+	json_array_foreach(rows, i, e)
+		table_add(&t, (const char *const[]){ f_str(e, "type"),
+			  f_str(e, "value"), f_str(e, "deleted") });
+	table_flush(&t);
+	return EXIT_OK;
+}
+
+static int
 render_test(const json_t *r)
 {
 	const json_t *hits = json_object_get(r, "hits");
@@ -524,6 +543,10 @@ render_change(enum ctl_command cmd, const json_t *r, const char *const *args,
 			   f_int(b[0], r, "indicators"), extra,
 			   f_int(b[1], r, "db_version"),
 			   f_ms(b[2], r, "swap_us"));
+		if (json_is_integer(json_object_get(r, "overridden")))
+			print_safe("overridden: %s left out, deleted earlier "
+				   "(iocsiftctl list --overrides)",
+				   f_int(b[0], r, "overridden"));
 		if (skipped > 0 && json_is_string(json_object_get(r,
 							"first_skip")))
 			print_safe("first skipped: %s", f_str(r, "first_skip"));
@@ -541,6 +564,10 @@ render_change(enum ctl_command cmd, const json_t *r, const char *const *args,
 			   args[0], args[1], f_int(b[0], r, "removed"),
 			   f_int(b[1], r, "db_version"),
 			   f_ms(b[2], r, "swap_us"));
+		break;
+	case CTL_CMD_UNDEL:
+		print_safe("lifted the override on %s %s: the next load of a "
+			   "feed that has it brings it back", args[0], args[1]);
 		break;
 	case CTL_CMD_ROLLBACK:
 		print_safe("rolled back from db version %s to %s (swap %s)",
@@ -572,8 +599,12 @@ ctl_render(enum ctl_command cmd, const json_t *result, const char *const *args,
 	case CTL_CMD_ROLLBACK:
 		return render_change(cmd, result, args, o);
 	case CTL_CMD_LIST:
+		if (json_is_array(json_object_get(result, "overrides")))
+			return render_overrides(result);
 		ctl_render_list_rows(result, true);   /* one page; see ctl_list.c */
 		break;
+	case CTL_CMD_UNDEL:
+		return render_change(cmd, result, args, o);
 	}
 	return EXIT_OK;
 }

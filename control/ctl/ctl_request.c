@@ -130,7 +130,12 @@ ctl_build_request(const struct command *c, const char *const *args,
 			goto out;
 		}
 		if (set_str(req, "type", o->type) != 0 ||
-		    set_str(req, "feed", o->feed) != 0)
+		    set_str(req, "feed", o->feed) != 0 ||
+		    (o->overrides && json_object_set_new(req, "overrides",
+							json_true()) != 0))
+			goto out;
+		if (o->overrides && json_object_set_new(req, "limit",
+			json_integer(CTL_LIST_LIMIT_MAX)) != 0)
 			goto out;
 		break;
 	case CTL_CMD_ADD:
@@ -142,6 +147,7 @@ ctl_build_request(const struct command *c, const char *const *args,
 		}
 		/* fall through */
 	case CTL_CMD_DEL:
+	case CTL_CMD_UNDEL:
 		if (set_str(req, "type", args[0]) != 0 ||
 		    set_str(req, "value", args[1]) != 0 ||
 		    set_str(req, "tags", o->tags) != 0 ||

@@ -31,7 +31,8 @@
 static const int stats_opts[] = { OPT_TOP, 0 };
 static const int load_opts[] = { OPT_NAME, OPT_FORMAT, OPT_ALLOW_SHRINK, 0 };
 static const int add_opts[] = { OPT_TAGS, OPT_EXPIRES, OPT_SEVERITY, OPT_FEED, 0 };
-static const int list_opts[] = { OPT_TYPE, OPT_FEED, OPT_LIMIT, 0 };
+static const int list_opts[] = { OPT_TYPE, OPT_FEED, OPT_LIMIT, OPT_OVERRIDES,
+				 0 };
 static const int no_opts[] = { 0 };
 
 static const struct command commands[] = {
@@ -40,6 +41,7 @@ static const struct command commands[] = {
 	{ "load", CTL_CMD_LOAD, 1, 1, load_opts },
 	{ "add", CTL_CMD_ADD, 2, 2, add_opts },
 	{ "del", CTL_CMD_DEL, 2, 2, no_opts },
+	{ "undel", CTL_CMD_UNDEL, 2, 2, no_opts },
 	{ "list", CTL_CMD_LIST, 0, 0, list_opts },
 	{ "test", CTL_CMD_TEST, 1, 1, no_opts },
 	{ "rollback", CTL_CMD_ROLLBACK, 0, 0, no_opts },
@@ -69,10 +71,14 @@ usage(FILE *out)
 "                             refused without --allow-shrink\n"
 "  add TYPE VALUE [--tags T] [--expires E] [--severity S] [--feed F]\n"
 "                             add one indicator (feed \"cli\" by default)\n"
-"  del TYPE VALUE             delete an indicator from every feed\n"
+"  del TYPE VALUE             delete an indicator from every feed; no later\n"
+"                             load brings it back (an override)\n"
+"  undel TYPE VALUE           lift that override: the next load of a feed\n"
+"                             that has the indicator brings it back\n"
 "  list [--type T] [--feed F] [--limit N|all]\n"
 "                             list indicators (at most N, default 1000),\n"
-"                             fetched in pages of 10000 of one version\n"
+"                             fetched in pages of 10000 of one version;\n"
+"                             --overrides lists what del took out for good\n"
 "  test TEXT                  which indicators TEXT would hit\n"
 "  rollback                   make the previous database version active\n"
 "  version                    daemon, protocol and library versions\n"
@@ -313,7 +319,7 @@ run(const struct command *c, const char *const *args, const struct options *o)
 		json_decref(req);
 		return -fd;
 	}
-	if (c->cmd == CTL_CMD_LIST) {
+	if (c->cmd == CTL_CMD_LIST && !o->overrides) {
 		rc = list_run(fd, req, o, timeout);
 	} else {
 		rc = exchange(fd, req, c->cmd, o, timeout, &reply, &result);
@@ -371,6 +377,7 @@ main(int argc, char **argv)
 			o.seen[opt] = optarg;
 			break;
 		case OPT_ALLOW_SHRINK:
+		case OPT_OVERRIDES:
 			o.seen[opt] = "";
 			break;
 		case ':':
@@ -396,7 +403,7 @@ main(int argc, char **argv)
 		return ctl_usage_error("%s takes %d argument%s, not %d", c->name,
 				   c->max_args, c->max_args == 1 ? "" : "s",
 				   nargs);
-	for (int id = OPT_TOP; id <= OPT_ALLOW_SHRINK; id++) {
+	for (int id = OPT_TOP; id <= OPT_OVERRIDES; id++) {
 		bool allowed = false;
 
 		if (o.seen[id] == NULL)
@@ -417,6 +424,7 @@ main(int argc, char **argv)
 	o.type = o.seen[OPT_TYPE];
 	o.limit = o.seen[OPT_LIMIT];
 	o.allow_shrink = o.seen[OPT_ALLOW_SHRINK] != NULL;
+	o.overrides = o.seen[OPT_OVERRIDES] != NULL;
 
 	rc = run(c, (const char *const *)&argv[optind + 1], &o);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -77,6 +77,7 @@ check_request(const struct ctl_request *req)
 			abort();
 		break;
 	case CTL_CMD_DEL:
+	case CTL_CMD_UNDEL:
 		if (req->type == NULL || req->value == NULL)
 			abort();
 		break;

@@ -292,6 +292,12 @@ test_del(void **state)
 	parse_error("{\"cmd\":\"del\",\"v\":1,\"type\":\"md5\",\"value\":"
 		    "\"x\",\"feed\":\"cli\"}", -EINVAL, "bad_request",
 		    "unknown field 'feed' for command 'del'");
+	/* undel takes what del takes. */
+	parse_ok("{\"cmd\":\"undel\",\"v\":1,\"type\":\"domain\",\"value\":"
+		 "\"evil.example\"}", CTL_CMD_UNDEL);
+	assert_string_equal(req.value, "evil.example");
+	parse_error("{\"cmd\":\"undel\",\"v\":1,\"type\":\"md5\"}", -EINVAL,
+		    "bad_request", "missing field 'value'");
 }
 
 static void
@@ -314,6 +320,9 @@ test_list(void **state)
 		 "4294967295}", CTL_CMD_LIST);
 	assert_int_equal(req.version, 12);
 	assert_int_equal(req.from, 4294967295LL);
+	assert_false(req.overrides);
+	parse_ok("{\"cmd\":\"list\",\"v\":1,\"overrides\":true}", CTL_CMD_LIST);
+	assert_true(req.overrides);
 	parse_error("{\"cmd\":\"list\",\"v\":1,\"from\":4294967296}",
 		    -EINVAL, "bad_request",
 		    "field 'from' must be between 0 and 4294967295");
@@ -784,6 +793,7 @@ test_command_names(void **state)
 	assert_string_equal(ctl_command_name(CTL_CMD_STATUS), "status");
 	assert_string_equal(ctl_command_name(CTL_CMD_LOAD), "load");
 	assert_string_equal(ctl_command_name(CTL_CMD_ROLLBACK), "rollback");
+	assert_string_equal(ctl_command_name(CTL_CMD_UNDEL), "undel");
 	assert_null(ctl_command_name((enum ctl_command)99));
 }
 
