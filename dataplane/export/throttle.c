@@ -1,18 +1,20 @@
 /* throttle.c -- windows keyed by (indicator type, value, feed, source
  * address), in a chained hash table plus a FIFO in opening order: every
- * window has the same length, so the oldest closes first.
+ * window has the same length, so the oldest closes first, on time or,
+ * when a new key finds every entry open, early (evicted).
  *
  * The addresses come off the wire and can be spoofed, so the buckets are
  * chosen by SipHash-2-4 under a key drawn from getrandom() for each table:
  * without the key, a sender cannot aim its packets at one chain.
  *
  * Every window lives in an array of max_entries made with the table; a
- * closed one goes to a free list. Its strings (the indicator's copy) and
- * its payload buffer stay with it for the next window that takes it, so
- * a repeat allocates nothing: it copies into buffers the window already
- * has (a buffer is allocated or grown only when a window opens with
- * longer strings than its entry ever held, or at an entry's first
- * repeat). */
+ * closed one goes to a free list, and its strings buffer (the indicator's
+ * copy) stays with it for the next window that takes it. The payload
+ * buffers of windows with repeats come from a list of spares that closed
+ * windows give back. So a repeat copies into buffers that exist and
+ * allocates nothing: a buffer is allocated only when more windows have
+ * repeats at once than ever before (at most max_entries in the table's
+ * life), and strings grow only for longer ones than their entry held. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,12 @@ _Static_assert(EXP_THROTTLE_KEY_SIZE == EXP_SIPHASH_KEY_SIZE,
 #define PAYLOAD_MAX 4096
 #define STRINGS_MIN 64             /* first size of a window's strings */
 
+/* A copy of a repeat's message, or a spare in the table's list. */
+struct payload {
+	struct payload *next_spare;
+	uint8_t bytes[PAYLOAD_MAX];
+};
+
 struct window {
 	struct window *next_in_bucket;   /* or in the free list */
 	struct window *next_in_order;
@@ -40,8 +48,8 @@ struct window {
 	uint64_t db_version;
 	struct exp_message msg;
 	struct pat_indicator ind;
+	struct payload *payload;   /* from the first repeat on */
 	/* Kept across the windows that use this entry. */
-	uint8_t *payload;          /* PAYLOAD_MAX bytes, from the first repeat */
 	char *strings;             /* ind's value, tags, source, feed */
 	size_t strings_cap;
 };
@@ -54,6 +62,7 @@ struct exp_throttle {
 	struct window *entries;    /* max_entries of them */
 	uint32_t n_fresh;          /* entries [0, n_fresh) were ever taken */
 	struct window *free_list;  /* closed ones, to take again */
+	struct payload *spares;    /* given back by closed windows */
 	struct window *oldest, *newest;
 	uint8_t key[EXP_SIPHASH_KEY_SIZE];
 	exp_throttle_emit_fn emit;
@@ -177,19 +186,25 @@ window_set_indicator(struct window *w, const struct pat_indicator *ind)
 
 /* Keeps the last repeat: its message (payload copied) and indicator. */
 static int
-window_record(struct window *w, const struct exp_message *msg,
+window_record(struct exp_throttle *t, struct window *w,
+	      const struct exp_message *msg,
 	      const struct pat_indicator *ind, uint64_t db_version)
 {
 	size_t payload_len = msg->payload_len < PAYLOAD_MAX ?
 		msg->payload_len : PAYLOAD_MAX;
 
-	if (w->payload == NULL && (w->payload = malloc(PAYLOAD_MAX)) == NULL)
-		return -ENOMEM;
+	if (w->payload == NULL) {
+		w->payload = t->spares;
+		if (w->payload != NULL)
+			t->spares = w->payload->next_spare;
+		else if ((w->payload = malloc(sizeof(*w->payload))) == NULL)
+			return -ENOMEM;
+	}
 	if (window_set_indicator(w, ind) != 0)
 		return -ENOMEM;
 	w->msg = *msg;
-	memcpy(w->payload, msg->payload, payload_len);
-	w->msg.payload = w->payload;
+	memcpy(w->payload->bytes, msg->payload, payload_len);
+	w->msg.payload = w->payload->bytes;
 	w->msg.payload_len = payload_len;
 	w->msg.truncated = msg->truncated || payload_len < msg->payload_len;
 	w->msg.file = NULL;
@@ -212,7 +227,7 @@ bucket_unlink(struct exp_throttle *t, struct window *w)
 }
 
 /* Closes the oldest window: its summary if it had repeats. Its entry
- * goes to the free list, buffers and all. */
+ * goes to the free list with its strings, its payload to the spares. */
 static void
 window_close_oldest(struct exp_throttle *t)
 {
@@ -231,6 +246,11 @@ window_close_oldest(struct exp_throttle *t)
 		};
 		t->stats.summaries++;
 		t->emit(t->ctx, &summary);
+	}
+	if (w->payload != NULL) {
+		w->payload->next_spare = t->spares;
+		t->spares = w->payload;
+		w->payload = NULL;
 	}
 	w->next_in_bucket = t->free_list;
 	t->free_list = w;
@@ -280,15 +300,23 @@ exp_throttle_hit(struct exp_throttle *t, const struct exp_message *msg,
 		if (key_equal(w, hash, msg, ind))
 			break;
 	if (w != NULL) {
-		if (window_record(w, msg, ind, db_version) != 0) {
+		if (window_record(t, w, msg, ind, db_version) != 0) {
 			t->stats.untracked++;
 			return true;
 		}
 		t->stats.suppressed++;
 		return false;
 	}
-	/* The first hit: sent now, and a window opens behind it. */
+	/* The first hit: sent now, and a window opens behind it. With
+	 * every entry open, the oldest window closes early (its summary
+	 * goes now): a flood of new keys costs the windows closest to
+	 * their end, never the table's bound. */
 	w = window_take(t);
+	if (w == NULL && t->oldest != NULL) {
+		window_close_oldest(t);
+		t->stats.evicted++;
+		w = window_take(t);
+	}
 	if (w == NULL) {
 		t->stats.untracked++;
 		return true;
@@ -332,6 +360,11 @@ exp_throttle_free(struct exp_throttle *t)
 	for (uint32_t i = 0; i < t->n_fresh; i++) {
 		free(t->entries[i].payload);
 		free(t->entries[i].strings);
+	}
+	while (t->spares != NULL) {
+		struct payload *p = t->spares;
+		t->spares = p->next_spare;
+		free(p);
 	}
 	free(t->entries);
 	free(t->buckets);

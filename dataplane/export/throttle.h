@@ -27,9 +27,9 @@ struct exp_throttle_summary {
 typedef void (*exp_throttle_emit_fn)(void *ctx,
 				     const struct exp_throttle_summary *summary);
 
-/* window_ns: the window's length (> 0); max_entries: windows open at once
- * (past it, hits are not throttled and counted as untracked), allocated
- * here. Buckets are chosen by SipHash-2-4 under a random key from
+/* window_ns: the window's length (> 0); max_entries: windows open at once,
+ * allocated here (a new key past it closes the oldest window early, its
+ * summary emitted then, and counts it as evicted). Buckets are chosen by SipHash-2-4 under a random key from
  * getrandom(2) (it may wait for the kernel's entropy pool at boot). NULL
  * with errno: ENOMEM, or getrandom's error. */
 struct exp_throttle *exp_throttle_new(uint64_t window_ns, uint32_t max_entries,
@@ -52,8 +52,9 @@ void exp_throttle_flush(struct exp_throttle *t);
 struct exp_throttle_stats {
 	uint64_t suppressed;       /* hits folded into summaries */
 	uint64_t summaries;        /* summary events emitted */
-	uint64_t untracked;        /* hits sent because the table was full
-				    * (or a window's copy found no memory) */
+	uint64_t untracked;        /* hits sent without a window: its copy
+				    * found no memory (or max_entries 0) */
+	uint64_t evicted;          /* windows closed early for a new key */
 	uint64_t open;             /* windows open now */
 	uint64_t entries;          /* entries ever used, <= max_entries */
 };

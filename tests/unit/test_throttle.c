@@ -158,8 +158,10 @@ test_indicator_copy_outlives_its_set(void **state)
 	exp_throttle_free(t);
 }
 
+/* Every entry open: a new key closes the oldest window early, its
+ * repeats summarized at once, and takes its entry. */
 static void
-test_table_full_is_not_throttled(void **state)
+test_table_full_evicts_oldest(void **state)
 {
 	(void)state;
 	struct captured c = { 0 };
@@ -169,15 +171,31 @@ test_table_full_is_not_throttled(void **state)
 	struct exp_message m = message("m", 1, 1);
 
 	assert_true(exp_throttle_hit(t, &m, &a, 1, 0));
-	assert_true(exp_throttle_hit(t, &m, &b, 1, 0));
-	assert_true(exp_throttle_hit(t, &m, &z, 1, 0));
-	assert_true(exp_throttle_hit(t, &m, &z, 1, 0));   /* still untracked */
+	assert_false(exp_throttle_hit(t, &m, &a, 1, 1));
+	assert_false(exp_throttle_hit(t, &m, &a, 1, 2));
+	assert_true(exp_throttle_hit(t, &m, &b, 1, 3));
+	assert_int_equal(c.calls, 0);
+	/* z evicts a, the oldest: a's two repeats come out now. */
+	assert_true(exp_throttle_hit(t, &m, &z, 1, 4));
+	assert_int_equal(c.calls, 1);
+	assert_int_equal(c.count, 2);
+	assert_string_equal(c.value, "a.example");
+	/* z has a window of its own now; b was left alone. */
+	assert_false(exp_throttle_hit(t, &m, &z, 1, 5));
+	assert_false(exp_throttle_hit(t, &m, &b, 1, 6));
+	/* a again evicts b, the oldest now (its repeat summarized). */
+	assert_true(exp_throttle_hit(t, &m, &a, 1, 7));
+	assert_int_equal(c.calls, 2);
+	assert_string_equal(c.value, "b.example");
 	struct exp_throttle_stats st;
 	exp_throttle_stats(t, &st);
-	assert_int_equal(st.untracked, 2);
+	assert_int_equal(st.evicted, 2);
+	assert_int_equal(st.untracked, 0);
 	assert_int_equal(st.open, 2);
+	assert_int_equal(st.entries, 2);
+	assert_int_equal(st.summaries, 2);
 	exp_throttle_free(t);   /* open windows freed without a summary */
-	assert_int_equal(c.calls, 0);
+	assert_int_equal(c.calls, 2);
 }
 
 /* The vector of the SipHash paper (Aumasson, Bernstein 2012, appendix
@@ -313,8 +331,10 @@ test_repeats_allocate_nothing(void **state)
 	exp_throttle_free(t);
 }
 
-/* A flood of distinct keys (spoofed sources) never takes more entries
- * than the bound, and allocates nothing once they are all taken. */
+/* A flood of distinct indicators from spoofed sources: never more
+ * entries than the bound, every one past it an eviction, nothing
+ * allocated once the entries are all taken; a source that repeats
+ * within the flood is still throttled. */
 static void
 test_flood_stays_within_bound(void **state)
 {
@@ -322,15 +342,24 @@ test_flood_stays_within_bound(void **state)
 	struct captured c = { 0 };
 	struct exp_throttle *t = exp_throttle_new(60 * SECOND, 1000, capture,
 						  &c);
-	struct pat_indicator ind = indicator("evil.com");
+	struct pat_indicator noisy = indicator("noisy.example");
+	struct exp_message from_noisy = message("again", 200, 0);
+	char value[32];
+	unsigned int noisy_sent = 0;
 
 	assert_non_null(t);
 	allocations = 0;
 	for (uint32_t i = 0; i < 100000; i++) {
+		snprintf(value, sizeof(value), "f%u.example", i);
+		struct pat_indicator ind = indicator(value);
 		struct exp_message m = message("flood", 0, i);
 		memcpy(m.src_addr, &i, sizeof(i));
 		counting = i >= 1000;
 		assert_true(exp_throttle_hit(t, &m, &ind, 1, i));
+		/* Every tenth hit, one source repeats one indicator. */
+		if (i % 10 == 0)
+			noisy_sent += exp_throttle_hit(t, &from_noisy, &noisy,
+						       1, i);
 		counting = false;
 	}
 	assert_int_equal(allocations, 0);
@@ -338,7 +367,15 @@ test_flood_stays_within_bound(void **state)
 	exp_throttle_stats(t, &st);
 	assert_int_equal(st.entries, 1000);
 	assert_int_equal(st.open, 1000);
-	assert_int_equal(st.untracked, 99000);
+	assert_int_equal(st.untracked, 0);
+	/* 101,000 windows opened in 1,000 entries. */
+	assert_int_equal(st.evicted, 100000 + noisy_sent - 1000);
+	/* The noisy source's window is evicted after about 1,000 newer
+	 * keys (its own hits, a tenth of the flood, keep it in about 90
+	 * hits out of 100): most of its hits are still folded. */
+	assert_true(noisy_sent < 10000 / 10);
+	assert_int_equal(st.suppressed, 10000 - noisy_sent);
+	assert_int_equal(st.summaries, c.calls);
 	exp_throttle_free(t);
 }
 
@@ -348,7 +385,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first_hit_at_once_repeats_summarized),
 		cmocka_unit_test(test_indicator_copy_outlives_its_set),
-		cmocka_unit_test(test_table_full_is_not_throttled),
+		cmocka_unit_test(test_table_full_evicts_oldest),
 		cmocka_unit_test(test_siphash_vectors),
 		cmocka_unit_test(test_each_table_has_its_own_key),
 		cmocka_unit_test(test_long_values_apart),
