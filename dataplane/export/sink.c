@@ -1,8 +1,9 @@
 /* sink.c -- a SIEM sink's life cycle and its producers' side: start (the
- * transport set up, the spool opened, the thread made), submit into the
- * memory queue or the spool, drain, stop (what memory holds goes to the
- * spool), counters. The thread is sink_thread.c; the transports are
- * sink_file.c, sink_net.c and sink_tls.c. */
+ * transport set up, the spool opened, the threads made), submit into the
+ * memory queue or the spill (in memory both: the spool thread writes the
+ * spill to disk), drain, stop (what memory holds goes to the spool),
+ * counters. The threads are sink_thread.c and sink_spool.c; the
+ * transports are sink_file.c, sink_net.c and sink_tls.c. */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -55,86 +56,96 @@ sink_log(const struct exp_sink *s, int level, const char *fmt, ...)
 		fprintf(stderr, "%s\n", message);
 }
 
+bool
+sink_drop_count(struct exp_sink *s, uint64_t n, uint64_t *suppressed)
+{
+	counter_add(&s->dropped, n);
+	if (!ratelimit_due(&s->drop_log, monotonic_ms())) {
+		s->drop_log.suppressed += n - 1;
+		return false;
+	}
+	*suppressed = s->drop_log.suppressed + n - 1;
+	s->drop_log.suppressed = 0;
+	return true;
+}
+
+void
+sink_drop_log(const struct exp_sink *s, int rc, uint64_t suppressed)
+{
+	char more[64] = "";
+
+	if (suppressed > 0)
+		snprintf(more, sizeof(more), " (%" PRIu64 " more since the "
+			 "last message)", suppressed);
+	sink_log(s, SINK_LOG_WARNING, "dropping records: %s%s",
+		 rc == -EDQUOT ? "the spool is full (spool_max)" :
+		 rc == -ENOSPC ? "no space left on the spool's file system" :
+		 rc == -ENOBUFS && s->spool != NULL ? "the spool thread is "
+		 "behind (queue records wait in memory for the disk)" :
+		 rc == -ENOBUFS ? "the queue is full and there is no spool" :
+		 strerror(-rc), more);
+}
+
 /* Nothing held: what exp_sink_drain() waits for (lock held). */
 static bool
 sink_holds_nothing(struct exp_sink *s)
 {
-	struct exp_spool_stats st = { 0 };
-
-	if (s->ring_n != 0 || s->flight_n != 0)
-		return false;
-	if (s->spool != NULL)
-		exp_spool_stats(s->spool, &st);
-	return st.records == 0;
+	return s->ring.n == 0 && s->flight_n == 0 && s->spill.n == 0 &&
+	       s->spilling == 0 && s->spool_st.records == 0;
 }
 
 int
 exp_sink_submit(struct exp_sink *s, const void *record, size_t len)
 {
-	bool log_drop = false;
 	uint64_t suppressed = 0;
+	bool log_drop;
 	int rc;
 
 	if (record == NULL || len == 0 || len > EXP_SINK_RECORD_MAX)
 		return -EINVAL;
 	pthread_mutex_lock(&s->lock);
 	counter_add(&s->queued, 1);
+	/* With a spool, a record goes to the spill (for the spool thread)
+	 * during an outage, behind anything that waits for or in the spool
+	 * (order), and past the memory queue. Each holds queue records
+	 * (the spill not counting what a failure moved to its head). */
+	bool spill = s->spool != NULL &&
+		(s->outage || s->spool_unread || s->spill.n > 0 ||
+		 s->spilling > 0 || s->ring.n >= s->cfg->queue);
+	struct sink_fifo *q = spill ? &s->spill : &s->ring;
 	rc = -ENOBUFS;
-	if (s->spool != NULL &&
-	    (s->outage || s->spool_unread || s->ring_n >= s->cfg->queue)) {
-		rc = exp_spool_append(s->spool, record, len);
-		if (rc == 0) {
-			counter_add(&s->spooled, 1);
-			s->spool_unread = true;
-			goto queued;
-		}
-		/* The spool refuses: memory still keeps order if the spool
-		 * holds nothing unread. */
-		if (s->spool_unread || s->ring_n >= s->cfg->queue)
-			goto drop;
-	} else if (s->ring_n >= s->cfg->queue) {
+	if (q->n - (spill ? s->spill_front : 0) >= s->cfg->queue)
 		goto drop;
-	}
 	struct sink_rec *rec = sink_rec_alloc(s, len);
 	if (rec == NULL) {
 		rc = -ENOMEM;
 		goto drop;
 	}
 	memcpy(rec->data, record, len);
-	if (sink_ring_push(s, rec) != 0) {
+	if (sink_fifo_push(q, rec) != 0) {
 		sink_rec_free(s, rec);
 		rc = -ENOMEM;
 		goto drop;
 	}
-queued:
-	/* During an outage the thread waits out its backoff anyway. */
-	if (s->held)
+	if (spill) {
+		if (s->held)
+			s->spool_woken_late = true;
+		else
+			pthread_cond_signal(&s->spool_wake);
+	} else if (s->held) {
 		s->woken_late = true;
-	else if (!s->outage)
+	} else if (!s->outage) {
+		/* During an outage the thread waits out its backoff. */
 		pthread_cond_signal(&s->wake);
+	}
 	pthread_mutex_unlock(&s->lock);
 	return 0;
 
 drop:
-	counter_add(&s->dropped, 1);
-	log_drop = ratelimit_due(&s->drop_log, monotonic_ms());
-	if (log_drop) {
-		suppressed = s->drop_log.suppressed;
-		s->drop_log.suppressed = 0;
-	}
+	log_drop = sink_drop_count(s, 1, &suppressed);
 	pthread_mutex_unlock(&s->lock);
-	if (log_drop) {
-		char more[64] = "";
-		if (suppressed > 0)
-			snprintf(more, sizeof(more), " (%" PRIu64 " more since "
-				 "the last message)", suppressed);
-		sink_log(s, SINK_LOG_WARNING, "dropping records: %s%s",
-			 rc == -EDQUOT ? "the spool is full (spool_max)" :
-			 rc == -ENOSPC ? "no space left on the spool's file "
-			 "system" :
-			 rc == -ENOBUFS ? "the queue is full and there is no "
-			 "spool" : strerror(-rc), more);
-	}
+	if (log_drop)
+		sink_drop_log(s, rc, suppressed);
 	return rc;
 }
 
@@ -153,7 +164,9 @@ exp_sink_release(struct exp_sink *s)
 	s->held = false;
 	if (s->woken_late && !s->outage)
 		pthread_cond_signal(&s->wake);
-	s->woken_late = false;
+	if (s->spool_woken_late)
+		pthread_cond_signal(&s->spool_wake);
+	s->woken_late = s->spool_woken_late = false;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -204,6 +217,7 @@ sink_open_spool(struct exp_sink *s, const char *spool_root,
 			 "spool from an earlier run are sent first",
 			 st.records);
 	s->spool_unread = st.records > 0;
+	s->spool_st = st;
 	return 0;
 }
 
@@ -212,7 +226,8 @@ sink_free(struct exp_sink *s)
 {
 	if (s->conn.type->teardown != NULL)
 		s->conn.type->teardown(&s->conn);
-	free(s->ring);
+	sink_fifo_free(&s->ring);
+	sink_fifo_free(&s->spill);
 	free(s->flight);
 	free(s->batch.data);
 	free(s->rbuf);
@@ -220,6 +235,8 @@ sink_free(struct exp_sink *s)
 	free(s->cfg);
 	free(s);
 }
+
+static void sink_spool_thread_end(struct exp_sink *s);
 
 struct exp_sink *
 exp_sink_start(const struct exp_sink_config *cfg, const char *spool_root,
@@ -289,16 +306,24 @@ exp_sink_start(const struct exp_sink_config *cfg, const char *spool_root,
 			goto free_sink;
 	}
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->spool_lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->wake, &attr);
 	pthread_cond_init(&s->idle, &attr);
+	pthread_cond_init(&s->spool_wake, &attr);
 	pthread_condattr_destroy(&attr);
-	/* The thread takes no signal: SIGPIPE becomes EPIPE (OpenSSL writes
+	/* The threads take no signal: SIGPIPE becomes EPIPE (OpenSSL writes
 	 * with write(2)), and the daemon's handlers run elsewhere. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = -pthread_create(&s->thread, NULL, sink_main, s);
+	rc = s->spool == NULL ? 0 :
+		-pthread_create(&s->spool_thread, NULL, sink_spool_main, s);
+	if (rc == 0) {
+		rc = -pthread_create(&s->thread, NULL, sink_main, s);
+		if (rc != 0 && s->spool != NULL)
+			sink_spool_thread_end(s);
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
 		error_detail_set(err, where, 0, "cannot start its thread: %s",
@@ -308,11 +333,17 @@ exp_sink_start(const struct exp_sink_config *cfg, const char *spool_root,
 	char tname[16];
 	snprintf(tname, sizeof(tname), "sink-%.10s", cfg->name);
 	pthread_setname_np(s->thread, tname);
+	if (s->spool != NULL) {
+		snprintf(tname, sizeof(tname), "spool-%.9s", cfg->name);
+		pthread_setname_np(s->spool_thread, tname);
+	}
 	return s;
 
 destroy_sync:
+	pthread_cond_destroy(&s->spool_wake);
 	pthread_cond_destroy(&s->idle);
 	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->spool_lock);
 	pthread_mutex_destroy(&s->lock);
 	exp_spool_close(s->spool);
 free_sink:
@@ -346,6 +377,17 @@ exp_sink_drain(struct exp_sink *s, unsigned int drain_ms)
 	return rc;
 }
 
+/* The spool thread writes what the spill holds, then ends. */
+static void
+sink_spool_thread_end(struct exp_sink *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->spool_stop = true;
+	pthread_cond_signal(&s->spool_wake);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->spool_thread, NULL);
+}
+
 void
 exp_sink_stop(struct exp_sink *s, unsigned int drain_ms)
 {
@@ -365,37 +407,26 @@ exp_sink_stop(struct exp_sink *s, unsigned int drain_ms)
 	pthread_join(s->thread, NULL);
 	s->conn.type->close(&s->conn);
 
-	/* The thread is gone: what it held in memory goes to disk, oldest
-	 * first; records in flight from the spool stay there uncommitted. */
+	/* The sink thread is gone: what it held in memory goes to the spool
+	 * thread, oldest first, ahead of what waits for it; records in
+	 * flight from the spool stay there uncommitted. Without a spool it
+	 * is dropped. */
+	uint64_t spooled_before = counter_get(&s->spooled);
+	uint64_t dropped_before = counter_get(&s->dropped);
 	pthread_mutex_lock(&s->lock);
-	while (s->flight_n > 0) {
-		struct sink_flight f = sink_flight_pop(s);
-		if (f.rec == NULL)
-			continue;
-		if (s->spool != NULL && sink_spool_put(s, f.rec)) {
-			spooled++;
-		} else if (s->spool == NULL) {
-			sink_rec_free(s, f.rec);
-			counter_add(&s->dropped, 1);
-			dropped++;
-		} else {
-			dropped++;
-		}
+	sink_unsend(s);
+	uint64_t moved = s->spill_front;
+	while (s->spool == NULL && s->ring.n > 0) {
+		sink_rec_free(s, sink_fifo_pop(&s->ring));
+		counter_add(&s->dropped, 1);
 	}
-	while (s->ring_n > 0) {
-		struct sink_rec *rec = sink_ring_pop(s);
-		if (s->spool != NULL && sink_spool_put(s, rec)) {
-			spooled++;
-		} else if (s->spool == NULL) {
-			sink_rec_free(s, rec);
-			counter_add(&s->dropped, 1);
-			dropped++;
-		} else {
-			dropped++;
-		}
-	}
+	pthread_mutex_unlock(&s->lock);
 	if (s->spool != NULL) {
 		spool = true;
+		sink_spool_thread_end(s);
+		spooled = counter_get(&s->spooled) - spooled_before;
+		if (spooled > moved)
+			spooled = moved;   /* the rest had been submitted */
 		int rc = exp_spool_sync(s->spool);
 		if (rc != 0)
 			sink_log(s, SINK_LOG_ERR, "syncing the spool: %s",
@@ -404,7 +435,7 @@ exp_sink_stop(struct exp_sink *s, unsigned int drain_ms)
 		exp_spool_close(s->spool);
 		s->spool = NULL;
 	}
-	pthread_mutex_unlock(&s->lock);
+	dropped = counter_get(&s->dropped) - dropped_before;
 	if (st.records > 0 && spooled > 0)
 		sink_log(s, SINK_LOG_INFO, "stopped with %" PRIu64 " records "
 			 "in the spool, %" PRIu64 " of them moved there from "
@@ -416,8 +447,10 @@ exp_sink_stop(struct exp_sink *s, unsigned int drain_ms)
 		sink_log(s, SINK_LOG_WARNING, "stopped: %" PRIu64
 			 " undelivered records dropped (%s)", dropped, spool ?
 			 "the spool refused them" : "no spool");
+	pthread_cond_destroy(&s->spool_wake);
 	pthread_cond_destroy(&s->idle);
 	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->spool_lock);
 	pthread_mutex_destroy(&s->lock);
 	sink_free(s);
 }
@@ -425,11 +458,10 @@ exp_sink_stop(struct exp_sink *s, unsigned int drain_ms)
 void
 exp_sink_stats_read(struct exp_sink *s, struct exp_sink_stats *st)
 {
-	struct exp_spool_stats sp = { 0 };
+	struct exp_spool_stats sp;
 
 	pthread_mutex_lock(&s->lock);
-	if (s->spool != NULL)
-		exp_spool_stats(s->spool, &sp);
+	sp = s->spool_st;
 	st->connected = s->connected;
 	pthread_mutex_unlock(&s->lock);
 	st->queued = counter_get(&s->queued);

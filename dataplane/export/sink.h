@@ -1,5 +1,6 @@
 /* sink.h -- SIEM sinks: a file or a UDP, TCP or TLS syslog receiver, fed
- * by one thread per sink through a memory queue and a disk spool. */
+ * by one thread per sink through a memory queue and a disk spool, which a
+ * second thread of the sink writes. */
 #ifndef IOCSIFT_EXPORT_SINK_H
 #define IOCSIFT_EXPORT_SINK_H
 
@@ -14,7 +15,8 @@
  * Semantics, limits and every URI parameter: docs/sinks.md.
  *
  * Threads: exp_sink_parse_uri() and exp_sink_accepts() are pure.
- * exp_sink_start() makes a thread that does all of the sink's I/O;
+ * exp_sink_start() makes a thread that does the transport's I/O and reads
+ * and commits the spool, and (with a spool) one that appends to it;
  * exp_sink_submit(), exp_sink_reopen(), exp_sink_drain() and
  * exp_sink_stats_read() may be called from any thread while the sink
  * runs; exp_sink_stop() once, after every other call on the sink has
@@ -96,12 +98,16 @@ struct exp_sink *exp_sink_start(const struct exp_sink_config *cfg,
 				struct error_detail *err);
 
 /* Queues one record of 1..EXP_SINK_RECORD_MAX bytes, unframed (the sink
- * adds "\n" for files, "LEN " for TCP/TLS, nothing for UDP). Never blocks
- * on I/O: memory queue, else spool, else dropped (counted, logged at most
- * once a minute). 0 when kept; -EDQUOT (spool at spool_max), -ENOSPC
- * (the spool's disk full) or -ENOBUFS (no spool,
- * queue full) or -ENOMEM when dropped; -EINVAL for a bad length (not
- * counted). */
+ * adds "\n" for files, "LEN " for TCP/TLS, nothing for UDP). Never waits
+ * for I/O, the spool's disk included: it takes the sink's lock, which no
+ * thread holds across I/O, and copies the record into memory: the memory
+ * queue, or (with a spool: during an outage, behind what the spool holds,
+ * or past queue records) the spill that the spool thread writes to disk.
+ * 0 when kept; -ENOBUFS (no spool and the queue full, or queue records
+ * already waiting for the spool thread) or -ENOMEM when dropped (counted,
+ * logged at most once a minute); -EINVAL for a bad length (not counted).
+ * A record the spool refuses later (spool_max, a full disk) is counted
+ * as dropped then. */
 int exp_sink_submit(struct exp_sink *s, const void *record, size_t len);
 
 /* Between exp_sink_hold() and exp_sink_release(), submitted records do
@@ -122,9 +128,10 @@ void exp_sink_reopen(struct exp_sink *s);
  * -ETIMEDOUT when records are still held. */
 int exp_sink_drain(struct exp_sink *s, unsigned int drain_ms);
 
-/* Stops: exp_sink_drain(drain_ms), then whatever is still in the memory
- * queue or in flight (unconfirmed) goes to the spool (dropped and counted
- * without one), the spool is synced and closed, the thread joined and the
+/* Stops: exp_sink_drain(drain_ms), then the sink thread is joined,
+ * whatever is still in the memory queue or in flight (unconfirmed) goes to
+ * the spool (dropped and counted without one), the spool thread writes
+ * what it holds and is joined, the spool is synced and closed and the
  * sink freed. NULL is accepted. */
 void exp_sink_stop(struct exp_sink *s, unsigned int drain_ms);
 

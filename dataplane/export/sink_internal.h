@@ -1,7 +1,8 @@
-/* sink_internal.h -- a sink's state and what its three files give one
+/* sink_internal.h -- a sink's state and what its four files give one
  * another: sink.c (life cycle, submit), sink_queue.c (records in memory,
- * the memory queue, the list in flight) and sink_thread.c (the thread).
- * Internal to dataplane/export/. */
+ * the memory queue, the spill, the list in flight), sink_thread.c (the
+ * thread that delivers) and sink_spool.c (the thread that writes the
+ * spool). Internal to dataplane/export/. */
 #ifndef IOCSIFT_EXPORT_SINK_INTERNAL_H
 #define IOCSIFT_EXPORT_SINK_INTERNAL_H
 
@@ -44,6 +45,12 @@ struct sink_rec {
 	_Alignas(16) unsigned char data[];
 };
 
+/* A FIFO of memory records, a ring that grows by doubling. */
+struct sink_fifo {
+	struct sink_rec **slot;
+	uint32_t cap, head, n;
+};
+
 /* A record written to the transport and not yet confirmed. */
 struct sink_flight {
 	uint64_t written_ms;
@@ -58,21 +65,38 @@ struct sink_ratelimit {
 	bool armed;
 };
 
+/*
+ * Locks. lock guards what lives in memory and is never held across I/O:
+ * exp_sink_submit() takes only it, so a submit waits for no disk and no
+ * network. spool_lock guards the spool and is held across its I/O (the
+ * spool thread's appends, segment rolls and their fsyncs; the sink
+ * thread's reads and commits). It is taken before lock, never while
+ * holding it; nobody else touches the spool while threads run. The
+ * spool's counts are copied into spool_st (under lock) after each change,
+ * for whoever reads statistics.
+ */
 struct exp_sink {
 	struct exp_sink_config *cfg;   /* the sink's own copy */
 	pthread_t thread;
+	pthread_t spool_thread;        /* with a spool */
 	bool stopping;                 /* __atomic: the thread leaves every wait */
 
 	pthread_mutex_t lock;
 	pthread_cond_t wake;           /* to the thread */
 	pthread_cond_t idle;           /* to exp_sink_drain() */
+	pthread_cond_t spool_wake;     /* to the spool thread */
 	/* Guarded by lock. */
-	struct sink_rec **ring;        /* the memory queue, oldest at head */
-	uint32_t ring_cap, ring_head, ring_n;
+	struct sink_fifo ring;         /* the memory queue, oldest at head */
+	/* Records for the spool, oldest at head, and how many the spool
+	 * thread has taken and is writing. Every record here is newer than
+	 * every one in ring, but the spill_front at its head: those were
+	 * moved from the transport's side (a failure, stop). */
+	struct sink_fifo spill;
+	uint32_t spilling, spill_front;
 	struct sink_flight *flight;    /* in flight, oldest at head */
 	size_t flight_cap, flight_head, flight_n;
 	uint32_t flight_mem;           /* of which from memory */
-	struct exp_spool *spool;
+	struct exp_spool_stats spool_st; /* as of the spool's last change */
 	struct sink_block *block;      /* records are carved from it */
 	struct sink_block *spare;      /* empty blocks, faulted in */
 	unsigned int n_spare;
@@ -80,7 +104,9 @@ struct exp_sink {
 	bool outage;                   /* records go to the spool */
 	bool connected;
 	bool stop, reopen, kick;
+	bool spool_stop;               /* the spool thread: empty spill, end */
 	bool held, woken_late;         /* exp_sink_hold(): wake once, later */
+	bool spool_woken_late;         /* the same, for the spool thread */
 	unsigned int drainers;         /* in exp_sink_drain() */
 	uint64_t drain_deadline_ms;
 	struct sink_ratelimit drop_log, spool_log;
@@ -89,6 +115,12 @@ struct exp_sink {
 	/* __atomic: the sink thread adds, stats readers read. */
 	uint64_t queued, sent, spooled, retried, dropped;
 	uint64_t connects, errors;
+
+	/* The spool is guarded by spool_lock; the pointer (NULL without a
+	 * spool) is set before the threads start and cleared after they
+	 * end, so anyone may test it. */
+	pthread_mutex_t spool_lock;
+	struct exp_spool *spool;
 
 	/* The thread's own. */
 	struct sink_conn conn;         /* the transport */
@@ -104,6 +136,8 @@ struct exp_sink {
 	size_t rbuf_len;
 	struct exp_spool_mark rbuf_mark;
 	bool rbuf_pending;             /* read, not yet in flight */
+	struct exp_spool_mark commit_mark; /* delivered, to commit */
+	bool commit_pending;
 	bool fill_blocked;             /* records wait for confirmations */
 	uint64_t rng;
 };
@@ -111,6 +145,13 @@ struct exp_sink {
 /* "sink NAME: " and the message to the logger (sink.c). */
 void sink_log(const struct exp_sink *s, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Counts n records dropped (lock held). True when a message is due, with
+ * *suppressed the drops held back since the last one (one a minute). */
+bool sink_drop_count(struct exp_sink *s, uint64_t n, uint64_t *suppressed);
+/* "dropping records: WHY" for rc (-EDQUOT, -ENOSPC, -ENOBUFS, ...),
+ * without the lock. */
+void sink_drop_log(const struct exp_sink *s, int rc, uint64_t suppressed);
 
 /* True when a message is due; counts the ones held back. */
 static inline bool
@@ -138,8 +179,8 @@ counter_get(const uint64_t *c)
 }
 
 /*
- * sink_queue.c: record memory, the memory queue and the list in flight,
- * with the lock held (or the thread gone).
+ * sink_queue.c: record memory, the memory queue, the spill and the list
+ * in flight, with the lock held (or the threads gone).
  */
 
 /* Room for a record of len bytes (len and block set). NULL on ENOMEM. */
@@ -151,10 +192,13 @@ void sink_spares_fill(struct exp_sink *s);
 /* Every block, at the end (no record left). */
 void sink_blocks_free(struct exp_sink *s);
 
-/* The memory queue. 0 or -ENOMEM. */
-int sink_ring_push(struct exp_sink *s, struct sink_rec *rec);
-int sink_ring_push_front(struct exp_sink *s, struct sink_rec *rec);
-struct sink_rec *sink_ring_pop(struct exp_sink *s);
+/* A FIFO (the memory queue, the spill): pushes are 0 or -ENOMEM; the
+ * i-th oldest; the oldest out (n > 0); its memory. */
+int sink_fifo_push(struct sink_fifo *f, struct sink_rec *rec);
+int sink_fifo_push_front(struct sink_fifo *f, struct sink_rec *rec);
+struct sink_rec *sink_fifo_at(const struct sink_fifo *f, uint32_t i);
+struct sink_rec *sink_fifo_pop(struct sink_fifo *f);
+void sink_fifo_free(struct sink_fifo *f);
 
 /* The list in flight: the i-th oldest; room for one more (0 or
  * -ENOMEM), then a push; the oldest out. */
@@ -163,11 +207,26 @@ int sink_flight_reserve(struct exp_sink *s);
 void sink_flight_push(struct exp_sink *s, const struct sink_flight *f);
 struct sink_flight sink_flight_pop(struct exp_sink *s);
 
-/* Puts a memory record in the spool. True if it went there; false when
- * it was dropped (counted). The record is freed either way. */
-bool sink_spool_put(struct exp_sink *s, struct sink_rec *rec);
+/* With a spool: what memory holds for the transport (in flight from
+ * memory, then the memory queue) moves to the head of the spill, oldest
+ * first, for the spool thread to write before what waits there; records
+ * in flight from the spool are forgotten (they stay in it). Without a
+ * spool: in flight from memory goes back to the head of the memory
+ * queue. Counts what finds no memory as dropped. */
+void sink_unsend(struct exp_sink *s);
 
 /* sink_thread.c: the thread's body, for pthread_create. */
 void *sink_main(void *arg);
+
+/* sink_spool.c: the spool thread's body: writes the spill to the spool
+ * until spool_stop and an empty spill. */
+void *sink_spool_main(void *arg);
+/* The sink thread's side, spool_lock taken inside: the next record into
+ * rbuf (0, -ENOENT when none: spool_unread cleared, -errno); commits what
+ * was delivered (commit_pending), logging a failure. */
+int sink_spool_next(struct exp_sink *s);
+void sink_spool_commit(struct exp_sink *s);
+/* After a failure: reading starts over at the committed cursor. */
+void sink_spool_rewind(struct exp_sink *s);
 
 #endif

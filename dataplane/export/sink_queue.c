@@ -1,6 +1,7 @@
 /* sink_queue.c -- a sink's records in memory: carved from blocks kept
- * faulted in, the memory queue and the list in flight (rings that grow by
- * doubling), and the hand-off of a memory record to the spool. */
+ * faulted in; the memory queue, the spill (records for the spool thread)
+ * and the list in flight, rings that grow by doubling; records handed
+ * back from the transport's side when it fails or stops. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,56 +145,69 @@ sink_blocks_free(struct exp_sink *s)
 }
 
 /*
- * The memory queue and the list in flight: rings that grow by doubling.
- * Called with the lock held.
+ * The memory queue, the spill and the list in flight: rings that grow by
+ * doubling. Called with the lock held.
  */
 
 static int
-ring_grow(struct exp_sink *s)
+fifo_grow(struct sink_fifo *f)
 {
-	uint32_t cap = s->ring_cap == 0 ? 64 : s->ring_cap * 2;
-	struct sink_rec **ring = malloc(cap * sizeof(*ring));
+	uint32_t cap = f->cap == 0 ? 64 : f->cap * 2;
+	struct sink_rec **slot = malloc(cap * sizeof(*slot));
 
-	if (ring == NULL)
+	if (slot == NULL)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < s->ring_n; i++)
-		ring[i] = s->ring[(s->ring_head + i) % s->ring_cap];
-	free(s->ring);
-	s->ring = ring;
-	s->ring_cap = cap;
-	s->ring_head = 0;
+	for (uint32_t i = 0; i < f->n; i++)
+		slot[i] = f->slot[(f->head + i) % f->cap];
+	free(f->slot);
+	f->slot = slot;
+	f->cap = cap;
+	f->head = 0;
 	return 0;
 }
 
 int
-sink_ring_push(struct exp_sink *s, struct sink_rec *rec)
+sink_fifo_push(struct sink_fifo *f, struct sink_rec *rec)
 {
-	if (s->ring_n == s->ring_cap && ring_grow(s) != 0)
+	if (f->n == f->cap && fifo_grow(f) != 0)
 		return -ENOMEM;
-	s->ring[(s->ring_head + s->ring_n) % s->ring_cap] = rec;
-	s->ring_n++;
+	f->slot[(f->head + f->n) % f->cap] = rec;
+	f->n++;
 	return 0;
 }
 
 int
-sink_ring_push_front(struct exp_sink *s, struct sink_rec *rec)
+sink_fifo_push_front(struct sink_fifo *f, struct sink_rec *rec)
 {
-	if (s->ring_n == s->ring_cap && ring_grow(s) != 0)
+	if (f->n == f->cap && fifo_grow(f) != 0)
 		return -ENOMEM;
-	s->ring_head = (s->ring_head + s->ring_cap - 1) % s->ring_cap;
-	s->ring[s->ring_head] = rec;
-	s->ring_n++;
+	f->head = (f->head + f->cap - 1) % f->cap;
+	f->slot[f->head] = rec;
+	f->n++;
 	return 0;
 }
 
 struct sink_rec *
-sink_ring_pop(struct exp_sink *s)
+sink_fifo_at(const struct sink_fifo *f, uint32_t i)
 {
-	struct sink_rec *rec = s->ring[s->ring_head];
+	return f->slot[(f->head + i) % f->cap];
+}
 
-	s->ring_head = (s->ring_head + 1) % s->ring_cap;
-	s->ring_n--;
+struct sink_rec *
+sink_fifo_pop(struct sink_fifo *f)
+{
+	struct sink_rec *rec = f->slot[f->head];
+
+	f->head = (f->head + 1) % f->cap;
+	f->n--;
 	return rec;
+}
+
+void
+sink_fifo_free(struct sink_fifo *f)
+{
+	free(f->slot);
+	*f = (struct sink_fifo){ 0 };
 }
 
 struct sink_flight *
@@ -242,24 +256,41 @@ sink_flight_pop(struct exp_sink *s)
 	return f;
 }
 
-/* Puts a memory record in the spool (lock held). True if it went there;
- * false when it was dropped (counted). The record is freed either way. */
-bool
-sink_spool_put(struct exp_sink *s, struct sink_rec *rec)
+/* A record moved back to the head of a FIFO; dropped (counted) when
+ * there is no memory for it. */
+static void
+unsend_one(struct exp_sink *s, struct sink_fifo *f, struct sink_rec *rec)
 {
-	int rc = exp_spool_append(s->spool, rec->data, rec->len);
-
-	sink_rec_free(s, rec);
-	if (rc == 0) {
-		counter_add(&s->spooled, 1);
-		s->spool_unread = true;
-		return true;
+	if (sink_fifo_push_front(f, rec) != 0) {
+		sink_rec_free(s, rec);
+		counter_add(&s->dropped, 1);
 	}
-	counter_add(&s->dropped, 1);
-	if (ratelimit_due(&s->spool_log, monotonic_ms()))
-		sink_log(s, SINK_LOG_ERR, "spool: %s; records are dropped",
-			 rc == -EDQUOT ? "full (spool_max)" : rc == -ENOSPC ?
-			 "no space left on its file system" : strerror(-rc));
-	return false;
 }
 
+void
+sink_unsend(struct exp_sink *s)
+{
+	struct sink_fifo *to = s->spool != NULL ? &s->spill : &s->ring;
+	uint32_t before = to->n;
+
+	/* Newest first to the head, so the oldest ends up there. */
+	if (s->spool != NULL) {
+		while (s->ring.n > 0) {
+			struct sink_rec *rec =
+				sink_fifo_at(&s->ring, s->ring.n - 1);
+			s->ring.n--;
+			unsend_one(s, to, rec);
+		}
+		s->ring.head = 0;
+	}
+	while (s->flight_n > 0) {
+		struct sink_flight f = *sink_flight_at(s, s->flight_n - 1);
+		s->flight_n--;
+		if (f.rec != NULL)
+			unsend_one(s, to, f.rec);
+	}
+	s->flight_head = 0;
+	s->flight_mem = 0;
+	if (s->spool != NULL)
+		s->spill_front += to->n - before;
+}

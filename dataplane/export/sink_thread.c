@@ -1,7 +1,8 @@
 /* sink_thread.c -- a sink's thread: batches from the memory queue, then
  * the spool; writes them through the transport; confirms what a stream
- * sent, delivers and commits; moves what was held to the spool when the
- * transport fails, and reconnects with backoff. */
+ * sent, delivers and commits; hands what was held to the spool thread
+ * when the transport fails, and reconnects with backoff. Its spool reads
+ * and commits are in sink_spool.c. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -114,24 +115,6 @@ batch_add(struct exp_sink *s, const void *data, size_t len)
 	return 0;
 }
 
-/* Reads the next spool record into rbuf (lock held). 0, -ENOENT, -errno. */
-static int
-spool_next(struct exp_sink *s, size_t *len, struct exp_spool_mark *mark)
-{
-	for (;;) {
-		int rc = exp_spool_read(s->spool, s->rbuf, s->rbuf_cap, len,
-					mark);
-		if (rc != -EMSGSIZE || *len <= s->rbuf_cap ||
-		    *len > EXP_SPOOL_RECORD_MAX)
-			return rc;
-		unsigned char *b = realloc(s->rbuf, *len);
-		if (b == NULL)
-			return -ENOMEM;
-		s->rbuf = b;
-		s->rbuf_cap = *len;
-	}
-}
-
 /* Sending waits while the oldest record in flight is well past confirm_ms:
  * a busy stream seldom has an empty send queue, and pausing lets it empty
  * so records can be confirmed (lock held). */
@@ -147,8 +130,10 @@ sink_paused(struct exp_sink *s, uint64_t now)
  * flight under the lock but are copied into the batch after it, so that
  * submits do not wait for the copy: only this thread frees records in
  * flight, and the room they need is reserved first, so the copy cannot
- * fail. Spool records (read under the lock, which guards the spool) wait
- * for a batch of their own. */
+ * fail. Spool records wait for a batch of their own, and are read with
+ * the lock let go (the read may wait for the disk, or for the spool
+ * thread's writes): only this thread adds to the list in flight, so the
+ * room reserved stays. */
 static unsigned int
 sink_fill(struct exp_sink *s, uint64_t now)
 {
@@ -169,18 +154,20 @@ sink_fill(struct exp_sink *s, uint64_t now)
 		struct sink_flight f = { .written_ms = now };
 		if (sink_flight_reserve(s) != 0)
 			break;
-		if (s->ring_n > 0) {
+		if (s->ring.n > 0) {
+			if (s->batch.n > 0)
+				break;     /* spool records: a batch alone */
 			if (s->conn.type->confirms &&
 			    s->flight_mem >= s->cfg->queue) {
 				s->fill_blocked = true;
 				break;
 			}
-			f.rec = s->ring[s->ring_head];
+			f.rec = sink_fifo_at(&s->ring, 0);
 			size_t need = batch_need(f.rec->len);
 			if (planned + need > s->batch.cap &&
 			    (n_recs > 0 || batch_reserve(s, 0, need) != 0))
 				break;     /* next batch; out of memory: stays */
-			sink_ring_pop(s);
+			sink_fifo_pop(&s->ring);
 			sink_flight_push(s, &f);
 			recs[n_recs++] = f.rec;
 			planned += need;
@@ -190,11 +177,11 @@ sink_fill(struct exp_sink *s, uint64_t now)
 		    now < s->spool_retry_ms)
 			break;
 		if (!s->rbuf_pending) {
-			int rc = spool_next(s, &s->rbuf_len, &s->rbuf_mark);
-			if (rc == -ENOENT) {
-				s->spool_unread = false;
-				break;
-			}
+			pthread_mutex_unlock(&s->lock);
+			int rc = sink_spool_next(s);
+			pthread_mutex_lock(&s->lock);
+			if (rc == -ENOENT)
+				break;     /* spool_unread cleared */
 			if (rc != 0) {
 				s->spool_retry_ms = now + SINK_SPOOL_RETRY_MS;
 				if (ratelimit_due(&s->spool_log, now))
@@ -220,28 +207,20 @@ out:
 	return s->batch.n;
 }
 
-/* The first n records in flight are delivered: frees them and commits
- * the spool up to the last one from it (lock held). */
+/* The first n records in flight are delivered: frees them and notes
+ * the spool's position after the last one from it (lock held), for
+ * sink_spool_commit() once the lock is let go. */
 static void
 sink_deliver(struct exp_sink *s, size_t n)
 {
-	struct exp_spool_mark mark;
-	bool have_mark = false;
-
 	for (size_t i = 0; i < n; i++) {
 		struct sink_flight f = sink_flight_pop(s);
 		if (f.rec != NULL) {
 			sink_rec_free(s, f.rec);
 		} else {
-			mark = f.mark;
-			have_mark = true;
+			s->commit_mark = f.mark;
+			s->commit_pending = true;
 		}
-	}
-	if (have_mark) {
-		int rc = exp_spool_commit(s->spool, &mark);
-		if (rc != 0 && ratelimit_due(&s->commit_log, monotonic_ms()))
-			sink_log(s, SINK_LOG_ERR, "committing the spool: %s",
-				 strerror(-rc));
 	}
 	if (s->drainers > 0)
 		pthread_cond_broadcast(&s->idle);
@@ -284,6 +263,7 @@ sink_confirm(struct exp_sink *s, uint64_t now)
 		n++;
 	sink_deliver(s, n);
 	pthread_mutex_unlock(&s->lock);
+	sink_spool_commit(s);
 	return 0;
 }
 
@@ -315,14 +295,15 @@ sink_flush(struct exp_sink *s)
 		pthread_mutex_lock(&s->lock);
 		sink_deliver(s, done);
 		pthread_mutex_unlock(&s->lock);
+		sink_spool_commit(s);
 	}
 	return rc;
 }
 
 /* The connection is gone (or could not be made): what was in flight and
- * in memory goes to the spool (or back to the memory queue without one),
- * the spool is read again from its cursor, and the next attempt is
- * scheduled. */
+ * in memory goes to the spool thread (or back to the memory queue without
+ * a spool), the spool is read again from its cursor, and the next attempt
+ * is scheduled. */
 static void
 sink_fail(struct exp_sink *s, bool count_error)
 {
@@ -330,36 +311,20 @@ sink_fail(struct exp_sink *s, bool count_error)
 	bool was_up = s->up;
 
 	transport_close(s);
+	if (s->spool != NULL) {
+		sink_spool_commit(s);
+		sink_spool_rewind(s);
+		s->rbuf_pending = false;
+	}
 	pthread_mutex_lock(&s->lock);
 	s->connected = false;
 	s->outage = count_error;
 	counter_add(&s->retried, s->flight_n);
+	sink_unsend(s);
 	if (s->spool != NULL) {
-		while (s->flight_n > 0) {
-			struct sink_flight f = sink_flight_pop(s);
-			if (f.rec != NULL)
-				sink_spool_put(s, f.rec);
-		}
-		while (s->ring_n > 0)
-			sink_spool_put(s, sink_ring_pop(s));
-		exp_spool_rewind(s->spool);
-		s->rbuf_pending = false;
 		s->spool_unread = true;
-	} else {
-		/* Newest first, so the oldest ends up at the head. */
-		while (s->flight_n > 0) {
-			struct sink_flight f =
-				*sink_flight_at(s, s->flight_n - 1);
-			s->flight_n--;
-			if (f.rec != NULL) {
-				s->flight_mem--;
-				if (sink_ring_push_front(s, f.rec) != 0) {
-					sink_rec_free(s, f.rec);
-					counter_add(&s->dropped, 1);
-				}
-			}
-		}
-		s->flight_head = 0;
+		if (s->spill.n > 0)
+			pthread_cond_signal(&s->spool_wake);
 	}
 	if (s->drainers > 0)
 		pthread_cond_broadcast(&s->idle);
@@ -465,6 +430,7 @@ sink_close_gracefully(struct exp_sink *s, uint64_t deadline)
 		s->connected = false;
 		sink_deliver(s, s->flight_n);
 		pthread_mutex_unlock(&s->lock);
+		sink_spool_commit(s);
 		s->lazy = true;
 		s->next_attempt_ms = 0;
 		return;
@@ -487,7 +453,7 @@ sink_sleep(struct exp_sink *s, uint64_t until_ms, bool want_records)
 
 	pthread_mutex_lock(&s->lock);
 	if (!s->stop && !s->reopen && !s->kick &&
-	    !(want_records && (s->ring_n > 0 ||
+	    !(want_records && (s->ring.n > 0 ||
 			       (s->spool_unread && now >= s->spool_retry_ms))))
 		pthread_cond_timedwait(&s->wake, &s->lock, &t);
 	pthread_mutex_unlock(&s->lock);
@@ -512,7 +478,7 @@ sink_main(void *arg)
 		s->reopen = s->kick = false;
 		draining = s->drainers > 0 && now < s->drain_deadline_ms;
 		deadline = s->drain_deadline_ms;
-		work = s->ring_n > 0 || s->spool_unread;
+		work = s->ring.n > 0 || s->spool_unread;
 		if (s->drainers > 0)
 			pthread_cond_broadcast(&s->idle);
 		pthread_mutex_unlock(&s->lock);
@@ -551,7 +517,7 @@ sink_main(void *arg)
 			continue;
 		pthread_mutex_lock(&s->lock);
 		size_t in_flight = s->flight_n;
-		bool more = s->ring_n > 0 || s->spool_unread;
+		bool more = s->ring.n > 0 || s->spool_unread;
 		pthread_mutex_unlock(&s->lock);
 		/* In flight at this point: a stream's, waiting for
 		 * confirmation. */

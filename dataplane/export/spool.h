@@ -1,7 +1,8 @@
 /* spool.h -- the disk spool of a SIEM sink: a durable FIFO of records in
  * segment files, read oldest first and committed once delivered. One spool
- * is used by one thread at a time (the caller holds its own lock); one
- * process at a time (the directory is flock()ed). Format: docs/spool.md. */
+ * is used by one thread at a time (the caller holds its own lock: a
+ * sink's spool_lock, which its producers never take); one process at a
+ * time (the directory is flock()ed). Format: docs/spool.md. */
 #ifndef IOCSIFT_EXPORT_SPOOL_H
 #define IOCSIFT_EXPORT_SPOOL_H
 

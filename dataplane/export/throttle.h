@@ -27,9 +27,11 @@ struct exp_throttle_summary {
 typedef void (*exp_throttle_emit_fn)(void *ctx,
 				     const struct exp_throttle_summary *summary);
 
-/* window_ns: the window's length (> 0); max_entries: windows open at once
- * (past it, hits are not throttled and counted as untracked). NULL on
- * ENOMEM. */
+/* window_ns: the window's length (> 0); max_entries: windows open at once,
+ * allocated here (a new key past it closes the oldest window early, its
+ * summary emitted then, and counts it as evicted). Buckets are chosen by SipHash-2-4 under a random key from
+ * getrandom(2) (it may wait for the kernel's entropy pool at boot). NULL
+ * with errno: ENOMEM, or getrandom's error. */
 struct exp_throttle *exp_throttle_new(uint64_t window_ns, uint32_t max_entries,
 				      exp_throttle_emit_fn emit, void *ctx);
 void exp_throttle_free(struct exp_throttle *t);
@@ -50,10 +52,18 @@ void exp_throttle_flush(struct exp_throttle *t);
 struct exp_throttle_stats {
 	uint64_t suppressed;       /* hits folded into summaries */
 	uint64_t summaries;        /* summary events emitted */
-	uint64_t untracked;        /* hits sent because the table was full */
+	uint64_t untracked;        /* hits sent without a window: its copy
+				    * found no memory (or max_entries 0) */
+	uint64_t evicted;          /* windows closed early for a new key */
 	uint64_t open;             /* windows open now */
+	uint64_t entries;          /* entries ever used, <= max_entries */
 };
 void exp_throttle_stats(const struct exp_throttle *t,
 			struct exp_throttle_stats *st);
+
+/* The table's SipHash key, for tests. */
+#define EXP_THROTTLE_KEY_SIZE 16
+void exp_throttle_key(const struct exp_throttle *t,
+		      uint8_t key[EXP_THROTTLE_KEY_SIZE]);
 
 #endif
