@@ -22,6 +22,19 @@ struct ctl_job {
 	struct error_detail err;
 	const char *code;        /* the error reply's code, NULL on success */
 	uint64_t started_ns;
+	char *line;              /* the request line, parsed by the job */
+	size_t len;
+	/* enum job_phase, atomic: status reads it, and req once it is past
+	 * JOB_READING (release, acquire). */
+	int phase;
+};
+
+enum job_phase { JOB_READING, JOB_PARSING, JOB_BUILDING };
+
+static const char *const job_phase_names[] = {
+	[JOB_READING] = "reading the request",
+	[JOB_PARSING] = "parsing",
+	[JOB_BUILDING] = "compiling and saving",
 };
 
 static char *
@@ -46,9 +59,15 @@ swap_result(const struct ctl_context *ctx)
 static json_t *
 running_json(const struct ctl_job *job)
 {
-	return json_pack("{s:s, s:s, s:f}", "command", "load", "feed",
-			 job->req.name, "seconds",
-			 (double)(monotonic_ns() - job->started_ns) / 1e9);
+	int phase = __atomic_load_n(&job->phase, __ATOMIC_ACQUIRE);
+	json_t *running = json_pack("{s:s, s:s, s:f}", "command", "load",
+				    "phase", job_phase_names[phase], "seconds",
+				    (double)(monotonic_ns() - job->started_ns) /
+				    1e9);
+
+	if (running != NULL && phase > JOB_READING)
+		json_object_set_new(running, "feed", json_string(job->req.name));
+	return running;
 }
 
 static char *
@@ -94,8 +113,18 @@ ctl_job_run(struct ctl_job *job)
 	const struct ctl_request *req = &job->req;
 	enum pat_feed_format format;
 	char label[CTL_FEED_NAME_MAX + 16];
-	int rc;
+	int rc = job->line == NULL ? 0 :
+		 ctl_request_parse(job->line, job->len, &job->req, &job->err);
 
+	free(job->line);
+	job->line = NULL;
+	if (rc == 0 && req->cmd != CTL_CMD_LOAD)
+		rc = -EINVAL;   /* "cmd":"load" first, and another cmd: refused */
+	if (rc != 0) {
+		job->code = ctl_request_error_code(rc);
+		return;
+	}
+	__atomic_store_n(&job->phase, JOB_PARSING, __ATOMIC_RELEASE);
 	if (pat_feed_format_from_name(req->format, &format) != 0) {
 		error_detail_set(&job->err, "", 0, "unknown feed format");
 		job->code = CTL_ERR_BAD_REQUEST;
@@ -113,6 +142,7 @@ ctl_job_run(struct ctl_job *job)
 		.text = (const char *)req->data, .len = req->data_len,
 		.format = format,
 	};
+	__atomic_store_n(&job->phase, JOB_BUILDING, __ATOMIC_RELAXED);
 	rc = ctl_db_load_prepare(job->ctx->db, &job->feed, &source,
 				 req->allow_shrink, &job->prepared, &job->err);
 	if (rc != 0)
@@ -151,21 +181,32 @@ ctl_job_finish(struct ctl_job *job)
 	}
 	pat_feed_free(&job->feed);
 	ctl_request_release(&job->req);
+	free(job->line);
 	free(job);
 	return reply;
 }
 
+/* A load's line (up to 256 MiB: decoding its JSON takes a while too)
+ * is copied for the job, which parses it. */
 static struct ctl_job *
-job_start(struct ctl_context *ctx, struct ctl_request *req)
+job_start(struct ctl_context *ctx, const char *line, size_t len)
 {
 	struct ctl_job *job = calloc(1, sizeof(*job));
 
 	if (job == NULL)
 		return NULL;
+	if (line != NULL) {
+		job->line = malloc(len + 1);
+		if (job->line == NULL) {
+			free(job);
+			return NULL;
+		}
+		memcpy(job->line, line, len);
+		job->line[len] = '\0';
+		job->len = len;
+	}
 	job->ctx = ctx;
 	job->started_ns = monotonic_ns();
-	job->req = *req;              /* the job owns it from here */
-	memset(req, 0, sizeof(*req));
 	pat_feed_init(&job->feed);
 	return job;
 }
@@ -280,10 +321,24 @@ ctl_command_handle(struct ctl_context *ctx, const char *line, size_t len,
 {
 	struct ctl_request req;
 	struct error_detail err = { 0 };
-	int rc = ctl_request_parse(line, len, &req, &err);
 
 	*reply = NULL;
 	*job = NULL;
+	/* A load ("cmd":"load" first, as ctl_request_limit looks for it)
+	 * is parsed by its job. */
+	if (ctl_request_limit(line, len) == CTL_LOAD_REQUEST_MAX) {
+		if (changes_busy)
+			return CTL_WAIT;
+		*job = job_start(ctx, line, len);
+		if (*job == NULL) {
+			*reply = ctl_reply_error(NULL, CTL_ERR_INTERNAL,
+						 "out of memory");
+			return CTL_REPLY;
+		}
+		ctx->running = *job;
+		return CTL_JOB;
+	}
+	int rc = ctl_request_parse(line, len, &req, &err);
 	if (rc != 0) {
 		*reply = ctl_reply_error(&req, ctl_request_error_code(rc),
 					 err.message);
@@ -306,14 +361,18 @@ ctl_command_handle(struct ctl_context *ctx, const char *line, size_t len,
 							   (size_t)req.top));
 		break;
 	case CTL_CMD_LOAD:
-		*job = job_start(ctx, &req);
-		if (*job != NULL) {
-			ctx->running = *job;
-			return CTL_JOB;
+		/* "cmd" not first (a line of at most CTL_REQUEST_MAX):
+		 * parsed here, the rest is the job's. */
+		*job = job_start(ctx, NULL, 0);
+		if (*job == NULL) {
+			*reply = ctl_reply_error(&req, CTL_ERR_INTERNAL,
+						 "out of memory");
+			break;
 		}
-		*reply = ctl_reply_error(&req, CTL_ERR_INTERNAL,
-					 "out of memory");
-		break;
+		(*job)->req = req;
+		(*job)->phase = JOB_PARSING;
+		ctx->running = *job;
+		return CTL_JOB;
 	case CTL_CMD_ADD:
 	case CTL_CMD_DEL:
 		*reply = command_update(ctx, &req);

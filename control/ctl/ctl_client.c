@@ -89,10 +89,12 @@ ctl_client_connect(const char *path, int64_t deadline)
  * (closed without a reply line), others from the socket. */
 int
 ctl_client_exchange(int fd, const char *line, size_t len, int64_t deadline,
-		struct ctl_exchange *x)
+		    const struct ctl_progress *progress, struct ctl_exchange *x)
 {
 	char *buf = NULL;
 	size_t have = 0, cap = 0;
+	int64_t tick = progress != NULL ?
+		(int64_t)monotonic_ms() + progress->first_ms : INT64_MAX;
 	int rc;
 
 	memset(x, 0, sizeof(*x));
@@ -105,6 +107,15 @@ ctl_client_exchange(int fd, const char *line, size_t len, int64_t deadline,
 		if (ms == 0) {
 			rc = -ETIMEDOUT;
 			goto fail;
+		}
+		if (progress != NULL) {
+			int64_t now = (int64_t)monotonic_ms();
+			if (now >= tick) {
+				progress->fn(x->sent, len, progress->arg);
+				tick = now + progress->every_ms;
+			}
+			if (tick - now < ms)
+				ms = (int)(tick - now);
 		}
 		int n = poll(&p, 1, ms);
 

@@ -287,8 +287,12 @@ render_status(const json_t *r)
 	const json_t *running = json_object_get(r, "running");
 	char load[CTL_FEED_NAME_MAX + 64];
 	if (json_is_object(running)) {
-		snprintf(load, sizeof(load), "load of feed '%s' (%.1f s so far)",
-			 f_str(running, "feed"), json_number_value(
+		const char *feed = json_string_value(json_object_get(running,
+								     "feed"));
+		snprintf(load, sizeof(load), "load of %s%s%s: %s (%.1f s so "
+			 "far)", feed != NULL ? "feed '" : "a feed",
+			 feed != NULL ? feed : "", feed != NULL ? "'" : "",
+			 f_str(running, "phase"), json_number_value(
 				 json_object_get(running, "seconds")));
 		table_add(&kv, (const char *const[]){ "running", load });
 	}

@@ -26,7 +26,11 @@
 #include "ctl_client.h"
 #include "ctl_display.h"
 #include "ctl_list.h"
+#include "ctl_progress.h"
 #include "ctl_request.h"
+
+#define PROGRESS_AFTER_MS 1000
+#define PROGRESS_EVERY_MS 250
 
 static const int stats_opts[] = { OPT_TOP, 0 };
 static const int load_opts[] = { OPT_NAME, OPT_FORMAT, OPT_ALLOW_SHRINK, 0 };
@@ -213,6 +217,13 @@ exchange(int fd, const json_t *req, enum ctl_command cmd,
 	size_t len, max;
 	char *line = json_line(req, &len);
 	int rc;
+	/* A load on a terminal says how it goes once it takes a while. */
+	struct ctl_load_progress load = { .socket = o->socket };
+	const struct ctl_progress progress = {
+		.fn = ctl_load_progress, .arg = &load,
+		.first_ms = PROGRESS_AFTER_MS, .every_ms = PROGRESS_EVERY_MS,
+	};
+	bool show = cmd == CTL_CMD_LOAD && isatty(STDERR_FILENO);
 
 	if (line == NULL) {
 		ctl_fail("out of memory building the request");
@@ -227,7 +238,9 @@ exchange(int fd, const json_t *req, enum ctl_command cmd,
 		return EXIT_USAGE;
 	}
 	rc = ctl_client_exchange(fd, line, len, (int64_t)monotonic_ms() +
-				 (int64_t)(timeout * 1000.0), &x);
+				 (int64_t)(timeout * 1000.0),
+				 show ? &progress : NULL, &x);
+	ctl_load_progress_end(&load);
 	free(line);
 	switch (rc) {
 	case 0:

@@ -7,7 +7,11 @@
    made after it (its version follows the load's).
 2. `iocsiftctl --json list --limit all` streams all 1,000,001 rows in
    pages: every row once, as many as `total`.
-3. The pages of a listing come from one version: a page asked for with
+3. A long load on a terminal shows its progress (iocsiftctl under
+   script(1)): the phases the daemon reports, then the result; a load
+   whose "cmd" is not first is still taken, and one that does not parse
+   is refused with its id echoed.
+4. The pages of a listing come from one version: a page asked for with
    the first page's version after an add still lists that version (no
    new row); once the version has left the rollback history (8 more
    adds), the page is refused with `changed`.
@@ -41,8 +45,11 @@ def load_while_status(ctl_exe, sock, feed):
         time.sleep(0.05)
         if running is None:
             continue
-        check(running["command"] == "load" and
-              running["feed"] == "million", "status: running %s" % running)
+        check(running["command"] == "load" and running["phase"] in
+              ("reading the request", "parsing", "compiling and saving"),
+              "status: running %s" % running)
+        check(running.get("feed", "million") == "million",
+              "status: running %s" % running)
         statuses += 1
         if adder is None:
             adder = subprocess.Popen(
@@ -81,6 +88,33 @@ def list_all(ctl_exe, sock):
     check(("domain", "during-load.example", "cli") in keys,
           "list: the add made during the load is not listed")
     print("list: %d rows streamed, each once" % len(rows))
+
+
+def load_progress(ctl_exe, sock, feed, work):
+    """Item 3: progress on a terminal, and loads the job parses."""
+    typescript = os.path.join(work, "typescript")
+    p = subprocess.run(["script", "-qec", "%s -s %s load %s" %
+                        (ctl_exe, sock, feed), typescript],
+                       capture_output=True, timeout=300)
+    text = open(typescript, errors="replace").read()
+    check(p.returncode == 0 and "loading feed 'million': compiling and "
+          "saving" in text and "loaded feed 'million': 1000000 indicators"
+          in text, "load on a terminal (exit %d): %s" % (p.returncode,
+                                                         text[-600:]))
+    check(subprocess.run([ctl_exe, "-s", sock, "load", feed],
+                         capture_output=True).stderr == b"",
+          "a load off a terminal printed progress")
+    c = Client(sock)
+    late = c.call({"name": "late", "cmd": "load",
+                   "data": "type,value\ndomain,late-cmd.example\n"})
+    check(late["ok"] and late["result"]["indicators"] == 1,
+          "a load with cmd last: %s" % late)
+    bad = c.call({"cmd": "load", "name": "bad", "data": 7})
+    check(not bad["ok"] and bad["error"]["code"] == "bad_request" and
+          bad["id"] == c.id, "a load that does not parse: %s" % bad)
+    c.close()
+    print("progress: %s" % [l for l in text.replace("\r", "\n").split("\n")
+                            if "compiling" in l][-1].strip())
 
 
 def pinned_pages(sock):
@@ -129,6 +163,7 @@ def main():
         daemon.wait_ready()
         load_while_status(ctl_exe, sock, feed)
         list_all(ctl_exe, sock)
+        load_progress(ctl_exe, sock, feed, work)
         pinned_pages(sock)
         check(daemon.stop() == 0, "iocsift did not exit 0")
     finally:
