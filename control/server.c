@@ -371,6 +371,8 @@ job_finish(struct ctl_server *srv)
 	}
 	for (unsigned int i = 0; i < srv->n_connections; i++) {
 		struct ctl_connection *c = srv->connections[i];
+		if (c->kind != CONNECTION_CONTROL)
+			continue;
 		if (c->waiting && srv->job == NULL)
 			c->waiting = false;
 		if (!c->waiting)
