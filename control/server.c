@@ -369,6 +369,8 @@ job_finish(struct ctl_server *srv)
 	} else {
 		free(reply);      /* its client left; the load is made */
 	}
+	if (srv->stopping)
+		return;           /* what waited is not started now */
 	for (unsigned int i = 0; i < srv->n_connections; i++) {
 		struct ctl_connection *c = srv->connections[i];
 		if (c->kind != CONNECTION_CONTROL)
@@ -492,6 +494,7 @@ job_wait(struct ctl_server *srv)
 {
 	struct pollfd p = { .fd = srv->job_fd, .events = POLLIN };
 
+	srv->stopping = true;
 	while (srv->job != NULL) {
 		if (poll(&p, 1, -1) < 0 && errno != EINTR)
 			break;

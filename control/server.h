@@ -39,6 +39,7 @@ struct ctl_server {
 	int job_fd;                              /* eventfd: it has run */
 	struct ctl_connection *job_connection;   /* NULL once gone */
 	bool reload_pending;                     /* SIGHUP during a job */
+	bool stopping;                           /* no new job */
 };
 
 /* Blocks SIGTERM, SIGINT, SIGHUP and SIGPIPE in the calling thread and
