@@ -75,7 +75,8 @@ command_status(struct ctl_context *ctx, const struct ctl_request *req)
 {
 	const struct ctl_database *db = ctx->db;
 	json_t *result = json_pack(
-		"{s:s, s:I, s:I, s:I, s:o, s:I, s:i, s:i, s:I, s:I, s:s, s:o}",
+		"{s:s, s:I, s:I, s:I, s:o, s:I, s:i, s:i, s:I, s:I, s:s, s:o,"
+		" s:o, s:o}",
 		"program", "iocsift " IOCSIFT_VERSION,
 		"db_version", (json_int_t)db->version,
 		"indicators", (json_int_t)db->indicators,
@@ -88,7 +89,9 @@ command_status(struct ctl_context *ctx, const struct ctl_request *req)
 		"swaps", (json_int_t)db->swaps,
 		"last_swap_us", (json_int_t)(db->last_swap_ns / 1000),
 		"state_dir", ctx->state_dir,
-		"state", ctl_db_state_json(db));
+		"state", ctl_db_state_json(db),
+		"exporter", dp_exporter_json(&ctx->app->exporter),
+		"sinks", dp_exporter_sinks_json(&ctx->app->exporter));
 
 	if (result != NULL && ctx->running != NULL)
 		json_object_set_new(result, "running", running_json(ctx->running));

@@ -141,6 +141,54 @@ static const struct metrics_family exporter_families[] = {
 	  "Hit events the exporter wrote." },
 	{ "write_errors", "iocsift_exporter_write_errors_total", "counter", 0,
 	  "Failed writes of hit events." },
+	{ "throttled", "iocsift_exporter_throttled_total", "counter", 0,
+	  "Repeated hits folded into summary events by the throttle." },
+	{ "summaries", "iocsift_exporter_summaries_total", "counter", 0,
+	  "Summary events of repeated hits (part of the events)." },
+	{ "throttle_evicted", "iocsift_exporter_throttle_evicted_total",
+	  "counter", 0,
+	  "Throttle windows closed early to make room for a new key." },
+	{ "throttle_untracked", "iocsift_exporter_throttle_untracked_total",
+	  "counter", 0,
+	  "Hits sent without a throttle window: no memory for one." },
+	{ "throttle_open", "iocsift_exporter_throttle_windows_open", "gauge",
+	  0, "Throttle windows open now." },
+	{ "throttle_window_s", "iocsift_exporter_throttle_window_seconds",
+	  "gauge", 0, "The throttle's window, in seconds (0: off)." },
+};
+
+/* Members of each object of exporter.sinks, labelled sink="NAME"; the
+ * first is a JSON boolean, true as 1 and false as 0. */
+static const struct metrics_family sink_up_family = {
+	"connected", "iocsift_sink_up", "gauge", 0,
+	"1 while the sink's connection (a file sink: its file) is open.",
+};
+
+static const struct metrics_family sink_families[] = {
+	{ "queued", "iocsift_sink_queued_total", "counter", 0,
+	  "Records submitted to the sink, kept or not." },
+	{ "sent", "iocsift_sink_sent_total", "counter", 0,
+	  "Records written to the sink's transport, resends included." },
+	{ "spooled", "iocsift_sink_spooled_total", "counter", 0,
+	  "Records written to the sink's disk spool." },
+	{ "retried", "iocsift_sink_retried_total", "counter", 0,
+	  "Records in flight when a connection failed, sent again." },
+	{ "dropped", "iocsift_sink_dropped_total", "counter", 0,
+	  "Records lost: spool full or failing, or no spool and queue full." },
+	{ "connects", "iocsift_sink_connects_total", "counter", 0,
+	  "Connections made (a file sink: opens)." },
+	{ "errors", "iocsift_sink_errors_total", "counter", 0,
+	  "Failed connects, lost connections and write errors." },
+	{ "memory_records", "iocsift_sink_memory_records", "gauge", 0,
+	  "Records held in memory, queued or in flight, not yet delivered." },
+	{ "spool_records", "iocsift_sink_spool_records", "gauge", 0,
+	  "Records in the spool, not yet delivered." },
+	{ "spool_bytes", "iocsift_sink_spool_bytes", "gauge", 0,
+	  "Bytes of the spool's files." },
+	{ "spool_max", "iocsift_sink_spool_max_bytes", "gauge", 0,
+	  "The spool's limit in bytes (spool_max; 0: no spool)." },
+	{ "last_error_time", "iocsift_sink_last_error_timestamp_seconds",
+	  "gauge", 0, "When the sink's last error happened (Unix time)." },
 };
 
 static const struct metrics_family db_families[] = {
@@ -167,6 +215,8 @@ static const struct metrics_family state_families[] = {
 	  "Snapshots of the database written to the state dir." },
 	{ "snapshot_errors", "iocsift_state_snapshot_errors_total", "counter", 0,
 	  "Snapshots that could not be written." },
+	{ "persist_error_time", "iocsift_state_persist_error_timestamp_seconds",
+	  "gauge", 0, "When a change last could not be saved (Unix time)." },
 };
 
 static const struct metrics_family indicator_families[] = {
@@ -274,6 +324,18 @@ worker_labels(struct metrics_buf *b, const json_t *item, size_t index)
 }
 
 static void
+sink_labels(struct metrics_buf *b, const json_t *item, size_t index)
+{
+	bool first = true;
+
+	if (json_is_string(json_object_get(item, "name")))
+		label_member(b, &first, "sink", item, "name");
+	else
+		label_int(b, &first, "sink", (json_int_t)index);
+	labels_close(b, first);
+}
+
+static void
 indicator_labels(struct metrics_buf *b, const json_t *item, size_t index)
 {
 	bool first = true;
@@ -301,7 +363,9 @@ sample_double(struct metrics_buf *b, double v)
 static void
 sample_value(struct metrics_buf *b, const json_t *v, double divisor)
 {
-	if (json_is_integer(v) && divisor == 0)
+	if (json_is_boolean(v))
+		buf_str(b, json_is_true(v) ? "1" : "0");
+	else if (json_is_integer(v) && divisor == 0)
 		buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	else if (divisor == 0)
 		sample_double(b, json_number_value(v));
@@ -311,10 +375,11 @@ sample_value(struct metrics_buf *b, const json_t *v, double divisor)
 
 /* items is an array of objects (each labelled by labels) or one object
  * (no labels). HELP and TYPE come with the first sample, so a family
- * nobody reports is left out whole. */
+ * nobody reports is left out whole. Numbers only, unless booleans: then
+ * true and false too, as 1 and 0. */
 static void
 emit_family(struct metrics_buf *b, const struct metrics_family *f,
-	    const json_t *items, metrics_labels_fn labels)
+	    const json_t *items, metrics_labels_fn labels, bool booleans)
 {
 	bool single = json_is_object(items);
 	size_t n = single ? 1 : json_array_size(items);
@@ -323,7 +388,7 @@ emit_family(struct metrics_buf *b, const struct metrics_family *f,
 	for (size_t i = 0; i < n; i++) {
 		const json_t *item = single ? items : json_array_get(items, i);
 		const json_t *v = json_object_get(item, f->member);
-		if (!json_is_number(v))
+		if (!json_is_number(v) && !(booleans && json_is_boolean(v)))
 			continue;
 		if (!header) {
 			buf_printf(b, "# HELP %s ", f->name);
@@ -347,7 +412,7 @@ emit_families(struct metrics_buf *b, const struct metrics_family *f,
 	if (!json_is_array(items) && !json_is_object(items))
 		return;
 	for (size_t i = 0; i < n; i++)
-		emit_family(b, &f[i], items, labels);
+		emit_family(b, &f[i], items, labels, false);
 }
 
 static bool
@@ -420,7 +485,7 @@ emit_worker_extras(struct metrics_buf *b, const json_t *workers)
 		};
 		/* A member that is an integer in one worker and a real in
 		 * another is printed as it is in each. */
-		emit_family(b, &f, workers, worker_labels);
+		emit_family(b, &f, workers, worker_labels, false);
 		free(name);
 		free(help);
 	}
@@ -452,9 +517,17 @@ ctl_metrics_prometheus(const json_t *stats)
 				      worker_labels);
 			emit_worker_extras(&b, workers);
 		}
+		const json_t *exporter = json_object_get(stats, "exporter");
 		emit_families(&b, exporter_families,
-			      METRICS_DIM(exporter_families),
-			      json_object_get(stats, "exporter"), NULL);
+			      METRICS_DIM(exporter_families), exporter, NULL);
+		const json_t *sinks = json_object_get(stats, "sinks");
+		if (json_is_array(sinks))
+			emit_family(&b, &sink_up_family, sinks, sink_labels,
+				    true);
+		if (json_is_array(sinks))
+			emit_families(&b, sink_families,
+				      METRICS_DIM(sink_families), sinks,
+				      sink_labels);
 		emit_families(&b, db_families, METRICS_DIM(db_families),
 			      json_object_get(stats, "db"), NULL);
 		emit_families(&b, state_families, METRICS_DIM(state_families),

@@ -124,15 +124,11 @@ ctl_stats_json(struct dp_appliance *app, const struct ctl_database *db,
 
 	for (unsigned int i = 0; workers != NULL && i < app->n_workers; i++)
 		json_array_append_new(workers, worker_json(app->workers[i]));
-	json_t *stats = json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:o,"
+	json_t *stats = json_pack("{s:o, s:o, s:o, s:o,"
 			 " s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o}",
 		"ports", ports_json(app),
 		"workers", workers,
-		"exporter",
-		"events", (json_int_t)relaxed(&app->exporter.events),
-		"write_errors", (json_int_t)relaxed(&app->exporter.write_errors),
-		"throttled", (json_int_t)relaxed(&app->exporter.throttled),
-		"summaries", (json_int_t)relaxed(&app->exporter.summaries),
+		"exporter", dp_exporter_json(&app->exporter),
 		"sinks", dp_exporter_sinks_json(&app->exporter),
 		"db",
 		"version", (json_int_t)relaxed(&db->version),

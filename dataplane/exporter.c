@@ -94,11 +94,27 @@ dp_exporter_throttle(struct dp_exporter *exp, unsigned int window_s)
 {
 	exp_throttle_free(exp->throttle);
 	exp->throttle = NULL;
+	exp->throttle_window_s = window_s;
 	if (window_s == 0)
 		return 0;
 	exp->throttle = exp_throttle_new((uint64_t)window_s * 1000000000ULL,
 					 THROTTLE_WINDOWS, summary_emit, exp);
 	return exp->throttle == NULL ? -ENOMEM : 0;
+}
+
+/* The throttle's own counters, for readers on other threads. */
+static void
+throttle_publish(struct dp_exporter *exp)
+{
+	struct exp_throttle_stats st;
+
+	if (exp->throttle == NULL)
+		return;
+	exp_throttle_stats(exp->throttle, &st);
+	__atomic_store_n(&exp->throttle_evicted, st.evicted, __ATOMIC_RELAXED);
+	__atomic_store_n(&exp->throttle_untracked, st.untracked,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&exp->throttle_open, st.open, __ATOMIC_RELAXED);
 }
 
 static void
@@ -263,8 +279,10 @@ dp_exporter_drain(struct dp_exporter *exp, struct dp_worker *w)
 		else
 			hit_export(exp, records[i], now);
 	}
-	if (n > 0)
+	if (n > 0) {
 		rte_mempool_put_bulk(w->hit_pool, records, n);
+		throttle_publish(exp);
+	}
 	return n;
 }
 
@@ -301,8 +319,10 @@ dp_exporter_finish(struct dp_exporter *exp, unsigned int drain_ms)
 {
 	int rc = 0;
 
-	if (exp->throttle != NULL)
+	if (exp->throttle != NULL) {
 		exp_throttle_flush(exp->throttle);
+		throttle_publish(exp);
+	}
 	if (exp->out != NULL && fflush(exp->out) != 0)
 		exp->write_errors++;
 	for (unsigned int i = 0; i < exp->n_sinks; i++)
@@ -349,8 +369,10 @@ exporter_main(void *arg)
 			dirty = true;
 			continue;
 		}
-		if (exp->throttle != NULL)
+		if (exp->throttle != NULL) {
 			exp_throttle_expire(exp->throttle, monotonic_ns());
+			throttle_publish(exp);
+		}
 		if (dirty && exp->out != NULL && fflush(exp->out) != 0 &&
 		    exp->write_errors++ == 0)
 			LOG(ERR, "flushing events failed\n");
@@ -418,9 +440,9 @@ dp_exporter_sinks_json(struct dp_exporter *exp)
 			exp_sink_get_config(exp->sinks[i].sink);
 		struct exp_sink_stats st;
 		exp_sink_stats_read(exp->sinks[i].sink, &st);
-		json_array_append_new(list, json_pack(
+		json_t *o = json_pack(
 			"{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			" s:I, s:I}",
+			" s:I, s:I, s:I, s:I}",
 			"name", cfg->name, "uri", cfg->uri,
 			"format", exp_format_name(exp->sinks[i].format),
 			"connected", st.connected,
@@ -431,8 +453,48 @@ dp_exporter_sinks_json(struct dp_exporter *exp)
 			"dropped", (json_int_t)st.dropped,
 			"connects", (json_int_t)st.connects,
 			"errors", (json_int_t)st.errors,
+			"memory_records", (json_int_t)st.memory_records,
 			"spool_records", (json_int_t)st.spool_records,
-			"spool_bytes", (json_int_t)st.spool_bytes));
+			"spool_bytes", (json_int_t)st.spool_bytes,
+			"spool_max", (json_int_t)cfg->spool_max);
+		/* As persist_error: present once there was one. The text
+		 * may hold any byte a peer or path gave; jansson wants
+		 * UTF-8, so it is checked first. */
+		if (o != NULL && st.last_error_time != 0) {
+			json_t *text = json_string(st.last_error);
+			if (text == NULL) {
+				/* Not UTF-8: bytes past ASCII become '?'. */
+				for (char *c = st.last_error; *c != '\0'; c++)
+					if ((unsigned char)*c >= 0x80)
+						*c = '?';
+				text = json_string(st.last_error);
+			}
+			json_object_set_new(o, "last_error", text);
+			json_object_set_new(o, "last_error_time",
+				json_integer((json_int_t)st.last_error_time));
+		}
+		json_array_append_new(list, o);
 	}
 	return list;
+}
+
+json_t *
+dp_exporter_json(struct dp_exporter *exp)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I}",
+		"events", (json_int_t)__atomic_load_n(&exp->events,
+						      __ATOMIC_RELAXED),
+		"write_errors", (json_int_t)__atomic_load_n(&exp->write_errors,
+							    __ATOMIC_RELAXED),
+		"throttled", (json_int_t)__atomic_load_n(&exp->throttled,
+							 __ATOMIC_RELAXED),
+		"summaries", (json_int_t)__atomic_load_n(&exp->summaries,
+							 __ATOMIC_RELAXED),
+		"throttle_window_s", (int)exp->throttle_window_s,
+		"throttle_evicted", (json_int_t)__atomic_load_n(
+			&exp->throttle_evicted, __ATOMIC_RELAXED),
+		"throttle_untracked", (json_int_t)__atomic_load_n(
+			&exp->throttle_untracked, __ATOMIC_RELAXED),
+		"throttle_open", (json_int_t)__atomic_load_n(
+			&exp->throttle_open, __ATOMIC_RELAXED));
 }

@@ -46,6 +46,10 @@ struct dp_exporter {
 	uint64_t summaries;        /* summary events (part of events) */
 	uint64_t message_lines;    /* lines written in messages mode */
 	uint64_t write_errors;
+	unsigned int throttle_window_s;   /* 0: off */
+	uint64_t throttle_evicted; /* windows closed early for a new key */
+	uint64_t throttle_untracked;   /* hits sent without a window */
+	uint64_t throttle_open;    /* windows open now */
 	/* The exporter thread (dp_exporter_start) drains these. */
 	struct dp_worker **workers;
 	unsigned int n_workers;
@@ -97,7 +101,12 @@ void dp_exporter_reopen(struct dp_exporter *exp);
  * Called from a thread that is no QSBR reader. */
 void dp_exporter_retire(const struct dp_exporter *exp);
 
-/* Each sink's counters: a JSON array, new reference. */
+/* Each sink's counters: a JSON array, new reference (docs/sinks.md). */
 json_t *dp_exporter_sinks_json(struct dp_exporter *exp);
+
+/* The exporter's and the throttle's counters as one object (the
+ * exporter member of `stats` and `status`, docs/control-protocol.md);
+ * new reference, NULL on ENOMEM. Any thread while the exporter runs. */
+json_t *dp_exporter_json(struct dp_exporter *exp);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -242,6 +243,43 @@ f_duration(char *buf, const json_t *obj, const char *key)
 	return buf;
 }
 
+/* How long ago the Unix time t of member key was, coarsely ("45s",
+ * "12m", "3h", "2d"); the daemon runs on this host, so on this clock. */
+static const char *
+f_ago(char *buf, const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	long long s;
+
+	if (!json_is_integer(v))
+		return "?";
+	s = (long long)time(NULL) - json_integer_value(v);
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(buf, NUMBUF, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, NUMBUF, "%lldm", s / 60);
+	else if (s < 86400)
+		snprintf(buf, NUMBUF, "%lldh", s / 3600);
+	else
+		snprintf(buf, NUMBUF, "%lldd", s / 86400);
+	return buf;
+}
+
+/* The sum of two integer members, "?" when either is missing. */
+static const char *
+f_sum(char *buf, const json_t *obj, const char *a, const char *b)
+{
+	const json_t *x = json_object_get(obj, a), *y = json_object_get(obj, b);
+
+	if (!json_is_integer(x) || !json_is_integer(y))
+		return "?";
+	snprintf(buf, NUMBUF, "%" JSON_INTEGER_FORMAT,
+		 json_integer_value(x) + json_integer_value(y));
+	return buf;
+}
+
 /* One line of text from the daemon, made terminal-safe. */
 static void
 print_safe(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -267,6 +305,104 @@ print_safe(const char *fmt, ...)
 }
 
 /* ---- rendering of each result --------------------------------------------- */
+
+/* The exporter's events and throttle, as two key-value rows. */
+static void
+exporter_rows(struct table *kv, const json_t *exporter)
+{
+	char b[6][NUMBUF], events[160], throttle[480];
+
+	snprintf(events, sizeof(events), "%s written, %s write errors",
+		 f_int(b[0], exporter, "events"),
+		 f_int(b[1], exporter, "write_errors"));
+	table_add(kv, (const char *const[]){ "events", events });
+	const json_t *window = json_object_get(exporter, "throttle_window_s");
+	if (json_is_integer(window) && json_integer_value(window) == 0)
+		snprintf(throttle, sizeof(throttle), "off (every hit is an "
+			 "event)");
+	else
+		snprintf(throttle, sizeof(throttle), "%s s window: %s repeats "
+			 "in %s summaries, %s windows open, %s closed early "
+			 "(table full), %s hits untracked (no memory)",
+			 f_int(b[0], exporter, "throttle_window_s"),
+			 f_int(b[1], exporter, "throttled"),
+			 f_int(b[2], exporter, "summaries"),
+			 f_int(b[3], exporter, "throttle_open"),
+			 f_int(b[4], exporter, "throttle_evicted"),
+			 f_int(b[5], exporter, "throttle_untracked"));
+	table_add(kv, (const char *const[]){ "throttle", throttle });
+}
+
+/* The state dir's persist counters and last error, as key-value rows. */
+static void
+state_rows(struct table *kv, const json_t *state)
+{
+	char n[3][NUMBUF], journal[256], errors[192];
+
+	snprintf(journal, sizeof(journal), "%s records, %s bytes "
+		 "(snapshot covers up to %s)",
+		 f_int(n[0], state, "journal_records"),
+		 f_int(n[1], state, "journal_bytes"),
+		 f_int(n[2], state, "snapshot_seq"));
+	table_add(kv, (const char *const[]){ "journal", journal });
+	snprintf(errors, sizeof(errors), "%s changes not saved, %s "
+		 "snapshots failed", f_int(n[0], state, "persist_errors"),
+		 f_int(n[1], state, "snapshot_errors"));
+	table_add(kv, (const char *const[]){ "persist errors", errors });
+	if (json_is_string(json_object_get(state, "persist_error"))) {
+		char *line = NULL;
+		if (asprintf(&line, "%s ago: %s",
+			     f_ago(n[0], state, "persist_error_time"),
+			     f_str(state, "persist_error")) < 0)
+			line = NULL;
+		table_add(kv, (const char *const[]){ "last error",
+			  line != NULL ? line : f_str(state, "persist_error") });
+		free(line);
+	}
+}
+
+/* Every sink, one row each: up or down, its counters, its last error.
+ * PENDING is what it holds undelivered now, in memory and spool. */
+static void
+render_sinks(const json_t *sinks)
+{
+	char b[8][NUMBUF];
+	const json_t *e;
+	size_t i;
+
+	if (!json_is_array(sinks))
+		return;
+	if (json_array_size(sinks) == 0) {
+		puts("no sinks");
+		return;
+	}
+	struct table t = { .ncols = 9,
+		.head = { "SINK", "STATE", "QUEUED", "SENT", "SPOOLED",
+			  "DROPPED", "PENDING", "ERRORS", "LAST_ERROR" },
+		.right = { false, false, true, true, true, true, true, true,
+			   false } };
+
+	json_array_foreach(sinks, i, e) {
+		const json_t *up = json_object_get(e, "connected");
+		char *last = NULL;
+
+		if (json_is_string(json_object_get(e, "last_error")) &&
+		    asprintf(&last, "%s ago: %s",
+			     f_ago(b[7], e, "last_error_time"),
+			     f_str(e, "last_error")) < 0)
+			last = NULL;
+		table_add(&t, (const char *const[]){ f_str(e, "name"),
+			  !json_is_boolean(up) ? "?" : json_is_true(up) ?
+			  "up" : "down",
+			  f_int(b[0], e, "queued"), f_int(b[1], e, "sent"),
+			  f_int(b[2], e, "spooled"), f_int(b[3], e, "dropped"),
+			  f_sum(b[4], e, "memory_records", "spool_records"),
+			  f_int(b[5], e, "errors"),
+			  last != NULL ? last : "-" });
+		free(last);
+	}
+	table_flush(&t);
+}
 
 static int
 render_status(const json_t *r)
@@ -307,24 +443,16 @@ render_status(const json_t *r)
 	table_add(&kv, (const char *const[]){ "state dir",
 					      f_str(r, "state_dir") });
 	const json_t *state = json_object_get(r, "state");
-	char journal[256], errors[192];
-	if (json_is_object(state)) {
-		char n[3][NUMBUF];
-		snprintf(journal, sizeof(journal), "%s records, %s bytes "
-			 "(snapshot covers up to %s)",
-			 f_int(n[0], state, "journal_records"),
-			 f_int(n[1], state, "journal_bytes"),
-			 f_int(n[2], state, "snapshot_seq"));
-		table_add(&kv, (const char *const[]){ "journal", journal });
-		snprintf(errors, sizeof(errors), "%s changes not saved, %s "
-			 "snapshots failed", f_int(n[0], state, "persist_errors"),
-			 f_int(n[1], state, "snapshot_errors"));
-		table_add(&kv, (const char *const[]){ "persist errors", errors });
-		if (json_is_string(json_object_get(state, "persist_error")))
-			table_add(&kv, (const char *const[]){ "last error",
-				  f_str(state, "persist_error") });
-	}
+	if (json_is_object(state))
+		state_rows(&kv, state);
+	const json_t *exporter = json_object_get(r, "exporter");
+	if (json_is_object(exporter))
+		exporter_rows(&kv, exporter);
 	table_flush(&kv);
+	if (json_is_array(json_object_get(r, "sinks"))) {
+		putchar('\n');
+		render_sinks(json_object_get(r, "sinks"));
+	}
 
 	if (!json_is_array(feeds))
 		return EXIT_OK;
@@ -369,6 +497,7 @@ render_stats(const json_t *r)
 	const json_t *workers = json_object_get(r, "workers");
 	const json_t *exporter = json_object_get(r, "exporter");
 	const json_t *db = json_object_get(r, "db");
+	const json_t *state = json_object_get(r, "state");
 	const json_t *top = json_object_get(r, "indicators");
 	const json_t *e;
 	size_t i;
@@ -418,20 +547,35 @@ render_stats(const json_t *r)
 		first = false;
 	}
 	if (json_is_object(exporter) || json_is_object(db)) {
+		struct table kv = { .ncols = 2 };
+		char line[256];
+
 		if (!first)
 			putchar('\n');
 		first = false;
+		if (json_is_object(db)) {
+			snprintf(line, sizeof(line), "version %s, %s "
+				 "indicators, %s swaps (last %s, max %s)",
+				 f_int(b[0], db, "version"),
+				 f_int(b[1], db, "indicators"),
+				 f_int(b[2], db, "swaps"),
+				 f_ms(b[3], db, "last_swap_us"),
+				 f_ms(b[4], db, "max_swap_us"));
+			table_add(&kv, (const char *const[]){ "db", line });
+		}
+		if (json_is_object(state))
+			state_rows(&kv, state);
+		else if (json_is_object(db))
+			table_add(&kv, (const char *const[]){ "persist errors",
+				  f_int(b[5], db, "persist_errors") });
+		if (json_is_object(exporter))
+			exporter_rows(&kv, exporter);
+		table_flush(&kv);
 	}
-	if (json_is_object(exporter))
-		printf("exporter: %s events, %s write errors\n",
-		       f_int(b[0], exporter, "events"),
-		       f_int(b[1], exporter, "write_errors"));
-	if (json_is_object(db))
-		printf("db: version %s, %s indicators, %s swaps "
-		       "(last %s, max %s)\n", f_int(b[0], db, "version"),
-		       f_int(b[1], db, "indicators"), f_int(b[2], db, "swaps"),
-		       f_ms(b[3], db, "last_swap_us"),
-		       f_ms(b[4], db, "max_swap_us"));
+	if (json_is_array(json_object_get(r, "sinks"))) {
+		putchar('\n');
+		render_sinks(json_object_get(r, "sinks"));
+	}
 	if (json_is_array(top)) {
 		if (!first)
 			putchar('\n');

@@ -56,10 +56,43 @@ sink_log(const struct exp_sink *s, int level, const char *fmt, ...)
 		fprintf(stderr, "%s\n", message);
 }
 
+_Static_assert(sizeof(((struct exp_sink *)0)->last_error) ==
+	       EXP_SINK_ERROR_MAX + 1, "the last error is copied whole");
+
+void
+sink_note_error(struct exp_sink *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->last_error, sizeof(s->last_error), fmt, ap);
+	va_end(ap);
+	s->last_error_time = (int64_t)time(NULL);
+}
+
+/* Why records were dropped, for the log and the last error. */
+static const char *
+drop_reason(const struct exp_sink *s, int rc)
+{
+	switch (rc) {
+	case -EDQUOT:
+		return "the spool is full (spool_max)";
+	case -ENOSPC:
+		return "no space left on the spool's file system";
+	case -ENOBUFS:
+		return s->spool != NULL ? "the spool thread is behind (queue "
+			"records wait in memory for the disk)" :
+			"the queue is full and there is no spool";
+	default:
+		return strerror(-rc);
+	}
+}
+
 bool
-sink_drop_count(struct exp_sink *s, uint64_t n, uint64_t *suppressed)
+sink_drop_count(struct exp_sink *s, uint64_t n, int rc, uint64_t *suppressed)
 {
 	counter_add(&s->dropped, n);
+	sink_note_error(s, "dropping records: %s", drop_reason(s, rc));
 	if (!ratelimit_due(&s->drop_log, monotonic_ms())) {
 		s->drop_log.suppressed += n - 1;
 		return false;
@@ -78,12 +111,7 @@ sink_drop_log(const struct exp_sink *s, int rc, uint64_t suppressed)
 		snprintf(more, sizeof(more), " (%" PRIu64 " more since the "
 			 "last message)", suppressed);
 	sink_log(s, SINK_LOG_WARNING, "dropping records: %s%s",
-		 rc == -EDQUOT ? "the spool is full (spool_max)" :
-		 rc == -ENOSPC ? "no space left on the spool's file system" :
-		 rc == -ENOBUFS && s->spool != NULL ? "the spool thread is "
-		 "behind (queue records wait in memory for the disk)" :
-		 rc == -ENOBUFS ? "the queue is full and there is no spool" :
-		 strerror(-rc), more);
+		 drop_reason(s, rc), more);
 }
 
 /* Nothing held: what exp_sink_drain() waits for (lock held). */
@@ -142,7 +170,7 @@ exp_sink_submit(struct exp_sink *s, const void *record, size_t len)
 	return 0;
 
 drop:
-	log_drop = sink_drop_count(s, 1, &suppressed);
+	log_drop = sink_drop_count(s, 1, rc, &suppressed);
 	pthread_mutex_unlock(&s->lock);
 	if (log_drop)
 		sink_drop_log(s, rc, suppressed);
@@ -209,8 +237,10 @@ sink_open_spool(struct exp_sink *s, const char *spool_root,
 		return -e;
 	}
 	const char *notice = exp_spool_notice(s->spool);
-	if (notice != NULL)
+	if (notice != NULL) {
 		sink_log(s, SINK_LOG_WARNING, "spool %s: %s", dir, notice);
+		sink_note_error(s, "spool %s: %s", dir, notice);
+	}
 	exp_spool_stats(s->spool, &st);
 	if (st.records > 0)
 		sink_log(s, SINK_LOG_INFO, "%" PRIu64 " records left in the "
@@ -297,8 +327,10 @@ exp_sink_start(const struct exp_sink_config *cfg, const char *spool_root,
 					 setup_err.message);
 			goto free_sink;
 		}
-		if (warning != NULL)
+		if (warning != NULL) {
 			sink_log(s, SINK_LOG_WARNING, "%s", warning);
+			sink_note_error(s, "%s", warning);
+		}
 	}
 	if (cfg->spool_max > 0 && spool_root != NULL && spool_root[0] != '\0') {
 		rc = sink_open_spool(s, spool_root, where, err);
@@ -463,6 +495,10 @@ exp_sink_stats_read(struct exp_sink *s, struct exp_sink_stats *st)
 	pthread_mutex_lock(&s->lock);
 	sp = s->spool_st;
 	st->connected = s->connected;
+	st->memory_records = (uint64_t)s->ring.n + s->spill.n + s->spilling +
+		s->flight_mem;
+	memcpy(st->last_error, s->last_error, sizeof(st->last_error));
+	st->last_error_time = s->last_error_time;
 	pthread_mutex_unlock(&s->lock);
 	st->queued = counter_get(&s->queued);
 	st->sent = counter_get(&s->sent);

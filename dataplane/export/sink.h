@@ -28,6 +28,7 @@ enum exp_sink_kind { EXP_SINK_FILE, EXP_SINK_UDP, EXP_SINK_TCP, EXP_SINK_TLS };
 #define EXP_SINK_FEEDS_MAX 16
 #define EXP_SINK_URI_MAX 1023          /* bytes, without the NUL */
 #define EXP_SINK_NAME_MAX 63
+#define EXP_SINK_ERROR_MAX 255         /* bytes of the last error kept */
 #define EXP_SINK_RECORD_MAX (1u << 20) /* bytes of one submitted record */
 #define EXP_SINK_QUEUE_DEFAULT 10000u
 #define EXP_SINK_QUEUE_MAX 1000000u
@@ -145,7 +146,13 @@ struct exp_sink_stats {
 	uint64_t errors;            /* failed connects, lost connections */
 	uint64_t spool_records;     /* in the spool, not yet delivered */
 	uint64_t spool_bytes;       /* the spool's files */
+	uint64_t memory_records;    /* in memory (queued or in flight), not
+				     * yet delivered */
 	bool connected;
+	/* The last outage, drop or spool error ("" none yet; cut at
+	 * EXP_SINK_ERROR_MAX bytes) and when (Unix seconds, 0 none). */
+	char last_error[EXP_SINK_ERROR_MAX + 1];
+	int64_t last_error_time;
 };
 /* Any thread. */
 void exp_sink_stats_read(struct exp_sink *s, struct exp_sink_stats *st);

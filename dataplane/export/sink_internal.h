@@ -110,6 +110,10 @@ struct exp_sink {
 	unsigned int drainers;         /* in exp_sink_drain() */
 	uint64_t drain_deadline_ms;
 	struct sink_ratelimit drop_log, spool_log;
+	/* The last problem (an outage, a drop, a spool error), kept for
+	 * exp_sink_stats_read() even when its log line was held back. */
+	char last_error[256];          /* EXP_SINK_ERROR_MAX + 1 (sink.c) */
+	int64_t last_error_time;       /* Unix seconds, 0: none yet */
 
 	/* Counters, relaxed: read by any thread. */
 	/* __atomic: the sink thread adds, stats readers read. */
@@ -146,12 +150,19 @@ struct exp_sink {
 void sink_log(const struct exp_sink *s, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Counts n records dropped (lock held). True when a message is due, with
- * *suppressed the drops held back since the last one (one a minute). */
-bool sink_drop_count(struct exp_sink *s, uint64_t n, uint64_t *suppressed);
-/* "dropping records: WHY" for rc (-EDQUOT, -ENOSPC, -ENOBUFS, ...),
- * without the lock. */
+/* Counts n records dropped for rc (-EDQUOT, -ENOSPC, -ENOBUFS, ...) and
+ * keeps why as the last error (lock held). True when a message is due,
+ * with *suppressed the drops held back since the last one (one a
+ * minute). */
+bool sink_drop_count(struct exp_sink *s, uint64_t n, int rc,
+		     uint64_t *suppressed);
+/* "dropping records: WHY" for rc, without the lock. */
 void sink_drop_log(const struct exp_sink *s, int rc, uint64_t suppressed);
+
+/* Keeps the text as the sink's last error, with the time (lock held, or
+ * before the threads run). No log: the caller logs, rate-limited. */
+void sink_note_error(struct exp_sink *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* True when a message is due; counts the ones held back. */
 static inline bool

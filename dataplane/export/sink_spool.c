@@ -63,7 +63,7 @@ sink_spool_main(void *arg)
 		counter_add(&s->spooled, spooled);
 		uint64_t suppressed = 0;
 		bool log = spooled < n &&
-			sink_drop_count(s, n - spooled, &suppressed);
+			sink_drop_count(s, n - spooled, refused, &suppressed);
 		if (spooled > 0) {
 			s->spool_unread = true;
 			if (!s->outage)
@@ -132,6 +132,11 @@ sink_spool_commit(struct exp_sink *s)
 		pthread_cond_broadcast(&s->idle);
 	pthread_mutex_unlock(&s->lock);
 	pthread_mutex_unlock(&s->spool_lock);
+	if (rc != 0) {
+		pthread_mutex_lock(&s->lock);
+		sink_note_error(s, "committing the spool: %s", strerror(-rc));
+		pthread_mutex_unlock(&s->lock);
+	}
 	if (rc != 0 && ratelimit_due(&s->commit_log, monotonic_ms()))
 		sink_log(s, SINK_LOG_ERR, "committing the spool: %s",
 			 strerror(-rc));

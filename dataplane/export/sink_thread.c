@@ -184,6 +184,8 @@ sink_fill(struct exp_sink *s, uint64_t now)
 				break;     /* spool_unread cleared */
 			if (rc != 0) {
 				s->spool_retry_ms = now + SINK_SPOOL_RETRY_MS;
+				sink_note_error(s, "reading the spool: %s",
+						strerror(-rc));
 				if (ratelimit_due(&s->spool_log, now))
 					sink_log(s, SINK_LOG_ERR, "reading "
 						 "the spool: %s (retrying)",
@@ -285,6 +287,9 @@ sink_flush(struct exp_sink *s)
 		 * datagram) is dropped; the rest go on. */
 		counter_add(&s->errors, 1);
 		counter_add(&s->dropped, 1);
+		pthread_mutex_lock(&s->lock);
+		sink_note_error(s, "%s: dropped", s->conn.why);
+		pthread_mutex_unlock(&s->lock);
 		if (ratelimit_due(&s->commit_log, monotonic_ms()))
 			sink_log(s, SINK_LOG_ERR, "%s: dropped", s->conn.why);
 		done++;
@@ -319,6 +324,9 @@ sink_fail(struct exp_sink *s, bool count_error)
 	pthread_mutex_lock(&s->lock);
 	s->connected = false;
 	s->outage = count_error;
+	if (count_error)
+		sink_note_error(s, "%s", s->conn.why[0] != '\0' ? s->conn.why :
+				"connection lost");
 	counter_add(&s->retried, s->flight_n);
 	sink_unsend(s);
 	if (s->spool != NULL) {

@@ -186,9 +186,19 @@ def fanout(iocsift, ctl_exe, src, work):
              sum(got.values()), len(want_hits)))
 
 
+def dead_port():
+    """A loopback TCP port nobody listens on (bound, then closed)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def example_args(src, work, prefix):
     """docs/examples/iocsift.conf as it is; the command line moves the
-    socket and state dir into the scratch dir and adds the feed."""
+    socket and state dir into the scratch dir and adds the feed, and two
+    sinks: a file, and a TCP receiver that is not there."""
     feed = os.path.join(work, "feeds", "3cx.csv")
     os.makedirs(os.path.dirname(feed), exist_ok=True)
     shutil.copy(os.path.join(src, "data", "3cx.csv"), feed)
@@ -196,7 +206,41 @@ def example_args(src, work, prefix):
     return ["-c", os.path.join(src, "docs", "examples", "iocsift.conf"),
             "--socket", sock, "--state-dir", os.path.join(work, "state"),
             "--prometheus", "127.0.0.1:19464", "-f", feed,
+            "--sink", "file://%s?name=hits" % os.path.join(work, "hits.json"),
+            "--sink", "tcp://127.0.0.1:%d?name=siem&backoff_max=1s" % dead_port(),
             "--", "--file-prefix=" + prefix], sock
+
+
+def sinks_visible(ctl):
+    """Plain status and stats show every sink: up or down, its counters,
+    its last error; the throttle and the persist errors too."""
+    deadline = time.time() + 20
+    while True:
+        sinks = {s["name"]: s for s in ctl.call("status")[1]["sinks"]}
+        if "last_error" in sinks.get("siem", {}):
+            break
+        check(time.time() < deadline, "status: the dead sink has no error: %s" % sinks)
+        time.sleep(0.2)
+    check(sinks["hits"]["connected"] and not sinks["siem"]["connected"],
+          "sinks: %s" % sinks)
+    check("Connection refused" in sinks["siem"]["last_error"], "siem: %s" % sinks["siem"])
+    stats = ctl.call("stats")[1]
+    check([s["name"] for s in stats["sinks"]] == ["hits", "siem"] and
+          "throttle_window_s" in stats["exporter"], "stats: %s" % stats["exporter"])
+    for command in ("status", "stats"):
+        human = ctl.call(command, json_out=False)[1]
+        lines = human.splitlines()
+        check(any(l.startswith("SINK ") and "LAST_ERROR" in l for l in lines),
+              "%s: no sink table:\n%s" % (command, human))
+        siem = [l for l in lines if l.startswith("siem ")]
+        hits = [l for l in lines if l.startswith("hits ")]
+        check(siem and " down " in siem[0] and "Connection refused" in siem[0],
+              "%s: siem row:\n%s" % (command, human))
+        check(hits and " up " in hits[0], "%s: hits row:\n%s" % (command, human))
+        check("persist errors  0 changes not saved" in human and
+              "throttle        60 s window" in human,
+              "%s: persist errors or throttle missing:\n%s" % (command, human))
+    print("sinks: status and stats show both, the dead one down with its error")
 
 
 def commands(ctl, work):
@@ -324,6 +368,19 @@ def observability(prefix):
     for name in ("iocsift_port_rx_packets_total", "iocsift_worker_packets_total",
                  "iocsift_db_version", "iocsift_db_swaps_total"):
         check(name in body, "metrics lack " + name)
+    # Sinks, spool, throttle and persist counters, each family with HELP
+    # and TYPE, the sinks labelled by name.
+    for sample in ('iocsift_sink_up{sink="siem"} 0', 'iocsift_sink_up{sink="hits"} 1',
+                   'iocsift_sink_errors_total{sink="siem"} ',
+                   'iocsift_sink_spool_records{sink="siem"} ',
+                   'iocsift_sink_last_error_timestamp_seconds{sink="siem"} ',
+                   "iocsift_exporter_throttle_window_seconds 60",
+                   "iocsift_exporter_throttled_total ",
+                   "iocsift_db_persist_errors_total 0"):
+        check("\n" + sample in body, "metrics lack " + sample)
+        name = sample.split("{")[0].split(" ")[0]
+        check("# HELP %s " % name in body and "# TYPE %s " % name in body,
+              "metrics: %s without HELP or TYPE" % name)
     p = subprocess.run(["dpdk-telemetry.py", "-f", prefix], input="/iocsift/stats\n",
                        capture_output=True, text=True, timeout=30)
     line = [l for l in p.stdout.splitlines() if "/iocsift/stats" in l]
@@ -361,6 +418,7 @@ def main():
     try:
         daemon.wait_ready(ctl)
         state = commands(ctl, work)
+        sinks_visible(ctl)
         bad_requests(ctl, sock)
         access(ctl, sock)
         observability(prefix)

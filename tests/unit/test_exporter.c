@@ -545,9 +545,23 @@ test_throttle_folds_repeats(void **state)
 	assert_int_equal(fx.exp.events, 1);
 	assert_int_equal(fx.exp.throttled, 4);
 	assert_int_equal(fx.exp.summaries, 0);
+	/* What stats and /metrics show: the window, one open. */
+	json_t *o = dp_exporter_json(&fx.exp);
+	assert_non_null(o);
+	assert_int_equal(integer_at(o, "throttle_window_s"), 3600);
+	assert_int_equal(integer_at(o, "throttled"), 4);
+	assert_int_equal(integer_at(o, "summaries"), 0);
+	assert_int_equal(integer_at(o, "throttle_open"), 1);
+	assert_int_equal(integer_at(o, "throttle_evicted"), 0);
+	assert_int_equal(integer_at(o, "throttle_untracked"), 0);
+	json_decref(o);
 	assert_int_equal(dp_exporter_finish(&fx.exp, DRAIN_MS), 0);
 	assert_int_equal(fx.exp.events, 2);
 	assert_int_equal(fx.exp.summaries, 1);
+	o = dp_exporter_json(&fx.exp);
+	assert_int_equal(integer_at(o, "summaries"), 1);
+	assert_int_equal(integer_at(o, "throttle_open"), 0);
+	json_decref(o);
 	/* Every hit counted for the indicator, throttled or not. */
 	assert_int_equal(domain_hits(), 5);
 

@@ -231,6 +231,123 @@ test_missing_members(void **state)
 	free(text);
 }
 
+/* The exporter's throttle, every sink (labelled by its name) and the
+ * state dir's persist errors: each family with HELP and TYPE, the sinks'
+ * connected flag as 0 or 1. */
+static void
+test_sinks_throttle_persist(void **state)
+{
+	static const char expected_sinks[] =
+		"# HELP iocsift_exporter_throttled_total Repeated hits folded into summary events by the throttle.\n"
+		"# TYPE iocsift_exporter_throttled_total counter\n"
+		"iocsift_exporter_throttled_total 56\n"
+		"# HELP iocsift_exporter_summaries_total Summary events of repeated hits (part of the events).\n"
+		"# TYPE iocsift_exporter_summaries_total counter\n"
+		"iocsift_exporter_summaries_total 4\n"
+		"# HELP iocsift_exporter_throttle_evicted_total Throttle windows closed early to make room for a new key.\n"
+		"# TYPE iocsift_exporter_throttle_evicted_total counter\n"
+		"iocsift_exporter_throttle_evicted_total 3\n"
+		"# HELP iocsift_exporter_throttle_untracked_total Hits sent without a throttle window: no memory for one.\n"
+		"# TYPE iocsift_exporter_throttle_untracked_total counter\n"
+		"iocsift_exporter_throttle_untracked_total 1\n"
+		"# HELP iocsift_exporter_throttle_windows_open Throttle windows open now.\n"
+		"# TYPE iocsift_exporter_throttle_windows_open gauge\n"
+		"iocsift_exporter_throttle_windows_open 2\n"
+		"# HELP iocsift_exporter_throttle_window_seconds The throttle's window, in seconds (0: off).\n"
+		"# TYPE iocsift_exporter_throttle_window_seconds gauge\n"
+		"iocsift_exporter_throttle_window_seconds 60\n"
+		"# HELP iocsift_sink_up 1 while the sink's connection (a file sink: its file) is open.\n"
+		"# TYPE iocsift_sink_up gauge\n"
+		"iocsift_sink_up{sink=\"siem\"} 0\n"
+		"iocsift_sink_up{sink=\"file-hits.json\"} 1\n"
+		"# HELP iocsift_sink_queued_total Records submitted to the sink, kept or not.\n"
+		"# TYPE iocsift_sink_queued_total counter\n"
+		"iocsift_sink_queued_total{sink=\"siem\"} 120\n"
+		"iocsift_sink_queued_total{sink=\"file-hits.json\"} 120\n";
+	static const char *const families[] = {
+		"iocsift_sink_sent_total counter",
+		"iocsift_sink_spooled_total counter",
+		"iocsift_sink_retried_total counter",
+		"iocsift_sink_dropped_total counter",
+		"iocsift_sink_connects_total counter",
+		"iocsift_sink_errors_total counter",
+		"iocsift_sink_memory_records gauge",
+		"iocsift_sink_spool_records gauge",
+		"iocsift_sink_spool_bytes gauge",
+		"iocsift_sink_spool_max_bytes gauge",
+		"iocsift_sink_last_error_timestamp_seconds gauge",
+		"iocsift_db_persist_errors_total counter",
+		"iocsift_state_snapshot_errors_total counter",
+		"iocsift_state_persist_error_timestamp_seconds gauge",
+	};
+	char *text;
+	const char *at;
+
+	(void)state;
+	text = render(
+		"{\"exporter\":{\"throttled\":56,\"summaries\":4,"
+		"\"throttle_evicted\":3,\"throttle_untracked\":1,"
+		"\"throttle_open\":2,"
+		"\"throttle_window_s\":60},\"sinks\":["
+		"{\"name\":\"siem\",\"uri\":\"tcp://192.0.2.1\","
+		"\"format\":\"ecs\",\"connected\":false,\"queued\":120,"
+		"\"sent\":100,\"spooled\":20,\"retried\":3,\"dropped\":0,"
+		"\"connects\":1,\"errors\":4,\"memory_records\":0,"
+		"\"spool_records\":20,\"spool_bytes\":8192,"
+		"\"spool_max\":1073741824,\"last_error\":\"refused\","
+		"\"last_error_time\":1764864000},"
+		"{\"name\":\"file-hits.json\",\"connected\":true,"
+		"\"queued\":120,\"sent\":120,\"spooled\":0,\"retried\":0,"
+		"\"dropped\":0,\"connects\":1,\"errors\":0,"
+		"\"memory_records\":0,\"spool_records\":0,\"spool_bytes\":0,"
+		"\"spool_max\":0}],"
+		"\"db\":{\"persist_errors\":2},"
+		"\"state\":{\"snapshot_errors\":1,\"persist_errors\":2,"
+		"\"persist_error\":\"No space left on device\","
+		"\"persist_error_time\":1764864001}}");
+	if (strncmp(text, expected_sinks, strlen(expected_sinks)) != 0)
+		print_error("got:\n%s\n", text);
+	assert_memory_equal(text, expected_sinks, strlen(expected_sinks));
+	at = text;
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		char help[128], type[128];
+		const char *name_end = strchr(families[i], ' ');
+		snprintf(help, sizeof(help), "# HELP %.*s ",
+			 (int)(name_end - families[i]), families[i]);
+		snprintf(type, sizeof(type), "# TYPE %s\n", families[i]);
+		const char *found = strstr(at, type);
+		if (found == NULL)
+			print_error("missing or out of order: %s\n", type);
+		assert_non_null(found);
+		assert_non_null(strstr(at, help));
+		at = found + strlen(type);
+	}
+	assert_contains(text, "\niocsift_sink_spooled_total{sink=\"siem\"} 20\n");
+	assert_contains(text, "\niocsift_sink_spool_records{sink=\"siem\"} 20\n");
+	assert_contains(text, "\niocsift_sink_spool_max_bytes"
+			"{sink=\"file-hits.json\"} 0\n");
+	assert_contains(text, "\niocsift_sink_last_error_timestamp_seconds"
+			"{sink=\"siem\"} 1764864000\n");
+	/* Only a sink that had an error has the time of its last one. */
+	assert_lacks(text, "iocsift_sink_last_error_timestamp_seconds"
+		     "{sink=\"file-hits.json\"}");
+	assert_contains(text, "\niocsift_db_persist_errors_total 2\n");
+	assert_contains(text, "\niocsift_state_persist_error_timestamp_seconds"
+			" 1764864001\n");
+	free(text);
+
+	/* A sink without a name is labelled by its index; a connected flag
+	 * that is no boolean is skipped, and booleans stay out of the
+	 * counters. */
+	text = render("{\"sinks\":[{\"name\":\"a\",\"sent\":1},"
+		      "{\"connected\":\"yes\",\"sent\":true,\"dropped\":2}]}");
+	assert_contains(text, "\niocsift_sink_sent_total{sink=\"a\"} 1\n");
+	assert_contains(text, "\niocsift_sink_dropped_total{sink=\"1\"} 2\n");
+	assert_lacks(text, "iocsift_sink_up");
+	assert_lacks(text, "iocsift_sink_sent_total{sink=\"1\"}");
+	free(text);
+}
+
 /* Extra integer members of workers: their own counters, in the order they
  * first appear, known members and bad names left out. */
 static void
@@ -536,6 +653,7 @@ main(void)
 		cmocka_unit_test(test_full_object),
 		cmocka_unit_test(test_label_escaping),
 		cmocka_unit_test(test_missing_members),
+		cmocka_unit_test(test_sinks_throttle_persist),
 		cmocka_unit_test(test_worker_extras),
 		cmocka_unit_test(test_http_verdicts),
 		cmocka_unit_test(test_http_incomplete),

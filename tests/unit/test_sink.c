@@ -491,6 +491,13 @@ test_drops_without_spool(void **state)
 	assert_int_equal(st.queued, 25);
 	assert_int_equal(st.dropped, 15);
 	assert_int_equal(st.spool_records, 0);
+	/* What it holds undelivered, and why it drops: in the stats, not
+	 * only in a log line that is rate-limited. */
+	assert_int_equal(st.memory_records, 10);
+	assert_string_equal(st.last_error, "dropping records: the queue is "
+			    "full and there is no spool");
+	assert_true(st.last_error_time >= (int64_t)time(NULL) - 60 &&
+		    st.last_error_time <= (int64_t)time(NULL));
 	exp_sink_stop(s, 0);
 	assert_true(log_has("dropping records: the queue is full and there is "
 			    "no spool"));
@@ -511,6 +518,12 @@ test_spool_full(void **state)
 	uint64_t end = ms_now() + 5000;
 	while (stats_of(s).errors == 0 && ms_now() < end)
 		sleep_ms(5);
+	/* The outage is the last error, and the sink is down. */
+	struct exp_sink_stats down = stats_of(s);
+	assert_false(down.connected);
+	assert_non_null(strstr(down.last_error, "cannot connect to 127.0.0.1:"));
+	assert_non_null(strstr(down.last_error, "Connection refused"));
+	assert_true(down.last_error_time > 0);
 	memset(rec, 'r', sizeof(rec));
 	for (unsigned int i = 0; i < 200; i++)
 		assert_int_equal(exp_sink_submit(s, rec, sizeof(rec)), 0);
@@ -524,6 +537,8 @@ test_spool_full(void **state)
 	assert_int_equal(st.spool_records, st.spooled);
 	assert_true(st.spool_bytes <= 65536);
 	assert_true(log_has("dropping records: the spool is full (spool_max)"));
+	assert_string_equal(st.last_error,
+			    "dropping records: the spool is full (spool_max)");
 	exp_sink_stop(s, 0);
 }
 
