@@ -421,45 +421,64 @@ replay_print_summary(const struct replay *r, const struct dp_worker_stats *s,
 			r->exporter.write_errors);
 }
 
+/* One line per sink; then, for each sink that did not deliver every
+ * event, what became of the rest: still held (memory goes to the spool
+ * when the sink stops), so in its spool for the next replay or run with
+ * the same spool dir, or lost (dropped, or held without a spool).
+ * Returns how many events some sink did not deliver. */
 static uint64_t
-sinks_dropped(struct dp_exporter *exp)
+replay_print_sinks(struct replay *r)
 {
-	uint64_t dropped = 0;
+	uint64_t undelivered = 0;
 
-	for (unsigned int i = 0; i < exp->n_sinks; i++) {
+	for (unsigned int i = 0; i < r->exporter.n_sinks; i++) {
+		struct exp_sink *sink = r->exporter.sinks[i].sink;
+		const struct exp_sink_config *cfg = exp_sink_get_config(sink);
 		struct exp_sink_stats st;
-		exp_sink_stats_read(exp->sinks[i].sink, &st);
-		dropped += st.dropped;
+
+		exp_sink_stats_read(sink, &st);
+		fprintf(stderr, "  sink %s: %" PRIu64 " queued, %" PRIu64
+			" sent, %" PRIu64 " spooled, %" PRIu64 " retried, %"
+			PRIu64 " dropped, %" PRIu64 " left in the spool\n",
+			cfg->name, st.queued, st.sent, st.spooled, st.retried,
+			st.dropped, st.spool_records);
 	}
-	return dropped;
-}
+	for (unsigned int i = 0; i < r->exporter.n_sinks; i++) {
+		struct exp_sink *sink = r->exporter.sinks[i].sink;
+		const struct exp_sink_config *cfg = exp_sink_get_config(sink);
+		bool spool = cfg->spool_max > 0 && r->opt->spool_root != NULL &&
+			r->opt->spool_root[0] != '\0';
+		struct exp_sink_stats st;
 
-/* One line per sink; what a sink could not deliver is in its spool, for
- * the next replay or run with the same spool dir. */
-static void
-replay_print_sinks(struct replay *r, int delivered)
-{
-	json_t *sinks = dp_exporter_sinks_json(&r->exporter);
-	size_t i;
-	json_t *s;
-
-	json_array_foreach(sinks, i, s)
-		fprintf(stderr, "  sink %s: %" JSON_INTEGER_FORMAT " queued, %"
-			JSON_INTEGER_FORMAT " sent, %" JSON_INTEGER_FORMAT
-			" spooled, %" JSON_INTEGER_FORMAT " retried, %"
-			JSON_INTEGER_FORMAT " dropped, %" JSON_INTEGER_FORMAT
-			" left in the spool\n",
-			json_string_value(json_object_get(s, "name")),
-			json_integer_value(json_object_get(s, "queued")),
-			json_integer_value(json_object_get(s, "sent")),
-			json_integer_value(json_object_get(s, "spooled")),
-			json_integer_value(json_object_get(s, "retried")),
-			json_integer_value(json_object_get(s, "dropped")),
-			json_integer_value(json_object_get(s, "spool_records")));
-	if (delivered != 0)
-		fprintf(stderr, "  sinks: not everything was delivered within "
-			"%u ms; the rest is spooled\n", r->opt->drain_ms);
-	json_decref(sinks);
+		exp_sink_stats_read(sink, &st);
+		uint64_t held = st.memory_records + st.spool_records;
+		if (held + st.dropped == 0)
+			continue;
+		undelivered += held + st.dropped;
+		fprintf(stderr, "iocsift replay: %" PRIu64 " events not "
+			"delivered to sink %s within %u s", held + st.dropped,
+			cfg->name, r->opt->drain_ms / 1000);
+		if (held + st.dropped > st.queued)
+			fprintf(stderr, " (%" PRIu64 " of them from this "
+				"replay, the others left in its spool before)",
+				st.queued);
+		if (st.last_error[0] != '\0')
+			fprintf(stderr, "; last error: %s", st.last_error);
+		fputc('\n', stderr);
+		if (held > 0 && spool)
+			fprintf(stderr, "  %" PRIu64 " remain in its spool %s/%s:"
+				" the next replay or run with this spool dir "
+				"sends them first\n", held, r->opt->spool_root,
+				cfg->name);
+		else if (held > 0)
+			fprintf(stderr, "  %" PRIu64 " are lost: the sink has no "
+				"spool (spool_max=0)\n", held);
+		if (st.dropped > 0)
+			fprintf(stderr, "  %" PRIu64 " were dropped: the spool was"
+				" full or failing, or there was none and the "
+				"queue was full\n", st.dropped);
+	}
+	return undelivered;
 }
 
 /* Stops the worker, exports what is left and reports. */
@@ -473,17 +492,19 @@ replay_finish(struct replay *r, int rc)
 	rte_eal_wait_lcore(r->worker_lcore);
 	while (dp_exporter_drain(&r->exporter, r->worker) > 0)
 		;
-	int delivered = dp_exporter_finish(&r->exporter, r->opt->drain_ms);
+	/* -ETIMEDOUT when a sink still holds events: counted below. */
+	dp_exporter_finish(&r->exporter, r->opt->drain_ms);
 	dp_worker_stats_read(r->worker, &stats);
 	rte_eth_stats_get(r->port, &port_stats);
 	replay_print_summary(r, &stats, port_stats.rx_nombuf);
-	replay_print_sinks(r, delivered);
+	uint64_t undelivered = replay_print_sinks(r);
 	if (rc == 0 && (port_stats.rx_nombuf > 0 || r->exporter.write_errors > 0 ||
-			stats.drop_hit_pool > 0 || stats.drop_ring_full > 0 ||
-			sinks_dropped(&r->exporter) > 0))
+			stats.drop_hit_pool > 0 || stats.drop_ring_full > 0))
 		rc = -EIO;
 	if (rc == 0 && r->truncated)
 		rc = -ENODATA;
+	if (rc == 0 && undelivered > 0)
+		rc = DP_REPLAY_UNDELIVERED;
 	return rc;
 }
 

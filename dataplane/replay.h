@@ -32,10 +32,17 @@ struct dp_replay_options {
 	unsigned int drain_ms;     /* how long sinks may deliver at the end */
 };
 
-/* Runs the replay and prints the summary on stderr. 0, -ENOENT/-EINVAL
- * for an unreadable capture (bad input), -ENODATA when the capture is cut
- * short (its whole frames were replayed, with a warning naming the byte
- * offset of the cut record), other -errno for failures. */
+/* dp_replay_run(): every frame was handled and every event made, but a
+ * sink did not deliver them all within drain_ms (they stay in its spool)
+ * or dropped some; the summary says how many, per sink. */
+#define DP_REPLAY_UNDELIVERED 1
+
+/* Runs the replay and prints the summary on stderr. 0,
+ * DP_REPLAY_UNDELIVERED, -ENOENT/-EINVAL for an unreadable capture (bad
+ * input), -ENODATA when the capture is cut short (its whole frames were
+ * replayed, with a warning naming the byte offset of the cut record),
+ * other -errno for failures (frames or hits lost on the way included).
+ * A failure takes precedence over DP_REPLAY_UNDELIVERED. */
 int dp_replay_run(const struct dp_replay_options *opt);
 
 /* Whether the system has a free hugepage (EAL then need not run with

@@ -16,6 +16,8 @@
 
 #define FEEDS_MAX 64
 #define EXIT_BAD_INPUT 2
+#define EXIT_UNDELIVERED 3          /* replay: a sink did not deliver all */
+#define DRAIN_SECONDS_MAX 3600
 
 struct feeds {
 	const char *paths[FEEDS_MAX];
@@ -71,6 +73,10 @@ usage(FILE *f)
 		" every hit)\n"
 		"      --spool-dir DIR    replay: where sinks spool (default"
 		" /var/lib/iocsift/spool)\n"
+		"      --drain-timeout S  replay: how long the sinks may take to"
+		" deliver at the\n"
+		"                         end (default 30; what is left stays"
+		" spooled, exit 3)\n"
 		"      --syslog-port N    replay: UDP port of syslog (default 514)\n"
 		"      --dns-port N       replay: UDP port of DNS (default 53)\n"
 		"      --vxlan-port N     replay: UDP port of VXLAN (default 4789,"
@@ -90,7 +96,9 @@ usage(FILE *f)
 		"Exit status: 0 done, 1 failure (replay: also a capture cut"
 		" short, replayed\n"
 		"up to its last whole frame), 2 bad input (feed, capture,"
-		" arguments);\n"
+		" arguments),\n"
+		"3 replay: events not delivered to every sink (spooled or"
+		" dropped);\n"
 		"scan as grep: 0 some line hit, 1 none, 2 trouble.\n");
 }
 
@@ -203,6 +211,7 @@ enum {
 	OPT_THROTTLE_WINDOW,
 	OPT_SPOOL_DIR,
 	OPT_MESSAGES,
+	OPT_DRAIN_TIMEOUT,
 };
 
 #define SINKS_MAX 16
@@ -224,6 +233,7 @@ static const struct option long_options[] = {
 	{ "throttle-window", required_argument, NULL, OPT_THROTTLE_WINDOW },
 	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 	{ "messages", no_argument, NULL, OPT_MESSAGES },
+	{ "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -317,6 +327,18 @@ command_line_parse(int argc, char **argv, struct command_line *cl)
 		case OPT_MESSAGES:
 			cl->replay.messages = true;
 			break;
+		case OPT_DRAIN_TIMEOUT: {
+			unsigned int seconds = 0;
+			rc = parse_seconds(optarg, &seconds);
+			if (rc == 0 && seconds > DRAIN_SECONDS_MAX) {
+				fprintf(stderr, "iocsift: --drain-timeout %u: at "
+					"most %d seconds\n", seconds,
+					DRAIN_SECONDS_MAX);
+				rc = -EINVAL;
+			}
+			cl->replay.drain_ms = seconds * 1000u;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(EXIT_SUCCESS);
@@ -425,6 +447,8 @@ command_replay(struct command_line *cl, struct pat_set *set, FILE *out)
 	int rc = dp_replay_run(&cl->replay);
 	if (rc == -EINVAL || rc == -ENOENT)
 		return EXIT_BAD_INPUT;
+	if (rc == DP_REPLAY_UNDELIVERED)
+		return EXIT_UNDELIVERED;
 	return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
