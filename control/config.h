@@ -17,6 +17,9 @@
 #define CFG_SINKS_MAX 16
 #define CFG_EAL_ARGS_MAX 64
 #define CFG_PATH_MAX 4096
+/* The state dir when none is named; made when missing, as its spool dir
+ * STATE_DIR/spool is (any other directory must exist). */
+#define CFG_STATE_DIR_DEFAULT "/var/lib/iocsift"
 
 /* Longest line of a configuration file, without its line end. */
 #define CFG_LINE_MAX 8191

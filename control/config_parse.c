@@ -264,7 +264,7 @@ cfg_defaults(struct iocsift_config *cfg)
 		 "/run/iocsift/control.sock");
 	cfg->socket_mode = 0660;
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s",
-		 "/var/lib/iocsift");
+		 CFG_STATE_DIR_DEFAULT);
 	cfg->telemetry = true;
 	cfg->rollback_depth = 8;
 	cfg->compact_threshold = 1000;

@@ -58,6 +58,35 @@ dp_exporter_init(struct dp_exporter *exp, FILE *out, const char *hostname)
 	return 0;
 }
 
+/* A file sink's directory must be there at start: made by whoever
+ * decides its owner and mode (docs/deployment.md), never by a typo. Once
+ * running, a directory that goes away is an outage like any other. */
+static int
+file_sink_directory(const struct exp_sink_config *cfg,
+		    struct error_detail *err)
+{
+	char dir[sizeof(cfg->path)], why[DIR_PREPARE_TEXT_MAX];
+	char where[EXP_SINK_NAME_MAX + 8];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", cfg->path);
+	slash = strrchr(dir, '/');       /* the path is absolute */
+	if (slash == NULL)
+		return 0;
+	slash[slash == dir ? 1 : 0] = '\0';
+	int rc = dir_prepare(dir, DIR_MODE_SHARED, false, why, sizeof(why));
+	if (rc == 0)
+		return 0;
+	snprintf(where, sizeof(where), "sink %s", cfg->name);
+	if (rc == -ENOENT)
+		error_detail_set(err, where, 0, "its directory is missing; "
+				 "create it with: %s", dir_install_command(
+				 dir, DIR_MODE_SHARED, why, sizeof(why)));
+	else
+		error_detail_set(err, where, 0, "its directory %s", why);
+	return rc;
+}
+
 int
 dp_exporter_add_sink(struct dp_exporter *exp, const char *uri,
 		     const char *spool_root, struct error_detail *err)
@@ -79,6 +108,8 @@ dp_exporter_add_sink(struct dp_exporter *exp, const char *uri,
 		return -EINVAL;
 	}
 	s->syslog = cfg.kind != EXP_SINK_FILE;
+	if (cfg.kind == EXP_SINK_FILE && file_sink_directory(&cfg, err) != 0)
+		return -EINVAL;
 	s->sink = exp_sink_start(&cfg, spool_root, err);
 	if (s->sink == NULL)
 		return -EINVAL;

@@ -2,7 +2,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -233,4 +236,101 @@ json_line(const struct json_t *json, size_t *len)
 	if (len != NULL)
 		*len = n + 1;
 	return line;
+}
+
+const char *
+dir_install_command(const char *path, unsigned int mode, char *out,
+		    size_t size)
+{
+	static const char safe[] = "/._-+,:@%";
+	bool quote = path[0] == '\0';
+	size_t n;
+
+	for (const char *c = path; *c != '\0' && !quote; c++)
+		quote = !((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			  (*c >= '0' && *c <= '9') || strchr(safe, *c) != NULL);
+	n = (size_t)snprintf(out, size, "install -d -m %04o %s", mode,
+			     quote ? "'" : "");
+	for (const char *c = path; *c != '\0' && n + 5 < size; c++) {
+		if (quote && *c == '\'') {
+			memcpy(out + n, "'\\''", 4);   /* ' ends, \' , ' again */
+			n += 4;
+		} else {
+			out[n++] = *c;
+		}
+	}
+	if (quote && n + 1 < size)
+		out[n++] = '\'';
+	if (n < size)
+		out[n] = '\0';
+	return out;
+}
+
+/* mkdir -p: each missing parent DIR_MODE_SHARED, the last mode. */
+static int
+dir_make_all(const char *path, unsigned int mode, char *failed, size_t size)
+{
+	char part[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(part))
+		return -ENAMETOOLONG;
+	memcpy(part, path, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (part[i] != '/' && part[i] != '\0')
+			continue;
+		if (i < len && part[i + 1] == '/')
+			continue;   /* "a//b": the empty component is skipped */
+		char end = part[i];
+		part[i] = '\0';
+		bool last = i == len || (i + 1 == len && end == '/');
+		if (mkdir(part, last ? mode : DIR_MODE_SHARED) != 0 &&
+		    errno != EEXIST) {
+			int e = errno;
+			snprintf(failed, size, "%s", part);
+			return -e;
+		}
+		part[i] = end;
+	}
+	return 0;
+}
+
+int
+dir_prepare(const char *path, unsigned int mode, bool create, char *why,
+	    size_t why_size)
+{
+	char command[4200], failed[4096];
+	struct stat st;
+	int rc;
+
+	if (path == NULL || path[0] == '\0' || strlen(path) >= 4096) {
+		snprintf(why, why_size, "not a usable directory name");
+		return -EINVAL;
+	}
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		snprintf(why, why_size, "%s is not a directory", path);
+		return -ENOTDIR;
+	}
+	rc = -errno;
+	dir_install_command(path, mode, command, sizeof(command));
+	if (rc != -ENOENT) {
+		snprintf(why, why_size, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (!create) {
+		snprintf(why, why_size, "%s does not exist; create it with: %s",
+			 path, command);
+		return -ENOENT;
+	}
+	rc = dir_make_all(path, mode, failed, sizeof(failed));
+	if (rc == 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	if (rc == 0)
+		rc = -ENOTDIR;
+	snprintf(why, why_size, "%s does not exist and cannot be made (%s: %s);"
+		 " create it with: %s", path, rc == -ENOTDIR ? path : failed,
+		 strerror(-rc), command);
+	return rc;
 }

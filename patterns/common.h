@@ -107,6 +107,29 @@ int fd_read_all(int fd, size_t max, char **data, size_t *len);
 /* fd_read_all() of the file at path; a directory is -EISDIR. */
 int file_read_all(const char *path, size_t max, char **data, size_t *len);
 
+/* The directories iocsift keeps (docs/deployment.md, "Directories").
+ * DIR_PREPARE_TEXT_MAX holds every text dir_prepare() writes. */
+#define DIR_MODE_PRIVATE 0700     /* spools: raw log messages */
+#define DIR_MODE_SHARED 0750      /* state dir, file sinks: group reads */
+#define DIR_PREPARE_TEXT_MAX (2 * 4096 + 256)
+
+/* Makes sure path (absolute or relative, shorter than 4096 bytes) is a
+ * directory. A missing one is made when create (with each missing parent,
+ * DIR_MODE_SHARED, then path itself with mode; under the umask), or else
+ * refused. 0, or -errno with why (why_size bytes, DIR_PREPARE_TEXT_MAX
+ * hold all) saying what is wrong and, for a directory that is missing or
+ * could not be made, the command that makes it:
+ * "does not exist; create it with: install -d -m 0750 /PATH" (the path
+ * quoted for a POSIX shell when it needs to be). An existing directory
+ * keeps its mode. */
+int dir_prepare(const char *path, unsigned int mode, bool create,
+		char *why, size_t why_size);
+
+/* "install -d -m MODE PATH", PATH quoted for a POSIX shell when it holds
+ * anything but letters, digits and / . _ - + , : @ %. Returns out. */
+const char *dir_install_command(const char *path, unsigned int mode,
+				char *out, size_t size);
+
 /* json as one compact line ending in '\n' (keys in insertion order, reals
  * to 15 digits), malloc'd and NUL-terminated; *len (if not NULL) is its
  * length with the newline. NULL when out of memory. The one writer of the

@@ -246,6 +246,7 @@ dataplane_cell() {
 	else lcores="--lcores=0@0,(1-$w)@$((cpus - 1))"; fi
 	sock="$work/ctl.sock"
 	rm -rf "$work/state"
+	install -d -m 0750 "$work/state"    # a named state dir must exist
 	echo "bench: dataplane, $w worker(s), $(label "$n") indicators, $kind" >&2
 	"$iocsift" run -c "$work/bench.conf" --socket "$sock" \
 		--state-dir "$work/state" -f "$work/feed$n.csv" -o /dev/null -- \

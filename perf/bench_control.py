@@ -46,6 +46,8 @@ class Client:
 
 
 def start(iocsift, feed, work, tag, log):
+    # A named state dir must exist (docs/deployment.md).
+    os.makedirs(os.path.join(work, "state"), mode=0o750, exist_ok=True)
     args = [iocsift, "run", "--state-dir", os.path.join(work, "state"),
             "--socket", os.path.join(work, "ctl.sock"), "-o", "/dev/null",
             "--throttle-window", "0"]

@@ -79,6 +79,7 @@ run_phase() {
 	if [ "$cpus" -gt "$n" ]; then lcores="-l0-$n"
 	else lcores="--lcores=0@0,(1-$n)@$((cpus - 1))"; fi
 	sock="$work/ctl$n.sock"
+	install -d -m 0750 "$work/state$n"    # a named state dir must exist
 	"$iocsift" run --socket "$sock" --state-dir "$work/state$n" -f "$feed" \
 		-o /dev/null --throttle-window "${THROTTLE:-60}" \
 		-- --no-pci "$lcores" --file-prefix="bench$$" \

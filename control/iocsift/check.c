@@ -84,15 +84,23 @@ dir_writable(const char *dir, char *why, size_t size)
 	return 0;
 }
 
-/* A directory the daemon makes when it is missing (one level, as the
- * state dir, the spool root and the socket's directory are made), in
- * its parent or in made_before, a directory the daemon makes first (or
- * NULL). Whether it will be there. */
+/* How the daemon treats a directory that is missing
+ * (docs/deployment.md, "Directories"). */
+enum dir_rule {
+	DIR_NAMED,          /* named by the user: must exist */
+	DIR_MADE,           /* made, one level (the socket's directory) */
+	DIR_MADE_PARENTS,   /* a default: made with its missing parents */
+};
+
+/* A directory the daemon uses, checked by rule: made when missing in its
+ * parent (DIR_MADE), in its nearest existing ancestor
+ * (DIR_MADE_PARENTS), or in made_before, a directory the daemon makes
+ * first (or NULL); refused when named. Whether it will be there. */
 static bool
 dir_check(struct tally *tally, const char *what, const char *dir, mode_t mode,
-	  const char *made_before)
+	  enum dir_rule rule, const char *made_before)
 {
-	char why[2 * PATH_MAX], parent[PATH_MAX];
+	char why[2 * PATH_MAX], parent[PATH_MAX], child[PATH_MAX];
 	struct stat st;
 
 	if (stat(dir, &st) == 0 || errno != ENOENT) {
@@ -103,12 +111,27 @@ dir_check(struct tally *tally, const char *what, const char *dir, mode_t mode,
 		report(tally, CHECK_ERROR, "%s %s", what, why);
 		return false;
 	}
+	if (rule == DIR_NAMED) {
+		report(tally, CHECK_ERROR, "%s %s: missing (a directory named "
+		       "in the config or on the command line is not made); "
+		       "make it: install -d -m %04o %s", what, dir,
+		       (unsigned int)mode, dir);
+		return false;
+	}
 	parent_of(dir, parent, sizeof(parent));
 	if (made_before != NULL && strcmp(parent, made_before) == 0) {
 		report(tally, CHECK_OK, "%s %s: missing, made (mode %04o) at "
 		       "the start, after %s", what, dir, (unsigned int)mode,
 		       parent);
 		return true;
+	}
+	/* A default is made with its parents: the nearest that exists
+	 * must take them. */
+	while (rule == DIR_MADE_PARENTS && stat(parent, &st) != 0 &&
+	       errno == ENOENT && strcmp(parent, "/") != 0 &&
+	       strcmp(parent, ".") != 0) {
+		snprintf(child, sizeof(child), "%s", parent);
+		parent_of(child, parent, sizeof(parent));
 	}
 	if (dir_writable(parent, why, sizeof(why)) == 0) {
 		report(tally, CHECK_OK, "%s %s: missing, made (mode %04o) at "
@@ -464,8 +487,15 @@ sinks_check(struct tally *tally, const struct check_input *in,
 		}
 	}
 	/* Where every sink with a spool keeps it, spool_dir/NAME. */
-	if (spooled)
-		dir_check(tally, "spool dir", spool_root, 0700, state_dir);
+	if (spooled) {
+		/* STATE_DIR/spool is the default, made; another is named. */
+		char fallback[CFG_PATH_MAX + 8];
+		snprintf(fallback, sizeof(fallback), "%s/spool",
+			 in->cfg->state_dir);
+		dir_check(tally, "spool dir", spool_root, 0700,
+			  strcmp(spool_root, fallback) == 0 ?
+			  DIR_MADE_PARENTS : DIR_NAMED, state_dir);
+	}
 	for (unsigned int i = 0; spooled && i < n; i++) {
 		char dir[PATH_MAX + 80], why[2 * PATH_MAX + 160];
 		if (!parsed[i] || configs[i].spool_max == 0)
@@ -498,9 +528,12 @@ check_run(const struct check_input *in, FILE *out)
 		}
 		feeds_check(&tally, in);
 		bool state = dir_check(&tally, "state dir", cfg->state_dir,
-				       0750, NULL);
+				       0750, strcmp(cfg->state_dir,
+						    CFG_STATE_DIR_DEFAULT) == 0 ?
+				       DIR_MADE_PARENTS : DIR_NAMED, NULL);
 		parent_of(cfg->socket_path, dir, sizeof(dir));
-		dir_check(&tally, "control socket directory", dir, 0755, NULL);
+		dir_check(&tally, "control socket directory", dir, 0755,
+			  DIR_MADE, NULL);
 		sinks_check(&tally, in, state ? cfg->state_dir : NULL);
 	}
 	fprintf(out, "iocsift run --check: %u error%s, %u warning%s\n",

@@ -18,6 +18,8 @@
 #define EXIT_BAD_INPUT 2
 #define EXIT_UNDELIVERED 3          /* replay: a sink did not deliver all */
 #define DRAIN_SECONDS_MAX 3600
+/* The default state dir's spool dir, as `iocsift run` has it. */
+#define REPLAY_SPOOL_DEFAULT "/var/lib/iocsift/spool"
 
 struct feeds {
 	const char *paths[FEEDS_MAX];
@@ -423,6 +425,27 @@ replay_ports_check(const struct dp_replay_options *o)
 	return 0;
 }
 
+/* With sinks, their spool dir: the default one is made when missing
+ * (/var/lib/iocsift 0750, spool 0700: spooled events hold raw log
+ * messages); one given with --spool-dir must exist. 0 or an exit status,
+ * reported. */
+static int
+replay_spool_prepare(const struct dp_replay_options *o)
+{
+	char why[DIR_PREPARE_TEXT_MAX];
+	bool fallback = strcmp(o->spool_root, REPLAY_SPOOL_DEFAULT) == 0;
+
+	if (o->n_sinks == 0)
+		return 0;
+	int rc = dir_prepare(o->spool_root, DIR_MODE_PRIVATE, fallback, why,
+			     sizeof(why));
+	if (rc == 0)
+		return 0;
+	fprintf(stderr, "iocsift replay: spool dir %s%s\n", why,
+		fallback ? " (or give --spool-dir DIR)" : "");
+	return rc == -ENOENT && !fallback ? EXIT_BAD_INPUT : EXIT_FAILURE;
+}
+
 static int
 command_replay(struct command_line *cl, struct pat_set *set, FILE *out)
 {
@@ -439,6 +462,9 @@ command_replay(struct command_line *cl, struct pat_set *set, FILE *out)
 			" -o, not with --sink or --throttle-window\n");
 		return EXIT_BAD_INPUT;
 	}
+	int status = replay_spool_prepare(&cl->replay);
+	if (status != 0)
+		return status;
 	cl->replay.capture = cl->operands[0];
 	cl->replay.out = out;
 	cl->replay.sinks = cl->sinks;
@@ -462,7 +488,7 @@ main(int argc, char **argv)
 				    .datagrams_max = DP_FRAGMENT_DATAGRAMS_DEFAULT,
 				    .timeout_ms = DP_FRAGMENT_TIMEOUT_MS_DEFAULT,
 			    },
-			    .spool_root = "/var/lib/iocsift/spool",
+			    .spool_root = REPLAY_SPOOL_DEFAULT,
 			    .drain_ms = 30000 },
 	};
 

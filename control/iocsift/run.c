@@ -471,6 +471,42 @@ database_open(struct run *r)
 
 /* ---- the whole ---- */
 
+/* The state dir: the default one is made when missing (0750: the group
+ * may read it, for backups and monitoring); one the config or the command
+ * line named must exist, so that a typo cannot start an empty database.
+ * EXIT_BAD_INPUT (a named one is missing), EXIT_FAILURE or 0. */
+static int
+state_dir_prepare(const struct run *r)
+{
+	char why[DIR_PREPARE_TEXT_MAX];
+	bool fallback = strcmp(r->cfg.state_dir, CFG_STATE_DIR_DEFAULT) == 0;
+	int rc = dir_prepare(r->cfg.state_dir, DIR_MODE_SHARED, fallback, why,
+			     sizeof(why));
+
+	if (rc == 0)
+		return 0;
+	fprintf(stderr, "iocsift: state dir %s\n", why);
+	return rc == -ENOENT && !fallback ? EXIT_BAD_INPUT : EXIT_FAILURE;
+}
+
+/* The spool dir, when there are sinks: STATE_DIR/spool (the default) is
+ * made when missing, 0700 (spooled events hold raw log messages); one the
+ * config or --spool-dir named must exist. 0, -ENOENT (a named one is
+ * missing) or -errno, reported. */
+static int
+spool_dir_prepare(const struct run *r)
+{
+	char fallback[CFG_PATH_MAX + 8], why[DIR_PREPARE_TEXT_MAX];
+
+	snprintf(fallback, sizeof(fallback), "%s/spool", r->cfg.state_dir);
+	bool create = strcmp(r->cfg.spool_dir, fallback) == 0;
+	int rc = dir_prepare(r->cfg.spool_dir, DIR_MODE_PRIVATE, create, why,
+			     sizeof(why));
+	if (rc != 0)
+		fprintf(stderr, "iocsift: spool dir %s\n", why);
+	return rc == -ENOENT && create ? -EIO : rc;
+}
+
 /* One daemon per state dir and per control socket, decided before
  * anything in either is read or written: a second one exits here. */
 static int
@@ -542,10 +578,11 @@ sinks_open(struct run *r)
 
 	if (n == 0)
 		r->app.exporter.out = stdout;
-	/* The spool root usually lives in the state dir, made here first. */
-	if (mkdir(r->cfg.state_dir, 0750) != 0 && errno != EEXIST)
-		fprintf(stderr, "iocsift: state dir %s: %s\n", r->cfg.state_dir,
-			strerror(errno));
+	if (n > 0) {
+		int rc = spool_dir_prepare(r);
+		if (rc != 0)
+			return rc == -ENOENT ? -EINVAL : rc;
+	}
 	if (dp_exporter_throttle(&r->app.exporter, r->cfg.throttle_window) != 0)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < n; i++) {
@@ -608,6 +645,12 @@ run_main(int argc, char **argv)
 		fprintf(stderr, "see 'iocsift --help'\n");
 		return EXIT_BAD_INPUT;
 	}
+	status = state_dir_prepare(&r);
+	if (status != 0) {
+		cfg_release(&r.cfg);
+		return status;
+	}
+	status = EXIT_FAILURE;
 	if (locks_take(&r) != 0) {
 		ctl_lock_release(&r.state_lock);
 		cfg_release(&r.cfg);

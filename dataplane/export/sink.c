@@ -216,15 +216,24 @@ sink_open_spool(struct exp_sink *s, const char *spool_root,
 		const char *where, struct error_detail *err)
 {
 	char dir[4200], reason[ERROR_DETAIL_TEXT_MAX];
+	char why[DIR_PREPARE_TEXT_MAX];
 	struct error_detail spool_err = { 0 };
 	struct exp_spool_stats st;
 
-	if (mkdir(spool_root, 0700) != 0 && errno != EEXIST) {
-		int e = errno;
-		error_detail_set(err, where, 0, "spool directory %s: %s",
-				 spool_root, strerror(e));
-		return -e;
-	}
+	/* The program makes a default spool root; a named one must be
+	 * there (a typo would start an empty spool elsewhere). The path
+	 * once, so that the command fits the message. */
+	int rc = dir_prepare(spool_root, DIR_MODE_PRIVATE, false, why,
+			     sizeof(why));
+	if (rc == -ENOENT)
+		error_detail_set(err, where, 0, "spool directory missing; "
+				 "create it with: %s", dir_install_command(
+				 spool_root, DIR_MODE_PRIVATE, why,
+				 sizeof(why)));
+	else if (rc != 0)
+		error_detail_set(err, where, 0, "spool directory %s", why);
+	if (rc != 0)
+		return rc;
 	snprintf(dir, sizeof(dir), "%s/%s", spool_root, s->cfg->name);
 	s->spool = exp_spool_open(dir, s->cfg->spool_max, &spool_err);
 	if (s->spool == NULL) {

@@ -88,8 +88,9 @@ const char *exp_sink_kind_name(enum exp_sink_kind kind);
 struct exp_sink;
 
 /* Starts the sink's thread. The spool lives in spool_root/<name>
- * (spool_root is created 0700 if missing, its parent must exist; NULL or
- * "" = no spool, as spool_max=0); a spool left from an earlier run is
+ * (spool_root must exist: a missing one is refused with the command that
+ * makes it; NULL or "" = no spool, as spool_max=0; spool_root/<name> is
+ * made 0700); a spool left from an earlier run is
  * delivered first, oldest first. NULL with errno and err (if not NULL;
  * where is "sink NAME") on failure (bad CA, certificate or key file, a
  * spool that cannot be opened or is in use, ENOMEM). The connection is

@@ -99,6 +99,8 @@ def good_config(iocsift, cfg, receiver_port, closed_port):
                  "tcp://127.0.0.1:%d?name=down" % closed_port,
                  "udp://127.0.0.1:5514?format=cef"]
     path = cfg.write("good.conf")
+    # A state dir the config names must exist; its spool is made in it.
+    os.makedirs(os.path.join(cfg.work, "state"), exist_ok=True)
     rc, out, err = run(iocsift, ["--check", "-c", path])
     check(rc == 0, "good config: exit %d\n%s%s" % (rc, out, err))
     lines = lines_of(out)
@@ -109,8 +111,7 @@ def good_config(iocsift, cfg, receiver_port, closed_port):
         ("ok", "port net_pcap1,rx_pcap=%s: capture %s readable" %
          (cfg.capture, cfg.capture)),
         ("ok", "feed %s: 97 indicators" % cfg.feed),
-        ("ok", "state dir %s/state: missing, made (mode 0750) at the start "
-         "in %s" % (cfg.work, cfg.work)),
+        ("ok", "state dir %s/state: writable" % cfg.work),
         ("ok", "control socket directory %s/run: missing, made (mode 0755) "
          "at the start in %s" % (cfg.work, cfg.work)),
         ("ok", "sink file-hits.json: %s/log/hits.json created when the sink "
@@ -130,7 +131,7 @@ def good_config(iocsift, cfg, receiver_port, closed_port):
            "\n".join("%s %s" % l for l in want)))
     check(out.splitlines()[-1] == "iocsift run --check: 0 errors, 1 warning",
           "summary: " + out.splitlines()[-1])
-    for made in ("state", "run", "log/hits.json"):
+    for made in ("state/spool", "run", "log/hits.json"):
         check(not os.path.exists(os.path.join(cfg.work, made)),
               "--check made %s" % made)
     # Existing directories are said to be writable; the command line
@@ -193,16 +194,19 @@ def failures(iocsift, cfg, src):
          lambda c: c.sinks.extend(["udp://127.0.0.1:1?name=same",
                                    "udp://127.0.0.1:2?name=same"]),
          "sink same: the name of an earlier sink too")
-    case("state dir parent", lambda c: c.control.update(
+    case("state dir missing", lambda c: c.control.update(
         state_dir=work + "/no/state"),
-        "state dir %s/no/state: missing, and its parent cannot hold it" % work,
-        2)    # the spool dir in it cannot be made either
+        "state dir %s/no/state: missing (a directory named in the config or "
+        "on the command line is not made); make it: install -d -m 0750 "
+        "%s/no/state" % (work, work))
     case("state dir is a file", lambda c: c.control.update(state_dir=not_dir),
          "state dir %s: not a directory" % not_dir, 2)
     case("spool dir", lambda c: (c.sinks.append("udp://127.0.0.1:1"),
                                  c.sinks_extra.append(
                                      "spool_dir = %s/no/spool" % work)),
-         "spool dir %s/no/spool: missing, and its parent cannot hold it" % work)
+         "spool dir %s/no/spool: missing (a directory named in the config or "
+         "on the command line is not made); make it: install -d -m 0700 "
+         "%s/no/spool" % (work, work))
     case("socket directory", lambda c: c.control.update(
         socket=work + "/no/run/control.sock"),
         "control socket directory %s/no/run: missing" % work)

@@ -72,6 +72,7 @@ def one_run(iocsift, iocsiftctl, work, name, keep_outgoing):
     base = os.path.join(work, name)
     shutil.rmtree(base, ignore_errors=True)
     os.makedirs(base)
+    os.makedirs(os.path.join(base, "state"))   # a named state dir must exist
     sock = os.path.join(base, "control.sock")
     feed = os.path.join(base, "feed.csv")
     events = os.path.join(base, "events.jsonl")

@@ -42,9 +42,18 @@ def check(condition, message):
         fail(message)
 
 
+def named_dirs(args):
+    """Directories named on the command line must exist (docs/deployment.md,
+    "Directories"): made here as an operator does with install -d."""
+    for flag in ("--state-dir", "--spool-dir"):
+        if flag in args:
+            os.makedirs(args[args.index(flag) + 1], mode=0o750, exist_ok=True)
+
+
 class Daemon:
     def __init__(self, iocsift, args, log):
         self.log = log
+        named_dirs(args)
         self.proc = subprocess.Popen([iocsift, "run"] + args,
                                      stderr=open(log, "w"))
 
@@ -401,6 +410,7 @@ def main():
     bad = os.path.join(work, "bad-start.csv")
     with open(bad, "w") as f:
         f.write("type,value\ndomain,ok.example\nmd5,nothex\n")
+    os.makedirs(os.path.join(work, "bad-state"))
     p = subprocess.run([iocsift, "run", "--socket", os.path.join(work, "bad.sock"),
                         "--state-dir", os.path.join(work, "bad-state"), "-f", bad,
                         "--", "--no-pci", "--file-prefix=iocbad%d" % os.getpid(),

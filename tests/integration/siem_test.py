@@ -123,11 +123,21 @@ class Ctl:
         fail("stats: no sink named %s in %s" % (name, stats.get("sinks")))
 
 
+
+def named_dirs(args):
+    """Directories named on the command line must exist (docs/deployment.md,
+    "Directories"): made here as an operator does with install -d."""
+    for flag in ("--state-dir", "--spool-dir"):
+        if flag in args:
+            os.makedirs(args[args.index(flag) + 1], mode=0o750, exist_ok=True)
+
+
 class Daemon:
     """`iocsift run` with its stderr in a log file."""
 
     def __init__(self, iocsift, args, log):
         self.log = log
+        named_dirs(args)
         self.proc = subprocess.Popen([iocsift, "run"] + args,
                                      stderr=open(log, "w"))
         atexit.register(self.kill)
@@ -173,6 +183,7 @@ def replay(iocsift, feed, capture, sinks, work, out=None, timeout=180):
     """iocsift replay with --throttle-window 0: (exit status, stderr)."""
     cmd = [iocsift, "replay", "-f", feed, "--throttle-window", "0",
            "--spool-dir", os.path.join(work, "spool")]
+    named_dirs(cmd)
     if out:
         cmd += ["-o", out]
     for uri in sinks:

@@ -53,6 +53,8 @@ class Daemon:
     def __init__(self, iocsift, state, sock, capture, log, extra=()):
         self.log = log
         self.sock = sock
+        # A named state dir must exist (docs/deployment.md).
+        os.makedirs(state, mode=0o750, exist_ok=True)
         args = [iocsift, "run", "--socket", sock, "--state-dir", state] + \
             list(extra) + ["--", "--no-pci", "--no-huge", "-m", "256",
                            "--file-prefix=iocstate%d_%d" % (os.getpid(),
@@ -141,6 +143,7 @@ def locks(iocsift, capture, work):
     trials = [("same state dir", state, os.path.join(work, "other.sock")),
               ("same socket", os.path.join(work, "other-state"), sock)]
     for what, other_state, other_sock in trials:
+        os.makedirs(other_state, mode=0o750, exist_ok=True)
         started = time.time()
         p = subprocess.run([iocsift, "run", "--socket", other_sock,
                             "--state-dir", other_state, "--", "--no-pci",

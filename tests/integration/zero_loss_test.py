@@ -152,6 +152,7 @@ def main():
     cpus = os.cpu_count() or 1
     lcore_arg = ("-l" + lcores) if cpus > workers else \
         "--lcores=0@0,(1-%d)@%d" % (workers, min(1, cpus - 1))
+    os.makedirs(os.path.join(work, "state"), mode=0o750, exist_ok=True)
     daemon = subprocess.Popen(
         [iocsift, "run", "--socket", socket, "--state-dir",
          os.path.join(work, "state"), "-f", stable, "-o", events_path,

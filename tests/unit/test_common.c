@@ -1,6 +1,6 @@
 /* test_common.c -- the shared helpers of patterns/common.h: the error
  * detail, hex digits, base64 both ways, reading a whole file, the
- * monotonic clock and JSON lines. */
+ * monotonic clock, JSON lines and the directories iocsift keeps. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -236,6 +237,90 @@ test_json_line(void **state)
 	json_decref(json);
 }
 
+static unsigned int
+mode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	return (unsigned int)st.st_mode & 07777;
+}
+
+/* A missing directory is made (parents too) when asked, else refused with
+ * the command that makes it; a file is no directory. */
+static void
+test_dir_prepare(void **state)
+{
+	char root[] = "/tmp/test_common_dir.XXXXXX";
+	char path[300], parent[200], file[300], expected[800];
+	char why[DIR_PREPARE_TEXT_MAX];
+	mode_t old = umask(022);
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(parent, sizeof(parent), "%s/lib/iocsift", root);
+	snprintf(path, sizeof(path), "%s/spool", parent);
+
+	/* Refused: nothing made, the exact command given. */
+	assert_int_equal(dir_prepare(path, DIR_MODE_PRIVATE, false, why,
+				     sizeof(why)), -ENOENT);
+	snprintf(expected, sizeof(expected), "%s does not exist; create it "
+		 "with: install -d -m 0700 %s", path, path);
+	assert_string_equal(why, expected);
+	assert_int_equal(access(parent, F_OK), -1);
+
+	/* Made: the parents 0750, the directory its own mode. */
+	assert_int_equal(dir_prepare(path, DIR_MODE_PRIVATE, true, why,
+				     sizeof(why)), 0);
+	assert_int_equal(mode_of(path), 0700);
+	assert_int_equal(mode_of(parent), 0750);
+	snprintf(file, sizeof(file), "%s/lib", root);
+	assert_int_equal(mode_of(file), 0750);
+	/* There: left as it is, whatever was asked. */
+	assert_int_equal(chmod(path, 0755), 0);
+	assert_int_equal(dir_prepare(path, DIR_MODE_PRIVATE, false, why,
+				     sizeof(why)), 0);
+	assert_int_equal(mode_of(path), 0755);
+
+	/* A file where the directory should be; a parent that is a file. */
+	snprintf(file, sizeof(file), "%s/plain", root);
+	fclose(fopen(file, "w"));
+	assert_int_equal(dir_prepare(file, DIR_MODE_SHARED, true, why,
+				     sizeof(why)), -ENOTDIR);
+	assert_non_null(strstr(why, "is not a directory"));
+	snprintf(path, sizeof(path), "%s/plain/sub", root);
+	assert_int_equal(dir_prepare(path, DIR_MODE_SHARED, true, why,
+				     sizeof(why)), -ENOTDIR);
+	snprintf(path, sizeof(path), "%s/plain", root);
+	unlink(path);
+	rmdir(parent);
+	umask(old);
+	snprintf(expected, sizeof(expected), "rm -rf %s", root);
+	assert_int_equal(system(expected), 0);
+}
+
+/* Paths a shell would split or expand are quoted. */
+static void
+test_dir_install_command(void **state)
+{
+	char out[200];
+
+	(void)state;
+	assert_string_equal(dir_install_command("/var/lib/iocsift", 0750, out,
+						sizeof(out)),
+			    "install -d -m 0750 /var/lib/iocsift");
+	assert_string_equal(dir_install_command("/srv/my spool", 0700, out,
+						sizeof(out)),
+			    "install -d -m 0700 '/srv/my spool'");
+	assert_string_equal(dir_install_command("/srv/it's$x", 0700, out,
+						sizeof(out)),
+			    "install -d -m 0700 '/srv/it'\\''s$x'");
+	/* Cut, never overrun. */
+	assert_string_equal(dir_install_command("/a/b", 0750, out, 10),
+			    "install -");
+}
+
 int
 main(void)
 {
@@ -248,6 +333,8 @@ main(void)
 		cmocka_unit_test(test_read_all_pipe),
 		cmocka_unit_test(test_monotonic),
 		cmocka_unit_test(test_json_line),
+		cmocka_unit_test(test_dir_prepare),
+		cmocka_unit_test(test_dir_install_command),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
