@@ -336,10 +336,8 @@ exp_sink_start(const struct exp_sink_config *cfg, const char *spool_root,
 					 setup_err.message);
 			goto free_sink;
 		}
-		if (warning != NULL) {
+		if (warning != NULL)
 			sink_log(s, SINK_LOG_WARNING, "%s", warning);
-			sink_note_error(s, "%s", warning);
-		}
 	}
 	if (cfg->spool_max > 0 && spool_root != NULL && spool_root[0] != '\0') {
 		rc = sink_open_spool(s, spool_root, where, err);
