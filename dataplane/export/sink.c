@@ -59,15 +59,39 @@ sink_log(const struct exp_sink *s, int level, const char *fmt, ...)
 _Static_assert(sizeof(((struct exp_sink *)0)->last_error) ==
 	       EXP_SINK_ERROR_MAX + 1, "the last error is copied whole");
 
+static void
+sink_note(struct exp_sink *s, bool loss, const char *fmt, va_list ap)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	/* Loss outranks an outage: a reconnect failing again does not hide
+	 * a drop for a minute. */
+	if (!loss && s->last_error_loss &&
+	    now - s->last_error_time < SINK_LOG_INTERVAL_MS / 1000)
+		return;
+	vsnprintf(s->last_error, sizeof(s->last_error), fmt, ap);
+	s->last_error_time = now;
+	s->last_error_loss = loss;
+}
+
 void
 sink_note_error(struct exp_sink *s, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(s->last_error, sizeof(s->last_error), fmt, ap);
+	sink_note(s, false, fmt, ap);
 	va_end(ap);
-	s->last_error_time = (int64_t)time(NULL);
+}
+
+void
+sink_note_loss(struct exp_sink *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sink_note(s, true, fmt, ap);
+	va_end(ap);
 }
 
 /* Why records were dropped, for the log and the last error. */
@@ -92,7 +116,7 @@ bool
 sink_drop_count(struct exp_sink *s, uint64_t n, int rc, uint64_t *suppressed)
 {
 	counter_add(&s->dropped, n);
-	sink_note_error(s, "dropping records: %s", drop_reason(s, rc));
+	sink_note_loss(s, "dropping records: %s", drop_reason(s, rc));
 	if (!ratelimit_due(&s->drop_log, monotonic_ms())) {
 		s->drop_log.suppressed += n - 1;
 		return false;

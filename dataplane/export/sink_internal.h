@@ -114,6 +114,7 @@ struct exp_sink {
 	 * exp_sink_stats_read() even when its log line was held back. */
 	char last_error[256];          /* EXP_SINK_ERROR_MAX + 1 (sink.c) */
 	int64_t last_error_time;       /* Unix seconds, 0: none yet */
+	bool last_error_loss;          /* it was a drop */
 
 	/* Counters, relaxed: read by any thread. */
 	/* __atomic: the sink thread adds, stats readers read. */
@@ -160,8 +161,12 @@ bool sink_drop_count(struct exp_sink *s, uint64_t n, int rc,
 void sink_drop_log(const struct exp_sink *s, int rc, uint64_t suppressed);
 
 /* Keeps the text as the sink's last error, with the time (lock held, or
- * before the threads run). No log: the caller logs, rate-limited. */
+ * before the threads run). No log: the caller logs, rate-limited.
+ * sink_note_loss() is for records dropped; an error that is no loss (an
+ * outage, a spool read) does not replace a loss younger than a minute. */
 void sink_note_error(struct exp_sink *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sink_note_loss(struct exp_sink *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* True when a message is due; counts the ones held back. */

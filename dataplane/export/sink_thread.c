@@ -288,7 +288,7 @@ sink_flush(struct exp_sink *s)
 		counter_add(&s->errors, 1);
 		counter_add(&s->dropped, 1);
 		pthread_mutex_lock(&s->lock);
-		sink_note_error(s, "%s: dropped", s->conn.why);
+		sink_note_loss(s, "%s: dropped", s->conn.why);
 		pthread_mutex_unlock(&s->lock);
 		if (ratelimit_due(&s->commit_log, monotonic_ms()))
 			sink_log(s, SINK_LOG_ERR, "%s: dropped", s->conn.why);

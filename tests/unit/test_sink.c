@@ -539,6 +539,14 @@ test_spool_full(void **state)
 	assert_true(log_has("dropping records: the spool is full (spool_max)"));
 	assert_string_equal(st.last_error,
 			    "dropping records: the spool is full (spool_max)");
+	/* The next failed reconnect does not hide the drop: loss outranks
+	 * an outage for a minute. */
+	end = ms_now() + 10000;
+	while (stats_of(s).errors == st.errors && ms_now() < end)
+		sleep_ms(5);
+	assert_true(stats_of(s).errors > st.errors);
+	assert_string_equal(stats_of(s).last_error,
+			    "dropping records: the spool is full (spool_max)");
 	exp_sink_stop(s, 0);
 }
 
