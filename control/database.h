@@ -132,9 +132,10 @@ void ctl_db_load_commit(struct ctl_database *db,
 			struct ctl_db_prepared *prepared);
 
 /* ctl_db_load_prepare for n feeds (at most CTL_JOURNAL_BLOBS_MAX) in
- * one version, the overrides taken out of each: SIGHUP's reload. The shrink guard refuses the whole
- * prepare when one feed fails it; a caller that wants the others to go
- * on checks each first (ctl_db_shrink_check). */
+ * one version, the overrides taken out of each: SIGHUP's reload. The
+ * shrink guard refuses the whole prepare when one feed fails it; a
+ * caller that wants the others to go on checks each first
+ * (ctl_db_shrink_check). */
 int ctl_db_load_prepare_many(struct ctl_database *db,
 			     struct pat_feed *const *feeds,
 			     const struct ctl_feed_source *sources, size_t n,
