@@ -27,6 +27,11 @@ struct ctl_job {
 	/* enum job_phase, atomic: status reads it, and req once it is past
 	 * JOB_READING (release, acquire). */
 	int phase;
+	/* A job that is not a request (ctl_job_make): these, no reply. */
+	const char *command;
+	void (*run)(void *arg);
+	void (*finish)(void *arg);
+	void *arg;
 };
 
 enum job_phase { JOB_READING, JOB_PARSING, JOB_BUILDING };
@@ -59,6 +64,10 @@ swap_result(const struct ctl_context *ctx)
 static json_t *
 running_json(const struct ctl_job *job)
 {
+	if (job->run != NULL)
+		return json_pack("{s:s, s:f}", "command", job->command,
+				 "seconds", (double)(monotonic_ns() -
+						     job->started_ns) / 1e9);
 	int phase = __atomic_load_n(&job->phase, __ATOMIC_ACQUIRE);
 	json_t *running = json_pack("{s:s, s:s, s:f}", "command", "load",
 				    "phase", job_phase_names[phase], "seconds",
@@ -116,9 +125,14 @@ ctl_job_run(struct ctl_job *job)
 	const struct ctl_request *req = &job->req;
 	enum pat_feed_format format;
 	char label[CTL_FEED_NAME_MAX + 16];
-	int rc = job->line == NULL ? 0 :
-		 ctl_request_parse(job->line, job->len, &job->req, &job->err);
+	int rc;
 
+	if (job->run != NULL) {
+		job->run(job->arg);
+		return;
+	}
+	rc = job->line == NULL ? 0 :
+	     ctl_request_parse(job->line, job->len, &job->req, &job->err);
 	free(job->line);
 	job->line = NULL;
 	if (rc == 0 && req->cmd != CTL_CMD_LOAD)
@@ -161,6 +175,11 @@ ctl_job_finish(struct ctl_job *job)
 	char *reply;
 
 	job->ctx->running = NULL;
+	if (job->run != NULL) {
+		job->finish(job->arg);
+		free(job);
+		return NULL;
+	}
 	if (job->code != NULL) {
 		reply = reply_error_detail(req, job->code, &job->err);
 	} else {
@@ -211,6 +230,24 @@ job_start(struct ctl_context *ctx, const char *line, size_t len)
 	job->ctx = ctx;
 	job->started_ns = monotonic_ns();
 	pat_feed_init(&job->feed);
+	return job;
+}
+
+struct ctl_job *
+ctl_job_make(struct ctl_context *ctx, const char *command,
+	     void (*run)(void *arg), void (*finish)(void *arg), void *arg)
+{
+	struct ctl_job *job = calloc(1, sizeof(*job));
+
+	if (job == NULL)
+		return NULL;
+	job->ctx = ctx;
+	job->started_ns = monotonic_ns();
+	job->command = command;
+	job->run = run;
+	job->finish = finish;
+	job->arg = arg;
+	ctx->running = job;
 	return job;
 }
 

@@ -44,8 +44,16 @@ enum ctl_outcome ctl_command_handle(struct ctl_context *ctx, const char *line,
 void ctl_job_run(struct ctl_job *job);
 
 /* On the control thread once ctl_job_run() returned: publishes what it
- * built and returns the reply line (as ctl_command_handle's). Frees
- * job. */
+ * built and returns the reply line (as ctl_command_handle's; NULL for a
+ * job of ctl_job_make). Frees job. */
 char *ctl_job_finish(struct ctl_job *job);
+
+/* A job that no request made (SIGHUP's reload), run like a load while
+ * no other job runs: ctl_job_run() calls run(arg) on the job's thread,
+ * ctl_job_finish() calls finish(arg) on the control thread. status
+ * names it under running as {command, seconds}. NULL without memory. */
+struct ctl_job *ctl_job_make(struct ctl_context *ctx, const char *command,
+			     void (*run)(void *arg),
+			     void (*finish)(void *arg), void *arg);
 
 #endif

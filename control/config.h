@@ -92,6 +92,15 @@ int cfg_load(struct iocsift_config *cfg, const char *path, struct error_detail *
  * Leaves n_eal_args 0, so a second call is harmless. */
 void cfg_release(struct iocsift_config *cfg);
 
+/* The keys whose values differ between a and b, named as in the file,
+ * in the order of docs/configuration.md, at most max of them into names
+ * (static strings); how many. "[port]" when the number of [port]
+ * sections differs; a key of [port] when it differs in a section both
+ * have. Where a line or section starts does not count. CFG_KEY_COUNT + 1
+ * names always suffice. */
+#define CFG_CHANGED_KEYS_MAX 40
+size_t cfg_changed_keys(const struct iocsift_config *a, const struct iocsift_config *b, const char **names, size_t max);
+
 /* Splits "a b  c" into cfg->eal_args (replacing), for the command line
  * too. -E2BIG over the limit. Separators are space, tab, CR, LF, VT, FF;
  * no quoting. NULL or blank text leaves no argument. On error (-E2BIG,

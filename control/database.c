@@ -509,6 +509,51 @@ ctl_db_load_files(struct ctl_database *db, const char *const *paths,
 }
 
 int
+ctl_db_load_sources(struct ctl_database *db,
+		    const struct ctl_feed_source *sources, size_t n,
+		    bool allow_shrink, struct error_detail *err)
+{
+	return sources_load(db, sources, n, allow_shrink, err);
+}
+
+int
+ctl_db_shrink_check(const struct ctl_database *db, const struct pat_feed *feed,
+		    const struct ctl_feed_source *source,
+		    struct error_detail *err)
+{
+	/* As feeds_prepare checks it: without what the overrides take out
+	 * (counted here, not taken: the prepare takes and journals them). */
+	struct pat_feed counted = *feed;
+
+	for (size_t i = 0; json_object_size(db->overrides) > 0 &&
+	     i < feed->count; i++) {
+		char *key = ctl_override_key(feed->items[i].type,
+					     feed->items[i].value);
+		if (key != NULL && json_object_get(db->overrides, key) != NULL)
+			counted.count--;
+		free(key);
+	}
+	return db_shrink_check(db, &counted, source, err);
+}
+
+size_t
+ctl_db_feed_indicators(const struct ctl_database *db, const char *name)
+{
+	return db_feed_count(db, name);
+}
+
+int
+ctl_db_load_prepare_many(struct ctl_database *db,
+			 struct pat_feed *const *feeds,
+			 const struct ctl_feed_source *sources, size_t n,
+			 bool allow_shrink, struct ctl_db_prepared *prepared,
+			 struct error_detail *err)
+{
+	return feeds_prepare(db, feeds, sources, n, allow_shrink, prepared,
+			     err);
+}
+
+int
 ctl_db_load_prepare(struct ctl_database *db, struct pat_feed *feed,
 		    const struct ctl_feed_source *source, bool allow_shrink,
 		    struct ctl_db_prepared *prepared, struct error_detail *err)

@@ -131,6 +131,38 @@ int ctl_db_load_prepare(struct ctl_database *db, struct pat_feed *feed,
 void ctl_db_load_commit(struct ctl_database *db,
 			struct ctl_db_prepared *prepared);
 
+/* ctl_db_load_prepare for n feeds (at most CTL_JOURNAL_BLOBS_MAX) in
+ * one version, the overrides taken out of each: SIGHUP's reload. The
+ * shrink guard refuses the whole prepare when one feed fails it; a
+ * caller that wants the others to go on checks each first
+ * (ctl_db_shrink_check). */
+int ctl_db_load_prepare_many(struct ctl_database *db,
+			     struct pat_feed *const *feeds,
+			     const struct ctl_feed_source *sources, size_t n,
+			     bool allow_shrink,
+			     struct ctl_db_prepared *prepared,
+			     struct error_detail *err);
+
+/* The shrink guard of ctl_db_load_prepare for one feed, counted without
+ * the indicators the overrides would take out of it (feed is not
+ * changed): 0, or -ERANGE with err naming source->label and why. Where
+ * a prepare may run. */
+int ctl_db_shrink_check(const struct ctl_database *db,
+			const struct pat_feed *feed,
+			const struct ctl_feed_source *source,
+			struct error_detail *err);
+
+/* Live indicators of the feed called name in the active set. Where a
+ * prepare may run. */
+size_t ctl_db_feed_indicators(const struct ctl_database *db,
+			      const char *name);
+
+/* ctl_db_load_files over feeds already read: parses sources[0..n) and
+ * publishes them as one version, all or nothing. */
+int ctl_db_load_sources(struct ctl_database *db,
+			const struct ctl_feed_source *sources, size_t n,
+			bool allow_shrink, struct error_detail *err);
+
 /* ctl_db_add: on success, err's message is a warning when not empty
  * (0.0.0.0/0 or ::/0 matches every address). */
 

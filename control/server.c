@@ -283,12 +283,12 @@ job_main(void *arg)
 
 	ctl_job_run(srv->job);
 	if (write(srv->job_fd, &one, sizeof(one)) != sizeof(one))
-		LOG(ERR, "signalling the end of a load: %s\n", strerror(errno));
+		LOG(ERR, "signalling the end of a job: %s\n", strerror(errno));
 	return NULL;
 }
 
-/* Runs job on a thread of its own; c waits for its reply. Without a
- * thread, runs it here. */
+/* Runs job on a thread of its own; c (NULL: no client, SIGHUP's reload)
+ * waits for its reply. Without a thread, runs it here. */
 static void
 job_start(struct ctl_server *srv, struct ctl_connection *c,
 	  struct ctl_job *job)
@@ -296,15 +296,34 @@ job_start(struct ctl_server *srv, struct ctl_connection *c,
 	srv->job = job;
 	int rc = pthread_create(&srv->job_thread, NULL, job_main, srv);
 	if (rc != 0) {
-		LOG(WARNING, "no thread for a load (%s): it runs on the "
+		LOG(WARNING, "no thread for a job (%s): it runs on the "
 		    "control thread\n", strerror(rc));
 		srv->job = NULL;
 		ctl_job_run(job);
-		connection_send(c, ctl_job_finish(job));
+		char *reply = ctl_job_finish(job);
+		if (c != NULL)
+			connection_send(c, reply);
+		else
+			free(reply);
 		return;
 	}
 	srv->job_connection = c;
-	c->waiting = true;
+	if (c != NULL)
+		c->waiting = true;
+}
+
+/* SIGHUP, with no job running: the reload's part on the control thread,
+ * then the rest as a job. */
+static void
+reload_start(struct ctl_server *srv)
+{
+	struct ctl_job *job;
+
+	if (srv->opt.reload == NULL)
+		return;
+	job = srv->opt.reload(srv->opt.reload_arg);
+	if (job != NULL)
+		job_start(srv, NULL, job);
 }
 
 /* Handles the whole lines in c->in; keeps the rest. */
@@ -367,7 +386,8 @@ job_finish(struct ctl_server *srv)
 		connection_send(srv->job_connection, reply);
 		srv->job_connection = NULL;
 	} else {
-		free(reply);      /* its client left; the load is made */
+		free(reply);      /* its client left (the load is made), or
+				   * it had none (SIGHUP) */
 	}
 	if (srv->stopping)
 		return;           /* what waited is not started now */
@@ -382,10 +402,8 @@ job_finish(struct ctl_server *srv)
 	}
 	if (srv->reload_pending && srv->job == NULL) {
 		srv->reload_pending = false;
-		LOG(INFO, "SIGHUP during a load: reloading the configured "
-		    "feeds now\n");
-		if (srv->opt.reload != NULL)
-			srv->opt.reload(srv->opt.reload_arg);
+		LOG(INFO, "SIGHUP during a job: reloading the config now\n");
+		reload_start(srv);
 	}
 }
 
@@ -477,9 +495,8 @@ signal_handle(struct ctl_server *srv)
 		if (info.ssi_signo == SIGHUP && srv->job != NULL) {
 			srv->reload_pending = true;
 		} else if (info.ssi_signo == SIGHUP) {
-			LOG(INFO, "SIGHUP: reloading the configured feeds\n");
-			if (srv->opt.reload != NULL)
-				srv->opt.reload(srv->opt.reload_arg);
+			LOG(INFO, "SIGHUP: reloading the config\n");
+			reload_start(srv);
 		} else {
 			LOG(INFO, "signal %u: stopping\n", info.ssi_signo);
 			return 1;

@@ -17,8 +17,10 @@ struct ctl_server_options {
 	unsigned int socket_mode;
 	const char *prometheus;      /* "HOST:PORT" on loopback, "" off */
 	struct ctl_context *ctx;
-	/* SIGHUP: reload the configured feeds. */
-	void (*reload)(void *arg);
+	/* SIGHUP (or once a job ends, when it came during one): the
+	 * reload's part on the control thread; what it returns (NULL:
+	 * nothing more) runs as a job, like a load. */
+	struct ctl_job *(*reload)(void *arg);
 	void *reload_arg;
 };
 
@@ -32,7 +34,8 @@ struct ctl_server {
 	struct ctl_connection *connections[CTL_CLIENTS_MAX];
 	unsigned int n_connections;
 	bool socket_created;
-	/* A load runs on a thread of its own, one at a time; meanwhile
+	/* A load (or SIGHUP's reload) runs on a thread of its own, one at
+	 * a time; meanwhile
 	 * requests that change nothing are answered, changes wait. */
 	struct ctl_job *job;
 	pthread_t job_thread;

@@ -422,7 +422,16 @@ render_status(const json_t *r)
 	table_add(&kv, (const char *const[]){ "indicators", line });
 	const json_t *running = json_object_get(r, "running");
 	char load[CTL_FEED_NAME_MAX + 64];
-	if (json_is_object(running)) {
+	const char *command = json_string_value(json_object_get(running,
+								"command"));
+	if (json_is_object(running) && command != NULL &&
+	    strcmp(command, "reload") == 0) {
+		/* Not a load: SIGHUP's reload of the config's feeds. */
+		snprintf(load, sizeof(load), "reload of the config (%.1f s so "
+			 "far)", json_number_value(json_object_get(running,
+								   "seconds")));
+		table_add(&kv, (const char *const[]){ "running", load });
+	} else if (json_is_object(running)) {
 		const char *feed = json_string_value(json_object_get(running,
 								     "feed"));
 		snprintf(load, sizeof(load), "load of %s%s%s: %s (%.1f s so "

@@ -23,6 +23,7 @@
 #include "port_plan.h"
 #include "replay.h"
 #include "database.h"
+#include "reload.h"
 #include "run.h"
 #include "server.h"
 #include "state_lock.h"
@@ -56,6 +57,7 @@ struct run {
 	struct ctl_server server;
 	struct ctl_lock state_lock;    /* STATE_DIR/lock */
 	struct ctl_lock socket_lock;   /* SOCKET.lock */
+	struct reload reload;          /* SIGHUP */
 };
 
 #define USAGE_SYNOPSIS \
@@ -75,8 +77,9 @@ usage(FILE *f)
 		"                         every default and every port EAL probes\n"
 		"      --socket PATH      control socket (default %s)\n"
 		"      --state-dir DIR    where the active database is kept\n"
-		"  -f, --feed FILE        a feed to load at start and on SIGHUP;"
-		" repeatable\n"
+		"  -f, --feed FILE        a feed to load at start, again on"
+		" SIGHUP when it\n"
+		"                         changed; repeatable\n"
 		"      --feed-format F    format of the -f feeds (default auto)\n"
 		"  -o, --output FILE      events as JSON lines, appended to FILE"
 		" (a file sink)\n"
@@ -245,35 +248,57 @@ command_line_parse(struct run *r, int argc, char **argv)
 }
 
 /* The config (or the defaults without -c), then the command line over
- * it. -errno with err set when the file cannot be read or does not
- * parse. */
+ * it, into cfg (through cfg_defaults()): at start and on SIGHUP. -errno
+ * with err set when the file cannot be read or does not parse. */
 static int
-config_load(struct run *r, struct error_detail *err)
+config_read(const struct run *r, struct iocsift_config *cfg,
+	    struct error_detail *err)
 {
-	cfg_defaults(&r->cfg);
 	if (r->config_path != NULL) {
-		int rc = cfg_load(&r->cfg, r->config_path, err);
+		int rc = cfg_load(cfg, r->config_path, err);
 		if (rc != 0)
 			return rc;
 	}
 	if (r->socket != NULL)
-		snprintf(r->cfg.socket_path, sizeof(r->cfg.socket_path), "%s",
+		snprintf(cfg->socket_path, sizeof(cfg->socket_path), "%s",
 			 r->socket);
 	if (r->state_dir != NULL)
-		snprintf(r->cfg.state_dir, sizeof(r->cfg.state_dir), "%s",
+		snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s",
 			 r->state_dir);
 	if (r->spool_dir != NULL)
-		snprintf(r->cfg.spool_dir, sizeof(r->cfg.spool_dir), "%s",
+		snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "%s",
 			 r->spool_dir);
-	else if (r->cfg.spool_dir[0] == '\0')
-		snprintf(r->cfg.spool_dir, sizeof(r->cfg.spool_dir), "%.*s/spool",
-			 (int)sizeof(r->cfg.spool_dir) - 7, r->cfg.state_dir);
+	else if (cfg->spool_dir[0] == '\0')
+		snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "%.*s/spool",
+			 (int)sizeof(cfg->spool_dir) - 7, cfg->state_dir);
 	if (r->throttle >= 0)
-		r->cfg.throttle_window = (unsigned int)r->throttle;
+		cfg->throttle_window = (unsigned int)r->throttle;
 	if (r->prometheus != NULL)
-		snprintf(r->cfg.prometheus, sizeof(r->cfg.prometheus), "%s",
+		snprintf(cfg->prometheus, sizeof(cfg->prometheus), "%s",
 			 r->prometheus);
 	return 0;
+}
+
+static int
+config_load(struct run *r, struct error_detail *err)
+{
+	cfg_defaults(&r->cfg);
+	return config_read(r, &r->cfg, err);
+}
+
+/* SIGHUP's reading of the config: as at start; the sinks of the command
+ * line replace the config's there too, so its sink lines do not count. */
+static int
+config_reread(void *arg, struct iocsift_config *cfg, struct error_detail *err)
+{
+	struct run *r = arg;
+	int rc = config_read(r, cfg, err);
+
+	if (rc == 0 && (r->output != NULL || r->n_cli_sinks > 0)) {
+		memcpy(cfg->sinks, r->cfg.sinks, sizeof(cfg->sinks));
+		cfg->n_sinks = r->cfg.n_sinks;
+	}
+	return rc;
 }
 
 /* ---- EAL ---- */
@@ -392,24 +417,16 @@ feed_lists(const struct run *r, bool with_config, const char **paths,
 	return (int)n;
 }
 
-/* SIGHUP: file sinks reopen their files; the feeds of the config and of
- * -f are read again, replacing those feeds; on error the active version
- * stays. */
-static void
-feeds_reload(void *arg)
+/* SIGHUP: file sinks reopen their files (for logrotate, whatever the
+ * config says); then the config is read again and the feeds whose files
+ * changed reloaded, off the control thread (reload.c). */
+static struct ctl_job *
+config_reload(void *arg)
 {
 	struct run *r = arg;
-	const char *paths[2 * CFG_FEEDS_MAX];
-	enum pat_feed_format formats[2 * CFG_FEEDS_MAX];
-	struct error_detail err = { 0 };
-	int n = feed_lists(r, true, paths, formats);
 
-	dp_exporter_reopen(&r->app.exporter);   /* file sinks, for logrotate */
-	if (n == 0)
-		return;
-	if (ctl_db_load_files(&r->db, paths, formats, (size_t)n, false,
-			      &err) != 0)
-		error_detail_print(stderr, "iocsift", &err);
+	dp_exporter_reopen(&r->app.exporter);
+	return reload_begin(&r->reload);
 }
 
 /* What the state dir holds if anything (then only the -f feeds are
@@ -448,10 +465,32 @@ database_open(struct run *r)
 			"are set aside as *.unusable; loading the feeds\n");
 	}
 	bool resumed = rc == 0;
+	struct reload_options reload_opt = {
+		.config_path = r->config_path,
+		.config_read = config_reread,
+		.arg = r,
+		.running = &r->cfg,
+		.cli_feeds = r->cli_feeds,
+		.n_cli_feeds = r->n_cli_feeds,
+		.cli_format = r->cli_format,
+		.ctx = &r->ctx,
+	};
+	reload_init(&r->reload, &reload_opt);
+	/* Resumed, the state stands for the config's feeds: SIGHUP reads
+	 * them again the first time. */
+	for (unsigned int i = 0; resumed && i < r->cfg.n_feeds; i++) {
+		enum pat_feed_format format;
+		if (pat_feed_format_from_name(r->cfg.feeds[i].format,
+					      &format) != 0)
+			format = PAT_FEED_AUTO;
+		if (reload_track(&r->reload, r->cfg.feeds[i].path,
+				 format) != 0)
+			return -ENOMEM;
+	}
 	int n = feed_lists(r, !resumed, paths, formats);
 	/* Over a resumed version, a feed that shrank is refused like a
 	 * load; a first start takes the feeds as they are. */
-	if (n > 0 && ctl_db_load_files(&r->db, paths, formats, (size_t)n,
+	if (n > 0 && reload_load_files(&r->reload, paths, formats, (size_t)n,
 				       !resumed, &err) != 0) {
 		error_detail_print(stderr, "iocsift", &err);
 		if (!resumed)
@@ -669,6 +708,9 @@ run_main(int argc, char **argv)
 		if (rc == -EINVAL)
 			status = EXIT_BAD_INPUT;   /* a sink URI that does not parse */
 	}
+	r.ctx = (struct ctl_context){ .db = &r.db, .app = &r.app,
+				      .started = time(NULL),
+				      .state_dir = r.cfg.state_dir };
 	if (rc == 0) {
 		rc = database_open(&r);
 		if (rc == -EINVAL)
@@ -677,16 +719,13 @@ run_main(int argc, char **argv)
 	if (rc != 0)
 		goto out;
 
-	r.ctx = (struct ctl_context){ .db = &r.db, .app = &r.app,
-				      .started = time(NULL),
-				      .state_dir = r.cfg.state_dir };
 	struct ctl_server_options server_opt = {
 		.socket_path = r.cfg.socket_path,
 		.socket_group = r.cfg.socket_group,
 		.socket_mode = r.cfg.socket_mode,
 		.prometheus = r.cfg.prometheus,
 		.ctx = &r.ctx,
-		.reload = feeds_reload,
+		.reload = config_reload,
 		.reload_arg = &r,
 	};
 	rc = ctl_server_open(&r.server, &server_opt);
@@ -710,6 +749,7 @@ out:
 		(unsigned long)r.app.exporter.events);
 	ctl_server_close(&r.server);
 	ctl_db_release(&r.db);
+	reload_release(&r.reload);
 	dp_appliance_release(&r.app);
 	cfg_release(&r.cfg);
 	rte_eal_cleanup();

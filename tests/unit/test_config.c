@@ -2,7 +2,8 @@
  * the defaults, a whole file, the shipped examples (docs/examples), the
  * syntax (comments, line ends, sections, keys given twice, NUL bytes,
  * long lines), the check across keys, all or nothing, the EAL arguments,
- * cfg_load(). Each key's values and errors are test_config_keys.c. */
+ * cfg_load(), the keys that differ between two configurations (SIGHUP's
+ * report). Each key's values and errors are test_config_keys.c. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -548,6 +549,94 @@ test_load(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* ---- cfg_changed_keys ---------------------------------------------------- */
+
+static struct iocsift_config other;
+
+/* Parses text into other (the config to compare cfg with). */
+static void
+parse_other(const char *text)
+{
+	cfg_release(&other);
+	cfg_defaults(&other);
+	assert_int_equal(cfg_parse(&other, "other.conf", text, strlen(text),
+				   &err), 0);
+}
+
+/* The names cfg_changed_keys(&cfg, &other) gives, joined by ' '. */
+static const char *
+changed(void)
+{
+	static char joined[1024];
+	const char *names[CFG_CHANGED_KEYS_MAX];
+	size_t n = cfg_changed_keys(&cfg, &other, names, CFG_CHANGED_KEYS_MAX);
+
+	joined[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(joined, " ");
+		strcat(joined, names[i]);
+	}
+	return joined;
+}
+
+static void
+test_changed_keys(void **state)
+{
+	char text[sizeof(full_text) + 256];
+	const char *names[2];
+
+	(void)state;
+	/* The same file twice: nothing, though eal_args are other copies. */
+	parse_ok(full_text);
+	parse_other(full_text);
+	assert_string_equal(changed(), "");
+
+	/* Where lines and sections start does not count. */
+	snprintf(text, sizeof(text), "# moved down\n\n%s", full_text);
+	parse_other(text);
+	assert_string_equal(changed(), "");
+
+	/* The defaults against the whole file: every key it sets, in the
+	 * order of the documentation; the [port] sections as a number. */
+	parse_ok("");
+	parse_other(full_text);
+	assert_string_equal(changed(),
+		"[port] syslog_ports dns_ports vxlan_port geneve_port mbufs "
+		"hit_records hit_ring_size rx_descriptors eal_args socket "
+		"socket_group socket_mode state_dir prometheus telemetry "
+		"rollback_depth compact_threshold feed sink");
+
+	/* A key of a [port] both have; a feed's format; the sinks' keys. */
+	parse_ok(full_text);
+	snprintf(text, sizeof(text), "%s", full_text);
+	memcpy(strstr(text, "lcores = 3"), "lcores = 4", 10);
+	memcpy(strstr(text, "format=misp-json"), "format=misp-csv ", 16);
+	strcat(text, "throttle_window = 30\nspool_dir = /srv/spool\n"
+	       "hostname = edge1\n");
+	parse_other(text);
+	assert_string_equal(changed(), "lcores feed throttle_window spool_dir "
+			    "hostname");
+	snprintf(text, sizeof(text), "%s", full_text);
+	memcpy(strstr(text, "symmetric_rss = no"), "symmetric_rss = on", 18);
+	memcpy(strstr(text, "rx_queues = 2"), "rx_queues = 1", 13);
+	memcpy(strstr(text, "0000:3b:00.1"), "0000:3b:00.0", 12);
+	memcpy(strstr(text, "compact_threshold = 50000"),
+	       "shrink_percent = 10 #000", 24);
+	*strstr(text, "socket = ") = '#';     /* back to the default */
+	parse_other(text);
+	assert_string_equal(changed(), "device rx_queues symmetric_rss "
+			    "socket compact_threshold shrink_percent");
+
+	/* At most max names. */
+	parse_ok("");
+	parse_other(full_text);
+	assert_int_equal(cfg_changed_keys(&cfg, &other, names, 2), 2);
+	assert_string_equal(names[0], "[port]");
+	assert_string_equal(names[1], "syslog_ports");
+	cfg_release(&other);
+}
+
 #define TEST(f) \
 	cmocka_unit_test_setup_teardown(f, config_fixture_setup, \
 					config_fixture_teardown)
@@ -566,6 +655,7 @@ main(void)
 		TEST(test_all_or_nothing),
 		TEST(test_eal_args),
 		TEST(test_load),
+		TEST(test_changed_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
