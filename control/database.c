@@ -426,6 +426,9 @@ feeds_publish(struct ctl_database *db, struct pat_feed *const *feeds,
 	int rc = feeds_prepare(db, feeds, sources, n, allow_shrink, &prepared,
 			       err);
 
+	if (rc == 0 && prepared.overridden > 0 && !db->replaying)
+		LOG(INFO, "overridden: %zu left out, deleted earlier (iocsiftctl "
+		    "list --overrides)\n", prepared.overridden);
 	if (rc == 0)
 		ctl_db_load_commit(db, &prepared);
 	return rc;
