@@ -432,6 +432,8 @@ def overrides(iocsift, ctl_exe, capture, work):
     daemon.wait_ready()
     check(domains(sock) == rest, "after kill -9 and a start with the -f "
           "feed, the deleted indicator is back")
+    check("overridden: 1 left out" in open(log + ".2").read(),
+          "the -f load at start does not log what overrides left out")
     # Changes enough for a snapshot past the del: its record leaves the
     # journal, the override must come from the snapshot's side.
     for i in range(48):
