@@ -233,6 +233,46 @@ job_start(struct ctl_context *ctx, const char *line, size_t len)
 	return job;
 }
 
+/* A compaction's job: built on the job thread, published after. */
+struct compaction {
+	struct ctl_database *db;
+	struct pat_set *built;
+	struct error_detail err;
+};
+
+static void
+compaction_run(void *arg)
+{
+	struct compaction *c = arg;
+
+	c->built = ctl_db_compaction_build(c->db, &c->err);
+}
+
+static void
+compaction_finish(void *arg)
+{
+	struct compaction *c = arg;
+
+	ctl_db_compaction_publish(c->db, c->built, &c->err);
+	free(c);
+}
+
+struct ctl_job *
+ctl_compaction_job(struct ctl_context *ctx)
+{
+	if (ctx->db == NULL || !ctl_db_compaction_due(ctx->db))
+		return NULL;
+	struct compaction *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->db = ctx->db;
+	struct ctl_job *job = ctl_job_make(ctx, "compaction", compaction_run,
+					   compaction_finish, c);
+	if (job == NULL)
+		free(c);
+	return job;
+}
+
 struct ctl_job *
 ctl_job_make(struct ctl_context *ctx, const char *command,
 	     void (*run)(void *arg), void (*finish)(void *arg), void *arg)

@@ -56,4 +56,8 @@ struct ctl_job *ctl_job_make(struct ctl_context *ctx, const char *command,
 			     void (*run)(void *arg),
 			     void (*finish)(void *arg), void *arg);
 
+/* The compaction the active version is due (ctl_db_compaction_due) as
+ * a job of ctl_job_make, or NULL (none due, no memory). */
+struct ctl_job *ctl_compaction_job(struct ctl_context *ctx);
+
 #endif

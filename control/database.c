@@ -624,18 +624,26 @@ indicator_from_spec(struct pat_arena *arena,
 	return 0;
 }
 
-/* A version with a grown delta or many deletions is compacted before it
- * is published, so the layers stay small and one base serves. */
+/* A version with a grown delta or many deletions is compacted, so the
+ * layers stay small and one base serves: off the reply path, by a job
+ * once the change is published (ctl_db_compaction_due); before it is
+ * published only while resuming, or when the next add would find no hit
+ * counter slot (each indicator added to a base takes one). */
+static bool
+db_compaction_wanted(const struct ctl_database *db, const struct pat_set *set)
+{
+	size_t deleted = pat_set_id_limit(set) - pat_set_count(set);
+
+	return pat_set_delta_count(set) > db->compact_threshold ||
+	       deleted > db->compact_threshold;
+}
+
 static struct pat_set *
 db_compact_if_needed(struct ctl_database *db, struct pat_set *next,
 		     struct error_detail *err)
 {
-	size_t deleted = pat_set_id_limit(next) - pat_set_count(next);
-
-	/* Each indicator added to a base takes a hit counter slot. */
-	if (pat_set_delta_count(next) <= db->compact_threshold &&
-	    deleted <= db->compact_threshold &&
-	    pat_set_counter_slots_left(next) > 0)
+	if (pat_set_counter_slots_left(next) > 0 &&
+	    (!db->replaying || !db_compaction_wanted(db, next)))
 		return next;
 	struct pat_set *compact = pat_set_compact(next, pat_set_version(next),
 						  err);
@@ -646,6 +654,39 @@ db_compact_if_needed(struct ctl_database *db, struct pat_set *next,
 	}
 	pat_set_free(next);
 	return compact;
+}
+
+bool
+ctl_db_compaction_due(const struct ctl_database *db)
+{
+	return db->active != NULL && !db->replaying &&
+	       pat_set_version(db->active) != db->compact_failed_version &&
+	       db_compaction_wanted(db, db->active);
+}
+
+struct pat_set *
+ctl_db_compaction_build(const struct ctl_database *db, struct error_detail *err)
+{
+	return pat_set_compact(db->active, pat_set_version(db->active), err);
+}
+
+void
+ctl_db_compaction_publish(struct ctl_database *db, struct pat_set *compact,
+			  const struct error_detail *err)
+{
+	uint64_t version = pat_set_version(db->active);
+
+	if (compact == NULL) {
+		/* Tried again at the next version, not in a loop. */
+		db->compact_failed_version = version;
+		LOG(WARNING, "compacting version %lu: %s\n",
+		    (unsigned long)version, err->message);
+		return;
+	}
+	/* The same version, in one layer: the delta's set goes. */
+	db_retire(db, db_swap(db, compact));
+	LOG(INFO, "version %lu compacted: %zu indicators\n",
+	    (unsigned long)version, pat_set_count(compact));
 }
 
 /* An add's or a delete's record: the request as given (normalized again

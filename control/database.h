@@ -47,6 +47,7 @@ struct ctl_database {
 	struct dp_exporter *exporter;        /* waited on before a free */
 	struct pat_set *retiring[CTL_RETIRING_MAX];
 	unsigned int n_retiring;
+	uint64_t compact_failed_version;     /* not tried again */
 	/* Held while active changes or a set is freed, for the readers of
 	 * the active set's hit counters on other threads (telemetry). */
 	pthread_mutex_t lock;
@@ -196,6 +197,19 @@ int ctl_db_undelete(struct ctl_database *db,
 
 /* The overrides, as ctl_overrides_list. */
 json_t *ctl_db_overrides(const struct ctl_database *db, size_t limit);
+
+/* Compaction off the reply path: due when the active version's delta
+ * (or its deletions) grew past compact_threshold. ctl_db_compaction_build
+ * (any thread, while no change runs) makes the same version in one layer;
+ * ctl_db_compaction_publish (the control thread) puts it in place of the
+ * active set, which goes (NULL compact: logged, not tried again at this
+ * version). Not journaled: a compaction changes no indicator. */
+bool ctl_db_compaction_due(const struct ctl_database *db);
+struct pat_set *ctl_db_compaction_build(const struct ctl_database *db,
+					struct error_detail *err);
+void ctl_db_compaction_publish(struct ctl_database *db,
+			       struct pat_set *compact,
+			       const struct error_detail *err);
 
 /* Makes the previous version active again. -ENOENT when there is none. */
 int ctl_db_rollback(struct ctl_database *db, uint64_t *from,

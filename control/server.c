@@ -579,6 +579,13 @@ ctl_server_run(struct ctl_server *srv)
 			connection_accept(srv, srv->listen_fd, CONNECTION_CONTROL);
 		if (fds[FD_METRICS].revents & POLLIN)
 			connection_accept(srv, srv->metrics_fd, CONNECTION_METRICS);
+		/* A compaction the changes above made due, once their
+		 * replies are sent: on the job thread, like a load. */
+		if (srv->job == NULL && !srv->stopping) {
+			struct ctl_job *job = ctl_compaction_job(srv->opt.ctx);
+			if (job != NULL)
+				job_start(srv, NULL, job);
+		}
 	}
 }
 

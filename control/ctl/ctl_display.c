@@ -425,11 +425,13 @@ render_status(const json_t *r)
 	const char *command = json_string_value(json_object_get(running,
 								"command"));
 	if (json_is_object(running) && command != NULL &&
-	    strcmp(command, "reload") == 0) {
-		/* Not a load: SIGHUP's reload of the config's feeds. */
-		snprintf(load, sizeof(load), "reload of the config (%.1f s so "
-			 "far)", json_number_value(json_object_get(running,
-								   "seconds")));
+	    strcmp(command, "load") != 0) {
+		/* Not a load: SIGHUP's reload of the config's feeds, or the
+		 * compaction of a grown delta. */
+		snprintf(load, sizeof(load), "%s (%.1f s so far)",
+			 strcmp(command, "reload") == 0 ?
+			 "reload of the config" : "compaction of the delta",
+			 json_number_value(json_object_get(running, "seconds")));
 		table_add(&kv, (const char *const[]){ "running", load });
 	} else if (json_is_object(running)) {
 		const char *feed = json_string_value(json_object_get(running,

@@ -15,6 +15,9 @@
    the first page's version after an add still lists that version (no
    new row); once the version has left the rollback history (8 more
    adds), the page is refused with `changed`.
+5. The add that takes the delta past compact_threshold (1000) is
+   answered before the compaction: status, asked right after, names the
+   compaction as running; then the delta is 0 at the same version.
 
 usage: control_test.py IOCSIFT IOCSIFTCTL SOURCE_DIR WORKDIR
 """
@@ -147,6 +150,36 @@ def pinned_pages(sock):
           "once it left the history" % version)
 
 
+def compaction_off_the_reply(sock):
+    """Item 5: compaction runs as a job after the add's reply."""
+    s = request(sock, {"cmd": "status"})["result"]
+    c = Client(sock)
+    for i in range(1001 - s["delta"]):
+        r = c.call({"cmd": "add", "type": "domain",
+                    "value": "delta-%d.example" % i})
+        check(r["ok"], "add: %s" % r)
+    version = r["result"]["db_version"]
+    running = request(sock, {"cmd": "status"})["result"].get("running")
+    check(running is not None and running["command"] == "compaction",
+          "status right after the add past compact_threshold: running %s"
+          % running)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        s = request(sock, {"cmd": "status"})["result"]
+        if "running" not in s:
+            break
+        time.sleep(0.05)
+    check(s["delta"] == 0 and s["db_version"] == version and
+          "running" not in s, "after the compaction: %s" % s)
+    r = c.call({"cmd": "add", "type": "domain",
+                "value": "after-compaction.example"})
+    check(r["ok"] and r["result"]["db_version"] == version + 1,
+          "an add after the compaction: %s" % r)
+    c.close()
+    print("compaction: answered before it, status named it, delta 0 at "
+          "version %d" % version)
+
+
 def main():
     iocsift, ctl_exe, src, work = sys.argv[1:5]
     shutil.rmtree(work, ignore_errors=True)
@@ -165,6 +198,7 @@ def main():
         list_all(ctl_exe, sock)
         load_progress(ctl_exe, sock, feed, work)
         pinned_pages(sock)
+        compaction_off_the_reply(sock)
         check(daemon.stop() == 0, "iocsift did not exit 0")
     finally:
         if daemon.proc.poll() is None:
