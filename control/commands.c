@@ -374,6 +374,7 @@ command_list(struct ctl_context *ctx, const struct ctl_request *req)
 	struct ctl_list_page page = {
 		.type = req->type, .feed = req->feed,
 		.version = (uint64_t)req->version, .from = (uint32_t)req->from,
+		.layout = (uint64_t)req->layout,
 		.limit = (size_t)req->limit,
 	};
 	json_t *result = ctl_db_list(ctx->db, &page, &err);

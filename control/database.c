@@ -234,7 +234,7 @@ db_snapshot_maybe(struct ctl_database *db)
 	if (seq - covered >= DB_SNAPSHOT_RECORDS ||
 	    (db->blob_seq > covered && db->blob_seq <= seq))
 		ctl_state_snapshot_start(&db->store, horizon, seq,
-					 json_deep_copy(db->overrides));
+					 db->overrides);
 }
 
 void
@@ -820,7 +820,11 @@ ctl_db_undelete(struct ctl_database *db, const struct ctl_indicator_spec *spec,
 		key = ctl_override_key(ind.type, ind.value);
 		rc = key == NULL ? -ENOMEM : 0;
 	}
-	if (rc == 0 && json_object_get(db->overrides, key) == NULL) {
+	/* Replayed, the override may be gone already: the snapshot's
+	 * overrides are those of when it was started, later than its
+	 * version, and a lift applied twice is one lift. */
+	if (rc == 0 && json_object_get(db->overrides, key) == NULL &&
+	    !db->replaying) {
 		error_detail_set(err, "", 0, "no override on %s %s",
 				 pat_type_name(ind.type), ind.value);
 		rc = -ENOENT;
@@ -1248,6 +1252,15 @@ ctl_db_list(const struct ctl_database *db, const struct ctl_list_page *page,
 		errno = ESTALE;
 		return NULL;
 	}
+	/* A compaction renumbers a version's ids: a cursor into the
+	 * layout before it would skip rows. */
+	if (page->layout != 0 && pat_set_serial(set) != page->layout) {
+		error_detail_set(err, "", 0, "version %lu was compacted since "
+				 "the first page; list again",
+				 (unsigned long)page->version);
+		errno = ESTALE;
+		return NULL;
+	}
 	json_t *list = json_array();
 	uint32_t limit = pat_set_id_limit(set), id = page->from;
 	for (; list != NULL && id < limit && json_array_size(list) < rows;
@@ -1262,8 +1275,9 @@ ctl_db_list(const struct ctl_database *db, const struct ctl_list_page *page,
 		id++;
 	if (list == NULL)
 		return NULL;
-	json_t *result = json_pack("{s:I, s:b, s:o}", "db_version",
-				   (json_int_t)pat_set_version(set),
+	json_t *result = json_pack("{s:I, s:I, s:b, s:o}", "db_version",
+				   (json_int_t)pat_set_version(set), "layout",
+				   (json_int_t)pat_set_serial(set),
 				   "truncated", id < limit, "indicators", list);
 	if (result != NULL && id < limit)
 		json_object_set_new(result, "next", json_integer(id));

@@ -234,14 +234,16 @@ struct ctl_list_page {
 	const char *type;
 	const char *feed;
 	uint64_t version;
+	uint64_t layout;   /* the first page's: its ids (0: any) */
 	uint32_t from;
 	size_t limit;
 };
 
-/* {db_version, truncated, indicators: [...], next (the from of the next
- * page, when there are more), total (on the first page, from 0)}. NULL
- * with errno EINVAL (unknown type, err says), ESTALE (the version left
- * the rollback history, err says) or ENOMEM. */
+/* {db_version, layout, truncated, indicators: [...], next (the from of
+ * the next page, when there are more), total (on the first page, from
+ * 0)}. NULL with errno EINVAL (unknown type, err says), ESTALE (the
+ * version left the rollback history, or was compacted: another layout;
+ * err says) or ENOMEM. */
 json_t *ctl_db_list(const struct ctl_database *db,
 		    const struct ctl_list_page *page, struct error_detail *err);
 

@@ -22,18 +22,19 @@ ctl_override_key(enum pat_type type, const char *value)
 	return key;
 }
 
-static bool
-key_listed(const json_t *keys, const char *key)
+/* A load record's keys as an object, for lookups by hash. */
+static json_t *
+keys_object(const json_t *keys)
 {
+	json_t *object = json_object();
 	const json_t *k;
 	size_t i;
 
-	if (json_is_object(keys))
-		return json_object_get(keys, key) != NULL;
 	json_array_foreach(keys, i, k)
-		if (json_is_string(k) && strcmp(json_string_value(k), key) == 0)
-			return true;
-	return false;
+		if (object != NULL && json_is_string(k))
+			json_object_set_new(object, json_string_value(k),
+					    json_true());
+	return object;
 }
 
 size_t
@@ -44,11 +45,19 @@ ctl_overrides_apply(const json_t *keys, struct pat_feed *feed, json_t *taken)
 	if (json_is_object(keys) ? json_object_size(keys) == 0 :
 	    json_array_size(keys) == 0)
 		return 0;
+	if (!json_is_object(keys)) {
+		json_t *object = keys_object(keys);
+		/* Out of memory: nothing taken out, as if none. */
+		gone = object != NULL ? ctl_overrides_apply(object, feed, taken) :
+		       0;
+		json_decref(object);
+		return gone;
+	}
 	for (size_t i = 0; i < feed->count; i++) {
 		const struct pat_indicator *ind = &feed->items[i];
 		char *key = ctl_override_key(ind->type, ind->value);
 		/* Out of memory: kept, as if not overridden. */
-		if (key != NULL && key_listed(keys, key)) {
+		if (key != NULL && json_object_get(keys, key) != NULL) {
 			if (taken != NULL)
 				json_array_append_new(taken, json_string(key));
 			gone++;

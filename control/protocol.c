@@ -54,6 +54,7 @@ static const struct ctl_field ctl_list_fields[] = {
 	CTL_INT("limit", limit),
 	CTL_INT("version", version),
 	CTL_INT("from", from),
+	CTL_INT("layout", layout),
 	CTL_BOOL("overrides", overrides),
 };
 static const struct ctl_field ctl_test_fields[] = {
@@ -448,9 +449,10 @@ ctl_parse_fields(struct ctl_request *req, struct error_detail *err)
 			return ctl_fail(err, -EINVAL,
 					"field 'limit' must be between 1 and "
 					"%d", CTL_LIST_LIMIT_MAX);
-		if (req->version < 0)
+		if (req->version < 0 || req->layout < 0)
 			return ctl_fail(err, -EINVAL,
-					"field 'version' must not be negative");
+					"field '%s' must not be negative",
+					req->version < 0 ? "version" : "layout");
 		if (req->from < 0 || req->from > UINT32_MAX)
 			return ctl_fail(err, -EINVAL,
 					"field 'from' must be between 0 and "

@@ -70,6 +70,7 @@ struct ctl_request {
 	size_t data_len;
 	int64_t top, limit;
 	int64_t version, from;  /* list: the page's version (0: active), id */
+	int64_t layout;      /* list: the first page's layout (0: any) */
 	bool overrides;      /* list: the overrides instead of indicators */
 	bool allow_shrink;   /* load: a feed may shrink (see ctl_db_load_prepare) */
 };

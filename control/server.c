@@ -48,6 +48,8 @@ struct ctl_connection {
 	size_t out_len, out_sent;
 	bool closing;            /* close once out is sent */
 	bool waiting;            /* for the job: lines stay in `in` */
+	bool read_closed;        /* the client sent all it will (shutdown
+				  * or close): replies, then closed */
 };
 
 int
@@ -454,8 +456,11 @@ connection_read(struct ctl_server *srv, struct ctl_connection *c)
 			c->in_size = size;
 		}
 		ssize_t n = read(c->fd, c->in + c->in_len, c->in_size - c->in_len);
-		if (n == 0)
-			return c->out_len > c->out_sent;   /* send, then close */
+		if (n == 0) {
+			/* What waits for a job is still done and answered. */
+			c->read_closed = true;
+			return c->waiting || c->out_len > c->out_sent;
+		}
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR;
 		c->in_len += (size_t)n;
@@ -517,6 +522,12 @@ job_wait(struct ctl_server *srv)
 			break;
 		job_finish(srv);
 	}
+	/* The job's reply, and what else is queued: what the sockets
+	 * take now, without waiting. */
+	for (unsigned int i = 0; i < srv->n_connections; i++)
+		if (srv->connections[i]->out_len >
+		    srv->connections[i]->out_sent)
+			connection_write(srv->connections[i]);
 }
 
 enum { FD_SIGNAL, FD_LISTEN, FD_METRICS, FD_JOB, FD_CONNECTIONS };
@@ -537,8 +548,12 @@ ctl_server_run(struct ctl_server *srv)
 			/* A waiting connection is not read: the socket's
 			 * buffer bounds what its client can queue. */
 			short events = c->out_len > c->out_sent ? POLLOUT :
-				       c->waiting ? 0 : POLLIN;
-			fds[n++] = (struct pollfd){ .fd = c->fd,
+				       c->waiting || c->read_closed ? 0 : POLLIN;
+			/* Nothing to read or send: not polled (a closed
+			 * peer's POLLHUP would wake the loop again and
+			 * again). */
+			fds[n++] = (struct pollfd){ .fd = events != 0 ||
+						    !c->read_closed ? c->fd : -1,
 						    .events = events };
 		}
 		if (poll(fds, n, 1000) < 0) {
@@ -566,6 +581,9 @@ ctl_server_run(struct ctl_server *srv)
 			if (keep && c->out_len > c->out_sent)
 				keep = connection_write(c);
 			else if (keep && c->closing)
+				keep = false;
+			if (keep && c->read_closed && !c->waiting &&
+			    c->out_len == c->out_sent)
 				keep = false;
 			if (!keep) {
 				if (c == srv->job_connection)

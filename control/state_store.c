@@ -184,16 +184,17 @@ snapshot_thread(void *arg)
 
 bool
 ctl_state_snapshot_start(struct ctl_state_store *s, const struct pat_set *set,
-			 uint64_t seq, json_t *overrides)
+			 uint64_t seq, const json_t *overrides)
 {
-	if (overrides == NULL || s->thread_started || seq <= s->snapshot_seq ||
+	if (s->thread_started || seq <= s->snapshot_seq ||
 	    (s->last_snapshot_end != 0 &&
-	     now_ns() - s->last_snapshot_end < 9 * s->last_snapshot_ns)) {
-		json_decref(overrides);
+	     now_ns() - s->last_snapshot_end < 9 * s->last_snapshot_ns))
 		return false;
-	}
+	json_t *copy = json_deep_copy(overrides);
+	if (copy == NULL)
+		return false;
 	json_decref(s->saving_overrides);
-	s->saving_overrides = overrides;
+	s->saving_overrides = copy;
 	s->saving = set;
 	s->saving_seq = seq;
 	s->saving_done = 0;

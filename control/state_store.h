@@ -61,14 +61,16 @@ int ctl_state_append(struct ctl_state_store *s, const json_t *op,
 		     uint64_t *seq, struct error_detail *err);
 
 /* Starts writing set, the version the journal's record seq made, as the
- * new snapshot, with overrides (taken: freed by the store) as its
- * overrides-SEQ.json; false when a write is under way, there is nothing new to
+ * new snapshot, with a copy of overrides as its overrides-SEQ.json
+ * (those of now, which may be later than set: every record after seq is
+ * applied to them again at start, and each such record is one whose
+ * second application changes nothing); false when a write is under way, there is nothing new to
  * cover, or the last write ended less than 9 times its duration ago (so
  * snapshots take at most a tenth of a CPU). The caller keeps set alive
  * until ctl_state_snapshot_finish hands it back. */
 bool ctl_state_snapshot_start(struct ctl_state_store *s,
 			      const struct pat_set *set, uint64_t seq,
-			      json_t *overrides);
+			      const json_t *overrides);
 
 /* The overrides saved with the snapshot (overrides.h): a new object,
  * empty when there is none; NULL with err when the file is unusable (it

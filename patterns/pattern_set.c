@@ -21,6 +21,12 @@ pat_set_version(const struct pat_set *set)
 	return set->version;
 }
 
+uint64_t
+pat_set_serial(const struct pat_set *set)
+{
+	return set->serial;
+}
+
 size_t
 pat_set_count(const struct pat_set *set)
 {
@@ -285,8 +291,11 @@ pat_set_assemble(uint64_t version, struct pat_layer *base, struct pat_layer *del
 		errno = ENOMEM;
 		return NULL;
 	}
+	static uint64_t serials;
+
 	base->refcount++;
 	set->version = version;
+	set->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
 	set->layers[0] = base;
 	set->layers[1] = delta;
 	set->id_base[1] = base->count;

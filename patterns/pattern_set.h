@@ -45,6 +45,9 @@ struct pat_set *pat_set_build(const struct pat_feed *const *feeds,
 void pat_set_free(struct pat_set *set);
 
 uint64_t pat_set_version(const struct pat_set *set);
+/* A number no other set made by this process has (from 1): a compaction
+ * makes the same version with other ids, and another serial. */
+uint64_t pat_set_serial(const struct pat_set *set);
 /* Live indicators (deleted ones not counted). */
 size_t pat_set_count(const struct pat_set *set);
 /* Indicators in the delta layer: added since the last build or compact. */

@@ -126,6 +126,7 @@ struct pat_layer {
 
 struct pat_set {
 	uint64_t version;
+	uint64_t serial;                       /* pat_set_serial() */
 	struct pat_layer *layers[LAYERS_MAX];  /* [1] may be NULL */
 	uint32_t id_base[LAYERS_MAX];          /* set id = id_base + layer id */
 	uint32_t count;                        /* ids in use, deleted included */

@@ -134,8 +134,11 @@ ctl_build_request(const struct command *c, const char *const *args,
 		    (o->overrides && json_object_set_new(req, "overrides",
 							json_true()) != 0))
 			goto out;
+		/* The overrides come in one reply, of at most --limit. */
 		if (o->overrides && json_object_set_new(req, "limit",
-			json_integer(CTL_LIST_LIMIT_MAX)) != 0)
+			json_integer(o->limit == NULL || strcmp(o->limit, "all")
+				     == 0 || n > CTL_LIST_LIMIT_MAX ?
+				     CTL_LIST_LIMIT_MAX : n)) != 0)
 			goto out;
 		break;
 	case CTL_CMD_ADD:

@@ -299,11 +299,16 @@ list_run(int fd, json_t *req, const struct options *o, double timeout)
 		bool more = json_is_integer(next) &&
 			    (long long)out.shown < want;
 		if (more && out.shown == json_array_size(json_object_get(
-				result, "indicators")))
-			/* The rest come from the version of the first. */
+				result, "indicators"))) {
+			/* The rest come from the version of the first, in
+			 * its layout. */
 			json_object_set_new(req, "version", json_integer(
 				json_integer_value(json_object_get(
 					result, "db_version"))));
+			json_object_set_new(req, "layout", json_integer(
+				json_integer_value(json_object_get(
+					result, "layout"))));
+		}
 		if (more)
 			json_object_set_new(req, "from", json_integer(
 				json_integer_value(next)));

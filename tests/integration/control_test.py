@@ -5,7 +5,7 @@
    sent from another connection while it runs is answered before the
    load's reply, and an add sent meanwhile waits for the load and is
    made after it (its version follows the load's).
-2. `iocsiftctl --json list --limit all` streams all 1,000,001 rows in
+2. `iocsiftctl --json list --limit all` streams all 1,000,002 rows in
    pages: every row once, as many as `total`.
 3. A long load on a terminal shows its progress (iocsiftctl under
    script(1)): the phases the daemon reports, then the result; a load
@@ -17,13 +17,17 @@
    adds), the page is refused with `changed`.
 5. The add that takes the delta past compact_threshold (1000) is
    answered before the compaction: status, asked right after, names the
-   compaction as running; then the delta is 0 at the same version.
+   compaction as running; then the delta is 0 at the same version, and
+   a listing begun before it is refused with `changed` (the version's
+   ids are others). During the load of item 1, a client that shuts its
+   side of the socket after an add still gets it made and answered.
 
 usage: control_test.py IOCSIFT IOCSIFTCTL SOURCE_DIR WORKDIR
 """
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -59,21 +63,41 @@ def load_while_status(ctl_exe, sock, feed):
                 [ctl_exe, "-s", sock, "--json", "add", "domain",
                  "during-load.example"], stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE)
+            # A client that shuts its side after the request (socat,
+            # nc -N) still has its change made and answered.
+            half = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            half.settimeout(120)
+            half.connect(sock)
+            half.sendall(b'{"cmd":"add","v":1,"id":7,"type":"domain",'
+                         b'"value":"half-closed.example","feed":"half"}\n')
+            half.shutdown(socket.SHUT_WR)
     out, err = load.communicate()
     check(load.returncode == 0, "load: %s %s" % (out, err))
     loaded = json.loads(out)
     check(loaded["indicators"] == INDICATORS, "load: %s" % loaded)
     check(statuses >= 2, "only %d status replies came while the load of "
           "%d indicators ran" % (statuses, INDICATORS))
+    reply = b""
+    while not reply.endswith(b"\n"):
+        chunk = half.recv(65536)
+        check(chunk != b"", "a half-closed client's add got no reply")
+        reply += chunk
+    half.close()
+    half_added = json.loads(reply)
+    check(half_added["ok"], "half-closed add: %s" % reply)
     out, err = adder.communicate()
     check(adder.returncode == 0, "add during the load: %s %s" % (out, err))
     added = json.loads(out)
-    check(added["db_version"] == loaded["db_version"] + 1,
-          "the add during the load made version %d, the load %d" %
-          (added["db_version"], loaded["db_version"]))
-    print("load: %d status replies while %d indicators loaded; the add "
-          "sent meanwhile made version %d after the load's %d" %
-          (statuses, INDICATORS, added["db_version"], loaded["db_version"]))
+    # Both waited for the load, then were made in the order they came.
+    check({added["db_version"], half_added["result"]["db_version"]} ==
+          {loaded["db_version"] + 1, loaded["db_version"] + 2},
+          "the adds during the load made versions %d and %d, the load %d" %
+          (added["db_version"], half_added["result"]["db_version"],
+           loaded["db_version"]))
+    print("load: %d status replies while %d indicators loaded; the adds "
+          "sent meanwhile made versions %d and %d after the load's %d" %
+          (statuses, INDICATORS, added["db_version"],
+           half_added["result"]["db_version"], loaded["db_version"]))
 
 
 def list_all(ctl_exe, sock):
@@ -84,7 +108,7 @@ def list_all(ctl_exe, sock):
     listed = json.loads(p.stdout)
     rows = listed["indicators"]
     keys = set((i["type"], i["value"], i["feed"]) for i in rows)
-    check(listed["total"] == INDICATORS + 1 and len(rows) == listed["total"]
+    check(listed["total"] == INDICATORS + 2 and len(rows) == listed["total"]
           and len(keys) == len(rows) and listed["truncated"] is False,
           "list: total %d, %d rows, %d distinct, truncated %s" %
           (listed["total"], len(rows), len(keys), listed["truncated"]))
@@ -159,6 +183,9 @@ def compaction_off_the_reply(sock):
                     "value": "delta-%d.example" % i})
         check(r["ok"], "add: %s" % r)
     version = r["result"]["db_version"]
+    # A listing begun before the compaction cannot go on after it: the
+    # version's ids are others.
+    first = c.call({"cmd": "list", "limit": 1})["result"]
     running = request(sock, {"cmd": "status"})["result"].get("running")
     check(running is not None and running["command"] == "compaction",
           "status right after the add past compact_threshold: running %s"
@@ -171,6 +198,12 @@ def compaction_off_the_reply(sock):
         time.sleep(0.05)
     check(s["delta"] == 0 and s["db_version"] == version and
           "running" not in s, "after the compaction: %s" % s)
+    later = c.call({"cmd": "list", "limit": 1, "version": version,
+                    "layout": first["layout"], "from": first["next"]})
+    check(first["db_version"] == version and not later["ok"] and
+          later["error"]["code"] == "changed" and
+          "was compacted" in later["error"]["message"],
+          "a page after the compaction, in the layout before it: %s" % later)
     r = c.call({"cmd": "add", "type": "domain",
                 "value": "after-compaction.example"})
     check(r["ok"] and r["result"]["db_version"] == version + 1,

@@ -23,7 +23,9 @@
    and after a restart whose snapshot covers the del (the journal record
    gone); `list --overrides` shows it; `undel` lifts the override and the
    next load brings the indicator back; `add` of an overridden indicator
-   lifts its override too.
+   lifts its override too. An undel journaled before a snapshot was
+   started, but after the version it saves, is applied again at start
+   without setting the journal aside.
 
 usage: state_test.py IOCSIFT IOCSIFTCTL SOURCE_DIR WORKDIR
 """
@@ -482,9 +484,38 @@ def overrides(iocsift, ctl_exe, capture, work):
     check(rc == 0, "add: %s" % out)
     rc, out = ctl(ctl_exe, sock, "list", "--overrides")
     check(rc == 0 and "no overrides" in out, "add kept the override: %s" % out)
+
+    # A snapshot of the version a load made, started after a later
+    # undel: it holds the overrides of then (the undel done), and the
+    # undel is applied again at start. del, load, undel, then 8 adds
+    # (rollback_depth) make that load's version the oldest kept.
+    rc, out = ctl(ctl_exe, sock, "del", "domain", names[3])
+    check(rc == 0, "del: %s" % out)
+    before = {f for f in os.listdir(state) if f.startswith("snapshot-")}
+    rc, out = ctl(ctl_exe, sock, "load", feed)
+    check(rc == 0, "load: %s" % out)
+    rc, out = ctl(ctl_exe, sock, "undel", "domain", names[3])
+    check(rc == 0, "undel: %s" % out)
+    late = ["after-undel-%d.example" % i for i in range(8)]
+    for name in late:
+        check(request(sock, {"cmd": "add", "type": "domain",
+                             "value": name})["ok"], "add %s" % name)
+    deadline = time.time() + 30
+    while time.time() < deadline and {f for f in os.listdir(state) if
+                                      f.startswith("snapshot-")} <= before:
+        request(sock, {"cmd": "status"})
+        time.sleep(0.2)
+    check(daemon.stop() == 0, "iocsift did not exit 0")
+    daemon = Daemon(iocsift, state, sock, capture, log + ".4")
+    daemon.wait_ready()
+    unusable = [f for f in os.listdir(state) if f.endswith(".unusable")]
+    check(not unusable and set(late) <= domains(sock),
+          "after an undel replayed over a snapshot started after it: "
+          "set aside %s, listed %s" % (unusable, sorted(domains(sock))))
     check(daemon.stop() == 0, "iocsift did not exit 0")
     print("overrides: a del outlives loads, SIGHUP, kill -9 and a snapshot "
-          "(%s); undel and add lift it" % over)
+          "(%s); undel and add lift it, and an undel is applied again over "
+          "a later snapshot" % over)
 
 
 def main():

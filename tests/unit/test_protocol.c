@@ -328,6 +328,10 @@ test_list(void **state)
 		    "field 'from' must be between 0 and 4294967295");
 	parse_error("{\"cmd\":\"list\",\"v\":1,\"version\":-1}", -EINVAL,
 		    "bad_request", "field 'version' must not be negative");
+	parse_error("{\"cmd\":\"list\",\"v\":1,\"layout\":-2}", -EINVAL,
+		    "bad_request", "field 'layout' must not be negative");
+	parse_ok("{\"cmd\":\"list\",\"v\":1,\"layout\":31}", CTL_CMD_LIST);
+	assert_int_equal(req.layout, 31);
 	parse_error("{\"cmd\":\"list\",\"v\":1,\"limit\":0}", -EINVAL,
 		    "bad_request", "field 'limit' must be between 1 and 1000000");
 	parse_error("{\"cmd\":\"list\",\"v\":1,\"limit\":1000001}", -EINVAL,
