@@ -469,7 +469,8 @@ sources_load(struct ctl_database *db, const struct ctl_feed_source *sources,
 int
 ctl_db_load_files(struct ctl_database *db, const char *const *paths,
 		  const enum pat_feed_format *formats, size_t n,
-		  bool allow_shrink, struct error_detail *err)
+		  bool allow_shrink, ctl_db_loaded_fn loaded, void *arg,
+		  struct error_detail *err)
 {
 	struct ctl_feed_source *sources = calloc(n + 1, sizeof(*sources));
 	char **names = calloc(n + 1, sizeof(*names));
@@ -501,6 +502,8 @@ ctl_db_load_files(struct ctl_database *db, const char *const *paths,
 	}
 	if (rc == 0)
 		rc = sources_load(db, sources, n, allow_shrink, err);
+	for (size_t i = 0; loaded != NULL && sources != NULL && i < n; i++)
+		loaded(paths[i], formats[i], rc == 0 ? &sources[i] : NULL, arg);
 	for (size_t i = 0; names != NULL && texts != NULL && i < n; i++) {
 		free(names[i]);
 		free(texts[i]);
@@ -509,14 +512,6 @@ ctl_db_load_files(struct ctl_database *db, const char *const *paths,
 	free(texts);
 	free(sources);
 	return rc;
-}
-
-int
-ctl_db_load_sources(struct ctl_database *db,
-		    const struct ctl_feed_source *sources, size_t n,
-		    bool allow_shrink, struct error_detail *err)
-{
-	return sources_load(db, sources, n, allow_shrink, err);
 }
 
 int

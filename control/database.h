@@ -90,13 +90,6 @@ int ctl_db_resume(struct ctl_database *db, struct error_detail *err);
  * change could not be saved (err: the file and strerror, ENOSPC say),
  * so it was not made. */
 
-/* Builds a version from feed files (replacing the feeds of those names)
- * and publishes it. 0 or -errno with err naming FILE:LINE; -ERANGE as
- * ctl_db_load_prepare. */
-int ctl_db_load_files(struct ctl_database *db, const char *const *paths,
-		      const enum pat_feed_format *formats, size_t n,
-		      bool allow_shrink, struct error_detail *err);
-
 /* A feed as received: what the journal keeps to build it again. */
 struct ctl_feed_source {
 	const char *name;
@@ -105,6 +98,20 @@ struct ctl_feed_source {
 	size_t len;
 	enum pat_feed_format format;
 };
+
+/* Told, for each file of ctl_db_load_files, the bytes loaded from it
+ * (source), or NULL when nothing was loaded. */
+typedef void (*ctl_db_loaded_fn)(const char *path,
+				 enum pat_feed_format format,
+				 const struct ctl_feed_source *source, void *arg);
+
+/* Builds a version from feed files (replacing the feeds of those names)
+ * and publishes it; then calls loaded (may be NULL) for each file. 0 or
+ * -errno with err naming FILE:LINE; -ERANGE as ctl_db_load_prepare. */
+int ctl_db_load_files(struct ctl_database *db, const char *const *paths,
+		      const enum pat_feed_format *formats, size_t n,
+		      bool allow_shrink, ctl_db_loaded_fn loaded, void *arg,
+		      struct error_detail *err);
 
 /* A load in two halves, so that the control thread can serve requests
  * that change nothing (status, stats, list, test) while it is built.
@@ -157,12 +164,6 @@ int ctl_db_shrink_check(const struct ctl_database *db,
  * prepare may run. */
 size_t ctl_db_feed_indicators(const struct ctl_database *db,
 			      const char *name);
-
-/* ctl_db_load_files over feeds already read: parses sources[0..n) and
- * publishes them as one version, all or nothing. */
-int ctl_db_load_sources(struct ctl_database *db,
-			const struct ctl_feed_source *sources, size_t n,
-			bool allow_shrink, struct error_detail *err);
 
 /* ctl_db_add: on success, err's message is a warning when not empty
  * (0.0.0.0/0 or ::/0 matches every address). */

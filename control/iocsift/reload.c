@@ -158,61 +158,29 @@ print_loaded(struct reload *rl, const char *path, enum pat_feed_format format,
 	p->hash = hash;
 }
 
+/* What ctl_db_load_files loaded: its fingerprint, or the file tracked
+ * as not loaded. */
+static void
+file_loaded(const char *path, enum pat_feed_format format,
+	    const struct ctl_feed_source *source, void *arg)
+{
+	struct reload *rl = arg;
+
+	if (source != NULL)
+		print_loaded(rl, path, format, source->len,
+			     reload_hash(source->text, source->len));
+	else if (reload_track(rl, path, format) != 0)
+		LOG(ERR, "%s: not tracked: a removed line will not drop its "
+		    "feed\n", path);
+}
+
 int
 reload_load_files(struct reload *rl, const char *const *paths,
 		  const enum pat_feed_format *formats, size_t n,
 		  bool allow_shrink, struct error_detail *err)
 {
-	struct ctl_feed_source *sources = calloc(n + 1, sizeof(*sources));
-	char **names = calloc(n + 1, sizeof(*names));
-	char **texts = calloc(n + 1, sizeof(*texts));
-	int rc = 0;
-
-	if (sources == NULL || names == NULL || texts == NULL) {
-		rc = -ENOMEM;
-		error_detail_set(err, "", 0, "loading feeds: %s",
-				 strerror(ENOMEM));
-	}
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		size_t len = 0;
-		rc = file_read_all(paths[i], SIZE_MAX / 2, &texts[i], &len);
-		if (rc != 0) {
-			error_detail_set(err, paths[i], 0, "%s", strerror(-rc));
-			break;
-		}
-		names[i] = pat_feed_name_from_path(paths[i]);
-		if (names[i] == NULL) {
-			rc = -ENOMEM;
-			error_detail_set(err, paths[i], 0, "%s",
-					 strerror(ENOMEM));
-			break;
-		}
-		sources[i] = (struct ctl_feed_source){
-			.name = names[i], .label = paths[i],
-			.text = texts[i] != NULL ? texts[i] : "", .len = len,
-			.format = formats[i],
-		};
-	}
-	if (rc == 0)
-		rc = ctl_db_load_sources(rl->opt.ctx->db, sources, n,
-					 allow_shrink, err);
-	for (size_t i = 0; i < n && sources != NULL; i++) {
-		if (rc == 0)
-			print_loaded(rl, paths[i], formats[i], sources[i].len,
-				     reload_hash(sources[i].text,
-						 sources[i].len));
-		else if (reload_track(rl, paths[i], formats[i]) != 0)
-			LOG(ERR, "%s: not tracked: a removed line will not "
-			    "drop its feed\n", paths[i]);
-	}
-	for (size_t i = 0; names != NULL && texts != NULL && i < n; i++) {
-		free(names[i]);
-		free(texts[i]);
-	}
-	free(names);
-	free(texts);
-	free(sources);
-	return rc;
+	return ctl_db_load_files(rl->opt.ctx->db, paths, formats, n,
+				 allow_shrink, file_loaded, rl, err);
 }
 
 /* ---- the config ---- */

@@ -499,7 +499,8 @@ database_open(struct run *r)
 			"without that feed\n", (unsigned long)r->db.version);
 	}
 	if (r->db.active == NULL) {
-		rc = ctl_db_load_files(&r->db, NULL, NULL, 0, true, &err);
+		rc = ctl_db_load_files(&r->db, NULL, NULL, 0, true, NULL, NULL,
+				       &err);
 		if (rc != 0) {
 			error_detail_print(stderr, "iocsift", &err);
 			return rc;

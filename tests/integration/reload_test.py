@@ -25,77 +25,21 @@ g. A reload of a large feed runs beside the control loop: status,
 
 usage: reload_test.py IOCSIFT IOCSIFTCTL SOURCE_DIR WORKDIR
 """
-import atexit
-import json
 import os
-import random
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import time
 
-
-def fail(message):
-    print("FAIL: " + message, file=sys.stderr)
-    sys.exit(1)
+from state_test import Daemon as StateDaemon, check, ctl, request
 
 
-def check(condition, message):
-    if not condition:
-        fail(message)
+class Daemon(StateDaemon):
+    """iocsift run -c CONF, and the log of each SIGHUP's reload."""
 
-
-def request(sock_path, payload):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(30)
-    try:
-        s.connect(sock_path)
-        s.sendall(json.dumps(dict(payload, v=1, id=1)).encode() + b"\n")
-        buf = b""
-        while b"\n" not in buf:
-            chunk = s.recv(1 << 20)
-            if not chunk:
-                raise ConnectionResetError("daemon closed the connection")
-            buf += chunk
-        return json.loads(buf.split(b"\n", 1)[0])
-    finally:
-        s.close()
-
-
-class Daemon:
     def __init__(self, iocsift, conf, state, sock, capture, log):
-        self.log = log
-        self.sock = sock
+        super().__init__(iocsift, state, sock, capture, log, ["-c", conf])
         self.offset = 0
-        args = [iocsift, "run", "-c", conf, "--socket", sock,
-                "--state-dir", state, "--",
-                "--no-pci", "--no-huge", "-m", "256",
-                "--file-prefix=iocreload%d_%d" % (os.getpid(),
-                                                  random.randrange(1 << 30)),
-                "--vdev=net_pcap0,rx_pcap=" + capture]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
-                                     stderr=open(log, "w"))
-        # A failed check exits: the daemon must not outlive the test.
-        atexit.register(lambda p=self.proc: p.poll() is None and p.kill())
-
-    def text(self):
-        return open(self.log, errors="replace").read()
-
-    def wait_ready(self, timeout=60):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                fail("iocsift exited %d:\n%s" % (self.proc.returncode,
-                                                 self.text()))
-            try:
-                if request(self.sock, {"cmd": "status"})["ok"]:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        fail("iocsift did not answer:\n" + self.text())
 
     def sighup(self, timeout=60):
         """SIGHUP, then the log of that reload (up to its last line)."""
@@ -111,14 +55,6 @@ class Daemon:
             check(time.time() < deadline,
                   "SIGHUP: the reload did not end:\n" + self.text())
             time.sleep(0.05)
-
-    def kill(self):
-        self.proc.kill()
-        self.proc.wait()
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=60)
 
 
 def indicators(sock):
@@ -150,12 +86,6 @@ def config(first, second=None, shrink=50, control="", sinks=""):
     if sinks:
         text += "[sinks]\n" + sinks
     return text
-
-
-def ctl(ctl_exe, sock, *args):
-    p = subprocess.run([ctl_exe, "-s", sock] + list(args),
-                       capture_output=True, text=True, timeout=60)
-    return p.returncode, p.stdout + p.stderr
 
 
 def main():

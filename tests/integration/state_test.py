@@ -29,6 +29,7 @@
 
 usage: state_test.py IOCSIFT IOCSIFTCTL SOURCE_DIR WORKDIR
 """
+import atexit
 import json
 import os
 import random
@@ -62,21 +63,28 @@ class Daemon:
                            "--file-prefix=iocstate%d_%d" % (os.getpid(),
                                                            random.randrange(1 << 30)),
                            "--vdev=net_pcap0,rx_pcap=" + capture]
-        self.proc = subprocess.Popen(args, stderr=open(log, "w"))
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
+                                     stderr=open(log, "w"))
+        # A failed check exits: the daemon must not outlive the test (it
+        # would keep meson waiting until its timeout).
+        atexit.register(lambda p=self.proc: p.poll() is None and p.kill())
+
+    def text(self):
+        return open(self.log, errors="replace").read()
 
     def wait_ready(self, timeout=60):
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 fail("iocsift exited %d:\n%s" % (self.proc.returncode,
-                                                 open(self.log).read()))
+                                                 self.text()))
             try:
                 if request(self.sock, {"cmd": "status"})["ok"]:
                     return
             except OSError:
                 pass
             time.sleep(0.1)
-        fail("iocsift did not answer:\n" + open(self.log).read())
+        fail("iocsift did not answer:\n" + self.text())
 
     def kill(self):
         self.proc.kill()
@@ -533,10 +541,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        # A daemon left running by a failed check would keep the test's
-        # output open until meson's timeout.
-        subprocess.run(["pkill", "-KILL", "-f",
-                        "file-prefix=iocstate%d_" % os.getpid()])
+    main()
