@@ -2,7 +2,7 @@
  * segments, reading in order while appending, commit and rewind, the
  * cursor file written and resumed from on reopen, damage found while the
  * spool is open, the size limit, records too small a buffer, too large
- * or whose write failed; and CRC32C (spool_crc.c) against a bitwise
+ * or whose write failed, a full file system (ENOSPC, not the limit); and CRC32C (spool_crc.c) against a bitwise
  * reference. What opening finds on disk is test_spool_recover.c. */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -514,6 +517,63 @@ test_failed_write(void **state)
 	exp_spool_close(s);
 }
 
+/* In a child with a mount namespace of its own: a tmpfs of 64 KiB over
+ * root, a spool in it filled until the file system is full. 0 when every
+ * check holds, else the number of the first that failed. */
+static int
+disk_full_child(void)
+{
+	uint8_t buf[REC_CAP];
+	struct exp_spool_mark m;
+	uint32_t n = 0;
+	int rc;
+
+	if (unshare(CLONE_NEWNS) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("tmpfs", root, "tmpfs", 0, "size=64k") != 0) {
+		fprintf(stderr, "disk full: no tmpfs: %s\n", strerror(errno));
+		return 1;
+	}
+	struct exp_spool *s = exp_spool_open(dir, 1u << 30, &err);
+	if (s == NULL)
+		return 2;
+	while ((rc = exp_spool_append(s, buf, make_rec(n, buf))) == 0)
+		n++;
+	/* The disk's ENOSPC, not the spool's own limit (EDQUOT). */
+	if (rc != -ENOSPC) {
+		fprintf(stderr, "disk full: append gave %d\n", rc);
+		return 3;
+	}
+	/* The failed record left nothing: the files hold what was taken. */
+	if (n < 20 || stats(s).records != n || stats(s).bytes != files_bytes())
+		return 4;
+	for (uint32_t i = 0; i < n; i++) {
+		size_t len;
+		if (exp_spool_read(s, buf, sizeof(buf), &len, &m) != 0 ||
+		    len != make_rec(i, buf + REC_CAP / 2) ||
+		    memcmp(buf, buf + REC_CAP / 2, len) != 0)
+			return 5;
+	}
+	exp_spool_close(s);
+	umount(root);
+	return 0;
+}
+
+static void
+test_disk_full(void **state)
+{
+	int status;
+
+	(void)state;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(disk_full_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 #define TEST(f) \
 	cmocka_unit_test_setup_teardown(f, spool_fixture_setup, \
 					spool_fixture_teardown)
@@ -534,6 +594,7 @@ main(void)
 		TEST(test_bad_records),
 		TEST(test_large_records),
 		TEST(test_failed_write),
+		TEST(test_disk_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
