@@ -456,8 +456,8 @@ replay_print_sinks(struct replay *r)
 			continue;
 		undelivered += held + st.dropped;
 		fprintf(stderr, "iocsift replay: %" PRIu64 " events not "
-			"delivered to sink %s within %u s", held + st.dropped,
-			cfg->name, r->opt->drain_ms / 1000);
+			"delivered to sink %s within %.1f s", held + st.dropped,
+			cfg->name, r->opt->drain_ms / 1000.0);
 		if (held + st.dropped > st.queued)
 			fprintf(stderr, " (%" PRIu64 " of them from this "
 				"replay, the others left in its spool before)",

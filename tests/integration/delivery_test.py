@@ -125,7 +125,7 @@ def main():
     rc, err, took = replay(iocsift, feed, capture, spool, uri)
     check(rc == EXIT_UNDELIVERED, "unreachable receiver: exit %d, expected %d:\n%s"
           % (rc, EXIT_UNDELIVERED, err))
-    want = "%d events not delivered to sink siem within 2 s" % events
+    want = "%d events not delivered to sink siem within 2.0 s" % events
     check(want in err, "unreachable receiver: no '%s' in:\n%s" % (want, err))
     check("Connection refused" in err, "no last error in:\n%s" % err)
     check("%d remain in its spool %s/siem" % (events, spool) in err,
