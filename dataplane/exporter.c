@@ -241,6 +241,7 @@ hit_message(const struct dp_hit *hit, struct exp_message *msg)
 		.payload = hit->payload,
 		.payload_len = hit->payload_len,
 		.truncated = hit->truncated,
+		.retro = hit->retro,
 	};
 	memcpy(msg->src_addr, hit->src_addr, sizeof(msg->src_addr));
 	memcpy(msg->dst_addr, hit->dst_addr, sizeof(msg->dst_addr));
