@@ -15,6 +15,7 @@
 #include "fragment.h"
 #include "tcp_stream.h"
 #include "hit.h"
+#include "message_match.h"
 #include "pattern_set.h"
 
 #define DP_BURST 32
@@ -113,7 +114,7 @@ struct dp_worker {
 	struct dp_hit *pending[DP_BURST];
 	uint16_t n_pending;
 	alignas(64) struct pat_hits hits;
-	struct dp_dns_message dns;
+	struct dp_message_matcher matcher;  /* dns_text points at ours */
 	struct dp_decode_config decode;   /* which UDP ports are tunnels */
 	struct dp_fragments fragments;    /* reassembly, dp_worker_init() */
 	struct dp_stream_table *streams;  /* TCP, dp_worker_init() */
