@@ -234,6 +234,9 @@ message_handle(struct dp_worker *w, const struct pat_set *set,
 		w->stats.malformed_syslog += (flags & DP_MATCH_MALFORMED) != 0;
 	}
 	w->stats.match_errors += (flags & DP_MATCH_ERROR) != 0;
+	if (w->history.ring != NULL)
+		dp_history_record(&w->history, pkt, kind, time_ns,
+				  w->burst_time_ns);
 	if (w->hits.count > 0) {
 		hits_record(w, set, time_ns, pkt, kind);
 	} else if (unlikely(w->record_messages)) {
@@ -360,6 +363,8 @@ worker_handle(struct dp_worker *w, const struct pat_set *set,
 static void
 stats_publish(struct dp_worker *w)
 {
+	w->stats.history_records = w->history.records;
+	w->stats.history_dropped = w->history.dropped;
 	if (w->streams != NULL)
 		w->stats.stream = *dp_stream_table_stats(w->streams);
 	const uint64_t *src = (const uint64_t *)&w->stats;
@@ -512,6 +517,8 @@ worker_idle(struct dp_worker *w)
 		dp_fragments_expire(&w->fragments, rte_rdtsc(),
 				    &w->stats.fragment);
 		worker_idle_streams(w, false);
+		if (w->history.ring != NULL)
+			dp_history_tick(&w->history, dp_clock_ns(rte_rdtsc()));
 		stats_publish(w);
 	}
 	rte_pause();
@@ -547,11 +554,15 @@ dp_worker_main(void *arg)
 		if (unlikely(++w->iterations % DP_HOUSEKEEPING == 0))
 			worker_housekeeping(w, set);
 		hits_emit(w);
+		if (w->history.ring != NULL)
+			dp_history_tick(&w->history, w->burst_time_ns);
 		rte_pktmbuf_free_bulk(pkts, own);     /* NULL: taken */
 		dp_fragments_flush(&w->fragments);    /* the ones dropped */
 		urcu_qsbr_quiescent_state();       /* set is dead past this line */
 		burst_account(w, start);
 	}
+	if (w->history.ring != NULL)
+		dp_history_send(&w->history);
 	stats_publish(w);
 	if (!w->online)
 		urcu_qsbr_thread_online();
