@@ -31,6 +31,15 @@ struct dp_history_config {
 	unsigned int chunks;          /* per worker */
 };
 
+/* The appliance's settings (docs/history.md, "Sizing"): blocks of 4 MiB
+ * of messages or 10 s, whichever comes first; zstd level 3; 128 chunks
+ * of 64 KiB a worker (8 MiB: about 1.5 s of 20,000 messages/s should the
+ * writer stall). */
+#define DP_HISTORY_BLOCK_BYTES (4u << 20)
+#define DP_HISTORY_BLOCK_NS (10ULL * 1000000000ULL)
+#define DP_HISTORY_ZSTD_LEVEL 3
+#define DP_HISTORY_CHUNKS 128
+
 #define DP_HISTORY_ERROR_MAX 256
 
 struct dp_history_writer {

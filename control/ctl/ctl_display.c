@@ -680,6 +680,39 @@ render_test(const json_t *r)
 	return EXIT_OK;
 }
 
+/* A hunt's end: what it searched and found. Exit 0 with hits, 1 none, 3
+ * when it failed. */
+static int
+render_hunt(const json_t *r)
+{
+	char b[10][NUMBUF];
+	const char *state = f_str(r, "state");
+	const json_t *hits = json_object_get(r, "hits");
+
+	print_safe("hunt %s (%s): %s: %s hits in %s messages, %s events sent",
+		   f_int(b[0], r, "id"), f_str(r, "origin"), state,
+		   f_int(b[1], r, "hits"), f_int(b[2], r, "hit_messages"),
+		   f_int(b[3], r, "events"));
+	print_safe("  %s blocks: %s opened, %s skipped by time, %s by filter, "
+		   "%s damaged", f_int(b[0], r, "blocks"),
+		   f_int(b[1], r, "blocks_opened"),
+		   f_int(b[2], r, "blocks_skipped_time"),
+		   f_int(b[3], r, "blocks_skipped_filter"),
+		   f_int(b[4], r, "blocks_damaged"));
+	print_safe("  %s messages, %s bytes (%s compressed), %s indicators, "
+		   "%s s", f_int(b[5], r, "messages"), f_int(b[6], r, "bytes"),
+		   f_int(b[7], r, "bytes_compressed"),
+		   f_int(b[8], r, "indicators"), f_real(b[9], r, "seconds"));
+	if (json_is_string(json_object_get(r, "first_damage")))
+		print_safe("  first damaged block: %s",
+			   f_str(r, "first_damage"));
+	if (json_is_string(json_object_get(r, "error")))
+		print_safe("  error: %s", f_str(r, "error"));
+	if (strcmp(state, "done") != 0)
+		return EXIT_REFUSED;
+	return json_integer_value(hits) > 0 ? EXIT_OK : EXIT_NO_HIT;
+}
+
 /* load, add, del, rollback: one line each. */
 static int
 render_change(enum ctl_command cmd, const json_t *r, const char *const *args,
@@ -764,6 +797,8 @@ ctl_render(enum ctl_command cmd, const json_t *result, const char *const *args,
 		break;
 	case CTL_CMD_UNDEL:
 		return render_change(cmd, result, args, o);
+	case CTL_CMD_HUNT:
+		return render_hunt(result);
 	}
 	return EXIT_OK;
 }
