@@ -404,6 +404,47 @@ render_sinks(const json_t *sinks)
 	table_flush(&t);
 }
 
+/* The history's rows of status: where, how much, what was lost, the
+ * hunts. */
+static void
+history_rows(struct table *kv, const json_t *h)
+{
+	char b[8][NUMBUF], line[4096 + 256];
+	const json_t *hunts = json_object_get(h, "hunts");
+	const json_t *running = json_object_get(hunts, "running");
+	json_int_t bytes = json_integer_value(json_object_get(h, "bytes_written"));
+	json_int_t raw = json_integer_value(json_object_get(h, "bytes_raw"));
+
+	snprintf(line, sizeof(line), "%s, %s messages in %s blocks written "
+		 "(%.1f MB, %.1f MB of messages)", f_str(h, "dir"),
+		 f_int(b[0], h, "records"), f_int(b[1], h, "blocks"),
+		 (double)bytes / 1e6, (double)raw / 1e6);
+	table_add(kv, (const char *const[]){ "history", line });
+	snprintf(line, sizeof(line), "%s dropped (workers' rings full), %s "
+		 "lost (not written), %s blocks expired",
+		 f_int(b[2], h, "records_dropped"), f_int(b[3], h, "records_lost"),
+		 f_int(b[4], h, "blocks_expired"));
+	table_add(kv, (const char *const[]){ "history losses", line });
+	if (json_is_false(json_object_get(h, "writing")))
+		snprintf(line, sizeof(line), "STOPPED: %s", f_str(h, "last_error"));
+	else
+		snprintf(line, sizeof(line), "writing%s%s",
+			 json_is_string(json_object_get(h, "last_error")) ?
+			 "; last error: " : "",
+			 json_is_string(json_object_get(h, "last_error")) ?
+			 f_str(h, "last_error") : "");
+	table_add(kv, (const char *const[]){ "history state", line });
+	if (!json_is_object(hunts))
+		return;
+	snprintf(line, sizeof(line), "%s done, %s queued, %s events%s%s%s",
+		 f_int(b[5], hunts, "hunts"), f_int(b[6], hunts, "queued"),
+		 f_int(b[7], hunts, "events"),
+		 json_is_object(running) ? "; running: " : "",
+		 json_is_object(running) ? f_str(running, "origin") : "",
+		 json_is_object(running) ? "" : "");
+	table_add(kv, (const char *const[]){ "hunts", line });
+}
+
 static int
 render_status(const json_t *r)
 {
@@ -459,6 +500,12 @@ render_status(const json_t *r)
 	const json_t *exporter = json_object_get(r, "exporter");
 	if (json_is_object(exporter))
 		exporter_rows(&kv, exporter);
+	const json_t *history = json_object_get(r, "history");
+	if (json_is_object(history))
+		history_rows(&kv, history);
+	else if (json_is_null(history))
+		table_add(&kv, (const char *const[]){ "history",
+			  "off (history_messages = none)" });
 	table_flush(&kv);
 	if (json_is_array(json_object_get(r, "sinks"))) {
 		putchar('\n');
