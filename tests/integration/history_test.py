@@ -19,6 +19,9 @@ into the history. Then:
    counted and named, and the hunt goes on.
 5. A hunt of more indicators than hunt_max_indicators is refused with the
    reason; status shows the history and the hunts.
+6. A full disk (the history dir a 64 KiB tmpfs, in a mount namespace of
+   its own): history writing stops, counted, logged and shown in status,
+   and live matching makes every event replay makes.
 
 usage: history_test.py IOCSIFT IOCSIFTCTL SOURCE_DIR WORKDIR
 """
@@ -98,7 +101,83 @@ def wait_events(path, want, timeout=30):
     return retro(read_events(path))
 
 
+def start(iocsift, work, capture, feed, conf_extra=""):
+    conf = os.path.join(work, "iocsift.conf")
+    with open(conf, "w") as f:
+        # TCP streams deliver their last message when they idle out. The
+        # capture's times are days old: a history that keeps ten years.
+        f.write("[dataplane]\ntcp_idle_timeout = 1\n\n"
+                "[history]\nhistory_max_age = 3650d\n" + conf_extra)
+    state = os.path.join(work, "state")
+    sock = os.path.join(work, "control.sock")
+    events_path = os.path.join(work, "events.jsonl")
+    daemon = Daemon(iocsift, state, sock, capture, os.path.join(work, "run.log"),
+                    extra=["-c", conf, "-f", feed, "-o", events_path,
+                           "--throttle-window", "0"])
+    daemon.wait_ready()
+    return daemon, state, sock, events_path
+
+
+def wait_handled(sock, frames):
+    """Every frame handled, every stream closed, every message recorded."""
+    deadline = time.time() + 60
+    while True:
+        workers = request(sock, {"cmd": "stats"})["result"]["workers"]
+        messages = sum(w["syslog_messages"] + w["dns_messages"] for w in workers)
+        if sum(w["packets"] for w in workers) >= frames and \
+           sum(w["tcp_streams_created"] - w["tcp_streams_closed"] -
+               w["tcp_streams_expired"] - w["tcp_streams_evicted"]
+               for w in workers) == 0 and \
+           sum(w["history_records"] + w["history_dropped"]
+               for w in workers) == messages:
+            return
+        check(time.time() < deadline, "not every frame was handled, or "
+              "streams are open: %s" % workers)
+        time.sleep(0.2)
+
+
+def full_disk(iocsift, ctl_exe, src, work):
+    """In a mount namespace of its own: STATE/history is a 64 KiB tmpfs."""
+    feed = os.path.join(src, "data", "3cx.csv")
+    capture = os.path.join(work, "capture.pcap")
+    state = os.path.join(work, "state")
+    os.makedirs(os.path.join(state, "history"), mode=0o700)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700",
+                    "tmpfs", os.path.join(state, "history")], check=True)
+    frames = json.load(open(os.path.join(work, "summary.json")))["frames"]
+    daemon, state, sock, events_path = start(iocsift, work, capture, feed)
+    wait_handled(sock, frames)
+    # A hunt seals the open block: it cannot be written.
+    p = subprocess.run([ctl_exe, "-s", sock, "hunt", "domain",
+                        "journalide.org"], capture_output=True, text=True)
+    check(p.returncode == 1 and "0 blocks" in p.stdout,
+          "a hunt with nothing on disk: %d %s" % (p.returncode, p.stdout))
+    history = request(sock, {"cmd": "status"})["result"]["history"]
+    check(not history["writing"] and history["write_errors"] >= 1 and
+          history["records_lost"] > 0 and
+          "No space left" in history.get("last_error", ""),
+          "status after a full disk: %s" % history)
+    p = subprocess.run([ctl_exe, "-s", sock, "status"], capture_output=True,
+                       text=True)
+    check("STOPPED: writing a block: No space left" in p.stdout,
+          "status shows the stop:\n" + p.stdout)
+    check(daemon.stop() == 0, "iocsift run did not stop cleanly")
+    check("history writing stops until a write succeeds" in daemon.text(),
+          "the full disk is logged:\n" + daemon.text())
+    live = [e for e in read_events(events_path)
+            if not e.get("iocsift", {}).get("retro")]
+    want = replay_events(iocsift, open(feed).read(), capture, work, "full")
+    check(len(live) == len(want) and len(want) > 100,
+          "live matching on a full disk: %d events, replay %d" %
+          (len(live), len(want)))
+    print("6: full disk: history stopped (%d messages lost), %d live events "
+          "as replay" % (history["records_lost"], len(live)))
+
+
 def main():
+    if sys.argv[1] == "--full-disk":
+        full_disk(*sys.argv[2:6])
+        return
     iocsift, ctl_exe, src, work = sys.argv[1:5]
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
@@ -111,33 +190,9 @@ def main():
     dummy = os.path.join(work, "dummy.csv")
     with open(dummy, "w") as f:
         f.write("domain,nothing.invalid\n")
-    # The capture's times are days old: a history that keeps ten years.
-    conf = os.path.join(work, "iocsift.conf")
-    with open(conf, "w") as f:
-        # TCP streams deliver their last message when they idle out.
-        f.write("[dataplane]\ntcp_idle_timeout = 1\n\n"
-                "[history]\nhistory_max_age = 3650d\nhunt_max_indicators = 50\n")
-    state = os.path.join(work, "state")
-    sock = os.path.join(work, "control.sock")
-    events_path = os.path.join(work, "events.jsonl")
-    daemon = Daemon(iocsift, state, sock, capture, os.path.join(work, "run.log"),
-                    extra=["-c", conf, "-f", dummy, "-o", events_path,
-                           "--throttle-window", "0"])
-    daemon.wait_ready()
-    deadline = time.time() + 60
-    while True:
-        stats = request(sock, {"cmd": "stats"})["result"]
-        workers = stats["workers"]
-        messages = sum(w["syslog_messages"] + w["dns_messages"] for w in workers)
-        if sum(w["packets"] for w in workers) >= frames and \
-           sum(w["tcp_streams_created"] - w["tcp_streams_closed"] -
-               w["tcp_streams_expired"] - w["tcp_streams_evicted"]
-               for w in workers) == 0 and \
-           sum(w["history_records"] for w in workers) == messages:
-            break
-        check(time.time() < deadline, "not every frame was handled, or "
-              "streams are open: %s" % workers)
-        time.sleep(0.2)
+    daemon, state, sock, events_path = start(
+        iocsift, work, capture, dummy, "hunt_max_indicators = 50\n")
+    wait_handled(sock, frames)
     check(read_events(events_path) == [], "the dummy feed hit something")
     status = request(sock, {"cmd": "status"})["result"]["history"]
     check(status["dir"] == os.path.join(state, "history") and
@@ -282,6 +337,18 @@ def main():
     check(p.returncode == 2, "a missing history dir: exit %d" % p.returncode)
     print("4: offline hunt: %d events, damage and cuts skipped" %
           len(offline_events))
+
+    # 6. A full disk, in a mount namespace of its own.
+    full = os.path.join(work, "full")
+    os.makedirs(full)
+    shutil.copy(capture, full)
+    shutil.copy(os.path.join(work, "summary.json"), full)
+    p = subprocess.run(["unshare", "--mount", "--propagation", "private",
+                        PYTHON, os.path.abspath(__file__), "--full-disk",
+                        iocsift, ctl_exe, src, full], capture_output=True,
+                       text=True, timeout=240)
+    sys.stdout.write(p.stdout)
+    check(p.returncode == 0, "full disk:\n%s" % p.stderr)
 
 
 if __name__ == "__main__":
