@@ -46,6 +46,8 @@ hist_block_encode(const struct hist_block_content *c, void *cctx, int level,
 {
 	if (c->raw_len > HIST_BLOCK_RAW_MAX ||
 	    c->filter_len > HIST_BLOOM_BYTES_MAX ||
+	    (c->filter_len != 0 && c->filter_len < HIST_BLOOM_BYTES_MIN) ||
+	    (c->filter_len & (c->filter_len - 1)) != 0 ||
 	    (c->filter_len > 0 && c->filter == NULL))
 		return -EINVAL;
 	size_t bound = ZSTD_compressBound(c->raw_len);
@@ -85,6 +87,7 @@ hist_block_parse(const uint8_t *bytes, size_t avail,
 	    h->raw_len > HIST_BLOCK_RAW_MAX ||
 	    h->data_len > ZSTD_compressBound(HIST_BLOCK_RAW_MAX) ||
 	    h->filter_len > HIST_BLOOM_BYTES_MAX ||
+	    (h->filter_len != 0 && h->filter_len < HIST_BLOOM_BYTES_MIN) ||
 	    (h->filter_len & (h->filter_len - 1)) != 0 ||
 	    h->flags != 0 || h->first_ns > h->last_ns)
 		return -EINVAL;

@@ -28,28 +28,41 @@ hist_bloom_size(size_t n_keys)
 	return size;
 }
 
-/* Double hashing: probe i is h1 + i * h2 (Kirsch and Mitzenmacher). */
+/* A blocked filter: the key's first hash picks one 64-byte line, its
+ * probes all fall in that line (double hashing, Kirsch and Mitzenmacher,
+ * within 512 bits). A hunt then touches one cache line, and one page, of
+ * a block's filter per key, however large the filter. */
+#define LINE_BITS 512
+
+static inline const uint8_t *
+line_of(const uint8_t *filter, size_t size, uint64_t h)
+{
+	return filter + ((h >> 32) % (size / (LINE_BITS / 8))) * (LINE_BITS / 8);
+}
+
 void
 hist_bloom_add(uint8_t *filter, size_t size, uint64_t key)
 {
-	uint64_t h = mix(key), mask = size * 8 - 1;
-	uint64_t h1 = h, h2 = (h >> 32) | 1;
+	uint64_t h = mix(key);
+	uint8_t *line = (uint8_t *)line_of(filter, size, h);
+	uint32_t h1 = (uint32_t)h, h2 = (uint32_t)(mix(h) | 1);
 
 	for (unsigned int i = 0; i < HIST_BLOOM_PROBES; i++) {
-		uint64_t bit = (h1 + i * h2) & mask;
-		filter[bit / 8] |= (uint8_t)(1u << (bit % 8));
+		uint32_t bit = (h1 + i * h2) % LINE_BITS;
+		line[bit / 8] |= (uint8_t)(1u << (bit % 8));
 	}
 }
 
 bool
 hist_bloom_may_contain(const uint8_t *filter, size_t size, uint64_t key)
 {
-	uint64_t h = mix(key), mask = size * 8 - 1;
-	uint64_t h1 = h, h2 = (h >> 32) | 1;
+	uint64_t h = mix(key);
+	const uint8_t *line = line_of(filter, size, h);
+	uint32_t h1 = (uint32_t)h, h2 = (uint32_t)(mix(h) | 1);
 
 	for (unsigned int i = 0; i < HIST_BLOOM_PROBES; i++) {
-		uint64_t bit = (h1 + i * h2) & mask;
-		if (!(filter[bit / 8] & (1u << (bit % 8))))
+		uint32_t bit = (h1 + i * h2) % LINE_BITS;
+		if (!(line[bit / 8] & (1u << (bit % 8))))
 			return false;
 	}
 	return true;

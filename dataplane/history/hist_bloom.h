@@ -9,12 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Bits per distinct key (about 1 % false positives with 7 probes), and
+/* Bits per distinct key (about 1.5 % false positives with 7 probes in
+ * one 64-byte line of the filter, see hist_bloom.c), and
  * the largest filter: a block with more distinct keys than the largest
  * filter holds well is given none, and every hunt opens it. */
 #define HIST_BLOOM_BITS_PER_KEY 10
 #define HIST_BLOOM_PROBES 7
 #define HIST_BLOOM_BYTES_MAX (1u << 20)
+#define HIST_BLOOM_BYTES_MIN 64       /* one line */
 
 /* The size in bytes (a power of two, at least 64) of a filter for n
  * distinct keys; 0 when n needs more than HIST_BLOOM_BYTES_MAX. */

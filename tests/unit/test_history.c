@@ -20,6 +20,7 @@
 #include "hist_hunt.h"
 #include "hist_store.h"
 #include "hit.h"
+#include "spool.h"
 
 #define SECOND 1000000000ULL
 #define T0 (1795687205ULL * SECOND)    /* 2026-11-26T10:00:05Z */
@@ -143,6 +144,21 @@ test_block_round_trip(void **state)
 		int rc = hist_block_parse(block.data, block.len, &view);
 		assert_true(rc == -EINVAL || rc == -EAGAIN);
 		block.data[i] ^= 0x10;
+	}
+	/* A filter shorter than a line, its CRC right: refused all the
+	 * same (a hunt would divide by its lines). */
+	{
+		struct hist_block_header h;
+		uint8_t copy[HIST_BLOCK_HEADER_SIZE + 32];
+		memcpy(&h, block.data, sizeof(h));
+		h.filter_len = 32;
+		h.header_crc = 0;
+		memcpy(copy, &h, sizeof(h));
+		memset(copy + sizeof(h), 0xff, 32);
+		h.header_crc = exp_crc32c_extend(0, copy, sizeof(copy));
+		memcpy(copy, &h, sizeof(h));
+		assert_int_equal(hist_block_parse(copy, sizeof(copy), &view),
+				 -EINVAL);
 	}
 	/* One of the data: the data's CRC. */
 	block.data[block.len - 3] ^= 1;
