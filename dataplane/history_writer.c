@@ -11,11 +11,9 @@
 #include <rte_errno.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
-#include <zstd.h>
 
 #include "clock.h"
 #include "history_writer.h"
-#include "hist_keys.h"
 
 RTE_LOG_REGISTER(dp_logtype_history, iocsift.history, INFO);
 #define LOG(level, ...) \
@@ -64,10 +62,8 @@ dp_history_writer_init(struct dp_history_writer *hw,
 		hw->oldest_ns = hw->store.segments[0].first_ns;
 		hw->newest_ns = hw->store.segments[hw->store.n_segments - 1].last_ns;
 	}
-	hw->cctx = ZSTD_createCCtx();
-	if (hw->cctx == NULL ||
-	    hist_buffer_reserve(&hw->raw, config->block_bytes +
-				DP_HISTORY_CHUNK_DATA) != 0) {
+	if (hist_builder_init(&hw->builder, config->block_bytes,
+			      config->level) != 0) {
 		snprintf(err, err_len, "history: out of memory");
 		return -ENOMEM;
 	}
@@ -119,74 +115,38 @@ error_note(struct dp_history_writer *hw, int rc, const char *what)
 	__atomic_store_n(&hw->failing, true, __ATOMIC_RELAXED);
 }
 
-static void
-key_add(void *ctx, uint64_t key)
-{
-	struct dp_history_writer *hw = ctx;
-
-	if (!hw->keys_failed && hist_key_set_add(&hw->keys, key) != 0)
-		hw->keys_failed = true;
-}
-
-static void
-filter_add(void *ctx, uint64_t key)
-{
-	struct dp_history_writer *hw = ctx;
-
-	hist_bloom_add(hw->filter, hist_bloom_size(hw->keys.count), key);
-}
-
 /* The block gathered so far, to disk; then the oldest out. */
 static void
 block_seal(struct dp_history_writer *hw)
 {
-	if (hw->records == 0)
+	struct hist_builder *b = &hw->builder;
+	uint32_t records = b->records;
+	size_t raw_len = b->raw.len;
+
+	if (records == 0)
 		return;
-	size_t filter_len = hw->keys_failed ? 0 :
-		hist_bloom_size(hw->keys.count);
-	if (filter_len > 0) {
-		uint8_t *f = realloc(hw->filter, filter_len);
-		if (f == NULL) {
-			filter_len = 0;
-		} else {
-			hw->filter = f;
-			memset(f, 0, filter_len);
-			hist_key_set_each(&hw->keys, filter_add, hw);
-		}
-	}
-	if (filter_len == 0)
-		__atomic_store_n(&hw->blocks_unfiltered,
-				 hw->blocks_unfiltered + 1, __ATOMIC_RELAXED);
-	struct hist_block_content content = {
-		.raw = hw->raw.data, .raw_len = hw->raw.len,
-		.records = hw->records, .first_ns = hw->first_ns,
-		.last_ns = hw->last_ns, .filter = filter_len > 0 ? hw->filter : NULL,
-		.filter_len = filter_len,
-	};
-	int rc = hist_block_encode(&content, hw->cctx, hw->config.level,
-				   &hw->encoded);
+	int rc = hist_builder_seal(b);
+	__atomic_store_n(&hw->blocks_unfiltered, b->unfiltered,
+			 __ATOMIC_RELAXED);
 	if (rc == 0)
-		rc = hist_store_append(&hw->store, hw->encoded.data,
-				       hw->encoded.len, hw->first_ns,
-				       hw->last_ns);
+		rc = hist_store_append(&hw->store, b->encoded.data,
+				       b->encoded.len, b->first_ns, b->last_ns);
 	if (rc == 0) {
 		if (hw->failing)
 			LOG(NOTICE, "writing again\n");
 		__atomic_store_n(&hw->failing, false, __ATOMIC_RELAXED);
 		__atomic_store_n(&hw->records_written,
-				 hw->records_written + hw->records,
+				 hw->records_written + records, __ATOMIC_RELAXED);
+		__atomic_store_n(&hw->bytes_raw, hw->bytes_raw + raw_len,
 				 __ATOMIC_RELAXED);
-		__atomic_store_n(&hw->bytes_raw, hw->bytes_raw + hw->raw.len,
-				 __ATOMIC_RELAXED);
-		if (hw->oldest_ns == 0 || hw->first_ns < hw->oldest_ns)
-			__atomic_store_n(&hw->oldest_ns, hw->first_ns,
+		if (hw->oldest_ns == 0 || b->first_ns < hw->oldest_ns)
+			__atomic_store_n(&hw->oldest_ns, b->first_ns,
 					 __ATOMIC_RELAXED);
-		if (hw->last_ns > hw->newest_ns)
-			__atomic_store_n(&hw->newest_ns, hw->last_ns,
+		if (b->last_ns > hw->newest_ns)
+			__atomic_store_n(&hw->newest_ns, b->last_ns,
 					 __ATOMIC_RELAXED);
 	} else {
-		__atomic_store_n(&hw->records_lost,
-				 hw->records_lost + hw->records,
+		__atomic_store_n(&hw->records_lost, hw->records_lost + records,
 				 __ATOMIC_RELAXED);
 		error_note(hw, rc, "writing a block");
 	}
@@ -195,11 +155,6 @@ block_seal(struct dp_history_writer *hw)
 			hw->store.segments[0].first_ns : 0;
 		__atomic_store_n(&hw->oldest_ns, oldest, __ATOMIC_RELAXED);
 	}
-	hw->raw.len = 0;
-	hw->records = 0;
-	hw->first_ns = hw->last_ns = 0;
-	hist_key_set_clear(&hw->keys);
-	hw->keys_failed = false;
 }
 
 /* The records of one chunk into the block, sealing it when full. */
@@ -214,21 +169,11 @@ chunk_take(struct dp_history_writer *hw, const struct dp_history_chunk *c)
 		if (!hist_record_next(c->data, c->used, &pos, &rec))
 			break;             /* cannot be: the worker wrote it */
 		size_t n = pos - start;
-		if (hw->raw.len + n > hw->config.block_bytes)
+		if (hist_builder_full(&hw->builder, n))
 			block_seal(hw);
-		if (hw->records == 0)
+		if (hw->builder.records == 0)
 			hw->opened_ns = wall_ns();
-		memcpy(hw->raw.data + hw->raw.len, c->data + start, n);
-		hw->raw.len += n;
-		hw->records++;
-		uint64_t t = rec.header.time_ns;
-		if (hw->first_ns == 0 || t < hw->first_ns)
-			hw->first_ns = t;
-		if (t > hw->last_ns)
-			hw->last_ns = t;
-		if (!hw->keys_failed &&
-		    hist_record_keys(&rec, key_add, hw) != 0)
-			hw->keys_failed = true;
+		hist_builder_add(&hw->builder, c->data + start, n, &rec);
 	}
 }
 
@@ -279,7 +224,7 @@ writer_main(void *arg)
 			pthread_mutex_unlock(&hw->lock);
 			continue;
 		}
-		if (hw->records > 0 &&
+		if (hw->builder.records > 0 &&
 		    wall_ns() - hw->opened_ns >= hw->config.block_ns)
 			block_seal(hw);
 		if (n == 0)
@@ -327,13 +272,7 @@ dp_history_writer_release(struct dp_history_writer *hw)
 	}
 	hw->n_workers = 0;
 	hist_store_close(&hw->store);
-	hist_buffer_free(&hw->raw);
-	hist_buffer_free(&hw->encoded);
-	hist_key_set_free(&hw->keys);
-	free(hw->filter);
-	hw->filter = NULL;
-	ZSTD_freeCCtx(hw->cctx);
-	hw->cctx = NULL;
+	hist_builder_release(&hw->builder);
 	pthread_cond_destroy(&hw->sealed);
 	pthread_mutex_destroy(&hw->lock);
 }

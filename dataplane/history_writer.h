@@ -15,8 +15,7 @@
 
 #include <jansson.h>
 
-#include "hist_block.h"
-#include "hist_bloom.h"
+#include "hist_builder.h"
 #include "hist_store.h"
 #include "worker.h"
 
@@ -49,16 +48,8 @@ struct dp_history_writer {
 	unsigned int n_workers;
 	struct hist_store store;
 	/* The block being gathered. */
-	struct hist_buffer raw;
-	uint32_t records;
-	uint64_t first_ns;
-	uint64_t last_ns;
+	struct hist_builder builder;
 	uint64_t opened_ns;           /* wall clock */
-	struct hist_key_set keys;
-	bool keys_failed;             /* no memory: this block gets no filter */
-	uint8_t *filter;
-	struct hist_buffer encoded;
-	void *cctx;
 	/* Thread. */
 	pthread_t thread;
 	bool started;
