@@ -20,7 +20,9 @@
 # paths table: the worker's cost per message over TCP, in fragments, in
 # VXLAN and DNS over TCP against UDP (perf/bench_paths.py). Then the
 # control table: add and delete latency at the largest feed and the
-# restart after kill -9 (perf/bench_control.py).
+# restart after kill -9 (perf/bench_control.py). Then the history table:
+# the dataplane with and without it, the writer, hunts, and the time from
+# an add to its first retrospective event (issue 13).
 #
 # The raw results go to a JSON lines file, named at the end. --smoke: the
 # 1k column only, windows of about a second, a non-zero exit when a cell
@@ -239,16 +241,17 @@ daemon_stop() {
 	daemon=
 }
 
-# dataplane_cell N WORKERS KIND
+# dataplane_cell N WORKERS KIND [CONF ROW]: CONF instead of bench.conf,
+# ROW instead of dataplaneWORKERS.
 dataplane_cell() {
-	n=$1 w=$2 kind=$3
+	n=$1 w=$2 kind=$3 conf=${4:-$work/bench.conf} row=${5:-dataplane$2}
 	if [ "$cpus" -gt "$w" ]; then lcores="-l0-$w"
 	else lcores="--lcores=0@0,(1-$w)@$((cpus - 1))"; fi
 	sock="$work/ctl.sock"
 	rm -rf "$work/state"
 	install -d -m 0750 "$work/state"    # a named state dir must exist
 	echo "bench: dataplane, $w worker(s), $(label "$n") indicators, $kind" >&2
-	"$iocsift" run -c "$work/bench.conf" --socket "$sock" \
+	"$iocsift" run -c "$conf" --socket "$sock" \
 		--state-dir "$work/state" -f "$work/feed$n.csv" -o /dev/null -- \
 		--no-pci "$lcores" --file-prefix="bench$$" \
 		--vdev="net_pcap0,rx_pcap=$work/$kind.pcap,infinite_rx=1" \
@@ -290,7 +293,7 @@ dataplane_cell() {
 		--argjson w "$w" --arg column "$(label "$n")" --argjson n "$n" \
 		--arg kind "$kind" --argjson hwm "${hwm:-null}" \
 		--argjson ticks "$((c1 - c0))" --argjson hz "$hz" \
-		--argjson cpus_used "$cpus_used" '
+		--argjson cpus_used "$cpus_used" --arg row "$row" '
 		def total(i; f): [$s[i].workers[] | f] | add;
 		def delta(f): total($s | length - 1; f) - total(0; f);
 		[range(1; $s | length) | (total(.; .packets) - total(. - 1; .packets))
@@ -298,7 +301,7 @@ dataplane_cell() {
 		| ($rates | sort | .[length / 2 | floor]) as $median
 		| ($t[-1] - $t[0]) as $seconds | delta(.packets) as $p
 		| $s[-1] as $b
-		| {type: "cell", row: "dataplane\($w)", workers: $w,
+		| {type: "cell", row: $row, workers: $w,
 		   column: $column, generated: $n, traffic: $kind,
 		   indicators: $b.db.indicators, packets: $p, seconds: $seconds,
 		   packets_per_s: $median,
@@ -313,6 +316,8 @@ dataplane_cell() {
 		   imissed: ([$b.ports[].imissed] | add),
 		   malformed: delta(.malformed), match_errors: delta(.match_errors),
 		   dropped_hit_records: delta(.drop_ring_full + .drop_hit_pool),
+		   history_records: delta(.history_records),
+		   history_dropped: delta(.history_dropped),
 		   drop_fanout_full: delta(.drop_fanout_full)}' >> "$out" ||
 		failed=$((failed + 1))
 }
@@ -339,6 +344,42 @@ for n in $sizes; do
 	done
 	rm -f "$work/floor$n.hsdb"
 done
+
+# The history (issue 13): its cost on the data path (one worker, mixed
+# traffic, history_messages = none against the default, in turns), the
+# writer's work and hunts over a day's worth of messages scaled down
+# (perf/bench_history.c), and the time from an add to its first
+# retrospective event (perf/bench_retro.py).
+if [ "$smoke" -eq 1 ]; then hist_n=$first hist_messages=100000 hist_rounds=1
+else hist_n=100000 hist_messages=4000000 hist_rounds=2; fi
+printf '[dataplane]\nmbufs = %d\n\n[history]\nhistory_messages = none\n' \
+	$((packets + 16383)) > "$work/bench-nohistory.conf"
+round=0
+while [ "$round" -lt "$hist_rounds" ]; do
+	dataplane_cell "$hist_n" 1 mixed "$work/bench-nohistory.conf" history_off
+	dataplane_cell "$hist_n" 1 mixed "$work/bench.conf" history_on
+	round=$((round + 1))
+done
+# Ten of the indicators the traffic carries (bench_traffic.py draws them
+# from the first feed).
+grep -v -e '^#' -e '^type,value' "$work/feed$first.csv" | head -n 10 \
+	> "$work/hunt10.csv"
+echo "bench: history, $hist_messages messages" >&2
+rm -rf "$work/history" && mkdir "$work/history"
+if ! "$build/perf/bench_history" "$work/mixed.pcap" "$work/history" \
+	"$hist_messages" "$work/hunt10.csv" > "$work/history.jsonl" \
+	2> "$work/history.log"; then
+	cat "$work/history.log" >&2
+	failed=$((failed + 1))
+fi
+cat "$work/history.jsonl" >> "$out"
+rm -rf "$work/history"
+echo "bench: retro, push to first retrospective event" >&2
+retro_table=$(/usr/bin/python3 perf/bench_retro.py "$iocsift" \
+	"$work/mixed.pcap" "$work/feed$first.csv" "$work/retro" \
+	--rounds "$([ "$smoke" -eq 1 ] && echo 2 || echo 5)" --out "$out") ||
+	failed=$((failed + 1))
+rm -rf "$work/retro"
 
 # The cost per message of each path a message takes (issue 11): TCP,
 # fragments, VXLAN, DNS over TCP against UDP, in rounds side by side.
@@ -370,6 +411,9 @@ echo "$paths_table"
 echo
 echo "Control (iocsift run, one iocsiftctl connection):"
 echo "$control_table"
+echo
+echo "Retro-hunts (iocsift run; an add to its first retrospective event):"
+echo "$retro_table"
 echo "results: $out"
 if [ "$smoke" -eq 0 ] && command -v gnuplot >/dev/null 2>&1; then
 	sh perf/plot.sh "$out" || status=1

@@ -55,11 +55,16 @@ def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__.strip().splitlines()[2])
     meta, cells, sweep, refs = {}, {}, {}, {}
+    history_cells, history = [], []
     with open(sys.argv[1], encoding="utf-8") as f:
         for line in f:
             r = json.loads(line)
             if r.get("type") == "meta":
                 meta = r
+            elif r.get("type") == "cell" and r["row"].startswith("history_"):
+                history_cells.append(r)
+            elif r.get("type") == "history":
+                history.append(r)
             elif r.get("type") == "cell":
                 cells[(r["row"], r["column"], r["traffic"])] = r
             elif r.get("type") == "sweep":
@@ -167,9 +172,66 @@ def main():
                   f" {(number(m, 'bytes_per_s') or 0) / 1e6:13,.0f}")
             if fp is None or mp is None:
                 missing.append(f"length sweep, {length} bytes")
+    missing += history_table(history_cells, history)
     if missing:
         print("no figure for: " + "; ".join(missing), file=sys.stderr)
         sys.exit(1)
+
+
+def history_table(cells, figures):
+    """The history's rows (issue 13); returns the figures missing."""
+    missing = []
+    print()
+    print("history (issue 13):")
+    rates = {"history_off": [], "history_on": []}
+    for r in cells:
+        if number(r, "packets_per_s"):
+            rates[r["row"]].append(r["packets_per_s"])
+    off, on = rates["history_off"], rates["history_on"]
+    if off and on:
+        c = cells[0]
+        kept = sum(r.get("history_records", 0) for r in cells
+                   if r["row"] == "history_on")
+        dropped = sum(r.get("history_dropped", 0) for r in cells
+                      if r["row"] == "history_on")
+        print(f"  dataplane, 1 worker, {c['traffic']}, {c['column']} indicators,"
+              f" in turns: off {' '.join(f'{x / 1e6:.3f}' for x in off)},"
+              f" on {' '.join(f'{x / 1e6:.3f}' for x in on)} M packets/s;"
+              f" on/off {sum(on) / sum(off):.3f} (target >= 0.90);"
+              f" {kept:,} messages to the writer, {dropped:,} dropped")
+    else:
+        missing.append("history: dataplane with and without")
+    by = {}
+    for r in figures:
+        by[(r["figure"], r.get("cache"))] = r
+    w = by.get(("write", None))
+    if w:
+        print(f"  writer: {w['messages']:,} messages in {w['seconds']:.2f} s:"
+              f" {w['messages_per_s']:,.0f} messages/s,"
+              f" {w['raw_mb_per_s']:.0f} MB/s of text; on disk"
+              f" {w['disk_bytes'] / 1e6:.1f} MB for {w['text_bytes'] / 1e6:.1f}"
+              f" MB of text ({w['text_bytes'] / max(w['disk_bytes'], 1):.1f}x);"
+              f" a day at 20,000 messages/s: {w['day_disk_gb']:.1f} GB;"
+              f" {w['unfiltered']} of {w['blocks']} blocks without a filter")
+    else:
+        missing.append("history: writer")
+    for name, label in (("full_scan", "full scan"),
+                        ("filtered_hunt", "hunt of 10 indicators, filters"),
+                        ("filtered_hunt_unfilterable",
+                         "hunt of 10 indicators (no filter usable)")):
+        for cache in ("cold", "warm"):
+            r = by.get((name, cache))
+            if not r:
+                continue
+            print(f"  {label}, {cache} cache: {r['seconds']:.3f} s,"
+                  f" {r['opened']} of {r['blocks']} blocks opened,"
+                  f" {r['text_mb_per_s']:,.0f} MB/s of text"
+                  f" ({r['messages_per_s']:,.0f} messages/s), {r['hits']} hits;"
+                  f" scaled to a day at 20,000 messages/s: {r['day_seconds']:,.1f} s"
+                  + (" (target <= 60)" if name == "filtered_hunt" else ""))
+    if not any(k[0] == "full_scan" for k in by):
+        missing.append("history: full scan")
+    return missing
 
 
 if __name__ == "__main__":
