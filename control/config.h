@@ -39,6 +39,36 @@ struct cfg_port {
 
 struct cfg_feed { char path[CFG_PATH_MAX]; char format[32]; unsigned int line; };
 
+/* The block lists of [exports] (docs/exports.md), in the order of
+ * cfg_export_format_names. */
+enum cfg_export_format {
+	CFG_EXPORT_NFTABLES,
+	CFG_EXPORT_SQUID,
+	CFG_EXPORT_RPZ,
+	CFG_EXPORT_HOSTS,
+	CFG_EXPORT_SURICATA,
+	CFG_EXPORT_CSV,
+	CFG_EXPORT_FORMATS,
+};
+
+#define CFG_EXPORT_ALL ((1u << CFG_EXPORT_FORMATS) - 1)
+
+extern const char *const cfg_export_format_names[CFG_EXPORT_FORMATS];
+
+/* The format called name (len bytes), or -1. */
+int cfg_export_format_from_name(const char *name, size_t len);
+
+/* Bit (1 << enum pat_type) for each type the format can carry. */
+uint32_t cfg_export_format_types(enum cfg_export_format format);
+
+/* What one format exports (export_filter). */
+struct cfg_export_filter {
+	uint32_t types;          /* bits 1 << enum pat_type; 0: every type it carries */
+	char feeds[1024];        /* feed names, comma-separated; "" any feed */
+	uint8_t min_severity;    /* PAT_SEVERITY_*; 0 any, even unset */
+	unsigned int line;       /* 0: no filter given */
+};
+
 struct iocsift_config {
 	uint16_t syslog_ports[CFG_L4_PORTS_MAX]; unsigned int n_syslog_ports;
 	uint16_t dns_ports[CFG_L4_PORTS_MAX]; unsigned int n_dns_ports;
@@ -67,6 +97,10 @@ struct iocsift_config {
 	unsigned int throttle_window;  /* seconds, 0 = off */
 	char spool_dir[CFG_PATH_MAX];  /* "" = STATE_DIR/spool */
 	char hostname[256];            /* "" = the system's */
+	char export_dir[CFG_PATH_MAX]; /* "" = no block lists */
+	uint32_t export_formats;       /* bits 1 << enum cfg_export_format */
+	struct cfg_export_filter export_filters[CFG_EXPORT_FORMATS];
+	char export_allow[CFG_PATH_MAX];   /* "" = no allow-list */
 };
 
 /* Fills cfg with every default (no ports, no feeds, no sinks).
@@ -98,7 +132,7 @@ void cfg_release(struct iocsift_config *cfg);
  * sections differs; a key of [port] when it differs in a section both
  * have. Where a line or section starts does not count. CFG_KEY_COUNT + 1
  * names always suffice. */
-#define CFG_CHANGED_KEYS_MAX 40
+#define CFG_CHANGED_KEYS_MAX 44
 size_t cfg_changed_keys(const struct iocsift_config *a, const struct iocsift_config *b, const char **names, size_t max);
 
 /* Splits "a b  c" into cfg->eal_args (replacing), for the command line

@@ -270,6 +270,7 @@ cfg_defaults(struct iocsift_config *cfg)
 	cfg->compact_threshold = 1000;
 	cfg->shrink_percent = 50;
 	cfg->throttle_window = 60;
+	cfg->export_formats = CFG_EXPORT_ALL;
 }
 
 void
