@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -106,16 +107,19 @@ ctl_block_selection_add(struct ctl_block_selection *sel,
 }
 
 int
-ctl_block_select(const struct pat_set *set, enum cfg_export_format f,
+ctl_block_select(const struct pat_set *set,
+		 const struct ctl_block_order *order, enum cfg_export_format f,
 		 const struct cfg_export_filter *filter,
 		 const struct ctl_allow_list *allow, int64_t now,
 		 struct ctl_block_selection *sel)
 {
-	uint32_t limit = pat_set_id_limit(set);
+	size_t limit = order != NULL ? order->n : pat_set_id_limit(set);
 
 	sel->n = 0;
 	sel->allowed = 0;
-	for (uint32_t id = 0; id < limit; id++) {
+	sel->domains_sorted = order != NULL;
+	for (size_t i = 0; i < limit; i++) {
+		uint32_t id = order != NULL ? order->ids[i] : (uint32_t)i;
 		const struct pat_indicator *ind = pat_set_live_indicator(set, id);
 
 		if (ind == NULL || !ctl_block_wanted(ind, f, filter, now))
@@ -142,26 +146,17 @@ ctl_block_selection_free(struct ctl_block_selection *sel)
 struct name_ref {
 	const char *name;
 	size_t len;
+	const char *key;     /* the name backwards, '.' as 0x01 */
 };
 
-/* From the last character back, '.' lowest: a name comes right before
- * its subdomains, and they follow it without a gap. */
+/* By key: from the name's last character back, '.' lowest, so a name
+ * comes right before its subdomains, and they follow it without a gap
+ * ("a.b" < "x.a.b" < "x-a.b"). */
 static int
 name_compare(const void *a, const void *b)
 {
-	const struct name_ref *x = a, *y = b;
-	size_t i = x->len, j = y->len;
-
-	while (i > 0 && j > 0) {
-		unsigned char cx = (unsigned char)x->name[--i];
-		unsigned char cy = (unsigned char)y->name[--j];
-
-		cx = cx == '.' ? 1 : cx;
-		cy = cy == '.' ? 1 : cy;
-		if (cx != cy)
-			return cx < cy ? -1 : 1;
-	}
-	return i > 0 ? 1 : j > 0 ? -1 : 0;
+	return strcmp(((const struct name_ref *)a)->key,
+		      ((const struct name_ref *)b)->key);
 }
 
 /* parent.len < name.len and name ends in "." parent. */
@@ -202,33 +197,56 @@ name_valid(const char *name, size_t len, size_t max)
 
 /* The selection's domains, valid, sorted, without repeats and, when
  * drop_covered, without those under another: *n of them, in a new
- * array (NULL with -ENOMEM). */
+ * array whose keys live in *keys (both freed by the caller; NULL with
+ * -ENOMEM). */
 static struct name_ref *
 names_prepare(const struct ctl_block_selection *sel, size_t max,
-	      bool drop_covered, size_t *n, struct ctl_block_file_counts *c)
+	      bool drop_covered, size_t *n, char **keys,
+	      struct ctl_block_file_counts *c)
 {
 	struct name_ref *names = malloc((sel->n + 1) * sizeof(*names));
-	size_t count = 0, out = 0;
+	size_t count = 0, out = 0, key_bytes = 0;
 
+	*keys = NULL;
 	if (names == NULL)
 		return NULL;
 	for (size_t i = 0; i < sel->n; i++) {
 		const struct pat_indicator *ind = sel->items[i];
-		size_t len = strlen(ind->value);
+		size_t len;
 
 		if (ind->type != PAT_TYPE_DOMAIN)
 			continue;
+		len = strlen(ind->value);
 		if (!name_valid(ind->value, len, max)) {
 			c->skipped++;
 			continue;
 		}
-		names[count++] = (struct name_ref){ ind->value, len };
+		names[count++] = (struct name_ref){ ind->value, len, NULL };
+		key_bytes += len + 1;
 	}
-	qsort(names, count, sizeof(names[0]), name_compare);
-	for (size_t i = 0; i < count; i++) {
-		if (out > 0 && name_compare(&names[i], &names[out - 1]) == 0) {
-			continue;      /* the same name from another feed */
+	if (sel->domains_sorted)
+		key_bytes = 0;    /* in key order already */
+	char *key = *keys = malloc(key_bytes + 1);
+	if (key == NULL) {
+		free(names);
+		return NULL;
+	}
+	for (size_t i = 0; !sel->domains_sorted && i < count; i++) {
+		names[i].key = key;
+		for (size_t j = names[i].len; j > 0; j--) {
+			char ch = names[i].name[j - 1];
+
+			*key++ = ch == '.' ? '\x01' : ch;
 		}
+		*key++ = '\0';
+	}
+	if (!sel->domains_sorted)
+		qsort(names, count, sizeof(names[0]), name_compare);
+	for (size_t i = 0; i < count; i++) {
+		if (out > 0 && names[i].len == names[out - 1].len &&
+		    memcmp(names[i].name, names[out - 1].name,
+			   names[i].len) == 0)
+			continue;      /* the same name from another feed */
 		if (drop_covered && out > 0 &&
 		    name_is_under(&names[i], &names[out - 1])) {
 			c->skipped++;
@@ -238,6 +256,81 @@ names_prepare(const struct ctl_block_selection *sel, size_t max,
 	}
 	*n = out;
 	return names;
+}
+
+struct order_entry {
+	const char *key;
+	uint32_t id;
+};
+
+static int
+order_compare(const void *a, const void *b)
+{
+	return strcmp(((const struct order_entry *)a)->key,
+		      ((const struct order_entry *)b)->key);
+}
+
+int
+ctl_block_order_build(const struct pat_set *set, struct ctl_block_order *order)
+{
+	uint32_t limit = pat_set_id_limit(set);
+	size_t n_domains = 0, d = 0, n = 0, key_bytes = 0;
+	struct order_entry *domains = NULL;
+	char *keys = NULL, *key;
+
+	order->n = 0;
+	order->ids = malloc(((size_t)limit + 1) * sizeof(order->ids[0]));
+	if (order->ids == NULL)
+		return -ENOMEM;
+	for (uint32_t id = 0; id < limit; id++) {
+		const struct pat_indicator *ind = pat_set_live_indicator(set, id);
+
+		if (ind != NULL && ind->type == PAT_TYPE_DOMAIN) {
+			n_domains++;
+			key_bytes += strlen(ind->value) + 1;
+		}
+	}
+	domains = malloc((n_domains + 1) * sizeof(*domains));
+	key = keys = malloc(key_bytes + 1);
+	if (domains == NULL || keys == NULL)
+		goto no_memory;
+	for (uint32_t id = 0; id < limit; id++) {
+		const struct pat_indicator *ind = pat_set_live_indicator(set, id);
+
+		if (ind == NULL)
+			continue;
+		if (ind->type != PAT_TYPE_DOMAIN) {
+			order->ids[n_domains + n++] = id;
+			continue;
+		}
+		domains[d++] = (struct order_entry){ key, id };
+		for (size_t j = strlen(ind->value); j > 0; j--) {
+			char ch = ind->value[j - 1];
+
+			*key++ = ch == '.' ? '\x01' : ch;
+		}
+		*key++ = '\0';
+	}
+	qsort(domains, n_domains, sizeof(domains[0]), order_compare);
+	for (size_t i = 0; i < n_domains; i++)
+		order->ids[i] = domains[i].id;
+	order->n = n_domains + n;
+	free(domains);
+	free(keys);
+	return 0;
+no_memory:
+	free(domains);
+	free(keys);
+	ctl_block_order_free(order);
+	return -ENOMEM;
+}
+
+void
+ctl_block_order_free(struct ctl_block_order *order)
+{
+	free(order->ids);
+	order->ids = NULL;
+	order->n = 0;
 }
 
 /* ---- addresses ------------------------------------------------------------ */
@@ -337,9 +430,10 @@ domains_write(enum ctl_block_file file, FILE *out,
 	bool rpz = file == CTL_BLOCK_FILE_RPZ;
 	bool covered = rpz || file == CTL_BLOCK_FILE_SQUID;
 	size_t n;
+	char *keys;
 	struct name_ref *names = names_prepare(sel, rpz ?
 					       CTL_BLOCK_RPZ_NAME_MAX :
-					       DOMAIN_MAX, covered, &n, c);
+					       DOMAIN_MAX, covered, &n, &keys, c);
 
 	if (names == NULL)
 		return -ENOMEM;
@@ -347,9 +441,11 @@ domains_write(enum ctl_block_file file, FILE *out,
 	case CTL_BLOCK_FILE_SQUID:
 		fprintf(out, "# iocsift block list, database version %lu: a "
 			"squid dstdomain ACL file\n", (unsigned long)version);
-		for (size_t i = 0; i < n; i++)
-			fprintf(out, ".%.*s\n", (int)names[i].len,
-				names[i].name);
+		for (size_t i = 0; i < n; i++) {
+			fputc('.', out);
+			fwrite(names[i].name, 1, names[i].len, out);
+			fputc('\n', out);
+		}
 		break;
 	case CTL_BLOCK_FILE_RPZ:
 		/* The serial is the version (RFC 1982 arithmetic wraps at
@@ -361,30 +457,38 @@ domains_write(enum ctl_block_file file, FILE *out,
 			"%lu 3600 600 86400 300\n"
 			"@ IN NS localhost.\n", (unsigned long)version,
 			(unsigned long)(version & 0xffffffffu));
-		for (size_t i = 0; i < n; i++)
-			fprintf(out, "%.*s CNAME .\n*.%.*s CNAME .\n",
-				(int)names[i].len, names[i].name,
-				(int)names[i].len, names[i].name);
+		for (size_t i = 0; i < n; i++) {
+			fwrite(names[i].name, 1, names[i].len, out);
+			fputs(" CNAME .\n*.", out);
+			fwrite(names[i].name, 1, names[i].len, out);
+			fputs(" CNAME .\n", out);
+		}
 		break;
 	case CTL_BLOCK_FILE_HOSTS:
 		fprintf(out, "# iocsift block list, database version %lu\n",
 			(unsigned long)version);
-		for (size_t i = 0; i < n; i++)
-			fprintf(out, "0.0.0.0 %.*s\n", (int)names[i].len,
-				names[i].name);
+		for (size_t i = 0; i < n; i++) {
+			fputs("0.0.0.0 ", out);
+			fwrite(names[i].name, 1, names[i].len, out);
+			fputc('\n', out);
+		}
 		break;
 	default:   /* CTL_BLOCK_FILE_SURICATA_DOMAINS */
 		for (size_t i = 0; i < n; i++) {
-			char encoded[(DOMAIN_MAX + 2) / 3 * 4 + 1];
+			char encoded[(DOMAIN_MAX + 2) / 3 * 4 + 2];
 
-			base64_encode((const unsigned char *)names[i].name,
-				      names[i].len, encoded);
-			fprintf(out, "%s\n", encoded);
+			size_t len = base64_encode(
+				(const unsigned char *)names[i].name,
+				names[i].len, encoded);
+
+			encoded[len] = '\n';
+			fwrite(encoded, 1, len + 1, out);
 		}
 		break;
 	}
 	c->entries = n;
 	free(names);
+	free(keys);
 	return 0;
 }
 
@@ -403,21 +507,28 @@ value_compare(const void *a, const void *b)
  * ip datasets hold addresses) in text form; sorted, without repeats. */
 static int
 dataset_write(enum ctl_block_file file, FILE *out,
-	      struct ctl_block_selection *sel, struct ctl_block_file_counts *c)
+	      const struct ctl_block_selection *sel,
+	      struct ctl_block_file_counts *c)
 {
 	enum pat_type type = file == CTL_BLOCK_FILE_SURICATA_MD5 ? PAT_TYPE_MD5 :
 		file == CTL_BLOCK_FILE_SURICATA_SHA256 ? PAT_TYPE_SHA256 :
 		file == CTL_BLOCK_FILE_SURICATA_IPV4 ? PAT_TYPE_IPV4 :
 		PAT_TYPE_IPV6;
 	unsigned int host = type == PAT_TYPE_IPV4 ? 32 : 128;
+	const struct pat_indicator **items = malloc((sel->n + 1) *
+						    sizeof(*items));
 	const char *last = NULL;
+	size_t n = 0;
 
-	qsort(sel->items, sel->n, sizeof(sel->items[0]), value_compare);
-	for (size_t i = 0; i < sel->n; i++) {
-		const struct pat_indicator *ind = sel->items[i];
+	if (items == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < sel->n; i++)
+		if (sel->items[i]->type == type)
+			items[n++] = sel->items[i];
+	qsort(items, n, sizeof(items[0]), value_compare);
+	for (size_t i = 0; i < n; i++) {
+		const struct pat_indicator *ind = items[i];
 
-		if (ind->type != type)
-			continue;
 		if ((type == PAT_TYPE_IPV4 || type == PAT_TYPE_IPV6) &&
 		    ind->prefix_len != host) {
 			c->skipped++;
@@ -434,6 +545,7 @@ dataset_write(enum ctl_block_file file, FILE *out,
 		fputc('\n', out);
 		c->entries++;
 	}
+	free(items);
 	return 0;
 }
 
@@ -474,28 +586,18 @@ csv_time(FILE *out, int64_t t)
 	fputc(',', out);
 }
 
-static int
-id_order_compare(const void *a, const void *b)
-{
-	const struct pat_indicator *x = *(const struct pat_indicator *const *)a;
-	const struct pat_indicator *y = *(const struct pat_indicator *const *)b;
-	int rc = x->type != y->type ? (x->type < y->type ? -1 : 1) :
-		 strcmp(x->value, y->value);
-
-	return rc != 0 ? rc : strcmp(x->feed, y->feed);
-}
-
 /* With the header iocsift's CSV feed reader maps, so the file loads back
- * (docs/feeds.md; the feed column is for people, the reader skips it). */
+ * (docs/feeds.md; the feed column is for people, the reader skips it).
+ * In the selection's order (the set's ids: not sorted, to keep a write
+ * of a million rows short). */
 static int
-csv_write(FILE *out, struct ctl_block_selection *sel,
+csv_write(FILE *out, const struct ctl_block_selection *sel,
 	  struct ctl_block_file_counts *c)
 {
 	static const char *const severities[] = {
 		"", "low", "medium", "high", "critical",
 	};
 
-	qsort(sel->items, sel->n, sizeof(sel->items[0]), id_order_compare);
 	fputs("type,value,tags,source,severity,first_seen,expires,feed\n", out);
 	for (size_t i = 0; i < sel->n; i++) {
 		const struct pat_indicator *ind = sel->items[i];
@@ -516,7 +618,7 @@ csv_write(FILE *out, struct ctl_block_selection *sel,
 
 int
 ctl_block_file_write(enum ctl_block_file file, FILE *out,
-		     struct ctl_block_selection *sel, uint64_t version,
+		     const struct ctl_block_selection *sel, uint64_t version,
 		     struct ctl_block_file_counts *counts)
 {
 	int rc;
@@ -553,7 +655,7 @@ ctl_block_file_write(enum ctl_block_file file, FILE *out,
 
 static int
 file_write_atomic(const char *dir, enum ctl_block_file file,
-		  struct ctl_block_selection *sel, uint64_t version,
+		  const struct ctl_block_selection *sel, uint64_t version,
 		  struct ctl_block_file_counts *counts, struct error_detail *err)
 {
 	char path[CFG_PATH_MAX + 64], temp[CFG_PATH_MAX + 64];
@@ -577,6 +679,7 @@ file_write_atomic(const char *dir, enum ctl_block_file file,
 		goto remove_temp;
 	}
 	setvbuf(out, NULL, _IOFBF, WRITE_BUFFER);
+	__fsetlocking(out, FSETLOCKING_BYCALLER);   /* one thread writes it */
 	rc = ctl_block_file_write(file, out, sel, version, counts);
 	if (rc == -ENOMEM) {
 		error_detail_set(err, path, 0, "out of memory");
@@ -607,7 +710,7 @@ remove_temp:
 
 int
 ctl_block_write_format(const char *dir, enum cfg_export_format f,
-		       struct ctl_block_selection *sel, uint64_t version,
+		       const struct ctl_block_selection *sel, uint64_t version,
 		       struct ctl_block_file_counts counts[CTL_BLOCK_FILES],
 		       struct error_detail *err)
 {

@@ -48,7 +48,21 @@ struct ctl_block_selection {
 	size_t n;
 	size_t capacity;
 	size_t allowed;        /* left out by the allow-list */
+	bool domains_sorted;   /* picked in a ctl_block_order: no sort again */
 };
+
+/* The live ids of a set in the order the files want them: the domains
+ * sorted as the domain formats list them, then the rest by id. Built
+ * once per version, so that the formats do not each sort. */
+struct ctl_block_order {
+	uint32_t *ids;
+	size_t n;
+};
+
+/* 0 or -ENOMEM. */
+int ctl_block_order_build(const struct pat_set *set,
+			  struct ctl_block_order *order);
+void ctl_block_order_free(struct ctl_block_order *order);
 
 /* Whether ind goes into format f: not expired at now, of a type the
  * filter (or, without one, the format) takes, from a feed it names, at
@@ -63,9 +77,11 @@ int ctl_block_selection_add(struct ctl_block_selection *sel,
 			    const struct pat_indicator *ind);
 
 /* The live indicators of set that format f exports (ctl_block_wanted and
- * not covered by allow, which may be NULL) into sel (emptied first):
- * 0 or -ENOMEM. */
-int ctl_block_select(const struct pat_set *set, enum cfg_export_format f,
+ * not covered by allow, which may be NULL) into sel (emptied first), in
+ * order (NULL: by id): 0 or -ENOMEM. */
+int ctl_block_select(const struct pat_set *set,
+		     const struct ctl_block_order *order,
+		     enum cfg_export_format f,
 		     const struct cfg_export_filter *filter,
 		     const struct ctl_allow_list *allow, int64_t now,
 		     struct ctl_block_selection *sel);
@@ -81,17 +97,16 @@ struct ctl_block_file_counts {
 };
 
 /* Writes file (of the selection's format) to out: 0, -ENOMEM, or -EIO
- * when out failed. version is the database's (RPZ serial, headers);
- * sel's order changes. */
+ * when out failed. version is the database's (RPZ serial, headers). */
 int ctl_block_file_write(enum ctl_block_file file, FILE *out,
-			 struct ctl_block_selection *sel, uint64_t version,
+			 const struct ctl_block_selection *sel, uint64_t version,
 			 struct ctl_block_file_counts *counts);
 
 /* Writes every file of format f into dir, each atomically: 0, or -errno
  * with err naming the file (the files written before stay, the failing
  * one and the rest keep their previous content). */
 int ctl_block_write_format(const char *dir, enum cfg_export_format f,
-			   struct ctl_block_selection *sel, uint64_t version,
+			   const struct ctl_block_selection *sel, uint64_t version,
 			   struct ctl_block_file_counts counts[CTL_BLOCK_FILES],
 			   struct error_detail *err);
 

@@ -441,10 +441,10 @@ test_csv(void **state)
 	char *text = render(CTL_BLOCK_FILE_CSV, items, 2, 1, &c);
 	assert_string_equal(text,
 		"type,value,tags,source,severity,first_seen,expires,feed\n"
-		"domain,evil.example,,,high,2023-03-29T00:00:00Z,"
-		"2023-09-30T00:00:00Z,3cx\n"
 		"url,\"http://evil.example/a,b\",\"c2,3cx\",\"say \"\"hi\"\"\","
-		",,,intel\n");
+		",,,intel\n"
+		"domain,evil.example,,,high,2023-03-29T00:00:00Z,"
+		"2023-09-30T00:00:00Z,3cx\n");
 	assert_int_equal(c.entries, 2);
 	free(text);
 }
@@ -475,7 +475,7 @@ test_select_and_write(void **state)
 	struct ctl_allow_list allow;
 	struct ctl_block_selection sel = { 0 };
 	allow_from(&allow, "corp.example\n");
-	assert_int_equal(ctl_block_select(set, CFG_EXPORT_RPZ, NULL, &allow,
+	assert_int_equal(ctl_block_select(set, NULL, CFG_EXPORT_RPZ, NULL, &allow,
 					  1700000000, &sel), 0);
 	assert_int_equal(sel.n, 1);     /* not corp (allowed), not old */
 	assert_int_equal(sel.allowed, 1);
@@ -508,7 +508,7 @@ test_select_and_write(void **state)
 	rmdir(temp);
 
 	/* Suricata writes its five files. */
-	assert_int_equal(ctl_block_select(set, CFG_EXPORT_SURICATA, NULL, NULL,
+	assert_int_equal(ctl_block_select(set, NULL, CFG_EXPORT_SURICATA, NULL, NULL,
 					  1700000000, &sel), 0);
 	assert_int_equal(ctl_block_write_format(dir, CFG_EXPORT_SURICATA, &sel,
 						9, counts, &err), 0);
@@ -522,6 +522,63 @@ test_select_and_write(void **state)
 	assert_int_equal(rmdir(dir), 0);
 	ctl_block_selection_free(&sel);
 	ctl_allow_free(&allow);
+	pat_set_free(set);
+}
+
+/* Picked in a ctl_block_order (the domains sorted once for every
+ * format), the files are the same as picked by id and sorted by each. */
+static void
+test_order(void **state)
+{
+	const char *csv = "type,value\n"
+			  "domain,x-evil.example\ndomain,b.a.evil.example\n"
+			  "md5,0eeb1c0133eb4d571178b2d9d14ce3e9\n"
+			  "domain,evil.example\ndomain,zz.test\n"
+			  "domain,a.evil.example\nipv4,192.0.2.1\n"
+			  "domain,other.test\ndomain,example\n";
+	struct pat_feed feed;
+	struct error_detail err = { 0 };
+	(void)state;
+
+	pat_feed_init(&feed);
+	assert_int_equal(pat_feed_parse(&feed, "intel", "intel.csv", csv,
+					strlen(csv), PAT_FEED_CSV, &err), 0);
+	const struct pat_feed *feeds[] = { &feed };
+	struct pat_set *set = pat_set_build(feeds, 1, 1, 3, &err);
+	assert_non_null(set);
+	pat_feed_free(&feed);
+	struct ctl_block_order order;
+	assert_int_equal(ctl_block_order_build(set, &order), 0);
+	assert_int_equal(order.n, 9);
+	assert_string_equal(pat_set_live_indicator(set, order.ids[0])->value,
+			    "example");
+	for (unsigned int file = 0; file < CTL_BLOCK_FILES; file++) {
+		enum cfg_export_format f = ctl_block_file_format(file);
+		struct ctl_block_selection a = { 0 }, b = { 0 };
+		struct ctl_block_file_counts ca, cb;
+		char *ta = NULL, *tb = NULL;
+		size_t la, lb;
+		FILE *oa = open_memstream(&ta, &la), *ob = open_memstream(&tb, &lb);
+
+		assert_int_equal(ctl_block_select(set, &order, f, NULL, NULL, 0,
+						  &a), 0);
+		assert_true(a.domains_sorted);
+		assert_int_equal(ctl_block_select(set, NULL, f, NULL, NULL, 0,
+						  &b), 0);
+		assert_int_equal(ctl_block_file_write(file, oa, &a, 3, &ca), 0);
+		assert_int_equal(ctl_block_file_write(file, ob, &b, 3, &cb), 0);
+		fclose(oa);
+		fclose(ob);
+		if (f != CFG_EXPORT_CSV)    /* CSV: in the selection's order */
+			assert_string_equal(ta, tb);
+		assert_int_equal(ca.entries, cb.entries);
+		assert_int_equal(ca.skipped, cb.skipped);
+		free(ta);
+		free(tb);
+		ctl_block_selection_free(&a);
+		ctl_block_selection_free(&b);
+	}
+	ctl_block_order_free(&order);
 	pat_set_free(set);
 }
 
@@ -539,6 +596,7 @@ main(void)
 		cmocka_unit_test(test_suricata),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_select_and_write),
+		cmocka_unit_test(test_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
