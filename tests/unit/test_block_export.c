@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "block_export.h"
+#include "database.h"
 #include "feed.h"
 
 static struct pat_set *
@@ -165,6 +166,84 @@ test_coalesce(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+static void
+add(struct ctl_database *db, const char *value)
+{
+	struct ctl_indicator_spec spec = { .type = "domain", .value = value,
+					   .feed = "cli" };
+	struct error_detail err = { 0 };
+
+	if (ctl_db_add(db, &spec, &err) != 0)
+		fail_msg("add %s: %s", value, err.message);
+}
+
+/* The database offers each new version, and a set that leaves while the
+ * thread writes it is freed only once the thread let go of it (as the
+ * snapshot's). */
+static void
+test_database(void **state)
+{
+	char dir[] = "/tmp/test_block_export_db.XXXXXX", fifo[64], path[128];
+	char state_dir[64], exports[64];
+	struct iocsift_config cfg;
+	struct ctl_block_export x;
+	struct ctl_database db;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/allow.fifo", dir);
+	snprintf(state_dir, sizeof(state_dir), "%s/state", dir);
+	snprintf(exports, sizeof(exports), "%s/exports", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(mkdir(exports, 0755), 0);
+	cfg_defaults(&cfg);
+	snprintf(cfg.export_dir, sizeof(cfg.export_dir), "%s", exports);
+	snprintf(cfg.export_allow, sizeof(cfg.export_allow), "%s", fifo);
+	cfg.export_formats = 1u << CFG_EXPORT_HOSTS;
+	assert_int_equal(ctl_block_export_start(&x, &cfg), 0);
+	struct ctl_database_options opt = {
+		.state_dir = state_dir, .rollback_depth = 1,
+		.compact_threshold = 1000, .shrink_percent = 50,
+		.block_export = &x,
+	};
+	assert_int_equal(ctl_db_init(&db, &opt), 0);
+
+	/* Version 1 (empty, the first add makes it) is offered and
+	 * taken; the thread blocks on the allow-list with it. */
+	add(&db, "a.example");                 /* version 2 */
+	const struct pat_set *first = NULL;
+	for (int i = 0; i < 5000 && first == NULL; i++) {
+		first = ctl_block_export_busy(&x);
+		usleep(1000);
+	}
+	assert_non_null(first);
+	assert_int_equal(pat_set_version(first), 1);
+	add(&db, "b.example");                 /* 1 leaves the history */
+	add(&db, "c.example");                 /* 2 too */
+	ctl_db_tick(&db);                      /* where they are freed */
+	assert_ptr_equal(db.free_after_export, first);   /* not 1 yet */
+	release_one(fifo);
+	wait_busy(&x, db.active);              /* 4: 2 and 3 coalesced */
+	ctl_db_tick(&db);
+	assert_null(db.free_after_export);     /* 1 freed now */
+	release_one(fifo);
+	json_t *j = wait_done(&x, 2);
+	assert_int_equal(json_integer_value(json_object_get(j, "version")), 4);
+	assert_int_equal(json_integer_value(json_object_get(j, "writes")), 2);
+	json_decref(j);
+	snprintf(path, sizeof(path), "%s/iocsift.hosts", exports);
+	char *text = NULL;
+	size_t len = 0;
+	assert_int_equal(file_read_all(path, 1 << 20, &text, &len), 0);
+	assert_non_null(strstr(text, "0.0.0.0 c.example\n"));
+	free(text);
+	ctl_db_release(&db);                   /* stops the thread first */
+	assert_false(ctl_block_export_enabled(&x));
+	char command[256];
+	snprintf(command, sizeof(command), "rm -rf %s", dir);
+	assert_int_equal(system(command), 0);
+}
+
 /* Without export_dir nothing runs, and the JSON says so. */
 static void
 test_off(void **state)
@@ -189,6 +268,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_coalesce),
+		cmocka_unit_test(test_database),
 		cmocka_unit_test(test_off),
 	};
 
