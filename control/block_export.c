@@ -3,6 +3,7 @@
  * thread holds (ctl_block_export_busy), as it does not free the one the
  * snapshot thread saves. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
