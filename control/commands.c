@@ -8,6 +8,7 @@
 #include <rte_version.h>
 
 #include "commands.h"
+#include "hunts.h"
 #include "protocol.h"
 #include "stats.h"
 
@@ -32,6 +33,9 @@ struct ctl_job {
 	void (*run)(void *arg);
 	void (*finish)(void *arg);
 	void *arg;
+	/* A load's retro-hunt: its new indicators (hunts.h). */
+	struct pat_set *hunt_set;
+	char hunt_refused[CTL_HUNT_REFUSED_MAX];
 };
 
 enum job_phase { JOB_READING, JOB_PARSING, JOB_BUILDING };
@@ -102,6 +106,8 @@ command_status(struct ctl_context *ctx, const struct ctl_request *req)
 		"exporter", dp_exporter_json(&ctx->app->exporter),
 		"sinks", dp_exporter_sinks_json(&ctx->app->exporter));
 
+	if (result != NULL)
+		json_object_set_new(result, "history", ctl_history_json(ctx));
 	if (result != NULL && ctx->block_export != NULL)
 		json_object_set_new(result, "exports",
 				    ctl_block_export_json(ctx->block_export));
@@ -217,6 +223,11 @@ ctl_job_run(struct ctl_job *job)
 		job->code = rc == -ECANCELED ? CTL_ERR_NOT_SAVED :
 			    rc == -ERANGE ? CTL_ERR_WOULD_SHRINK :
 			    CTL_ERR_INVALID_FEED;
+	else
+		ctl_hunt_load_prepare(job->ctx, &job->feed,
+				      pat_set_version(job->prepared.next),
+				      &job->hunt_set, job->hunt_refused,
+				      sizeof(job->hunt_refused));
 }
 
 char *
@@ -250,8 +261,12 @@ ctl_job_finish(struct ctl_job *job)
 		if (job->prepared.overridden > 0)
 			json_object_set_new(result, "overridden", json_integer(
 				(json_int_t)job->prepared.overridden));
+		ctl_hunt_after_load(job->ctx, job->hunt_set, req->name,
+				    job->hunt_refused, result);
+		job->hunt_set = NULL;
 		reply = ctl_reply_ok(req, result);
 	}
+	pat_set_free(job->hunt_set);
 	pat_feed_free(&job->feed);
 	ctl_request_release(&job->req);
 	free(job->line);
@@ -380,6 +395,8 @@ command_update(struct ctl_context *ctx, const struct ctl_request *req)
 				    json_integer((json_int_t)removed));
 	if (err.message[0] != '\0')
 		json_object_set_new(result, "warning", json_string(err.message));
+	if (req->cmd == CTL_CMD_ADD)
+		ctl_hunt_after_add(ctx, result);
 	return ctl_reply_ok(req, result);
 }
 
@@ -521,6 +538,9 @@ ctl_command_handle(struct ctl_context *ctx, const char *line, size_t len,
 		break;
 	case CTL_CMD_UNDEL:
 		*reply = command_undel(ctx, &req);
+		break;
+	case CTL_CMD_HUNT:
+		*reply = ctl_command_hunt(ctx, &req);
 		break;
 	case CTL_CMD_EXPORT:
 		*reply = command_export(ctx, &req);

@@ -10,6 +10,8 @@
 
 #include "appliance.h"
 #include "database.h"
+#include "history_writer.h"
+#include "hunter.h"
 
 struct ctl_job;
 
@@ -20,6 +22,12 @@ struct ctl_context {
 	const char *state_dir;
 	struct ctl_block_export *block_export;   /* [exports]; may be NULL */
 	struct ctl_job *running;     /* the load being built, or NULL */
+	/* The history and its hunts; NULL when history_messages = none. */
+	struct dp_history_writer *history;
+	struct dp_hunter *hunter;
+	bool hunt_on_change;         /* a hunt for each add and load */
+	uint32_t hunt_max_indicators;
+	uint64_t history_max_age_s;  /* a hunt's default reach */
 };
 
 enum ctl_outcome {

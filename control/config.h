@@ -97,11 +97,21 @@ struct iocsift_config {
 	unsigned int throttle_window;  /* seconds, 0 = off */
 	char spool_dir[CFG_PATH_MAX];  /* "" = STATE_DIR/spool */
 	char hostname[256];            /* "" = the system's */
+	/* The on-box history and retro-hunts (docs/history.md). */
+	unsigned int history_messages;  /* CFG_HISTORY_*, 0 = no history */
+	char history_dir[CFG_PATH_MAX]; /* "" = STATE_DIR/history */
+	uint64_t history_max_size;      /* bytes */
+	uint64_t history_max_age;       /* seconds */
+	bool hunt_on_change;            /* hunt each add and load */
+	uint32_t hunt_max_indicators;   /* a larger hunt is refused */
 	char export_dir[CFG_PATH_MAX]; /* "" = no block lists */
 	uint32_t export_formats;       /* bits 1 << enum cfg_export_format */
 	struct cfg_export_filter export_filters[CFG_EXPORT_FORMATS];
 	char export_allow[CFG_PATH_MAX];   /* "" = no allow-list */
 };
+
+#define CFG_HISTORY_SYSLOG 0x1         /* 1 << DP_MESSAGE_SYSLOG */
+#define CFG_HISTORY_DNS 0x2            /* 1 << DP_MESSAGE_DNS */
 
 /* Fills cfg with every default (no ports, no feeds, no sinks).
  * It owns nothing afterwards: cfg_release() a cfg that owns eal_args first. */
@@ -132,7 +142,7 @@ void cfg_release(struct iocsift_config *cfg);
  * sections differs; a key of [port] when it differs in a section both
  * have. Where a line or section starts does not count. CFG_KEY_COUNT + 1
  * names always suffice. */
-#define CFG_CHANGED_KEYS_MAX 44
+#define CFG_CHANGED_KEYS_MAX 64
 size_t cfg_changed_keys(const struct iocsift_config *a, const struct iocsift_config *b, const char **names, size_t max);
 
 /* Splits "a b  c" into cfg->eal_args (replacing), for the command line

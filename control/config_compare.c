@@ -178,6 +178,18 @@ key_same(const struct iocsift_config *a, const struct iocsift_config *b,
 		return strcmp(a->spool_dir, b->spool_dir) == 0;
 	case CFG_KEY_HOSTNAME:
 		return strcmp(a->hostname, b->hostname) == 0;
+	case CFG_KEY_HISTORY_MESSAGES:
+		return a->history_messages == b->history_messages;
+	case CFG_KEY_HISTORY_DIR:
+		return strcmp(a->history_dir, b->history_dir) == 0;
+	case CFG_KEY_HISTORY_MAX_SIZE:
+		return a->history_max_size == b->history_max_size;
+	case CFG_KEY_HISTORY_MAX_AGE:
+		return a->history_max_age == b->history_max_age;
+	case CFG_KEY_HUNT_ON_CHANGE:
+		return a->hunt_on_change == b->hunt_on_change;
+	case CFG_KEY_HUNT_MAX_INDICATORS:
+		return a->hunt_max_indicators == b->hunt_max_indicators;
 	case CFG_KEY_EXPORT_DIR:
 		return strcmp(a->export_dir, b->export_dir) == 0;
 	case CFG_KEY_EXPORT_FORMATS:

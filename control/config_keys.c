@@ -21,6 +21,7 @@ const char *const cfg_section_names[CFG_SEC_COUNT] = {
 	[CFG_SEC_CONTROL] = "control",
 	[CFG_SEC_FEEDS] = "feeds",
 	[CFG_SEC_SINKS] = "sinks",
+	[CFG_SEC_HISTORY] = "history",
 	[CFG_SEC_EXPORTS] = "exports",
 };
 
@@ -60,6 +61,12 @@ const struct cfg_key cfg_keys[CFG_KEY_COUNT] = {
 	[CFG_KEY_THROTTLE_WINDOW] = { "throttle_window", CFG_SEC_SINKS, 0 },
 	[CFG_KEY_SPOOL_DIR] = { "spool_dir", CFG_SEC_SINKS, 0 },
 	[CFG_KEY_HOSTNAME] = { "hostname", CFG_SEC_SINKS, CFG_KEY_EMPTY_OK },
+	[CFG_KEY_HISTORY_MESSAGES] = { "history_messages", CFG_SEC_HISTORY, 0 },
+	[CFG_KEY_HISTORY_DIR] = { "history_dir", CFG_SEC_HISTORY, 0 },
+	[CFG_KEY_HISTORY_MAX_SIZE] = { "history_max_size", CFG_SEC_HISTORY, 0 },
+	[CFG_KEY_HISTORY_MAX_AGE] = { "history_max_age", CFG_SEC_HISTORY, 0 },
+	[CFG_KEY_HUNT_ON_CHANGE] = { "hunt_on_change", CFG_SEC_HISTORY, 0 },
+	[CFG_KEY_HUNT_MAX_INDICATORS] = { "hunt_max_indicators", CFG_SEC_HISTORY, 0 },
 	[CFG_KEY_EXPORT_DIR] = { "export_dir", CFG_SEC_EXPORTS, CFG_KEY_EMPTY_OK },
 	[CFG_KEY_EXPORT_FORMATS] = { "export_formats", CFG_SEC_EXPORTS, 0 },
 	[CFG_KEY_EXPORT_FILTER] = { "export_filter", CFG_SEC_EXPORTS, CFG_KEY_REPEATS },
@@ -336,6 +343,65 @@ set_bool(struct cfg_parser *p, enum cfg_key_id k, const char *value,
 		}
 	}
 	return cfg_key_error(p, k, "expected yes or no");
+}
+
+/* "syslog, dns", "dns", "syslog" or "none": what the history keeps. */
+static int
+set_history_messages(struct cfg_parser *p, const char *value)
+{
+	unsigned int kinds = 0;
+	char copy[64];
+	char *save = NULL;
+
+	if (strlen(value) >= sizeof(copy))
+		return cfg_key_error(p, CFG_KEY_HISTORY_MESSAGES,
+				     "expected syslog, dns, both or none");
+	snprintf(copy, sizeof(copy), "%s", value);
+	for (char *word = strtok_r(copy, ", ", &save); word != NULL;
+	     word = strtok_r(NULL, ", ", &save)) {
+		if (strcmp(word, "syslog") == 0)
+			kinds |= CFG_HISTORY_SYSLOG;
+		else if (strcmp(word, "dns") == 0)
+			kinds |= CFG_HISTORY_DNS;
+		else if (strcmp(word, "none") == 0 && kinds == 0 &&
+			 strcmp(value, "none") == 0)
+			kinds = 0;
+		else
+			return cfg_key_error(p, CFG_KEY_HISTORY_MESSAGES,
+					     "expected syslog, dns, both "
+					     "(\"syslog, dns\") or none");
+	}
+	p->cfg.history_messages = kinds;
+	return 0;
+}
+
+/* "512M", "10G", "1T", or bytes: at least 16 MiB. */
+static int
+set_size(struct cfg_parser *p, enum cfg_key_id k, const char *value,
+	 uint64_t *out)
+{
+	char *end;
+	unsigned long long n;
+	unsigned int shift = 0;
+
+	errno = 0;
+	n = strtoull(value, &end, 10);
+	if (value[0] >= '0' && value[0] <= '9' && errno == 0) {
+		switch (*end) {
+		case 'K': shift = 10; end++; break;
+		case 'M': shift = 20; end++; break;
+		case 'G': shift = 30; end++; break;
+		case 'T': shift = 40; end++; break;
+		default: break;
+		}
+		if (*end == '\0' && n <= (1ULL << 50) >> shift &&
+		    (n << shift) >= (16ULL << 20)) {
+			*out = n << shift;
+			return 0;
+		}
+	}
+	return cfg_key_error(p, k, "expected a size of 16M or more, such as "
+			     "512M, 10G or 1T");
 }
 
 /* "514, 601": 1..65535 each, no repeats. */
@@ -1023,6 +1089,23 @@ cfg_key_set(struct cfg_parser *p, enum cfg_key_id k, char *value)
 				    sizeof(cfg->spool_dir));
 	case CFG_KEY_HOSTNAME:
 		return set_hostname(p, value);
+	case CFG_KEY_HISTORY_MESSAGES:
+		return set_history_messages(p, value);
+	case CFG_KEY_HISTORY_DIR:
+		return set_abs_path(p, k, value, cfg->history_dir,
+				    sizeof(cfg->history_dir));
+	case CFG_KEY_HISTORY_MAX_SIZE:
+		return set_size(p, k, value, &cfg->history_max_size);
+	case CFG_KEY_HISTORY_MAX_AGE:
+		if (duration_parse(value, &cfg->history_max_age) != 0)
+			return cfg_key_error(p, k, "expected a duration such "
+					     "as 24h, 90m or 7d");
+		return 0;
+	case CFG_KEY_HUNT_ON_CHANGE:
+		return set_bool(p, k, value, &cfg->hunt_on_change);
+	case CFG_KEY_HUNT_MAX_INDICATORS:
+		return set_number(p, k, value, 1, 1000000,
+				  &cfg->hunt_max_indicators);
 	case CFG_KEY_EXPORT_DIR:
 		if (*value == '\0') {
 			cfg->export_dir[0] = '\0';

@@ -270,6 +270,11 @@ cfg_defaults(struct iocsift_config *cfg)
 	cfg->compact_threshold = 1000;
 	cfg->shrink_percent = 50;
 	cfg->throttle_window = 60;
+	cfg->history_messages = CFG_HISTORY_SYSLOG | CFG_HISTORY_DNS;
+	cfg->history_max_size = 1ULL << 30;
+	cfg->history_max_age = 86400;
+	cfg->hunt_on_change = true;
+	cfg->hunt_max_indicators = 100000;
 	cfg->export_formats = CFG_EXPORT_ALL;
 }
 

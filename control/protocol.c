@@ -57,6 +57,16 @@ static const struct ctl_field ctl_list_fields[] = {
 	CTL_INT("layout", layout),
 	CTL_BOOL("overrides", overrides),
 };
+static const struct ctl_field ctl_hunt_fields[] = {
+	CTL_STR("type", type),
+	CTL_STR("value", value),
+	CTL_STR("name", name),
+	CTL_STR("format", format),
+	{ "data", CTL_FIELD_DATA, 0 },
+	{ "data_base64", CTL_FIELD_DATA_BASE64, 0 },
+	CTL_INT("since", since),
+	CTL_INT("hunt", hunt),
+};
 static const struct ctl_field ctl_export_fields[] = {
 	CTL_STR("format", format),
 };
@@ -84,6 +94,7 @@ static const struct ctl_command_spec ctl_commands[] = {
 	[CTL_CMD_TEST] = { "test", CTL_FIELDS(ctl_test_fields) },
 	[CTL_CMD_ROLLBACK] = { "rollback", NULL, 0 },
 	[CTL_CMD_UNDEL] = { "undel", CTL_FIELDS(ctl_del_fields) },
+	[CTL_CMD_HUNT] = { "hunt", CTL_FIELDS(ctl_hunt_fields) },
 	[CTL_CMD_EXPORT] = { "export", CTL_FIELDS(ctl_export_fields) },
 };
 
@@ -472,6 +483,45 @@ ctl_parse_fields(struct ctl_request *req, struct error_detail *err)
 					"%u", strlen(req->text),
 					CTL_TEST_TEXT_MAX);
 		break;
+	case CTL_CMD_HUNT: {
+		/* One of: an indicator, a feed, or a hunt to report on. */
+		bool feed = data != NULL || data_base64 != NULL;
+		int given = (req->type != NULL || req->value != NULL) + feed +
+			(req->hunt != 0);
+		if (given != 1)
+			return ctl_fail(err, -EINVAL, "give one of 'type' and "
+					"'value', 'data' (a feed), or 'hunt'");
+		if (req->hunt < 0)
+			return ctl_fail(err, -EINVAL,
+					"field 'hunt' must be positive");
+		if (req->since < 0 || req->since > CTL_HUNT_SINCE_MAX)
+			return ctl_fail(err, -EINVAL, "field 'since' must be "
+					"between 0 and %lld", CTL_HUNT_SINCE_MAX);
+		if (!feed && (req->type == NULL) != (req->value == NULL))
+			return ctl_fail(err, -EINVAL, "missing field '%s'",
+					req->type == NULL ? "type" : "value");
+		if (!feed)
+			break;
+		if (req->name == NULL)
+			req->name = "hunt";
+		if (!ctl_feed_name_valid(req->name))
+			return ctl_fail(err, -EINVAL, "field 'name': invalid "
+					"feed name (1 to %d of A-Z a-z 0-9 . _ -)",
+					CTL_FEED_NAME_MAX);
+		if (req->format == NULL)
+			req->format = "auto";
+		else if (!ctl_format_valid(req->format))
+			return ctl_fail(err, -EINVAL,
+					"field 'format': unknown feed format");
+		if (data != NULL && data_base64 != NULL)
+			return ctl_fail(err, -EINVAL,
+					"give only one of 'data' and "
+					"'data_base64'");
+		if (data != NULL)
+			return ctl_take_data(req, "data", data, false, err);
+		return ctl_take_data(req, "data_base64", data_base64, true,
+				     err);
+	}
 	case CTL_CMD_STATUS:
 	case CTL_CMD_VERSION:
 	case CTL_CMD_ROLLBACK:

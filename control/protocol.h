@@ -21,6 +21,7 @@
 #define CTL_LIST_LIMIT_DEFAULT 1000
 #define CTL_LIST_LIMIT_MAX 1000000
 #define CTL_LIST_PAGE_ROWS 10000             /* rows in one list reply */
+#define CTL_HUNT_SINCE_MAX (100LL * 366 * 86400)
 #define CTL_DEFAULT_SOCKET "/run/iocsift/control.sock"
 
 /* Commands are added, never renamed or reused. */
@@ -35,6 +36,7 @@ enum ctl_command {
 	CTL_CMD_TEST,
 	CTL_CMD_ROLLBACK,
 	CTL_CMD_UNDEL,
+	CTL_CMD_HUNT,
 	CTL_CMD_EXPORT,
 };
 
@@ -51,6 +53,8 @@ enum ctl_command {
 #define CTL_ERR_NOT_SAVED "not_saved"
 #define CTL_ERR_WOULD_SHRINK "would_shrink"
 #define CTL_ERR_CHANGED "changed"
+#define CTL_ERR_NO_HISTORY "no_history"
+#define CTL_ERR_BUSY "busy"
 #define CTL_ERR_INTERNAL "internal"
 
 /* A parsed, validated request. String pointers are NULL when the field is
@@ -75,6 +79,8 @@ struct ctl_request {
 	int64_t layout;      /* list: the first page's layout (0: any) */
 	bool overrides;      /* list: the overrides instead of indicators */
 	bool allow_shrink;   /* load: a feed may shrink (see ctl_db_load_prepare) */
+	int64_t since;       /* hunt: seconds back (0: the whole history) */
+	int64_t hunt;        /* hunt: the id of one to report on (0: none) */
 };
 
 /* Parses one request line (no newline). 0, or -EINVAL (bad_request),

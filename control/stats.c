@@ -103,6 +103,8 @@ worker_json(const struct dp_worker *w)
 		{ "hits_overflow", s.hits_overflow },
 		{ "drop_fanout_full", s.drop_fanout_full },
 		{ "fanout_sent", s.fanout_sent },
+		{ "history_records", s.history_records },
+		{ "history_dropped", s.history_dropped },
 		{ "busy_cycles", s.busy_cycles },
 	};
 	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)

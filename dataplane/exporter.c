@@ -241,6 +241,7 @@ hit_message(const struct dp_hit *hit, struct exp_message *msg)
 		.payload = hit->payload,
 		.payload_len = hit->payload_len,
 		.truncated = hit->truncated,
+		.retro = hit->retro,
 	};
 	memcpy(msg->src_addr, hit->src_addr, sizeof(msg->src_addr));
 	memcpy(msg->dst_addr, hit->dst_addr, sizeof(msg->dst_addr));
@@ -296,11 +297,13 @@ message_export(struct dp_exporter *exp, const struct dp_hit *hit)
 			 __ATOMIC_RELAXED);
 }
 
-unsigned int
-dp_exporter_drain(struct dp_exporter *exp, struct dp_worker *w)
+/* Up to a burst of records from ring, written and given back to pool. */
+static unsigned int
+drain_ring(struct dp_exporter *exp, struct rte_ring *ring,
+	   struct rte_mempool *pool)
 {
 	void *records[EXPORT_BURST];
-	unsigned int n = rte_ring_sc_dequeue_burst(w->hit_ring, records,
+	unsigned int n = rte_ring_sc_dequeue_burst(ring, records,
 						   EXPORT_BURST, NULL);
 	uint64_t now = n > 0 && exp->throttle != NULL ? monotonic_ns() : 0;
 
@@ -311,10 +314,24 @@ dp_exporter_drain(struct dp_exporter *exp, struct dp_worker *w)
 			hit_export(exp, records[i], now);
 	}
 	if (n > 0) {
-		rte_mempool_put_bulk(w->hit_pool, records, n);
+		rte_mempool_put_bulk(pool, records, n);
 		throttle_publish(exp);
 	}
 	return n;
+}
+
+unsigned int
+dp_exporter_drain(struct dp_exporter *exp, struct dp_worker *w)
+{
+	return drain_ring(exp, w->hit_ring, w->hit_pool);
+}
+
+void
+dp_exporter_add_hunter(struct dp_exporter *exp, struct rte_ring *ring,
+		       struct rte_mempool *pool)
+{
+	exp->hunt_ring = ring;
+	exp->hunt_pool = pool;
 }
 
 /* One turn: from each ring, every record it held when the turn began (and
@@ -334,6 +351,17 @@ drain_turn(struct dp_exporter *exp)
 		unsigned int held = rte_ring_count(w->hit_ring), taken = 0;
 		while (taken < held) {
 			unsigned int got = dp_exporter_drain(exp, w);
+			if (got == 0)
+				break;
+			taken += got;
+		}
+		n += taken;
+	}
+	if (exp->hunt_ring != NULL) {
+		unsigned int held = rte_ring_count(exp->hunt_ring), taken = 0;
+		while (taken < held) {
+			unsigned int got = drain_ring(exp, exp->hunt_ring,
+						      exp->hunt_pool);
 			if (got == 0)
 				break;
 			taken += got;

@@ -53,6 +53,9 @@ struct dp_exporter {
 	/* The exporter thread (dp_exporter_start) drains these. */
 	struct dp_worker **workers;
 	unsigned int n_workers;
+	/* The retro-hunts' records (hunter.h), drained like a worker's. */
+	struct rte_ring *hunt_ring;
+	struct rte_mempool *hunt_pool;
 	pthread_t thread;
 	bool thread_started;
 	bool registered;           /* __atomic: the thread is a QSBR reader */
@@ -89,6 +92,11 @@ void dp_exporter_release(struct dp_exporter *exp);
 int dp_exporter_start(struct dp_exporter *exp, struct dp_worker **workers,
 		      unsigned int n_workers);
 void dp_exporter_stop(struct dp_exporter *exp, unsigned int drain_ms);
+
+/* The retro-hunts' ring of hit records and their pool: drained by the
+ * thread with the workers' rings. Before dp_exporter_start(). */
+void dp_exporter_add_hunter(struct dp_exporter *exp, struct rte_ring *ring,
+			    struct rte_mempool *pool);
 
 /* File sinks reopen their files at the thread's next turn (SIGHUP). */
 void dp_exporter_reopen(struct dp_exporter *exp);

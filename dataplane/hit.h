@@ -25,6 +25,7 @@ struct dp_hit {
 	uint8_t ip_version;
 	uint8_t l4_proto;
 	bool truncated;
+	bool retro;                    /* a retro-hunt's (hunt.h) */
 	uint16_t worker;
 	uint16_t src_port;
 	uint16_t dst_port;

@@ -14,8 +14,8 @@
 #include "clock.h"
 #include "decode.h"
 #include "hit.h"
+#include "message_match.h"
 #include "publish.h"
-#include "syslog.h"
 #include "worker.h"
 
 #define DP_HOUSEKEEPING 64
@@ -131,66 +131,13 @@ hits_record(struct dp_worker *w, const struct pat_set *set, uint64_t time_ns,
 	w->pending[w->n_pending++] = hit;
 }
 
-/* The whole message as received, header included, whether the header
- * parses or not: a sender must not be able to hide an indicator behind a
- * broken header (docs/matching.md, "Malformed messages"). */
-static void
-syslog_handle(struct dp_worker *w, const struct pat_set *set,
-	      const struct dp_packet *pkt)
-{
-	w->stats.syslog_messages++;
-	if (dp_syslog_check(pkt->payload, pkt->payload_len) != 0)
-		w->stats.malformed_syslog++;
-	if (pat_match_text(set, pat_set_scratch(set, w->index), pkt->payload,
-			   pkt->payload_len, &w->hits) != 0)
-		w->stats.match_errors++;
-}
-
-/* The question name, and every answer that parsed: all of them when the
- * message is whole, those before the break when a record is broken. A
- * message whose header or question does not parse is matched as text,
- * its label lengths read as dots. */
-static void
-dns_handle(struct dp_worker *w, const struct pat_set *set,
-	   const struct dp_packet *pkt)
-{
-	struct dp_dns_message *dns = &w->dns;
-	struct pat_scratch *scratch = pat_set_scratch(set, w->index);
-	int rc;
-
-	w->stats.dns_messages++;
-	if (dp_dns_parse(pkt->payload, pkt->payload_len, dns) != 0) {
-		w->stats.malformed_dns++;
-		dp_dns_flatten(pkt->payload, pkt->payload_len, w->dns_text);
-		if (pat_match_text(set, scratch, w->dns_text, pkt->payload_len,
-				   &w->hits) != 0)
-			w->stats.match_errors++;
-		return;
-	}
-	if (dns->records_malformed)
-		w->stats.malformed_dns++;
-	rc = pat_match_dns_name(set, scratch, dns->qname, dns->qname_len,
-				&w->hits);
-	for (uint16_t i = 0; i < dns->answer_count; i++) {
-		const struct dp_dns_answer *a = &dns->answers[i];
-		if (a->type == DP_DNS_TYPE_A)
-			pat_match_address(set, 4, a->addr, &w->hits);
-		else if (a->type == DP_DNS_TYPE_AAAA)
-			pat_match_address(set, 6, a->addr, &w->hits);
-		else
-			rc |= pat_match_dns_name(set, scratch, a->name,
-						 a->name_len, &w->hits);
-	}
-	if (rc != 0)
-		w->stats.match_errors++;
-}
-
 int
 dp_worker_init(struct dp_worker *w, const struct dp_fragment_config *frag,
 	       const struct dp_stream_config *streams, int socket)
 {
 	int rc = dp_stream_table_create(streams, &w->streams);
 
+	w->matcher.dns_text = w->dns_text;
 	if (rc == 0)
 		rc = dp_fragments_init(&w->fragments, frag, socket);
 	return rc;
@@ -274,11 +221,22 @@ message_handle(struct dp_worker *w, const struct pat_set *set,
 	       const struct dp_packet *pkt, enum dp_message_kind kind,
 	       uint64_t time_ns)
 {
+	unsigned int flags;
+
 	pat_hits_reset(&w->hits, (int64_t)(time_ns / 1000000000ULL));
-	if (kind == DP_MESSAGE_DNS)
-		dns_handle(w, set, pkt);
-	else
-		syslog_handle(w, set, pkt);
+	flags = dp_message_match(&w->matcher, set, pat_set_scratch(set, w->index),
+				 kind, pkt->payload, pkt->payload_len, &w->hits);
+	if (kind == DP_MESSAGE_DNS) {
+		w->stats.dns_messages++;
+		w->stats.malformed_dns += (flags & DP_MATCH_MALFORMED) != 0;
+	} else {
+		w->stats.syslog_messages++;
+		w->stats.malformed_syslog += (flags & DP_MATCH_MALFORMED) != 0;
+	}
+	w->stats.match_errors += (flags & DP_MATCH_ERROR) != 0;
+	if (w->history.ring != NULL)
+		dp_history_record(&w->history, pkt, kind, time_ns,
+				  w->burst_time_ns);
 	if (w->hits.count > 0) {
 		hits_record(w, set, time_ns, pkt, kind);
 	} else if (unlikely(w->record_messages)) {
@@ -405,6 +363,8 @@ worker_handle(struct dp_worker *w, const struct pat_set *set,
 static void
 stats_publish(struct dp_worker *w)
 {
+	w->stats.history_records = w->history.records;
+	w->stats.history_dropped = w->history.dropped;
 	if (w->streams != NULL)
 		w->stats.stream = *dp_stream_table_stats(w->streams);
 	const uint64_t *src = (const uint64_t *)&w->stats;
@@ -557,6 +517,8 @@ worker_idle(struct dp_worker *w)
 		dp_fragments_expire(&w->fragments, rte_rdtsc(),
 				    &w->stats.fragment);
 		worker_idle_streams(w, false);
+		if (w->history.ring != NULL)
+			dp_history_tick(&w->history, dp_clock_ns(rte_rdtsc()));
 		stats_publish(w);
 	}
 	rte_pause();
@@ -569,6 +531,7 @@ dp_worker_main(void *arg)
 	struct rte_mbuf *pkts[DP_BURST];
 
 	urcu_qsbr_register_thread();
+	w->matcher.dns_text = w->dns_text;
 	w->online = true;
 	w->tsc_hz = rte_get_tsc_hz();
 	w->stats.start_tsc = rte_rdtsc();
@@ -591,11 +554,15 @@ dp_worker_main(void *arg)
 		if (unlikely(++w->iterations % DP_HOUSEKEEPING == 0))
 			worker_housekeeping(w, set);
 		hits_emit(w);
+		if (w->history.ring != NULL)
+			dp_history_tick(&w->history, w->burst_time_ns);
 		rte_pktmbuf_free_bulk(pkts, own);     /* NULL: taken */
 		dp_fragments_flush(&w->fragments);    /* the ones dropped */
 		urcu_qsbr_quiescent_state();       /* set is dead past this line */
 		burst_account(w, start);
 	}
+	if (w->history.ring != NULL)
+		dp_history_send(&w->history);
 	stats_publish(w);
 	if (!w->online)
 		urcu_qsbr_thread_online();

@@ -15,6 +15,8 @@
 #include "fragment.h"
 #include "tcp_stream.h"
 #include "hit.h"
+#include "history_port.h"
+#include "message_match.h"
 #include "pattern_set.h"
 
 #define DP_BURST 32
@@ -50,6 +52,8 @@ struct dp_worker_stats {
 	uint64_t drop_ring_full;    /* exporter ring full */
 	uint64_t drop_fanout_full;  /* software fan-out ring full */
 	uint64_t fanout_sent;       /* packets handed to another worker */
+	uint64_t history_records;   /* messages sent to the history writer */
+	uint64_t history_dropped;   /* not kept: no chunk free, ring full */
 	uint64_t busy_cycles;       /* TSC cycles spent on bursts */
 	uint64_t max_burst_cycles;  /* the longest burst, receive to free */
 	uint64_t start_tsc;         /* when the loop started */
@@ -113,7 +117,8 @@ struct dp_worker {
 	struct dp_hit *pending[DP_BURST];
 	uint16_t n_pending;
 	alignas(64) struct pat_hits hits;
-	struct dp_dns_message dns;
+	struct dp_message_matcher matcher;  /* dns_text points at ours */
+	struct dp_history_port history;   /* ring NULL: no history */
 	struct dp_decode_config decode;   /* which UDP ports are tunnels */
 	struct dp_fragments fragments;    /* reassembly, dp_worker_init() */
 	struct dp_stream_table *streams;  /* TCP, dp_worker_init() */

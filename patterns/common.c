@@ -334,3 +334,40 @@ dir_prepare(const char *path, unsigned int mode, bool create, char *why,
 		 strerror(-rc), command);
 	return rc;
 }
+
+int
+duration_parse(const char *text, uint64_t *seconds)
+{
+	char *end;
+	unsigned long long n;
+	uint64_t unit = 1;
+
+	if (text == NULL || text[0] < '0' || text[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(text, &end, 10);
+	if (errno != 0)
+		return -EINVAL;
+	switch (*end) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -EINVAL;
+	if (n == 0 || n > 100ULL * 366 * 86400 / unit)
+		return -EINVAL;
+	*seconds = n * unit;
+	return 0;
+}

@@ -135,6 +135,11 @@ const char *dir_install_command(const char *path, unsigned int mode,
  * length with the newline. NULL when out of memory. The one writer of the
  * control protocol's lines, on both ends. */
 struct json_t;
+/* A duration as an operator writes it: N with an optional unit, s, m, h
+ * or d ("24h", "90m", "3600"). 0, or -EINVAL (not one, or 0, or past
+ * 100 years). */
+int duration_parse(const char *text, uint64_t *seconds);
+
 char *json_line(const struct json_t *json, size_t *len);
 
 #endif

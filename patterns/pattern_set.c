@@ -413,6 +413,14 @@ pat_set_build(const struct pat_feed *const *feeds, size_t n_feeds,
 	return set;
 }
 
+struct pat_set *
+pat_set_from_indicators(const struct pat_indicator *const *inds, size_t n,
+			unsigned int n_scratch, uint64_t version,
+			struct error_detail *err)
+{
+	return set_from_indicators(inds, n, n_scratch, version, err);
+}
+
 /* ---- updates: a new version shares the base and rebuilds the delta ---- */
 
 /* Fails an update for want of memory: errno and err both say so. */
@@ -446,6 +454,15 @@ set_find(const struct pat_set *set, const struct pat_indicator_key *key,
 		}
 	}
 	return found;
+}
+
+bool
+pat_set_has(const struct pat_set *set, const struct pat_indicator *ind)
+{
+	struct pat_indicator_key key;
+
+	pat_indicator_key(ind, &key);
+	return set_find(set, &key, NULL, NULL) > 0;
 }
 
 /* Pointers to the delta's indicators, but for those marked in skip. */

@@ -44,6 +44,17 @@ struct pat_set *pat_set_build(const struct pat_feed *const *feeds,
 			      uint64_t version, struct error_detail *err);
 void pat_set_free(struct pat_set *set);
 
+/* The same from indicators (copied), of any feeds: the small set of a
+ * retro-hunt. */
+struct pat_set *pat_set_from_indicators(const struct pat_indicator *const *inds,
+					size_t n, unsigned int n_scratch,
+					uint64_t version,
+					struct error_detail *err);
+
+/* Whether set has a live indicator of ind's type and normalized value,
+ * from any feed. */
+bool pat_set_has(const struct pat_set *set, const struct pat_indicator *ind);
+
 uint64_t pat_set_version(const struct pat_set *set);
 /* A number no other set made by this process has (from 1): a compaction
  * makes the same version with other ids, and another serial. */

@@ -26,6 +26,7 @@ const struct option ctl_long_options[] = {
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "allow-shrink", no_argument, NULL, OPT_ALLOW_SHRINK },
 	{ "overrides", no_argument, NULL, OPT_OVERRIDES },
+	{ "since", required_argument, NULL, OPT_SINCE },
 	{ NULL, 0, NULL, 0 },
 };
 

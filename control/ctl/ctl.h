@@ -35,6 +35,7 @@ enum opt_id {
 	OPT_LIMIT,
 	OPT_ALLOW_SHRINK,
 	OPT_OVERRIDES,
+	OPT_SINCE,
 };
 
 struct options {
@@ -42,10 +43,10 @@ struct options {
 	bool json;
 	double timeout;          /* seconds, 0: the command's default */
 	const char *name, *format, *tags, *expires, *severity, *feed, *type;
-	const char *top, *limit;
+	const char *top, *limit, *since;
 	bool allow_shrink;
 	bool overrides;
-	const char *seen[OPT_OVERRIDES + 1];   /* command options given, by id */
+	const char *seen[OPT_SINCE + 1];   /* command options given, by id */
 };
 
 struct command {

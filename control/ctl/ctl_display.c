@@ -471,6 +471,47 @@ render_sinks(const json_t *sinks)
 	table_flush(&t);
 }
 
+/* The history's rows of status: where, how much, what was lost, the
+ * hunts. */
+static void
+history_rows(struct table *kv, const json_t *h)
+{
+	char b[8][NUMBUF], line[4096 + 256];
+	const json_t *hunts = json_object_get(h, "hunts");
+	const json_t *running = json_object_get(hunts, "running");
+	json_int_t bytes = json_integer_value(json_object_get(h, "bytes_written"));
+	json_int_t raw = json_integer_value(json_object_get(h, "bytes_raw"));
+
+	snprintf(line, sizeof(line), "%s, %s messages in %s blocks written "
+		 "(%.1f MB, %.1f MB of messages)", f_str(h, "dir"),
+		 f_int(b[0], h, "records"), f_int(b[1], h, "blocks"),
+		 (double)bytes / 1e6, (double)raw / 1e6);
+	table_add(kv, (const char *const[]){ "history", line });
+	snprintf(line, sizeof(line), "%s dropped (workers' rings full), %s "
+		 "lost (not written), %s blocks expired",
+		 f_int(b[2], h, "records_dropped"), f_int(b[3], h, "records_lost"),
+		 f_int(b[4], h, "blocks_expired"));
+	table_add(kv, (const char *const[]){ "history losses", line });
+	if (json_is_false(json_object_get(h, "writing")))
+		snprintf(line, sizeof(line), "STOPPED: %s", f_str(h, "last_error"));
+	else
+		snprintf(line, sizeof(line), "writing%s%s",
+			 json_is_string(json_object_get(h, "last_error")) ?
+			 "; last error: " : "",
+			 json_is_string(json_object_get(h, "last_error")) ?
+			 f_str(h, "last_error") : "");
+	table_add(kv, (const char *const[]){ "history state", line });
+	if (!json_is_object(hunts))
+		return;
+	snprintf(line, sizeof(line), "%s done, %s queued, %s events%s%s%s",
+		 f_int(b[5], hunts, "hunts"), f_int(b[6], hunts, "queued"),
+		 f_int(b[7], hunts, "events"),
+		 json_is_object(running) ? "; running: " : "",
+		 json_is_object(running) ? f_str(running, "origin") : "",
+		 json_is_object(running) ? "" : "");
+	table_add(kv, (const char *const[]){ "hunts", line });
+}
+
 static int
 render_status(const json_t *r)
 {
@@ -526,6 +567,12 @@ render_status(const json_t *r)
 	const json_t *exporter = json_object_get(r, "exporter");
 	if (json_is_object(exporter))
 		exporter_rows(&kv, exporter);
+	const json_t *history = json_object_get(r, "history");
+	if (json_is_object(history))
+		history_rows(&kv, history);
+	else if (json_is_null(history))
+		table_add(&kv, (const char *const[]){ "history",
+			  "off (history_messages = none)" });
 	const json_t *exports = json_object_get(r, "exports");
 	if (json_is_object(exports))
 		export_rows(&kv, exports);
@@ -755,6 +802,39 @@ render_test(const json_t *r)
 	return EXIT_OK;
 }
 
+/* A hunt's end: what it searched and found. Exit 0 with hits, 1 none, 3
+ * when it failed. */
+static int
+render_hunt(const json_t *r)
+{
+	char b[10][NUMBUF];
+	const char *state = f_str(r, "state");
+	const json_t *hits = json_object_get(r, "hits");
+
+	print_safe("hunt %s (%s): %s: %s hits in %s messages, %s events sent",
+		   f_int(b[0], r, "id"), f_str(r, "origin"), state,
+		   f_int(b[1], r, "hits"), f_int(b[2], r, "hit_messages"),
+		   f_int(b[3], r, "events"));
+	print_safe("  %s blocks: %s opened, %s skipped by time, %s by filter, "
+		   "%s damaged", f_int(b[0], r, "blocks"),
+		   f_int(b[1], r, "blocks_opened"),
+		   f_int(b[2], r, "blocks_skipped_time"),
+		   f_int(b[3], r, "blocks_skipped_filter"),
+		   f_int(b[4], r, "blocks_damaged"));
+	print_safe("  %s messages, %s bytes (%s compressed), %s indicators, "
+		   "%s s", f_int(b[5], r, "messages"), f_int(b[6], r, "bytes"),
+		   f_int(b[7], r, "bytes_compressed"),
+		   f_int(b[8], r, "indicators"), f_real(b[9], r, "seconds"));
+	if (json_is_string(json_object_get(r, "first_damage")))
+		print_safe("  first damaged block: %s",
+			   f_str(r, "first_damage"));
+	if (json_is_string(json_object_get(r, "error")))
+		print_safe("  error: %s", f_str(r, "error"));
+	if (strcmp(state, "done") != 0)
+		return EXIT_REFUSED;
+	return json_integer_value(hits) > 0 ? EXIT_OK : EXIT_NO_HIT;
+}
+
 /* load, add, del, rollback: one line each. */
 static int
 render_change(enum ctl_command cmd, const json_t *r, const char *const *args,
@@ -839,6 +919,8 @@ ctl_render(enum ctl_command cmd, const json_t *result, const char *const *args,
 		break;
 	case CTL_CMD_UNDEL:
 		return render_change(cmd, result, args, o);
+	case CTL_CMD_HUNT:
+		return render_hunt(result);
 	case CTL_CMD_EXPORT:
 		return render_export(result);
 	}

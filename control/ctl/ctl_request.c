@@ -217,6 +217,63 @@ ctl_build_request(const struct command *c, const char *const *args,
 			goto nomem;
 		break;
 	}
+	case CTL_CMD_HUNT: {
+		uint64_t since = 0;
+		if (o->since != NULL && duration_parse(o->since, &since) != 0) {
+			rc = ctl_usage_error("--since: '%s' is not a duration "
+					 "such as 24h, 90m or 3600s", o->since);
+			goto out;
+		}
+		if (since > 0 && json_object_set_new(req, "since",
+				json_integer((json_int_t)since)) != 0)
+			goto nomem;
+		if ((o->feed != NULL) == (args[0] != NULL)) {
+			rc = ctl_usage_error("hunt: give TYPE VALUE or --feed "
+					 "FILE");
+			goto out;
+		}
+		if (args[0] != NULL) {
+			if (args[1] == NULL) {
+				rc = ctl_usage_error("hunt: give TYPE VALUE");
+				goto out;
+			}
+			if (set_str(req, "type", args[0]) != 0 ||
+			    set_str(req, "value", args[1]) != 0)
+				goto out;
+			break;
+		}
+		/* A feed file, its name the feed's in the events. */
+		char *name = strcmp(o->feed, "-") == 0 ? strdup("hunt") :
+			feed_name_of(o->feed);
+		unsigned char *data = NULL;
+		size_t len = 0;
+		if (name == NULL)
+			goto nomem;
+		int err = ctl_feed_name_valid(name) ?
+			set_str(req, "name", name) : 0;
+		free(name);
+		if (err != 0 || set_str(req, "format", o->format) != 0)
+			goto out;
+		/* What a request other than load may carry. */
+		err = read_file(o->feed, CTL_REQUEST_MAX - 4096, &data, &len);
+		if (err == -EFBIG) {
+			ctl_fail("%s: larger than a hunt request may carry "
+				 "(%u MiB); split it, or load it (a load is "
+				 "hunted for too)", o->feed,
+				 CTL_REQUEST_MAX >> 20);
+			goto out;
+		}
+		if (err != 0) {
+			ctl_fail("%s: %s", o->feed, strerror(-err));
+			goto out;
+		}
+		err = set_feed_data(req, data != NULL ? data :
+				    (const unsigned char *)"", len);
+		free(data);
+		if (err != 0)
+			goto nomem;
+		break;
+	}
 	case CTL_CMD_EXPORT:
 		if (set_str(req, "format", o->format) != 0)
 			goto out;

@@ -37,6 +37,7 @@ static const int load_opts[] = { OPT_NAME, OPT_FORMAT, OPT_ALLOW_SHRINK, 0 };
 static const int add_opts[] = { OPT_TAGS, OPT_EXPIRES, OPT_SEVERITY, OPT_FEED, 0 };
 static const int list_opts[] = { OPT_TYPE, OPT_FEED, OPT_LIMIT, OPT_OVERRIDES,
 				 0 };
+static const int hunt_opts[] = { OPT_SINCE, OPT_FEED, OPT_FORMAT, 0 };
 static const int export_opts[] = { OPT_FORMAT, 0 };
 static const int no_opts[] = { 0 };
 
@@ -51,6 +52,7 @@ static const struct command commands[] = {
 	{ "test", CTL_CMD_TEST, 1, 1, no_opts },
 	{ "rollback", CTL_CMD_ROLLBACK, 0, 0, no_opts },
 	{ "version", CTL_CMD_VERSION, 0, 0, no_opts },
+	{ "hunt", CTL_CMD_HUNT, 0, 2, hunt_opts },
 	{ "export", CTL_CMD_EXPORT, 0, 0, export_opts },
 };
 
@@ -90,6 +92,12 @@ usage(FILE *out)
 "                             --overrides lists what del took out for good\n"
 "  test TEXT                  which indicators TEXT would hit\n"
 "  rollback                   make the previous database version active\n"
+"  hunt [--since D] (TYPE VALUE | --feed FILE [--format F])\n"
+"                             search the on-box history (the last D: 24h,\n"
+"                             90m, ...; default all of it) for an indicator\n"
+"                             or a feed file's; past hits go to the sinks\n"
+"                             as retrospective events; waits, then prints a\n"
+"                             summary (exit 0: hits, 1: none)\n"
 "  export [--format F]        write the block lists of the active version\n"
 "                             now and list them; F: nftables squid rpz\n"
 "                             hosts suricata csv (default: those configured)\n"
@@ -277,6 +285,65 @@ exchange(int fd, const json_t *req, enum ctl_command cmd,
 	return rc;
 }
 
+#define HUNT_POLL_MS 250
+
+/* A hunt: queued, then asked about until it ends; the progress on a
+ * terminal, the summary at the end. */
+static int
+hunt_run(int fd, json_t *req, const struct command *c,
+	 const char *const *args, const struct options *o, double timeout)
+{
+	json_t *reply, *ask;
+	const json_t *result;
+	int rc = exchange(fd, req, CTL_CMD_HUNT, o, timeout, &reply, &result);
+	bool tty = isatty(STDERR_FILENO) && !o->json;
+
+	if (rc != EXIT_OK)
+		return rc;
+	json_int_t id = json_integer_value(json_object_get(result, "hunt"));
+	json_decref(reply);
+	ask = json_pack("{s:s, s:i, s:i, s:I}", "cmd", "hunt", "v",
+			CTL_PROTOCOL_VERSION, "id", REQUEST_ID, "hunt", id);
+	if (ask == NULL) {
+		ctl_fail("out of memory building the request");
+		return EXIT_USAGE;
+	}
+	for (;;) {
+		rc = exchange(fd, ask, CTL_CMD_HUNT, o, timeout, &reply,
+			      &result);
+		if (rc != EXIT_OK)
+			break;
+		const char *state = json_string_value(json_object_get(result,
+								      "state"));
+		bool over = state == NULL || (strcmp(state, "queued") != 0 &&
+					      strcmp(state, "running") != 0);
+		if (tty && !over)
+			fprintf(stderr, "\r\033[K%s: hunt %lld: %s, %lld blocks "
+				"seen, %lld opened, %lld hits, %.1f s", ctl_prog,
+				(long long)id, state, (long long)
+				json_integer_value(json_object_get(result,
+								   "blocks")),
+				(long long)json_integer_value(json_object_get(
+					result, "blocks_opened")),
+				(long long)json_integer_value(json_object_get(
+					result, "hits")),
+				json_real_value(json_object_get(result,
+								"seconds")));
+		if (over) {
+			if (tty)
+				fputs("\r\033[K", stderr);
+			rc = result_print(result, c, args, o);
+			json_decref(reply);
+			break;
+		}
+		json_decref(reply);
+		struct timespec pause = { 0, HUNT_POLL_MS * 1000000L };
+		nanosleep(&pause, NULL);
+	}
+	json_decref(ask);
+	return rc;
+}
+
 /* A listing: page after page of one version, each printed as it comes,
  * until --limit rows or the last page. */
 static int
@@ -427,6 +494,8 @@ run(const struct command *c, const char *const *args, const struct options *o)
 	}
 	if (c->cmd == CTL_CMD_LIST && !o->overrides) {
 		rc = list_run(fd, req, o, timeout);
+	} else if (c->cmd == CTL_CMD_HUNT) {
+		rc = hunt_run(fd, req, c, args, o, timeout);
 	} else if (c->cmd == CTL_CMD_EXPORT) {
 		rc = export_run(fd, req, c, o, timeout);
 	} else {
@@ -482,6 +551,7 @@ main(int argc, char **argv)
 		case OPT_FEED:
 		case OPT_TYPE:
 		case OPT_LIMIT:
+		case OPT_SINCE:
 			o.seen[opt] = optarg;
 			break;
 		case OPT_ALLOW_SHRINK:
@@ -511,7 +581,7 @@ main(int argc, char **argv)
 		return ctl_usage_error("%s takes %d argument%s, not %d", c->name,
 				   c->max_args, c->max_args == 1 ? "" : "s",
 				   nargs);
-	for (int id = OPT_TOP; id <= OPT_OVERRIDES; id++) {
+	for (int id = OPT_TOP; id <= OPT_SINCE; id++) {
 		bool allowed = false;
 
 		if (o.seen[id] == NULL)
@@ -531,6 +601,7 @@ main(int argc, char **argv)
 	o.feed = o.seen[OPT_FEED];
 	o.type = o.seen[OPT_TYPE];
 	o.limit = o.seen[OPT_LIMIT];
+	o.since = o.seen[OPT_SINCE];
 	o.allow_shrink = o.seen[OPT_ALLOW_SHRINK] != NULL;
 	o.overrides = o.seen[OPT_OVERRIDES] != NULL;
 

@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "feed.h"
 #include "pattern_set.h"
 #include "replay.h"
 #include "run.h"
+#include "hunt.h"
 #include "scan.h"
 #include "store.h"
 
@@ -34,6 +36,8 @@ struct feeds {
 	" CAPTURE.pcap [-- EAL-ARGS...]\n" \
 	"       iocsift scan -f FEED [-f FEED]... [-o OUT.jsonl] [options]" \
 	" FILE...\n" \
+	"       iocsift hunt -f FEED [-f FEED]... [--since DURATION]" \
+	" [-o OUT.jsonl] HISTORY_DIR\n" \
 	"       iocsift compile -f FEED [-f FEED]... -o FILE.db\n" \
 	"       iocsift version\n"
 
@@ -65,6 +69,9 @@ usage(FILE *f)
 		"  -c, --count            scan: count lines with a hit, per file\n"
 		"  -l, --files-with-matches  scan: names of files with a hit\n"
 		"      --only-matching    scan: [FILE:]LINE:TYPE:INDICATOR per hit\n"
+		"      --since DURATION   hunt: only messages of the last DURATION"
+		" (24h, 90m,\n"
+		"                         3600s; default: the whole history)\n"
 		"      --sink URI         replay: also deliver events to a sink;"
 		" repeatable\n"
 		"                         (file://, udp://, tcp://, tls://;"
@@ -101,7 +108,7 @@ usage(FILE *f)
 		" arguments),\n"
 		"3 replay: events not delivered to every sink (spooled or"
 		" dropped);\n"
-		"scan as grep: 0 some line hit, 1 none, 2 trouble.\n");
+		"scan and hunt as grep: 0 some line hit, 1 none, 2 trouble.\n");
 }
 
 static int
@@ -214,6 +221,7 @@ enum {
 	OPT_SPOOL_DIR,
 	OPT_MESSAGES,
 	OPT_DRAIN_TIMEOUT,
+	OPT_SINCE,
 };
 
 #define SINKS_MAX 16
@@ -236,6 +244,7 @@ static const struct option long_options[] = {
 	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 	{ "messages", no_argument, NULL, OPT_MESSAGES },
 	{ "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
+	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -245,6 +254,7 @@ struct command_line {
 	const char *sinks[SINKS_MAX];
 	const char *db;             /* a saved pattern set instead of feeds */
 	struct scan_options scan;
+	uint64_t since_s;           /* hunt --since, 0 none */
 	const char *output;
 	struct dp_replay_options replay;
 	char **operands;
@@ -329,6 +339,14 @@ command_line_parse(int argc, char **argv, struct command_line *cl)
 		case OPT_MESSAGES:
 			cl->replay.messages = true;
 			break;
+		case OPT_SINCE:
+			if (duration_parse(optarg, &cl->since_s) != 0) {
+				fprintf(stderr, "iocsift: --since %s: give a "
+					"duration such as 24h, 90m or 3600s\n",
+					optarg);
+				rc = -EINVAL;
+			}
+			break;
 		case OPT_DRAIN_TIMEOUT: {
 			unsigned int seconds = 0;
 			rc = parse_seconds(optarg, &seconds);
@@ -382,6 +400,35 @@ command_scan(struct command_line *cl, struct pat_set *set, FILE *out)
 	if (fflush(out) != 0 || totals.errors > 0 || unreadable)
 		return EXIT_BAD_INPUT;
 	return totals.hit_lines > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* grep's exit status, as scan: 0 some message hit, 1 none, 2 trouble. */
+static int
+command_hunt(struct command_line *cl, struct pat_set *set, FILE *out)
+{
+	struct hist_hunt_stats stats;
+	uint64_t since_ns = 0;
+
+	if (cl->n_operands != 1) {
+		fprintf(stderr, "iocsift hunt: exactly one HISTORY_DIR is needed\n");
+		return EXIT_BAD_INPUT;
+	}
+	if (cl->since_s > 0) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		uint64_t now_s = (uint64_t)now.tv_sec;
+		since_ns = now_s > cl->since_s ?
+			(now_s - cl->since_s) * 1000000000ULL : 0;
+	}
+	uint64_t start = monotonic_ns();
+	int rc = hunt_directory(set, cl->operands[0], since_ns, out, &stats);
+	if (rc == -ENOENT || rc == -ENOTDIR || rc == -EACCES)
+		return EXIT_BAD_INPUT;
+	if (fflush(out) != 0 || rc != 0)
+		return EXIT_BAD_INPUT;
+	hunt_summary_print(stderr, "iocsift hunt", &stats,
+			   (double)(monotonic_ns() - start) / 1e9);
+	return stats.hit_messages > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 /* `iocsift compile`: the feeds' pattern set, saved for --db. */
@@ -513,7 +560,8 @@ main(int argc, char **argv)
 		return run_main(argc - 1, argv + 1);
 	bool replay = strcmp(command, "replay") == 0;
 	bool compile = strcmp(command, "compile") == 0;
-	if (!replay && !compile && strcmp(command, "scan") != 0) {
+	bool hunt = strcmp(command, "hunt") == 0;
+	if (!replay && !compile && !hunt && strcmp(command, "scan") != 0) {
 		fprintf(stderr, "iocsift: unknown command '%s'\n", command);
 		usage_short();
 		return EXIT_BAD_INPUT;
@@ -540,7 +588,7 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	int status = replay ? command_replay(&cl, set, out) :
-		command_scan(&cl, set, out);
+		hunt ? command_hunt(&cl, set, out) : command_scan(&cl, set, out);
 	if (out != NULL && out != stdout && fclose(out) != 0)
 		status = EXIT_FAILURE;
 	pat_set_free(set);

@@ -20,6 +20,8 @@
 #include "commands.h"
 #include "config.h"
 #include "eal_args.h"
+#include "history_writer.h"
+#include "hunter.h"
 #include "port_plan.h"
 #include "replay.h"
 #include "database.h"
@@ -59,6 +61,11 @@ struct run {
 	struct ctl_lock state_lock;    /* STATE_DIR/lock */
 	struct ctl_lock socket_lock;   /* SOCKET.lock */
 	struct reload reload;          /* SIGHUP */
+	/* The on-box history and its retro-hunts (docs/history.md). */
+	char history_dir[CFG_PATH_MAX + 16];
+	struct dp_history_writer history;
+	struct dp_hunter hunter;
+	bool history_on;
 };
 
 #define USAGE_SYNOPSIS \
@@ -549,6 +556,70 @@ spool_dir_prepare(const struct run *r)
 	return rc == -ENOENT && create ? -EIO : rc;
 }
 
+/* The history dir: STATE_DIR/history (the default) is made when missing,
+ * 0700 (the history holds raw log messages and DNS traffic); one the
+ * config named must exist. 0, -ENOENT (a named one is missing) or
+ * -errno, reported. */
+static int
+history_dir_prepare(struct run *r)
+{
+	char fallback[CFG_PATH_MAX + 16], why[DIR_PREPARE_TEXT_MAX];
+
+	snprintf(fallback, sizeof(fallback), "%s/history", r->cfg.state_dir);
+	snprintf(r->history_dir, sizeof(r->history_dir), "%s",
+		 r->cfg.history_dir[0] != '\0' ? r->cfg.history_dir : fallback);
+	bool create = strcmp(r->history_dir, fallback) == 0;
+	int rc = dir_prepare(r->history_dir, DIR_MODE_PRIVATE, create, why,
+			     sizeof(why));
+	if (rc != 0)
+		fprintf(stderr, "iocsift: history dir %s\n", why);
+	return rc == -ENOENT && create ? -EIO : rc;
+}
+
+/* The history writer and the hunter, before the launch (the exporter
+ * drains the hunter's ring from its start). 0 or -errno, reported. */
+static int
+history_open(struct run *r)
+{
+	char err[256];
+
+	if (r->cfg.history_messages == 0)
+		return 0;
+	int rc = history_dir_prepare(r);
+	if (rc != 0)
+		return rc;
+	struct dp_history_config hc = {
+		.dir = r->history_dir,
+		.max_bytes = r->cfg.history_max_size,
+		.max_age_ns = r->cfg.history_max_age * 1000000000ULL,
+		.kinds = (uint8_t)r->cfg.history_messages,
+		.block_bytes = DP_HISTORY_BLOCK_BYTES,
+		.block_ns = DP_HISTORY_BLOCK_NS,
+		.level = DP_HISTORY_ZSTD_LEVEL,
+		.chunks = DP_HISTORY_CHUNKS,
+	};
+	rc = dp_history_writer_init(&r->history, &hc, r->app.workers,
+				    r->app.n_workers, (int)rte_socket_id(),
+				    err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "iocsift: %s\n", err);
+		return rc;
+	}
+	rc = dp_hunter_init(&r->hunter, r->history_dir, &r->history,
+			    (int)rte_socket_id());
+	if (rc != 0)
+		return rc;
+	dp_exporter_add_hunter(&r->app.exporter, r->hunter.ring,
+			       r->hunter.pool);
+	r->history_on = true;
+	r->ctx.history = &r->history;
+	r->ctx.hunter = &r->hunter;
+	r->ctx.hunt_on_change = r->cfg.hunt_on_change;
+	r->ctx.hunt_max_indicators = r->cfg.hunt_max_indicators;
+	r->ctx.history_max_age_s = r->cfg.history_max_age;
+	return 0;
+}
+
 /* One daemon per state dir and per control socket, decided before
  * anything in either is read or written: a second one exits here. */
 static int
@@ -716,6 +787,8 @@ run_main(int argc, char **argv)
 				      .state_dir = r.cfg.state_dir,
 				      .block_export = &r.block_export };
 	if (rc == 0)
+		rc = history_open(&r);
+	if (rc == 0)
 		rc = ctl_block_export_start(&r.block_export, &r.cfg);
 	if (rc == 0) {
 		rc = database_open(&r);
@@ -737,6 +810,11 @@ run_main(int argc, char **argv)
 	rc = ctl_server_open(&r.server, &server_opt);
 	if (rc == 0)
 		rc = dp_appliance_launch(&r.app);
+	if (rc == 0 && r.history_on) {
+		rc = dp_history_writer_start(&r.history);
+		if (rc == 0)
+			rc = dp_hunter_start(&r.hunter);
+	}
 	if (rc != 0)
 		goto out;
 	if (r.cfg.telemetry && ctl_telemetry_register(telemetry_stats, &r) != 0)
@@ -749,8 +827,15 @@ run_main(int argc, char **argv)
 	if (r.cfg.telemetry)
 		ctl_telemetry_register(NULL, NULL);   /* none reads what goes next */
 out:
+	if (r.history_on)
+		dp_hunter_stop(&r.hunter);
 	/* Drains the rings; the sinks get 5 s, the rest stays spooled. */
 	dp_appliance_stop(&r.app, SINK_DRAIN_MS);
+	if (r.history_on) {
+		dp_history_writer_stop(&r.history);
+		dp_hunter_release(&r.hunter);
+		dp_history_writer_release(&r.history);
+	}
 	fprintf(stderr, "iocsift: stopped: %lu events written\n",
 		(unsigned long)r.app.exporter.events);
 	ctl_server_close(&r.server);

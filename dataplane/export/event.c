@@ -601,6 +601,8 @@ put_iocsift(struct exp_writer *w, const struct exp_message *msg,
 	}
 	if (msg->truncated)
 		EXP_PUT_LIT(w, ",\"truncated\":true");
+	if (msg->retro)
+		EXP_PUT_LIT(w, ",\"retro\":true");
 	if (ev != NULL) {
 		EXP_PUT_LIT(w, ",\"count\":");
 		exp_put_u64(w, exp_event_count(ev));
@@ -640,8 +642,14 @@ ecs_write(struct exp_buffer *b, const struct exp_message *msg,
 	}
 	EXP_PUT_LIT(&w, "{\"@timestamp\":");
 	put_json_time(&w, ev != NULL ? exp_event_last_ns(ev) : msg->time_ns);
-	EXP_PUT_LIT(&w, ",\"event\":{\"kind\":\"alert\",\"category\":[\"threat\"],"
-		"\"type\":[\"indicator\"],\"dataset\":\"iocsift.hit\"");
+	if (msg->retro)
+		EXP_PUT_LIT(&w, ",\"event\":{\"kind\":\"enrichment\","
+			    "\"category\":[\"threat\"],\"type\":[\"indicator\"],"
+			    "\"dataset\":\"iocsift.retro\"");
+	else
+		EXP_PUT_LIT(&w, ",\"event\":{\"kind\":\"alert\","
+			    "\"category\":[\"threat\"],\"type\":[\"indicator\"],"
+			    "\"dataset\":\"iocsift.hit\"");
 	if (msg->protocol != EXP_PROTOCOL_DNS || dns_unreadable) {
 		EXP_PUT_LIT(&w, ",\"original\":");
 		put_json_bytes(&w, msg->payload, msg->payload_len);

@@ -46,6 +46,10 @@ struct exp_message {
 	const uint8_t *payload;
 	size_t payload_len;
 	bool truncated;            /* payload was cut to fit a hit record */
+	/* Found by a retro-hunt in the history, after the fact: the event
+	 * is an enrichment of the past, at the message's own time
+	 * (docs/events.md, "Retrospective events"). */
+	bool retro;
 };
 
 /* Writes one JSON line for (msg, ind), with the writer of the exporter's

@@ -16,6 +16,8 @@
 #define FORMAT_APP_NAME "iocsift"
 #define FORMAT_MSGID "hit"
 #define FORMAT_CATEGORY "indicator-match"
+/* A retro-hunt's finding in the history (docs/events.md). */
+#define FORMAT_CATEGORY_RETRO "indicator-match-retro"
 #define CEF_NAME_VALUE_MAX 128     /* bytes of the indicator in CEF's Name */
 #define HOSTNAME_MAX 255           /* RFC 5424 HOSTNAME */
 #define LEEF_TIME_FORMAT "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
@@ -436,6 +438,8 @@ rfc5424_record(struct exp_writer *w, const struct event_info *in)
 	SD_PARAM_PLAIN(w, "matched", matched, strlen(matched));
 	if (in->msg->truncated)
 		EXP_PUT_LIT(w, " truncated=\"true\"");
+	if (in->msg->retro)
+		EXP_PUT_LIT(w, " retro=\"true\"");
 	EXP_PUT_LIT(w, "]");
 	if (!text_empty(in)) {
 		EXP_PUT_LIT(w, " ");
@@ -540,7 +544,10 @@ cef_record(struct exp_writer *w, const struct event_info *in)
 	exp_put_u64(w, exp_cef_severity(ind->severity));
 	EXP_PUT_LIT(w, "|rt=");
 	exp_put_u64(w, in->last_ns / 1000000);
-	EXP_PUT_LIT(w, " cat=" FORMAT_CATEGORY);
+	if (in->msg->retro)
+		EXP_PUT_LIT(w, " cat=" FORMAT_CATEGORY_RETRO);
+	else
+		EXP_PUT_LIT(w, " cat=" FORMAT_CATEGORY);
 	if (in->network) {
 		CEF_EXT_PLAIN(w, "src", in->src, in->src_len);
 		CEF_EXT_U64(w, "spt", in->msg->src_port);
@@ -625,7 +632,10 @@ leef_record(struct exp_writer *w, const struct event_info *in)
 	exp_put_str(w, type);
 	EXP_PUT_LIT(w, "|x09|devTimeFormat=" LEEF_TIME_FORMAT "\tdevTime=");
 	put_leef_time(w, in->last_ns);
-	EXP_PUT_LIT(w, "\tcat=" FORMAT_CATEGORY);
+	if (in->msg->retro)
+		EXP_PUT_LIT(w, "\tcat=" FORMAT_CATEGORY_RETRO);
+	else
+		EXP_PUT_LIT(w, "\tcat=" FORMAT_CATEGORY);
 	LEEF_ATTR_U64(w, "sev", exp_cef_severity(ind->severity));
 	if (in->network) {
 		LEEF_ATTR_PLAIN(w, "src", in->src, in->src_len);
@@ -663,6 +673,8 @@ leef_record(struct exp_writer *w, const struct event_info *in)
 	}
 	if (in->msg->truncated)
 		EXP_PUT_LIT(w, "\ttruncated=true");
+	if (in->msg->retro)
+		EXP_PUT_LIT(w, "\tretro=true");
 	EXP_PUT_LIT(w, "\tmsg=");
 	put_text(w, in, ESCAPE_TEXT);
 }

@@ -60,6 +60,26 @@ test_hex_digit_value(void **state)
 }
 
 static void
+test_duration(void **state)
+{
+	(void)state;
+	uint64_t s = 0;
+	const struct { const char *text; uint64_t seconds; } good[] = {
+		{ "24h", 86400 }, { "90m", 5400 }, { "3600", 3600 },
+		{ "45s", 45 }, { "7d", 604800 },
+	};
+	const char *bad[] = { "", "h", "-1h", "0", "1w", "1hh", "1 h",
+			      "99999999999999999999", "40000d" };
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(duration_parse(good[i].text, &s), 0);
+		assert_int_equal(s, good[i].seconds);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(duration_parse(bad[i], &s), -EINVAL);
+}
+
+static void
 test_base64(void **state)
 {
 	static const struct {
@@ -328,6 +348,7 @@ main(void)
 		cmocka_unit_test(test_error_detail),
 		cmocka_unit_test(test_hex_digit_value),
 		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_base64_round_trip),
 		cmocka_unit_test(test_read_all),
 		cmocka_unit_test(test_read_all_pipe),

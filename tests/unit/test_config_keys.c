@@ -775,6 +775,63 @@ test_sink_settings(void **state)
 		  "key 'hostname': expected printable ASCII without spaces");
 }
 
+/* ---- [history] ---------------------------------------------------------- */
+
+static void
+test_history(void **state)
+{
+	(void)state;
+	assert_int_equal(cfg.history_messages, CFG_HISTORY_SYSLOG | CFG_HISTORY_DNS);
+	assert_int_equal(cfg.history_max_size, 1ULL << 30);
+	assert_int_equal(cfg.history_max_age, 86400);
+	assert_true(cfg.hunt_on_change);
+	assert_int_equal(cfg.hunt_max_indicators, 100000);
+	assert_string_equal(cfg.history_dir, "");
+	key_ok("history", "history_messages", "dns");
+	assert_int_equal(cfg.history_messages, CFG_HISTORY_DNS);
+	key_ok("history", "history_messages", "syslog, dns");
+	assert_int_equal(cfg.history_messages, CFG_HISTORY_SYSLOG | CFG_HISTORY_DNS);
+	key_ok("history", "history_messages", "none");
+	assert_int_equal(cfg.history_messages, 0);
+	key_ok("history", "history_max_size", "10G");
+	assert_int_equal(cfg.history_max_size, 10ULL << 30);
+	key_ok("history", "history_max_size", "16M");
+	assert_int_equal(cfg.history_max_size, 16ULL << 20);
+	key_ok("history", "history_max_age", "7d");
+	assert_int_equal(cfg.history_max_age, 7 * 86400);
+	key_ok("history", "history_dir", "/srv/iocsift/history");
+	assert_string_equal(cfg.history_dir, "/srv/iocsift/history");
+	key_ok("history", "hunt_on_change", "no");
+	assert_false(cfg.hunt_on_change);
+	key_ok("history", "hunt_max_indicators", "1000000");
+	assert_int_equal(cfg.hunt_max_indicators, 1000000);
+}
+
+static void
+test_history_errors(void **state)
+{
+	(void)state;
+	key_error("history", "history_messages", "http",
+		  "key 'history_messages': expected syslog, dns, both "
+		  "(\"syslog, dns\") or none");
+	key_error("history", "history_messages", "none, dns",
+		  "key 'history_messages': expected syslog, dns, both "
+		  "(\"syslog, dns\") or none");
+	key_error("history", "history_max_size", "15M",
+		  "key 'history_max_size': expected a size of 16M or more, "
+		  "such as 512M, 10G or 1T");
+	key_error("history", "history_max_size", "10GB",
+		  "key 'history_max_size': expected a size of 16M or more, "
+		  "such as 512M, 10G or 1T");
+	key_error("history", "history_max_age", "1w",
+		  "key 'history_max_age': expected a duration such as 24h, "
+		  "90m or 7d");
+	key_error("history", "history_dir", "history",
+		  "key 'history_dir': expected an absolute path shorter than 4096 bytes");
+	key_error("history", "hunt_max_indicators", "0",
+		  "key 'hunt_max_indicators': expected a number from 1 to 1000000");
+}
+
 /* ---- [exports] ------------------------------------------------------------ */
 
 static void
@@ -869,6 +926,8 @@ main(void)
 		TEST(test_feeds_errors),
 		TEST(test_sinks),
 		TEST(test_sink_settings),
+		TEST(test_history),
+		TEST(test_history_errors),
 		TEST(test_exports),
 		TEST(test_exports_errors),
 	};

@@ -348,6 +348,49 @@ test_ecs_record(void **state)
 	free(text);
 }
 
+/* A retro-hunt's event: an enrichment of the past in ECS, marked in the
+ * other formats too, at the message's own time; a live one is none. */
+static void
+test_retro(void **state)
+{
+	(void)state;
+	struct exp_message msg = syslog_message(syslog_payload,
+						strlen(syslog_payload));
+	struct exp_event ev = event_of(&msg, &domain_indicator);
+	const char *marks[] = {
+		[EXP_FORMAT_RFC5424] = " retro=\"true\"",
+		[EXP_FORMAT_CEF] = " cat=indicator-match-retro ",
+		[EXP_FORMAT_LEEF] = "\tretro=true",
+	};
+
+	for (int retro = 0; retro <= 1; retro++) {
+		msg.retro = retro;
+		char *text = format_text(EXP_FORMAT_ECS, &ev, false);
+		json_t *root = json_of(text);
+		assert_string_equal(string_at(root, "event/kind"),
+				    retro ? "enrichment" : "alert");
+		assert_string_equal(string_at(root, "event/dataset"),
+				    retro ? "iocsift.retro" : "iocsift.hit");
+		assert_string_equal(string_at(root, "@timestamp"),
+				    "2026-11-26T10:00:05.123456Z");
+		json_t *flag = json_at(root, "iocsift/retro");
+		if (retro)
+			assert_true(json_is_true(flag));
+		else
+			assert_null(flag);
+		json_decref(root);
+		free(text);
+		for (enum exp_format f = EXP_FORMAT_RFC5424;
+		     f <= EXP_FORMAT_LEEF; f++) {
+			text = format_text(f, &ev, false);
+			if ((strstr(text, marks[f]) != NULL) != retro)
+				fail_msg("%s, retro %d: %s", exp_format_name(f),
+					 retro, text);
+			free(text);
+		}
+	}
+}
+
 static void
 test_aggregate(void **state)
 {
@@ -858,6 +901,7 @@ main(void)
 		cmocka_unit_test(test_leef_layout),
 		cmocka_unit_test(test_ecs_record),
 		cmocka_unit_test(test_aggregate),
+		cmocka_unit_test(test_retro),
 		cmocka_unit_test(test_severity_and_hostname),
 		cmocka_unit_test(test_hostile_text_formats),
 		cmocka_unit_test(test_hostile_ecs),
