@@ -154,8 +154,28 @@ test_coalesce(void **state)
 	json_decref(j);
 	rmdir(path);
 
+	/* An indicator that expires later: due once its time has come,
+	 * so that the control loop offers the active set again. */
+	time_t now = time(NULL);
+	char csv[128];
+	struct tm tm;
+	gmtime_r(&(time_t){ now + 3600 }, &tm);
+	snprintf(csv, sizeof(csv), "type,value,expires\n"
+		 "domain,soon.example,%04d-%02d-%02dT%02d:%02d:%02dZ\n",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec);
+	struct pat_set *d = set_of(csv, 4);
+	ctl_block_export_offer(&x, d);
+	wait_busy(&x, d);
+	release_one(fifo);
+	json_decref(wait_done(&x, 5));
+	assert_false(ctl_block_export_expiry_due(&x, (int64_t)now));
+	assert_true(ctl_block_export_expiry_due(&x, (int64_t)now + 3600));
+	assert_false(ctl_block_export_expiry_due(&x, (int64_t)now + 3600));
+
 	ctl_block_export_stop(&x);
 	ctl_block_export_stop(&x);    /* idempotent */
+	pat_set_free(d);
 	pat_set_free(c);
 	for (unsigned int i = 0; i < CTL_BLOCK_FILES; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir,
