@@ -108,9 +108,60 @@ command_status(struct ctl_context *ctx, const struct ctl_request *req)
 
 	if (result != NULL)
 		json_object_set_new(result, "history", ctl_history_json(ctx));
+	if (result != NULL && ctx->block_export != NULL)
+		json_object_set_new(result, "exports",
+				    ctl_block_export_json(ctx->block_export));
 	if (result != NULL && ctx->running != NULL)
 		json_object_set_new(result, "running", running_json(ctx->running));
 	return ctl_reply_ok(req, result);
+}
+
+/* `export`: the block-list thread writes the active version now; the
+ * reply is a ticket, which status shows done (exports.requests_done)
+ * once the files are in place: a write of a million indicators takes a
+ * second, in which the control thread keeps answering. */
+static char *
+command_export(struct ctl_context *ctx, const struct ctl_request *req)
+{
+	struct ctl_block_export *x = ctx->block_export;
+	uint32_t formats;
+
+	if (x == NULL || !ctl_block_export_enabled(x))
+		return ctl_reply_error(req, CTL_ERR_BAD_REQUEST,
+				       "block lists are off: no export_dir in "
+				       "[exports] (docs/exports.md)");
+	if (req->format == NULL) {
+		formats = x->formats;
+	} else {
+		int f = cfg_export_format_from_name(req->format,
+						    strlen(req->format));
+
+		if (f < 0)
+			return ctl_reply_error(req, CTL_ERR_BAD_REQUEST,
+					       "field 'format': expected "
+					       "nftables, squid, rpz, hosts, "
+					       "suricata or csv");
+		formats = 1u << f;
+	}
+	if (ctx->db->active == NULL)
+		return ctl_reply_error(req, CTL_ERR_NOT_FOUND,
+				       "no database version to export");
+	json_t *names = json_array();
+
+	for (unsigned int f = 0; f < CFG_EXPORT_FORMATS; f++)
+		if (formats & (1u << f))
+			json_array_append_new(names, json_string(
+				cfg_export_format_names[f]));
+	json_t *before = ctl_block_export_json(x);
+	json_int_t errors = json_integer_value(json_object_get(before,
+							       "errors"));
+	json_decref(before);
+	uint64_t ticket = ctl_block_export_request(x, ctx->db->active,
+						   formats);
+	return ctl_reply_ok(req, json_pack("{s:I, s:I, s:s, s:o, s:I}",
+		"request", (json_int_t)ticket,
+		"db_version", (json_int_t)pat_set_version(ctx->db->active),
+		"dir", x->dir, "formats", names, "errors", errors));
 }
 
 static char *
@@ -490,6 +541,9 @@ ctl_command_handle(struct ctl_context *ctx, const char *line, size_t len,
 		break;
 	case CTL_CMD_HUNT:
 		*reply = ctl_command_hunt(ctx, &req);
+		break;
+	case CTL_CMD_EXPORT:
+		*reply = command_export(ctx, &req);
 		break;
 	default:
 		*reply = ctl_reply_error(&req, CTL_ERR_UNKNOWN_COMMAND,

@@ -20,6 +20,7 @@ struct ctl_context {
 	struct dp_appliance *app;
 	time_t started;
 	const char *state_dir;
+	struct ctl_block_export *block_export;   /* [exports]; may be NULL */
 	struct ctl_job *running;     /* the load being built, or NULL */
 	/* The history and its hunts; NULL when history_messages = none. */
 	struct dp_history_writer *history;

@@ -39,6 +39,36 @@ struct cfg_port {
 
 struct cfg_feed { char path[CFG_PATH_MAX]; char format[32]; unsigned int line; };
 
+/* The block lists of [exports] (docs/exports.md), in the order of
+ * cfg_export_format_names. */
+enum cfg_export_format {
+	CFG_EXPORT_NFTABLES,
+	CFG_EXPORT_SQUID,
+	CFG_EXPORT_RPZ,
+	CFG_EXPORT_HOSTS,
+	CFG_EXPORT_SURICATA,
+	CFG_EXPORT_CSV,
+	CFG_EXPORT_FORMATS,
+};
+
+#define CFG_EXPORT_ALL ((1u << CFG_EXPORT_FORMATS) - 1)
+
+extern const char *const cfg_export_format_names[CFG_EXPORT_FORMATS];
+
+/* The format called name (len bytes), or -1. */
+int cfg_export_format_from_name(const char *name, size_t len);
+
+/* Bit (1 << enum pat_type) for each type the format can carry. */
+uint32_t cfg_export_format_types(enum cfg_export_format format);
+
+/* What one format exports (export_filter). */
+struct cfg_export_filter {
+	uint32_t types;          /* bits 1 << enum pat_type; 0: every type it carries */
+	char feeds[1024];        /* feed names, comma-separated; "" any feed */
+	uint8_t min_severity;    /* PAT_SEVERITY_*; 0 any, even unset */
+	unsigned int line;       /* 0: no filter given */
+};
+
 struct iocsift_config {
 	uint16_t syslog_ports[CFG_L4_PORTS_MAX]; unsigned int n_syslog_ports;
 	uint16_t dns_ports[CFG_L4_PORTS_MAX]; unsigned int n_dns_ports;
@@ -74,6 +104,10 @@ struct iocsift_config {
 	uint64_t history_max_age;       /* seconds */
 	bool hunt_on_change;            /* hunt each add and load */
 	uint32_t hunt_max_indicators;   /* a larger hunt is refused */
+	char export_dir[CFG_PATH_MAX]; /* "" = no block lists */
+	uint32_t export_formats;       /* bits 1 << enum cfg_export_format */
+	struct cfg_export_filter export_filters[CFG_EXPORT_FORMATS];
+	char export_allow[CFG_PATH_MAX];   /* "" = no allow-list */
 };
 
 #define CFG_HISTORY_SYSLOG 0x1         /* 1 << DP_MESSAGE_SYSLOG */

@@ -47,6 +47,24 @@ sinks_same(const struct iocsift_config *a, const struct iocsift_config *b)
 	return true;
 }
 
+/* Where a filter was given does not count. */
+static bool
+export_filters_same(const struct iocsift_config *a,
+		    const struct iocsift_config *b)
+{
+	for (unsigned int i = 0; i < CFG_EXPORT_FORMATS; i++) {
+		const struct cfg_export_filter *fa = &a->export_filters[i];
+		const struct cfg_export_filter *fb = &b->export_filters[i];
+
+		if ((fa->line != 0) != (fb->line != 0) ||
+		    fa->types != fb->types ||
+		    fa->min_severity != fb->min_severity ||
+		    strcmp(fa->feeds, fb->feeds) != 0)
+			return false;
+	}
+	return true;
+}
+
 /* A key of [port]: the same in every section both have (where the
  * sections start does not matter). */
 static bool
@@ -172,6 +190,14 @@ key_same(const struct iocsift_config *a, const struct iocsift_config *b,
 		return a->hunt_on_change == b->hunt_on_change;
 	case CFG_KEY_HUNT_MAX_INDICATORS:
 		return a->hunt_max_indicators == b->hunt_max_indicators;
+	case CFG_KEY_EXPORT_DIR:
+		return strcmp(a->export_dir, b->export_dir) == 0;
+	case CFG_KEY_EXPORT_FORMATS:
+		return a->export_formats == b->export_formats;
+	case CFG_KEY_EXPORT_FILTER:
+		return export_filters_same(a, b);
+	case CFG_KEY_EXPORT_ALLOW:
+		return strcmp(a->export_allow, b->export_allow) == 0;
 	case CFG_KEY_COUNT:
 		break;
 	}

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "config_keys.h"
+#include "indicator.h"
 
 const char *const cfg_section_names[CFG_SEC_COUNT] = {
 	[CFG_SEC_NONE] = "",
@@ -21,6 +22,7 @@ const char *const cfg_section_names[CFG_SEC_COUNT] = {
 	[CFG_SEC_FEEDS] = "feeds",
 	[CFG_SEC_SINKS] = "sinks",
 	[CFG_SEC_HISTORY] = "history",
+	[CFG_SEC_EXPORTS] = "exports",
 };
 
 const struct cfg_key cfg_keys[CFG_KEY_COUNT] = {
@@ -65,7 +67,75 @@ const struct cfg_key cfg_keys[CFG_KEY_COUNT] = {
 	[CFG_KEY_HISTORY_MAX_AGE] = { "history_max_age", CFG_SEC_HISTORY, 0 },
 	[CFG_KEY_HUNT_ON_CHANGE] = { "hunt_on_change", CFG_SEC_HISTORY, 0 },
 	[CFG_KEY_HUNT_MAX_INDICATORS] = { "hunt_max_indicators", CFG_SEC_HISTORY, 0 },
+	[CFG_KEY_EXPORT_DIR] = { "export_dir", CFG_SEC_EXPORTS, CFG_KEY_EMPTY_OK },
+	[CFG_KEY_EXPORT_FORMATS] = { "export_formats", CFG_SEC_EXPORTS, 0 },
+	[CFG_KEY_EXPORT_FILTER] = { "export_filter", CFG_SEC_EXPORTS, CFG_KEY_REPEATS },
+	[CFG_KEY_EXPORT_ALLOW] = { "export_allow", CFG_SEC_EXPORTS, CFG_KEY_EMPTY_OK },
 };
+
+const char *const cfg_export_format_names[CFG_EXPORT_FORMATS] = {
+	[CFG_EXPORT_NFTABLES] = "nftables",
+	[CFG_EXPORT_SQUID] = "squid",
+	[CFG_EXPORT_RPZ] = "rpz",
+	[CFG_EXPORT_HOSTS] = "hosts",
+	[CFG_EXPORT_SURICATA] = "suricata",
+	[CFG_EXPORT_CSV] = "csv",
+};
+
+/* The names of enum pat_type (pat_type_name(), which this pure parser
+ * does not link), in its order. */
+static const char *const cfg_type_names[PAT_TYPE_COUNT] = {
+	[PAT_TYPE_DOMAIN] = "domain",
+	[PAT_TYPE_IPV4] = "ipv4",
+	[PAT_TYPE_IPV6] = "ipv6",
+	[PAT_TYPE_MD5] = "md5",
+	[PAT_TYPE_SHA1] = "sha1",
+	[PAT_TYPE_SHA256] = "sha256",
+	[PAT_TYPE_FILENAME] = "filename",
+	[PAT_TYPE_URL] = "url",
+	[PAT_TYPE_REGEX] = "regex",
+};
+
+static const char *const cfg_severity_names[] = {
+	[PAT_SEVERITY_LOW] = "low",
+	[PAT_SEVERITY_MEDIUM] = "medium",
+	[PAT_SEVERITY_HIGH] = "high",
+	[PAT_SEVERITY_CRITICAL] = "critical",
+};
+
+#define TYPE_BIT(t) (1u << (t))
+
+int
+cfg_export_format_from_name(const char *name, size_t len)
+{
+	for (int i = 0; i < CFG_EXPORT_FORMATS; i++)
+		if (strlen(cfg_export_format_names[i]) == len &&
+		    memcmp(cfg_export_format_names[i], name, len) == 0)
+			return i;
+	return -1;
+}
+
+uint32_t
+cfg_export_format_types(enum cfg_export_format format)
+{
+	switch (format) {
+	case CFG_EXPORT_NFTABLES:
+		return TYPE_BIT(PAT_TYPE_IPV4) | TYPE_BIT(PAT_TYPE_IPV6);
+	case CFG_EXPORT_SQUID:
+	case CFG_EXPORT_RPZ:
+	case CFG_EXPORT_HOSTS:
+		return TYPE_BIT(PAT_TYPE_DOMAIN);
+	case CFG_EXPORT_SURICATA:
+		return TYPE_BIT(PAT_TYPE_DOMAIN) | TYPE_BIT(PAT_TYPE_IPV4) |
+		       TYPE_BIT(PAT_TYPE_IPV6) | TYPE_BIT(PAT_TYPE_MD5) |
+		       TYPE_BIT(PAT_TYPE_SHA256);
+	case CFG_EXPORT_CSV:
+		return TYPE_BIT(PAT_TYPE_COUNT) - 1;
+	case CFG_EXPORT_FORMATS:
+		break;
+	}
+	return 0;
+}
 
 /* The names patterns/feed.c maps (pat_feed_format_from_name()). */
 static const char *const cfg_feed_formats[] = {
@@ -711,6 +781,195 @@ set_sink(struct cfg_parser *p, const char *value)
 	return 0;
 }
 
+/* Words separated by white space or commas: the next one from *s (its
+ * length in *len), or NULL at the end. */
+static const char *
+next_word(const char **s, size_t *len)
+{
+	const char *c = *s;
+
+	while (cfg_is_space(*c) || *c == ',')
+		c++;
+	if (*c == '\0')
+		return NULL;
+	const char *start = c;
+	while (*c != '\0' && !cfg_is_space(*c) && *c != ',')
+		c++;
+	*len = (size_t)(c - start);
+	*s = c;
+	return start;
+}
+
+/* "nftables squid ..." (spaces or commas): at least one. */
+static int
+set_export_formats(struct cfg_parser *p, const char *value)
+{
+	char word[CFG_QUOTE_MAX], q[CFG_QUOTE_MAX];
+	uint32_t formats = 0;
+	const char *w;
+	size_t len;
+
+	while ((w = next_word(&value, &len)) != NULL) {
+		int f = cfg_export_format_from_name(w, len);
+
+		if (f < 0) {
+			snprintf(word, sizeof(word), "%.*s", (int)len, w);
+			return cfg_key_error(p, CFG_KEY_EXPORT_FORMATS,
+					     "unknown format '%s' (nftables, "
+					     "squid, rpz, hosts, suricata, csv)",
+					     cfg_quote(q, sizeof(q), word));
+		}
+		formats |= 1u << f;
+	}
+	p->cfg.export_formats = formats;
+	return 0;
+}
+
+/* 1..CTL_FEED_NAME_MAX (128) of [A-Za-z0-9._-], as protocol.h's. */
+static bool
+feed_name_valid(const char *name, size_t len)
+{
+	if (len == 0 || len > 128)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* types=T,T: names of enum pat_type the format carries. */
+static int
+set_filter_types(struct cfg_parser *p, enum cfg_export_format format,
+		 const char *list, struct cfg_export_filter *f)
+{
+	char word[CFG_QUOTE_MAX], q[CFG_QUOTE_MAX];
+	const char *w;
+	size_t len;
+
+	while ((w = next_word(&list, &len)) != NULL) {
+		unsigned int t;
+
+		for (t = 0; t < PAT_TYPE_COUNT; t++)
+			if (strlen(cfg_type_names[t]) == len &&
+			    memcmp(cfg_type_names[t], w, len) == 0)
+				break;
+		snprintf(word, sizeof(word), "%.*s", (int)len, w);
+		if (t == PAT_TYPE_COUNT)
+			return cfg_key_error(p, CFG_KEY_EXPORT_FILTER,
+					     "unknown type '%s'",
+					     cfg_quote(q, sizeof(q), word));
+		if (!(cfg_export_format_types(format) & TYPE_BIT(t)))
+			return cfg_key_error(p, CFG_KEY_EXPORT_FILTER,
+					     "%s does not carry %s indicators",
+					     cfg_export_format_names[format],
+					     cfg_type_names[t]);
+		f->types |= TYPE_BIT(t);
+	}
+	if (f->types == 0)
+		return cfg_key_error(p, CFG_KEY_EXPORT_FILTER,
+				     "types= names no type");
+	return 0;
+}
+
+static int
+set_filter_feeds(struct cfg_parser *p, const char *list,
+		 struct cfg_export_filter *f)
+{
+	char word[CFG_QUOTE_MAX], q[CFG_QUOTE_MAX];
+	size_t used = 0, len;
+	const char *w;
+
+	while ((w = next_word(&list, &len)) != NULL) {
+		snprintf(word, sizeof(word), "%.*s", (int)len, w);
+		if (!feed_name_valid(w, len))
+			return cfg_key_error(p, CFG_KEY_EXPORT_FILTER,
+					     "invalid feed name '%s' (1 to 128 "
+					     "of A-Z a-z 0-9 . _ -)",
+					     cfg_quote(q, sizeof(q), word));
+		if (used + len + 2 > sizeof(f->feeds))
+			return cfg_key_error(p, CFG_KEY_EXPORT_FILTER,
+					     "feeds= longer than %zu bytes",
+					     sizeof(f->feeds) - 1);
+		if (used > 0)
+			f->feeds[used++] = ',';
+		memcpy(f->feeds + used, w, len);
+		used += len;
+		f->feeds[used] = '\0';
+	}
+	if (used == 0)
+		return cfg_key_error(p, CFG_KEY_EXPORT_FILTER,
+				     "feeds= names no feed");
+	return 0;
+}
+
+/* "FORMAT [types=T,..] [feeds=F,..] [min_severity=S]", once a format. */
+static int
+set_export_filter(struct cfg_parser *p, char *value)
+{
+	char q[CFG_QUOTE_MAX];
+	struct cfg_export_filter f = { .line = p->lineno };
+	char *save = NULL, *word = strtok_r(value, " \t", &save);
+	int format = word != NULL ?
+		cfg_export_format_from_name(word, strlen(word)) : -1;
+	int rc;
+
+	if (format < 0)
+		return cfg_key_error(p, CFG_KEY_EXPORT_FILTER,
+				     "expected FORMAT [types=T,...] "
+				     "[feeds=F,...] [min_severity=S] with FORMAT "
+				     "nftables, squid, rpz, hosts, suricata or csv");
+	if (p->cfg.export_filters[format].line != 0)
+		return cfg_key_error(p, CFG_KEY_EXPORT_FILTER,
+				     "%s is already filtered at line %u",
+				     cfg_export_format_names[format],
+				     p->cfg.export_filters[format].line);
+	bool seen_types = false, seen_feeds = false, seen_severity = false;
+	while ((word = strtok_r(NULL, " \t", &save)) != NULL) {
+		bool *seen;
+
+		if (strncmp(word, "types=", 6) == 0) {
+			seen = &seen_types;
+			rc = *seen ? 1 : set_filter_types(p, format, word + 6, &f);
+		} else if (strncmp(word, "feeds=", 6) == 0) {
+			seen = &seen_feeds;
+			rc = *seen ? 1 : set_filter_feeds(p, word + 6, &f);
+		} else if (strncmp(word, "min_severity=", 13) == 0) {
+			seen = &seen_severity;
+			rc = *seen ? 1 : 0;
+			for (uint8_t s = PAT_SEVERITY_LOW;
+			     !*seen && s <= PAT_SEVERITY_CRITICAL; s++)
+				if (strcmp(word + 13, cfg_severity_names[s]) == 0)
+					f.min_severity = s;
+			if (!*seen && f.min_severity == 0)
+				return cfg_key_error(p, CFG_KEY_EXPORT_FILTER,
+						     "min_severity: expected low, "
+						     "medium, high or critical, "
+						     "not '%s'", cfg_quote(q,
+						     sizeof(q), word + 13));
+		} else {
+			return cfg_key_error(p, CFG_KEY_EXPORT_FILTER,
+					     "unknown filter '%s' (types=, "
+					     "feeds=, min_severity=)",
+					     cfg_quote(q, sizeof(q), word));
+		}
+		if (rc > 0)
+			return cfg_key_error(p, CFG_KEY_EXPORT_FILTER,
+					     "'%.*s' given twice",
+					     (int)(strchr(word, '=') - word + 1),
+					     word);
+		if (rc != 0)
+			return rc;
+		*seen = true;
+	}
+	p->cfg.export_filters[format] = f;
+	return 0;
+}
+
 int
 cfg_key_set(struct cfg_parser *p, enum cfg_key_id k, char *value)
 {
@@ -847,6 +1106,24 @@ cfg_key_set(struct cfg_parser *p, enum cfg_key_id k, char *value)
 	case CFG_KEY_HUNT_MAX_INDICATORS:
 		return set_number(p, k, value, 1, 1000000,
 				  &cfg->hunt_max_indicators);
+	case CFG_KEY_EXPORT_DIR:
+		if (*value == '\0') {
+			cfg->export_dir[0] = '\0';
+			return 0;
+		}
+		return set_abs_path(p, k, value, cfg->export_dir,
+				    sizeof(cfg->export_dir));
+	case CFG_KEY_EXPORT_FORMATS:
+		return set_export_formats(p, value);
+	case CFG_KEY_EXPORT_FILTER:
+		return set_export_filter(p, value);
+	case CFG_KEY_EXPORT_ALLOW:
+		if (*value == '\0') {
+			cfg->export_allow[0] = '\0';
+			return 0;
+		}
+		return set_abs_path(p, k, value, cfg->export_allow,
+				    sizeof(cfg->export_allow));
 	case CFG_KEY_COUNT:
 		break;
 	}

@@ -275,6 +275,7 @@ cfg_defaults(struct iocsift_config *cfg)
 	cfg->history_max_age = 86400;
 	cfg->hunt_on_change = true;
 	cfg->hunt_max_indicators = 100000;
+	cfg->export_formats = CFG_EXPORT_ALL;
 }
 
 void

@@ -40,6 +40,7 @@ ctl_db_init(struct ctl_database *db, const struct ctl_database_options *opt)
 		.n_workers = opt->n_workers,
 		.next_version = 1,
 		.exporter = opt->exporter,
+		.block_export = opt->block_export,
 	};
 	db->store.journal.fd = -1;
 	pthread_mutex_init(&db->lock, NULL);
@@ -60,14 +61,40 @@ ctl_db_init(struct ctl_database *db, const struct ctl_database_options *opt)
 	return rc;
 }
 
+static void db_free_set(struct ctl_database *db, struct pat_set *set);
+
+/* Frees the set the block-list writer held once it let go of it. The
+ * writer only ever takes the active set, which is not freed: a set that
+ * is not busy now cannot become busy. */
+static void
+db_export_reclaim(struct ctl_database *db)
+{
+	struct pat_set *set = db->free_after_export;
+
+	if (set == NULL || set == ctl_block_export_busy(db->block_export))
+		return;
+	db->free_after_export = NULL;
+	db_free_set(db, set);
+}
+
 /* Frees a set no worker, hit record or counter reader can still see;
- * the one the snapshot thread is saving waits for it. */
+ * the one the snapshot thread is saving, or the block-list writer is
+ * writing, waits for it. */
 static void
 db_free_set(struct ctl_database *db, struct pat_set *set)
 {
 	if (set != NULL && set == ctl_state_snapshot_busy(&db->store)) {
 		db->free_after_snapshot = true;
 		return;
+	}
+	if (set != NULL && db->block_export != NULL) {
+		db_export_reclaim(db);
+		if (set == ctl_block_export_busy(db->block_export)) {
+			/* Only one set is written at a time: the one deferred
+			 * before, if any, was just freed. */
+			db->free_after_export = set;
+			return;
+		}
 	}
 	pthread_mutex_lock(&db->lock);
 	pat_set_free(set);
@@ -80,6 +107,10 @@ static void db_reclaim(struct ctl_database *db);
 void
 ctl_db_release(struct ctl_database *db)
 {
+	if (db->block_export != NULL) {
+		ctl_block_export_stop(db->block_export);
+		db_export_reclaim(db);
+	}
 	db_snapshot_finish(db, true);
 	ctl_state_close(&db->store);
 	db_reclaim(db);      /* a stopped exporter is not waited for */
@@ -145,6 +176,8 @@ db_swap(struct ctl_database *db, struct pat_set *next)
 	if (move)
 		pat_set_move_hit_counts(next, prev);
 	pthread_mutex_unlock(&db->lock);
+	if (db->block_export != NULL)
+		ctl_block_export_offer(db->block_export, next);
 	counter_set(&db->version, pat_set_version(next));
 	counter_set(&db->indicators, pat_set_count(next));
 	counter_set(&db->swaps, db->swaps + 1);
@@ -242,6 +275,13 @@ ctl_db_tick(struct ctl_database *db)
 {
 	db_reclaim(db);
 	db_snapshot_maybe(db);
+	if (db->block_export != NULL) {
+		db_export_reclaim(db);
+		if (db->active != NULL &&
+		    ctl_block_export_expiry_due(db->block_export,
+						(int64_t)time(NULL)))
+			ctl_block_export_offer(db->block_export, db->active);
+	}
 }
 
 /* Publishes next, which journal record seq made; the previous version

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "block_export.h"
 #include "exporter.h"
 #include "feed.h"
 #include "pattern_set.h"
@@ -44,6 +45,10 @@ struct ctl_database {
 	/* What `del` took out for good (overrides.h); control thread. */
 	json_t *overrides;
 	bool free_after_snapshot;            /* the set being saved left */
+	/* Offered every new active set; the set its thread writes is freed
+	 * once it is done (by ctl_db_tick), as the snapshot's. NULL: none. */
+	struct ctl_block_export *block_export;
+	struct pat_set *free_after_export;
 	struct dp_exporter *exporter;        /* waited on before a free */
 	struct pat_set *retiring[CTL_RETIRING_MAX];
 	unsigned int n_retiring;
@@ -70,6 +75,7 @@ struct ctl_database_options {
 	unsigned int compact_threshold;
 	unsigned int shrink_percent;   /* see ctl_db_load_prepare */
 	struct dp_exporter *exporter;
+	struct ctl_block_export *block_export;   /* may be NULL */
 };
 
 /* Sets up db; no set is active yet. -errno (state dir not usable). */
@@ -217,7 +223,9 @@ int ctl_db_rollback(struct ctl_database *db, uint64_t *from,
 		    struct error_detail *err);
 
 /* Between requests (the control loop's tick): finishes a snapshot the
- * snapshot thread completed, and starts one when the journal has grown. */
+ * snapshot thread completed, and starts one when the journal has grown;
+ * frees a set the block-list writer let go of, and offers it the active
+ * set again once an exported indicator expired. */
 void ctl_db_tick(struct ctl_database *db);
 
 /* The state dir's side for status: {journal_records, journal_bytes,

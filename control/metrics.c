@@ -219,6 +219,21 @@ static const struct metrics_family state_families[] = {
 	  "gauge", 0, "When a change last could not be saved (Unix time)." },
 };
 
+static const struct metrics_family exports_families[] = {
+	{ "version", "iocsift_exports_version", "gauge", 0,
+	  "Database version of the block lists last written (0: none yet)." },
+	{ "writes", "iocsift_exports_writes_total", "counter", 0,
+	  "Writes of the block lists (all formats of one version)." },
+	{ "errors", "iocsift_exports_errors_total", "counter", 0,
+	  "Block-list formats that could not be written." },
+	{ "write_seconds", "iocsift_exports_write_seconds", "gauge", 0,
+	  "How long the last write of the block lists took, in seconds." },
+	{ "written_at", "iocsift_exports_written_timestamp_seconds", "gauge", 0,
+	  "When the block lists were last written (Unix time)." },
+	{ "error_time", "iocsift_exports_error_timestamp_seconds", "gauge", 0,
+	  "When a block-list write last failed (Unix time)." },
+};
+
 static const struct metrics_family indicator_families[] = {
 	{ "hits", "iocsift_indicator_hits_total", "counter", 0,
 	  "Hits of one of the indicators hit most." },
@@ -532,6 +547,9 @@ ctl_metrics_prometheus(const json_t *stats)
 			      json_object_get(stats, "db"), NULL);
 		emit_families(&b, state_families, METRICS_DIM(state_families),
 			      json_object_get(stats, "state"), NULL);
+		emit_families(&b, exports_families,
+			      METRICS_DIM(exports_families),
+			      json_object_get(stats, "exports"), NULL);
 		if (json_is_array(indicators))
 			emit_families(&b, indicator_families,
 				      METRICS_DIM(indicator_families),

@@ -67,6 +67,9 @@ static const struct ctl_field ctl_hunt_fields[] = {
 	CTL_INT("since", since),
 	CTL_INT("hunt", hunt),
 };
+static const struct ctl_field ctl_export_fields[] = {
+	CTL_STR("format", format),
+};
 static const struct ctl_field ctl_test_fields[] = {
 	CTL_STR("text", text),
 };
@@ -92,6 +95,7 @@ static const struct ctl_command_spec ctl_commands[] = {
 	[CTL_CMD_ROLLBACK] = { "rollback", NULL, 0 },
 	[CTL_CMD_UNDEL] = { "undel", CTL_FIELDS(ctl_del_fields) },
 	[CTL_CMD_HUNT] = { "hunt", CTL_FIELDS(ctl_hunt_fields) },
+	[CTL_CMD_EXPORT] = { "export", CTL_FIELDS(ctl_export_fields) },
 };
 
 #define CTL_N_COMMANDS (sizeof(ctl_commands) / sizeof(ctl_commands[0]))
@@ -521,6 +525,7 @@ ctl_parse_fields(struct ctl_request *req, struct error_detail *err)
 	case CTL_CMD_STATUS:
 	case CTL_CMD_VERSION:
 	case CTL_CMD_ROLLBACK:
+	case CTL_CMD_EXPORT:   /* the daemon knows the formats */
 		break;
 	}
 	/* Both take a feed name (add's is where it goes, list's a filter). */

@@ -37,6 +37,7 @@ enum ctl_command {
 	CTL_CMD_ROLLBACK,
 	CTL_CMD_UNDEL,
 	CTL_CMD_HUNT,
+	CTL_CMD_EXPORT,
 };
 
 /* Error codes ("code" of an error reply). */
@@ -57,7 +58,8 @@ enum ctl_command {
 #define CTL_ERR_INTERNAL "internal"
 
 /* A parsed, validated request. String pointers are NULL when the field is
- * absent, except the defaults applied by the parser: format "auto" (load)
+ * absent (export's format too: every configured format), except the
+ * defaults applied by the parser: format "auto" (load)
  * and feed "cli" (add). top is 20 unless given (stats), limit 1000 (list).
  * None of the strings contains a NUL byte. */
 struct ctl_request {

@@ -142,6 +142,10 @@ ctl_stats_json(struct dp_appliance *app, const struct ctl_database *db,
 		"indicators", ctl_db_top_indicators(db, top),
 		"state", ctl_db_state_json(db));
 
+	if (stats != NULL && db->block_export != NULL &&
+	    ctl_block_export_enabled(db->block_export))
+		json_object_set_new(stats, "exports",
+				    ctl_block_export_json(db->block_export));
 	/* --top 0: no ranking asked for, none given (an empty one would
 	 * read as "no indicator has hits"). */
 	if (stats != NULL && top == 0)

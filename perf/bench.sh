@@ -22,7 +22,9 @@
 # control table: add and delete latency at the largest feed and the
 # restart after kill -9 (perf/bench_control.py). Then the history table:
 # the dataplane with and without it, the writer, hunts, and the time from
-# an add to its first retrospective event (issue 13).
+# an add to its first retrospective event; and the exports table: the time
+# to write every block-list format at the largest feed, and add latency
+# with exports on and off (perf/bench_exports.py) (issue 13).
 #
 # The raw results go to a JSON lines file, named at the end. --smoke: the
 # 1k column only, windows of about a second, a non-zero exit when a cell
@@ -402,6 +404,16 @@ control_table=$(/usr/bin/python3 perf/bench_control.py "$iocsift" \
 	--out "$out") || failed=$((failed + 1))
 rm -rf "$work/control"
 
+# The block lists (issue 13): every format of the largest database
+# written, and what the writer thread costs an add meanwhile.
+if [ "$smoke" -eq 1 ]; then export_adds=50 export_rounds=1
+else export_adds=300 export_rounds=3; fi
+echo "bench: exports at $(label "$largest") indicators" >&2
+exports_table=$(/usr/bin/python3 perf/bench_exports.py "$iocsift" \
+	"$work/feed$largest.csv" "$work/exports" --adds "$export_adds" \
+	--rounds "$export_rounds" --out "$out") || failed=$((failed + 1))
+rm -rf "$work/exports"
+
 echo
 status=0
 /usr/bin/python3 perf/bench_table.py "$out" || status=$?
@@ -414,6 +426,9 @@ echo "$control_table"
 echo
 echo "Retro-hunts (iocsift run; an add to its first retrospective event):"
 echo "$retro_table"
+echo
+echo "Exports (iocsift run, every format, one iocsiftctl connection):"
+echo "$exports_table"
 echo "results: $out"
 if [ "$smoke" -eq 0 ] && command -v gnuplot >/dev/null 2>&1; then
 	sh perf/plot.sh "$out" || status=1

@@ -45,10 +45,13 @@ class Client:
         return json.loads(line)
 
 
-def start(iocsift, feed, work, tag, log):
+def start(iocsift, feed, work, tag, log, extra=()):
+    """The daemon on work's state dir and socket; extra: more arguments
+    of `iocsift run` (perf/bench_exports.py gives -c)."""
     # A named state dir must exist (docs/deployment.md).
     os.makedirs(os.path.join(work, "state"), mode=0o750, exist_ok=True)
-    args = [iocsift, "run", "--state-dir", os.path.join(work, "state"),
+    args = [iocsift, "run"] + list(extra) + [
+            "--state-dir", os.path.join(work, "state"),
             "--socket", os.path.join(work, "ctl.sock"), "-o", "/dev/null",
             "--throttle-window", "0"]
     if feed:

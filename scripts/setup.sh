@@ -1,9 +1,14 @@
 #!/bin/sh
 # Installs every Debian 12 package iocsift needs to build, run and test.
 # Idempotent: packages already present are left as they are.
+# bind9-utils, nftables and squid are the block lists' consumers that
+# tests/integration/exports_test.py runs (named-checkzone, nft -c, squid
+# -k parse); on a machine with systemd the squid package also starts a
+# squid on port 3128, which no test uses or needs.
 set -eu
 
 PACKAGES="
+bind9-utils
 build-essential
 clang
 dpdk
@@ -21,6 +26,7 @@ openssl
 liburcu-dev
 meson
 ninja-build
+nftables
 iproute2
 pkg-config
 procps
@@ -28,6 +34,7 @@ python3-scapy
 ripgrep
 rsyslog
 rsyslog-openssl
+squid
 tcpreplay
 tshark
 "

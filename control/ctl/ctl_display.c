@@ -361,6 +361,73 @@ state_rows(struct table *kv, const json_t *state)
 	}
 }
 
+/* The block lists' state, as key-value rows. */
+static void
+export_rows(struct table *kv, const json_t *x)
+{
+	char n[4][NUMBUF], line[4800];
+
+	if (!json_is_true(json_object_get(x, "enabled"))) {
+		table_add(kv, (const char *const[]){ "exports",
+			  "off (no export_dir)" });
+		return;
+	}
+	if (json_is_integer(json_object_get(x, "written_at")))
+		snprintf(line, sizeof(line), "%s: db version %s, written %s ago "
+			 "in %s s%s", f_str(x, "dir"), f_int(n[0], x, "version"),
+			 f_ago(n[1], x, "written_at"),
+			 f_real(n[2], x, "write_seconds"),
+			 json_is_true(json_object_get(x, "busy")) ?
+			 " (writing a newer one)" : "");
+	else
+		snprintf(line, sizeof(line), "%s: nothing written yet%s",
+			 f_str(x, "dir"),
+			 json_is_true(json_object_get(x, "busy")) ?
+			 " (writing)" : "");
+	table_add(kv, (const char *const[]){ "exports", line });
+	if (json_is_string(json_object_get(x, "error"))) {
+		snprintf(line, sizeof(line), "%s errors, the last %s ago: %s",
+			 f_int(n[0], x, "errors"), f_ago(n[1], x, "error_time"),
+			 f_str(x, "error"));
+		table_add(kv, (const char *const[]){ "export error", line });
+	}
+}
+
+/* The block-list files: one row each. */
+static void
+render_export_files(const json_t *x)
+{
+	const json_t *files = json_object_get(x, "files");
+	const char *name;
+	const json_t *e;
+	char b[3][NUMBUF];
+
+	if (!json_is_object(files) || json_object_size(files) == 0)
+		return;
+	struct table t = { .ncols = 5,
+		.head = { "FILE", "FORMAT", "VERSION", "ENTRIES", "SKIPPED" },
+		.right = { false, false, true, true, true } };
+
+	json_object_foreach((json_t *)files, name, e)
+		table_add(&t, (const char *const[]){ f_str(e, "path"),
+			  f_str(e, "format"), f_int(b[0], e, "version"),
+			  f_int(b[1], e, "entries"), f_int(b[2], e, "skipped") });
+	table_flush(&t);
+}
+
+/* export, once its files are written: them, and the error if the
+ * write failed (exit 3). */
+static int
+render_export(const json_t *x)
+{
+	render_export_files(x);
+	if (json_is_true(json_object_get(x, "failed"))) {
+		ctl_fail("export failed: %s", f_str(x, "error"));
+		return EXIT_REFUSED;
+	}
+	return EXIT_OK;
+}
+
 /* Every sink, one row each: up or down, its counters, its last error.
  * PENDING is what it holds undelivered now, in memory and spool. */
 static void
@@ -506,7 +573,15 @@ render_status(const json_t *r)
 	else if (json_is_null(history))
 		table_add(&kv, (const char *const[]){ "history",
 			  "off (history_messages = none)" });
+	const json_t *exports = json_object_get(r, "exports");
+	if (json_is_object(exports))
+		export_rows(&kv, exports);
 	table_flush(&kv);
+	if (json_is_object(json_object_get(exports, "files")) &&
+	    json_object_size(json_object_get(exports, "files")) > 0) {
+		putchar('\n');
+		render_export_files(exports);
+	}
 	if (json_is_array(json_object_get(r, "sinks"))) {
 		putchar('\n');
 		render_sinks(json_object_get(r, "sinks"));
@@ -846,6 +921,8 @@ ctl_render(enum ctl_command cmd, const json_t *result, const char *const *args,
 		return render_change(cmd, result, args, o);
 	case CTL_CMD_HUNT:
 		return render_hunt(result);
+	case CTL_CMD_EXPORT:
+		return render_export(result);
 	}
 	return EXIT_OK;
 }

@@ -274,6 +274,10 @@ ctl_build_request(const struct command *c, const char *const *args,
 			goto nomem;
 		break;
 	}
+	case CTL_CMD_EXPORT:
+		if (set_str(req, "format", o->format) != 0)
+			goto out;
+		break;
 	case CTL_CMD_STATUS:
 	case CTL_CMD_VERSION:
 	case CTL_CMD_ROLLBACK:

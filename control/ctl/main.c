@@ -38,6 +38,7 @@ static const int add_opts[] = { OPT_TAGS, OPT_EXPIRES, OPT_SEVERITY, OPT_FEED, 0
 static const int list_opts[] = { OPT_TYPE, OPT_FEED, OPT_LIMIT, OPT_OVERRIDES,
 				 0 };
 static const int hunt_opts[] = { OPT_SINCE, OPT_FEED, OPT_FORMAT, 0 };
+static const int export_opts[] = { OPT_FORMAT, 0 };
 static const int no_opts[] = { 0 };
 
 static const struct command commands[] = {
@@ -52,7 +53,11 @@ static const struct command commands[] = {
 	{ "rollback", CTL_CMD_ROLLBACK, 0, 0, no_opts },
 	{ "version", CTL_CMD_VERSION, 0, 0, no_opts },
 	{ "hunt", CTL_CMD_HUNT, 0, 2, hunt_opts },
+	{ "export", CTL_CMD_EXPORT, 0, 0, export_opts },
 };
+
+/* How often `export` asks status whether its files are written. */
+#define EXPORT_POLL_MS 100
 
 
 
@@ -93,6 +98,9 @@ usage(FILE *out)
 "                             or a feed file's; past hits go to the sinks\n"
 "                             as retrospective events; waits, then prints a\n"
 "                             summary (exit 0: hits, 1: none)\n"
+"  export [--format F]        write the block lists of the active version\n"
+"                             now and list them; F: nftables squid rpz\n"
+"                             hosts suricata csv (default: those configured)\n"
 "  version                    daemon, protocol and library versions\n"
 "\n"
 "options:\n"
@@ -387,6 +395,86 @@ list_run(int fd, json_t *req, const struct options *o, double timeout)
 	return rc != EXIT_OK ? rc : end;
 }
 
+/* An export's reply is a ticket: status says when the block-list thread
+ * has written it. Waits for that, then prints the files (the exports
+ * object of status, with "failed" when this write went wrong). */
+static int
+export_run(int fd, json_t *req, const struct command *c,
+	   const struct options *o, double timeout)
+{
+	json_t *reply, *status_req = json_pack("{s:s, s:i, s:i}", "cmd",
+					       "status", "v",
+					       CTL_PROTOCOL_VERSION, "id",
+					       REQUEST_ID);
+	const json_t *result;
+	int64_t deadline = (int64_t)monotonic_ms() +
+			   (int64_t)(timeout * 1000.0);
+	int rc;
+
+	if (status_req == NULL) {
+		ctl_fail("out of memory building the request");
+		return EXIT_USAGE;
+	}
+	rc = exchange(fd, req, CTL_CMD_EXPORT, o, timeout, &reply, &result);
+	if (rc != EXIT_OK) {
+		json_decref(status_req);
+		return rc;
+	}
+	json_int_t ticket = json_integer_value(json_object_get(result,
+								"request"));
+	json_int_t version = json_integer_value(json_object_get(result,
+								 "db_version"));
+	json_int_t errors = json_integer_value(json_object_get(result,
+								"errors"));
+	json_t *formats = json_incref(json_object_get(result, "formats"));
+	json_decref(reply);
+	for (;;) {
+		rc = exchange(fd, status_req, CTL_CMD_STATUS, o, timeout, &reply,
+			      &result);
+		if (rc != EXIT_OK)
+			break;
+		json_t *x = json_object_get(result, "exports");
+		if (json_integer_value(json_object_get(x, "requests_done")) >=
+		    ticket) {
+			bool failed = json_integer_value(json_object_get(
+				x, "errors")) > errors;
+			json_t *files = json_object_get(x, "files");
+			const char *name;
+			json_t *e, *tmp;
+
+			/* Only the files of the formats asked for. */
+			json_object_foreach_safe(files, tmp, name, e) {
+				bool asked = false;
+				size_t i;
+				json_t *f;
+
+				json_array_foreach(formats, i, f)
+					asked |= json_equal(f, json_object_get(
+						e, "format"));
+				if (!asked || json_integer_value(json_object_get(
+					    e, "version")) < version)
+					json_object_del(files, name);
+			}
+			json_object_set_new(x, "failed", json_boolean(failed));
+			json_object_set_new(x, "request", json_integer(ticket));
+			rc = result_print(x, c, NULL, o);
+			json_decref(reply);
+			break;
+		}
+		json_decref(reply);
+		if ((int64_t)monotonic_ms() >= deadline) {
+			ctl_fail("the export was not written within %g s",
+				 timeout);
+			rc = EXIT_UNREACHABLE;
+			break;
+		}
+		poll(NULL, 0, EXPORT_POLL_MS);
+	}
+	json_decref(formats);
+	json_decref(status_req);
+	return rc;
+}
+
 static int
 run(const struct command *c, const char *const *args, const struct options *o)
 {
@@ -408,6 +496,8 @@ run(const struct command *c, const char *const *args, const struct options *o)
 		rc = list_run(fd, req, o, timeout);
 	} else if (c->cmd == CTL_CMD_HUNT) {
 		rc = hunt_run(fd, req, c, args, o, timeout);
+	} else if (c->cmd == CTL_CMD_EXPORT) {
+		rc = export_run(fd, req, c, o, timeout);
 	} else {
 		rc = exchange(fd, req, c->cmd, o, timeout, &reply, &result);
 		if (rc == EXIT_OK) {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "allow_list.h"
 #include "format.h"
 #include "sink.h"
 
@@ -511,6 +512,31 @@ sinks_check(struct tally *tally, const struct check_input *in,
 
 /* ---- the whole ---------------------------------------------------------- */
 
+/* [exports]: the directory (named: must exist) and the allow-list,
+ * parsed as each write will. */
+static void
+exports_check(struct tally *tally, const struct iocsift_config *cfg)
+{
+	struct ctl_allow_list allow;
+	struct error_detail err = { 0 };
+	char text[ERROR_DETAIL_TEXT_MAX];
+
+	if (cfg->export_dir[0] != '\0')
+		dir_check(tally, "export dir", cfg->export_dir, 0755, DIR_NAMED,
+			  NULL);
+	if (cfg->export_allow[0] == '\0')
+		return;
+	if (ctl_allow_load(&allow, cfg->export_allow, &err) != 0) {
+		report(tally, CHECK_ERROR, "export allow-list %s (nothing would "
+		       "be exported)", error_detail_format(&err, text,
+							    sizeof(text)));
+		return;
+	}
+	report(tally, CHECK_OK, "export allow-list %s: %zu names, %zu address "
+	       "ranges", cfg->export_allow, allow.n_domains, allow.n_ranges);
+	ctl_allow_free(&allow);
+}
+
 unsigned int
 check_run(const struct check_input *in, FILE *out)
 {
@@ -535,6 +561,7 @@ check_run(const struct check_input *in, FILE *out)
 		dir_check(&tally, "control socket directory", dir, 0755,
 			  DIR_MADE, NULL);
 		sinks_check(&tally, in, state ? cfg->state_dir : NULL);
+		exports_check(&tally, cfg);
 	}
 	fprintf(out, "iocsift run --check: %u error%s, %u warning%s\n",
 		tally.errors, tally.errors == 1 ? "" : "s", tally.warnings,

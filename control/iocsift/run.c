@@ -55,6 +55,7 @@ struct run {
 	long throttle;
 	struct dp_appliance app;
 	struct ctl_database db;
+	struct ctl_block_export block_export;   /* [exports] */
 	struct ctl_context ctx;
 	struct ctl_server server;
 	struct ctl_lock state_lock;    /* STATE_DIR/lock */
@@ -452,6 +453,7 @@ database_open(struct run *r)
 		.compact_threshold = r->cfg.compact_threshold,
 		.shrink_percent = r->cfg.shrink_percent,
 		.exporter = &r->app.exporter,
+		.block_export = &r->block_export,
 	};
 	int rc = ctl_db_init(&r->db, &opt);
 
@@ -782,9 +784,12 @@ run_main(int argc, char **argv)
 	}
 	r.ctx = (struct ctl_context){ .db = &r.db, .app = &r.app,
 				      .started = time(NULL),
-				      .state_dir = r.cfg.state_dir };
+				      .state_dir = r.cfg.state_dir,
+				      .block_export = &r.block_export };
 	if (rc == 0)
 		rc = history_open(&r);
+	if (rc == 0)
+		rc = ctl_block_export_start(&r.block_export, &r.cfg);
 	if (rc == 0) {
 		rc = database_open(&r);
 		if (rc == -EINVAL)

@@ -115,6 +115,25 @@ check_config(const struct iocsift_config *cfg)
 		if (strstr(cfg->sinks[i], "://") == NULL)
 			abort();
 	}
+	/* [exports]: absolute paths or none, known formats, filters only
+	 * of types their format carries. */
+	check_string(cfg->export_dir, sizeof(cfg->export_dir), false);
+	check_string(cfg->export_allow, sizeof(cfg->export_allow), false);
+	if ((cfg->export_dir[0] != '\0' && cfg->export_dir[0] != '/') ||
+	    (cfg->export_allow[0] != '\0' && cfg->export_allow[0] != '/') ||
+	    (cfg->export_formats & ~CFG_EXPORT_ALL) != 0)
+		abort();
+	for (unsigned int f = 0; f < CFG_EXPORT_FORMATS; f++) {
+		const struct cfg_export_filter *filter = &cfg->export_filters[f];
+
+		check_string(filter->feeds, sizeof(filter->feeds), false);
+		if (filter->line == 0 ? filter->types != 0 ||
+					filter->feeds[0] != '\0' ||
+					filter->min_severity != 0 :
+		    (filter->types & ~cfg_export_format_types(f)) != 0 ||
+		    filter->min_severity > 4)
+			abort();
+	}
 }
 
 int

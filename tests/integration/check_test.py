@@ -75,6 +75,7 @@ class Config:
         self.feeds = [self.feed]
         self.sinks = []
         self.sinks_extra = []
+        self.exports = []
 
     def text(self):
         out = []
@@ -87,6 +88,8 @@ class Config:
         out.append("[sinks]")
         out += ["sink = " + s for s in self.sinks]
         out += self.sinks_extra
+        if self.exports:
+            out += ["[exports]"] + self.exports
         return "\n".join(out) + "\n"
 
     def write(self, name):
@@ -207,6 +210,17 @@ def failures(iocsift, cfg, src):
          "spool dir %s/no/spool: missing (a directory named in the config or "
          "on the command line is not made); make it: install -d -m 0700 "
          "%s/no/spool" % (work, work))
+    case("export dir", lambda c: c.exports.append(
+        "export_dir = %s/no/exports" % work),
+        "export dir %s/no/exports: missing (a directory named in the config "
+        "or on the command line is not made); make it: install -d -m 0755 "
+        "%s/no/exports" % (work, work))
+    bad_allow = write(os.path.join(work, "allow.txt"),
+                      "corp.example\n10.0.0.1/8\n")
+    case("export allow-list", lambda c: c.exports.append(
+        "export_allow = %s" % bad_allow),
+        "export allow-list %s:2: host bits set in network: '10.0.0.1/8' "
+        "(nothing would be exported)" % bad_allow)
     case("socket directory", lambda c: c.control.update(
         socket=work + "/no/run/control.sock"),
         "control socket directory %s/no/run: missing" % work)

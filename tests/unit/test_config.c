@@ -613,10 +613,13 @@ test_changed_keys(void **state)
 	memcpy(strstr(text, "lcores = 3"), "lcores = 4", 10);
 	memcpy(strstr(text, "format=misp-json"), "format=misp-csv ", 16);
 	strcat(text, "throttle_window = 30\nspool_dir = /srv/spool\n"
-	       "hostname = edge1\n");
+	       "hostname = edge1\n[exports]\nexport_dir = /srv/x\n"
+	       "export_formats = csv\nexport_filter = csv types=url\n"
+	       "export_allow = /srv/allow\n");
 	parse_other(text);
 	assert_string_equal(changed(), "lcores feed throttle_window spool_dir "
-			    "hostname");
+			    "hostname export_dir export_formats export_filter "
+			    "export_allow");
 	snprintf(text, sizeof(text), "%s", full_text);
 	memcpy(strstr(text, "symmetric_rss = no"), "symmetric_rss = on", 18);
 	memcpy(strstr(text, "rx_queues = 2"), "rx_queues = 1", 13);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "config_fixture.h"
+#include "indicator.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -831,6 +832,80 @@ test_history_errors(void **state)
 		  "key 'hunt_max_indicators': expected a number from 1 to 1000000");
 }
 
+/* ---- [exports] ------------------------------------------------------------ */
+
+static void
+test_exports(void **state)
+{
+	(void)state;
+	parse_ok("");
+	assert_string_equal(cfg.export_dir, "");
+	assert_int_equal(cfg.export_formats, CFG_EXPORT_ALL);
+	assert_string_equal(cfg.export_allow, "");
+	parse_ok("[exports]\nexport_dir = /srv/exports\n"
+		 "export_formats = rpz, nftables squid\n"
+		 "export_allow = /etc/iocsift/allow.txt\n"
+		 "export_filter = rpz types=domain feeds=3cx,intel "
+		 "min_severity=high\n"
+		 "export_filter = suricata types=md5,sha256\n");
+	assert_string_equal(cfg.export_dir, "/srv/exports");
+	assert_int_equal(cfg.export_formats, (1u << CFG_EXPORT_RPZ) |
+			 (1u << CFG_EXPORT_NFTABLES) | (1u << CFG_EXPORT_SQUID));
+	assert_string_equal(cfg.export_allow, "/etc/iocsift/allow.txt");
+	const struct cfg_export_filter *f = &cfg.export_filters[CFG_EXPORT_RPZ];
+	assert_int_equal(f->line, 5);
+	assert_int_equal(f->types, 1u << PAT_TYPE_DOMAIN);
+	assert_string_equal(f->feeds, "3cx,intel");
+	assert_int_equal(f->min_severity, PAT_SEVERITY_HIGH);
+	f = &cfg.export_filters[CFG_EXPORT_SURICATA];
+	assert_int_equal(f->types, (1u << PAT_TYPE_MD5) |
+			 (1u << PAT_TYPE_SHA256));
+	assert_string_equal(f->feeds, "");
+	assert_int_equal(f->min_severity, 0);
+	assert_int_equal(cfg.export_filters[CFG_EXPORT_CSV].line, 0);
+	/* Empty: off again. */
+	key_ok("exports", "export_dir", "");
+	assert_string_equal(cfg.export_dir, "");
+}
+
+static void
+test_exports_errors(void **state)
+{
+	(void)state;
+	key_error("exports", "export_dir", "exports",
+		  "key 'export_dir': expected an absolute path shorter than "
+		  "4096 bytes");
+	key_error("exports", "export_formats", "rpz bind",
+		  "key 'export_formats': unknown format 'bind' (nftables, "
+		  "squid, rpz, hosts, suricata, csv)");
+	key_error("exports", "export_filter", "bind types=domain",
+		  "key 'export_filter': expected FORMAT [types=T,...] "
+		  "[feeds=F,...] [min_severity=S] with FORMAT nftables, squid, "
+		  "rpz, hosts, suricata or csv");
+	key_error("exports", "export_filter", "nftables types=domain",
+		  "key 'export_filter': nftables does not carry domain "
+		  "indicators");
+	key_error("exports", "export_filter", "csv types=ip",
+		  "key 'export_filter': unknown type 'ip'");
+	key_error("exports", "export_filter", "csv feeds=a,b/c",
+		  "key 'export_filter': invalid feed name 'b/c' (1 to 128 of "
+		  "A-Z a-z 0-9 . _ -)");
+	key_error("exports", "export_filter", "csv min_severity=urgent",
+		  "key 'export_filter': min_severity: expected low, medium, "
+		  "high or critical, not 'urgent'");
+	key_error("exports", "export_filter", "csv types=md5 types=url",
+		  "key 'export_filter': 'types=' given twice");
+	key_error("exports", "export_filter", "csv colour=red",
+		  "key 'export_filter': unknown filter 'colour=red' (types=, "
+		  "feeds=, min_severity=)");
+	parse_error("[exports]\nexport_filter = csv types=md5\n"
+		    "export_filter = csv types=url\n", 3,
+		    "key 'export_filter': csv is already filtered at line 2");
+	parse_error("[sinks]\nexport_dir = /srv\n", 2,
+		    "unknown key 'export_dir' in [sinks] (it belongs in "
+		    "[exports])");
+}
+
 #define TEST(f) \
 	cmocka_unit_test_setup_teardown(f, config_fixture_setup, \
 					config_fixture_teardown)
@@ -853,6 +928,8 @@ main(void)
 		TEST(test_sink_settings),
 		TEST(test_history),
 		TEST(test_history_errors),
+		TEST(test_exports),
+		TEST(test_exports_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

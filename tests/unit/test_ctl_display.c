@@ -177,6 +177,42 @@ test_no_sinks(void **state)
 	free(text);
 }
 
+/* The block lists: a row, the last error with its age, the files. */
+static void
+test_exports(void **state)
+{
+	char *json = NULL, *exports = NULL;
+	(void)state;
+
+	assert_true(asprintf(&exports, "{"
+		"\"enabled\":true,\"dir\":\"/srv/x\",\"version\":8,"
+		"\"written_at\":%lld,\"write_seconds\":2.14,\"writes\":3,"
+		"\"errors\":2,\"busy\":true,\"error\":\"/srv/x/.iocsift.rpz.tmp: "
+		"Read-only file system\",\"error_time\":%lld,\"files\":{"
+		"\"iocsift.rpz\":{\"format\":\"rpz\",\"path\":\"/srv/x/iocsift.rpz\","
+		"\"version\":8,\"entries\":1200,\"skipped\":3}}}",
+		(long long)time(NULL) - 4, (long long)time(NULL) - 120) > 0);
+	assert_true(asprintf(&json, "{\"db_version\":9,\"exports\":%s}",
+			     exports) > 0);
+	char *text = rendered(CTL_CMD_STATUS, json);
+	assert_contains(text, "exports       /srv/x: db version 8, written 4s "
+			"ago in 2.1 s (writing a newer one)\n");
+	assert_contains(text, "export error  2 errors, the last 2m ago: "
+			"/srv/x/.iocsift.rpz.tmp: Read-only file system\n");
+	assert_contains(text, "FILE                FORMAT  VERSION  ENTRIES  "
+			"SKIPPED\n/srv/x/iocsift.rpz  rpz           8     1200"
+			"        3\n");
+	free(text);
+	text = rendered(CTL_CMD_EXPORT, exports);
+	assert_contains(text, "/srv/x/iocsift.rpz  rpz           8     1200");
+	free(text);
+	free(json);
+	free(exports);
+	text = rendered(CTL_CMD_STATUS, "{\"exports\":{\"enabled\":false}}");
+	assert_contains(text, "\nexports     off (no export_dir)\n");
+	free(text);
+}
+
 int
 main(void)
 {
@@ -184,6 +220,7 @@ main(void)
 		cmocka_unit_test(test_status_sinks),
 		cmocka_unit_test(test_stats_sinks),
 		cmocka_unit_test(test_no_sinks),
+		cmocka_unit_test(test_exports),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

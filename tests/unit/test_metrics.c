@@ -279,6 +279,12 @@ test_sinks_throttle_persist(void **state)
 		"iocsift_db_persist_errors_total counter",
 		"iocsift_state_snapshot_errors_total counter",
 		"iocsift_state_persist_error_timestamp_seconds gauge",
+		"iocsift_exports_version gauge",
+		"iocsift_exports_writes_total counter",
+		"iocsift_exports_errors_total counter",
+		"iocsift_exports_write_seconds gauge",
+		"iocsift_exports_written_timestamp_seconds gauge",
+		"iocsift_exports_error_timestamp_seconds gauge",
 	};
 	char *text;
 	const char *at;
@@ -304,7 +310,11 @@ test_sinks_throttle_persist(void **state)
 		"\"db\":{\"persist_errors\":2},"
 		"\"state\":{\"snapshot_errors\":1,\"persist_errors\":2,"
 		"\"persist_error\":\"No space left on device\","
-		"\"persist_error_time\":1764864001}}");
+		"\"persist_error_time\":1764864001},"
+		"\"exports\":{\"enabled\":true,\"version\":7,\"writes\":3,"
+		"\"errors\":1,\"write_seconds\":2.5,\"written_at\":1764864002,"
+		"\"error\":\"Read-only file system\",\"error_time\":1764864003,"
+		"\"busy\":false,\"files\":{}}}");
 	if (strncmp(text, expected_sinks, strlen(expected_sinks)) != 0)
 		print_error("got:\n%s\n", text);
 	assert_memory_equal(text, expected_sinks, strlen(expected_sinks));
@@ -334,6 +344,12 @@ test_sinks_throttle_persist(void **state)
 	assert_contains(text, "\niocsift_db_persist_errors_total 2\n");
 	assert_contains(text, "\niocsift_state_persist_error_timestamp_seconds"
 			" 1764864001\n");
+	assert_contains(text, "\niocsift_exports_version 7\n");
+	assert_contains(text, "\niocsift_exports_errors_total 1\n");
+	assert_contains(text, "\niocsift_exports_write_seconds 2.5\n");
+	assert_contains(text, "\niocsift_exports_error_timestamp_seconds"
+			" 1764864003\n");
+	assert_lacks(text, "iocsift_exports_busy");
 	free(text);
 
 	/* A sink without a name is labelled by its index; a connected flag

@@ -107,6 +107,19 @@ test_no_arg_commands(void **state)
 		 CTL_CMD_ROLLBACK);
 	parse_error("{\"cmd\":\"status\",\"v\":1,\"top\":3}", -EINVAL,
 		    "bad_request", "unknown field 'top' for command 'status'");
+	/* export: format optional, checked by the daemon (the formats
+	 * are its configuration's). */
+	parse_ok("{\"cmd\":\"export\",\"v\":1}", CTL_CMD_EXPORT);
+	assert_null(req.format);
+	ctl_request_release(&req);
+	parse_ok("{\"cmd\":\"export\",\"v\":1,\"format\":\"rpz\"}",
+		 CTL_CMD_EXPORT);
+	assert_string_equal(req.format, "rpz");
+	ctl_request_release(&req);
+	parse_error("{\"cmd\":\"export\",\"v\":1,\"format\":7}", -EINVAL,
+		    "bad_request", "field 'format' must be a string");
+	parse_error("{\"cmd\":\"export\",\"v\":1,\"dir\":\"/tmp\"}", -EINVAL,
+		    "bad_request", "unknown field 'dir' for command 'export'");
 	parse_error("{\"cmd\":\"rollback\",\"v\":1,\"version\":3}", -EINVAL,
 		    "bad_request",
 		    "unknown field 'version' for command 'rollback'");
@@ -798,6 +811,7 @@ test_command_names(void **state)
 	assert_string_equal(ctl_command_name(CTL_CMD_LOAD), "load");
 	assert_string_equal(ctl_command_name(CTL_CMD_ROLLBACK), "rollback");
 	assert_string_equal(ctl_command_name(CTL_CMD_UNDEL), "undel");
+	assert_string_equal(ctl_command_name(CTL_CMD_EXPORT), "export");
 	assert_null(ctl_command_name((enum ctl_command)99));
 }
 
