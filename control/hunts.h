@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "commands.h"
+#include "context.h"
 #include "protocol.h"
 
 #define CTL_HUNT_REFUSED_MAX 192
