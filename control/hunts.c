@@ -115,7 +115,7 @@ ctl_hunt_after_load(struct ctl_context *ctx, struct pat_set *set,
 /* The indicators of a hunt request: TYPE VALUE, or a feed's text. */
 static struct pat_set *
 request_set(struct ctl_context *ctx, const struct ctl_request *req,
-	    struct error_detail *err)
+	    struct error_detail *err, const char **code)
 {
 	struct pat_feed feed;
 	enum pat_feed_format format = PAT_FEED_CSV;
@@ -125,6 +125,7 @@ request_set(struct ctl_context *ctx, const struct ctl_request *req,
 	int rc;
 
 	pat_feed_init(&feed);
+	*code = CTL_ERR_INVALID_FEED;
 	if (req->type != NULL) {
 		/* One CSV line, the value quoted as RFC 4180 has it. */
 		size_t vlen = strlen(req->value);
@@ -155,10 +156,12 @@ request_set(struct ctl_context *ctx, const struct ctl_request *req,
 	struct pat_set *set = NULL;
 	if (feed.count == 0)
 		error_detail_set(err, "", 0, "no indicator to hunt for");
-	else if (feed.count > ctx->hunt_max_indicators)
+	else if (feed.count > ctx->hunt_max_indicators) {
+		*code = CTL_ERR_TOO_LARGE;
 		error_detail_set(err, "", 0, "%zu indicators, more than "
 				 "hunt_max_indicators (%u)", feed.count,
 				 (unsigned int)ctx->hunt_max_indicators);
+	}
 	else {
 		const struct pat_feed *pointer = &feed;
 		set = pat_set_build(&pointer, 1, 1, ctx->db->version, err);
@@ -185,11 +188,10 @@ ctl_command_hunt(struct ctl_context *ctx, const struct ctl_request *req)
 					       "are kept)");
 		return ctl_reply_ok(req, hunt);
 	}
-	struct pat_set *set = request_set(ctx, req, &err);
+	const char *code;
+	struct pat_set *set = request_set(ctx, req, &err, &code);
 	if (set == NULL)
-		return ctl_reply_error(req, err.line > 0 || err.where[0] != '\0' ?
-				       CTL_ERR_INVALID_FEED :
-				       CTL_ERR_BAD_REQUEST, error_detail_format(
+		return ctl_reply_error(req, code, error_detail_format(
 					       &err, (char[512]){ 0 }, 512));
 	json_t *result = json_object();
 	if (result == NULL) {

@@ -278,7 +278,8 @@ def main():
     # 5. Bounds, and status.
     big = "".join("domain,big%d.example\n" % i for i in range(51))
     reply = request(sock, {"cmd": "hunt", "data": big})
-    check(not reply["ok"] and "hunt_max_indicators" in reply["error"]["message"],
+    check(not reply["ok"] and reply["error"]["code"] == "too_large" and
+          "hunt_max_indicators" in reply["error"]["message"],
           "a hunt of 51 > 50 indicators: %s" % reply)
     reply = request(sock, {"cmd": "load", "name": "big", "data": big})
     check(reply["ok"] and "hunt_max_indicators" in
