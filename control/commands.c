@@ -224,7 +224,8 @@ ctl_job_run(struct ctl_job *job)
 			    rc == -ERANGE ? CTL_ERR_WOULD_SHRINK :
 			    CTL_ERR_INVALID_FEED;
 	else
-		ctl_hunt_load_prepare(job->ctx, &job->feed,
+		ctl_hunt_load_prepare(job->ctx, (const struct pat_feed *[]){
+					      &job->feed }, 1,
 				      pat_set_version(job->prepared.next),
 				      &job->hunt_set, job->hunt_refused,
 				      sizeof(job->hunt_refused));

@@ -5,8 +5,16 @@
 #include <string.h>
 #include <time.h>
 
+#include <inttypes.h>
+
+#include <rte_log.h>
+
 #include "feed.h"
 #include "hunts.h"
+
+RTE_LOG_REGISTER(ctl_logtype_hunts, iocsift.hunts, INFO);
+#define LOG(level, ...) \
+	rte_log(RTE_LOG_##level, ctl_logtype_hunts, "hunt: " __VA_ARGS__)
 
 static uint64_t
 since_ns(uint64_t seconds)
@@ -21,20 +29,24 @@ since_ns(uint64_t seconds)
 	return ((uint64_t)now.tv_sec - seconds) * 1000000000ULL;
 }
 
-/* Queues set (taken) and says so in result. */
+/* Queues set (taken) and says so in result (or the log). */
 static void
 hunt_queue(struct ctl_context *ctx, struct pat_set *set, uint64_t since,
 	   const char *origin, json_t *result)
 {
 	uint64_t id;
 	int rc = dp_hunter_submit(ctx->hunter, set, since, origin, &id);
+	const char *why = rc == -EBUSY ? "the hunt queue is full (16 hunts); "
+		"ask again with iocsiftctl hunt" : strerror(-rc);
 
-	if (rc == 0)
+	if (result == NULL && rc == 0)
+		LOG(INFO, "%s: hunt %" PRIu64 " queued\n", origin, id);
+	else if (result == NULL)
+		LOG(WARNING, "%s: no hunt: %s\n", origin, why);
+	else if (rc == 0)
 		json_object_set_new(result, "hunt", json_integer((json_int_t)id));
 	else
-		json_object_set_new(result, "hunt_refused", json_string(
-			rc == -EBUSY ? "the hunt queue is full (16 hunts); "
-			"ask again with iocsiftctl hunt" : strerror(-rc)));
+		json_object_set_new(result, "hunt_refused", json_string(why));
 }
 
 void
@@ -63,27 +75,32 @@ ctl_hunt_after_add(struct ctl_context *ctx, json_t *result)
 }
 
 void
-ctl_hunt_load_prepare(struct ctl_context *ctx, const struct pat_feed *feed,
+ctl_hunt_load_prepare(struct ctl_context *ctx,
+		      const struct pat_feed *const *feeds, size_t n_feeds,
 		      uint64_t version, struct pat_set **set, char *refused,
 		      size_t refused_len)
 {
 	const struct pat_set *before = ctx->db->active;
 	const struct pat_indicator **inds;
 	struct error_detail err = { 0 };
-	size_t n = 0;
+	size_t n = 0, total = 0;
 
 	*set = NULL;
 	refused[0] = '\0';
-	if (ctx->hunter == NULL || !ctx->hunt_on_change || feed->count == 0)
+	for (size_t f = 0; f < n_feeds; f++)
+		total += feeds[f]->count;
+	if (ctx->hunter == NULL || !ctx->hunt_on_change || total == 0)
 		return;
-	inds = malloc(feed->count * sizeof(*inds));
+	inds = malloc(total * sizeof(*inds));
 	if (inds == NULL) {
 		snprintf(refused, refused_len, "out of memory");
 		return;
 	}
-	for (size_t i = 0; i < feed->count; i++)
-		if (before == NULL || !pat_set_has(before, &feed->items[i]))
-			inds[n++] = &feed->items[i];
+	for (size_t f = 0; f < n_feeds; f++)
+		for (size_t i = 0; i < feeds[f]->count; i++)
+			if (before == NULL ||
+			    !pat_set_has(before, &feeds[f]->items[i]))
+				inds[n++] = &feeds[f]->items[i];
 	if (n > ctx->hunt_max_indicators)
 		snprintf(refused, refused_len, "%zu new indicators, more than "
 			 "hunt_max_indicators (%u)", n,
@@ -100,15 +117,13 @@ ctl_hunt_after_load(struct ctl_context *ctx, struct pat_set *set,
 {
 	char origin[DP_HUNT_ORIGIN_MAX];
 
-	if (result == NULL) {
-		pat_set_free(set);
-		return;
-	}
-	if (refused[0] != '\0')
+	snprintf(origin, sizeof(origin), "load %s", feed_name);
+	if (refused[0] != '\0' && result != NULL)
 		json_object_set_new(result, "hunt_refused", json_string(refused));
+	else if (refused[0] != '\0')
+		LOG(WARNING, "%s: no hunt: %s\n", origin, refused);
 	if (set == NULL)
 		return;
-	snprintf(origin, sizeof(origin), "load %s", feed_name);
 	hunt_queue(ctx, set, 0, origin, result);
 }
 

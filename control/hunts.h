@@ -17,17 +17,18 @@
  * active set). Adds "hunt" (its id) or "hunt_refused" to result. */
 void ctl_hunt_after_add(struct ctl_context *ctx, json_t *result);
 
-/* On a load's job thread, after its prepare, while the active set is
- * still the one before: the set of the feed's indicators that set does
- * not have, for the hunt (*set NULL: none, or refused with the reason in
- * refused). */
+/* On a load's (or SIGHUP reload's) job thread, after its prepare, while
+ * the active set is still the one before: the set of the feeds'
+ * indicators that set does not have, for the hunt (*set NULL: none, or
+ * refused with the reason in refused). */
 void ctl_hunt_load_prepare(struct ctl_context *ctx,
-			   const struct pat_feed *feed, uint64_t version,
-			   struct pat_set **set, char *refused,
-			   size_t refused_len);
+			   const struct pat_feed *const *feeds, size_t n_feeds,
+			   uint64_t version, struct pat_set **set,
+			   char *refused, size_t refused_len);
 
 /* After the load published: queues the hunt of that set (taken). Adds
- * "hunt" or "hunt_refused" to result. */
+ * "hunt" or "hunt_refused" to result, or logs them when result is NULL
+ * (a reload). */
 void ctl_hunt_after_load(struct ctl_context *ctx, struct pat_set *set,
 			 const char *feed_name, const char *refused,
 			 json_t *result);

@@ -9,6 +9,7 @@
 #include <rte_hash_crc.h>
 #include <rte_log.h>
 
+#include "hunts.h"
 #include "reload.h"
 
 RTE_LOG_REGISTER(reload_logtype, iocsift.reload, INFO);
@@ -45,6 +46,9 @@ struct reload_job {
 	unsigned int n_feeds;
 	struct ctl_db_prepared prepared;
 	bool made;                     /* prepared holds the new version */
+	/* The retro-hunt of the new indicators (control/hunts.h). */
+	struct pat_set *hunt_set;
+	char hunt_refused[CTL_HUNT_REFUSED_MAX];
 };
 
 uint64_t
@@ -282,6 +286,7 @@ job_free(struct reload_job *job)
 		free(f->text);
 		pat_feed_free(&f->feed);
 	}
+	pat_set_free(job->hunt_set);
 	free(job);
 }
 
@@ -397,6 +402,16 @@ job_run(void *arg)
 		return;
 	}
 	job->made = true;
+	/* The feeds loaded, not those dropped: their new indicators. */
+	const struct pat_feed *loaded[2 * RELOAD_FEEDS_MAX];
+	size_t n_loaded = 0;
+	for (unsigned int i = 0; i < job->n_feeds; i++)
+		if (job->feeds[i].outcome == FEED_LOAD && !job->feeds[i].removed)
+			loaded[n_loaded++] = &job->feeds[i].feed;
+	ctl_hunt_load_prepare(job->rl->opt.ctx, loaded, n_loaded,
+			      pat_set_version(job->prepared.next),
+			      &job->hunt_set, job->hunt_refused,
+			      sizeof(job->hunt_refused));
 }
 
 /* On the control thread: publishes, and remembers what was loaded. */
@@ -410,8 +425,12 @@ job_finish(void *arg)
 	if (job->made && job->prepared.overridden > 0)
 		LOG(INFO, "overridden: %zu left out, deleted earlier "
 		    "(iocsiftctl list --overrides)\n", job->prepared.overridden);
-	if (job->made)
+	if (job->made) {
 		ctl_db_load_commit(rl->opt.ctx->db, &job->prepared);
+		ctl_hunt_after_load(rl->opt.ctx, job->hunt_set, "(SIGHUP)",
+				    job->hunt_refused, NULL);
+		job->hunt_set = NULL;
+	}
 	for (unsigned int i = 0; i < job->n_feeds; i++) {
 		struct job_feed *f = &job->feeds[i];
 		bool made = job->made || (f->outcome != FEED_LOAD &&

@@ -13,7 +13,8 @@ into the history. Then:
    summary; its events are again replay's, once each; exit 0. A hunt that
    finds nothing exits 1.
 3. `load` of a feed with one indicator already hunted for and two new ones:
-   the hunt is of the two new ones only (the old one gets no second event).
+   the hunt is of the two new ones only (the old one gets no second event);
+   a SIGHUP reload of a feed file with a new line hunts for that one.
 4. `iocsift hunt -f FEED HISTORY_DIR` offline on a copy of the history
    finds the same; with a damaged block and with a file cut short, each is
    counted and named, and the hunt goes on.
@@ -29,6 +30,7 @@ import collections
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -274,6 +276,32 @@ def main():
           "the load hunted again for an indicator it already had")
     print("3: load: hunted its 2 new indicators, %d events" %
           sum(got3.values()))
+
+    # 3b. A SIGHUP reload of a changed feed file hunts its new indicator.
+    before = len(retro(read_events(events_path)))
+    with open(dummy, "a") as f:
+        f.write("domain,akamaicontainer.com\n")
+    daemon.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 30
+    while True:
+        hunts = request(sock, {"cmd": "status"})["result"]["history"]["hunts"]
+        done = [h for h in hunts["recent"] if h["origin"] == "load (SIGHUP)"]
+        if done and done[-1]["state"] not in ("queued", "running"):
+            break
+        check(time.time() < deadline, "no hunt after SIGHUP: %s\n%s" %
+              (hunts, daemon.text()))
+        time.sleep(0.1)
+    check(done[-1]["indicators"] == 1, "the reload's hunt: %s" % done[-1])
+    want3b = pairs(replay_events(iocsift, "domain,akamaicontainer.com\n",
+                                 capture, work, "sighup"),
+                   {"akamaicontainer.com"})
+    events = wait_events(events_path, before + sum(want3b.values()))
+    got3b = pairs(events[before:], {"akamaicontainer.com"})
+    check(sum(want3b.values()) > 0 and got3b == want3b,
+          "SIGHUP's hunt: %d vs replay's %d" % (sum(got3b.values()),
+                                                sum(want3b.values())))
+    print("3b: SIGHUP reload: hunted its new indicator, %d events" %
+          sum(got3b.values()))
 
     # 5. Bounds, and status.
     big = "".join("domain,big%d.example\n" % i for i in range(51))
