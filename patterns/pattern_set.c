@@ -461,8 +461,13 @@ pat_set_has(const struct pat_set *set, const struct pat_indicator *ind)
 {
 	struct pat_indicator_key key;
 
-	pat_indicator_key(ind, &key);
-	return set_find(set, &key, NULL, NULL) > 0;
+	/* Without memory for the key, as if it were not there: a hunt for
+	 * an indicator already hunted for is the lesser harm. */
+	if (pat_indicator_key(ind, &key) != 0)
+		return false;
+	bool found = set_find(set, &key, NULL, NULL) > 0;
+	free(key.owned);
+	return found;
 }
 
 /* Pointers to the delta's indicators, but for those marked in skip. */

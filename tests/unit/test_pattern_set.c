@@ -682,11 +682,54 @@ test_replace_feed(void **state)
 	pat_arena_free(arena);
 }
 
+/* pat_set_has: a live indicator of that type and normalized value, from
+ * any feed, deleted ones not; pat_set_from_indicators: a set of just
+ * those, which matches them. */
+static void
+test_has_and_from_indicators(void **state)
+{
+	(void)state;
+	const char *texts[] = { "domain,evil.com\nfilename,Setup.EXE\n"
+				"url,example.org/a/\n" };
+	struct pat_set *set = set_from_csv(texts, 1);
+	const struct pat_indicator *inds[3];
+	struct error_detail err = { 0 };
+
+	for (uint32_t id = 0; id < 3; id++) {
+		inds[id] = pat_set_live_indicator(set, id);
+		assert_non_null(inds[id]);
+		assert_true(pat_set_has(set, inds[id]));
+	}
+	struct pat_indicator other = *inds[0];
+	other.value = "good.com";
+	assert_false(pat_set_has(set, &other));
+	struct pat_set *deleted = pat_set_delete(set, inds[0], 8, &err);
+	assert_non_null(deleted);
+	assert_false(pat_set_has(deleted, inds[0]));
+	assert_true(pat_set_has(deleted, inds[1]));
+
+	struct pat_set *small = pat_set_from_indicators(&inds[1], 2, 1, 9, &err);
+	assert_non_null(small);
+	assert_int_equal(pat_set_count(small), 2);
+	assert_int_equal(pat_set_version(small), 9);
+	struct pat_hits hits;
+	pat_hits_reset(&hits, 0);
+	const char *text = "ran C:\\setup.exe from http://example.org/a/b";
+	assert_int_equal(pat_match_text(small, pat_set_scratch(small, 0),
+					 (const uint8_t *)text, strlen(text),
+					 &hits), 0);
+	assert_int_equal(hits.count, 2);
+	pat_set_free(small);
+	pat_set_free(deleted);
+	pat_set_free(set);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_domain),
+		cmocka_unit_test(test_has_and_from_indicators),
 		cmocka_unit_test(test_domain_in_dns),
 		cmocka_unit_test(test_ipv4),
 		cmocka_unit_test(test_ipv4_cidr),
