@@ -512,6 +512,25 @@ sinks_check(struct tally *tally, const struct check_input *in,
 
 /* ---- the whole ---------------------------------------------------------- */
 
+/* [history]: its directory, STATE_DIR/history (made, 0700) unless one
+ * is named (must exist). */
+static void
+history_check(struct tally *tally, const struct iocsift_config *cfg,
+	      const char *state_dir)
+{
+	char fallback[CFG_PATH_MAX + 16];
+
+	if (cfg->history_messages == 0) {
+		report(tally, CHECK_OK, "history: none (history_messages = none)");
+		return;
+	}
+	snprintf(fallback, sizeof(fallback), "%s/history", cfg->state_dir);
+	bool named = cfg->history_dir[0] != '\0' &&
+		strcmp(cfg->history_dir, fallback) != 0;
+	dir_check(tally, "history dir", named ? cfg->history_dir : fallback,
+		  0700, named ? DIR_NAMED : DIR_MADE_PARENTS, state_dir);
+}
+
 /* [exports]: the directory (named: must exist) and the allow-list,
  * parsed as each write will. */
 static void
@@ -561,6 +580,7 @@ check_run(const struct check_input *in, FILE *out)
 		dir_check(&tally, "control socket directory", dir, 0755,
 			  DIR_MADE, NULL);
 		sinks_check(&tally, in, state ? cfg->state_dir : NULL);
+		history_check(&tally, cfg, state ? cfg->state_dir : NULL);
 		exports_check(&tally, cfg);
 	}
 	fprintf(out, "iocsift run --check: %u error%s, %u warning%s\n",

@@ -76,6 +76,7 @@ class Config:
         self.sinks = []
         self.sinks_extra = []
         self.exports = []
+        self.history = []
 
     def text(self):
         out = []
@@ -90,6 +91,8 @@ class Config:
         out += self.sinks_extra
         if self.exports:
             out += ["[exports]"] + self.exports
+        if self.history:
+            out += ["[history]"] + self.history
         return "\n".join(out) + "\n"
 
     def write(self, name):
@@ -128,6 +131,8 @@ def good_config(iocsift, cfg, receiver_port, closed_port):
          "(UDP: nothing to connect to)"),
         ("ok", "spool dir %s/state/spool: missing, made (mode 0700) at the "
          "start, after %s/state" % (cfg.work, cfg.work)),
+        ("ok", "history dir %s/state/history: missing, made (mode 0700) at "
+         "the start, after %s/state" % (cfg.work, cfg.work)),
     ]
     check(lines == want, "good config: got\n%s\nwant\n%s" %
           ("\n".join("%s %s" % l for l in lines),
@@ -203,13 +208,18 @@ def failures(iocsift, cfg, src):
         "on the command line is not made); make it: install -d -m 0750 "
         "%s/no/state" % (work, work))
     case("state dir is a file", lambda c: c.control.update(state_dir=not_dir),
-         "state dir %s: not a directory" % not_dir, 2)
+         "state dir %s: not a directory" % not_dir, 3)
     case("spool dir", lambda c: (c.sinks.append("udp://127.0.0.1:1"),
                                  c.sinks_extra.append(
                                      "spool_dir = %s/no/spool" % work)),
          "spool dir %s/no/spool: missing (a directory named in the config or "
          "on the command line is not made); make it: install -d -m 0700 "
          "%s/no/spool" % (work, work))
+    case("history dir", lambda c: c.history.append(
+        "history_dir = %s/no/history" % work),
+        "history dir %s/no/history: missing (a directory named in the config "
+        "or on the command line is not made); make it: install -d -m 0700 "
+        "%s/no/history" % (work, work))
     case("export dir", lambda c: c.exports.append(
         "export_dir = %s/no/exports" % work),
         "export dir %s/no/exports: missing (a directory named in the config "
