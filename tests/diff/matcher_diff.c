@@ -585,7 +585,8 @@ set_change(struct diff_source *src, struct pat_set *set, bool hyperscan)
  * reference. */
 static int
 check_text(struct diff_source *src, const struct pat_set *set,
-	   const struct ref_matcher *ref, struct diff_stats *stats, FILE *out)
+	   const struct ref_matcher *ref, struct diff_stats *stats, FILE *out,
+	   const struct diff_observer *observer)
 {
 	static struct text t;
 	uint32_t ids[IDS_MAX];
@@ -607,6 +608,11 @@ check_text(struct diff_source *src, const struct pat_set *set,
 					  "text", t.data, t.len, &hits, ids,
 					  n_ref);
 			rc = -1;
+		} else if (observer != NULL && observer->text != NULL &&
+			   !observer->text(observer->ctx, set,
+					   (const uint8_t *)t.data, t.len,
+					   &hits, out)) {
+			rc = -1;
 		}
 	}
 	pat_text_use_isa(chosen);
@@ -618,7 +624,7 @@ check_text(struct diff_source *src, const struct pat_set *set,
 static int
 check_dns_name(struct diff_source *src, const struct pat_set *set,
 	       const struct ref_matcher *ref, struct diff_stats *stats,
-	       FILE *out)
+	       FILE *out, const struct diff_observer *observer)
 {
 	struct text t = { .len = 0 };
 	uint32_t ids[IDS_MAX];
@@ -655,6 +661,9 @@ check_dns_name(struct diff_source *src, const struct pat_set *set,
 				  &hits, ids, n_ref);
 		return -1;
 	}
+	if (observer != NULL && observer->dns_name != NULL &&
+	    !observer->dns_name(observer->ctx, set, t.data, t.len, &hits, out))
+		return -1;
 	stats->hits += n_ref;
 	return 0;
 }
@@ -662,7 +671,7 @@ check_dns_name(struct diff_source *src, const struct pat_set *set,
 static int
 check_address(struct diff_source *src, const struct pat_set *set,
 	      const struct ref_matcher *ref, struct diff_stats *stats,
-	      FILE *out)
+	      FILE *out, const struct diff_observer *observer)
 {
 	uint8_t addr[16] = { 0 };
 	uint32_t ids[IDS_MAX];
@@ -693,12 +702,22 @@ check_address(struct diff_source *src, const struct pat_set *set,
 				  &hits, ids, n_ref);
 		return -1;
 	}
+	if (observer != NULL && observer->address != NULL &&
+	    !observer->address(observer->ctx, set, family, addr, &hits, out))
+		return -1;
 	stats->hits += n_ref;
 	return 0;
 }
 
 int
 diff_run(struct diff_source *src, struct diff_stats *stats, FILE *out)
+{
+	return diff_run_observed(src, stats, out, NULL);
+}
+
+int
+diff_run_observed(struct diff_source *src, struct diff_stats *stats, FILE *out,
+		  const struct diff_observer *observer)
 {
 	struct text csv = { .len = 0 };
 	struct pat_feed feed;
@@ -738,13 +757,13 @@ diff_run(struct diff_source *src, struct diff_stats *stats, FILE *out)
 	for (unsigned int i = 0; i < inputs && rc == 0; i++) {
 		switch (pick(src, 4)) {
 		case 0:
-			rc = check_dns_name(src, set, ref, stats, out);
+			rc = check_dns_name(src, set, ref, stats, out, observer);
 			break;
 		case 1:
-			rc = check_address(src, set, ref, stats, out);
+			rc = check_address(src, set, ref, stats, out, observer);
 			break;
 		default:
-			rc = check_text(src, set, ref, stats, out);
+			rc = check_text(src, set, ref, stats, out, observer);
 			break;
 		}
 	}

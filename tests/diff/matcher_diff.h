@@ -33,4 +33,28 @@ struct diff_stats {
  * on a difference, which is described on report (if not NULL). */
 int diff_run(struct diff_source *src, struct diff_stats *stats, FILE *report);
 
+struct pat_set;
+struct pat_hits;
+
+/* A check of more than the hits, on every input of a run after the two
+ * matchers agreed on it (test_token_keys: the keys of the input hold the
+ * key of every indicator hit). Each returns false on a failure, which
+ * it describes on report (if not NULL); a NULL member checks nothing. */
+struct diff_observer {
+	bool (*text)(void *ctx, const struct pat_set *set,
+		     const uint8_t *text, size_t len,
+		     const struct pat_hits *hits, FILE *report);
+	bool (*dns_name)(void *ctx, const struct pat_set *set,
+			 const char *name, size_t len,
+			 const struct pat_hits *hits, FILE *report);
+	bool (*address)(void *ctx, const struct pat_set *set, int family,
+			const uint8_t *addr, const struct pat_hits *hits,
+			FILE *report);
+	void *ctx;
+};
+
+/* diff_run() with observer's checks too (observer may be NULL). */
+int diff_run_observed(struct diff_source *src, struct diff_stats *stats,
+		      FILE *report, const struct diff_observer *observer);
+
 #endif
