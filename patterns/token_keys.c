@@ -47,7 +47,7 @@ static const uint8_t byte_classes[256] = {
 };
 
 static inline bool
-is(uint8_t c, unsigned int classes)
+in_class(uint8_t c, unsigned int classes)
 {
 	return (byte_classes[c] & classes) != 0;
 }
@@ -71,7 +71,7 @@ static bool
 all_digits(const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!is(p[i], CLASS_DIGIT))
+		if (!in_class(p[i], CLASS_DIGIT))
 			return false;
 	return n > 0;
 }
@@ -143,9 +143,9 @@ filename_keys(const uint8_t *t, size_t len, size_t a, size_t e,
 	unsigned int labels = 0;
 	size_t digits_dots = a;     /* the end of the run's [0-9.] head */
 
-	if (a > 0 && !is(t[a - 1], CLASS_BEFORE))
+	if (a > 0 && !in_class(t[a - 1], CLASS_BEFORE))
 		return;
-	while (digits_dots < e && is(t[digits_dots], CLASS_DIGIT | CLASS_DOT))
+	while (digits_dots < e && in_class(t[digits_dots], CLASS_DIGIT | CLASS_DOT))
 		digits_dots++;
 	for (size_t label = a;;) {
 		const uint8_t *dot = memchr(t + label, '.', e - label);
@@ -156,7 +156,7 @@ filename_keys(const uint8_t *t, size_t len, size_t a, size_t e,
 		/* A name ends at the run's end, or before a '.' that no
 		 * letter or digit follows ("a.exe." ends a sentence). */
 		bool ends = end == e || end + 1 >= len ||
-			!is(t[end + 1], CLASS_ALNUM);
+			!in_class(t[end + 1], CLASS_ALNUM);
 		if (labels >= 2 && ends && end > digits_dots)
 			emit(em, pat_hash_final(state));
 		if (end == e)
@@ -174,10 +174,10 @@ filename_value_key(const char *value, uint64_t *key)
 	uint64_t state = KEY_SEED_FILENAME;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!is(p[i], CLASS_NAME))
+		if (!in_class(p[i], CLASS_NAME))
 			return 0;
 		dot |= p[i] == '.';
-		other |= !is(p[i], CLASS_DIGIT | CLASS_DOT);
+		other |= !in_class(p[i], CLASS_DIGIT | CLASS_DOT);
 	}
 	if (!dot || !other)
 		return 0;
@@ -297,12 +297,12 @@ text_ipv4_keys(const uint8_t *t, size_t a, size_t e, struct emitter *em)
 	uint8_t addr[4];
 
 	for (size_t i = a; i < e;) {
-		if (!is(t[i], CLASS_DIGIT | CLASS_DOT)) {
+		if (!in_class(t[i], CLASS_DIGIT | CLASS_DOT)) {
 			i++;
 			continue;
 		}
 		size_t start = i;
-		while (i < e && is(t[i], CLASS_DIGIT | CLASS_DOT))
+		while (i < e && in_class(t[i], CLASS_DIGIT | CLASS_DOT))
 			i++;
 		size_t end = t[i - 1] == '.' ? i - 1 : i;
 		if (t[start] != '.' && end - start >= 7 &&
@@ -341,7 +341,7 @@ ipv6_candidate(const uint8_t *t, size_t start, size_t end,
 	uint8_t addr[16];
 	unsigned int colons = 0;
 
-	while (start < end && start > 0 && is(t[start - 1], CLASS_ALNUM))
+	while (start < end && start > 0 && in_class(t[start - 1], CLASS_ALNUM))
 		start++;
 	for (size_t i = start; i < end && colons < 2; i++)
 		colons += t[i] == ':';
@@ -369,9 +369,9 @@ text_ipv6_keys(const uint8_t *t, size_t len, struct emitter *em)
 			return;
 		size_t p = (size_t)(colon - t);
 		size_t start = p, end = p + 1;
-		while (start > i && is(t[start - 1], CLASS_IPV6))
+		while (start > i && in_class(t[start - 1], CLASS_IPV6))
 			start--;
-		while (end < len && is(t[end], CLASS_IPV6))
+		while (end < len && in_class(t[end], CLASS_IPV6))
 			end++;
 		ipv6_candidate(t, start, end, em);
 		i = end;
@@ -385,14 +385,14 @@ static void
 digest_keys(const uint8_t *t, size_t a, size_t e, struct emitter *em)
 {
 	for (size_t i = a; i < e;) {
-		if (!is(t[i], CLASS_ALNUM)) {
+		if (!in_class(t[i], CLASS_ALNUM)) {
 			i++;
 			continue;
 		}
 		size_t start = i;
 		bool hex = true;
-		for (; i < e && is(t[i], CLASS_ALNUM); i++)
-			hex &= is(t[i], CLASS_HEX);
+		for (; i < e && in_class(t[i], CLASS_ALNUM); i++)
+			hex &= in_class(t[i], CLASS_HEX);
 		size_t n = i - start;
 		if (hex && (n == 32 || n == 40 || n == 64))
 			emit(em, pat_hash_digest(t + start, n));
@@ -409,7 +409,7 @@ pat_keys_text(const uint8_t *text, size_t len, pat_key_fn fn, void *ctx)
 	bool double_colon = false;
 
 	for (size_t i = 0; i < len;) {
-		if (!is(text[i], CLASS_NAME)) {
+		if (!in_class(text[i], CLASS_NAME)) {
 			if (text[i] == ':') {
 				colons++;
 				double_colon |= i > 0 && text[i - 1] == ':';
@@ -419,7 +419,7 @@ pat_keys_text(const uint8_t *text, size_t len, pat_key_fn fn, void *ctx)
 		}
 		size_t a = i;
 		unsigned int dots = 0;
-		for (; i < len && is(text[i], CLASS_NAME); i++)
+		for (; i < len && in_class(text[i], CLASS_NAME); i++)
 			dots += text[i] == '.';
 		if (dots > 0) {
 			domain_keys(text, a, i, len, &em);
@@ -467,7 +467,7 @@ pat_keys_indicator(const struct pat_indicator *ind, uint64_t *key)
 		/* The host the matcher finds: the value's leading name
 		 * characters, a whole run of the text. */
 		size_t a = 0, e = 0;
-		while (e < n && is((uint8_t)v[e], CLASS_NAME))
+		while (e < n && in_class((uint8_t)v[e], CLASS_NAME))
 			e++;
 		while (a < e && v[a] == '.')
 			a++;
@@ -481,7 +481,7 @@ pat_keys_indicator(const struct pat_indicator *ind, uint64_t *key)
 		if (n != 32 && n != 40 && n != 64)
 			return 0;
 		for (size_t i = 0; i < n; i++)
-			if (!is((uint8_t)v[i], CLASS_HEX))
+			if (!in_class((uint8_t)v[i], CLASS_HEX))
 				return 0;
 		*key = pat_hash_digest((const uint8_t *)v, n);
 		return 1;

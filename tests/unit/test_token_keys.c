@@ -440,7 +440,7 @@ test_random_diff_sets(void **state)
 	};
 	struct diff_stats stats = { 0 };
 	const char *env = getenv("IOCSIFT_TOKEN_KEY_SETS");
-	unsigned long n = env != NULL ? strtoul(env, NULL, 10) : 20000;
+	unsigned long n = env != NULL ? strtoul(env, NULL, 10) : 10000;
 
 	(void)state;
 	observed_keys = keys_new();
@@ -663,7 +663,7 @@ test_random_own_sets(void **state)
 	struct rng r = { .state = 0x6b657973 };
 	uint64_t hits_total = 0, keyed = 0, messages = 0;
 	const char *env = getenv("IOCSIFT_TOKEN_KEY_SETS");
-	unsigned long n = env != NULL ? strtoul(env, NULL, 10) : 10000;
+	unsigned long n = env != NULL ? strtoul(env, NULL, 10) : 5000;
 
 	(void)state;
 	for (unsigned long s = 0; s < n; s++) {
