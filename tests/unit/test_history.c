@@ -17,7 +17,9 @@
 
 #include "hist_block.h"
 #include "hist_bloom.h"
+#include "hist_builder.h"
 #include "hist_hunt.h"
+#include "hist_keys.h"
 #include "hist_store.h"
 #include "hit.h"
 #include "spool.h"
@@ -364,6 +366,75 @@ test_hunt(void **state)
 	dir_remove(dir);
 }
 
+/* Blocks built as the writer builds them, their filters of the records'
+ * real keys: a hunt for a domain and a digest opens only the block that
+ * has them, finds them there, and a regex opens every block. */
+static void
+test_builder_filters(void **state)
+{
+	(void)state;
+	char *dir = temp_dir();
+	struct hist_store store;
+	struct hist_store_config cfg = { .dir = dir, .max_bytes = 1ull << 30 };
+	struct hist_builder b;
+	struct hist_buffer raw = { 0 };
+	const char *texts[3] = {
+		"<14>Nov 26 10:00:05 edr01 app: nothing to see on host-a",
+		"<14>Nov 26 10:00:05 edr01 app: beacon to CDN.Journalide.org. "
+		"hash d41d8cd98f00b204e9800998ecf8427e",
+		"<14>Nov 26 10:00:05 edr01 app: nothing to see on host-b",
+	};
+
+	assert_int_equal(hist_store_open(&store, &cfg), 0);
+	assert_int_equal(hist_builder_init(&b, 1 << 20, 1), 0);
+	for (uint64_t blk = 0; blk < 3; blk++) {
+		for (int i = 0; i < 50; i++) {
+			raw.len = 0;
+			record_add(&raw, T0 + blk * 100 * SECOND + (uint64_t)i,
+				   DP_MESSAGE_SYSLOG, texts[blk],
+				   strlen(texts[blk]));
+			struct hist_record rec;
+			size_t pos = 0;
+			assert_true(hist_record_next(raw.data, raw.len, &pos,
+						     &rec));
+			hist_builder_add(&b, raw.data, raw.len, &rec);
+		}
+		assert_int_equal(hist_builder_seal(&b), 0);
+		assert_int_equal(hist_store_append(&store, b.encoded.data,
+			b.encoded.len, b.first_ns, b.last_ns), 0);
+	}
+	assert_int_equal(b.unfiltered, 0);
+	hist_builder_release(&b);
+	hist_store_close(&store);
+
+	const char *feeds[] = {
+		"domain,journalide.org\nmd5,D41D8CD98F00B204E9800998ECF8427E\n",
+		"regex,host-[ab]\n",
+	};
+	const unsigned int opened[] = { 1, 3 };
+	const unsigned int found[] = { 50, 100 };
+	for (int f = 0; f < 2; f++) {
+		struct pat_set *set = set_of(feeds[f]);
+		struct hist_hunt_query q = { .set = set };
+		struct hist_hunt_stats st;
+		struct hunt_result r = { 0 };
+		uint64_t *keys;
+		assert_int_equal(hist_hunt_keys(set, &keys, &q.n_keys,
+						&q.scan_all), 0);
+		assert_int_equal(q.scan_all, f == 1);
+		q.keys = keys;
+		assert_int_equal(hist_hunt_run(dir, &q, on_hit, NULL, &r, &st),
+				 0);
+		assert_int_equal(st.blocks_opened, opened[f]);
+		assert_int_equal(st.blocks_skipped_filter, 3 - opened[f]);
+		assert_int_equal(r.messages, found[f]);
+		free(keys);
+		pat_set_free(set);
+	}
+	hist_buffer_free(&raw);
+	dir_remove(dir);
+}
+
 int
 main(void)
 {
@@ -372,6 +443,7 @@ main(void)
 		cmocka_unit_test(test_block_round_trip),
 		cmocka_unit_test(test_store_rotate_expire),
 		cmocka_unit_test(test_hunt),
+		cmocka_unit_test(test_builder_filters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
