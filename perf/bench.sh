@@ -362,14 +362,10 @@ while [ "$round" -lt "$hist_rounds" ]; do
 	dataplane_cell "$hist_n" 1 mixed "$work/bench.conf" history_on
 	round=$((round + 1))
 done
-# Ten of the indicators the traffic carries (bench_traffic.py draws them
-# from the first feed).
-grep -v -e '^#' -e '^type,value' "$work/feed$first.csv" | head -n 10 \
-	> "$work/hunt10.csv"
 echo "bench: history, $hist_messages messages" >&2
 rm -rf "$work/history" && mkdir "$work/history"
 if ! "$build/perf/bench_history" "$work/mixed.pcap" "$work/history" \
-	"$hist_messages" "$work/hunt10.csv" > "$work/history.jsonl" \
+	"$hist_messages" > "$work/history.jsonl" \
 	2> "$work/history.log"; then
 	cat "$work/history.log" >&2
 	failed=$((failed + 1))

@@ -7,14 +7,17 @@
  *    evenly over SPAN seconds up to now) into blocks of 4 MiB at zstd
  *    level 3, appended to segment files in DIR: messages/s and MB/s of
  *    the writer's work, the compressed size, the filters' size.
- * 2. full scan: every block opened, every record matched against FEED's
- *    indicators: MB/s of original text.
- * 3. filtered hunt: FEED's indicators with the blocks' token filters: the
+ *    Ten of them, evenly apart, are syslog lines naming one of ten new
+ *    domains each (hunt0-iocsift.example ...): what a hunt for ten new
+ *    indicators finds in a day.
+ * 2. full scan: every block opened, every record matched against the ten
+ *    domains: MB/s of original text.
+ * 3. filtered hunt: the ten domains with the blocks' token filters: the
  *    blocks opened and skipped, the time, and that time scaled to 24 h of
  *    20,000 messages/s.
  * Hunts run twice, on a cold page cache (when /proc/sys/vm/drop_caches
  * can be written) and a warm one. One JSON line per figure on stdout.
- * usage: bench_history CAPTURE.pcap DIR MESSAGES FEED [SPAN_S]
+ * usage: bench_history CAPTURE.pcap DIR MESSAGES [SPAN_S]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -127,17 +130,24 @@ capture_load(struct record_source *src, const char *path)
 	return 0;
 }
 
+#define HUNTED 10
+
 static struct pat_set *
-feed_set(const char *path)
+hunted_set(void)
 {
 	struct pat_feed feed;
 	const struct pat_feed *pointer = &feed;
 	struct error_detail err = { 0 };
+	char text[HUNTED * 64];
+	size_t len = 0;
 
+	for (int i = 0; i < HUNTED; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+					"domain,hunt%d-iocsift.example\n", i);
 	pat_feed_init(&feed);
-	if (pat_feed_load_file(&feed, path, PAT_FEED_AUTO, &err) != 0) {
-		fprintf(stderr, "bench_history: %s:%u: %s\n", err.where,
-			err.line, err.message);
+	if (pat_feed_parse(&feed, "hunt", "hunt", text, len, PAT_FEED_CSV,
+			   &err) != 0) {
+		fprintf(stderr, "bench_history: %s\n", err.message);
 		return NULL;
 	}
 	struct pat_set *set = pat_set_build(&pointer, 1, 1, 1, &err);
@@ -207,17 +217,17 @@ main(int argc, char **argv)
 	struct hist_store store;
 	uint64_t n, span_s = 86400;
 
-	if (argc < 5 || argc > 6) {
+	if (argc < 4 || argc > 5) {
 		fprintf(stderr, "usage: bench_history CAPTURE.pcap DIR MESSAGES "
-			"FEED [SPAN_S]\n");
+			"[SPAN_S]\n");
 		return 2;
 	}
 	n = strtoull(argv[3], NULL, 10);
-	if (argc == 6)
-		span_s = strtoull(argv[5], NULL, 10);
-	if (n == 0 || span_s == 0 || capture_load(&src, argv[1]) != 0)
+	if (argc == 5)
+		span_s = strtoull(argv[4], NULL, 10);
+	if (n < HUNTED || span_s == 0 || capture_load(&src, argv[1]) != 0)
 		return 2;
-	struct pat_set *set = feed_set(argv[4]);
+	struct pat_set *set = hunted_set();
 	if (set == NULL)
 		return 2;
 	struct hist_store_config sc = {
@@ -236,15 +246,33 @@ main(int argc, char **argv)
 	uint64_t start_ns = end_ns - span_s * 1000000000ULL;
 	uint64_t raw = 0;
 	double t0 = now_s();
+	uint8_t planted[HIST_RECORD_HEADER_SIZE + 128];
 	for (uint64_t i = 0; i < n; i++) {
 		size_t k = i % src.count;
 		uint8_t *bytes = src.bytes + src.offsets[k];
+		size_t avail = src.len - src.offsets[k];
 		struct hist_record rec;
 		size_t pos = 0;
+		/* The j-th hunted domain at the middle of the j-th tenth. */
+		if ((i * HUNTED + n / 2) / n != ((i + 1) * HUNTED + n / 2) / n) {
+			struct hist_record_header h = {
+				.kind = DP_MESSAGE_SYSLOG, .ip_version = 4,
+				.l4_proto = IPPROTO_UDP, .src_port = 40000,
+				.dst_port = 514,
+			};
+			int m = snprintf((char *)planted + sizeof(h), 128,
+				"<14>Nov 26 10:00:05 edr01 app: beacon to "
+				"hunt%d-iocsift.example:443",
+				(int)((i * HUNTED + n / 2) / n) % HUNTED);
+			h.payload_len = (uint16_t)m;
+			memcpy(planted, &h, sizeof(h));
+			bytes = planted;
+			avail = sizeof(h) + (size_t)m;
+		}
 		uint64_t t = start_ns + (uint64_t)((double)i / (double)n *
 						   (double)span_s * 1e9);
 		memcpy(bytes, &t, sizeof(t));      /* time_ns is first */
-		hist_record_next(bytes, src.len - src.offsets[k], &pos, &rec);
+		hist_record_next(bytes, avail, &pos, &rec);
 		if (hist_builder_full(&b, pos)) {
 			if (hist_builder_seal(&b) != 0 ||
 			    hist_store_append(&store, b.encoded.data,
