@@ -13,6 +13,7 @@
 #include <rte_malloc.h>
 
 #include "clock.h"
+#include "common.h"
 #include "history_writer.h"
 
 RTE_LOG_REGISTER(dp_logtype_history, iocsift.history, INFO);
@@ -23,15 +24,6 @@ RTE_LOG_REGISTER(dp_logtype_history, iocsift.history, INFO);
 #define WRITER_IDLE_US 1000
 /* A failing disk is logged at most this often. */
 #define ERROR_LOG_INTERVAL_S 60
-
-static uint64_t
-wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 int
 dp_history_writer_init(struct dp_history_writer *hw,
@@ -150,7 +142,7 @@ block_seal(struct dp_history_writer *hw)
 				 __ATOMIC_RELAXED);
 		error_note(hw, rc, "writing a block");
 	}
-	if (hist_store_expire(&hw->store, wall_ns()) > 0) {
+	if (hist_store_expire(&hw->store, realtime_ns()) > 0) {
 		uint64_t oldest = hw->store.n_segments > 0 ?
 			hw->store.segments[0].first_ns : 0;
 		__atomic_store_n(&hw->oldest_ns, oldest, __ATOMIC_RELAXED);
@@ -172,7 +164,7 @@ chunk_take(struct dp_history_writer *hw, const struct dp_history_chunk *c)
 		if (hist_builder_full(&hw->builder, n))
 			block_seal(hw);
 		if (hw->builder.records == 0)
-			hw->opened_ns = wall_ns();
+			hw->opened_ns = realtime_ns();
 		hist_builder_add(&hw->builder, c->data + start, n, &rec);
 	}
 }
@@ -225,7 +217,7 @@ writer_main(void *arg)
 			continue;
 		}
 		if (hw->builder.records > 0 &&
-		    wall_ns() - hw->opened_ns >= hw->config.block_ns)
+		    realtime_ns() - hw->opened_ns >= hw->config.block_ns)
 			block_seal(hw);
 		if (n == 0)
 			usleep(WRITER_IDLE_US);

@@ -11,6 +11,7 @@
 #include <rte_log.h>
 
 #include "hist_keys.h"
+#include "common.h"
 #include "hit.h"
 #include "hunter.h"
 
@@ -22,15 +23,6 @@ RTE_LOG_REGISTER(dp_logtype_hunt, iocsift.hunt, INFO);
 #define HUNT_RING 512
 /* How long a hunt waits for the writer to seal what it gathered. */
 #define HUNT_SEAL_MS 5000
-
-static uint64_t
-wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 int
 dp_hunter_init(struct dp_hunter *hunter, const char *dir,
@@ -103,7 +95,7 @@ hunt_hit(void *ctx, const struct hist_record *rec, const struct pat_hits *hits)
 	}
 	pthread_mutex_lock(&hunter->lock);
 	if (run->hunt->first_event_ns == 0)
-		run->hunt->first_event_ns = wall_ns();
+		run->hunt->first_event_ns = realtime_ns();
 	run->hunt->events += hits->count;
 	hunter->events += hits->count;
 	pthread_mutex_unlock(&hunter->lock);
@@ -156,7 +148,7 @@ hunt_run(struct dp_hunter *hunter, struct dp_hunt *hunt)
 	pthread_mutex_lock(&hunter->lock);
 	if (rc == 0 || rc == -ECANCELED)
 		hunt->stats = stats;
-	hunt->finished_ns = wall_ns();
+	hunt->finished_ns = realtime_ns();
 	hunt->error = rc;
 	hunt->state = rc == 0 ? DP_HUNT_DONE : rc == -ECANCELED ?
 		DP_HUNT_CANCELLED : DP_HUNT_FAILED;
@@ -206,7 +198,7 @@ hunter_main(void *arg)
 		memmove(hunter->queue, hunter->queue + 1,
 			--hunter->n_queued * sizeof(hunter->queue[0]));
 		hunt->state = DP_HUNT_RUNNING;
-		hunt->started_ns = wall_ns();
+		hunt->started_ns = realtime_ns();
 		hunter->running = hunt;
 		hunter->cancel = false;
 		pthread_mutex_unlock(&hunter->lock);
@@ -286,7 +278,7 @@ dp_hunter_submit(struct dp_hunter *hunter, struct pat_set *set,
 	hunt->set = set;
 	hunt->indicators = pat_set_count(set);
 	hunt->since_ns = since_ns;
-	hunt->queued_ns = wall_ns();
+	hunt->queued_ns = realtime_ns();
 	hunter->queue[hunter->n_queued++] = hunt;
 	*id = hunt->id;
 	pthread_cond_signal(&hunter->wake);
@@ -308,7 +300,7 @@ hunt_json(const struct dp_hunt *h)
 {
 	const struct hist_hunt_stats *st = &h->stats;
 	uint64_t end = h->finished_ns != 0 ? h->finished_ns :
-		h->started_ns != 0 ? wall_ns() : 0;
+		h->started_ns != 0 ? realtime_ns() : 0;
 	json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:I, s:f, s:I, s:I, s:I,"
 			      " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"id", (json_int_t)h->id,

@@ -744,8 +744,8 @@ text_match_digests(const struct text_scan *s)
 
 /* ---- IPv6 ---- */
 
-static bool
-ipv6_parse(const uint8_t *s, size_t len, uint8_t *addr)
+bool
+pat_ipv6_text_parse(const uint8_t *s, size_t len, uint8_t *addr)
 {
 	char buf[IPV6_TEXT_MAX + 1];
 	unsigned int colons = 0;
@@ -816,13 +816,13 @@ text_match_ipv6(const struct text_scan *s)
 		 * brackets already; "addr ::1." or "::1:" still needs this. */
 		if (n > 1 && a[n - 1] == '.')
 			n--;
-		if (ipv6_parse(a, n, addr))
+		if (pat_ipv6_text_parse(a, n, addr))
 			address_found(s, 6, addr, start, n);
 		else if (n > 2 && a[n - 1] == ':' && a[n - 2] != ':' &&
-			 ipv6_parse(a, n - 1, addr))
+			 pat_ipv6_text_parse(a, n - 1, addr))
 			address_found(s, 6, addr, start, n - 1);
 		else if (n > 2 && a[0] == ':' && a[1] != ':' &&
-			 ipv6_parse(a + 1, n - 1, addr))
+			 pat_ipv6_text_parse(a + 1, n - 1, addr))
 			address_found(s, 6, addr, start + 1, n - 1);
 	}
 }

@@ -213,6 +213,12 @@ struct pat_indicator_key {
 int pat_indicator_key(const struct pat_indicator *ind,
 		      struct pat_indicator_key *key);
 
+/* An IPv6 address as written in text, s[0..len): "::" or six or seven
+ * colons (so that times such as 10:00:00 are turned away first), then
+ * inet_pton(). The matcher's reading (match.c), and the history's token
+ * keys' (token_keys.c). */
+bool pat_ipv6_text_parse(const uint8_t *s, size_t len, uint8_t *addr);
+
 /* Key of an address table entry: version, prefix length, masked address
  * (18 bytes at most). Returns its length. In match.c, whose IPv6 lookups
  * inline it. */

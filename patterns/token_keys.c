@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "key_hash.h"
+#include "pattern_set_internal.h"
 #include "token_keys.h"
 
 /* Kinds without a seed in key_hash.h (domains and digests use the
@@ -22,7 +23,6 @@
 #define KEY_SEED_ADDRESS 0x9b05688c2b3e6c1fULL
 
 #define DOMAIN_MAX 253
-#define IPV6_TEXT_MAX 45
 
 enum byte_class {
 	CLASS_NAME = 0x01,      /* [A-Za-z0-9-_.] */
@@ -311,26 +311,6 @@ text_ipv4_keys(const uint8_t *t, size_t a, size_t e, struct emitter *em)
 	}
 }
 
-static bool
-ipv6_parse(const uint8_t *s, size_t len, uint8_t *addr)
-{
-	char buf[IPV6_TEXT_MAX + 1];
-	unsigned int colons = 0;
-	bool double_colon = false;
-
-	if (len == 0 || len > IPV6_TEXT_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		colons += s[i] == ':';
-		double_colon |= i > 0 && s[i] == ':' && s[i - 1] == ':';
-	}
-	if (!double_colon && colons != 7 && colons != 6)
-		return false;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return inet_pton(AF_INET6, buf, addr) == 1;
-}
-
 /* The run [start, end) of hex digits, ':' and '.' holding a ':', read as
  * text_match_ipv6() reads it, but every trimmed form that parses gives
  * keys, and a letter or digit after it does not matter. */
@@ -351,12 +331,12 @@ ipv6_candidate(const uint8_t *t, size_t start, size_t end,
 	const uint8_t *a = t + start;
 	if (n > 1 && a[n - 1] == '.')
 		n--;
-	if (ipv6_parse(a, n, addr))
+	if (pat_ipv6_text_parse(a, n, addr))
 		address_keys(6, addr, em);
 	if (n > 2 && a[n - 1] == ':' && a[n - 2] != ':' &&
-	    ipv6_parse(a, n - 1, addr))
+	    pat_ipv6_text_parse(a, n - 1, addr))
 		address_keys(6, addr, em);
-	if (n > 2 && a[0] == ':' && a[1] != ':' && ipv6_parse(a + 1, n - 1, addr))
+	if (n > 2 && a[0] == ':' && a[1] != ':' && pat_ipv6_text_parse(a + 1, n - 1, addr))
 		address_keys(6, addr, em);
 }
 
