@@ -380,8 +380,8 @@ test_builder_filters(void **state)
 	struct hist_buffer raw = { 0 };
 	const char *texts[3] = {
 		"<14>Nov 26 10:00:05 edr01 app: nothing to see on host-a",
-		"<14>Nov 26 10:00:05 edr01 app: beacon to CDN.Journalide.org. "
-		"hash d41d8cd98f00b204e9800998ecf8427e",
+		("<14>Nov 26 10:00:05 edr01 app: beacon to CDN.Journalide.org. "
+		 "hash d41d8cd98f00b204e9800998ecf8427e"),
 		"<14>Nov 26 10:00:05 edr01 app: nothing to see on host-b",
 	};
 
