@@ -441,8 +441,9 @@ ctl_allow_free(struct ctl_allow_list *allow)
 static bool
 name_listed(char *const *names, size_t n, const char *name)
 {
-	return bsearch(&name, names, n, sizeof(names[0]),
-		       string_compare) != NULL;
+	/* bsearch() wants an array even for none. */
+	return n > 0 && bsearch(&name, names, n, sizeof(names[0]),
+				string_compare) != NULL;
 }
 
 static bool
