@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs every Debian 12 package iocsift needs to build, run and test.
 # Idempotent: packages already present are left as they are.
+# libzstd-dev compresses the on-box history's blocks (docs/history.md).
 # bind9-utils, nftables and squid are the block lists' consumers that
 # tests/integration/exports_test.py runs (named-checkzone, nft -c, squid
 # -k parse); on a machine with systemd the squid package also starts a
@@ -22,6 +23,7 @@ libidn2-dev
 libjansson-dev
 libpcap-dev
 libssl-dev
+libzstd-dev
 openssl
 liburcu-dev
 meson
