@@ -93,6 +93,24 @@ check_request(const struct ctl_request *req)
 		if (req->text == NULL || strlen(req->text) > CTL_TEST_TEXT_MAX)
 			abort();
 		break;
+	case CTL_CMD_HUNT:
+		/* Exactly one of: a feed, an indicator, a hunt to report on. */
+		if (req->since < 0 || req->since > CTL_HUNT_SINCE_MAX ||
+		    req->hunt < 0)
+			abort();
+		if (req->data != NULL) {
+			if (!ctl_feed_name_valid(req->name) ||
+			    req->format == NULL || req->hunt != 0 ||
+			    req->type != NULL || req->value != NULL)
+				abort();
+			check_data(req);
+		} else if (req->hunt != 0) {
+			if (req->type != NULL || req->value != NULL)
+				abort();
+		} else if (req->type == NULL || req->value == NULL) {
+			abort();
+		}
+		break;
 	default:
 		if (req->data != NULL)
 			abort();
