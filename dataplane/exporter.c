@@ -107,7 +107,10 @@ dp_exporter_add_sink(struct dp_exporter *exp, const char *uri,
 				 cfg.format);
 		return -EINVAL;
 	}
-	s->syslog = cfg.kind != EXP_SINK_FILE;
+	s->syslog = cfg.kind != EXP_SINK_FILE && cfg.kind != EXP_SINK_NATS;
+	s->nats = cfg.kind == EXP_SINK_NATS;
+	if (s->nats)
+		exp_sink_nats_default_site(&cfg, exp->hostname);
 	if (cfg.kind == EXP_SINK_FILE && file_sink_directory(&cfg, err) != 0)
 		return -EINVAL;
 	s->sink = exp_sink_start(&cfg, spool_root, err);
@@ -165,6 +168,7 @@ dp_exporter_release(struct dp_exporter *exp)
 	for (unsigned int f = 0; f < 4; f++)
 		for (unsigned int k = 0; k < 2; k++)
 			exp_buffer_free(&exp->formatted[f][k]);
+	exp_buffer_free(&exp->nats_record);
 }
 
 /* One event to out and to every sink whose filter takes it, each format
@@ -208,6 +212,16 @@ event_emit(struct dp_exporter *exp, const struct exp_message *msg,
 				continue;
 			}
 			exp->have[s->format][s->syslog] = true;
+		}
+		if (s->nats) {
+			/* The subject's type and the Nats-Msg-Id go ahead. */
+			if (exp_sink_nats_record(&exp->nats_record,
+						 pat_type_name(ind->type), id,
+						 b->data, b->len) != 0) {
+				exp->write_errors++;
+				continue;
+			}
+			b = &exp->nats_record;
 		}
 		exp_sink_submit(s->sink, b->data, b->len);
 	}

@@ -23,6 +23,7 @@ struct dp_exporter_sink {
 	struct exp_sink *sink;
 	enum exp_format format;
 	bool syslog;               /* a network sink: a syslog message */
+	bool nats;                 /* "TYPE ID\n" before the record */
 };
 
 struct dp_exporter {
@@ -40,6 +41,7 @@ struct dp_exporter {
 	/* One formatted copy per format and kind, per event. */
 	struct exp_buffer formatted[4][2];
 	bool have[4][2];
+	struct exp_buffer nats_record;   /* a NATS sink's record */
 	/* Read by others relaxed. */
 	uint64_t events;           /* events made (after throttling) */
 	uint64_t throttled;        /* hits folded into a summary event */

@@ -6,6 +6,10 @@
 # tests/integration/exports_test.py runs (named-checkzone, nft -c, squid
 # -k parse); on a machine with systemd the squid package also starts a
 # squid on port 3128, which no test uses or needs.
+# libnats-dev is the NATS C client of the nats:// sink; nats-server is the
+# JetStream server tests/integration/nats_sink_test.py starts on a port of
+# its own (the package's service, where systemd starts it, listens on
+# 4222 and no test uses it).
 set -eu
 
 PACKAGES="
@@ -21,12 +25,14 @@ libdpdk-dev
 libhyperscan-dev
 libidn2-dev
 libjansson-dev
+libnats-dev
 libpcap-dev
 libssl-dev
 libzstd-dev
 openssl
 liburcu-dev
 meson
+nats-server
 ninja-build
 nftables
 iproute2

@@ -481,6 +481,15 @@ sinks_check(struct tally *tally, const struct check_input *in,
 			}
 			net_sink_check(tally, sink);
 			break;
+		case EXP_SINK_NATS:
+			if (exp_sink_check_nats(sink, &err) != 0) {
+				report(tally, CHECK_ERROR, "sink %s: %s",
+				       sink->name, error_detail_format(&err,
+					       text, sizeof(text)));
+				break;
+			}
+			net_sink_check(tally, sink);
+			break;
 		case EXP_SINK_UDP:
 		case EXP_SINK_TCP:
 			net_sink_check(tally, sink);

@@ -28,6 +28,7 @@ static const struct sink_transport *const sink_transports[] = {
 	[EXP_SINK_UDP] = &sink_transport_udp,
 	[EXP_SINK_TCP] = &sink_transport_tcp,
 	[EXP_SINK_TLS] = &sink_transport_tls,
+	[EXP_SINK_NATS] = &sink_transport_nats,
 };
 
 typedef void (*sink_log_fn)(int level, const char *message);

@@ -1,4 +1,5 @@
-/* sink.h -- SIEM sinks: a file or a UDP, TCP or TLS syslog receiver, fed
+/* sink.h -- SIEM sinks: a file, a UDP, TCP or TLS syslog receiver or a
+ * NATS JetStream stream, fed
  * by one thread per sink through a memory queue and a disk spool, which a
  * second thread of the sink writes. */
 #ifndef IOCSIFT_EXPORT_SINK_H
@@ -23,11 +24,15 @@
  * returned.
  */
 
-enum exp_sink_kind { EXP_SINK_FILE, EXP_SINK_UDP, EXP_SINK_TCP, EXP_SINK_TLS };
+enum exp_sink_kind {
+	EXP_SINK_FILE, EXP_SINK_UDP, EXP_SINK_TCP, EXP_SINK_TLS, EXP_SINK_NATS,
+};
 
 #define EXP_SINK_FEEDS_MAX 16
 #define EXP_SINK_URI_MAX 1023          /* bytes, without the NUL */
 #define EXP_SINK_NAME_MAX 63
+#define EXP_SINK_SUBJECT_MAX 127       /* nats: the subject's prefix */
+#define EXP_SINK_SITE_MAX 63           /* nats: one subject token */
 #define EXP_SINK_ERROR_MAX 255         /* bytes of the last error kept */
 #define EXP_SINK_RECORD_MAX (1u << 20) /* bytes of one submitted record */
 #define EXP_SINK_QUEUE_DEFAULT 10000u
@@ -44,17 +49,28 @@ enum exp_sink_kind { EXP_SINK_FILE, EXP_SINK_UDP, EXP_SINK_TCP, EXP_SINK_TLS };
 struct exp_sink_config {
 	char uri[EXP_SINK_URI_MAX + 1];
 	enum exp_sink_kind kind;
-	char host[256];             /* udp/tcp/tls; IPv6 without brackets */
-	uint16_t port;              /* default 514 udp, 601 tcp, 6514 tls */
+	char host[256];             /* udp/tcp/tls/nats; IPv6 without brackets */
+	uint16_t port;              /* default 514 udp, 601 tcp, 6514 tls,
+				     * 4222 nats */
 	char path[4096];            /* file: the absolute path */
 	char format[16];            /* ecs|rfc5424|cef|leef, default "ecs" */
 	uint32_t type_mask;         /* 1u << enum pat_type; 0 = all */
 	char feeds[EXP_SINK_FEEDS_MAX][128];
 	unsigned int n_feeds;       /* 0 = all */
 	uint8_t min_severity;       /* enum pat_severity; 0 = all */
-	char ca[4096], cert[4096], key[4096]; /* tls; "" = none */
-	char server_name[256];      /* tls: the certificate must match it */
-	bool verify;                /* tls: default yes */
+	char ca[4096], cert[4096], key[4096]; /* tls, nats; "" = none */
+	char server_name[256];      /* tls, nats: the certificate must match */
+	bool verify;                /* tls, nats: default yes */
+	/* nats: events go to SUBJECT.SITE.TYPE */
+	char subject[EXP_SINK_SUBJECT_MAX + 1]; /* default "iocsift.events" */
+	char site[EXP_SINK_SITE_MAX + 1]; /* "": the exporter's host name */
+	char stream[64];            /* made (SUBJECT.>) if missing; "" = not */
+	bool nats_tls;              /* tls=yes, or ca or cert given */
+	char creds[4096];           /* a credentials file (JWT and seed) */
+	char nkey[64];              /* a public nkey, with seed: its seed file */
+	char seed[4096];
+	char user[128];             /* with password_file: its first line */
+	char password_file[4096];
 	uint64_t spool_max;         /* bytes; 0 = no spool */
 	uint32_t queue;             /* records in memory */
 	uint32_t confirm_ms;        /* tcp/tls: a record is confirmed past it */
@@ -70,6 +86,12 @@ struct exp_sink_config {
 int exp_sink_parse_uri(const char *uri, struct exp_sink_config *cfg,
 		       struct error_detail *err);
 
+/* A NATS sink's SITE from a host name when the URI gives none: the
+ * characters a subject token may not hold as '_', cut to
+ * EXP_SINK_SITE_MAX bytes. */
+void exp_sink_nats_default_site(struct exp_sink_config *cfg,
+				const char *hostname);
+
 /* The sink's filter: types, feeds, min_severity (an indicator without a
  * severity passes only when min_severity is 0). */
 bool exp_sink_accepts(const struct exp_sink_config *cfg,
@@ -82,7 +104,22 @@ bool exp_sink_accepts(const struct exp_sink_config *cfg,
 int exp_sink_check_tls(const struct exp_sink_config *cfg,
 		       struct error_detail *err);
 
-/* "file", "udp", "tcp", "tls". */
+/* What a NATS sink's thread sets up before its first connection: the
+ * client's options, the TLS files, the credentials; nothing is
+ * connected. 0, or -errno with err (where is ""). For `iocsift run
+ * --check`. */
+int exp_sink_check_nats(const struct exp_sink_config *cfg,
+			struct error_detail *err);
+
+struct exp_buffer;
+
+/* A NATS sink's record, what exp_sink_submit() takes: "TYPE ID\n" and the
+ * event, TYPE the subject's last token ([A-Za-z0-9_-]) and ID its
+ * Nats-Msg-Id (1 to 63 bytes, no space). 0, -EINVAL or -ENOMEM. */
+int exp_sink_nats_record(struct exp_buffer *out, const char *type,
+			 const char *id, const void *event, size_t len);
+
+/* "file", "udp", "tcp", "tls", "nats". */
 const char *exp_sink_kind_name(enum exp_sink_kind kind);
 
 struct exp_sink;

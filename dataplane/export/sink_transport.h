@@ -1,8 +1,9 @@
 /* sink_transport.h -- what a sink's thread asks of its transport (a file,
- * UDP, TCP or TLS): one const table of operations per kind, after Redis's
- * ConnectionType, so that sink_thread.c never asks which kind it has.
+ * UDP, TCP, TLS or NATS): one const table of operations per kind, after
+ * Redis's ConnectionType, so that sink_thread.c never asks which kind it
+ * has.
  * Internal to dataplane/export/: sink_file.c, sink_net.c (UDP, TCP and
- * what streams share) and sink_tls.c implement it. */
+ * what streams share), sink_tls.c and sink_nats.c implement it. */
 #ifndef IOCSIFT_EXPORT_SINK_TRANSPORT_H
 #define IOCSIFT_EXPORT_SINK_TRANSPORT_H
 
@@ -15,6 +16,7 @@ struct error_detail;
 struct exp_sink_config;
 struct sink_tls_ctx;
 struct sink_tls;
+struct sink_nats;
 
 #define SINK_BATCH_BYTES (64u << 10)   /* one write(2) / SSL_write */
 #define SINK_BATCH_RECORDS 256u
@@ -47,6 +49,7 @@ struct sink_conn {
 	int fd;                        /* -1 while closed */
 	struct sink_tls_ctx *tls_ctx;  /* tls: made at start */
 	struct sink_tls *tls;          /* tls: the session */
+	struct sink_nats *nats;        /* nats: the client, made at start */
 	char why[4608];                /* the last failure, for the log */
 };
 
@@ -112,6 +115,7 @@ extern const struct sink_transport sink_transport_file;
 extern const struct sink_transport sink_transport_udp;
 extern const struct sink_transport sink_transport_tcp;
 extern const struct sink_transport sink_transport_tls;
+extern const struct sink_transport sink_transport_nats;
 
 /*
  * What the socket transports share (sink_net.c), for sink_tls.c on top of

@@ -31,14 +31,25 @@ enum uri_param {
 	PARAM_CONFIRM_MS,
 	PARAM_BACKOFF_MAX,
 	PARAM_NAME,
+	PARAM_SUBJECT,
+	PARAM_SITE,
+	PARAM_STREAM,
+	PARAM_TLS,
+	PARAM_CREDS,
+	PARAM_NKEY,
+	PARAM_SEED,
+	PARAM_USER,
+	PARAM_PASSWORD_FILE,
 	PARAM_COUNT,
 };
 
 #define KIND_BIT(k) (1u << (k))
 #define KINDS_ALL (KIND_BIT(EXP_SINK_FILE) | KIND_BIT(EXP_SINK_UDP) | \
-		   KIND_BIT(EXP_SINK_TCP) | KIND_BIT(EXP_SINK_TLS))
+		   KIND_BIT(EXP_SINK_TCP) | KIND_BIT(EXP_SINK_TLS) | \
+		   KIND_BIT(EXP_SINK_NATS))
 #define KINDS_STREAM (KIND_BIT(EXP_SINK_TCP) | KIND_BIT(EXP_SINK_TLS))
-#define KINDS_TLS KIND_BIT(EXP_SINK_TLS)
+#define KINDS_TLS (KIND_BIT(EXP_SINK_TLS) | KIND_BIT(EXP_SINK_NATS))
+#define KINDS_NATS KIND_BIT(EXP_SINK_NATS)
 
 static const struct {
 	const char *name;
@@ -49,16 +60,25 @@ static const struct {
 	[PARAM_TYPES] = { "types", KINDS_ALL, NULL },
 	[PARAM_FEEDS] = { "feeds", KINDS_ALL, NULL },
 	[PARAM_MIN_SEVERITY] = { "min_severity", KINDS_ALL, NULL },
-	[PARAM_CA] = { "ca", KINDS_TLS, "tls" },
-	[PARAM_CERT] = { "cert", KINDS_TLS, "tls" },
-	[PARAM_KEY] = { "key", KINDS_TLS, "tls" },
-	[PARAM_NAME_CHECK] = { "name_check", KINDS_TLS, "tls" },
-	[PARAM_VERIFY] = { "verify", KINDS_TLS, "tls" },
+	[PARAM_CA] = { "ca", KINDS_TLS, "tls and nats" },
+	[PARAM_CERT] = { "cert", KINDS_TLS, "tls and nats" },
+	[PARAM_KEY] = { "key", KINDS_TLS, "tls and nats" },
+	[PARAM_NAME_CHECK] = { "name_check", KINDS_TLS, "tls and nats" },
+	[PARAM_VERIFY] = { "verify", KINDS_TLS, "tls and nats" },
 	[PARAM_SPOOL_MAX] = { "spool_max", KINDS_ALL, NULL },
 	[PARAM_QUEUE] = { "queue", KINDS_ALL, NULL },
 	[PARAM_CONFIRM_MS] = { "confirm_ms", KINDS_STREAM, "tcp and tls" },
 	[PARAM_BACKOFF_MAX] = { "backoff_max", KINDS_ALL, NULL },
 	[PARAM_NAME] = { "name", KINDS_ALL, NULL },
+	[PARAM_SUBJECT] = { "subject", KINDS_NATS, "nats" },
+	[PARAM_SITE] = { "site", KINDS_NATS, "nats" },
+	[PARAM_STREAM] = { "stream", KINDS_NATS, "nats" },
+	[PARAM_TLS] = { "tls", KINDS_NATS, "nats" },
+	[PARAM_CREDS] = { "creds", KINDS_NATS, "nats" },
+	[PARAM_NKEY] = { "nkey", KINDS_NATS, "nats" },
+	[PARAM_SEED] = { "seed", KINDS_NATS, "nats" },
+	[PARAM_USER] = { "user", KINDS_NATS, "nats" },
+	[PARAM_PASSWORD_FILE] = { "password_file", KINDS_NATS, "nats" },
 };
 
 static const char *const kind_names[] = {
@@ -66,6 +86,7 @@ static const char *const kind_names[] = {
 	[EXP_SINK_UDP] = "udp",
 	[EXP_SINK_TCP] = "tcp",
 	[EXP_SINK_TLS] = "tls",
+	[EXP_SINK_NATS] = "nats",
 };
 
 static const uint16_t default_ports[] = {
@@ -73,6 +94,7 @@ static const uint16_t default_ports[] = {
 	[EXP_SINK_UDP] = 514,
 	[EXP_SINK_TCP] = 601,
 	[EXP_SINK_TLS] = 6514,
+	[EXP_SINK_NATS] = 4222,
 };
 
 static const char *const formats[] = { "ecs", "rfc5424", "cef", "leef" };
@@ -362,6 +384,26 @@ copy_path(struct uri_parse *p, const char *what, const char *v, char *dst,
 	return 0;
 }
 
+/* A NATS subject of tokens of [A-Za-z0-9_-] between single dots (dots
+ * only if dots), 1 to max bytes: no wildcard, no space. */
+static bool
+subject_valid(const char *s, size_t max, bool dots)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '.' && dots && s[i + 1] != '.')
+			continue;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
 /* One decoded parameter value. */
 static int
 apply_param(struct uri_parse *p, enum uri_param id, const char *v,
@@ -458,6 +500,51 @@ apply_param(struct uri_parse *p, enum uri_param id, const char *v,
 				    quoted, EXP_SINK_NAME_MAX);
 		memcpy(cfg->name, v, len + 1);
 		return 0;
+	case PARAM_SUBJECT:
+		if (!subject_valid(v, EXP_SINK_SUBJECT_MAX, true))
+			return fail(p, "subject: '%s' is not 1 to %d bytes of "
+				    "tokens of [A-Za-z0-9_-] between single "
+				    "dots", quoted, EXP_SINK_SUBJECT_MAX);
+		memcpy(cfg->subject, v, len + 1);
+		return 0;
+	case PARAM_SITE:
+		if (!subject_valid(v, EXP_SINK_SITE_MAX, false))
+			return fail(p, "site: '%s' is not 1 to %d of "
+				    "[A-Za-z0-9_-]", quoted, EXP_SINK_SITE_MAX);
+		memcpy(cfg->site, v, len + 1);
+		return 0;
+	case PARAM_STREAM:
+		if (!subject_valid(v, sizeof(cfg->stream) - 1, false))
+			return fail(p, "stream: '%s' is not 1 to %zu of "
+				    "[A-Za-z0-9_-]", quoted,
+				    sizeof(cfg->stream) - 1);
+		memcpy(cfg->stream, v, len + 1);
+		return 0;
+	case PARAM_TLS:
+		if (parse_bool(v, &cfg->nats_tls) != 0)
+			return fail(p, "tls: expected yes or no, not '%s'",
+				    quoted);
+		return 0;
+	case PARAM_CREDS:
+		return copy_path(p, "creds", v, cfg->creds, sizeof(cfg->creds));
+	case PARAM_NKEY:
+		if (len != 56 || v[0] != 'U' ||
+		    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") != len)
+			return fail(p, "nkey: '%s' is not a user's public nkey "
+				    "(56 characters, starting with U)", quoted);
+		memcpy(cfg->nkey, v, len + 1);
+		return 0;
+	case PARAM_SEED:
+		return copy_path(p, "seed", v, cfg->seed, sizeof(cfg->seed));
+	case PARAM_USER:
+		if (len >= sizeof(cfg->user))
+			return fail(p, "user: longer than %zu bytes",
+				    sizeof(cfg->user) - 1);
+		memcpy(cfg->user, v, len + 1);
+		return 0;
+	case PARAM_PASSWORD_FILE:
+		return copy_path(p, "password_file", v, cfg->password_file,
+				 sizeof(cfg->password_file));
 	case PARAM_COUNT:
 		break;
 	}
@@ -515,6 +602,22 @@ parse_query(struct uri_parse *p, const char *q, size_t len,
 	}
 	if ((cfg->cert[0] != '\0') != (cfg->key[0] != '\0'))
 		return fail(p, "cert and key go together");
+	if (cfg->kind != EXP_SINK_NATS)
+		return 0;
+	if ((cfg->nkey[0] != '\0') != (cfg->seed[0] != '\0'))
+		return fail(p, "nkey and seed go together");
+	if ((cfg->user[0] != '\0') != (cfg->password_file[0] != '\0'))
+		return fail(p, "user and password_file go together");
+	if ((cfg->creds[0] != '\0') + (cfg->nkey[0] != '\0') +
+	    (cfg->user[0] != '\0') > 1)
+		return fail(p, "give one of creds, nkey and seed, or user and "
+			    "password_file");
+	if (seen[PARAM_TLS] && !cfg->nats_tls &&
+	    (cfg->ca[0] != '\0' || cfg->cert[0] != '\0' ||
+	     seen[PARAM_VERIFY] || seen[PARAM_NAME_CHECK]))
+		return fail(p, "tls=no with TLS parameters");
+	if (cfg->ca[0] != '\0' || cfg->cert[0] != '\0')
+		cfg->nats_tls = true;
 	return 0;
 }
 
@@ -654,8 +757,8 @@ exp_sink_parse_uri(const char *uri, struct exp_sink_config *cfg,
 	}
 	sep = strstr(uri, "://");
 	if (sep == NULL)
-		return fail(&p, "expected scheme://... (file, udp, tcp or "
-			    "tls)");
+		return fail(&p, "expected scheme://... (file, udp, tcp, tls "
+			    "or nats)");
 	cfg->kind = (enum exp_sink_kind)-1;
 	for (unsigned int k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]);
 	     k++) {
@@ -665,8 +768,8 @@ exp_sink_parse_uri(const char *uri, struct exp_sink_config *cfg,
 	if ((int)cfg->kind < 0) {
 		char quoted[QUOTE_MAX + 8];
 		quote(quoted, sizeof(quoted), uri, (size_t)(sep - uri));
-		return fail(&p, "unknown scheme '%s' (expected file, udp, tcp "
-			    "or tls)", quoted);
+		return fail(&p, "unknown scheme '%s' (expected file, udp, tcp, "
+			    "tls or nats)", quoted);
 	}
 	snprintf(cfg->format, sizeof(cfg->format), "ecs");
 	cfg->verify = true;
@@ -708,9 +811,30 @@ exp_sink_parse_uri(const char *uri, struct exp_sink_config *cfg,
 		snprintf(cfg->server_name, sizeof(cfg->server_name), "%.*s",
 			 (int)n, cfg->host);
 	}
+	if (cfg->kind == EXP_SINK_NATS && cfg->subject[0] == '\0')
+		snprintf(cfg->subject, sizeof(cfg->subject), "iocsift.events");
 	if (cfg->name[0] == '\0')
 		default_name(cfg);
 	return 0;
+}
+
+void
+exp_sink_nats_default_site(struct exp_sink_config *cfg, const char *hostname)
+{
+	size_t o = 0;
+
+	if (cfg->site[0] != '\0')
+		return;
+	for (const char *h = hostname; *h != '\0' && o < EXP_SINK_SITE_MAX;
+	     h++) {
+		char c = *h;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9') || c == '_' || c == '-';
+		cfg->site[o++] = ok ? c : '_';
+	}
+	if (o == 0)
+		cfg->site[o++] = '_';
+	cfg->site[o] = '\0';
 }
 
 bool

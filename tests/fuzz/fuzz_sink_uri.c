@@ -26,6 +26,57 @@ name_char(char c)
 		(c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
+/* A subject of [A-Za-z0-9_-] tokens between single dots (dots only if
+ * dots), not empty: what NATS takes as a literal subject. */
+static bool
+subject_ok(const char *s, bool dots)
+{
+	if (s[0] == '\0' || s[0] == '.' || s[strlen(s) - 1] == '.')
+		return false;
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p == '.' && dots && p[1] != '.')
+			continue;
+		if (!name_char(*p) || *p == '.')
+			return false;
+	}
+	return true;
+}
+
+/* The NATS fields: set only on NATS sinks, valid subjects, one way to
+ * authenticate. */
+static void
+check_nats(const struct exp_sink_config *c)
+{
+	check_string(c->subject, sizeof(c->subject), c->kind == EXP_SINK_NATS);
+	check_string(c->site, sizeof(c->site), false);
+	check_string(c->stream, sizeof(c->stream), false);
+	check_string(c->creds, sizeof(c->creds), false);
+	check_string(c->nkey, sizeof(c->nkey), false);
+	check_string(c->seed, sizeof(c->seed), false);
+	check_string(c->user, sizeof(c->user), false);
+	check_string(c->password_file, sizeof(c->password_file), false);
+	if (c->kind != EXP_SINK_NATS) {
+		if (c->subject[0] != '\0' || c->site[0] != '\0' ||
+		    c->stream[0] != '\0' || c->nats_tls || c->creds[0] != '\0' ||
+		    c->nkey[0] != '\0' || c->seed[0] != '\0' ||
+		    c->user[0] != '\0' || c->password_file[0] != '\0')
+			abort();
+		return;
+	}
+	if (!subject_ok(c->subject, true) ||
+	    strlen(c->subject) > EXP_SINK_SUBJECT_MAX ||
+	    (c->site[0] != '\0' && !subject_ok(c->site, false)) ||
+	    (c->stream[0] != '\0' && !subject_ok(c->stream, false)))
+		abort();
+	if ((c->nkey[0] != '\0') != (c->seed[0] != '\0') ||
+	    (c->user[0] != '\0') != (c->password_file[0] != '\0') ||
+	    (c->creds[0] != '\0') + (c->nkey[0] != '\0') +
+	    (c->user[0] != '\0') > 1)
+		abort();
+	if (c->nkey[0] != '\0' && (strlen(c->nkey) != 56 || c->nkey[0] != 'U'))
+		abort();
+}
+
 static void
 check_config(const char *uri, const struct exp_sink_config *c)
 {
@@ -55,6 +106,7 @@ check_config(const char *uri, const struct exp_sink_config *c)
 	case EXP_SINK_UDP:
 	case EXP_SINK_TCP:
 	case EXP_SINK_TLS:
+	case EXP_SINK_NATS:
 		if (c->path[0] != '\0' || c->port == 0 || c->host[0] == '[' ||
 		    strpbrk(c->host, "]/@?#&") != NULL)
 			abort();
@@ -62,11 +114,16 @@ check_config(const char *uri, const struct exp_sink_config *c)
 	default:
 		abort();
 	}
-	/* TLS settings only on TLS sinks; cert and key together. */
-	if (c->kind != EXP_SINK_TLS &&
-	    (c->ca[0] != '\0' || c->cert[0] != '\0' || c->key[0] != '\0' ||
-	     !c->verify || c->server_name[0] != '\0'))
+	/* TLS settings only on TLS and NATS sinks (a NATS sink with any of
+	 * them has TLS on); cert and key together. */
+	bool tls_given = c->ca[0] != '\0' || c->cert[0] != '\0' ||
+		c->key[0] != '\0' || !c->verify || c->server_name[0] != '\0';
+	if (c->kind != EXP_SINK_TLS && c->kind != EXP_SINK_NATS && tls_given)
 		abort();
+	if (c->kind == EXP_SINK_NATS && (c->ca[0] != '\0' ||
+					  c->cert[0] != '\0') && !c->nats_tls)
+		abort();
+	check_nats(c);
 	if ((c->cert[0] != '\0') != (c->key[0] != '\0'))
 		abort();
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "sink_fixture.h"
+#include "text.h"
 
 /*
  * URI parsing.
@@ -230,8 +231,9 @@ test_parse_errors(void **state)
 	parse_fails("tcp://h?queue", "needs a value");
 	parse_fails("tcp://h?queue=", "empty value");
 	parse_fails("tcp://h?queue=1&queue=2", "parameter 'queue' is given twice");
-	parse_fails("tcp://h?ca=/x", "parameter 'ca' applies to tls sinks only");
-	parse_fails("file:///x?verify=no", "applies to tls sinks only");
+	parse_fails("tcp://h?ca=/x",
+		    "parameter 'ca' applies to tls and nats sinks only");
+	parse_fails("file:///x?verify=no", "applies to tls and nats sinks only");
 	parse_fails("udp://h?confirm_ms=5", "applies to tcp and tls sinks only");
 	parse_fails("tls://h?cert=/c", "cert and key go together");
 	parse_fails("tls://h?key=/k", "cert and key go together");
@@ -318,6 +320,120 @@ test_parse_limits(void **state)
  * The filter.
  */
 
+/* nats://: its defaults, every parameter, the site from a host name, and
+ * what goes together or not. */
+static void
+test_parse_nats(void **state)
+{
+	struct exp_sink_config c;
+	(void)state;
+
+	parse_ok("nats://127.0.0.1", &c);
+	assert_int_equal(c.kind, EXP_SINK_NATS);
+	assert_int_equal(c.port, 4222);
+	assert_string_equal(c.subject, "iocsift.events");
+	assert_string_equal(c.site, "");
+	assert_string_equal(c.stream, "");
+	assert_false(c.nats_tls);
+	assert_string_equal(c.name, "nats-127.0.0.1-4222");
+	assert_string_equal(exp_sink_kind_name(c.kind), "nats");
+
+	parse_ok("NATS://[::1]:4333/?subject=soc.hits&site=branch-1&stream=HITS"
+		 "&tls=yes&verify=no&name_check=nats.example&creds=/etc/a.creds"
+		 "&types=domain&spool_max=0", &c);
+	assert_int_equal(c.port, 4333);
+	assert_string_equal(c.host, "::1");
+	assert_string_equal(c.subject, "soc.hits");
+	assert_string_equal(c.site, "branch-1");
+	assert_string_equal(c.stream, "HITS");
+	assert_true(c.nats_tls);
+	assert_false(c.verify);
+	assert_string_equal(c.server_name, "nats.example");
+	assert_string_equal(c.creds, "/etc/a.creds");
+	assert_true(c.spool_max == 0);
+
+	/* ca or cert alone turn TLS on. */
+	parse_ok("nats://h?ca=/ca.pem", &c);
+	assert_true(c.nats_tls);
+	assert_string_equal(c.server_name, "");
+	parse_ok("nats://h?cert=/c.pem&key=/k.pem&user=ids&password_file=/p",
+		 &c);
+	assert_true(c.nats_tls);
+	assert_string_equal(c.user, "ids");
+	assert_string_equal(c.password_file, "/p");
+	parse_ok("nats://h?nkey=UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2"
+		 "M7NLCNF4&seed=/s.nk", &c);
+	assert_string_equal(c.seed, "/s.nk");
+
+	/* The site: the host name's characters a token cannot hold as '_'. */
+	parse_ok("nats://h", &c);
+	exp_sink_nats_default_site(&c, "ids-01.branch.example");
+	assert_string_equal(c.site, "ids-01_branch_example");
+	exp_sink_nats_default_site(&c, "other");
+	assert_string_equal(c.site, "ids-01_branch_example"); /* kept */
+	parse_ok("nats://h", &c);
+	exp_sink_nats_default_site(&c, "");
+	assert_string_equal(c.site, "_");
+	char longname[200];
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	parse_ok("nats://h", &c);
+	exp_sink_nats_default_site(&c, longname);
+	assert_int_equal(strlen(c.site), EXP_SINK_SITE_MAX);
+
+	parse_fails("nats://h?subject=a..b", "subject: 'a..b'");
+	parse_fails("nats://h?subject=.a", "subject:");
+	parse_fails("nats://h?subject=a.", "subject:");
+	parse_fails("nats://h?subject=a.*", "subject:");
+	parse_fails("nats://h?subject=a.%3E", "subject:");
+	parse_fails("nats://h?site=a.b", "site: 'a.b'");
+	parse_fails("nats://h?site=a*", "site:");
+	parse_fails("nats://h?stream=a.b", "stream:");
+	parse_fails("nats://h?tls=maybe", "tls: expected yes or no");
+	parse_fails("nats://h?tls=no&ca=/x", "tls=no with TLS parameters");
+	parse_fails("nats://h?tls=no&verify=no", "tls=no with TLS parameters");
+	parse_fails("nats://h?nkey=SUAB", "nkey: 'SUAB' is not a user's public");
+	parse_fails("nats://h?seed=/s", "nkey and seed go together");
+	parse_fails("nats://h?user=u", "user and password_file go together");
+	parse_fails("nats://h?password_file=/p", "user and password_file");
+	parse_fails("nats://h?creds=/a&user=u&password_file=/p",
+		    "give one of creds");
+	parse_fails("nats://h?confirm_ms=5", "applies to tcp and tls sinks only");
+	parse_fails("tcp://h?subject=x", "parameter 'subject' applies to nats "
+		    "sinks only");
+	parse_fails("tls://h?creds=/x", "applies to nats sinks only");
+	parse_fails("nats://h/x", "a nats sink has no path");
+	parse_fails("nats2://h", "(expected file, udp, tcp, tls or nats)");
+}
+
+/* exp_sink_nats_record(): the line the transport reads the subject's
+ * type and the Nats-Msg-Id from. */
+static void
+test_nats_record(void **state)
+{
+	struct exp_buffer b = { 0 };
+	(void)state;
+
+	assert_int_equal(exp_sink_nats_record(&b, "sha256", "abc-1", "{}", 2),
+			 0);
+	assert_int_equal(b.len, strlen("sha256 abc-1\n{}"));
+	assert_memory_equal(b.data, "sha256 abc-1\n{}", b.len);
+	assert_int_equal(exp_sink_nats_record(&b, "", "abc-1", "{}", 2),
+			 -EINVAL);
+	assert_int_equal(exp_sink_nats_record(&b, "a.b", "abc-1", "{}", 2),
+			 -EINVAL);
+	assert_int_equal(exp_sink_nats_record(&b, "domain", "", "{}", 2),
+			 -EINVAL);
+	char id[80];
+	memset(id, 'x', sizeof(id) - 1);
+	id[sizeof(id) - 1] = '\0';
+	assert_int_equal(exp_sink_nats_record(&b, "domain", id, "{}", 2),
+			 -EINVAL);
+	id[63] = '\0';
+	assert_int_equal(exp_sink_nats_record(&b, "domain", id, "", 0), 0);
+	exp_buffer_free(&b);
+}
+
 static void
 test_filter(void **state)
 {
@@ -370,6 +486,8 @@ main(void)
 		cmocka_unit_test(test_parse_sizes),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_parse_limits),
+		cmocka_unit_test(test_parse_nats),
+		cmocka_unit_test(test_nats_record),
 		cmocka_unit_test(test_filter),
 	};
 

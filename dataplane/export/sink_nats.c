@@ -1,0 +1,599 @@
+/* sink_nats.c -- the NATS JetStream transport of a sink, with the NATS C
+ * client (libnats): each record goes to SUBJECT.SITE.TYPE with its event
+ * id as Nats-Msg-Id, and is delivered once JetStream acknowledged it
+ * (stored in a stream). The client's own reconnection is off: the sink's
+ * thread reconnects with its backoff and spools meanwhile, as for TCP. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nats/nats.h>
+
+#include "common.h"
+#include "sink.h"
+#include "sink_transport.h"
+#include "text.h"
+
+#define NATS_ID_MAX 63                 /* bytes of an event id */
+#define NATS_SUBJECT_MAX (EXP_SINK_SUBJECT_MAX + EXP_SINK_SITE_MAX + 40)
+#define NATS_PASSWORD_MAX 1023
+
+enum nats_ack { NATS_ACK_PENDING, NATS_ACK_OK, NATS_ACK_FAILED };
+
+/* The connection and the batch waiting for its acknowledgments; the ack
+ * handler runs on a libnats thread, so what it writes is under lock. */
+struct sink_nats {
+	natsOptions *opts;
+	natsConnection *nc;
+	jsCtx *js;
+	char password[NATS_PASSWORD_MAX + 1];
+	pthread_mutex_t lock;
+	pthread_cond_t acked;          /* pending went down */
+	char ids[SINK_BATCH_RECORDS][NATS_ID_MAX + 1];
+	uint8_t ack[SINK_BATCH_RECORDS];
+	unsigned int n, pending;
+	char failure[160];             /* the first negative ack's text */
+};
+
+/* A record's header, "TYPE ID\n" (exp_sink_nats_record()): the type and
+ * the id as spans of rec; the event after it. -EINVAL when malformed. */
+struct nats_record {
+	const char *type, *id, *event;
+	size_t type_len, id_len, event_len;
+};
+
+static bool
+token_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		(c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+static int
+nats_record_split(const unsigned char *rec, size_t len, struct nats_record *r)
+{
+	const char *s = (const char *)rec;
+	const char *nl = memchr(s, '\n', len);
+	const char *sp;
+
+	if (nl == NULL)
+		return -EINVAL;
+	sp = memchr(s, ' ', (size_t)(nl - s));
+	if (sp == NULL || sp == s || nl - sp - 1 < 1 ||
+	    nl - sp - 1 > NATS_ID_MAX)
+		return -EINVAL;
+	r->type = s;
+	r->type_len = (size_t)(sp - s);
+	r->id = sp + 1;
+	r->id_len = (size_t)(nl - sp - 1);
+	r->event = nl + 1;
+	r->event_len = len - (size_t)(nl + 1 - s);
+	for (size_t i = 0; i < r->type_len; i++)
+		if (!token_char(r->type[i]))
+			return -EINVAL;
+	for (size_t i = 0; i < r->id_len; i++)
+		if ((unsigned char)r->id[i] <= 0x20 || r->id[i] == 0x7f)
+			return -EINVAL;
+	return 0;
+}
+
+int
+exp_sink_nats_record(struct exp_buffer *out, const char *type,
+		     const char *id, const void *event, size_t len)
+{
+	size_t type_len = strlen(type), id_len = strlen(id);
+
+	if (type_len == 0 || id_len == 0 || id_len > NATS_ID_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < type_len; i++)
+		if (!token_char(type[i]))
+			return -EINVAL;
+	exp_buffer_reset(out);
+	if (exp_buffer_append(out, type, type_len) != 0 ||
+	    exp_buffer_append(out, " ", 1) != 0 ||
+	    exp_buffer_append(out, id, id_len) != 0 ||
+	    exp_buffer_append(out, "\n", 1) != 0 ||
+	    exp_buffer_append(out, event, len) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* "text of the status" and the client's last error, for c->why. */
+static void
+nats_why(struct sink_conn *c, const char *doing, natsStatus s)
+{
+	natsStatus last;
+	const char *detail = nats_GetLastError(&last);
+
+	if (detail != NULL && detail[0] != '\0' && last == s)
+		snprintf(c->why, sizeof(c->why), "%s %s: %s", doing, c->peer,
+			 detail);
+	else
+		snprintf(c->why, sizeof(c->why), "%s %s: %s", doing, c->peer,
+			 natsStatus_GetText(s));
+}
+
+static void
+nats_name_peer(struct sink_conn *c)
+{
+	const struct exp_sink_config *cfg = c->cfg;
+	bool v6 = strchr(cfg->host, ':') != NULL;
+
+	snprintf(c->peer, sizeof(c->peer), "nats://%s%s%s:%u", v6 ? "[" : "",
+		 cfg->host, v6 ? "]" : "", cfg->port);
+}
+
+/* The password from its file: the first line, without its newline. */
+static int
+password_read(const char *path, char *out, size_t size,
+	      struct error_detail *err)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (f == NULL) {
+		int e = errno;
+		error_detail_set(err, "", 0, "password_file %s: %s", path,
+				 strerror(e));
+		return -e;
+	}
+	n = fread(out, 1, size - 1, f);
+	fclose(f);
+	out[n] = '\0';
+	out[strcspn(out, "\r\n")] = '\0';
+	if (out[0] == '\0') {
+		error_detail_set(err, "", 0, "password_file %s: empty", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The client options: the server, no reconnection of its own, TLS and
+ * credentials. 0, or -errno with err. */
+static int
+nats_options_make(const struct exp_sink_config *cfg, struct sink_nats *n,
+		  const char *peer, struct error_detail *err)
+{
+	natsStatus s = nats_Open(-1);
+	char url[300], name[EXP_SINK_NAME_MAX + 16];
+	const char *doing = "starting the NATS client";
+	bool v6 = strchr(cfg->host, ':') != NULL;
+
+	if (s == NATS_OK)
+		s = natsOptions_Create(&n->opts);
+	if (s != NATS_OK)
+		goto fail;
+	snprintf(url, sizeof(url), "nats://%s%s%s:%u", v6 ? "[" : "",
+		 cfg->host, v6 ? "]" : "", cfg->port);
+	snprintf(name, sizeof(name), "iocsift %s", cfg->name);
+	doing = "NATS options";
+	if ((s = natsOptions_SetURL(n->opts, url)) != NATS_OK ||
+	    (s = natsOptions_SetName(n->opts, name)) != NATS_OK ||
+	    (s = natsOptions_SetTimeout(n->opts, SINK_CONNECT_TIMEOUT_MS)) !=
+	    NATS_OK ||
+	    (s = natsOptions_SetAllowReconnect(n->opts, false)) != NATS_OK ||
+	    (s = natsOptions_SetPingInterval(n->opts, 5000)) != NATS_OK ||
+	    (s = natsOptions_SetMaxPingsOut(n->opts, 2)) != NATS_OK)
+		goto fail;
+	if (cfg->nats_tls) {
+		doing = "TLS";
+		if ((s = natsOptions_SetSecure(n->opts, true)) != NATS_OK)
+			goto fail;
+		if (cfg->ca[0] != '\0') {
+			doing = "the CA file";
+			s = natsOptions_LoadCATrustedCertificates(n->opts,
+								  cfg->ca);
+			if (s != NATS_OK)
+				goto fail;
+		}
+		if (cfg->cert[0] != '\0') {
+			doing = "the certificate and key";
+			s = natsOptions_LoadCertificatesChain(n->opts,
+							      cfg->cert,
+							      cfg->key);
+			if (s != NATS_OK)
+				goto fail;
+		}
+		doing = "TLS";
+		if (!cfg->verify &&
+		    (s = natsOptions_SkipServerVerification(n->opts, true)) !=
+		    NATS_OK)
+			goto fail;
+		if (cfg->server_name[0] != '\0' &&
+		    (s = natsOptions_SetExpectedHostname(n->opts,
+							 cfg->server_name)) !=
+		    NATS_OK)
+			goto fail;
+	}
+	if (cfg->creds[0] != '\0') {
+		doing = "the creds file";
+		if (access(cfg->creds, R_OK) != 0) {
+			int e = errno;
+			error_detail_set(err, "", 0, "creds %s: %s", cfg->creds,
+					 strerror(e));
+			return -e;
+		}
+		s = natsOptions_SetUserCredentialsFromFiles(n->opts, cfg->creds,
+							    NULL);
+		if (s != NATS_OK)
+			goto fail;
+	}
+	if (cfg->nkey[0] != '\0') {
+		doing = "the nkey seed file";
+		if (access(cfg->seed, R_OK) != 0) {
+			int e = errno;
+			error_detail_set(err, "", 0, "seed %s: %s", cfg->seed,
+					 strerror(e));
+			return -e;
+		}
+		s = natsOptions_SetNKeyFromSeed(n->opts, cfg->nkey, cfg->seed);
+		if (s != NATS_OK)
+			goto fail;
+	}
+	if (cfg->user[0] != '\0') {
+		int rc = password_read(cfg->password_file, n->password,
+				       sizeof(n->password), err);
+		if (rc != 0)
+			return rc;
+		doing = "user and password";
+		s = natsOptions_SetUserInfo(n->opts, cfg->user, n->password);
+		if (s != NATS_OK)
+			goto fail;
+	}
+	return 0;
+fail:;
+	natsStatus last;
+	const char *detail = nats_GetLastError(&last);
+	error_detail_set(err, "", 0, "%s for %s: %s", doing, peer,
+			 detail != NULL && detail[0] != '\0' ? detail :
+			 natsStatus_GetText(s));
+	return -EINVAL;
+}
+
+static void
+nats_free(struct sink_nats *n)
+{
+	if (n == NULL)
+		return;
+	natsOptions_Destroy(n->opts);
+	explicit_bzero(n->password, sizeof(n->password));
+	pthread_cond_destroy(&n->acked);
+	pthread_mutex_destroy(&n->lock);
+	free(n);
+}
+
+int
+exp_sink_check_nats(const struct exp_sink_config *cfg,
+		    struct error_detail *err)
+{
+	struct sink_nats *n = calloc(1, sizeof(*n));
+	char peer[300];
+	int rc;
+
+	if (n == NULL) {
+		error_detail_set(err, "", 0, "out of memory");
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_cond_init(&n->acked, NULL);
+	snprintf(peer, sizeof(peer), "%s:%u", cfg->host, cfg->port);
+	rc = nats_options_make(cfg, n, peer, err);
+	nats_free(n);
+	return rc;
+}
+
+static int
+nats_setup(struct sink_conn *c, const char **warning, struct error_detail *err)
+{
+	struct sink_nats *n = calloc(1, sizeof(*n));
+	int rc;
+
+	*warning = NULL;
+	if (n == NULL) {
+		error_detail_set(err, "", 0, "out of memory");
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_cond_init(&n->acked, NULL);
+	rc = nats_options_make(c->cfg, n, c->peer, err);
+	if (rc != 0) {
+		nats_free(n);
+		return rc;
+	}
+	if (c->cfg->nats_tls && !c->cfg->verify)
+		*warning = "verify=no: the NATS server's certificate is not "
+			"checked";
+	c->nats = n;
+	return 0;
+}
+
+static void
+nats_teardown(struct sink_conn *c)
+{
+	nats_free(c->nats);
+	c->nats = NULL;
+}
+
+/* Called by libnats for each acknowledgment, positive or not. */
+static void
+nats_acked(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
+	   void *closure)
+{
+	struct sink_nats *n = closure;
+	const char *id = NULL;
+
+	(void)js;
+	if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK &&
+	    id != NULL) {
+		pthread_mutex_lock(&n->lock);
+		for (unsigned int i = 0; i < n->n; i++) {
+			if (n->ack[i] != NATS_ACK_PENDING ||
+			    strcmp(n->ids[i], id) != 0)
+				continue;
+			n->ack[i] = pa != NULL ? NATS_ACK_OK : NATS_ACK_FAILED;
+			n->pending--;
+			pthread_cond_signal(&n->acked);
+			if (pa == NULL && n->failure[0] == '\0')
+				snprintf(n->failure, sizeof(n->failure), "%s",
+					 pae != NULL && pae->ErrText != NULL ?
+					 pae->ErrText : pae != NULL ?
+					 natsStatus_GetText(pae->Err) :
+					 "no acknowledgment");
+			break;
+		}
+		pthread_mutex_unlock(&n->lock);
+	}
+	natsMsg_Destroy(msg);
+}
+
+/* Makes the stream (subject.>) if the sink names one that is missing. */
+static int
+nats_stream_ensure(struct sink_conn *c)
+{
+	const struct exp_sink_config *cfg = c->cfg;
+	struct sink_nats *n = c->nats;
+	jsStreamInfo *si = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	char subjects[EXP_SINK_SUBJECT_MAX + 3];
+	const char *list[1] = { subjects };
+	jsStreamConfig sc;
+
+	if (cfg->stream[0] == '\0')
+		return 0;
+	s = js_GetStreamInfo(&si, n->js, cfg->stream, NULL, &jerr);
+	jsStreamInfo_Destroy(si);
+	if (s == NATS_OK)
+		return 0;
+	if (s != NATS_NOT_FOUND) {
+		nats_why(c, "asking for the stream on", s);
+		return -EIO;
+	}
+	snprintf(subjects, sizeof(subjects), "%s.>", cfg->subject);
+	jsStreamConfig_Init(&sc);
+	sc.Name = cfg->stream;
+	sc.Subjects = list;
+	sc.SubjectsLen = 1;
+	sc.Storage = js_FileStorage;
+	si = NULL;
+	s = js_AddStream(&si, n->js, &sc, NULL, &jerr);
+	jsStreamInfo_Destroy(si);
+	if (s != NATS_OK) {
+		nats_why(c, "making the stream on", s);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void
+nats_close(struct sink_conn *c)
+{
+	struct sink_nats *n = c->nats;
+
+	if (n == NULL)
+		return;
+	if (n->js != NULL) {
+		natsMsgList pending;
+		if (js_PublishAsyncGetPendingList(&pending, n->js) == NATS_OK)
+			natsMsgList_Destroy(&pending);
+		jsCtx_Destroy(n->js);
+		n->js = NULL;
+	}
+	if (n->nc != NULL) {
+		natsConnection_Close(n->nc);
+		natsConnection_Destroy(n->nc);
+		n->nc = NULL;
+	}
+}
+
+static int
+nats_open(struct sink_conn *c)
+{
+	struct sink_nats *n = c->nats;
+	jsOptions jo;
+	natsStatus s;
+
+	if (__atomic_load_n(c->stopping, __ATOMIC_RELAXED))
+		return -ECANCELED;
+	s = natsConnection_Connect(&n->nc, n->opts);
+	if (s != NATS_OK) {
+		nats_why(c, "connecting to", s);
+		n->nc = NULL;
+		return s == NATS_TIMEOUT ? -ETIMEDOUT : -ECONNREFUSED;
+	}
+	jsOptions_Init(&jo);
+	jo.Wait = SINK_IO_TIMEOUT_MS;
+	jo.PublishAsync.MaxPending = SINK_BATCH_RECORDS;
+	jo.PublishAsync.AckHandler = nats_acked;
+	jo.PublishAsync.AckHandlerClosure = n;
+	s = natsConnection_JetStream(&n->js, n->nc, &jo);
+	if (s != NATS_OK) {
+		nats_why(c, "JetStream on", s);
+		nats_close(c);
+		return -EIO;
+	}
+	if (nats_stream_ensure(c) != 0) {
+		nats_close(c);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Waits until every record published is acknowledged, the connection
+ * drops, the sink stops or SINK_IO_TIMEOUT_MS pass. Under n->lock. */
+static void
+nats_wait_acks(struct sink_conn *c, struct sink_nats *n)
+{
+	uint64_t deadline = monotonic_ms() + SINK_IO_TIMEOUT_MS;
+
+	while (n->pending > 0 && monotonic_ms() < deadline &&
+	       !__atomic_load_n(c->stopping, __ATOMIC_RELAXED) &&
+	       natsConnection_Status(n->nc) == NATS_CONN_STATUS_CONNECTED) {
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 100 * 1000000L;   /* a look at the rest */
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&n->acked, &n->lock, &t);
+	}
+}
+
+/* Publishes records first.. of b, up to one the transport cannot read,
+ * and waits for their acknowledgments: *done is how many, from first,
+ * were stored (a record acknowledged after one that was not is sent again
+ * and deduplicated by its Nats-Msg-Id). */
+static int
+nats_write(struct sink_conn *c, const struct sink_batch *b,
+	   unsigned int first, unsigned int *done)
+{
+	const struct exp_sink_config *cfg = c->cfg;
+	struct sink_nats *n = c->nats;
+	unsigned int count = 0;
+	bool malformed = false;
+	char subject[NATS_SUBJECT_MAX];
+	natsStatus s = NATS_OK;
+
+	*done = 0;
+	pthread_mutex_lock(&n->lock);
+	n->n = n->pending = 0;
+	n->failure[0] = '\0';
+	pthread_mutex_unlock(&n->lock);
+	for (unsigned int i = first; i < b->n; i++) {
+		size_t start = sink_batch_start(b, i);
+		struct nats_record r;
+		natsMsg *msg = NULL;
+		jsPubOptions po;
+
+		if (nats_record_split(b->data + start, b->ends[i] - start,
+				      &r) != 0 || r.event_len > INT32_MAX) {
+			malformed = true;
+			break;
+		}
+		snprintf(subject, sizeof(subject), "%s.%s.%.*s", cfg->subject,
+			 cfg->site, (int)r.type_len, r.type);
+		pthread_mutex_lock(&n->lock);
+		snprintf(n->ids[count], sizeof(n->ids[count]), "%.*s",
+			 (int)r.id_len, r.id);
+		n->ack[count] = NATS_ACK_PENDING;
+		n->n = count + 1;
+		n->pending++;
+		pthread_mutex_unlock(&n->lock);
+		s = natsMsg_Create(&msg, subject, NULL, r.event,
+				   (int)r.event_len);
+		if (s == NATS_OK)
+			s = natsMsgHeader_Set(msg, "Nats-Msg-Id", n->ids[count]);
+		if (s == NATS_OK) {
+			jsPubOptions_Init(&po);
+			po.MaxWait = SINK_IO_TIMEOUT_MS;
+			s = js_PublishMsgAsync(n->js, &msg, &po);
+		}
+		natsMsg_Destroy(msg);
+		if (s != NATS_OK) {
+			pthread_mutex_lock(&n->lock);
+			n->n = count;          /* it never went */
+			n->pending--;
+			pthread_mutex_unlock(&n->lock);
+			break;
+		}
+		count++;
+	}
+	pthread_mutex_lock(&n->lock);
+	nats_wait_acks(c, n);
+	while (*done < count && n->ack[*done] == NATS_ACK_OK)
+		(*done)++;
+	bool refused = *done < count && n->ack[*done] == NATS_ACK_FAILED;
+	n->n = n->pending = 0;         /* late acknowledgments find nothing */
+	pthread_mutex_unlock(&n->lock);
+	if (*done == count && s == NATS_OK) {
+		if (!malformed)
+			return 0;
+		snprintf(c->why, sizeof(c->why), "a record of the NATS sink "
+			 "without its \"TYPE ID\" line");
+		return -EMSGSIZE;
+	}
+	if (__atomic_load_n(c->stopping, __ATOMIC_RELAXED))
+		return -ECANCELED;
+	if (refused) {
+		/* "no responders": no stream takes the subject. */
+		snprintf(c->why, sizeof(c->why), "JetStream on %.300s refused "
+			 "%s.%s.*: %s", c->peer, cfg->subject, cfg->site,
+			 n->failure);
+		return -EIO;
+	}
+	if (s != NATS_OK) {
+		nats_why(c, "publishing to", s);
+		return -EIO;
+	}
+	if (natsConnection_Status(n->nc) != NATS_CONN_STATUS_CONNECTED) {
+		snprintf(c->why, sizeof(c->why), "connection to %s lost",
+			 c->peer);
+		return -ESHUTDOWN;
+	}
+	snprintf(c->why, sizeof(c->why), "JetStream on %s: no acknowledgment "
+		 "in %u s", c->peer, SINK_IO_TIMEOUT_MS / 1000);
+	return -ETIMEDOUT;
+}
+
+static int
+nats_check(struct sink_conn *c)
+{
+	struct sink_nats *n = c->nats;
+
+	if (n->nc == NULL ||
+	    natsConnection_Status(n->nc) != NATS_CONN_STATUS_CONNECTED) {
+		snprintf(c->why, sizeof(c->why), "connection to %s lost",
+			 c->peer);
+		return -ESHUTDOWN;
+	}
+	return 0;
+}
+
+static void
+nats_describe(struct sink_conn *c, char *buf, size_t size)
+{
+	snprintf(buf, size, "JetStream, subject %s.%s.TYPE%s%s%s",
+		 c->cfg->subject, c->cfg->site,
+		 c->cfg->stream[0] != '\0' ? ", stream " : "",
+		 c->cfg->stream, c->cfg->nats_tls ? ", TLS" : "");
+}
+
+const struct sink_transport sink_transport_nats = {
+	.framing = SINK_FRAME_NONE,
+	.confirms = false,             /* a write returns once acknowledged */
+	.reopens = false,
+	.open_verb = "connected to",
+	.name_peer = nats_name_peer,
+	.setup = nats_setup,
+	.teardown = nats_teardown,
+	.open = nats_open,
+	.write = nats_write,
+	.check = nats_check,
+	.close = nats_close,
+	.describe = nats_describe,
+};
