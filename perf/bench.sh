@@ -24,7 +24,9 @@
 # the dataplane with and without it, the writer, hunts, and the time from
 # an add to its first retrospective event; and the exports table: the time
 # to write every block-list format at the largest feed, and add latency
-# with exports on and off (perf/bench_exports.py) (issue 13).
+# with exports on and off (perf/bench_exports.py) (issue 13). Then the
+# sinks table: events/s through the nats:// sink to a nats-server of its
+# own against the TCP sink (perf/bench_nats.sh, issue 14).
 #
 # The raw results go to a JSON lines file, named at the end. --smoke: the
 # 1k column only, windows of about a second, a non-zero exit when a cell
@@ -410,6 +412,14 @@ exports_table=$(/usr/bin/python3 perf/bench_exports.py "$iocsift" \
 	--rounds "$export_rounds" --out "$out") || failed=$((failed + 1))
 rm -rf "$work/exports"
 
+# The nats:// sink (issue 14): events/s until JetStream acknowledged
+# them, against the TCP sink around it, in one run.
+if [ "$smoke" -eq 1 ]; then nats_events=5000; else nats_events=200000; fi
+echo "bench: sinks, nats against tcp, $nats_events events" >&2
+nats_table=$(sh perf/bench_nats.sh "$build" "$work/nats" "$nats_events") ||
+	failed=$((failed + 1))
+rm -rf "$work/nats"
+
 echo
 status=0
 /usr/bin/python3 perf/bench_table.py "$out" || status=$?
@@ -425,6 +435,9 @@ echo "$retro_table"
 echo
 echo "Exports (iocsift run, every format, one iocsiftctl connection):"
 echo "$exports_table"
+echo
+echo "Sinks (bench_sinks: the ECS event to a loopback TCP receiver and to nats-server with JetStream):"
+echo "$nats_table"
 echo "results: $out"
 if [ "$smoke" -eq 0 ] && command -v gnuplot >/dev/null 2>&1; then
 	sh perf/plot.sh "$out" || status=1

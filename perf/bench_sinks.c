@@ -7,8 +7,12 @@
  * socket by one thread, with no formatting, queue or sink thread.
  * With --format-only, nothing is sent: each format's record and syslog
  * message is made EVENTS times on this thread, for the syslog hit and for
- * a DNS hit (issue 9).
- * usage: bench_sinks [--format-only] [EVENTS [FORMAT...]] */
+ * a DNS hit (issue 9). With --nats URL, the ECS event through the TCP
+ * sink as above and through a nats:// sink to the JetStream server at
+ * URL (stream BENCH made by the sink), timed until JetStream acknowledged
+ * them all (issue 14).
+ * usage: bench_sinks [--format-only] [EVENTS [FORMAT...]]
+ *        bench_sinks --nats URL [EVENTS] */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -306,6 +310,76 @@ run_format(enum exp_format format, uint64_t n, const char *spool)
 	return (double)n / seconds;
 }
 
+/* Formats and submits n ECS events through a NATS sink; events per
+ * second until every one is acknowledged by JetStream. */
+static double
+run_nats(const char *url, uint64_t n, const char *spool)
+{
+	struct exp_sink_config cfg;
+	struct exp_message msg;
+	struct pat_indicator ind;
+	struct exp_buffer buf = { 0 }, rec = { 0 };
+	struct error_detail err = { 0 };
+	struct exp_sink_stats st;
+	char uri[512], id[48], text[ERROR_DETAIL_TEXT_MAX];
+	uint64_t queue = n > EXP_SINK_QUEUE_MAX ? EXP_SINK_QUEUE_MAX : n;
+
+	snprintf(uri, sizeof(uri), "%s?stream=BENCH&site=bench&queue=%lu"
+		 "&name=bench-nats", url, (unsigned long)(queue ? queue : 1));
+	if (exp_sink_parse_uri(uri, &cfg, &err) != 0) {
+		fprintf(stderr, "%s\n",
+			error_detail_format(&err, text, sizeof(text)));
+		exit(1);
+	}
+	struct exp_sink *sink = exp_sink_start(&cfg, spool, &err);
+	if (sink == NULL) {
+		fprintf(stderr, "%s\n",
+			error_detail_format(&err, text, sizeof(text)));
+		exit(1);
+	}
+	event_make(&msg, &ind);
+	struct exp_event ev = { .msg = &msg, .ind = &ind, .db_version = 7,
+				.id = id, .hostname = "span-01", .count = 1,
+				.first_ns = msg.time_ns, .last_ns = msg.time_ns };
+	char run[17];
+	snprintf(run, sizeof(run), "%08lx%08lx", (unsigned long)time(NULL),
+		 (unsigned long)getpid());
+	double t0 = now_s();
+	for (uint64_t i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "%s-%lu", run, (unsigned long)i);
+		exp_buffer_reset(&buf);
+		if (exp_format_record(EXP_FORMAT_ECS, &ev, &buf) != 0 ||
+		    exp_sink_nats_record(&rec, pat_type_name(ind.type), id,
+					 buf.data, buf.len) != 0 ||
+		    exp_sink_submit(sink, rec.data, rec.len) != 0) {
+			fprintf(stderr, "submit failed\n");
+			exit(1);
+		}
+	}
+	for (;;) {
+		exp_sink_stats_read(sink, &st);
+		if (st.queued == n && st.memory_records == 0 &&
+		    st.spool_records == 0)
+			break;
+		if (now_s() - t0 > 600) {
+			fprintf(stderr, "nats: not acknowledged in 600 s: %s\n",
+				st.last_error);
+			exit(1);
+		}
+		usleep(1000);
+	}
+	double seconds = now_s() - t0;
+	printf("%-8s %9.0f events/s  (%lu events, %.2f s, %.0f bytes/event,"
+	       " spooled %lu, retried %lu, dropped %lu)\n", "nats",
+	       (double)n / seconds, (unsigned long)n, seconds,
+	       (double)buf.len, (unsigned long)st.spooled,
+	       (unsigned long)st.retried, (unsigned long)st.dropped);
+	exp_sink_stop(sink, 1000);
+	exp_buffer_free(&buf);
+	exp_buffer_free(&rec);
+	return (double)n / seconds;
+}
+
 /* The reference: pre-formatted frames written by one thread. */
 static double
 run_reference(uint64_t n)
@@ -363,7 +437,8 @@ main(int argc, char **argv)
 	enum exp_format formats[EXP_FORMAT_COUNT];
 	size_t n_formats = 0;
 	bool format_only_mode = argc > 1 && strcmp(argv[1], "--format-only") == 0;
-	int arg = format_only_mode ? 2 : 1;
+	bool nats_mode = argc > 2 && strcmp(argv[1], "--nats") == 0;
+	int arg = format_only_mode ? 2 : nats_mode ? 3 : 1;
 	uint64_t n = argc > arg ? strtoull(argv[arg], NULL, 10) :
 		format_only_mode ? 1000000 : 200000;
 	char spool[] = "/tmp/bench_sinks.XXXXXX";
@@ -375,10 +450,13 @@ main(int argc, char **argv)
 		}
 		n_formats++;
 	}
+	if (nats_mode && argc > arg + 1)
+		n = 0;
 	if (n == 0 || format_only_mode) {
 		if (n == 0)
 			fprintf(stderr, "usage: bench_sinks [--format-only] "
-				"[EVENTS [FORMAT...]]\n");
+				"[EVENTS [FORMAT...]]\n"
+				"       bench_sinks --nats URL [EVENTS]\n");
 		else
 			run_format_only(n);
 		return n == 0 ? 2 : 0;
@@ -392,6 +470,16 @@ main(int argc, char **argv)
 		return 1;
 	}
 	double ceiling = run_reference(n);
+	if (nats_mode) {
+		/* Side by side in one run: TCP, then NATS, then TCP again. */
+		double tcp1 = run_format(EXP_FORMAT_ECS, n, spool);
+		double nats = run_nats(argv[2], n, spool);
+		double tcp2 = run_format(EXP_FORMAT_ECS, n, spool);
+		printf("         nats against tcp: %.2f (tcp %.0f and %.0f "
+		       "events/s around it)\n", 2 * nats / (tcp1 + tcp2), tcp1,
+		       tcp2);
+		n_formats = 0;
+	}
 	for (size_t i = 0; i < n_formats; i++) {
 		double rate = run_format(formats[i], n, spool);
 		printf("         ratio to the ceiling: %.2f\n", rate / ceiling);

@@ -21,6 +21,10 @@
 #define NATS_ID_MAX 63                 /* bytes of an event id */
 #define NATS_SUBJECT_MAX (EXP_SINK_SUBJECT_MAX + EXP_SINK_SITE_MAX + 40)
 #define NATS_PASSWORD_MAX 1023
+/* A batch is published at once and its acknowledgments awaited: one
+ * round trip per batch, so up to SINK_BATCH_RECORDS records of an ECS
+ * event's 1 to 2 KB. */
+#define NATS_BATCH_BYTES (1u << 20)
 
 enum nats_ack { NATS_ACK_PENDING, NATS_ACK_OK, NATS_ACK_FAILED };
 
@@ -588,6 +592,7 @@ const struct sink_transport sink_transport_nats = {
 	.confirms = false,             /* a write returns once acknowledged */
 	.reopens = false,
 	.open_verb = "connected to",
+	.batch_bytes = NATS_BATCH_BYTES,
 	.name_peer = nats_name_peer,
 	.setup = nats_setup,
 	.teardown = nats_teardown,

@@ -149,8 +149,10 @@ sink_fill(struct exp_sink *s, uint64_t now)
 		s->fill_blocked = true;
 		goto out;
 	}
+	size_t batch_bytes = s->conn.type->batch_bytes != 0 ?
+		s->conn.type->batch_bytes : SINK_BATCH_BYTES;
 	while (s->batch.n + n_recs < SINK_BATCH_RECORDS &&
-	       s->batch.len + planned < SINK_BATCH_BYTES) {
+	       s->batch.len + planned < batch_bytes) {
 		struct sink_flight f = { .written_ms = now };
 		if (sink_flight_reserve(s) != 0)
 			break;

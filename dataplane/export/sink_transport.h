@@ -74,6 +74,9 @@ struct sink_transport {
 	/* exp_sink_reopen() closes it to open it again (logrotate). */
 	bool reopens;
 	const char *open_verb;         /* "opened", "connected to" */
+	/* Bytes a batch fills up to; 0: SINK_BATCH_BYTES. A transport that
+	 * waits for each batch's acknowledgment (NATS) takes larger ones. */
+	size_t batch_bytes;
 
 	/* c->peer for the configuration. */
 	void (*name_peer)(struct sink_conn *c);
