@@ -14,13 +14,13 @@
 #include <nats/nats.h>
 
 #include "common.h"
+#include "nats_connect.h"
 #include "sink.h"
 #include "sink_transport.h"
 #include "text.h"
 
 #define NATS_ID_MAX 63                 /* bytes of an event id */
 #define NATS_SUBJECT_MAX (EXP_SINK_SUBJECT_MAX + EXP_SINK_SITE_MAX + 40)
-#define NATS_PASSWORD_MAX 1023
 /* A batch is published at once and its acknowledgments awaited: one
  * round trip per batch, so up to SINK_BATCH_RECORDS records of an ECS
  * event's 1 to 2 KB. */
@@ -34,7 +34,7 @@ struct sink_nats {
 	natsOptions *opts;
 	natsConnection *nc;
 	jsCtx *js;
-	char password[NATS_PASSWORD_MAX + 1];
+	char password[EXP_NATS_PASSWORD_MAX + 1];
 	pthread_mutex_t lock;
 	pthread_cond_t acked;          /* pending went down */
 	char ids[SINK_BATCH_RECORDS][NATS_ID_MAX + 1];
@@ -106,156 +106,28 @@ exp_sink_nats_record(struct exp_buffer *out, const char *type,
 	return 0;
 }
 
-/* "text of the status" and the client's last error, for c->why. */
 static void
 nats_why(struct sink_conn *c, const char *doing, natsStatus s)
 {
-	natsStatus last;
-	const char *detail = nats_GetLastError(&last);
-
-	if (detail != NULL && detail[0] != '\0' && last == s)
-		snprintf(c->why, sizeof(c->why), "%s %s: %s", doing, c->peer,
-			 detail);
-	else
-		snprintf(c->why, sizeof(c->why), "%s %s: %s", doing, c->peer,
-			 natsStatus_GetText(s));
+	exp_nats_why(c->why, sizeof(c->why), doing, c->peer, s);
 }
 
 static void
 nats_name_peer(struct sink_conn *c)
 {
-	const struct exp_sink_config *cfg = c->cfg;
-	bool v6 = strchr(cfg->host, ':') != NULL;
-
-	snprintf(c->peer, sizeof(c->peer), "nats://%s%s%s:%u", v6 ? "[" : "",
-		 cfg->host, v6 ? "]" : "", cfg->port);
+	exp_nats_url(c->cfg, c->peer, sizeof(c->peer));
 }
 
-/* The password from its file: the first line, without its newline. */
+/* The client's options for the sink: no reconnection of its own. */
 static int
-password_read(const char *path, char *out, size_t size,
-	      struct error_detail *err)
+nats_options_for_sink(const struct exp_sink_config *cfg, struct sink_nats *n,
+		      struct error_detail *err)
 {
-	FILE *f = fopen(path, "re");
-	size_t n;
+	char name[EXP_SINK_NAME_MAX + 16];
 
-	if (f == NULL) {
-		int e = errno;
-		error_detail_set(err, "", 0, "password_file %s: %s", path,
-				 strerror(e));
-		return -e;
-	}
-	n = fread(out, 1, size - 1, f);
-	fclose(f);
-	out[n] = '\0';
-	out[strcspn(out, "\r\n")] = '\0';
-	if (out[0] == '\0') {
-		error_detail_set(err, "", 0, "password_file %s: empty", path);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* The client options: the server, no reconnection of its own, TLS and
- * credentials. 0, or -errno with err. */
-static int
-nats_options_make(const struct exp_sink_config *cfg, struct sink_nats *n,
-		  const char *peer, struct error_detail *err)
-{
-	natsStatus s = nats_Open(-1);
-	char url[300], name[EXP_SINK_NAME_MAX + 16];
-	const char *doing = "starting the NATS client";
-	bool v6 = strchr(cfg->host, ':') != NULL;
-
-	if (s == NATS_OK)
-		s = natsOptions_Create(&n->opts);
-	if (s != NATS_OK)
-		goto fail;
-	snprintf(url, sizeof(url), "nats://%s%s%s:%u", v6 ? "[" : "",
-		 cfg->host, v6 ? "]" : "", cfg->port);
 	snprintf(name, sizeof(name), "iocsift %s", cfg->name);
-	doing = "NATS options";
-	if ((s = natsOptions_SetURL(n->opts, url)) != NATS_OK ||
-	    (s = natsOptions_SetName(n->opts, name)) != NATS_OK ||
-	    (s = natsOptions_SetTimeout(n->opts, SINK_CONNECT_TIMEOUT_MS)) !=
-	    NATS_OK ||
-	    (s = natsOptions_SetAllowReconnect(n->opts, false)) != NATS_OK ||
-	    (s = natsOptions_SetPingInterval(n->opts, 5000)) != NATS_OK ||
-	    (s = natsOptions_SetMaxPingsOut(n->opts, 2)) != NATS_OK)
-		goto fail;
-	if (cfg->nats_tls) {
-		doing = "TLS";
-		if ((s = natsOptions_SetSecure(n->opts, true)) != NATS_OK)
-			goto fail;
-		if (cfg->ca[0] != '\0') {
-			doing = "the CA file";
-			s = natsOptions_LoadCATrustedCertificates(n->opts,
-								  cfg->ca);
-			if (s != NATS_OK)
-				goto fail;
-		}
-		if (cfg->cert[0] != '\0') {
-			doing = "the certificate and key";
-			s = natsOptions_LoadCertificatesChain(n->opts,
-							      cfg->cert,
-							      cfg->key);
-			if (s != NATS_OK)
-				goto fail;
-		}
-		doing = "TLS";
-		if (!cfg->verify &&
-		    (s = natsOptions_SkipServerVerification(n->opts, true)) !=
-		    NATS_OK)
-			goto fail;
-		if (cfg->server_name[0] != '\0' &&
-		    (s = natsOptions_SetExpectedHostname(n->opts,
-							 cfg->server_name)) !=
-		    NATS_OK)
-			goto fail;
-	}
-	if (cfg->creds[0] != '\0') {
-		doing = "the creds file";
-		if (access(cfg->creds, R_OK) != 0) {
-			int e = errno;
-			error_detail_set(err, "", 0, "creds %s: %s", cfg->creds,
-					 strerror(e));
-			return -e;
-		}
-		s = natsOptions_SetUserCredentialsFromFiles(n->opts, cfg->creds,
-							    NULL);
-		if (s != NATS_OK)
-			goto fail;
-	}
-	if (cfg->nkey[0] != '\0') {
-		doing = "the nkey seed file";
-		if (access(cfg->seed, R_OK) != 0) {
-			int e = errno;
-			error_detail_set(err, "", 0, "seed %s: %s", cfg->seed,
-					 strerror(e));
-			return -e;
-		}
-		s = natsOptions_SetNKeyFromSeed(n->opts, cfg->nkey, cfg->seed);
-		if (s != NATS_OK)
-			goto fail;
-	}
-	if (cfg->user[0] != '\0') {
-		int rc = password_read(cfg->password_file, n->password,
-				       sizeof(n->password), err);
-		if (rc != 0)
-			return rc;
-		doing = "user and password";
-		s = natsOptions_SetUserInfo(n->opts, cfg->user, n->password);
-		if (s != NATS_OK)
-			goto fail;
-	}
-	return 0;
-fail:;
-	natsStatus last;
-	const char *detail = nats_GetLastError(&last);
-	error_detail_set(err, "", 0, "%s for %s: %s", doing, peer,
-			 detail != NULL && detail[0] != '\0' ? detail :
-			 natsStatus_GetText(s));
-	return -EINVAL;
+	return exp_nats_options_make(cfg, name, false, &n->opts, n->password,
+				     err);
 }
 
 static void
@@ -275,7 +147,6 @@ exp_sink_check_nats(const struct exp_sink_config *cfg,
 		    struct error_detail *err)
 {
 	struct sink_nats *n = calloc(1, sizeof(*n));
-	char peer[300];
 	int rc;
 
 	if (n == NULL) {
@@ -284,8 +155,7 @@ exp_sink_check_nats(const struct exp_sink_config *cfg,
 	}
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->acked, NULL);
-	snprintf(peer, sizeof(peer), "%s:%u", cfg->host, cfg->port);
-	rc = nats_options_make(cfg, n, peer, err);
+	rc = nats_options_for_sink(cfg, n, err);
 	nats_free(n);
 	return rc;
 }
@@ -303,7 +173,7 @@ nats_setup(struct sink_conn *c, const char **warning, struct error_detail *err)
 	}
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->acked, NULL);
-	rc = nats_options_make(c->cfg, n, c->peer, err);
+	rc = nats_options_for_sink(c->cfg, n, err);
 	if (rc != 0) {
 		nats_free(n);
 		return rc;
