@@ -8,6 +8,7 @@
 #include <rte_version.h>
 
 #include "commands.h"
+#include "fleet_follower.h"
 #include "hunts.h"
 #include "protocol.h"
 #include "stats.h"
@@ -108,6 +109,9 @@ command_status(struct ctl_context *ctx, const struct ctl_request *req)
 
 	if (result != NULL)
 		json_object_set_new(result, "history", ctl_history_json(ctx));
+	if (result != NULL && ctx->fleet != NULL)
+		json_object_set_new(result, "fleet",
+				    fleet_follower_json(ctx->fleet));
 	if (result != NULL && ctx->block_export != NULL)
 		json_object_set_new(result, "exports",
 				    ctl_block_export_json(ctx->block_export));

@@ -88,6 +88,7 @@ struct iocsift_config {
 	unsigned int socket_mode;
 	char state_dir[CFG_PATH_MAX];
 	char prometheus[128];          /* "" off; else host:port as given */
+	char fleet[1024];              /* "" off; else a nats:// URI */
 	bool telemetry;
 	unsigned int rollback_depth;
 	unsigned int compact_threshold;

@@ -160,6 +160,8 @@ key_same(const struct iocsift_config *a, const struct iocsift_config *b,
 		return strcmp(a->state_dir, b->state_dir) == 0;
 	case CFG_KEY_PROMETHEUS:
 		return strcmp(a->prometheus, b->prometheus) == 0;
+	case CFG_KEY_FLEET:
+		return strcmp(a->fleet, b->fleet) == 0;
 	case CFG_KEY_TELEMETRY:
 		return a->telemetry == b->telemetry;
 	case CFG_KEY_ROLLBACK_DEPTH:

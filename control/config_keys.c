@@ -52,6 +52,7 @@ const struct cfg_key cfg_keys[CFG_KEY_COUNT] = {
 	[CFG_KEY_SOCKET_MODE] = { "socket_mode", CFG_SEC_CONTROL, 0 },
 	[CFG_KEY_STATE_DIR] = { "state_dir", CFG_SEC_CONTROL, 0 },
 	[CFG_KEY_PROMETHEUS] = { "prometheus", CFG_SEC_CONTROL, CFG_KEY_EMPTY_OK },
+	[CFG_KEY_FLEET] = { "fleet", CFG_SEC_CONTROL, 0 },
 	[CFG_KEY_TELEMETRY] = { "telemetry", CFG_SEC_CONTROL, 0 },
 	[CFG_KEY_ROLLBACK_DEPTH] = { "rollback_depth", CFG_SEC_CONTROL, 0 },
 	[CFG_KEY_COMPACT_THRESHOLD] = { "compact_threshold", CFG_SEC_CONTROL, 0 },
@@ -1058,6 +1059,17 @@ cfg_key_set(struct cfg_parser *p, enum cfg_key_id k, char *value)
 				    sizeof(cfg->state_dir));
 	case CFG_KEY_PROMETHEUS:
 		return set_prometheus(p, value);
+	case CFG_KEY_FLEET:
+		/* Parsed whole (as a nats:// URI) when the daemon starts and
+		 * by run --check. */
+		if (strlen(value) >= sizeof(cfg->fleet))
+			return cfg_key_error(p, k, "longer than %zu bytes",
+					     sizeof(cfg->fleet) - 1);
+		if (strncmp(value, "nats://", 7) != 0)
+			return cfg_key_error(p, k, "expected nats://HOST[:PORT]"
+					     "[?PARAMS]");
+		memcpy(cfg->fleet, value, strlen(value) + 1);
+		return 0;
 	case CFG_KEY_TELEMETRY:
 		return set_bool(p, k, value, &cfg->telemetry);
 	case CFG_KEY_ROLLBACK_DEPTH:

@@ -16,6 +16,8 @@
 struct ctl_job;
 struct ctl_block_export;
 
+struct fleet_follower;
+
 struct ctl_context {
 	struct ctl_database *db;
 	struct dp_appliance *app;
@@ -29,6 +31,7 @@ struct ctl_context {
 	bool hunt_on_change;         /* a hunt for each add and load */
 	uint32_t hunt_max_indicators;
 	uint64_t history_max_age_s;  /* a hunt's default reach */
+	struct fleet_follower *fleet;  /* --fleet; NULL: not followed */
 };
 
 #endif

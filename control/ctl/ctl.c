@@ -14,6 +14,7 @@ const struct option ctl_long_options[] = {
 	{ "socket", required_argument, NULL, 's' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "fleet", required_argument, NULL, OPT_FLEET },
 	{ "help", no_argument, NULL, 'h' },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "name", required_argument, NULL, OPT_NAME },

@@ -36,10 +36,12 @@ enum opt_id {
 	OPT_ALLOW_SHRINK,
 	OPT_OVERRIDES,
 	OPT_SINCE,
+	OPT_FLEET,
 };
 
 struct options {
 	const char *socket;
+	const char *fleet;       /* --fleet URI: NATS instead of the socket */
 	bool json;
 	double timeout;          /* seconds, 0: the command's default */
 	const char *name, *format, *tags, *expires, *severity, *feed, *type;

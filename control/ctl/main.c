@@ -25,6 +25,7 @@
 #include "ctl.h"
 #include "ctl_client.h"
 #include "ctl_display.h"
+#include "ctl_fleet.h"
 #include "ctl_list.h"
 #include "ctl_progress.h"
 #include "ctl_request.h"
@@ -65,7 +66,8 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-"usage: iocsiftctl [-s SOCKET] [--json] [--timeout SEC] COMMAND [ARGS]\n"
+"usage: iocsiftctl [-s SOCKET | --fleet URI] [--json] [--timeout SEC] COMMAND\n"
+"                  [ARGS]\n"
 "\n"
 "commands:\n"
 "  status                     database version, feeds, uptime\n"
@@ -106,6 +108,11 @@ usage(FILE *out)
 "options:\n"
 "  -s, --socket PATH          control socket (default: $IOCSIFT_SOCKET, else\n"
 "                             " CTL_DEFAULT_SOCKET ")\n"
+"      --fleet URI            load, add, del, undel: publish the change to\n"
+"                             every appliance of the fleet on NATS\n"
+"                             JetStream (nats://HOST[:PORT][?PARAMS], as a\n"
+"                             nats:// sink's: TLS, creds...); status: every\n"
+"                             appliance's revision, lag and last error\n"
 "      --json                 print the reply's result as one JSON line\n"
 "      --timeout SEC          give up after SEC seconds (60; load: 600)\n"
 "  -h, --help                 this text\n"
@@ -487,6 +494,11 @@ run(const struct command *c, const char *const *args, const struct options *o)
 	rc = ctl_build_request(c, args, o, &req);
 	if (rc != EXIT_OK)
 		return rc;
+	if (o->fleet != NULL) {
+		rc = ctl_fleet_run(c, req, o);
+		json_decref(req);
+		return rc;
+	}
 	fd = connect_daemon(o, timeout);
 	if (fd < 0) {
 		json_decref(req);
@@ -530,6 +542,9 @@ main(int argc, char **argv)
 			return EXIT_OK;
 		case OPT_JSON:
 			o.json = true;
+			break;
+		case OPT_FLEET:
+			o.fleet = optarg;
 			break;
 		case OPT_TIMEOUT: {
 			char *end;

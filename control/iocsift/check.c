@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fleet_follower.h"
 #include "allow_list.h"
 #include "format.h"
 #include "sink.h"
@@ -350,11 +351,14 @@ file_sink_check(struct tally *tally, const struct exp_sink_config *sink)
  * connection made and closed (no TLS handshake, nothing sent). A failure
  * is a warning: the sink reconnects on its own and spools meanwhile. */
 static void
-net_sink_check(struct tally *tally, const struct exp_sink_config *sink)
+net_sink_check(struct tally *tally, const char *what,
+	       const struct exp_sink_config *sink)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC }, *res, *ai;
 	char port[8], address[NI_MAXHOST], why[NI_MAXHOST + 128] = "";
-	const char *after = sink->spool_max > 0 ?
+	const char *after = strcmp(what, "sink") != 0 ?
+		"the fleet is followed once it answers" :
+		sink->spool_max > 0 ?
 		"events wait in the spool until it answers" :
 		"events are dropped while it is away (no spool)";
 	int rc;
@@ -364,8 +368,8 @@ net_sink_check(struct tally *tally, const struct exp_sink_config *sink)
 	snprintf(port, sizeof(port), "%u", sink->port);
 	rc = getaddrinfo(sink->host, port, &hints, &res);
 	if (rc != 0) {
-		report(tally, CHECK_WARNING, "sink %s: cannot resolve %s: %s; "
-		       "%s", sink->name, sink->host, rc == EAI_SYSTEM ?
+		report(tally, CHECK_WARNING, "%s %s: cannot resolve %s: %s; "
+		       "%s", what, sink->name, sink->host, rc == EAI_SYSTEM ?
 		       strerror(errno) : gai_strerror(rc), after);
 		return;
 	}
@@ -374,8 +378,8 @@ net_sink_check(struct tally *tally, const struct exp_sink_config *sink)
 				sizeof(address), NULL, 0, NI_NUMERICHOST) != 0)
 			snprintf(address, sizeof(address), "%s", sink->host);
 		if (sink->kind == EXP_SINK_UDP) {
-			report(tally, CHECK_OK, "sink %s: %s resolves to %s "
-			       "(UDP: nothing to connect to)", sink->name,
+			report(tally, CHECK_OK, "%s %s: %s resolves to %s "
+			       "(UDP: nothing to connect to)", what, sink->name,
 			       sink->host, address);
 			freeaddrinfo(res);
 			return;
@@ -402,8 +406,8 @@ net_sink_check(struct tally *tally, const struct exp_sink_config *sink)
 		}
 		close(fd);
 		if (e == 0) {
-			report(tally, CHECK_OK, "sink %s: connected to %s port "
-			       "%s (closed again, nothing sent)", sink->name,
+			report(tally, CHECK_OK, "%s %s: connected to %s port "
+			       "%s (closed again, nothing sent)", what, sink->name,
 			       address, port);
 			freeaddrinfo(res);
 			return;
@@ -417,8 +421,8 @@ net_sink_check(struct tally *tally, const struct exp_sink_config *sink)
 				 port, strerror(e));
 	}
 	freeaddrinfo(res);
-	report(tally, CHECK_WARNING, "sink %s: cannot connect to %s (%s); %s",
-	       sink->name, sink->host, why, after);
+	report(tally, CHECK_WARNING, "%s %s: cannot connect to %s (%s); %s",
+	       what, sink->name, sink->host, why, after);
 }
 
 /* state_dir: the state dir when it will exist, else NULL. */
@@ -479,7 +483,7 @@ sinks_check(struct tally *tally, const struct check_input *in,
 					       text, sizeof(text)));
 				break;
 			}
-			net_sink_check(tally, sink);
+			net_sink_check(tally, "sink", sink);
 			break;
 		case EXP_SINK_NATS:
 			if (exp_sink_check_nats(sink, &err) != 0) {
@@ -488,11 +492,11 @@ sinks_check(struct tally *tally, const struct check_input *in,
 					       text, sizeof(text)));
 				break;
 			}
-			net_sink_check(tally, sink);
+			net_sink_check(tally, "sink", sink);
 			break;
 		case EXP_SINK_UDP:
 		case EXP_SINK_TCP:
-			net_sink_check(tally, sink);
+			net_sink_check(tally, "sink", sink);
 			break;
 		}
 	}
@@ -517,6 +521,29 @@ sinks_check(struct tally *tally, const struct check_input *in,
 			report(tally, CHECK_ERROR, "spool of sink %s: %s",
 			       configs[i].name, why);
 	}
+}
+
+/* [control] fleet: the URI parses as nats://, the client's options and
+ * files load, and the server answers on TCP (a warning: the follower
+ * connects on its own later). */
+static void
+fleet_check(struct tally *tally, const struct iocsift_config *cfg)
+{
+	struct exp_sink_config fleet;
+	struct error_detail err = { 0 };
+	char text[ERROR_DETAIL_TEXT_MAX];
+
+	if (cfg->fleet[0] == '\0')
+		return;
+	if (fleet_follower_config(cfg->fleet, "", &fleet, &err) != 0 ||
+	    exp_sink_check_nats(&fleet, &err) != 0) {
+		report(tally, CHECK_ERROR, "fleet: %s",
+		       error_detail_format(&err, text, sizeof(text)));
+		return;
+	}
+	snprintf(fleet.name, sizeof(fleet.name), "%s",
+		 fleet.site[0] != '\0' ? fleet.site : "(the host name)");
+	net_sink_check(tally, "fleet, as", &fleet);
 }
 
 /* ---- the whole ---------------------------------------------------------- */
@@ -589,6 +616,7 @@ check_run(const struct check_input *in, FILE *out)
 		dir_check(&tally, "control socket directory", dir, 0755,
 			  DIR_MADE, NULL);
 		sinks_check(&tally, in, state ? cfg->state_dir : NULL);
+		fleet_check(&tally, cfg);
 		history_check(&tally, cfg, state ? cfg->state_dir : NULL);
 		exports_check(&tally, cfg);
 	}

@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "config.h"
 #include "eal_args.h"
+#include "fleet_follower.h"
 #include "history_writer.h"
 #include "hunter.h"
 #include "port_plan.h"
@@ -51,7 +52,7 @@ struct run {
 	bool verbose;
 	bool check;                    /* --check: validate, start nothing */
 	/* What the command line sets over the config (NULL, -1: not). */
-	const char *socket, *state_dir, *prometheus, *spool_dir;
+	const char *socket, *state_dir, *prometheus, *spool_dir, *fleet_uri;
 	long throttle;
 	struct dp_appliance app;
 	struct ctl_database db;
@@ -66,13 +67,14 @@ struct run {
 	struct dp_history_writer history;
 	struct dp_hunter hunter;
 	bool history_on;
+	struct fleet_follower *fleet;  /* --fleet, [control] fleet */
 };
 
 #define USAGE_SYNOPSIS \
 	"usage: iocsift run [-c CONF] [--check] [--socket PATH]" \
 	" [--state-dir DIR] [-f FEED]...\n" \
-	"                   [-o FILE] [--prometheus HOST:PORT] [-v]" \
-	" [-- EAL-ARGS...]\n"
+	"                   [-o FILE] [--prometheus HOST:PORT] [--fleet URI]\n" \
+	"                   [-v] [-- EAL-ARGS...]\n"
 
 static void
 usage(FILE *f)
@@ -100,6 +102,8 @@ usage(FILE *f)
 		" 60, 0: off)\n"
 		"      --spool-dir DIR    where sinks spool (default STATE_DIR/spool)\n"
 		"      --prometheus H:P   metrics endpoint on a loopback address\n"
+		"      --fleet URI        follow the fleet's changes on NATS\n"
+		"                         (nats://HOST[:PORT][?site=NAME&...])\n"
 		"  -v, --verbose          EAL's informational logs too\n"
 		"      --check            check the config, its feeds, sinks and"
 		" directories\n"
@@ -129,6 +133,7 @@ enum {
 	OPT_THROTTLE_WINDOW,
 	OPT_SPOOL_DIR,
 	OPT_CHECK,
+	OPT_FLEET,
 };
 
 /* The options; -EINVAL (said on stderr) for a mistake in them. The
@@ -144,6 +149,7 @@ command_line_parse(struct run *r, int argc, char **argv)
 		{ "feed-format", required_argument, NULL, OPT_FEED_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
+		{ "fleet", required_argument, NULL, OPT_FLEET },
 		{ "sink", required_argument, NULL, OPT_SINK },
 		{ "throttle-window", required_argument, NULL, OPT_THROTTLE_WINDOW },
 		{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
@@ -195,6 +201,15 @@ command_line_parse(struct run *r, int argc, char **argv)
 			break;
 		case OPT_PROMETHEUS:
 			r->prometheus = optarg;
+			break;
+		case OPT_FLEET:
+			if (strlen(optarg) >= sizeof(r->cfg.fleet)) {
+				fprintf(stderr, "iocsift run: --fleet: longer "
+					"than %zu bytes\n",
+					sizeof(r->cfg.fleet) - 1);
+				return -EINVAL;
+			}
+			r->fleet_uri = optarg;
 			break;
 		case OPT_SINK:
 			if (r->n_cli_sinks == CFG_SINKS_MAX) {
@@ -284,6 +299,8 @@ config_read(const struct run *r, struct iocsift_config *cfg,
 	if (r->prometheus != NULL)
 		snprintf(cfg->prometheus, sizeof(cfg->prometheus), "%s",
 			 r->prometheus);
+	if (r->fleet_uri != NULL)
+		snprintf(cfg->fleet, sizeof(cfg->fleet), "%s", r->fleet_uri);
 	return 0;
 }
 
@@ -815,6 +832,23 @@ run_main(int argc, char **argv)
 		if (rc == 0)
 			rc = dp_hunter_start(&r.hunter);
 	}
+	if (rc == 0 && r.cfg.fleet[0] != '\0') {
+		struct exp_sink_config fleet_cfg;
+		struct error_detail err = { 0 };
+		char text[ERROR_DETAIL_TEXT_MAX];
+		if (fleet_follower_config(r.cfg.fleet, r.app.exporter.hostname,
+					  &fleet_cfg, &err) == 0)
+			r.fleet = fleet_follower_start(&fleet_cfg,
+						       r.cfg.socket_path,
+						       r.cfg.state_dir, &err);
+		if (r.fleet == NULL) {
+			fprintf(stderr, "iocsift: fleet: %s\n",
+				error_detail_format(&err, text, sizeof(text)));
+			status = EXIT_BAD_INPUT;
+			rc = -EINVAL;
+		}
+		r.ctx.fleet = r.fleet;
+	}
 	if (rc != 0)
 		goto out;
 	if (r.cfg.telemetry && ctl_telemetry_register(telemetry_stats, &r) != 0)
@@ -839,6 +873,9 @@ out:
 	fprintf(stderr, "iocsift: stopped: %lu events written\n",
 		(unsigned long)r.app.exporter.events);
 	ctl_server_close(&r.server);
+	/* After the socket: a change it was applying fails at once. */
+	r.ctx.fleet = NULL;
+	fleet_follower_stop(r.fleet);
 	ctl_db_release(&r.db);
 	reload_release(&r.reload);
 	dp_appliance_release(&r.app);
