@@ -73,8 +73,8 @@ struct run {
 #define USAGE_SYNOPSIS \
 	"usage: iocsift run [-c CONF] [--check] [--socket PATH]" \
 	" [--state-dir DIR] [-f FEED]...\n" \
-	"                   [-o FILE] [--prometheus HOST:PORT] [--fleet URI]\n" \
-	"                   [-v] [-- EAL-ARGS...]\n"
+	"                   [-o FILE] [--prometheus H:P] [--fleet URI] [-v]" \
+	" [-- EAL-ARGS...]\n"
 
 static void
 usage(FILE *f)
