@@ -26,7 +26,9 @@
 # to write every block-list format at the largest feed, and add latency
 # with exports on and off (perf/bench_exports.py) (issue 13). Then the
 # sinks table: events/s through the nats:// sink to a nats-server of its
-# own against the TCP sink (perf/bench_nats.sh, issue 14).
+# own against the TCP sink (perf/bench_nats.sh, issue 14); and the fleet
+# table: a push to the first hit on each of three appliances
+# (perf/bench_fleet.py).
 #
 # The raw results go to a JSON lines file, named at the end. --smoke: the
 # 1k column only, windows of about a second, a non-zero exit when a cell
@@ -420,6 +422,15 @@ nats_table=$(sh perf/bench_nats.sh "$build" "$work/nats" "$nats_events") ||
 	failed=$((failed + 1))
 rm -rf "$work/nats"
 
+# The fleet (issue 14): a push from iocsiftctl --fleet to the first hit
+# on each of three appliances following a nats-server of their own.
+if [ "$smoke" -eq 1 ]; then fleet_rounds=2; else fleet_rounds=5; fi
+echo "bench: fleet, push to first hit on three appliances, $fleet_rounds rounds" >&2
+fleet_table=$(/usr/bin/python3 perf/bench_fleet.py "$iocsift" "$ctl" \
+	"$work/fleet" --rounds "$fleet_rounds" --out "$out") ||
+	failed=$((failed + 1))
+rm -rf "$work/fleet"
+
 echo
 status=0
 /usr/bin/python3 perf/bench_table.py "$out" || status=$?
@@ -438,6 +449,9 @@ echo "$exports_table"
 echo
 echo "Sinks (bench_sinks: the ECS event to a loopback TCP receiver and to nats-server with JetStream):"
 echo "$nats_table"
+echo
+echo "Fleet (three iocsift run --fleet on one worker CPU, iocsiftctl --fleet add to the first hit):"
+echo "$fleet_table"
 echo "results: $out"
 if [ "$smoke" -eq 0 ] && command -v gnuplot >/dev/null 2>&1; then
 	sh perf/plot.sh "$out" || status=1
