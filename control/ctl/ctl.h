@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 
+#include "ctl_client.h"
 #include "protocol.h"
 
 
@@ -16,7 +17,7 @@
 #define EXIT_REFUSED 3
 #define EXIT_UNREACHABLE 4
 
-#define REPLY_MAX (64u << 20)
+#define REPLY_MAX CTL_CLIENT_REPLY_MAX
 #define TIMEOUT_DEFAULT 60.0
 #define TIMEOUT_LOAD 600.0
 #define REQUEST_ID 1

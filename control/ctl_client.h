@@ -1,10 +1,14 @@
-/* ctl_client.h -- iocsiftctl's connection to the daemon. */
+/* ctl_client.h -- a client's connection to the daemon's control socket
+ * (iocsiftctl's, the fleet follower's). */
 #ifndef IOCSIFT_CTL_CLIENT_H
 #define IOCSIFT_CTL_CLIENT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* The longest reply line taken. */
+#define CTL_CLIENT_REPLY_MAX (64u << 20)
 
 /* Connects before the deadline: the fd or -errno. */
 int ctl_client_connect(const char *path, int64_t deadline);

@@ -1,5 +1,6 @@
-/* ctl_client.c -- iocsiftctl's connection: one request out and one reply
- * line in over the unix socket, before a deadline. */
+/* ctl_client.c -- a client of the control socket: one request out and
+ * one reply line in over the unix socket, before a deadline. iocsiftctl's
+ * connection, and the fleet follower's to its own daemon. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,7 +16,6 @@
 
 #include "common.h"
 
-#include "ctl.h"
 #include "ctl_client.h"
 
 static int
@@ -132,8 +132,8 @@ ctl_client_exchange(int fd, const char *line, size_t len, int64_t deadline,
 				size_t next = cap != 0 ? cap * 2 : 65536;
 				char *grown;
 
-				if (next > REPLY_MAX + 65536)
-					next = REPLY_MAX + 65536;
+				if (next > CTL_CLIENT_REPLY_MAX + 65536)
+					next = CTL_CLIENT_REPLY_MAX + 65536;
 				grown = realloc(buf, next);
 				if (grown == NULL) {
 					rc = -ENOMEM;
@@ -163,7 +163,7 @@ ctl_client_exchange(int fd, const char *line, size_t len, int64_t deadline,
 
 			have += (size_t)r;
 			if (nl != NULL) {
-				if ((size_t)(nl - buf) > REPLY_MAX) {
+				if ((size_t)(nl - buf) > CTL_CLIENT_REPLY_MAX) {
 					rc = -EMSGSIZE;
 					goto fail;
 				}
@@ -172,7 +172,7 @@ ctl_client_exchange(int fd, const char *line, size_t len, int64_t deadline,
 				x->reply_len = (size_t)(nl - buf);
 				return 0;
 			}
-			if (have > REPLY_MAX) {
+			if (have > CTL_CLIENT_REPLY_MAX) {
 				rc = -EMSGSIZE;
 				goto fail;
 			}
