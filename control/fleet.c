@@ -174,50 +174,92 @@ fleet_publish(jsCtx *js, const char *line, size_t len, uint64_t *revision,
 	return rc;
 }
 
-/* Reads the chunks a manifest names into one line. */
-static int
-manifest_read(jsCtx *js, uint64_t seq, const json_t *manifest, char **line,
-	      size_t *len, char *why, size_t size)
+void
+fleet_manifest_free(struct fleet_manifest *m)
 {
-	json_t *chunks = json_object_get(manifest, "chunks");
-	json_int_t bytes = json_integer_value(json_object_get(manifest,
-							      "bytes"));
-	const char *want = json_string_value(json_object_get(manifest,
-							     "sha256"));
-	char hex[65];
-	size_t i, off = 0;
-	json_t *chunk;
-	char *buf;
+	free(m->chunks);
+	m->chunks = NULL;
+	m->n_chunks = 0;
+}
 
-	if (!json_is_array(chunks) || bytes <= 0 ||
-	    bytes > (json_int_t)FLEET_REQUEST_MAX || want == NULL) {
-		snprintf(why, size, "revision %lu: a manifest without chunks, "
-			 "bytes or sha256", (unsigned long)seq);
+int
+fleet_manifest_parse(const char *data, size_t len, uint64_t revision,
+		     struct fleet_manifest *m, char *why, size_t size)
+{
+	json_t *o = json_loadb(data, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *chunks = json_object_get(o, "chunks");
+	json_t *bytes = json_object_get(o, "bytes");
+	const char *sha = json_string_value(json_object_get(o, "sha256"));
+	size_t i;
+	json_t *chunk;
+
+	memset(m, 0, sizeof(*m));
+	if (!json_is_object(o) || json_object_get(o, "manifest") == NULL) {
+		json_decref(o);
+		return 1;                /* a request, not a manifest */
+	}
+	if (!json_is_array(chunks) || json_array_size(chunks) == 0 ||
+	    json_array_size(chunks) > FLEET_REQUEST_MAX / FLEET_CHUNK_BYTES + 1 ||
+	    !json_is_integer(bytes) || json_integer_value(bytes) <= 0 ||
+	    json_integer_value(bytes) > (json_int_t)FLEET_REQUEST_MAX ||
+	    sha == NULL || strlen(sha) != 64 ||
+	    strspn(sha, "0123456789abcdef") != 64) {
+		snprintf(why, size, "revision %lu: a manifest without its "
+			 "chunks, bytes (1 to %u) or sha256 (64 hex digits)",
+			 (unsigned long)revision, FLEET_REQUEST_MAX);
+		json_decref(o);
 		return -EBADMSG;
 	}
-	buf = malloc((size_t)bytes + 1);
+	m->chunks = calloc(json_array_size(chunks), sizeof(*m->chunks));
+	if (m->chunks == NULL) {
+		snprintf(why, size, "out of memory");
+		json_decref(o);
+		return -ENOMEM;
+	}
+	json_array_foreach(chunks, i, chunk) {
+		json_int_t seq = json_integer_value(chunk);
+		if (!json_is_integer(chunk) || seq <= 0 ||
+		    (uint64_t)seq >= revision ||
+		    (i > 0 && (uint64_t)seq <= m->chunks[i - 1])) {
+			snprintf(why, size, "revision %lu: chunk %zu is not a "
+				 "revision before its manifest, after the chunk "
+				 "before it", (unsigned long)revision, i + 1);
+			fleet_manifest_free(m);
+			json_decref(o);
+			return -EBADMSG;
+		}
+		m->chunks[i] = (uint64_t)seq;
+	}
+	m->n_chunks = json_array_size(chunks);
+	m->bytes = (size_t)json_integer_value(bytes);
+	memcpy(m->sha256, sha, 65);
+	json_decref(o);
+	return 0;
+}
+
+/* Reads the chunks a manifest names into one line. */
+static int
+manifest_read(jsCtx *js, uint64_t seq, const struct fleet_manifest *m,
+	      char **line, size_t *len, char *why, size_t size)
+{
+	char hex[65];
+	size_t off = 0;
+	char *buf = malloc(m->bytes + 1);
+
 	if (buf == NULL) {
 		snprintf(why, size, "out of memory");
 		return -ENOMEM;
 	}
-	json_array_foreach(chunks, i, chunk) {
-		json_int_t cseq = json_integer_value(chunk);
+	for (size_t i = 0; i < m->n_chunks; i++) {
 		natsMsg *msg = NULL;
 		jsErrCode jerr = 0;
-		natsStatus s;
+		natsStatus s = js_GetMsg(&msg, js, FLEET_STREAM, m->chunks[i],
+					 NULL, &jerr);
 
-		if (cseq <= 0 || (uint64_t)cseq >= seq) {
-			snprintf(why, size, "revision %lu: chunk %lld is not "
-				 "before its manifest", (unsigned long)seq,
-				 (long long)cseq);
-			free(buf);
-			return -EBADMSG;
-		}
-		s = js_GetMsg(&msg, js, FLEET_STREAM, (uint64_t)cseq, NULL,
-			      &jerr);
 		if (s == NATS_NOT_FOUND) {
-			snprintf(why, size, "revision %lu: chunk %lld is gone",
-				 (unsigned long)seq, (long long)cseq);
+			snprintf(why, size, "revision %lu: chunk %lu is gone",
+				 (unsigned long)seq,
+				 (unsigned long)m->chunks[i]);
 			free(buf);
 			return -EBADMSG;
 		}
@@ -227,10 +269,10 @@ manifest_read(jsCtx *js, uint64_t seq, const json_t *manifest, char **line,
 		}
 		size_t n = (size_t)natsMsg_GetDataLength(msg);
 		if (strcmp(natsMsg_GetSubject(msg), FLEET_SUBJECT_CHUNK) != 0 ||
-		    off + n > (size_t)bytes) {
-			snprintf(why, size, "revision %lu: chunk %lld is not one "
-				 "of its chunks", (unsigned long)seq,
-				 (long long)cseq);
+		    off + n > m->bytes) {
+			snprintf(why, size, "revision %lu: %lu is not one of its "
+				 "chunks", (unsigned long)seq,
+				 (unsigned long)m->chunks[i]);
 			natsMsg_Destroy(msg);
 			free(buf);
 			return -EBADMSG;
@@ -240,7 +282,7 @@ manifest_read(jsCtx *js, uint64_t seq, const json_t *manifest, char **line,
 		natsMsg_Destroy(msg);
 	}
 	sha256_hex(buf, off, hex);
-	if (off != (size_t)bytes || strcmp(hex, want) != 0) {
+	if (off != m->bytes || strcmp(hex, m->sha256) != 0) {
 		snprintf(why, size, "revision %lu: its chunks make %zu bytes "
 			 "with another digest than the manifest's",
 			 (unsigned long)seq, off);
@@ -274,10 +316,13 @@ fleet_read_change(jsCtx *js, uint64_t seq, char **line, size_t *len,
 	}
 	const char *data = natsMsg_GetData(msg);
 	size_t n = (size_t)natsMsg_GetDataLength(msg);
-	json_t *o = json_loadb(data, n, 0, NULL);
-	if (o != NULL && json_object_get(o, "manifest") != NULL) {
-		rc = manifest_read(js, seq, o, line, len, why, size);
-	} else {
+	struct fleet_manifest m;
+	rc = fleet_manifest_parse(data, n, seq, &m, why, size);
+	if (rc == 0) {
+		rc = manifest_read(js, seq, &m, line, len, why, size);
+		fleet_manifest_free(&m);
+	} else if (rc == 1) {
+		rc = 0;
 		*line = malloc(n + 1);
 		if (*line == NULL) {
 			snprintf(why, size, "out of memory");
@@ -288,7 +333,6 @@ fleet_read_change(jsCtx *js, uint64_t seq, char **line, size_t *len,
 			*len = n;
 		}
 	}
-	json_decref(o);
 	natsMsg_Destroy(msg);
 	return rc;
 }

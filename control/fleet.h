@@ -51,6 +51,22 @@ int fleet_publish(jsCtx *js, const char *line, size_t len, uint64_t *revision,
 int fleet_read_change(jsCtx *js, uint64_t seq, char **line, size_t *len,
 		      char *why, size_t size);
 
+/* A manifest: the chunks of one request, in order, its length and its
+ * SHA-256. */
+struct fleet_manifest {
+	uint64_t *chunks;            /* revisions, increasing, < revision */
+	size_t n_chunks;
+	size_t bytes;
+	char sha256[65];             /* lowercase hex */
+};
+
+/* Reads the change data at revision (untrusted: from the stream): 1 when
+ * it is a request, not a manifest; 0 with *m (fleet_manifest_free());
+ * -EBADMSG with why for a manifest that does not hold; -ENOMEM. */
+int fleet_manifest_parse(const char *data, size_t len, uint64_t revision,
+			 struct fleet_manifest *m, char *why, size_t size);
+void fleet_manifest_free(struct fleet_manifest *m);
+
 /* Whether line is a request the fleet may carry (load, add, del, undel,
  * with "v" 1); *cmd gets its name (16 bytes). */
 bool fleet_request_allowed(const char *line, size_t len, char *cmd);
