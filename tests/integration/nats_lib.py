@@ -81,23 +81,29 @@ class StreamTool:
                             str(window_s)], capture_output=True, text=True)
         check(p.returncode == 0, "nats_stream_tool create: " + p.stderr)
 
-    def dump(self, url, stream):
+    def dump(self, url, stream, ca=None, cert=None):
         """Every message of the stream: dicts of seq, subject, msg_id and
-        data; None when the stream does not exist yet."""
+        data; None when the stream does not exist yet. ca, cert (a pair):
+        TLS with these (url tls://...)."""
+        env = dict(os.environ)
+        if ca:
+            env["NATS_TOOL_CA"] = ca
+        if cert:
+            env["NATS_TOOL_CERT"], env["NATS_TOOL_KEY"] = cert
         p = subprocess.run([self.exe, url, "dump", stream],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, env=env)
         if p.returncode != 0:
             if "not found" in p.stderr.lower():
                 return None
             fail("nats_stream_tool dump: " + p.stderr)
         return [json.loads(line) for line in p.stdout.splitlines() if line]
 
-    def wait_count(self, url, stream, count, timeout=60):
+    def wait_count(self, url, stream, count, timeout=60, ca=None, cert=None):
         """The stream's messages once it holds at least count (or the
         timeout passed)."""
         deadline = time.time() + timeout
         while True:
-            got = self.dump(url, stream) or []
+            got = self.dump(url, stream, ca=ca, cert=cert) or []
             if len(got) >= count or time.time() > deadline:
                 return got
             time.sleep(0.2)

@@ -9,6 +9,11 @@ read back with nats_stream_tool (the NATS C client).
            the stream exactly once, on iocsift.events.branch-1.TYPE (TYPE
            the indicator's type), its Nats-Msg-Id the event.id, its data
            the event as the file sink wrote it.
+  tls      the same over TLS: nats-server with a certificate from a test CA
+           (an IP SAN for 127.0.0.1), the sink with ca= and a client
+           certificate that the server requires (verify: true): every
+           event once. With another CA: nothing stored, the sink's
+           last_error says why, every event kept in the spool.
   outage   `iocsift run` over net_pcap with nats-server down: the events
            are spooled. The server comes up with no stream for the
            subject: JetStream refuses (no responders), the error shows in
@@ -34,13 +39,14 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rsyslog_lib import check, fail, file_events, file_ids  # noqa: E402
+from rsyslog_lib import (check, fail, file_events, file_ids,  # noqa: E402
+                         make_ca, make_cert)
 from nats_lib import NatsServer, StreamTool  # noqa: E402
 from netns import require_root, setup_network  # noqa: E402
 from siem_test import (Context, Ctl, Daemon, eal, outage_capture,  # noqa: E402
                        outage_feed, replay, sink_lines, wait_stable)
 
-CASES = ("replay", "outage", "restart")
+CASES = ("replay", "tls", "outage", "restart")
 STREAM = "IOCSIFT"
 RESTART_PPS = 400
 RESTART_SECONDS = 20
@@ -100,6 +106,58 @@ def case_replay(ctx, tool):
           (expected, len(messages), STREAM, dict(types), elapsed))
     for line in sink_lines(err):
         print("replay:   " + line)
+
+
+def case_tls(ctx, tool):
+    work = os.path.join(ctx.work, "tls")
+    pki = os.path.join(work, "pki")
+    os.makedirs(pki)
+    capture, expected = ctx.capture()
+    ca = make_ca(pki, "ca")
+    other_ca = make_ca(pki, "other-ca")
+    server_cert = make_cert(pki, "server", ca, "nats", san="IP:127.0.0.1")
+    client_cert = make_cert(pki, "client", ca, "iocsift", usage="clientAuth")
+    conf = os.path.join(work, "nats.conf")
+    with open(conf, "w") as f:
+        f.write('tls {\n  cert_file: "%s"\n  key_file: "%s"\n  ca_file: "%s"\n'
+                '  verify: true\n}\n' % (server_cert[0], server_cert[1], ca[0]))
+    server = NatsServer(work, "nats", config=conf)
+    server.start()
+    plain = "%s?stream=%s&site=branch-t&name=nats-tls&cert=%s&key=%s" % (
+        server.url, STREAM, client_cert[0], client_cert[1])
+    tool_url = "tls://127.0.0.1:%d" % server.port
+    try:
+        record = os.path.join(work, "file-sink.jsonl")
+        rc, err = replay(ctx.iocsift, ctx.feed, capture,
+                         [plain + "&ca=" + ca[0], "file://%s?name=record" % record],
+                         work)
+        check(rc == 0, "tls: replay exited %d:\n%s" % (rc, err))
+        events = file_events(record)
+        check(len(events) == expected, "tls: the file sink has %d events, expected %d"
+              % (len(events), expected))
+        messages = tool.wait_count(tool_url, STREAM, expected, timeout=30,
+                                   ca=ca[0], cert=client_cert)
+        check_stream("tls", messages, events, "branch-t")
+        # A CA that did not sign the server's certificate: refused.
+        bad = os.path.join(work, "bad")
+        os.makedirs(bad)
+        rc, err = replay(ctx.iocsift, ctx.feed, capture,
+                         [plain.replace("name=nats-tls", "name=nats-bad") +
+                          "&ca=" + other_ca[0] + "&backoff_max=1s"], bad,
+                         timeout=120)
+        after = tool.dump(tool_url, STREAM, ca=ca[0], cert=client_cert)
+    finally:
+        server.stop()
+    line = [ln for ln in sink_lines(err) if ln.startswith("sink nats-bad:") and
+            " queued," in ln]
+    check(len(after) == expected, "tls: with the wrong CA the stream went from %d "
+          "to %d messages" % (expected, len(after)))
+    check(line and " 0 sent" in line[0] and "0 dropped" in line[0],
+          "tls: with the wrong CA the sink says %s\n%s" % (line, err[-2000:]))
+    why = [ln for ln in err.splitlines() if "SSL handshake" in ln]
+    check(why, "tls: the wrong CA's failure does not name the handshake:\n" + err[-2000:])
+    print("tls: %d events once over TLS with a client certificate; with another CA "
+          "nothing stored: %s; %s" % (expected, line[0], why[0].strip()[:160]))
 
 
 def case_outage(ctx, tool):

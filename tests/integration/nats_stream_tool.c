@@ -4,6 +4,8 @@
  *
  * usage: nats_stream_tool URL create STREAM SUBJECT [DUPLICATE_WINDOW_S]
  *        nats_stream_tool URL dump STREAM
+ * TLS (URL tls://...): the CA in $NATS_TOOL_CA, a client certificate in
+ * $NATS_TOOL_CERT and $NATS_TOOL_KEY.
  * exit: 0 done, 1 failed (the reason on stderr), 2 usage. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -106,7 +108,21 @@ main(int argc, char **argv)
 			"       nats_stream_tool URL dump STREAM\n");
 		return 2;
 	}
-	s = natsConnection_ConnectTo(&nc, argv[1]);
+	natsOptions *opts = NULL;
+	const char *ca = getenv("NATS_TOOL_CA");
+	const char *cert = getenv("NATS_TOOL_CERT");
+	const char *key = getenv("NATS_TOOL_KEY");
+
+	s = natsOptions_Create(&opts);
+	if (s == NATS_OK)
+		s = natsOptions_SetURL(opts, argv[1]);
+	if (s == NATS_OK && ca != NULL)
+		s = natsOptions_LoadCATrustedCertificates(opts, ca);
+	if (s == NATS_OK && cert != NULL && key != NULL)
+		s = natsOptions_LoadCertificatesChain(opts, cert, key);
+	if (s == NATS_OK)
+		s = natsConnection_Connect(&nc, opts);
+	natsOptions_Destroy(opts);
 	if (s != NATS_OK)
 		return failed("connecting", s, 0);
 	s = natsConnection_JetStream(&js, nc, NULL);
