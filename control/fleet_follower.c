@@ -300,6 +300,7 @@ catch_up(struct fleet_follower *f)
 		uint64_t seq = revision + 1;
 		char *line;
 		size_t len;
+		bool change = false;      /* not a chunk: worth a heartbeat */
 
 		pthread_mutex_lock(&f->lock);
 		bool stop = f->stop;
@@ -314,9 +315,11 @@ catch_up(struct fleet_follower *f)
 			pthread_mutex_lock(&f->lock);
 			f->failed++;
 			pthread_mutex_unlock(&f->lock);
+			change = true;
 		} else if (rc != 0) {
 			goto nats_failed;
 		} else if (line != NULL) {
+			change = true;
 			rc = apply_change(f, seq, line, len);
 			free(line);
 			if (rc != 0)
@@ -333,7 +336,8 @@ catch_up(struct fleet_follower *f)
 		pthread_mutex_lock(&f->lock);
 		f->revision = revision = seq;
 		pthread_mutex_unlock(&f->lock);
-		heartbeat(f);
+		if (change)
+			heartbeat(f);
 	}
 	if (revision > last && last > 0) {
 		snprintf(why, sizeof(why), "the fleet's stream ends at revision "

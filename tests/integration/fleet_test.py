@@ -17,7 +17,8 @@ pushing.
             revision and the same answers as the others.
   restart   nats-server restarted (SIGTERM, then started on its store)
             in the middle of 20 pushes, each retried until acknowledged:
-            every appliance applies every one of them.
+            every appliance applies every one of them; while it is down, a
+            local add on an appliance's socket applies at once.
   readonly  the appliance's credentials cannot publish a change: refused,
             and the stream's end does not move.
 
@@ -225,6 +226,11 @@ def case_restart(fleet):
     for i in range(20):
         if i == 10:
             fleet.server.stop()
+            # NATS down: the local socket still takes changes.
+            local = fleet.daemons[NAMES[0]][1]
+            local("add", "domain", "c2-local.fleet-test.example")
+            check(fleet.matches(NAMES[0], "c2-local.fleet-test.example"),
+                  "restart: a local add while NATS was down did not apply")
             fleet.server.start()
         while True:
             p = fleet.push("add", "domain", "c2-r%02d.fleet-test.example" % i,
