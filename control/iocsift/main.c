@@ -74,7 +74,7 @@ usage(FILE *f)
 		"                         3600s; default: the whole history)\n"
 		"      --sink URI         replay: also deliver events to a sink;"
 		" repeatable\n"
-		"                         (file://, udp://, tcp://, tls://;"
+		"                         (file://, udp://, tcp://, tls://, nats://;"
 		" docs/sinks.md)\n"
 		"      --throttle-window S  replay: one event per indicator and"
 		" source per\n"
