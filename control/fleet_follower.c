@@ -245,25 +245,21 @@ heartbeat(struct fleet_follower *f)
 			return;
 		}
 	}
-	pthread_mutex_lock(&f->lock);
-	beat = json_pack("{s:s,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:s}",
-			 "name", f->cfg.site,
-			 "revision", (json_int_t)f->revision,
-			 "last", (json_int_t)f->last,
-			 "applied", (json_int_t)f->applied,
-			 "failed", (json_int_t)f->failed,
-			 "last_error", f->last_error,
-			 "error_revision", (json_int_t)f->error_revision,
-			 "time_ms", (json_int_t)(realtime_ns() / 1000000),
-			 "program", "iocsift " IOCSIFT_VERSION);
-	pthread_mutex_unlock(&f->lock);
-	if (beat != NULL && json_is_object(result)) {
+	/* What status shows of the follower, and when, and the database. */
+	beat = fleet_follower_json(f);
+	if (json_is_object(beat)) {
+		json_object_set_new(beat, "time_ms", json_integer(
+			(json_int_t)(realtime_ns() / 1000000)));
+		json_object_set_new(beat, "program",
+				    json_string("iocsift " IOCSIFT_VERSION));
+	}
+	if (json_is_object(beat) && json_is_object(result)) {
 		json_object_set(beat, "db_version",
 				json_object_get(result, "db_version"));
 		json_object_set(beat, "indicators",
 				json_object_get(result, "indicators"));
 	}
-	text = beat != NULL ? json_dumps(beat, JSON_COMPACT) : NULL;
+	text = json_is_object(beat) ? json_dumps(beat, JSON_COMPACT) : NULL;
 	if (text != NULL) {
 		natsStatus s = kvStore_PutString(NULL, f->kv, f->cfg.site, text);
 		if (s != NATS_OK) {

@@ -142,46 +142,47 @@ nats_free(struct sink_nats *n)
 	free(n);
 }
 
+/* The sink's state with its client options. NULL with err. */
+static struct sink_nats *
+nats_new(const struct exp_sink_config *cfg, struct error_detail *err)
+{
+	struct sink_nats *n = calloc(1, sizeof(*n));
+
+	if (n == NULL) {
+		error_detail_set(err, "", 0, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_cond_init(&n->acked, NULL);
+	if (nats_options_for_sink(cfg, n, err) != 0) {
+		nats_free(n);
+		return NULL;
+	}
+	return n;
+}
+
 int
 exp_sink_check_nats(const struct exp_sink_config *cfg,
 		    struct error_detail *err)
 {
-	struct sink_nats *n = calloc(1, sizeof(*n));
-	int rc;
+	struct sink_nats *n = nats_new(cfg, err);
 
-	if (n == NULL) {
-		error_detail_set(err, "", 0, "out of memory");
-		return -ENOMEM;
-	}
-	pthread_mutex_init(&n->lock, NULL);
-	pthread_cond_init(&n->acked, NULL);
-	rc = nats_options_for_sink(cfg, n, err);
+	if (n == NULL)
+		return -EINVAL;
 	nats_free(n);
-	return rc;
+	return 0;
 }
 
 static int
 nats_setup(struct sink_conn *c, const char **warning, struct error_detail *err)
 {
-	struct sink_nats *n = calloc(1, sizeof(*n));
-	int rc;
-
 	*warning = NULL;
-	if (n == NULL) {
-		error_detail_set(err, "", 0, "out of memory");
-		return -ENOMEM;
-	}
-	pthread_mutex_init(&n->lock, NULL);
-	pthread_cond_init(&n->acked, NULL);
-	rc = nats_options_for_sink(c->cfg, n, err);
-	if (rc != 0) {
-		nats_free(n);
-		return rc;
-	}
+	c->nats = nats_new(c->cfg, err);
+	if (c->nats == NULL)
+		return -EINVAL;
 	if (c->cfg->nats_tls && !c->cfg->verify)
 		*warning = "verify=no: the NATS server's certificate is not "
 			"checked";
-	c->nats = n;
 	return 0;
 }
 
