@@ -938,22 +938,71 @@ hs_result(hs_error_t rc)
 	}
 }
 
+/* Whether Hyperscan may fault reading around [data, data + len).
+ * Debian's Hyperscan 5.4 reads a few bytes past the end of the buffer
+ * (the AVX512VBMI Fat Teddy loads 32 bytes where 30 remain:
+ * VectorCamp/vectorscan#322) and, for a buffer of under 4 bytes, before
+ * its start (the noodle engine: intel/hyperscan#304). Harmless within a
+ * page; a fault when the neighbouring page is unmapped, so a buffer whose
+ * slack crosses a page boundary is scanned from a padded copy: short
+ * buffers, and about 1 in 64 of the others. */
+static bool
+scan_needs_copy(const void *data, size_t len)
+{
+	const uintptr_t page = 4096;
+	uintptr_t start = (uintptr_t)data, end = start + len;
+
+	return len < PAT_SCAN_SLACK ||
+	       (end - 1) / page != (end - 1 + PAT_SCAN_SLACK) / page ||
+	       start / page != (start - PAT_SCAN_SLACK) / page;
+}
+
+/* data copied into the scratch's padded buffer, with PAT_SCAN_SLACK
+ * bytes on each side; NULL if it cannot grow. Grown only for buffers
+ * longer than PAT_TEXT_PREALLOC (a hunt's block, `iocsift scan`). */
+static const uint8_t *
+scan_copy(struct pat_scratch *scratch, const void *data, size_t len)
+{
+	size_t need = len + 2 * PAT_SCAN_SLACK;
+
+	if (need > scratch->padded_cap) {
+		uint8_t *grown = malloc(need);
+		if (grown == NULL)
+			return NULL;
+		free(scratch->padded);
+		scratch->padded = grown;
+		scratch->padded_cap = need;
+	}
+	memset(scratch->padded, 0, PAT_SCAN_SLACK);
+	memcpy(scratch->padded + PAT_SCAN_SLACK, data, len);
+	memset(scratch->padded + PAT_SCAN_SLACK + len, 0, PAT_SCAN_SLACK);
+	return scratch->padded + PAT_SCAN_SLACK;
+}
+
 /* Runs the literal (or regex) database of every layer over data. */
 static int
 hyperscan_scan(const struct pat_set *set, struct pat_scratch *scratch,
 	       bool literal, const void *data, size_t len,
 	       struct pat_hits *hits)
 {
+	const void *scanned = NULL;
+
 	for (unsigned int l = 0; l < LAYERS_MAX && set->layers[l] != NULL; l++) {
 		const struct pat_layer *layer = set->layers[l];
 		hs_database_t *db = literal ? layer->literal_db : layer->regex_db;
 		if (db == NULL)
 			continue;
+		if (scanned == NULL) {
+			scanned = scan_needs_copy(data, len) ?
+				scan_copy(scratch, data, len) : data;
+			if (scanned == NULL)
+				return -ENOMEM;
+		}
 		struct literal_context lc = {
 			.set = set, .layer = l, .text = data, .len = len,
 			.hits = hits,
 		};
-		int rc = hs_result(hs_scan(db, data, (unsigned int)len, 0,
+		int rc = hs_result(hs_scan(db, scanned, (unsigned int)len, 0,
 					   scratch->hs, literal ?
 					   literal_on_match : regex_on_match,
 					   &lc));

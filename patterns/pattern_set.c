@@ -138,6 +138,7 @@ pat_set_free(struct pat_set *set)
 	for (unsigned int i = 0; set->scratch != NULL && i < set->n_scratch; i++) {
 		hs_free_scratch(set->scratch[i].hs);
 		free(set->scratch[i].classes);
+		free(set->scratch[i].padded);
 	}
 	free(set->scratch);
 	pat_filter_free(set->filter_owned);
@@ -169,8 +170,14 @@ set_alloc_scratch(struct pat_set *set, unsigned int n_scratch)
 			}
 		}
 	}
+	/* A padded copy for the longest frame a worker matches
+	 * (match.c, hyperscan_scan): it never allocates. */
 	for (unsigned int i = 0; proto != NULL && i < n_scratch; i++) {
-		if (hs_clone_scratch(proto, &set->scratch[i].hs) != HS_SUCCESS) {
+		struct pat_scratch *scratch = &set->scratch[i];
+		scratch->padded_cap = PAT_TEXT_PREALLOC + 2 * PAT_SCAN_SLACK;
+		scratch->padded = malloc(scratch->padded_cap);
+		if (scratch->padded == NULL ||
+		    hs_clone_scratch(proto, &scratch->hs) != HS_SUCCESS) {
 			hs_free_scratch(proto);
 			return -ENOMEM;
 		}

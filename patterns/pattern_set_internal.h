@@ -57,12 +57,19 @@ pat_tld_bit(uint64_t label_hash)
 	return (unsigned int)(label_hash >> 52);
 }
 
-/* One thread's working memory for one set: Hyperscan's, and the byte
- * class bitmaps of the text being matched. */
+/* Bytes Hyperscan may read on either side of the buffer it scans
+ * (match.c, hyperscan_scan). */
+#define PAT_SCAN_SLACK 64
+
+/* One thread's working memory for one set: Hyperscan's, the byte class
+ * bitmaps of the text being matched, and the padded copy a buffer at the
+ * edge of a page is scanned from. */
 struct pat_scratch {
 	hs_scratch_t *hs;
 	struct pat_text_class *classes;
 	size_t classes_cap;       /* blocks of 64 bytes */
+	uint8_t *padded;
+	size_t padded_cap;        /* bytes, slack on both sides included */
 };
 
 enum table_kind {

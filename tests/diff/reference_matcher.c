@@ -326,9 +326,18 @@ holds_regex(const struct ref_matcher *ref, uint32_t id, const void *data,
 	    size_t len)
 {
 	bool hit = false;
+	/* Scanned from a copy with room on both sides: Hyperscan 5.4 reads
+	 * a few bytes around its buffer (patterns/match.c,
+	 * scan_needs_copy), and the fuzzer's input may end at a page. */
+	enum { SLACK = 64 };
+	uint8_t *padded = calloc(1, len + 2 * SLACK);
 
-	hs_scan(ref->regex[id], data, (unsigned int)len, 0, ref->scratch,
-		on_regex_match, &hit);
+	if (padded == NULL)
+		return false;
+	memcpy(padded + SLACK, data, len);
+	hs_scan(ref->regex[id], (const char *)padded + SLACK,
+		(unsigned int)len, 0, ref->scratch, on_regex_match, &hit);
+	free(padded);
 	return hit;
 }
 

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -724,6 +726,75 @@ test_has_and_from_indicators(void **state)
 	pat_set_free(set);
 }
 
+/* Text that ends at the last byte of a page followed by an unmapped
+ * page, or starts at the first byte of a page after one: Hyperscan 5.4
+ * reads a few bytes around its buffer (match.c, scan_needs_copy), which
+ * faulted there (a crash found by fuzz_token_keys on an AVX512VBMI CPU).
+ * Every length from 0 to the whole text is matched at both edges, and a
+ * file name at the very end still hits. */
+static void
+test_text_at_page_edges(void **state)
+{
+	static const char feed[] =
+		"type,value\n"
+		"domain,evil.com\n"
+		"ipv4,10.1.2.3\n"
+		"ipv6,2001:db8::1\n"
+		"ipv6,::ffff:10.1.2.3\n"
+		"filename,3CXDesktopApp.exe\n"
+		"filename,a.\n"
+		"filename,libssl.so.3\n"
+		"url,raw.githubusercontent.com/IconStorages/images/\n"
+		"url,example.org:8443/dl/payload\n"
+		"regex,evil[0-9]+\n";
+	static const char crash[] =
+		"[2001:db8::1]:53 2001:DB8:0:0:0:0:0:1 ::fff\0f:10.1.2.3 "
+		"2001zdb8:fevil5f12::5. addr 2001:db8::1:";
+	static const char tail[] = "ran C:\\3CXDesktopApp.exe";
+	const char *texts[] = { feed };
+	struct pat_set *set = set_from_csv(texts, 1);
+	struct pat_scratch *scratch = pat_set_scratch(set, 0);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct pat_hits hits;
+
+	(void)state;
+	uint8_t *map = mmap(NULL, 3 * page, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(map != MAP_FAILED);
+	uint8_t *middle = map + page;
+	assert_int_equal(mprotect(middle, page, PROT_READ | PROT_WRITE), 0);
+	for (size_t len = 0; len <= sizeof(crash) - 1; len++) {
+		uint8_t *at_end = middle + page - len;
+		uint8_t *at_start = middle;
+		memcpy(at_end, crash + sizeof(crash) - 1 - len, len);
+		pat_hits_reset(&hits, NOW);
+		assert_int_equal(pat_match_text(set, scratch, at_end, len,
+						&hits), 0);
+		pat_hits_reset(&hits, NOW);
+		assert_int_equal(pat_match_dns_name(set, scratch,
+						    (const char *)at_end, len,
+						    &hits), 0);
+		memcpy(at_start, crash, len);
+		pat_hits_reset(&hits, NOW);
+		assert_int_equal(pat_match_text(set, scratch, at_start, len,
+						&hits), 0);
+		pat_hits_reset(&hits, NOW);
+		assert_int_equal(pat_match_dns_name(set, scratch,
+						    (const char *)at_start,
+						    len, &hits), 0);
+	}
+	size_t len = sizeof(tail) - 1;
+	memcpy(middle + page - len, tail, len);
+	pat_hits_reset(&hits, NOW);
+	assert_int_equal(pat_match_text(set, scratch, middle + page - len, len,
+					&hits), 0);
+	assert_int_equal(hits.count, 1);
+	assert_string_equal(pat_set_indicator(set, hits.ids[0])->value,
+			    "3CXDesktopApp.exe");
+	munmap(map, 3 * page);
+	pat_set_free(set);
+}
+
 int
 main(void)
 {
@@ -751,6 +822,7 @@ main(void)
 		cmocka_unit_test(test_bad_regex_names_line),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_replace_feed),
+		cmocka_unit_test(test_text_at_page_edges),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown) |
