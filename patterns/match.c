@@ -957,26 +957,25 @@ scan_needs_copy(const void *data, size_t len)
 	       start / page != (start - PAT_SCAN_SLACK) / page;
 }
 
-/* data copied into the scratch's padded buffer, with PAT_SCAN_SLACK
- * bytes on each side; NULL if it cannot grow. Grown only for buffers
- * longer than PAT_TEXT_PREALLOC (a hunt's block, `iocsift scan`). */
+/* data copied into the scratch's padded buffer, PAT_SCAN_SLACK bytes
+ * in; NULL if it cannot grow. The buffer is zeroed when allocated, so
+ * the slack Hyperscan reads is always initialized. Grown only for
+ * buffers longer than PAT_TEXT_PREALLOC (a hunt's block, `iocsift
+ * scan`). */
 static const uint8_t *
 scan_copy(struct pat_scratch *scratch, const void *data, size_t len)
 {
 	size_t need = len + 2 * PAT_SCAN_SLACK;
 
 	if (need > scratch->padded_cap) {
-		uint8_t *grown = malloc(need);
+		uint8_t *grown = calloc(1, need);
 		if (grown == NULL)
 			return NULL;
 		free(scratch->padded);
 		scratch->padded = grown;
 		scratch->padded_cap = need;
 	}
-	memset(scratch->padded, 0, PAT_SCAN_SLACK);
-	memcpy(scratch->padded + PAT_SCAN_SLACK, data, len);
-	memset(scratch->padded + PAT_SCAN_SLACK + len, 0, PAT_SCAN_SLACK);
-	return scratch->padded + PAT_SCAN_SLACK;
+	return memcpy(scratch->padded + PAT_SCAN_SLACK, data, len);
 }
 
 /* Runs the literal (or regex) database of every layer over data. */

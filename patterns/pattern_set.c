@@ -175,7 +175,7 @@ set_alloc_scratch(struct pat_set *set, unsigned int n_scratch)
 	for (unsigned int i = 0; proto != NULL && i < n_scratch; i++) {
 		struct pat_scratch *scratch = &set->scratch[i];
 		scratch->padded_cap = PAT_TEXT_PREALLOC + 2 * PAT_SCAN_SLACK;
-		scratch->padded = malloc(scratch->padded_cap);
+		scratch->padded = calloc(1, scratch->padded_cap);
 		if (scratch->padded == NULL ||
 		    hs_clone_scratch(proto, &scratch->hs) != HS_SUCCESS) {
 			hs_free_scratch(proto);
